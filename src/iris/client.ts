@@ -1,0 +1,22 @@
+import type { ProductionCommand, Snapshot } from '../model/production.ts';
+
+/**
+ * Everything the bridge asks of an IRIS instance. Implemented by the simulator (demo and tests)
+ * and by the Native API client (real IRIS). Implementations throw the typed errors from
+ * `iris/errors.ts` and nothing else.
+ */
+export interface IrisClient {
+  /** "simulator" or "native": printed at start so users know what they are looking at. */
+  readonly kind: 'simulator' | 'native';
+  /** A human description of the target, without secrets (e.g. "iris://127.0.0.1:1972"). */
+  readonly target: string;
+  /** One full inventory: instance facts, every production in every interoperability namespace, their hosts. */
+  snapshot(): Promise<Snapshot>;
+  /**
+   * Ens.Director StartProduction / StopProduction / RestartProduction. Resolves when IRIS has
+   * returned from the call; rejects with IrisCommandRefusedError when IRIS says no (the message
+   * is IRIS's reason), IrisUnavailableError when IRIS does not answer.
+   */
+  control(command: ProductionCommand): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,105 @@
+/**
+ * The plain-data model every room shares. IRIS facts arrive here from `iris/`; `mqtt/`, `ha/` and
+ * `panel/` read them. Nothing in this file knows how the data was obtained.
+ */
+
+/** Production states as Home Assistant sees them (enum sensor options). */
+export const PRODUCTION_STATES = [
+  'running',
+  'stopped',
+  'suspended',
+  'troubled',
+  'network_stopped',
+  'unknown',
+  // Transitional: shown only while a command issued by the bridge is in flight.
+  'starting',
+  'stopping',
+  'restarting',
+] as const;
+export type ProductionState = (typeof PRODUCTION_STATES)[number];
+
+/** States IRIS itself reports (Ens.Director.GetProductionStatus); transitional ones are ours. */
+export type IrisProductionState = Exclude<ProductionState, 'starting' | 'stopping' | 'restarting'>;
+
+/**
+ * Ens.Director state codes ($$$eProductionState* in EnsConstants.inc). Ens.Config.Production's
+ * ProductionStateToText has no branch for 5 and 6, so the mapping is ours. Negative codes are the
+ * same states seen on a mirror backup member.
+ */
+export function productionStateFromCode(code: number): IrisProductionState {
+  switch (Math.abs(code)) {
+    case 1:
+      return 'running';
+    case 2:
+      return 'stopped';
+    case 3:
+      return 'suspended';
+    case 4:
+      return 'troubled';
+    case 5:
+      return 'network_stopped';
+    default:
+      return 'unknown';
+  }
+}
+
+/** Per-host status words of Ens.Util.Statistics:EnumerateHostStatus, lower-cased. */
+export const HOST_STATUSES = ['ok', 'error', 'inactive', 'retry', 'stopped', 'disabled', 'unconfigured'] as const;
+export type HostStatus = (typeof HOST_STATUSES)[number];
+
+export type HostKind = 'service' | 'process' | 'operation';
+
+export interface HostSnapshot {
+  /** Config item name, unique within its production (e.g. "HL7.In.File"). */
+  name: string;
+  className: string;
+  kind: HostKind;
+  enabled: boolean;
+  status: HostStatus;
+  queue: number;
+  errors: number;
+  /** ISO-8601 with timezone, or null when the host never ran. */
+  lastActivity: string | null;
+}
+
+export interface ProductionSnapshot {
+  namespace: string;
+  /** The production class name, e.g. "Orders.Production". Unique within a namespace. */
+  name: string;
+  state: IrisProductionState;
+  hosts: HostSnapshot[];
+  /** Ens.Director.ProductionNeedsUpdate, with its human-readable reason. */
+  needsUpdate: boolean;
+  updateReason: string;
+}
+
+export interface InstanceSnapshot {
+  /** $SYSTEM.Version.GetVersion(), e.g. "IRIS for UNIX (Ubuntu Server LTS for x86-64 Containers) 2025.1 ..." */
+  version: string;
+  /** Short version number, e.g. "2025.1.0.225.1". */
+  versionNumber: string;
+}
+
+export interface Snapshot {
+  instance: InstanceSnapshot;
+  productions: ProductionSnapshot[];
+  /** When the snapshot was taken (ISO-8601 UTC). */
+  takenAt: string;
+}
+
+/** The key that identifies a production across snapshots: "<NAMESPACE>/<ProductionClass>". */
+export function productionKey(p: { namespace: string; name: string }): string {
+  return `${p.namespace}/${p.name}`;
+}
+
+export type ProductionAction = 'start' | 'stop' | 'restart';
+
+export interface ProductionCommand {
+  namespace: string;
+  production: string;
+  action: ProductionAction;
+  /** StopProduction/RestartProduction pTimeout, seconds. */
+  timeoutSeconds?: number;
+  /** StopProduction/RestartProduction pForce. Never set from MQTT; only with confirmation. */
+  force?: boolean;
+}
