@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { LOG_LEVELS } from '../log/logger.ts';
+
+/**
+ * The one validated configuration of the bridge. Every source (add-on options.json, environment,
+ * command line) is merged into `RawConfig` first and checked here, so a bad value is reported the
+ * same way wherever it came from.
+ */
+
+const INSTANCE_ID = /^[a-z][a-z0-9_]{0,30}$/;
+
+export const remoteInstanceSchema = z.object({
+  id: z.string().regex(INSTANCE_ID, 'lower-case letters, digits and _, starting with a letter, at most 31 characters'),
+  host: z.string().min(1, 'a host name or address'),
+  superserver_port: z.number().int().min(1).max(65535),
+  username: z.string().min(1, 'an IRIS user name'),
+  password: z.string().min(1, 'the password of that user'),
+});
+export type RemoteInstance = z.infer<typeof remoteInstanceSchema>;
+
+/** Field names are the add-on option names, so messages name what the user sees in the UI. */
+export const rawConfigSchema = z.object({
+  poll_interval: z.number().int().min(2).max(3600).default(10),
+  log_level: z.enum(LOG_LEVELS).default('info'),
+  memory_profile: z.enum(['auto', 'small', 'medium', 'large']).default('auto'),
+  instances: z.array(remoteInstanceSchema).default([]),
+  mqtt_url: z
+    .string()
+    .regex(/^mqtts?:\/\/[^\s/]+/, 'an URL like mqtt://host:1883 or mqtts://host:8883')
+    .optional(),
+  mqtt_username: z.string().optional(),
+  mqtt_password: z.string().optional(),
+  instance_id: z.string().regex(INSTANCE_ID, 'lower-case letters, digits and _, starting with a letter').default('iris'),
+  simulator: z.boolean().default(false),
+  iris_host: z.string().min(1).optional(),
+  iris_port: z.number().int().min(1).max(65535).default(1972),
+  iris_web_port: z.number().int().min(1).max(65535).default(52773),
+  iris_user: z.string().min(1).optional(),
+  iris_password: z.string().optional(),
+  iris_agent_dir: z.string().default('/usr/share/iris-edge/agent'),
+  removal_grace_polls: z.number().int().min(1).max(1000).default(3),
+  heartbeat_file: z.string().optional(),
+});
+export type RawConfig = z.input<typeof rawConfigSchema>;
+
+export type IrisTarget =
+  | { mode: 'simulator' }
+  | {
+      mode: 'native';
+      host: string;
+      port: number;
+      webPort: number;
+      username: string;
+      password: string;
+      agentDir: string;
+    };
+
+export type MqttTarget =
+  | { source: 'supervisor' }
+  | { source: 'options' | 'environment' | 'default'; url: string; username?: string; password?: string };
+
+export interface Config {
+  instanceId: string;
+  pollIntervalMs: number;
+  logLevel: z.infer<typeof rawConfigSchema>['log_level'];
+  iris: IrisTarget;
+  remoteInstances: RemoteInstance[];
+  mqtt: MqttTarget;
+  /** Set inside Home Assistant: the Supervisor API token. */
+  supervisorToken: string | undefined;
+  /** Successful inventories a production must be missing from before its entities are removed. */
+  removalGracePolls: number;
+  heartbeatFile: string | undefined;
+  discoveryPrefix: string;
+  topicPrefix: string;
+}

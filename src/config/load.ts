@@ -1,0 +1,194 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { rawConfigSchema, type Config, type MqttTarget, type RawConfig } from './config.ts';
+
+/** Where each raw key may come from outside the add-on: environment variable and CLI flag. */
+const ENV: Record<string, keyof RawConfig> = {
+  POLL_INTERVAL: 'poll_interval',
+  LOG_LEVEL: 'log_level',
+  MQTT_URL: 'mqtt_url',
+  MQTT_USERNAME: 'mqtt_username',
+  MQTT_PASSWORD: 'mqtt_password',
+  INSTANCE_ID: 'instance_id',
+  IRIS_EDGE_SIMULATOR: 'simulator',
+  IRIS_HOST: 'iris_host',
+  IRIS_PORT: 'iris_port',
+  IRIS_WEB_PORT: 'iris_web_port',
+  IRIS_USER: 'iris_user',
+  IRIS_PASSWORD: 'iris_password',
+  IRIS_EDGE_AGENT_DIR: 'iris_agent_dir',
+  REMOVAL_GRACE_POLLS: 'removal_grace_polls',
+  IRIS_EDGE_HEARTBEAT_FILE: 'heartbeat_file',
+};
+
+const NUMERIC = new Set<keyof RawConfig>(['poll_interval', 'iris_port', 'iris_web_port', 'removal_grace_polls']);
+const BOOLEAN = new Set<keyof RawConfig>(['simulator']);
+
+export interface ConfigSources {
+  env: NodeJS.ProcessEnv;
+  argv: string[];
+  readFile?: (path: string) => string;
+}
+
+function coerce(key: keyof RawConfig, value: string, origin: string): unknown {
+  if (NUMERIC.has(key)) {
+    if (!/^-?\d+$/.test(value.trim())) throw new ConfigError(`${origin}: "${value}" is not a whole number.`);
+    return Number(value);
+  }
+  if (BOOLEAN.has(key)) {
+    if (/^(1|true|yes|on)$/i.test(value)) return true;
+    if (/^(0|false|no|off)$/i.test(value)) return false;
+    throw new ConfigError(`${origin}: "${value}" is not true or false.`);
+  }
+  return value;
+}
+
+function fromOptionsFile(path: string, read: (p: string) => string): Partial<RawConfig> {
+  let text: string;
+  try {
+    text = read(path);
+  } catch (err) {
+    throw new ConfigError(`Cannot read the add-on options at ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new Error('not a JSON object');
+    }
+    return parsed as Partial<RawConfig>;
+  } catch (err) {
+    throw new ConfigError(`The add-on options at ${path} are not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Partial<RawConfig> {
+  const out: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') out[key] = coerce(key, v, `environment variable ${name}`);
+  }
+  if (env.IRIS_PASSWORD_FILE && out.iris_password === undefined) {
+    try {
+      out.iris_password = readFileSync(env.IRIS_PASSWORD_FILE, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(
+        `environment variable IRIS_PASSWORD_FILE: cannot read ${env.IRIS_PASSWORD_FILE} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+      );
+    }
+  }
+  return out as Partial<RawConfig>;
+}
+
+function fromArgv(argv: string[]): Partial<RawConfig> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        simulator: { type: 'boolean' },
+        'mqtt-url': { type: 'string' },
+        'poll-interval': { type: 'string' },
+        'log-level': { type: 'string' },
+        'instance-id': { type: 'string' },
+        'iris-host': { type: 'string' },
+        'iris-port': { type: 'string' },
+        'iris-user': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new ConfigError(`Command line: ${(err as Error).message}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [flag, value] of Object.entries(parsed.values)) {
+    const key = flag.replaceAll('-', '_') as keyof RawConfig;
+    out[key] = typeof value === 'string' ? coerce(key, value, `--${flag}`) : value;
+  }
+  return out as Partial<RawConfig>;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
+  const path = issue.path.map(String).join('.');
+  const got = issue.path.reduce<unknown>(
+    (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k as string] : undefined),
+    raw,
+  );
+  const shown = /password/.test(path) ? '[redacted]' : JSON.stringify(got);
+  let allowed = issue.message;
+  if (issue.code === 'invalid_value' && 'values' in issue) allowed = `one of ${issue.values.join(', ')}`;
+  if (issue.code === 'too_small' && 'minimum' in issue) allowed = `at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_big' && 'maximum' in issue) allowed = `at most ${String(issue.maximum)}`;
+  if (issue.code === 'unrecognized_keys') return `unknown option(s) ${issue.keys.join(', ')}`;
+  return `option "${path || '(root)'}" is ${shown === undefined ? 'missing' : shown}; allowed: ${allowed}`;
+}
+
+/**
+ * Merges options.json (inside Home Assistant), environment and command line, in rising order of
+ * precedence, and validates the result. Throws ConfigError naming every bad option.
+ */
+export function loadConfig(sources: ConfigSources): Config {
+  const read = sources.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const supervisorToken = sources.env.SUPERVISOR_TOKEN || undefined;
+  const optionsPath = sources.env.IRIS_EDGE_OPTIONS_FILE || (supervisorToken ? '/data/options.json' : undefined);
+  const fromOptions = optionsPath ? fromOptionsFile(optionsPath, read) : {};
+  const fromEnvironment = fromEnv(sources.env);
+  const fromCli = fromArgv(sources.argv);
+  const merged: Record<string, unknown> = { ...fromOptions, ...fromEnvironment, ...fromCli };
+
+  const result = rawConfigSchema.strict().safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => '  - ' + describeIssue(i, merged));
+    throw new ConfigError(`The configuration is not valid:\n${lines.join('\n')}`);
+  }
+  const raw = result.data;
+  const ids = [raw.instance_id, ...raw.instances.map((i) => i.id)];
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup) throw new ConfigError(`option "instances": the id "${dup}" is used twice (the local instance is "${raw.instance_id}"); every instance needs its own id.`);
+
+  let iris: Config['iris'];
+  if (raw.simulator || !raw.iris_host) {
+    iris = { mode: 'simulator' };
+  } else {
+    if (!raw.iris_user) throw new ConfigError('IRIS_HOST is set but IRIS_USER is not: name the IRIS user the bridge logs in as.');
+    if (!raw.iris_password) {
+      throw new ConfigError('IRIS_HOST is set but neither IRIS_PASSWORD nor IRIS_PASSWORD_FILE gives a password.');
+    }
+    iris = {
+      mode: 'native',
+      host: raw.iris_host,
+      port: raw.iris_port,
+      webPort: raw.iris_web_port,
+      username: raw.iris_user,
+      password: raw.iris_password,
+      agentDir: raw.iris_agent_dir,
+    };
+  }
+
+  const origin = (key: keyof RawConfig): 'options' | 'environment' =>
+    key in fromOptions && !(key in fromEnvironment) && !(key in fromCli) ? 'options' : 'environment';
+  let mqtt: MqttTarget;
+  if (raw.mqtt_url) {
+    mqtt = { source: origin('mqtt_url'), url: raw.mqtt_url, username: raw.mqtt_username, password: raw.mqtt_password };
+  } else if (supervisorToken) {
+    mqtt = { source: 'supervisor' };
+  } else {
+    mqtt = { source: 'default', url: 'mqtt://127.0.0.1:1883', username: raw.mqtt_username, password: raw.mqtt_password };
+  }
+
+  return {
+    instanceId: raw.instance_id,
+    pollIntervalMs: raw.poll_interval * 1000,
+    logLevel: raw.log_level,
+    iris,
+    remoteInstances: raw.instances,
+    mqtt,
+    supervisorToken,
+    removalGracePolls: raw.removal_grace_polls,
+    heartbeatFile: raw.heartbeat_file,
+    discoveryPrefix: 'homeassistant',
+    topicPrefix: 'iris-edge',
+  };
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../src/config/errors.ts';
+import { loadConfig } from '../../src/config/load.ts';
+
+const files = (content: Record<string, string>) => (p: string) => {
+  if (!(p in content)) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+  return content[p] as string;
+};
+
+describe('configuration', () => {
+  it('runs on the simulator with the default broker when nothing is configured', () => {
+    const c = loadConfig({ env: {}, argv: [] });
+    assert.equal(c.iris.mode, 'simulator');
+    assert.deepEqual(c.mqtt, { source: 'default', url: 'mqtt://127.0.0.1:1883', username: undefined, password: undefined });
+    assert.equal(c.pollIntervalMs, 10_000);
+    assert.equal(c.instanceId, 'iris');
+  });
+
+  it('reads the add-on options and asks the Supervisor for MQTT inside Home Assistant', () => {
+    const c = loadConfig({
+      env: { SUPERVISOR_TOKEN: 't0k', IRIS_HOST: '127.0.0.1', IRIS_USER: 'iris_edge', IRIS_PASSWORD: 'pw' },
+      argv: [],
+      readFile: files({ '/data/options.json': JSON.stringify({ poll_interval: 30, log_level: 'debug', memory_profile: 'small', instances: [] }) }),
+    });
+    assert.equal(c.pollIntervalMs, 30_000);
+    assert.equal(c.logLevel, 'debug');
+    assert.deepEqual(c.mqtt, { source: 'supervisor' });
+    assert.equal(c.iris.mode, 'native');
+    assert.equal(c.supervisorToken, 't0k');
+  });
+
+  it('lets the environment override options and the command line override both', () => {
+    const c = loadConfig({
+      env: { IRIS_EDGE_OPTIONS_FILE: '/o.json', POLL_INTERVAL: '20' },
+      argv: ['--poll-interval', '5', '--mqtt-url', 'mqtt://broker:1884'],
+      readFile: files({ '/o.json': '{"poll_interval": 60, "mqtt_url": "mqtt://x:1"}' }),
+    });
+    assert.equal(c.pollIntervalMs, 5000);
+    assert.equal(c.mqtt.source, 'environment');
+    assert.equal((c.mqtt as { url: string }).url, 'mqtt://broker:1884');
+  });
+
+  it('names the option and what is allowed when a value is bad', () => {
+    const bad = (env: Record<string, string>, re: RegExp) =>
+      assert.throws(() => loadConfig({ env, argv: [] }), (e: unknown) => e instanceof ConfigError && re.test(e.message));
+    bad({ POLL_INTERVAL: '1' }, /option "poll_interval" is 1; allowed: at least 2/);
+    bad({ POLL_INTERVAL: 'soon' }, /POLL_INTERVAL: "soon" is not a whole number/);
+    bad({ LOG_LEVEL: 'loud' }, /option "log_level" is "loud"; allowed: one of trace, debug, info, warning, error/);
+    bad({ MQTT_URL: 'http://x' }, /option "mqtt_url" is "http:\/\/x"; allowed: an URL like mqtt:\/\/host:1883/);
+    bad({ IRIS_HOST: 'iris' }, /IRIS_USER is not/);
+    bad({ IRIS_HOST: 'iris', IRIS_USER: 'u' }, /neither IRIS_PASSWORD nor IRIS_PASSWORD_FILE/);
+  });
+
+  it('reports bad add-on options by their option names, never showing passwords', () => {
+    const options = { poll_interval: 10, instances: [{ id: 'Remote-1', host: 'h', superserver_port: 99999, username: 'u', password: 'hunter2' }] };
+    assert.throws(
+      () => loadConfig({ env: { IRIS_EDGE_OPTIONS_FILE: '/o.json' }, argv: [], readFile: files({ '/o.json': JSON.stringify(options) }) }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, /option "instances\.0\.id" is "Remote-1"/);
+        assert.match(e.message, /option "instances\.0\.superserver_port" is 99999; allowed: at most 65535/);
+        assert.doesNotMatch(e.message, /hunter2/);
+        return true;
+      },
+    );
+  });
+
+  it('refuses two instances with the same id', () => {
+    const inst = { host: 'h', superserver_port: 1972, username: 'u', password: 'p' };
+    const opts = { instances: [{ id: 'lab', ...inst }, { id: 'lab', ...inst }] };
+    assert.throws(() => loadConfig({ env: { IRIS_EDGE_OPTIONS_FILE: '/o.json' }, argv: [], readFile: files({ '/o.json': JSON.stringify(opts) }) }), /the id "lab" is used twice/);
+    const clash = { instances: [{ id: 'iris', ...inst }] };
+    assert.throws(() => loadConfig({ env: { IRIS_EDGE_OPTIONS_FILE: '/o.json' }, argv: [], readFile: files({ '/o.json': JSON.stringify(clash) }) }), /the id "iris" is used twice/);
+  });
+
+  it('refuses unknown options and unreadable or malformed options files', () => {
+    assert.throws(() => loadConfig({ env: { IRIS_EDGE_OPTIONS_FILE: '/o.json' }, argv: [], readFile: files({ '/o.json': '{"pol_interval": 5}' }) }), /unknown option\(s\) pol_interval/);
+    assert.throws(() => loadConfig({ env: { IRIS_EDGE_OPTIONS_FILE: '/o.json' }, argv: [], readFile: files({ '/o.json': '{oops' }) }), /not valid JSON/);
+    assert.throws(() => loadConfig({ env: { IRIS_EDGE_OPTIONS_FILE: '/missing.json' }, argv: [], readFile: files({}) }), /Cannot read the add-on options/);
+    assert.throws(() => loadConfig({ env: {}, argv: ['--bogus'] }), /Command line: Unknown option '--bogus'/);
+  });
+});
