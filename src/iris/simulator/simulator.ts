@@ -1,0 +1,295 @@
+/**
+ * A simulated IRIS: the demo backend and the tests' double. It implements the same IrisClient
+ * surface as the Native API client, and every behaviour it models follows the InterSystems
+ * documentation cited beside it:
+ *
+ * [EGMG]  "Managing Productions", docs.intersystems.com/irislatest/csp/docbook/DocBook.UI.Page.cls?KEY=EGMG
+ * [DIR]   Ens.Director class reference, docs.intersystems.com/irislatest/csp/documatic/%25CSP.Documatic.cls?CLASSNAME=Ens.Director
+ * [STATS] Ens.Util.Statistics class reference (EnumerateHostStatus query)
+ * [MON]   "Monitoring a Production", docs.intersystems.com/irislatest/csp/docbook/DocBook.UI.Page.cls?KEY=EMONITOR
+ */
+import type { IrisClient } from '../client.ts';
+import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../errors.ts';
+import {
+  productionKey,
+  type HostSnapshot,
+  type HostStatus,
+  type IrisProductionState,
+  type ProductionCommand,
+  type ProductionSnapshot,
+  type Snapshot,
+} from '../../model/production.ts';
+import { demoScenario, type ProductionSeed } from './scenarios.ts';
+
+export interface SimulatorOptions {
+  productions?: ProductionSeed[];
+  /** Random queue and error activity for the demo. Off in tests, which set states explicitly. */
+  activity?: boolean;
+  /** How long StartProduction / StopProduction take, in ms. */
+  transitionMs?: number;
+  /** Seed for the activity's pseudo-random numbers, so a demo run is reproducible. */
+  seed?: number;
+}
+
+interface SimHost extends HostSnapshot {
+  /** A message in flight: the host is not quiescent, so a non-forced stop is refused. */
+  busy: boolean;
+}
+
+interface SimProduction {
+  namespace: string;
+  name: string;
+  state: IrisProductionState;
+  hosts: SimHost[];
+  needsUpdate: boolean;
+  updateReason: string;
+}
+
+const VERSION = 'IRIS for UNIX (Ubuntu Server LTS for x86-64 Containers) 2026.1 (Build 213U) (simulated)';
+const VERSION_NUMBER = '2026.1.0.213.0';
+
+export class IrisSimulator implements IrisClient {
+  readonly kind = 'simulator' as const;
+  readonly target = 'the built-in IRIS simulator (no real IRIS)';
+  private readonly productions = new Map<string, SimProduction>();
+  private reachable = true;
+  private readonly transitionMs: number;
+  private activityTimer: NodeJS.Timeout | undefined;
+  private rand: () => number;
+  /** Calls made to control(), for tests that must prove nothing reached IRIS. */
+  readonly controlCalls: ProductionCommand[] = [];
+
+  constructor(options: SimulatorOptions = {}) {
+    this.transitionMs = options.transitionMs ?? 200;
+    let s = options.seed ?? 42;
+    this.rand = () => {
+      s = (s * 1103515245 + 12345) & 0x7fffffff;
+      return s / 0x7fffffff;
+    };
+    for (const seed of options.productions ?? demoScenario()) this.addProduction(seed);
+    if (options.activity) {
+      this.activityTimer = setInterval(() => this.stepActivity(), 1000);
+      this.activityTimer.unref();
+    }
+  }
+
+  // ---- IrisClient ---------------------------------------------------------------------------
+
+  async snapshot(): Promise<Snapshot> {
+    this.assertReachable();
+    return {
+      instance: { version: VERSION, versionNumber: VERSION_NUMBER },
+      productions: [...this.productions.values()].map((p) => this.toSnapshot(p)),
+      takenAt: new Date().toISOString(),
+    };
+  }
+
+  async control(command: ProductionCommand): Promise<void> {
+    this.assertReachable();
+    this.controlCalls.push({ ...command });
+    const p = this.get(command.namespace, command.production);
+    switch (command.action) {
+      case 'start':
+        return this.start(p);
+      case 'stop':
+        return this.stop(p, command.force ?? false);
+      case 'restart':
+        // [DIR] RestartProduction: stops the running production and starts it again, with the
+        // same timeout/force semantics as StopProduction.
+        this.refuseUnlessRunning(p);
+        await this.stop(p, command.force ?? false);
+        return this.start(p);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.activityTimer) clearInterval(this.activityTimer);
+  }
+
+  // ---- Behaviours ---------------------------------------------------------------------------
+
+  private async start(p: SimProduction): Promise<void> {
+    // [EGMG] "Only one production can run in a namespace at a time"; [DIR] StartProduction returns
+    // <Ens>ErrProductionAlreadyRunning when one is running.
+    const running = [...this.productions.values()].find(
+      (o) => o.namespace === p.namespace && (o.state === 'running' || o.state === 'troubled'),
+    );
+    if (running && running !== p) {
+      throw new IrisCommandRefusedError(
+        `ERROR <Ens>ErrProductionAlreadyRunning: Production '${running.name}' is already running in namespace ${p.namespace}`,
+        '<Ens>ErrProductionAlreadyRunning',
+      );
+    }
+    if (p.state === 'running') {
+      throw new IrisCommandRefusedError(
+        `ERROR <Ens>ErrProductionAlreadyRunning: Production '${p.name}' is already running`,
+        '<Ens>ErrProductionAlreadyRunning',
+      );
+    }
+    // [EGMG] "Recovering a Production": a troubled production must be recovered before it starts.
+    if (p.state === 'troubled') {
+      throw new IrisCommandRefusedError(
+        `ERROR <Ens>ErrProductionNotShutdownCleanly: Production '${p.name}' was not shut down cleanly; recover it first`,
+        '<Ens>ErrProductionNotShutdownCleanly',
+      );
+    }
+    await this.delay();
+    this.assertReachable();
+    p.state = 'running';
+    p.needsUpdate = false;
+    p.updateReason = '';
+    const now = new Date().toISOString();
+    for (const h of p.hosts) {
+      h.status = h.enabled ? 'ok' : 'disabled';
+      if (h.enabled) h.lastActivity = now;
+    }
+  }
+
+  private async stop(p: SimProduction, force: boolean): Promise<void> {
+    this.refuseUnlessRunning(p);
+    // [DIR] StopProduction(pTimeout, pForce): if a business host is still processing when the
+    // timeout expires and pForce is 0, the stop fails with <Ens>ErrProductionNotQuiescent and the
+    // production keeps running.
+    const busy = p.hosts.filter((h) => h.busy);
+    if (busy.length > 0 && !force) {
+      await this.delay();
+      throw new IrisCommandRefusedError(
+        `ERROR <Ens>ErrProductionNotQuiescent: Production '${p.name}' did not become quiescent; busy: ${busy.map((h) => h.name).join(', ')}`,
+        '<Ens>ErrProductionNotQuiescent',
+      );
+    }
+    await this.delay();
+    this.assertReachable();
+    p.state = 'stopped';
+    for (const h of p.hosts) {
+      h.busy = false;
+      // [STATS] EnumerateHostStatus returns no rows for a stopped production; the agent reports
+      // such hosts as stopped (or disabled when not enabled in the production definition).
+      h.status = h.enabled ? 'stopped' : 'disabled';
+    }
+  }
+
+  private refuseUnlessRunning(p: SimProduction): void {
+    // A troubled production still counts as running for Stop/Restart: [EGMG] advises stopping it
+    // (with force if needed) or recovering it.
+    if (p.state !== 'running' && p.state !== 'troubled' && p.state !== 'suspended') {
+      throw new IrisCommandRefusedError(
+        `ERROR <Ens>ErrProductionNotRunning: Production '${p.name}' is not running`,
+        '<Ens>ErrProductionNotRunning',
+      );
+    }
+  }
+
+  // ---- Controls for the demo and for tests --------------------------------------------------
+
+  /** IRIS stops answering (instance down, network cut): every call fails as the transport would. */
+  setReachable(reachable: boolean): void {
+    this.reachable = reachable;
+  }
+
+  /**
+   * The production's jobs died without a clean shutdown. [EGMG] "Production States": Troubled means
+   * the production is marked running but its jobs are not; it needs RecoverProduction.
+   */
+  makeTroubled(namespace: string, name: string): void {
+    const p = this.get(namespace, name);
+    p.state = 'troubled';
+    for (const h of p.hosts) if (h.enabled) h.status = 'error';
+  }
+
+  /** A host has a message in flight, so the production is not quiescent. */
+  setBusy(namespace: string, name: string, host: string, busy: boolean): void {
+    const h = this.get(namespace, name).hosts.find((x) => x.name === host);
+    if (!h) throw new UnknownProductionError(`No host ${host} in ${name}`);
+    h.busy = busy;
+  }
+
+  setQueue(namespace: string, name: string, host: string, queue: number): void {
+    const h = this.get(namespace, name).hosts.find((x) => x.name === host);
+    if (!h) throw new UnknownProductionError(`No host ${host} in ${name}`);
+    h.queue = queue;
+  }
+
+  addProduction(seed: ProductionSeed): void {
+    const now = new Date().toISOString();
+    this.productions.set(productionKey(seed), {
+      namespace: seed.namespace,
+      name: seed.name,
+      state: seed.running ? 'running' : 'stopped',
+      needsUpdate: false,
+      updateReason: '',
+      hosts: seed.hosts.map((h) => {
+        const enabled = h.enabled ?? true;
+        return {
+          name: h.name,
+          className: h.className,
+          kind: h.kind,
+          enabled,
+          status: (!enabled ? 'disabled' : seed.running ? 'ok' : 'stopped') as HostStatus,
+          queue: 0,
+          errors: 0,
+          lastActivity: seed.running && enabled ? now : null,
+          busy: false,
+        };
+      }),
+    });
+  }
+
+  /** The production class was deleted from the namespace. */
+  removeProduction(namespace: string, name: string): void {
+    this.productions.delete(productionKey({ namespace, name }));
+  }
+
+  stateOf(namespace: string, name: string): IrisProductionState {
+    return this.get(namespace, name).state;
+  }
+
+  // ---- Internals ----------------------------------------------------------------------------
+
+  private get(namespace: string, name: string): SimProduction {
+    const p = this.productions.get(productionKey({ namespace, name }));
+    if (!p) throw new UnknownProductionError(`There is no production ${name} in namespace ${namespace}.`);
+    return p;
+  }
+
+  private assertReachable(): void {
+    if (!this.reachable) {
+      throw new IrisUnavailableError('IRIS does not answer (simulated outage): <COMMUNICATION LINK ERROR>');
+    }
+  }
+
+  private delay(): Promise<void> {
+    return new Promise((r) => setTimeout(r, this.transitionMs));
+  }
+
+  private toSnapshot(p: SimProduction): ProductionSnapshot {
+    return {
+      namespace: p.namespace,
+      name: p.name,
+      state: p.state,
+      needsUpdate: p.needsUpdate,
+      updateReason: p.updateReason,
+      hosts: p.hosts.map(({ busy: _busy, ...h }) => ({ ...h })),
+    };
+  }
+
+  /** Demo life: queues rise and drain, an occasional error, as on a quiet interface engine. */
+  private stepActivity(): void {
+    const now = new Date().toISOString();
+    for (const p of this.productions.values()) {
+      if (p.state !== 'running') continue;
+      for (const h of p.hosts) {
+        if (!h.enabled) continue;
+        const r = this.rand();
+        if (r < 0.3) h.queue = Math.max(0, h.queue + Math.round(this.rand() * 6 - 3));
+        if (r > 0.995) {
+          h.errors += 1;
+          h.status = 'error';
+        } else if (h.status === 'error' && r < 0.2) {
+          h.status = 'ok';
+        }
+        if (r < 0.5) h.lastActivity = now;
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { IrisCommandRefusedError, IrisUnavailableError } from '../../src/iris/errors.ts';
+import { IrisSimulator, scaleScenario } from '../../src/iris/simulator/index.ts';
+
+const refusedWith = (code: string) => (e: unknown) => e instanceof IrisCommandRefusedError && e.irisCode === code;
+
+describe('IRIS simulator', () => {
+  it('has at least two interoperability namespaces', async () => {
+    const snap = await new IrisSimulator().snapshot();
+    assert.ok(new Set(snap.productions.map((p) => p.namespace)).size >= 2);
+  });
+
+  it('runs only one production per namespace', async () => {
+    const sim = new IrisSimulator({ transitionMs: 1 });
+    await assert.rejects(sim.control({ namespace: 'ORDERS', production: 'Orders.Replay.Production', action: 'start' }), refusedWith('<Ens>ErrProductionAlreadyRunning'));
+    await sim.control({ namespace: 'ORDERS', production: 'Orders.Production', action: 'stop' });
+    await sim.control({ namespace: 'ORDERS', production: 'Orders.Replay.Production', action: 'start' });
+    assert.equal(sim.stateOf('ORDERS', 'Orders.Replay.Production'), 'running');
+  });
+
+  it('refuses a non-forced stop while a host is busy, and stops when forced', async () => {
+    const sim = new IrisSimulator({ transitionMs: 1 });
+    sim.setBusy('LAB', 'Lab.Results.Production', 'Results.Router', true);
+    await assert.rejects(sim.control({ namespace: 'LAB', production: 'Lab.Results.Production', action: 'stop' }), refusedWith('<Ens>ErrProductionNotQuiescent'));
+    assert.equal(sim.stateOf('LAB', 'Lab.Results.Production'), 'running');
+    await sim.control({ namespace: 'LAB', production: 'Lab.Results.Production', action: 'stop', force: true });
+    assert.equal(sim.stateOf('LAB', 'Lab.Results.Production'), 'stopped');
+  });
+
+  it('turns troubled, refuses to start until recovered, and can be stopped', async () => {
+    const sim = new IrisSimulator({ transitionMs: 1 });
+    sim.makeTroubled('ORDERS', 'Orders.Production');
+    const snap = await sim.snapshot();
+    const p = snap.productions.find((x) => x.name === 'Orders.Production');
+    assert.equal(p?.state, 'troubled');
+    assert.ok(p?.hosts.every((h) => h.status === 'error' || h.status === 'disabled'));
+    await assert.rejects(sim.control({ namespace: 'ORDERS', production: 'Orders.Production', action: 'start' }), refusedWith('<Ens>ErrProductionNotShutdownCleanly'));
+    await sim.control({ namespace: 'ORDERS', production: 'Orders.Production', action: 'stop' });
+    await assert.rejects(sim.control({ namespace: 'ORDERS', production: 'Orders.Production', action: 'stop' }), refusedWith('<Ens>ErrProductionNotRunning'));
+  });
+
+  it('reports stopped hosts for a stopped production and restarts a running one', async () => {
+    const sim = new IrisSimulator({ transitionMs: 1 });
+    await sim.control({ namespace: 'LAB', production: 'Lab.Results.Production', action: 'restart' });
+    assert.equal(sim.stateOf('LAB', 'Lab.Results.Production'), 'running');
+    await sim.control({ namespace: 'LAB', production: 'Lab.Results.Production', action: 'stop' });
+    const hosts = (await sim.snapshot()).productions.find((x) => x.name === 'Lab.Results.Production')?.hosts ?? [];
+    assert.deepEqual(hosts.map((h) => h.status), ['stopped', 'stopped', 'stopped', 'disabled']);
+    await assert.rejects(sim.control({ namespace: 'LAB', production: 'Lab.Results.Production', action: 'restart' }), refusedWith('<Ens>ErrProductionNotRunning'));
+  });
+
+  it('fails every call while IRIS is unreachable', async () => {
+    const sim = new IrisSimulator();
+    sim.setReachable(false);
+    await assert.rejects(sim.snapshot(), IrisUnavailableError);
+    await assert.rejects(sim.control({ namespace: 'LAB', production: 'Lab.Results.Production', action: 'stop' }), IrisUnavailableError);
+  });
+
+  it('builds the scale scenario', async () => {
+    const snap = await new IrisSimulator({ productions: scaleScenario(10, 100) }).snapshot();
+    assert.equal(snap.productions.length, 10);
+    assert.equal(snap.productions.reduce((n, p) => n + p.hosts.length, 0), 1000);
+  });
+});
