@@ -1,0 +1,32 @@
+import type {
+  InstanceSnapshot,
+  ProductionAction,
+  ProductionSnapshot,
+  ProductionState,
+} from '../model/production.ts';
+
+/** A production as the bridge presents it: IRIS's facts plus the command the bridge has in flight. */
+export interface ProductionView extends Omit<ProductionSnapshot, 'state'> {
+  key: string;
+  /** What the user sees: IRIS's state, or starting/stopping/restarting while our command runs. */
+  state: ProductionState;
+  /** What IRIS last reported, even while a command runs. */
+  irisState: ProductionSnapshot['state'];
+  commandInFlight: ProductionAction | null;
+}
+
+/** What every consumer (MQTT, panel, HA events) renders. Replaced, never mutated, on each change. */
+export interface MonitorView {
+  /** The last poll of IRIS succeeded. */
+  reachable: boolean;
+  /** At least one full inventory has succeeded since start: only then may anything be removed. */
+  inventoried: boolean;
+  instance: InstanceSnapshot | null;
+  productions: ProductionView[];
+}
+
+export const TRANSITIONAL: Record<ProductionAction, ProductionState> = {
+  start: 'starting',
+  stop: 'stopping',
+  restart: 'restarting',
+};
