@@ -1,0 +1,203 @@
+import type { IPublishPacket, MqttClient } from 'mqtt';
+import type { Logger } from '../log/logger.ts';
+import type { Monitor } from '../monitor/monitor.ts';
+import type { MonitorView, ProductionView } from '../monitor/view.ts';
+import { CommandHandler } from './commands.ts';
+import { instanceDiscovery, productionDiscovery, type DiscoveryContext } from './discovery.ts';
+import { RetainedPublisher } from './publisher.ts';
+import { instanceState, productionState } from './state.ts';
+import type { Topics } from './topics.ts';
+
+/** How long to listen for our own retained discovery topics at start, after the last one arrives. */
+export const DEFAULT_INVENTORY_WINDOW_MS = 500;
+
+export interface MqttBridgeOptions {
+  client: MqttClient;
+  monitor: Monitor;
+  log: Logger;
+  discovery: Omit<DiscoveryContext, 'irisVersion'>;
+  /** How long to listen for our own retained discovery topics at start (ms). */
+  inventoryWindowMs?: number;
+  /** Upper bound of the random delay before answering Home Assistant's birth message (ms). */
+  birthJitterMs?: number;
+}
+
+/**
+ * Mirrors the monitor's view into MQTT: discovery (on change only), availability, states (on
+ * change only), commands in, Home Assistant's birth message, and cleanup of what we no longer own.
+ */
+export class MqttBridge {
+  private readonly client: MqttClient;
+  private readonly topics: Topics;
+  private readonly publisher: RetainedPublisher;
+  private readonly commands: CommandHandler;
+  /** Our retained discovery topics found on the broker at start, with their state topics. */
+  private readonly foundAtStart = new Map<string, string | undefined>();
+  private collecting = true;
+  private cleanedUp = false;
+  private chain: Promise<void> = Promise.resolve();
+  private birthTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: MqttBridgeOptions) {
+    this.client = opts.client;
+    this.topics = opts.discovery.topics;
+    this.publisher = new RetainedPublisher(this.client);
+    this.commands = new CommandHandler(this.topics, opts.monitor, opts.log);
+  }
+
+  /** Subscribes, learns what we left on the broker last time, and starts mirroring. */
+  async start(): Promise<void> {
+    this.client.on('message', this.onMessage);
+    await this.waitConnected();
+    await this.client.subscribeAsync(this.topics.discoveryWildcard, { qos: 1 });
+    await this.quietPeriod();
+    this.collecting = false;
+    await this.client.unsubscribeAsync(this.topics.discoveryWildcard);
+    await this.client.subscribeAsync(this.topics.haStatus, { qos: 1 });
+    await this.client.subscribeAsync(this.topics.commandWildcards, { qos: 1, rap: true });
+    await this.publisher.publish(this.topics.bridgeAvailability, 'online', true);
+    this.client.on('connect', this.onReconnect);
+    this.opts.monitor.on('view', this.onView);
+    this.opts.monitor.on('removed', this.onRemoved);
+    this.onView(this.opts.monitor.view);
+    await this.chain;
+  }
+
+  /** Marks the bridge offline on purpose (a clean stop does not fire the Last Will). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.birthTimer) clearTimeout(this.birthTimer);
+    this.opts.monitor.off('view', this.onView);
+    this.opts.monitor.off('removed', this.onRemoved);
+    this.client.off('message', this.onMessage);
+    this.client.off('connect', this.onReconnect);
+    await this.chain;
+    if (this.client.connected) await this.publisher.publish(this.topics.bridgeAvailability, 'offline');
+  }
+
+  /** Resolves when everything queued so far has been published. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    this.chain = this.chain.then(work).catch((err: unknown) => {
+      this.opts.log.error({ err }, 'Publishing to MQTT failed');
+    });
+  }
+
+  private waitConnected(): Promise<void> {
+    if (this.client.connected) return Promise.resolve();
+    return new Promise((resolve) => this.client.once('connect', () => resolve()));
+  }
+
+  /** Retained messages arrive right after SUBACK; wait until they stop coming. */
+  private quietPeriod(): Promise<void> {
+    const window = this.opts.inventoryWindowMs ?? DEFAULT_INVENTORY_WINDOW_MS;
+    return new Promise((resolve) => {
+      let timer = setTimeout(resolve, window);
+      const bump = (topic: string) => {
+        if (!topic.startsWith(this.topics.discoveryPrefix + '/device/')) return;
+        clearTimeout(timer);
+        timer = setTimeout(resolve, Math.min(300, window));
+      };
+      this.client.on('message', bump);
+      setTimeout(() => this.client.off('message', bump), window * 4).unref();
+    });
+  }
+
+  private readonly onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
+    if (this.collecting && topic.startsWith(this.topics.discoveryPrefix + '/device/' + this.topics.nodeId + '/')) {
+      if (payload.length > 0) this.foundAtStart.set(topic, stateTopicOf(payload));
+      return;
+    }
+    if (topic === this.topics.haStatus) {
+      this.onBirth(payload.toString(), packet.retain);
+      return;
+    }
+    this.commands.handle(topic, payload, packet);
+  };
+
+  private readonly onReconnect = (): void => {
+    this.enqueue(async () => {
+      await this.publisher.publish(this.topics.bridgeAvailability, 'online', true);
+      const n = await this.publisher.republish();
+      this.opts.log.info(`Republished ${n} retained messages after reconnecting`);
+    });
+  };
+
+  /**
+   * Home Assistant announces itself with "online" when it (re)starts. Discovery is retained, so it
+   * has it; availability and states are sent again after a random delay so that many bridges do
+   * not answer in the same instant. A retained birth message is a replay, not a restart.
+   */
+  private onBirth(status: string, retained: boolean): void {
+    if (status !== 'online' || retained || this.stopped) return;
+    if (this.birthTimer) clearTimeout(this.birthTimer);
+    const jitter = Math.round(Math.random() * (this.opts.birthJitterMs ?? 2500));
+    this.birthTimer = setTimeout(() => {
+      this.enqueue(async () => {
+        const n = await this.publisher.republish((t) => !t.startsWith(this.topics.discoveryPrefix + '/'));
+        this.opts.log.info(`Home Assistant came online: republished availability and ${n} states`);
+      });
+    }, jitter);
+  }
+
+  private readonly onView = (view: MonitorView): void => {
+    this.enqueue(() => this.sync(view));
+  };
+
+  private readonly onRemoved = (gone: ProductionView[]): void => {
+    this.enqueue(async () => {
+      for (const p of gone) {
+        await this.publisher.clear(this.topics.productionDiscovery(p));
+        await this.publisher.clear(this.topics.productionState(p));
+      }
+    });
+  };
+
+  private async sync(view: MonitorView): Promise<void> {
+    if (this.stopped) return;
+    const ctx: DiscoveryContext = { ...this.opts.discovery, irisVersion: view.instance?.versionNumber ?? null };
+    const t = this.topics;
+    await this.publisher.publish(t.instanceDiscovery(), JSON.stringify(instanceDiscovery(ctx)));
+    await this.publisher.publish(t.instanceState, instanceState(view, ctx.bridgeVersion));
+    await this.publisher.publish(t.irisAvailability, view.reachable ? 'online' : 'offline');
+    if (!view.inventoried) return;
+    for (const p of view.productions) {
+      await this.publisher.publish(t.productionDiscovery(p), JSON.stringify(productionDiscovery(ctx, p)));
+      await this.publisher.publish(t.productionState(p), productionState(p));
+    }
+    if (!this.cleanedUp) {
+      this.cleanedUp = true;
+      await this.removeStale(view);
+    }
+  }
+
+  /**
+   * Deletes the discovery (and state) topics we published in an earlier run for productions that
+   * no longer exist. Runs once, and only after a successful inventory: an IRIS that does not answer
+   * must never make entities disappear.
+   */
+  private async removeStale(view: MonitorView): Promise<void> {
+    const wanted = new Set([this.topics.instanceDiscovery(), ...view.productions.map((p) => this.topics.productionDiscovery(p))]);
+    const stale = [...this.foundAtStart].filter(([topic]) => !wanted.has(topic));
+    for (const [topic, stateTopic] of stale) {
+      await this.publisher.clear(topic);
+      if (stateTopic?.startsWith(this.topics.base + '/')) await this.publisher.clear(stateTopic);
+    }
+    if (stale.length > 0) this.opts.log.info(`Removed ${stale.length} devices left over from productions that no longer exist`);
+    this.foundAtStart.clear();
+  }
+}
+
+function stateTopicOf(payload: Buffer): string | undefined {
+  try {
+    const doc = JSON.parse(payload.toString()) as { stat_t?: unknown; state_topic?: unknown };
+    const t = doc.stat_t ?? doc.state_topic;
+    return typeof t === 'string' ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
