@@ -1,0 +1,61 @@
+/** The Home Assistant Supervisor's REST API, as seen from inside the add-on container. */
+
+export class SupervisorError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SupervisorError';
+  }
+}
+
+export interface MqttService {
+  host: string;
+  port: number;
+  ssl: boolean;
+  username?: string;
+  password?: string;
+}
+
+const BASE = 'http://supervisor';
+
+async function get(path: string, token: string, fetchImpl: typeof fetch): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetchImpl(BASE + path, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    throw new SupervisorError(`The Supervisor did not answer ${path}: ${(err as Error).message}`);
+  }
+  const body = (await res.json().catch(() => ({}))) as { result?: string; message?: string; data?: unknown };
+  if (!res.ok || body.result !== 'ok') {
+    throw new SupervisorError(`The Supervisor answered ${path} with ${res.status}: ${body.message ?? 'no message'}`);
+  }
+  return body.data;
+}
+
+/**
+ * The broker Home Assistant's MQTT add-on provides (`services: mqtt:need`). The port is a string
+ * in the docs' example and a number in the Supervisor's schema; both are accepted.
+ */
+export async function getMqttService(token: string, fetchImpl: typeof fetch = fetch): Promise<MqttService> {
+  let data: Record<string, unknown>;
+  try {
+    data = (await get('/services/mqtt', token, fetchImpl)) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof SupervisorError && /not enabled|400/.test(err.message)) {
+      throw new SupervisorError(
+        'No MQTT broker is set up in Home Assistant. Install the Mosquitto broker add-on (or set the mqtt_url option) and restart IRIS Edge.',
+      );
+    }
+    throw err;
+  }
+  const port = Number(data.port);
+  if (typeof data.host !== 'string' || !Number.isInteger(port)) {
+    throw new SupervisorError('The Supervisor returned an MQTT service without a host and port.');
+  }
+  return {
+    host: data.host,
+    port,
+    ssl: data.ssl === true,
+    username: typeof data.username === 'string' ? data.username : undefined,
+    password: typeof data.password === 'string' ? data.password : undefined,
+  };
+}
