@@ -1,0 +1,43 @@
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '../../src/log/logger.ts';
+import type { Config } from '../../src/config/config.ts';
+
+/** A logger whose lines are kept for assertions (and shown when DEBUG_TESTS is set). */
+export function captureLogger(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(l);
+      if (process.env.DEBUG_TESTS) process.stderr.write(chunk);
+      cb();
+    },
+  });
+  return { log: createLogger('debug', sink), lines };
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    instanceId: 'iris',
+    pollIntervalMs: 200,
+    logLevel: 'debug',
+    iris: { mode: 'simulator' },
+    remoteInstances: [],
+    mqtt: { source: 'default', url: 'mqtt://127.0.0.1:1883' },
+    supervisorToken: undefined,
+    removalGracePolls: 2,
+    heartbeatFile: undefined,
+    discoveryPrefix: 'homeassistant',
+    topicPrefix: 'iris-edge',
+    ...overrides,
+  };
+}
+
+export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,71 @@
+/** A plain MQTT client that watches what the bridge publishes, as Home Assistant would. */
+import mqtt, { type MqttClient } from 'mqtt';
+import { waitFor } from './fixtures.ts';
+
+export interface Seen {
+  topic: string;
+  payload: string;
+  retain: boolean;
+  at: number;
+}
+
+export class Observer {
+  readonly messages: Seen[] = [];
+  private constructor(readonly client: MqttClient) {
+    client.on('message', (topic, payload, packet) => {
+      this.messages.push({ topic, payload: payload.toString(), retain: packet.retain, at: Date.now() });
+    });
+  }
+
+  static async connect(url: string, topics: string[] = ['iris-edge/#', 'homeassistant/#']): Promise<Observer> {
+    const client = await mqtt.connectAsync(url, { clientId: `observer_${Math.random().toString(16).slice(2)}`, reconnectPeriod: 200 });
+    const o = new Observer(client);
+    if (topics.length > 0) await client.subscribeAsync(topics, { qos: 1 });
+    return o;
+  }
+
+  /** The newest payload seen on a topic (retained replays included). */
+  latest(topic: string): string | undefined {
+    for (let i = this.messages.length - 1; i >= 0; i--) if (this.messages[i]?.topic === topic) return this.messages[i]?.payload;
+    return undefined;
+  }
+
+  /** Current retained view: topic -> payload, with empty payloads removing the topic. */
+  retained(prefix = ''): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const s of this.messages) {
+      if (!s.topic.startsWith(prefix)) continue;
+      if (s.payload === '') m.delete(s.topic);
+      else m.set(s.topic, s.payload);
+    }
+    return m;
+  }
+
+  count(topic: string, since = 0): number {
+    return this.messages.filter((s) => s.topic === topic && s.at >= since).length;
+  }
+
+  async waitFor(topic: string, predicate: (payload: string) => boolean, timeoutMs = 5000, since = 0): Promise<Seen> {
+    return waitFor(
+      () => this.messages.find((s) => s.at >= since && s.topic === topic && predicate(s.payload)),
+      timeoutMs,
+      `a message on ${topic}`,
+    );
+  }
+
+  async publish(topic: string, payload: string | Buffer, retain = false): Promise<void> {
+    await this.client.publishAsync(topic, payload, { qos: 1, retain });
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync(true);
+  }
+}
+
+export const stateIs = (state: string) => (payload: string) => {
+  try {
+    return (JSON.parse(payload) as { state?: string }).state === state;
+  } catch {
+    return false;
+  }
+};
