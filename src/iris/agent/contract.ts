@@ -1,0 +1,206 @@
+/**
+ * The JSON contract of the ObjectScript agent (rootfs/usr/share/iris-edge/agent/IrisEdge.Agent.cls).
+ * Every field the bridge reads is checked here; agent JSON that does not fit is an
+ * IrisContractError whose message names the offending path (e.g. "productions[0].hosts[2].queue").
+ */
+import { z } from 'zod';
+import { IrisContractError, IrisError } from '../errors.ts';
+import {
+  HOST_STATUSES,
+  productionStateFromCode,
+  type HostKind,
+  type HostSnapshot,
+  type HostStatus,
+  type ProductionSnapshot,
+  type Snapshot,
+} from '../../model/production.ts';
+
+/** ISO 8601 in UTC with "Z", as the agent writes it ($ZDATETIME(h,3,7,3)). A space instead of "T" is tolerated. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
+const isoUtc = z.string().regex(ISO_UTC, 'expected an ISO-8601 UTC timestamp ending in "Z"');
+
+const count = z.number().int().nonnegative();
+
+export const agentHostSchema = z.object({
+  name: z.string().min(1),
+  className: z.string(),
+  /** "unknown" when the item class is missing and the host is not running. */
+  kind: z.enum(['service', 'process', 'operation', 'unknown']),
+  enabled: z.boolean(),
+  /** IRIS's own word (EnumerateHostStatus Status column), any case. */
+  status: z.string().min(1),
+  queue: count,
+  errors: count,
+  lastActivity: isoUtc.nullable(),
+});
+
+export const agentProductionSchema = z.object({
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  /** Ens.Director state code ($$$eProductionState*), possibly negative on a mirror backup. */
+  stateCode: z.number().int(),
+  needsUpdate: z.boolean(),
+  updateReason: z.string(),
+  hosts: z.array(agentHostSchema),
+});
+
+/** A namespace (or one reading in it) the agent could not read; the rest of the snapshot is valid. */
+export const agentProblemSchema = z.object({ namespace: z.string(), text: z.string() });
+export type AgentProblem = z.infer<typeof agentProblemSchema>;
+
+export const agentSnapshotSchema = z.object({
+  ok: z.literal(true),
+  agentVersion: z.number().int().positive(),
+  takenAt: isoUtc,
+  instance: z.object({ version: z.string().min(1), versionNumber: z.string().min(1) }),
+  namespaces: z.array(z.string()),
+  productions: z.array(agentProductionSchema),
+  problems: z.array(agentProblemSchema),
+});
+export type AgentSnapshot = z.infer<typeof agentSnapshotSchema>;
+
+/** Any agent method's failure: {"ok":false,"code":"<Ens>Err...","text":"ERROR <Ens>Err...: ..."}. */
+export const agentFailureSchema = z.object({
+  ok: z.literal(false),
+  code: z.string(),
+  text: z.string(),
+});
+export type AgentFailure = z.infer<typeof agentFailureSchema>;
+
+export const agentControlSchema = z.union([z.object({ ok: z.literal(true) }), agentFailureSchema]);
+export type AgentControlResult = z.infer<typeof agentControlSchema>;
+
+/** Agent codes that mean "there is no such production" (the client maps them to UnknownProductionError). */
+export const UNKNOWN_PRODUCTION_CODES: readonly string[] = ['<IrisEdge>UnknownProduction', '<IrisEdge>UnknownNamespace'];
+
+/**
+ * An agent method answered {"ok":false,...} for a whole call (IRIS raised an error inside the
+ * agent). The client decides what that means for its caller.
+ */
+export class AgentFailedError extends IrisError {
+  constructor(
+    readonly method: string,
+    readonly failure: AgentFailure,
+  ) {
+    super(`IrisEdge.Agent.${method} failed in IRIS: ${failure.text || failure.code}`);
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${formatPath(i.path)}: ${i.message}`)
+    .join('; ');
+}
+
+/** Parse the JSON text an agent method returned. Not JSON at all is a contract error too. */
+export function parseAgentJson(method: string, raw: unknown): unknown {
+  if (typeof raw !== 'string') {
+    throw new IrisContractError(`IrisEdge.Agent.${method} returned ${raw === null ? 'null' : typeof raw}, expected a JSON string`);
+  }
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (err) {
+    throw new IrisContractError(`IrisEdge.Agent.${method} returned text that is not JSON: ${raw.slice(0, 120)}`, {
+      cause: err,
+    });
+  }
+}
+
+function failureOf(value: unknown): AgentFailure | undefined {
+  const f = agentFailureSchema.safeParse(value);
+  return f.success ? f.data : undefined;
+}
+
+function hostStatusFrom(word: string, path: string): HostStatus {
+  const lower = word.toLowerCase();
+  if ((HOST_STATUSES as readonly string[]).includes(lower)) return lower as HostStatus;
+  throw new IrisContractError(
+    `IrisEdge.Agent.Snapshot: ${path}: unknown host status "${word}" (expected one of ${HOST_STATUSES.join(', ')})`,
+  );
+}
+
+/**
+ * Agent Snapshot JSON (already JSON.parse'd) -> the model's Snapshot.
+ * Host status words are lower-cased onto HOST_STATUSES; a host whose business type could not be
+ * determined ("unknown": its class is missing) is reported as an "unconfigured" process, the
+ * closest the model can express.
+ */
+export function snapshotFromAgent(value: unknown, onProblems?: (problems: AgentProblem[]) => void): Snapshot {
+  const failure = failureOf(value);
+  if (failure) throw new AgentFailedError('Snapshot', failure);
+  const parsed = agentSnapshotSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new IrisContractError(`IrisEdge.Agent.Snapshot returned data that breaks the contract: ${describe(parsed.error)}`);
+  }
+  const data = parsed.data;
+  if (data.problems.length > 0) onProblems?.(data.problems);
+  const productions: ProductionSnapshot[] = data.productions.map((p, pi) => {
+    const seen = new Set<string>();
+    const hosts: HostSnapshot[] = p.hosts.map((h, hi) => {
+      const path = `productions[${pi}].hosts[${hi}]`;
+      if (seen.has(h.name)) {
+        throw new IrisContractError(`IrisEdge.Agent.Snapshot: ${path}.name: duplicate host name "${h.name}" in ${p.namespace}/${p.name}`);
+      }
+      seen.add(h.name);
+      let status = hostStatusFrom(h.status, `${path}.status`);
+      let kind: HostKind;
+      if (h.kind === 'unknown') {
+        kind = 'process';
+        status = 'unconfigured';
+      } else {
+        kind = h.kind;
+      }
+      return {
+        name: h.name,
+        className: h.className,
+        kind,
+        enabled: h.enabled,
+        status,
+        queue: h.queue,
+        errors: h.errors,
+        lastActivity: h.lastActivity === null ? null : new Date(h.lastActivity.replace(' ', 'T')).toISOString(),
+      };
+    });
+    return {
+      namespace: p.namespace,
+      name: p.name,
+      state: productionStateFromCode(p.stateCode),
+      hosts,
+      needsUpdate: p.needsUpdate,
+      updateReason: p.updateReason,
+    };
+  });
+  const keys = new Set<string>();
+  productions.forEach((p, i) => {
+    const key = `${p.namespace}/${p.name}`;
+    if (keys.has(key)) throw new IrisContractError(`IrisEdge.Agent.Snapshot: productions[${i}]: duplicate production ${key}`);
+    keys.add(key);
+  });
+  return {
+    instance: { version: data.instance.version, versionNumber: data.instance.versionNumber },
+    productions,
+    takenAt: new Date(data.takenAt.replace(' ', 'T')).toISOString(),
+  };
+}
+
+/** Agent Control JSON (already JSON.parse'd) -> {ok:true} or the failure with IRIS's code and text. */
+export function controlResultFromAgent(value: unknown): AgentControlResult {
+  // Parse by the value of "ok" so that errors name the real path (a union would only say "(root)").
+  const head = z.object({ ok: z.boolean() }).safeParse(value);
+  const schema = head.success ? (head.data.ok ? z.object({ ok: z.literal(true) }) : agentFailureSchema) : agentControlSchema;
+  const parsed = head.success ? schema.safeParse(value) : head;
+  if (!parsed.success) {
+    throw new IrisContractError(`IrisEdge.Agent.Control returned data that breaks the contract: ${describe(parsed.error)}`);
+  }
+  return parsed.data as AgentControlResult;
+}

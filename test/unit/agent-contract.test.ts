@@ -1,0 +1,226 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { IrisContractError } from '../../src/iris/errors.ts';
+import {
+  AgentFailedError,
+  controlResultFromAgent,
+  UNKNOWN_PRODUCTION_CODES,
+  parseAgentJson,
+  snapshotFromAgent,
+} from '../../src/iris/agent/contract.ts';
+
+const AGENT_CLS = readFileSync(new URL('../../rootfs/usr/share/iris-edge/agent/IrisEdge.Agent.cls', import.meta.url), 'utf8');
+
+function agentSnapshot(): any {
+  return {
+    ok: true,
+    agentVersion: 1,
+    takenAt: '2026-03-01T10:00:00.123Z',
+    instance: {
+      version: 'IRIS for UNIX (Ubuntu Server LTS for x86-64 Containers) 2025.1 (Build 225_1U)',
+      versionNumber: '2025.1.0.225.1',
+    },
+    namespaces: ['USER', 'ORDERS'],
+    productions: [
+      {
+        namespace: 'ORDERS',
+        name: 'Orders.Production',
+        stateCode: 1,
+        needsUpdate: true,
+        updateReason: 'Item Orders.Out settings changed',
+        hosts: [
+          {
+            name: 'Orders.In',
+            className: 'EnsLib.File.PassthroughService',
+            kind: 'service',
+            enabled: true,
+            status: 'OK',
+            queue: 0,
+            errors: 0,
+            lastActivity: '2026-03-01T09:59:58.000Z',
+          },
+          {
+            name: 'Orders.Router',
+            className: 'Orders.Router',
+            kind: 'process',
+            enabled: true,
+            status: 'Retry',
+            queue: 12,
+            errors: 3,
+            lastActivity: null,
+          },
+          {
+            name: 'Orders.Out',
+            className: 'EnsLib.HTTP.GenericOperation',
+            kind: 'operation',
+            enabled: false,
+            status: 'Disabled',
+            queue: 0,
+            errors: 0,
+            lastActivity: null,
+          },
+        ],
+      },
+      { namespace: 'USER', name: 'Demo.Production', stateCode: 2, needsUpdate: false, updateReason: '', hosts: [] },
+      { namespace: 'USER', name: 'Demo.Other', stateCode: -5, needsUpdate: false, updateReason: '', hosts: [] },
+    ],
+    problems: [{ namespace: 'BROKEN', text: '<DIRECTORY> database not mounted' }],
+  };
+}
+
+function contractError(fn: () => unknown, path: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof IrisContractError, `expected IrisContractError, got ${String(err)}`);
+    assert.match(err.message, path);
+    return true;
+  });
+}
+
+describe('agent Snapshot JSON -> model Snapshot', () => {
+  it('maps instance, productions, state codes, host statuses and kinds', () => {
+    const s = snapshotFromAgent(agentSnapshot());
+    assert.deepEqual(s.instance, {
+      version: 'IRIS for UNIX (Ubuntu Server LTS for x86-64 Containers) 2025.1 (Build 225_1U)',
+      versionNumber: '2025.1.0.225.1',
+    });
+    assert.equal(s.takenAt, '2026-03-01T10:00:00.123Z');
+    assert.deepEqual(
+      s.productions.map((p) => [p.namespace, p.name, p.state]),
+      [
+        ['ORDERS', 'Orders.Production', 'running'],
+        ['USER', 'Demo.Production', 'stopped'],
+        ['USER', 'Demo.Other', 'network_stopped'],
+      ],
+    );
+    const orders = s.productions[0]!;
+    assert.equal(orders.needsUpdate, true);
+    assert.equal(orders.updateReason, 'Item Orders.Out settings changed');
+    assert.deepEqual(orders.hosts[0], {
+      name: 'Orders.In',
+      className: 'EnsLib.File.PassthroughService',
+      kind: 'service',
+      enabled: true,
+      status: 'ok',
+      queue: 0,
+      errors: 0,
+      lastActivity: '2026-03-01T09:59:58.000Z',
+    });
+    assert.deepEqual(
+      orders.hosts.map((h) => [h.kind, h.status, h.queue, h.errors, h.lastActivity]),
+      [
+        ['service', 'ok', 0, 0, '2026-03-01T09:59:58.000Z'],
+        ['process', 'retry', 12, 3, null],
+        ['operation', 'disabled', 0, 0, null],
+      ],
+    );
+  });
+
+  it('hands the namespaces the agent could not read to onProblems, and still maps the rest', () => {
+    const seen: unknown[] = [];
+    const s = snapshotFromAgent(agentSnapshot(), (p) => seen.push(...p));
+    assert.deepEqual(seen, [{ namespace: 'BROKEN', text: '<DIRECTORY> database not mounted' }]);
+    assert.equal(s.productions.length, 3);
+  });
+
+  it('a host whose class is missing ("unknown" kind) is an unconfigured process', () => {
+    const raw = agentSnapshot();
+    raw.productions[0].hosts[0].kind = 'unknown';
+    const h = snapshotFromAgent(raw).productions[0]!.hosts[0]!;
+    assert.equal(h.kind, 'process');
+    assert.equal(h.status, 'unconfigured');
+  });
+
+  it('rejects bad data with the offending path in the message', () => {
+    const cases: Array<[(raw: any) => void, RegExp]> = [
+      [(r) => (r.productions[0].hosts[1].queue = -1), /productions\[0\]\.hosts\[1\]\.queue/],
+      [(r) => (r.productions[0].hosts[1].queue = '12'), /productions\[0\]\.hosts\[1\]\.queue/],
+      [(r) => (r.productions[0].hosts[2].enabled = 1), /productions\[0\]\.hosts\[2\]\.enabled/],
+      [(r) => (r.productions[1].stateCode = 'Running'), /productions\[1\]\.stateCode/],
+      [(r) => (r.productions[0].hosts[0].kind = 'adapter'), /productions\[0\]\.hosts\[0\]\.kind/],
+      [(r) => (r.productions[0].hosts[0].lastActivity = '01/03/2026 09:59'), /productions\[0\]\.hosts\[0\]\.lastActivity/],
+      [(r) => (r.productions[0].hosts[0].lastActivity = '2026-03-01T09:59:58'), /productions\[0\]\.hosts\[0\]\.lastActivity/],
+      [(r) => delete r.instance.versionNumber, /instance\.versionNumber/],
+      [(r) => delete r.productions[0].hosts, /productions\[0\]\.hosts/],
+      [(r) => (r.takenAt = 12), /takenAt/],
+    ];
+    for (const [mutate, path] of cases) {
+      const raw = agentSnapshot();
+      mutate(raw);
+      contractError(() => snapshotFromAgent(raw), path);
+    }
+  });
+
+  it('rejects a host status word outside HOST_STATUSES, naming the path and the word', () => {
+    const raw = agentSnapshot();
+    raw.productions[0].hosts[1].status = 'Sleeping';
+    contractError(() => snapshotFromAgent(raw), /productions\[0\]\.hosts\[1\]\.status.*Sleeping/);
+  });
+
+  it('rejects duplicate host names and duplicate productions', () => {
+    const raw = agentSnapshot();
+    raw.productions[0].hosts[1].name = 'Orders.In';
+    contractError(() => snapshotFromAgent(raw), /productions\[0\]\.hosts\[1\]\.name.*duplicate/);
+    const raw2 = agentSnapshot();
+    raw2.productions[2].name = 'Demo.Production';
+    contractError(() => snapshotFromAgent(raw2), /productions\[2\].*duplicate/);
+  });
+
+  it('an {"ok":false} snapshot is an AgentFailedError carrying IRIS\'s code and text', () => {
+    assert.throws(
+      () => snapshotFromAgent({ ok: false, code: '<PROTECT>', text: '<PROTECT> zSnapshot+3^IrisEdge.Agent.1' }),
+      (err: unknown) => err instanceof AgentFailedError && err.failure.code === '<PROTECT>' && /PROTECT/.test(err.message),
+    );
+  });
+
+  it('text that is not JSON, or not a string, is a contract error', () => {
+    contractError(() => parseAgentJson('Snapshot', '<html>'), /Snapshot.*not JSON/);
+    contractError(() => parseAgentJson('Snapshot', 42), /Snapshot returned number/);
+  });
+});
+
+describe('agent Control JSON', () => {
+  it('accepts {"ok":true} and failures with code and text', () => {
+    assert.deepEqual(controlResultFromAgent({ ok: true }), { ok: true });
+    assert.deepEqual(
+      controlResultFromAgent({
+        ok: false,
+        code: '<Ens>ErrProductionNotQuiescent',
+        text: 'ERROR <Ens>ErrProductionNotQuiescent: Production is not quiescent',
+      }),
+      {
+        ok: false,
+        code: '<Ens>ErrProductionNotQuiescent',
+        text: 'ERROR <Ens>ErrProductionNotQuiescent: Production is not quiescent',
+      },
+    );
+  });
+  it('rejects anything else with the path', () => {
+    contractError(() => controlResultFromAgent({ ok: 'yes' }), /Control.*ok/);
+    contractError(() => controlResultFromAgent({ ok: false, code: 5 }), /code|text/);
+  });
+});
+
+describe('the shipped agent class and the TypeScript side agree', () => {
+  it('declares the methods the bridge calls, with the argument order the client uses', () => {
+    assert.match(AGENT_CLS, /^Class IrisEdge\.Agent\b/m);
+    assert.match(AGENT_CLS, /ClassMethod Version\(\) As %Integer/);
+    assert.match(AGENT_CLS, /ClassMethod Snapshot\(\) As %String/);
+    assert.match(
+      AGENT_CLS,
+      /ClassMethod Control\(namespace As %String, production As %String, action As %String, timeout As %Integer = 10, force As %Boolean = 0\) As %String/,
+    );
+  });
+  it('emits the codes the client maps to UnknownProductionError, and every field the schema reads', () => {
+    for (const code of UNKNOWN_PRODUCTION_CODES) assert.ok(AGENT_CLS.includes(`"${code}"`), code);
+    for (const field of ['agentVersion', 'takenAt', 'versionNumber', 'namespaces', 'productions', 'problems', 'stateCode',
+      'needsUpdate', 'updateReason', 'className', 'kind', 'enabled', 'status', 'queue', 'errors', 'lastActivity']) {
+      assert.ok(AGENT_CLS.includes(`"${field}"`) || AGENT_CLS.includes(`.${field} `), `the agent never writes "${field}"`);
+    }
+  });
+  it('switches namespace only with NEW $NAMESPACE, and NamespaceSnapshot calls no method of its own class', () => {
+    const body = /ClassMethod NamespaceSnapshot[\s\S]*?\n\}\n/.exec(AGENT_CLS)?.[0] ?? '';
+    assert.ok(body.includes('new $namespace'), 'NamespaceSnapshot must NEW $namespace');
+    assert.doesNotMatch(body.replace(/^\s*\/\/\/.*$/gm, ''), /\.\.[A-Za-z#]/, 'a ".." call after switching namespace would not find this class');
+  });
+});
