@@ -1,0 +1,203 @@
+/**
+ * Expectations that hold for ANY IrisClient: the simulator and a real IRIS (through the Native
+ * API client). Register them with irisContract(name, makeClient) from a *.test.ts file.
+ *
+ * The suite drives one production through stop / start / restart and leaves it in the state it
+ * was found in. It polls snapshot() (up to 60 s) for the state IRIS reports, as the bridge does.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IrisClient } from '../../src/iris/client.ts';
+import { IrisCommandRefusedError, IrisError, IrisUnavailableError } from '../../src/iris/errors.ts';
+import {
+  HOST_STATUSES,
+  PRODUCTION_STATES,
+  productionKey,
+  type ProductionSnapshot,
+  type ProductionState,
+  type Snapshot,
+} from '../../src/model/production.ts';
+
+export interface ContractSubject {
+  client: IrisClient;
+  /** A production the suite may stop, start and restart. */
+  production: { namespace: string; name: string };
+  cleanup?: () => Promise<void>;
+}
+
+export interface ContractOptions {
+  /** How long to wait for a state change to show in snapshot() (default 60000 ms). */
+  settleTimeoutMs?: number;
+  /** Poll interval (default 500 ms). */
+  pollMs?: number;
+  /** StopProduction/RestartProduction timeout passed with every stop/restart (default 30 s). */
+  commandTimeoutSeconds?: number;
+}
+
+const TRANSITIONAL: readonly ProductionState[] = ['starting', 'stopping', 'restarting'];
+const IRIS_STATES = PRODUCTION_STATES.filter((s) => !TRANSITIONAL.includes(s));
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+function find(snapshot: Snapshot, p: { namespace: string; name: string }): ProductionSnapshot | undefined {
+  return snapshot.productions.find((x) => x.namespace === p.namespace && x.name === p.name);
+}
+
+export function irisContract(
+  name: string,
+  makeClient: () => Promise<ContractSubject>,
+  options: ContractOptions = {},
+): void {
+  const settleMs = options.settleTimeoutMs ?? 60_000;
+  const pollMs = options.pollMs ?? 500;
+  const commandTimeoutSeconds = options.commandTimeoutSeconds ?? 30;
+
+  describe(`IrisClient contract: ${name}`, () => {
+    let subject: ContractSubject;
+    let initial: ProductionState | undefined;
+
+    const client = () => subject.client;
+    const target = () => subject.production;
+
+    async function current(): Promise<ProductionSnapshot> {
+      const p = find(await client().snapshot(), target());
+      assert.ok(p, `production ${productionKey(target())} is missing from the snapshot`);
+      return p;
+    }
+
+    async function waitFor(state: ProductionState, why: string): Promise<ProductionSnapshot> {
+      const deadline = Date.now() + settleMs;
+      let last: ProductionSnapshot | undefined;
+      for (;;) {
+        last = await current();
+        if (last.state === state) return last;
+        if (Date.now() > deadline) {
+          assert.fail(`${why}: ${productionKey(target())} is still "${last.state}" after ${settleMs} ms, expected "${state}"`);
+        }
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
+    }
+
+    async function ensureState(state: 'running' | 'stopped'): Promise<void> {
+      const now = (await current()).state;
+      if (now === state) return;
+      if (state === 'running') {
+        await client().control({ ...cmd(), action: 'start' });
+      } else {
+        await client().control({ ...cmd(), action: 'stop', timeoutSeconds: commandTimeoutSeconds });
+      }
+      await waitFor(state, `bringing the production to ${state}`);
+    }
+
+    const cmd = () => ({ namespace: target().namespace, production: target().name });
+
+    before(async () => {
+      subject = await makeClient();
+      initial = find(await client().snapshot(), target())?.state;
+    });
+
+    after(async () => {
+      if (!subject) return;
+      try {
+        if (initial === 'running' || initial === 'stopped') await ensureState(initial);
+      } finally {
+        await client().close();
+        await subject.cleanup?.();
+      }
+    });
+
+    it('reports a kind and a target without secrets', () => {
+      assert.ok(client().kind === 'simulator' || client().kind === 'native');
+      assert.match(client().target, /\S/);
+      assert.doesNotMatch(client().target, /password|pwd=|:[^/@:]+@/i, 'the target must not carry credentials');
+    });
+
+    it('snapshot: instance facts, at least one interoperability namespace, the given production', async () => {
+      const s = await client().snapshot();
+      assert.ok(s.instance.version.trim().length > 0, 'instance.version is empty');
+      assert.match(s.instance.versionNumber, /^\d{4}\.\d+/, 'instance.versionNumber looks like "2025.1..."');
+      assert.match(s.takenAt, ISO_WITH_ZONE);
+      assert.ok(Math.abs(Date.parse(s.takenAt) - Date.now()) < 5 * 60_000, `takenAt ${s.takenAt} is far from now`);
+      const namespaces = new Set(s.productions.map((p) => p.namespace));
+      assert.ok(namespaces.size >= 1, 'no interoperability namespace with a production');
+      assert.ok(find(s, target()), `production ${productionKey(target())} not listed; have ${s.productions.map(productionKey).join(', ')}`);
+      assert.ok(initial !== undefined);
+    });
+
+    it('snapshot: production states are IRIS states of the model; hosts have sane fields', async () => {
+      const s = await client().snapshot();
+      const keys = new Set<string>();
+      for (const p of s.productions) {
+        const key = productionKey(p);
+        assert.ok(!keys.has(key), `duplicate production ${key}`);
+        keys.add(key);
+        assert.ok(IRIS_STATES.includes(p.state), `${key}: state "${p.state}" is not one IRIS reports`);
+        assert.equal(typeof p.needsUpdate, 'boolean', `${key}.needsUpdate`);
+        assert.equal(typeof p.updateReason, 'string', `${key}.updateReason`);
+        const names = new Set<string>();
+        for (const h of p.hosts) {
+          const where = `${key} host ${h.name}`;
+          assert.ok(h.name.length > 0, `${key}: a host has no name`);
+          assert.ok(!names.has(h.name), `${where}: duplicate name`);
+          names.add(h.name);
+          assert.ok(h.className.length > 0, `${where}: className is empty`);
+          assert.ok(['service', 'process', 'operation'].includes(h.kind), `${where}: kind "${h.kind}"`);
+          assert.equal(typeof h.enabled, 'boolean', `${where}: enabled`);
+          assert.ok((HOST_STATUSES as readonly string[]).includes(h.status), `${where}: status "${h.status}"`);
+          assert.ok(Number.isInteger(h.queue) && h.queue >= 0, `${where}: queue ${h.queue}`);
+          assert.ok(Number.isInteger(h.errors) && h.errors >= 0, `${where}: errors ${h.errors}`);
+          if (h.lastActivity !== null) {
+            assert.match(h.lastActivity, ISO_WITH_ZONE, `${where}: lastActivity`);
+            assert.ok(Date.parse(h.lastActivity) < Date.now() + 5 * 60_000, `${where}: lastActivity ${h.lastActivity} is in the future`);
+          }
+        }
+      }
+      assert.ok((find(s, target())?.hosts.length ?? 0) > 0, `${productionKey(target())} has no hosts; use a production with hosts`);
+    });
+
+    it('start (when stopped) -> running', async () => {
+      await ensureState('stopped');
+      await client().control({ ...cmd(), action: 'start' });
+      const p = await waitFor('running', 'after start');
+      assert.ok(p.hosts.some((h) => h.enabled && h.status !== 'stopped'), 'a running production has no running host');
+    });
+
+    it('stop -> stopped, and no host of a stopped production is running', async () => {
+      await ensureState('running');
+      await client().control({ ...cmd(), action: 'stop', timeoutSeconds: commandTimeoutSeconds });
+      const p = await waitFor('stopped', 'after stop');
+      for (const h of p.hosts) {
+        assert.ok(['stopped', 'disabled', 'unconfigured'].includes(h.status), `host ${h.name} is "${h.status}" in a stopped production`);
+      }
+    });
+
+    it('start when already running is refused with IrisCommandRefusedError', async () => {
+      await ensureState('running');
+      await assert.rejects(client().control({ ...cmd(), action: 'start' }), (err: unknown) => {
+        assert.ok(err instanceof IrisCommandRefusedError, `expected IrisCommandRefusedError, got ${String(err)}`);
+        assert.ok(err.message.length > 0, 'the refusal carries no reason');
+        if (err.irisCode !== undefined) assert.equal(err.irisCode, '<Ens>ErrProductionAlreadyRunning');
+        return true;
+      });
+      assert.equal((await current()).state, 'running', 'a refused start changed the state');
+    });
+
+    it('restart -> running again', async () => {
+      await ensureState('running');
+      await client().control({ ...cmd(), action: 'restart', timeoutSeconds: commandTimeoutSeconds });
+      await waitFor('running', 'after restart');
+    });
+
+    it('a command for a production that does not exist fails with a typed error and changes nothing', async () => {
+      const before = (await current()).state;
+      const ghost = { namespace: target().namespace, production: 'IrisEdgeContract.NoSuchProduction' };
+      for (const action of ['start', 'stop', 'restart'] as const) {
+        await assert.rejects(client().control({ ...ghost, action }), (err: unknown) => {
+          assert.ok(err instanceof IrisError, `expected an IrisError, got ${String(err)}`);
+          assert.ok(!(err instanceof IrisUnavailableError), `IRIS answered; this is not "unavailable": ${String(err)}`);
+          return true;
+        });
+      }
+      assert.equal((await current()).state, before, 'a command for another production changed this one');
+    });
+  });
+}
