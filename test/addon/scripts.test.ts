@@ -1,0 +1,359 @@
+// Behaviour of the image's shell scripts, run for real with bash in a sandbox: the absolute paths
+// of the image (/data, /run/iris-edge, /proc/1/fd/1, ...) are rewritten to a temporary directory,
+// and `iris`, `s6-setuidgid`, `s6-svstat` and halt are small fakes that record their calls.
+// What IRIS itself does is outside this test (it needs a real IRIS image).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const rootfs = join(root, 'rootfs');
+
+/** The scripts read /data/options.json with jq (installed in the image). */
+function requireJq(t: { skip(msg: string): void }): boolean {
+  if (spawnSync('jq', ['--version'], { stdio: 'ignore' }).status === 0) return true;
+  if (process.env.CI === 'true') assert.fail('jq is not installed; CI must install it (apt-get install jq)');
+  t.skip('JQ IS NOT INSTALLED: this script test did NOT run (apt-get install jq)');
+  return false;
+}
+
+interface Sandbox {
+  dir: string;
+  run(script: string, env?: Record<string, string>, args?: string[]): { status: number | null; log: string; calls: string[] };
+  cleanup(): void;
+}
+
+function sandbox(extra: Array<[string, string]> = []): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'iris-edge-scripts-'));
+  for (const d of ['setup', 'bin', 'fake', 'run', 'home', 'data', 'opt']) mkdirSync(join(dir, d));
+  // Longest first, so /data/iris-edge is not rewritten as /data/iris + "-edge".
+  const paths: Array<[string, string]> = [
+    ...extra,
+    ['/usr/bin/iris-edge-setup-user', join(dir, 'fake', 'iris-edge-setup-user')],
+    ['/usr/local/bin/node', join(dir, 'fake', 'node')],
+    ['/iris-main', join(dir, 'fake', 'iris-main')],
+    ['/opt/iris-edge', join(dir, 'opt')],
+    ['/usr/share/iris-edge/setup', join(dir, 'setup')],
+    ['/run/s6-linux-init-container-results/exitcode', join(dir, 'exitcode')],
+    ['/run/s6/basedir/bin/halt', join(dir, 'fake', 'halt')],
+    ['/run/iris-edge', join(dir, 'run')],
+    ['/proc/1/fd/1', join(dir, 'addon.log')],
+    ['/proc/meminfo', join(dir, 'meminfo')],
+    ['/data/options.json', join(dir, 'data', 'options.json')],
+    ['/data/iris-edge', join(dir, 'data', 'iris-edge')],
+    ['/data/secrets', join(dir, 'data', 'secrets')],
+    ['/data/iris', join(dir, 'data', 'iris')],
+    ['/home/irisowner', join(dir, 'home')],
+  ];
+  const rewrite = (text: string): string => {
+    let out = text.replace(/^#!\/command\/with-contenv bashio\n/, `#!/usr/bin/env bash\nset -o errexit -o nounset -o pipefail\nsource ${join(dir, 'fake', 'bashio.sh')}\n`);
+    // One pass, so a replacement is never rewritten again (it contains /data/... itself).
+    const table = new Map(paths);
+    const pattern = new RegExp(paths.map(([from]) => from.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'g');
+    return out.replace(pattern, (m) => table.get(m) ?? m);
+  };
+  const install = (src: string, dest: string): void => {
+    writeFileSync(dest, rewrite(readFileSync(join(rootfs, src), 'utf8')));
+    chmodSync(dest, 0o755);
+  };
+  install('usr/share/iris-edge/setup/functions.sh', join(dir, 'setup', 'functions.sh'));
+  install('usr/share/iris-edge/setup/freeze.sh', join(dir, 'setup', 'freeze.sh'));
+  writeFileSync(join(dir, 'setup', 'bridge-user.script'), readFileSync(join(rootfs, 'usr/share/iris-edge/setup/bridge-user.script')));
+  for (const name of ['backup_pre', 'backup_post', 'healthcheck', 'iris-edge-setup-user']) install(`usr/bin/${name}`, join(dir, 'bin', name));
+  install('etc/s6-overlay/scripts/init-iris', join(dir, 'bin', 'init-iris'));
+  install('etc/s6-overlay/s6-rc.d/iris/finish', join(dir, 'bin', 'iris-finish'));
+  install('etc/s6-overlay/s6-rc.d/bridge/run', join(dir, 'bin', 'bridge-run'));
+  install('etc/s6-overlay/s6-rc.d/iris/run', join(dir, 'bin', 'iris-run'));
+
+  const fake = (name: string, body: string): void => {
+    writeFileSync(join(dir, 'fake', name), `#!/usr/bin/env bash\n${body}\n`);
+    chmodSync(join(dir, 'fake', name), 0o755);
+  };
+  const calls = join(dir, 'calls.log');
+  fake('iris', `echo "iris $*" >>"${calls}"
+case "$1" in
+  qlist)
+    if [[ "\${FAKE_IRIS_STATE:-running}" == running ]]; then
+      echo "IRIS^/usr/irissys^2026.1.0.100.0^running, since Sun Nov 22 02:00:00 2026^iris.cpf^1972^52773^0^ok^IRIS^^^/usr/irissys"
+    else
+      echo "IRIS^/usr/irissys^2026.1.0.100.0^down, last used Sun Nov 22 01:00:00 2026^iris.cpf^1972^52773^0^^IRIS^^^/usr/irissys"
+    fi ;;
+  session)
+    cat >"${join(dir, 'session.stdin')}"
+    env | grep '^IRIS_EDGE_' | sort >"${join(dir, 'session.env')}"
+    printf '%b' "\${FAKE_SESSION_OUTPUT:-}"
+    exit "\${FAKE_SESSION_STATUS:-5}" ;;
+esac`);
+  fake('s6-setuidgid', `echo "s6-setuidgid $1" >>"${calls}"; shift; exec "$@"`);
+  fake('s6-svstat', `echo "\${FAKE_WANTEDUP:-true}"`);
+  fake('halt', `echo "halt" >>"${calls}"`);
+  fake('iris-main', `echo "iris-main $*" >>"${calls}"; echo "ISC_CPF_MERGE_FILE=\${ISC_CPF_MERGE_FILE:-}" >"${join(dir, 'iris-main.env')}"; echo "ISC_DATA_DIRECTORY=\${ISC_DATA_DIRECTORY:-}" >>"${join(dir, 'iris-main.env')}"`);
+  fake('iris-edge-setup-user', `echo "setup-user" >>"${calls}"; exit "\${FAKE_SETUP_STATUS:-0}"`);
+  fake('node', `echo "node $*" >>"${calls}"; env | sort >"${join(dir, 'node.env')}"; pwd >>"${join(dir, 'node.env')}"`);
+  fake('id', `id_real=/usr/bin/id; if [[ "\${2:-}" == irisowner ]]; then "$id_real" "$1"; else exec "$id_real" "$@"; fi`);
+  writeFileSync(join(dir, 'fake', 'bashio.sh'), [
+    'bashio::log.info() { echo "[INFO] $*"; }',
+    'bashio::log.warning() { echo "[WARNING] $*"; }',
+    'bashio::log.error() { echo "[ERROR] $*"; }',
+  ].join('\n') + '\n');
+
+  return {
+    dir,
+    run(script, env = {}, args = []) {
+      rmSync(calls, { force: true });
+      rmSync(join(dir, 'addon.log'), { force: true });
+      const res = spawnSync(join(dir, 'bin', script), args, {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: `${join(dir, 'fake')}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: dir, ...env },
+      });
+      const addonLog = existsSync(join(dir, 'addon.log')) ? readFileSync(join(dir, 'addon.log'), 'utf8') : '';
+      return {
+        status: res.status,
+        log: addonLog + res.stdout + res.stderr,
+        calls: existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').filter(Boolean) : [],
+      };
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+test('backup_pre freezes IRIS through iris session as irisowner and reports the outcome', (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+
+  const ok = box.run('backup_pre', { FAKE_SESSION_STATUS: '5' });
+  assert.equal(ok.status, 0, ok.log);
+  assert.ok(ok.calls.includes('s6-setuidgid irisowner'), `runs as irisowner: ${ok.calls.join(' | ')}`);
+  assert.ok(ok.calls.includes('iris session IRIS -U %SYS ##Class(Backup.General).ExternalFreeze()'), ok.calls.join(' | '));
+  assert.match(ok.log, /ExternalFreeze succeeded/);
+
+  const failed = box.run('backup_pre', { FAKE_SESSION_STATUS: '3' });
+  assert.equal(failed.status, 1, 'exit status 3 of the session is a failed freeze');
+  assert.match(failed.log, /ERROR.*ExternalFreeze failed/);
+
+  const odd = box.run('backup_pre', { FAKE_SESSION_STATUS: '1' });
+  assert.equal(odd.status, 1, 'anything but 5 is a failure');
+  assert.match(odd.log, /unexpected status 1/);
+
+  const down = box.run('backup_pre', { FAKE_IRIS_STATE: 'down' });
+  assert.equal(down.status, 0, 'nothing to freeze while IRIS is down');
+  assert.ok(!down.calls.some((c) => c.startsWith('iris session')), 'no session when IRIS is down');
+  assert.match(down.log, /not running/);
+});
+
+test('backup_post thaws IRIS and fails clearly when the thaw fails', (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  const ok = box.run('backup_post', { FAKE_SESSION_STATUS: '5' });
+  assert.equal(ok.status, 0, ok.log);
+  assert.ok(ok.calls.includes('iris session IRIS -U %SYS ##Class(Backup.General).ExternalThaw()'), ok.calls.join(' | '));
+  const failed = box.run('backup_post', { FAKE_SESSION_STATUS: '3' });
+  assert.equal(failed.status, 1);
+  assert.match(failed.log, /ExternalThaw failed/);
+});
+
+test('healthcheck wants IRIS running and a recent bridge heartbeat', (t) => {
+  if (!requireJq(t)) return;
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  const heartbeat = join(box.dir, 'run', 'heartbeat');
+  writeFileSync(join(box.dir, 'data', 'options.json'), JSON.stringify({ poll_interval: 20 }));
+
+  assert.equal(box.run('healthcheck').status, 1, 'no heartbeat yet: unhealthy');
+  writeFileSync(heartbeat, '');
+  const healthy = box.run('healthcheck');
+  assert.equal(healthy.status, 0, healthy.log);
+
+  const age = (seconds: number): void => {
+    const when = Date.now() / 1000 - seconds;
+    utimesSync(heartbeat, when, when);
+  };
+  age(50);
+  assert.equal(box.run('healthcheck').status, 0, '50 s is within 3 poll intervals of 20 s');
+  age(70);
+  const stale = box.run('healthcheck');
+  assert.equal(stale.status, 1, '70 s is more than 3 poll intervals of 20 s');
+  assert.match(stale.log, /last poll was 7\d s ago \(limit 60 s\)/);
+
+  age(0);
+  const down = box.run('healthcheck', { FAKE_IRIS_STATE: 'down' });
+  assert.equal(down.status, 1);
+  assert.match(down.log, /IRIS is not running/);
+});
+
+test('the iris finish script exits 0 on a requested stop and halts the container on a crash', (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  const exitcode = join(box.dir, 'exitcode');
+
+  for (const [code, signal] of [['0', '0'], ['256', '15'], ['143', '0'], ['256', '9']] as const) {
+    rmSync(exitcode, { force: true });
+    const stop = box.run('iris-finish', { FAKE_WANTEDUP: 'false' }, [code, signal]);
+    assert.equal(stop.status, 0, `stop with ${code}/${signal}`);
+    assert.ok(!existsSync(exitcode), `a requested stop writes no container exit code (${code}/${signal})`);
+    assert.ok(!stop.calls.includes('halt'));
+  }
+
+  const crash = box.run('iris-finish', { FAKE_WANTEDUP: 'true' }, ['1', '0']);
+  assert.equal(readFileSync(exitcode, 'utf8').trim(), '1');
+  assert.ok(crash.calls.includes('halt'), 'a crash halts the container');
+  assert.match(crash.log, /exited unexpectedly/);
+
+  box.run('iris-finish', { FAKE_WANTEDUP: 'true' }, ['256', '11']);
+  assert.equal(readFileSync(exitcode, 'utf8').trim(), '139', 'killed by SIGSEGV: 128 + 11');
+  box.run('iris-finish', { FAKE_WANTEDUP: 'true' }, ['0', '0']);
+  assert.equal(readFileSync(exitcode, 'utf8').trim(), '1', 'an exit nobody asked for is a failure');
+});
+
+test('init-iris creates secrets, stages the predefined password once and writes the memory profile', (t) => {
+  if (!requireJq(t)) return;
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  const secrets = join(box.dir, 'data', 'secrets');
+  const meminfo = (gib: number): void => writeFileSync(join(box.dir, 'meminfo'), `MemTotal:       ${Math.round(gib * 1024 * 1024)} kB\nMemFree: 1 kB\n`);
+  const merge = (): string => readFileSync(join(box.dir, 'run', 'merge.cpf'), 'utf8');
+
+  meminfo(1.8);
+  const first = box.run('init-iris');
+  assert.equal(first.status, 0, first.log);
+  for (const name of ['iris_password', 'iris_edge_password']) {
+    const file = join(secrets, name);
+    assert.match(readFileSync(file, 'utf8'), /^[A-Za-z0-9]{24,32}\n$/, `${name} holds a generated password`);
+    assert.equal(statSync(file).mode & 0o777, 0o600, `${name} is 0600`);
+  }
+  assert.equal(statSync(secrets).mode & 0o777, 0o700);
+  assert.notEqual(readFileSync(join(secrets, 'iris_password'), 'utf8'), readFileSync(join(secrets, 'iris_edge_password'), 'utf8'));
+  const once = join(box.dir, 'run', 'iris-password-once');
+  assert.equal(readFileSync(once, 'utf8'), readFileSync(join(secrets, 'iris_password'), 'utf8'), 'iris-main gets a copy');
+  assert.equal(merge(), '[config]\nglobals=0,0,64,0,0,0\nroutines=0,0,0,0,0,32\ngmheap=32768\n', 'auto picks small at 1.8 GiB');
+  assert.ok(existsSync(join(box.dir, 'data', 'iris')) && existsSync(join(box.dir, 'data', 'iris-edge')));
+
+  // Second boot: same passwords; once the bridge marked the password applied, no copy any more.
+  const before = readFileSync(join(secrets, 'iris_edge_password'), 'utf8');
+  writeFileSync(join(secrets, '.iris_password_applied'), '');
+  meminfo(4);
+  assert.equal(box.run('init-iris').status, 0);
+  assert.equal(readFileSync(join(secrets, 'iris_edge_password'), 'utf8'), before, 'passwords survive restarts');
+  assert.ok(!existsSync(once), 'the predefined password is applied only once');
+  assert.match(merge(), /globals=0,0,256,0,0,0\nroutines=0,0,0,0,0,64\ngmheap=65536/, 'auto picks medium at 4 GiB');
+
+  meminfo(16);
+  assert.equal(box.run('init-iris').status, 0);
+  assert.match(merge(), /globals=0,0,1024,/, 'auto picks large at 16 GiB');
+
+  writeFileSync(join(box.dir, 'data', 'options.json'), JSON.stringify({ memory_profile: 'small' }));
+  assert.equal(box.run('init-iris').status, 0);
+  assert.match(merge(), /globals=0,0,64,/, 'an explicit profile wins over auto');
+
+  // A lost password file is generated anew and applied again.
+  rmSync(join(secrets, 'iris_password'));
+  const regenerated = box.run('init-iris');
+  assert.equal(regenerated.status, 0, regenerated.log);
+  assert.ok(existsSync(once) && !existsSync(join(secrets, '.iris_password_applied')));
+});
+
+test('bridge/run waits for IRIS, sets up the bridge user and starts the bridge with its environment', async (t) => {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  // The superserver port and the waits are shortened; everything else runs as in the image.
+  const box = sandbox([
+    ['127.0.0.1 1972', `127.0.0.1 ${port}`],
+    ['wait_for_iris 900', 'wait_for_iris 2'],
+    ['sleep 30', 'sleep 0'],
+  ]);
+  t.after(() => box.cleanup());
+  mkdirSync(join(box.dir, 'data', 'secrets'));
+  writeFileSync(join(box.dir, 'data', 'options.json'), JSON.stringify({ poll_interval: 10 }));
+  writeFileSync(join(box.dir, 'run', 'heartbeat'), '');
+
+  const started = box.run('bridge-run', { SUPERVISOR_TOKEN: 'token-from-with-contenv' });
+  assert.equal(started.status, 0, started.log);
+  assert.deepEqual(started.calls.filter((c) => !c.startsWith('iris qlist')), [
+    'setup-user',
+    's6-setuidgid irisowner',
+    `node ${join(box.dir, 'opt')}/dist/main.js`,
+  ]);
+  const env = Object.fromEntries(
+    readFileSync(join(box.dir, 'node.env'), 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  assert.equal(env.IRIS_HOST, '127.0.0.1');
+  assert.equal(env.IRIS_PORT, '1972');
+  assert.equal(env.IRIS_WEB_PORT, '52773');
+  assert.equal(env.IRIS_USER, 'iris_edge');
+  assert.equal(env.IRIS_PASSWORD_FILE, join(box.dir, 'data', 'secrets', 'iris_edge_password'));
+  assert.equal(env.IRIS_EDGE_AGENT_DIR, '/usr/share/iris-edge/agent');
+  assert.equal(env.IRIS_EDGE_HEARTBEAT_FILE, join(box.dir, 'run', 'heartbeat'));
+  assert.equal(env.IRIS_EDGE_OPTIONS_FILE, join(box.dir, 'run', 'options.json'));
+  assert.equal(env.IRIS_EDGE_DATA_DIR, join(box.dir, 'data', 'iris-edge'));
+  assert.equal(env.SUPERVISOR_TOKEN, 'token-from-with-contenv', 'the container environment reaches the bridge');
+  assert.deepEqual(JSON.parse(readFileSync(join(box.dir, 'run', 'options.json'), 'utf8')), { poll_interval: 10 });
+  assert.equal(statSync(join(box.dir, 'run', 'options.json')).mode & 0o777, 0o600);
+  assert.ok(!existsSync(join(box.dir, 'run', 'heartbeat')), 'a stale heartbeat is removed before the bridge starts');
+  assert.ok(existsSync(join(box.dir, 'data', 'secrets', '.iris_password_applied')), 'the consumed predefined password is recorded');
+
+  const setupFails = box.run('bridge-run', { FAKE_SETUP_STATUS: '1' });
+  assert.equal(setupFails.status, 1, 'no bridge without its IRIS user; s6 runs the script again');
+  assert.ok(!setupFails.calls.some((c) => c.startsWith('node')));
+
+  const irisDown = box.run('bridge-run', { FAKE_IRIS_STATE: 'down' });
+  assert.equal(irisDown.status, 1);
+  assert.match(irisDown.log, /did not accept connections/);
+  assert.ok(!irisDown.calls.includes('setup-user'));
+});
+
+test('iris/run starts /iris-main as irisowner with the merge file and, once, the password file', (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  writeFileSync(join(box.dir, 'run', 'merge.cpf'), '[config]\n');
+  writeFileSync(join(box.dir, 'run', 'iris-password-once'), 'secret\n');
+  const first = box.run('iris-run');
+  assert.equal(first.status, 0, first.log);
+  assert.deepEqual(first.calls, ['s6-setuidgid irisowner', `iris-main --password-file ${join(box.dir, 'run', 'iris-password-once')}`]);
+  assert.equal(
+    readFileSync(join(box.dir, 'iris-main.env'), 'utf8'),
+    `ISC_CPF_MERGE_FILE=${join(box.dir, 'run', 'merge.cpf')}\nISC_DATA_DIRECTORY=${join(box.dir, 'data', 'iris')}\n`,
+  );
+  rmSync(join(box.dir, 'run', 'iris-password-once'));
+  assert.deepEqual(box.run('iris-run').calls, ['s6-setuidgid irisowner', 'iris-main'], 'no password file once it was consumed');
+});
+
+test('iris-edge-setup-user feeds the setup script to iris session and trusts only its OK line', (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  mkdirSync(join(box.dir, 'data', 'secrets'));
+  writeFileSync(join(box.dir, 'data', 'secrets', 'iris_edge_password'), 'Secret123\n');
+
+  const ok = box.run('iris-edge-setup-user', {
+    FAKE_SESSION_OUTPUT: 'Node: x, Instance: IRIS\\n%SYS>IRIS-EDGE-SETUP-INFO: role IrisEdgeBridge grants %Service_Bindings:U\\nIRIS-EDGE-SETUP-OK\\n',
+    FAKE_SESSION_STATUS: '0',
+  });
+  assert.equal(ok.status, 0, ok.log);
+  assert.ok(ok.calls.includes('s6-setuidgid irisowner') && ok.calls.includes('iris session IRIS -U %SYS'), ok.calls.join(' | '));
+  assert.equal(readFileSync(join(box.dir, 'session.stdin'), 'utf8'), readFileSync(join(rootfs, 'usr/share/iris-edge/setup/bridge-user.script'), 'utf8'));
+  const env = readFileSync(join(box.dir, 'session.env'), 'utf8');
+  assert.match(env, /^IRIS_EDGE_BRIDGE_USER=iris_edge$/m);
+  assert.ok(env.includes(`IRIS_EDGE_BRIDGE_PASSWORD_FILE=${join(box.dir, 'data', 'secrets', 'iris_edge_password')}`));
+  assert.ok(env.includes(`IRIS_EDGE_SETUP_CLASS_FILE=${join(box.dir, 'setup', 'IrisEdge.Setup.cls')}`));
+  assert.ok(!env.includes('Secret123'), 'the password itself is never passed in the environment');
+  assert.match(ok.log, /role IrisEdgeBridge grants/);
+
+  const failed = box.run('iris-edge-setup-user', {
+    FAKE_SESSION_OUTPUT: 'IRIS-EDGE-SETUP-FAILED: ERROR #5001: no such role\\n',
+    FAKE_SESSION_STATUS: '1',
+  });
+  assert.equal(failed.status, 1);
+  assert.match(failed.log, /ERROR.*no such role/);
+
+  const silent = box.run('iris-edge-setup-user', { FAKE_SESSION_OUTPUT: '<UNDEFINED>\\n', FAKE_SESSION_STATUS: '0' });
+  assert.equal(silent.status, 1, 'exit status 0 without the OK line is a failure');
+});
