@@ -1,0 +1,235 @@
+/**
+ * From parsed /api/monitor/metrics samples to the instance figures the bridge publishes. Pure.
+ *
+ * Metric names follow "Monitoring InterSystems IRIS Using REST API" (docs.intersystems.com,
+ * KEY=GCM_rest, "Metric Descriptions" and "Interoperability Metrics") as summarised in
+ * research/iris.md §3.2. Every field is null when IRIS did not report the metric (a metric group
+ * excluded with ExcludeMetrics, interop statistics not enabled, an older release) or reported it as
+ * NaN/Inf (iris_db_free_space is NaN until its daily update): null means "unknown", never 0.
+ */
+import type { PromSample } from './prometheus.ts';
+
+export type SystemStateWord = 'ok' | 'warning' | 'alert' | 'hung';
+export const SYSTEM_STATE_WORDS: readonly SystemStateWord[] = ['ok', 'warning', 'alert', 'hung'];
+
+export interface DatabaseMetrics {
+  /** The database name (the `id` label), e.g. "USER". */
+  name: string;
+  /** The database directory (the `dir` label), or null when IRIS gave none. */
+  directory: string | null;
+  sizeMb: number | null;
+  /** iris_db_free_space: free space inside the database; IRIS refreshes it about once a day. */
+  freeMb: number | null;
+}
+
+export interface InteropMetrics {
+  production: string;
+  /** The `id` label of the interop metrics, taken as the namespace [UNVERIFIED]. */
+  namespace: string | null;
+  /** Sum of iris_interop_queued over the production's series. */
+  queued: number | null;
+  /** Sum of iris_interop_messages_errored over the production's series. */
+  errored: number | null;
+  /** Sum of iris_interop_messages over the production's hosts. */
+  messages: number | null;
+}
+
+export interface InstanceMetrics {
+  /** iris_system_state: the System Monitor health state code as IRIS reported it. */
+  systemState: number | null;
+  systemStateWord: SystemStateWord | null;
+  /** iris_cpu_usage: CPU use of the whole host, percent. */
+  cpuPercent: number | null;
+  /** iris_phys_mem_percent_used */
+  memoryUsedPercent: number | null;
+  /** iris_license_consumed / iris_license_available / iris_license_percent_used (licence units). */
+  licenseConsumed: number | null;
+  licenseAvailable: number | null;
+  licensePercentUsed: number | null;
+  /** iris_license_days_remaining */
+  licenseDaysRemaining: number | null;
+  /**
+   * When the licence expires, as an ISO 8601 date-time in UTC ("...Z"): midnight UTC starting the day
+   * `licenseDaysRemaining` days after `now`'s UTC day. Day-granular on purpose, so that the value is
+   * the same on every scrape of a day and the state is published on change only.
+   */
+  licenseExpiry: string | null;
+  /** iris_db_size_mb{id,dir} joined with iris_db_free_space{id}, in the order IRIS listed them. */
+  databases: DatabaseMetrics[];
+  /** The fullest volume holding a database: max of iris_disk_percent_full{id,dir}. */
+  diskPercentFull: number | null;
+  /** iris_jrn_free_space{id="primary"}: free space on the primary journal directory's volume, MB. */
+  journalFreeMb: number | null;
+  /** iris_jrn_free_space{id="WIJ"}: free space on the write image journal's volume, MB. */
+  wijFreeMb: number | null;
+  /** iris_glo_ref_per_sec / iris_glo_update_per_sec (computed by IRIS between scrapes). */
+  globalRefsPerSec: number | null;
+  globalUpdatesPerSec: number | null;
+  /** iris_cache_efficiency: global references per physical read+write (a ratio, not a percent). */
+  cacheEfficiency: number | null;
+  /**
+   * iris_wd_cycle_time: duration of the most recent write daemon cycle, in MILLISECONDS
+   * [UNVERIFIED for the metric; SYS.History.WriteDaemon.CycleTime, which it reports, is in ms].
+   * With several write daemons, the largest.
+   */
+  writeDaemonCycleTime: number | null;
+  /** iris_trans_open_count / iris_trans_open_secs_max */
+  openTransactions: number | null;
+  longestOpenTransactionSecs: number | null;
+  /** iris_process_count / iris_csp_sessions */
+  processCount: number | null;
+  cspSessions: number | null;
+  /** One entry per production with iris_interop_* series; empty when interop stats are not enabled. */
+  interop: InteropMetrics[];
+}
+
+/** Labels compare case-insensitively for the `id` values IRIS writes ("WIJ", "primary"). */
+function sameId(a: string | undefined, b: string): boolean {
+  return a !== undefined && a.toLowerCase() === b.toLowerCase();
+}
+
+function finite(v: number | undefined): number | null {
+  return v !== undefined && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * System Monitor health state -> word. 0 GREEN/OK, 1 YELLOW/warning, 2 RED/alert per
+ * "System Monitor Health State" (KEY=GCM_healthmon_sysmon_sysstatus). "hung" is 3 in
+ * research/iris.md §3.2 (marked "hung?") and -1 in the %SYSTEM.Monitor.State() class reference;
+ * both are taken as hung [UNVERIFIED which one iris_system_state uses].
+ */
+export function systemStateWord(code: number | null): SystemStateWord | null {
+  switch (code) {
+    case 0:
+      return 'ok';
+    case 1:
+      return 'warning';
+    case 2:
+      return 'alert';
+    case 3:
+    case -1:
+      return 'hung';
+    default:
+      return null;
+  }
+}
+
+/** Midnight UTC of the day `days` days after now's UTC day, as ISO 8601 with "Z". */
+export function licenseExpiryFrom(days: number | null, now: Date): string | null {
+  if (days === null || !Number.isFinite(days)) return null;
+  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const t = midnight + Math.floor(days) * 86_400_000;
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+class SampleIndex {
+  private readonly byName = new Map<string, PromSample[]>();
+  constructor(samples: readonly PromSample[]) {
+    for (const s of samples) {
+      const list = this.byName.get(s.name);
+      if (list) list.push(s);
+      else this.byName.set(s.name, [s]);
+    }
+  }
+  all(name: string): PromSample[] {
+    return this.byName.get(name) ?? [];
+  }
+  /** The first finite value of an unlabelled-or-any series. */
+  one(name: string): number | null {
+    for (const s of this.all(name)) {
+      const v = finite(s.value);
+      if (v !== null) return v;
+    }
+    return null;
+  }
+  withId(name: string, id: string): number | null {
+    for (const s of this.all(name)) if (sameId(s.labels.id, id)) return finite(s.value);
+    return null;
+  }
+  max(name: string): number | null {
+    let best: number | null = null;
+    for (const s of this.all(name)) {
+      const v = finite(s.value);
+      if (v !== null && (best === null || v > best)) best = v;
+    }
+    return best;
+  }
+}
+
+function databases(ix: SampleIndex): DatabaseMetrics[] {
+  const out = new Map<string, DatabaseMetrics>();
+  for (const s of ix.all('iris_db_size_mb')) {
+    const name = s.labels.id;
+    if (!name || out.has(name)) continue;
+    out.set(name, { name, directory: s.labels.dir ?? null, sizeMb: finite(s.value), freeMb: null });
+  }
+  for (const s of ix.all('iris_db_free_space')) {
+    const db = s.labels.id ? out.get(s.labels.id) : undefined;
+    if (db) db.freeMb = finite(s.value);
+  }
+  return [...out.values()];
+}
+
+/**
+ * Groups the interop series by production. Not every interop metric carries the `id` label
+ * (research/iris.md §3.2: iris_interop_messages_errored has only `production`), so a series without
+ * one joins the production's entry from any namespace, and a later `id` fills the namespace in.
+ */
+function interop(ix: SampleIndex): InteropMetrics[] {
+  const out: InteropMetrics[] = [];
+  const entryFor = (s: PromSample): InteropMetrics | null => {
+    const production = s.labels.production;
+    if (!production) return null;
+    const namespace = s.labels.id ?? null;
+    let entry = out.find((e) => e.production === production && (namespace === null || e.namespace === null || e.namespace === namespace));
+    if (!entry) {
+      entry = { production, namespace, queued: null, errored: null, messages: null };
+      out.push(entry);
+    } else if (entry.namespace === null && namespace !== null) entry.namespace = namespace;
+    return entry;
+  };
+  // iris_interop_hosts first: a production with no traffic yet still gets its entry.
+  for (const s of ix.all('iris_interop_hosts')) entryFor(s);
+  const add = (metric: string, field: 'queued' | 'errored' | 'messages') => {
+    for (const s of ix.all(metric)) {
+      const entry = entryFor(s);
+      const v = finite(s.value);
+      if (entry && v !== null) entry[field] = (entry[field] ?? 0) + v;
+    }
+  };
+  add('iris_interop_queued', 'queued');
+  add('iris_interop_messages_errored', 'errored');
+  add('iris_interop_messages', 'messages');
+  return out;
+}
+
+export function toInstanceMetrics(samples: readonly PromSample[], now: Date): InstanceMetrics {
+  const ix = new SampleIndex(samples);
+  const systemState = ix.one('iris_system_state');
+  const licenseDaysRemaining = ix.one('iris_license_days_remaining');
+  return {
+    systemState,
+    systemStateWord: systemStateWord(systemState),
+    cpuPercent: ix.one('iris_cpu_usage'),
+    memoryUsedPercent: ix.one('iris_phys_mem_percent_used'),
+    licenseConsumed: ix.one('iris_license_consumed'),
+    licenseAvailable: ix.one('iris_license_available'),
+    licensePercentUsed: ix.one('iris_license_percent_used'),
+    licenseDaysRemaining,
+    licenseExpiry: licenseExpiryFrom(licenseDaysRemaining, now),
+    databases: databases(ix),
+    diskPercentFull: ix.max('iris_disk_percent_full'),
+    journalFreeMb: ix.withId('iris_jrn_free_space', 'primary'),
+    wijFreeMb: ix.withId('iris_jrn_free_space', 'WIJ'),
+    globalRefsPerSec: ix.one('iris_glo_ref_per_sec'),
+    globalUpdatesPerSec: ix.one('iris_glo_update_per_sec'),
+    cacheEfficiency: ix.one('iris_cache_efficiency'),
+    writeDaemonCycleTime: ix.max('iris_wd_cycle_time'),
+    openTransactions: ix.one('iris_trans_open_count'),
+    longestOpenTransactionSecs: ix.one('iris_trans_open_secs_max'),
+    processCount: ix.one('iris_process_count'),
+    cspSessions: ix.one('iris_csp_sessions'),
+    interop: interop(ix),
+  };
+}
