@@ -1,4 +1,4 @@
-import type { ProductionCommand, Snapshot } from '../model/production.ts';
+import type { HostCommand, ProductionCommand, Snapshot } from '../model/production.ts';
 
 /**
  * Everything the bridge asks of an IRIS instance. Implemented by the simulator (demo and tests)
@@ -18,5 +18,7 @@ export interface IrisClient {
    * is IRIS's reason), IrisUnavailableError when IRIS does not answer.
    */
   control(command: ProductionCommand): Promise<void>;
+  /** Ens.Director.EnableConfigItem: enables or disables one business host. Same errors as control(). */
+  setHostEnabled(command: HostCommand): Promise<void>;
   close(): Promise<void>;
 }

@@ -15,11 +15,13 @@ export const PRODUCTION_STATES = [
   'starting',
   'stopping',
   'restarting',
+  'updating',
+  'recovering',
 ] as const;
 export type ProductionState = (typeof PRODUCTION_STATES)[number];
 
 /** States IRIS itself reports (Ens.Director.GetProductionStatus); transitional ones are ours. */
-export type IrisProductionState = Exclude<ProductionState, 'starting' | 'stopping' | 'restarting'>;
+export type IrisProductionState = Exclude<ProductionState, 'starting' | 'stopping' | 'restarting' | 'updating' | 'recovering'>;
 
 /**
  * Ens.Director state codes ($$$eProductionState* in EnsConstants.inc). Ens.Config.Production's
@@ -92,7 +94,16 @@ export function productionKey(p: { namespace: string; name: string }): string {
   return `${p.namespace}/${p.name}`;
 }
 
-export type ProductionAction = 'start' | 'stop' | 'restart';
+/** Ens.Director StartProduction, StopProduction, RestartProduction, UpdateProduction, RecoverProduction. */
+export type ProductionAction = 'start' | 'stop' | 'restart' | 'update' | 'recover';
+
+/** Ens.Director.EnableConfigItem for one business host of a production. */
+export interface HostCommand {
+  namespace: string;
+  production: string;
+  host: string;
+  enable: boolean;
+}
 
 export interface ProductionCommand {
   namespace: string;

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { IrisClient } from '../iris/client.ts';
-import { UnknownProductionError } from '../iris/errors.ts';
+import type { IrisAlert } from '../iris/monitor-api/alerts.ts';
+import type { InstanceMetrics } from '../iris/monitor-api/metrics.ts';
+import { IrisCommandRefusedError, UnknownProductionError } from '../iris/errors.ts';
 import type { Logger } from '../log/logger.ts';
 import {
   productionKey,
@@ -8,12 +10,22 @@ import {
   type ProductionSnapshot,
   type Snapshot,
 } from '../model/production.ts';
-import { CommandInProgressError } from './errors.ts';
+import { CommandCooldownError, CommandGuardError, CommandInProgressError } from './errors.ts';
+import { productionEvents, type ProductionEvent } from './events.ts';
 import { TRANSITIONAL, type MonitorView, type ProductionView } from './view.ts';
+
+/** IRIS's /api/monitor: one metrics scrape and one alerts read per tick. */
+export interface HealthSource {
+  scrapeMetrics(): Promise<InstanceMetrics>;
+  readAlerts(): Promise<IrisAlert[]>;
+}
 
 export interface MonitorOptions {
   pollIntervalMs: number;
   removalGracePolls: number;
+  /** Minimum time between two stop/restart commands for one production (0: no guard). */
+  commandCooldownMs?: number;
+  health?: HealthSource;
   /** Called after every poll, successful or not: the container HEALTHCHECK watches it. */
   onTick?: () => void;
 }
@@ -25,6 +37,10 @@ interface Events {
   /** Productions gone from IRIS for longer than the grace period. */
   removed: [ProductionView[]];
   reachability: [boolean, Error | undefined];
+  /** Something a person would want to know about a production (HA event entity, logbook). */
+  event: [ProductionEvent];
+  /** An IRIS alert (consumed from /api/monitor/alerts: the bridge is its only reader). */
+  alert: [IrisAlert];
 }
 
 /**
@@ -33,8 +49,12 @@ interface Events {
  */
 export class Monitor extends EventEmitter<Events> {
   private known = new Map<string, { snap: ProductionSnapshot; missing: number }>();
-  private inFlight = new Map<string, ProductionAction>();
+  private inFlight = new Map<string, ProductionAction | 'enable-host'>();
+  /** When the last stop/restart of each production was accepted (the cooldown's clock). */
+  private lastDisruptive = new Map<string, number>();
   private instance: Snapshot['instance'] | null = null;
+  private metrics: InstanceMetrics | null = null;
+  private healthError: string | undefined;
   private reachable = false;
   private inventoried = false;
   private timer: NodeJS.Timeout | undefined;
@@ -65,10 +85,11 @@ export class Monitor extends EventEmitter<Events> {
   get view(): MonitorView {
     const productions: ProductionView[] = [...this.known.entries()].map(([key, { snap }]) => {
       const cmd = this.inFlight.get(key) ?? null;
-      return { ...snap, key, state: cmd ? TRANSITIONAL[cmd] : snap.state, irisState: snap.state, commandInFlight: cmd };
+      const action = cmd === 'enable-host' ? null : cmd;
+      return { ...snap, key, state: action ? TRANSITIONAL[action] : snap.state, irisState: snap.state, commandInFlight: action };
     });
     productions.sort((a, b) => a.key.localeCompare(b.key));
-    return { reachable: this.reachable, inventoried: this.inventoried, instance: this.instance, productions };
+    return { reachable: this.reachable, inventoried: this.inventoried, instance: this.instance, metrics: this.metrics, productions };
   }
 
   /** Polls now (coalescing with a poll already running) and reschedules the next one. */
@@ -97,8 +118,11 @@ export class Monitor extends EventEmitter<Events> {
 
   private async tick(): Promise<void> {
     let snapshot: Snapshot;
+    const [snap, alerts] = await Promise.allSettled([this.iris.snapshot(), this.readHealth()]);
+    const newAlerts = alerts.status === 'fulfilled' ? alerts.value : [];
     try {
-      snapshot = await this.iris.snapshot();
+      if (snap.status === 'rejected') throw snap.reason;
+      snapshot = snap.value;
     } catch (err) {
       this.setReachable(false, err as Error);
       this.options.onTick?.();
@@ -107,9 +131,12 @@ export class Monitor extends EventEmitter<Events> {
     }
     this.instance = snapshot.instance;
     const seen = new Set<string>();
+    const events: ProductionEvent[] = [];
     for (const p of snapshot.productions) {
       const key = productionKey(p);
       seen.add(key);
+      const before = this.known.get(key)?.snap;
+      if (before) events.push(...productionEvents(key, before, p));
       this.known.set(key, { snap: p, missing: 0 });
     }
     const removed: ProductionView[] = [];
@@ -131,6 +158,27 @@ export class Monitor extends EventEmitter<Events> {
       this.emit('removed', removed);
     }
     this.emit('view', this.view);
+    for (const e of events) this.emit('event', e);
+    for (const a of newAlerts) this.emit('alert', a);
+  }
+
+  /** Metrics into the view; new alerts returned. Failures are logged once per outage. */
+  private async readHealth(): Promise<IrisAlert[]> {
+    const health = this.options.health;
+    if (!health) return [];
+    try {
+      this.metrics = await health.scrapeMetrics();
+      const alerts = await health.readAlerts();
+      if (this.healthError) this.log.info('IRIS health metrics are back');
+      this.healthError = undefined;
+      return alerts;
+    } catch (err) {
+      this.metrics = null;
+      const message = (err as Error).message;
+      if (this.healthError !== message) this.log.warn(`IRIS health metrics are unavailable: ${message}`);
+      this.healthError = message;
+      return [];
+    }
   }
 
   private setReachable(reachable: boolean, err: Error | undefined): void {
@@ -145,20 +193,64 @@ export class Monitor extends EventEmitter<Events> {
    * with CommandInProgressError. The result is whatever IRIS reports afterwards (re-polled at once).
    */
   async execute(namespace: string, production: string, action: ProductionAction): Promise<CommandResult> {
+    const { key, entry } = this.guard(namespace, production, action);
+    const state = entry.snap.state;
+    const nothing = (reason: string): CommandResult => {
+      // A button that did nothing says why (the production's event entity, the log).
+      if (action === 'update' || action === 'recover') this.refused(entry.snap, key, `Nothing to ${action}: ${reason}.`);
+      return { outcome: 'nothing-to-do', reason };
+    };
+    if (action === 'start' && state === 'running') return nothing('it is already running');
+    if (action === 'stop' && state === 'stopped') return nothing('it is already stopped');
+    // RecoverProduction acts only on a troubled production ([EGMG] "Recovering a Production").
+    if (action === 'recover' && state !== 'troubled') return nothing(`it is ${state}, not troubled; RecoverProduction only acts on a troubled production`);
+    if (action === 'update' && !entry.snap.needsUpdate) return nothing('IRIS reports that it does not need an update');
+    if (action === 'stop' || action === 'restart') this.lastDisruptive.set(key, Date.now());
+    return this.run(key, action, () => this.iris.control({ namespace, production, action }));
+  }
+
+  /** Ens.Director.EnableConfigItem for one host; one command per production at a time, as for execute(). */
+  async setHostEnabled(namespace: string, production: string, host: string, enable: boolean): Promise<CommandResult> {
+    const { key, entry } = this.guard(namespace, production, 'enable-host');
+    const h = entry.snap.hosts.find((x) => x.name === host);
+    if (!h) throw new UnknownProductionError(`There is no business host ${host} in ${production}.`);
+    if (h.enabled === enable) return { outcome: 'nothing-to-do', reason: `${host} is already ${enable ? 'enabled' : 'disabled'}` };
+    return this.run(key, 'enable-host', () => this.iris.setHostEnabled({ namespace, production, host, enable }));
+  }
+
+  private guard(namespace: string, production: string, action: ProductionAction | 'enable-host') {
     const key = productionKey({ namespace, name: production });
     const entry = this.known.get(key);
     if (!entry) throw new UnknownProductionError(`There is no production ${production} in namespace ${namespace}.`);
-    const running = this.inFlight.get(key);
-    if (running) throw new CommandInProgressError(key, running);
-    const state = entry.snap.state;
-    if (action === 'start' && state === 'running') return { outcome: 'nothing-to-do', reason: 'it is already running' };
-    if (action === 'stop' && state === 'stopped') return { outcome: 'nothing-to-do', reason: 'it is already stopped' };
+    try {
+      const running = this.inFlight.get(key);
+      if (running) throw new CommandInProgressError(key, running);
+      const cooldown = this.options.commandCooldownMs ?? 0;
+      const last = this.lastDisruptive.get(key);
+      if ((action === 'stop' || action === 'restart') && last !== undefined && Date.now() - last < cooldown) {
+        throw new CommandCooldownError(key, Math.ceil((cooldown - (Date.now() - last)) / 1000));
+      }
+    } catch (err) {
+      if (err instanceof CommandGuardError) this.refused(entry.snap, key, err.message);
+      throw err;
+    }
+    return { key, entry };
+  }
 
-    this.inFlight.set(key, action);
+  private refused(p: ProductionSnapshot, key: string, detail: string): void {
+    this.emit('event', { key, namespace: p.namespace, production: p.name, type: 'refused', detail });
+  }
+
+  private async run(key: string, what: ProductionAction | 'enable-host', call: () => Promise<void>): Promise<CommandResult> {
+    const entry = this.known.get(key);
+    this.inFlight.set(key, what);
     this.emit('view', this.view);
     try {
-      await this.iris.control({ namespace, production, action });
+      await call();
       return { outcome: 'done' };
+    } catch (err) {
+      if (entry && err instanceof IrisCommandRefusedError) this.refused(entry.snap, key, err.message);
+      throw err;
     } finally {
       this.inFlight.delete(key);
       // The published state must be what IRIS reports now, never our guess.

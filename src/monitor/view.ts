@@ -1,3 +1,4 @@
+import type { InstanceMetrics } from '../iris/monitor-api/metrics.ts';
 import type {
   InstanceSnapshot,
   ProductionAction,
@@ -22,6 +23,8 @@ export interface MonitorView {
   /** At least one full inventory has succeeded since start: only then may anything be removed. */
   inventoried: boolean;
   instance: InstanceSnapshot | null;
+  /** The last /api/monitor/metrics scrape, or null while it fails (or before the first). */
+  metrics: InstanceMetrics | null;
   productions: ProductionView[];
 }
 
@@ -29,4 +32,6 @@ export const TRANSITIONAL: Record<ProductionAction, ProductionState> = {
   start: 'starting',
   stop: 'stopping',
   restart: 'restarting',
+  update: 'updating',
+  recover: 'recovering',
 };

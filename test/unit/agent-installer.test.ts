@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ import {
 import { IrisUnavailableError } from '../../src/iris/errors.ts';
 
 const SHIPPED_DIR = fileURLToPath(new URL('../../rootfs/usr/share/iris-edge/agent/', import.meta.url));
+/** The VERSION parameter of the shipped class, read here independently of the code under test. */
+const SHIPPED = Number(/Parameter VERSION = (\d+);/.exec(readFileSync(join(SHIPPED_DIR, 'IrisEdge.Agent.cls'), 'utf8'))?.[1]);
 
 /** An in-process fake of the few IRIS calls the installer makes. */
 class FakeIris implements NativeCalls {
@@ -71,7 +74,8 @@ async function agentDirWithVersion(version: number): Promise<string> {
 describe('agent installer', () => {
   it('reads VERSION from the shipped .cls (one source of truth)', async () => {
     const text = await readFile(join(SHIPPED_DIR, AGENT_FILE), 'utf8');
-    assert.equal(agentVersionFromText(text), 1);
+    assert.ok(SHIPPED >= 1);
+    assert.equal(agentVersionFromText(text), SHIPPED);
     assert.match(text, /ClassMethod Version\(\) As %Integer/);
     assert.throws(() => agentVersionFromText('Class X {}'), AgentInstallError);
   });
@@ -79,7 +83,7 @@ describe('agent installer', () => {
   it('installs the agent when the class does not exist', async () => {
     const iris = new FakeIris(null);
     const result = await ensureAgent(iris, SHIPPED_DIR);
-    assert.deepEqual(result, { action: 'installed', from: null, to: 1, via: 'file' });
+    assert.deepEqual(result, { action: 'installed', from: null, to: SHIPPED, via: 'file' });
     assert.deepEqual(iris.calls, ['IrisEdge.Agent.Version', '%SYSTEM.OBJ.Load', 'IrisEdge.Agent.Version']);
   });
 
@@ -91,7 +95,7 @@ describe('agent installer', () => {
   });
 
   it('leaves a current (or newer) agent alone', async () => {
-    for (const installed of [1, 2]) {
+    for (const installed of [SHIPPED, SHIPPED + 1]) {
       const iris = new FakeIris(installed);
       const result = await ensureAgent(iris, SHIPPED_DIR);
       assert.equal(result.action, 'current');
@@ -103,7 +107,7 @@ describe('agent installer', () => {
     const iris = new FakeIris(null);
     iris.loadOk = false;
     const result = await ensureAgent(iris, SHIPPED_DIR);
-    assert.deepEqual(result, { action: 'installed', from: null, to: 1, via: 'text' });
+    assert.deepEqual(result, { action: 'installed', from: null, to: SHIPPED, via: 'text' });
     assert.deepEqual(iris.calls, [
       'IrisEdge.Agent.Version',
       '%SYSTEM.OBJ.Load',
@@ -135,7 +139,7 @@ describe('agent installer', () => {
       }
       return FakeIris.prototype.classMethodValue.call(iris, c, m, ...a);
     }) as FakeIris['classMethodValue'];
-    await assert.rejects(ensureAgent(iris, SHIPPED_DIR), /reports version 0 instead of 1/);
+    await assert.rejects(ensureAgent(iris, SHIPPED_DIR), new RegExp(`reports version 0 instead of ${SHIPPED}`));
   });
 
   it('other errors of Version() are not mistaken for "not installed"', async () => {

@@ -1,5 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   IrisCommandRefusedError,
@@ -12,6 +13,8 @@ import type { AgentInstallResult } from '../../src/iris/agent/installer.ts';
 import { C, FAKE_DRIVER_URL, counter, fakeDriverData, type FakeDriverData } from './native-fake-driver.fixture.ts';
 
 const AGENT_DIR = fileURLToPath(new URL('../../rootfs/usr/share/iris-edge/agent/', import.meta.url));
+/** The VERSION parameter of the shipped agent class. */
+const SHIPPED = Number(/Parameter VERSION = (\d+);/.exec(readFileSync(`${AGENT_DIR}IrisEdge.Agent.cls`, 'utf8'))?.[1]);
 const clients: NativeIrisClient[] = [];
 after(async () => {
   await Promise.all(clients.map((c) => c.close()));
@@ -34,7 +37,7 @@ function client(data: FakeDriverData, extra: { onAgentInstalled?: (r: AgentInsta
 
 const SNAPSHOT = JSON.stringify({
   ok: true,
-  agentVersion: 1,
+  agentVersion: SHIPPED,
   takenAt: '2026-03-01T10:00:00.000Z',
   instance: { version: 'IRIS for UNIX 2025.1', versionNumber: '2025.1.0.225.1' },
   namespaces: ['USER'],
@@ -75,8 +78,8 @@ describe('NativeIrisClient (transport + installer + contract, fake driver)', () 
     const installs: AgentInstallResult[] = [];
     const c = client(data, { onAgentInstalled: (r) => installs.push(r) });
     const s = await c.snapshot();
-    assert.deepEqual(installs, [{ action: 'installed', from: null, to: 1, via: 'file' }]);
-    assert.equal(counter(data, C.agentVersion), 1);
+    assert.deepEqual(installs, [{ action: 'installed', from: null, to: SHIPPED, via: 'file' }]);
+    assert.equal(counter(data, C.agentVersion), SHIPPED);
     assert.equal(s.productions[0]!.state, 'troubled');
     assert.deepEqual(s.productions[0]!.hosts[0], {
       name: 'Demo.In',
@@ -93,13 +96,13 @@ describe('NativeIrisClient (transport + installer + contract, fake driver)', () 
   });
 
   it('does not reinstall a current agent', async () => {
-    const data = fakeDriverData({ agentVersion: 1 });
+    const data = fakeDriverData({ agentVersion: SHIPPED });
     await client(data).snapshot();
     assert.equal(counter(data, C.loads), 0);
   });
 
   it('control() passes namespace, production, action, timeout and force to Agent.Control', async () => {
-    const data = fakeDriverData({ agentVersion: 1 });
+    const data = fakeDriverData({ agentVersion: SHIPPED });
     const c = client(data);
     await c.control({ namespace: 'USER', production: 'Demo.Production', action: 'stop', timeoutSeconds: 20, force: true });
     await c.control({ namespace: 'USER', production: 'Demo.Production', action: 'start' });
@@ -108,7 +111,7 @@ describe('NativeIrisClient (transport + installer + contract, fake driver)', () 
 
   it('an IRIS refusal is IrisCommandRefusedError with IRIS\'s code and text', async () => {
     const data = fakeDriverData({
-      agentVersion: 1,
+      agentVersion: SHIPPED,
       agent: {
         control: {
           start: JSON.stringify({
@@ -139,7 +142,7 @@ describe('NativeIrisClient (transport + installer + contract, fake driver)', () 
 
   it('an unknown production or namespace is UnknownProductionError', async () => {
     const data = fakeDriverData({
-      agentVersion: 1,
+      agentVersion: SHIPPED,
       agent: {
         control: {
           restart: JSON.stringify({
@@ -159,13 +162,13 @@ describe('NativeIrisClient (transport + installer + contract, fake driver)', () 
   it('agent data that breaks the contract is IrisContractError', async () => {
     const bad = JSON.parse(SNAPSHOT);
     bad.productions[0].hosts[0].errors = -1;
-    const c = client(fakeDriverData({ agentVersion: 1, agent: { snapshot: JSON.stringify(bad) } }));
+    const c = client(fakeDriverData({ agentVersion: SHIPPED, agent: { snapshot: JSON.stringify(bad) } }));
     await assert.rejects(c.snapshot(), (err: unknown) => err instanceof IrisContractError && /hosts\[0\]\.errors/.test(err.message));
   });
 
   it('an {"ok":false} snapshot (IRIS error inside the agent) is IrisUnavailableError with IRIS\'s text', async () => {
     const c = client(
-      fakeDriverData({ agentVersion: 1, agent: { snapshot: '{"ok":false,"code":"<PROTECT>","text":"<PROTECT> ^Ens.Runtime"}' } }),
+      fakeDriverData({ agentVersion: SHIPPED, agent: { snapshot: '{"ok":false,"code":"<PROTECT>","text":"<PROTECT> ^Ens.Runtime"}' } }),
     );
     await assert.rejects(c.snapshot(), (err: unknown) => err instanceof IrisUnavailableError && /PROTECT/.test(err.message));
   });
@@ -177,7 +180,7 @@ describe('NativeIrisClient (transport + installer + contract, fake driver)', () 
   });
 
   it('reinstalls the agent when it disappears from IRIS', async () => {
-    const data = fakeDriverData({ agentVersion: 1 });
+    const data = fakeDriverData({ agentVersion: SHIPPED });
     const c = client(data);
     await c.snapshot();
     Atomics.store(new Int32Array(data.counters), C.agentVersion, 0); // IRIS lost the class

@@ -10,7 +10,7 @@ import {
   IrisUnavailableError,
   UnknownProductionError,
 } from '../errors.ts';
-import type { ProductionCommand, Snapshot } from '../../model/production.ts';
+import type { HostCommand, ProductionCommand, Snapshot } from '../../model/production.ts';
 import {
   AgentFailedError,
   UNKNOWN_PRODUCTION_CODES,
@@ -89,16 +89,29 @@ export class NativeIrisClient implements IrisClient {
 
   async control(command: ProductionCommand): Promise<void> {
     const timeoutSeconds = command.timeoutSeconds ?? 10;
-    const what = `${command.action} ${command.namespace}/${command.production}`;
     // StopProduction waits up to timeoutSeconds, RestartProduction stops then starts.
     const deadline = Math.max(this.opts.callTimeoutMs ?? 15000, (2 * timeoutSeconds + 30) * 1000);
-    const raw = await this.agentCall(
+    await this.agentCommand(
       'Control',
       [command.namespace, command.production, command.action, timeoutSeconds, command.force ? 1 : 0],
+      `${command.action} ${command.namespace}/${command.production}`,
       deadline,
-      (e) => new IrisCommandRefusedError(`IRIS refused to ${what}: ${e.message}`, e.irisCode),
     );
-    const result = controlResultFromAgent(parseAgentJson('Control', raw));
+  }
+
+  async setHostEnabled(command: HostCommand): Promise<void> {
+    await this.agentCommand(
+      'EnableHost',
+      [command.namespace, command.production, command.host, command.enable ? 1 : 0],
+      `${command.enable ? 'enable' : 'disable'} ${command.host} in ${command.namespace}/${command.production}`,
+      undefined,
+    );
+  }
+
+  /** An agent method answering {"ok":true} or {"ok":false,"code","text"}: refusals become typed errors. */
+  private async agentCommand(method: string, args: NativeArg[], what: string, deadline: number | undefined): Promise<void> {
+    const raw = await this.agentCall(method, args, deadline, (e) => new IrisCommandRefusedError(`IRIS refused to ${what}: ${e.message}`, e.irisCode));
+    const result = controlResultFromAgent(parseAgentJson(method, raw));
     if (result.ok) return;
     if (UNKNOWN_PRODUCTION_CODES.includes(result.code)) throw new UnknownProductionError(result.text);
     throw new IrisCommandRefusedError(result.text || `IRIS refused to ${what} (${result.code})`, result.code || undefined);

@@ -12,6 +12,7 @@ import type { IrisClient } from '../client.ts';
 import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../errors.ts';
 import {
   productionKey,
+  type HostCommand,
   type HostSnapshot,
   type HostStatus,
   type IrisProductionState,
@@ -99,6 +100,36 @@ export class IrisSimulator implements IrisClient {
         this.refuseUnlessRunning(p);
         await this.stop(p, command.force ?? false);
         return this.start(p);
+      case 'update':
+        return this.update(p, command.force ?? false);
+      case 'recover':
+        return this.recover(p);
+    }
+  }
+
+  async setHostEnabled(command: HostCommand): Promise<void> {
+    this.assertReachable();
+    const p = this.get(command.namespace, command.production);
+    const h = p.hosts.find((x) => x.name === command.host);
+    // [DIR] EnableConfigItem: "<Ens>ErrConfigItemNotFound" names the item and the production.
+    if (!h) {
+      throw new IrisCommandRefusedError(
+        `ERROR <Ens>ErrConfigItemNotFound: Config item '${command.host}' not found in production '${p.name}'`,
+        '<Ens>ErrConfigItemNotFound',
+      );
+    }
+    await this.delay();
+    this.assertReachable();
+    h.enabled = command.enable;
+    // [DIR] EnableConfigItem(pConfigItemName, pEnable, pDoUpdate=1): with pDoUpdate the running
+    // production is updated at once, so the host starts or stops; a stopped production only
+    // changes its definition.
+    if (p.state === 'running') {
+      h.status = command.enable ? 'ok' : 'disabled';
+      h.busy = false;
+      if (command.enable) h.lastActivity = new Date().toISOString();
+    } else {
+      h.status = command.enable ? 'stopped' : 'disabled';
     }
   }
 
@@ -169,6 +200,40 @@ export class IrisSimulator implements IrisClient {
     }
   }
 
+  private async update(p: SimProduction, force: boolean): Promise<void> {
+    // [DIR] UpdateProduction(pTimeout, pForce): applies the saved configuration to the running
+    // production, restarting only the changed items; a changed item still busy at the timeout
+    // fails the update with <Ens>ErrJobNotStopped unless forced.
+    if (p.state !== 'running') {
+      throw new IrisCommandRefusedError(`ERROR <Ens>ErrProductionNotRunning: Production '${p.name}' is not running`, '<Ens>ErrProductionNotRunning');
+    }
+    const busy = p.hosts.find((h) => h.busy);
+    await this.delay();
+    if (busy && !force) {
+      throw new IrisCommandRefusedError(
+        `ERROR <Ens>ErrJobNotStopped: Job for config item '${busy.name}' did not stop within the timeout`,
+        '<Ens>ErrJobNotStopped',
+      );
+    }
+    this.assertReachable();
+    p.needsUpdate = false;
+    p.updateReason = '';
+  }
+
+  private async recover(p: SimProduction): Promise<void> {
+    // [EGMG] "Recovering a Production" / [DIR] RecoverProduction(): cleans up a troubled
+    // production's runtime state; the production is then Suspended (messages in its private
+    // queues are discarded) and can be started again. On any other state it changes nothing.
+    await this.delay();
+    this.assertReachable();
+    if (p.state !== 'troubled') return;
+    p.state = 'suspended';
+    for (const h of p.hosts) {
+      h.busy = false;
+      h.status = h.enabled ? 'stopped' : 'disabled';
+    }
+  }
+
   private refuseUnlessRunning(p: SimProduction): void {
     // A troubled production still counts as running for Stop/Restart: [EGMG] advises stopping it
     // (with force if needed) or recovering it.
@@ -195,6 +260,24 @@ export class IrisSimulator implements IrisClient {
     const p = this.get(namespace, name);
     p.state = 'troubled';
     for (const h of p.hosts) if (h.enabled) h.status = 'error';
+  }
+
+  /**
+   * The production's class was compiled after it started. [DIR] ProductionNeedsUpdate returns 1
+   * with a human-readable reason until UpdateProduction applies the change.
+   */
+  markNeedsUpdate(namespace: string, name: string, reason: string): void {
+    const p = this.get(namespace, name);
+    p.needsUpdate = true;
+    p.updateReason = reason;
+  }
+
+  /** A message to a host failed: its error count rises and it shows Error until it succeeds again. */
+  failMessage(namespace: string, name: string, host: string, count = 1): void {
+    const h = this.get(namespace, name).hosts.find((x) => x.name === host);
+    if (!h) throw new UnknownProductionError(`No host ${host} in ${name}`);
+    h.errors += count;
+    h.status = 'error';
   }
 
   /** A host has a message in flight, so the production is not quiescent. */
