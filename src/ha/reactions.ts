@@ -1,0 +1,65 @@
+/**
+ * What changed between two monitor views, in the terms Home Assistant reacts to. Pure: no I/O,
+ * no clock, so every rule here is unit-tested on plain data.
+ */
+import type { IrisProductionState } from '../model/production.ts';
+import type { MonitorView, ProductionView } from '../monitor/view.ts';
+
+export interface ProductionTransition {
+  key: string;
+  namespace: string;
+  /** The production class, e.g. "Orders.Production". */
+  name: string;
+  /** What IRIS reported before and now (never a transitional state of ours). */
+  from: IrisProductionState;
+  to: IrisProductionState;
+  /** The bridge had a command in flight for this production in either view: we caused it. */
+  commanded: boolean;
+  /** It turned troubled. */
+  troubled: boolean;
+  /** It stopped (from running, suspended or troubled) and nobody asked the bridge to. */
+  stoppedUnexpectedly: boolean;
+  /** It left troubled for running or suspended, or was stopped on purpose. */
+  recovered: boolean;
+}
+
+const ACTIVE: ReadonlySet<IrisProductionState> = new Set(['running', 'suspended', 'troubled']);
+
+/**
+ * One transition per production whose IRIS state differs between `prev` and `next`. Productions
+ * that are new in `next` (or the whole first view) have no "from" and yield nothing; removed ones
+ * yield nothing either.
+ */
+export function productionTransitions(prev: MonitorView | null, next: MonitorView): ProductionTransition[] {
+  if (!prev) return [];
+  const before = new Map<string, ProductionView>(prev.productions.map((p) => [p.key, p]));
+  const out: ProductionTransition[] = [];
+  for (const p of next.productions) {
+    const old = before.get(p.key);
+    if (!old || old.irisState === p.irisState) continue;
+    const from = old.irisState;
+    const to = p.irisState;
+    const commanded = old.commandInFlight !== null || p.commandInFlight !== null;
+    out.push({
+      key: p.key,
+      namespace: p.namespace,
+      name: p.name,
+      from,
+      to,
+      commanded,
+      troubled: to === 'troubled',
+      stoppedUnexpectedly: to === 'stopped' && !commanded && ACTIVE.has(from),
+      recovered: from === 'troubled' && (to === 'running' || to === 'suspended' || (to === 'stopped' && commanded)),
+    });
+  }
+  return out;
+}
+
+/**
+ * true / false when IRIS became reachable / unreachable between the views; null when unchanged
+ * or for the first view (nothing changed yet: the Reachable binary sensor shows the start state).
+ */
+export function reachabilityChange(prev: MonitorView | null, next: MonitorView): boolean | null {
+  if (!prev) return null;
+  return prev.reachable === next.reachable ? null : next.reachable;
+}
