@@ -2,11 +2,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { Config, RemoteInstance } from './config/config.ts';
+import { AssistExposure } from './ha/assist.ts';
+import { HaCore } from './ha/core.ts';
+import { HaReactions } from './ha/ha-bridge.ts';
 import { getMqttService } from './ha/supervisor.ts';
 import type { IrisClient } from './iris/client.ts';
+import { MonitorApiClient } from './iris/monitor-api/client.ts';
 import { IrisSimulator } from './iris/simulator/index.ts';
+import { startSimulatedMonitorApi } from './iris/simulator/monitor-api.ts';
 import type { Logger } from './log/logger.ts';
-import { Monitor } from './monitor/monitor.ts';
+import { Monitor, type HealthSource } from './monitor/monitor.ts';
 import { MqttBridge } from './mqtt/bridge.ts';
 import { connectMqtt, describeBroker } from './mqtt/connection.ts';
 import { Topics } from './mqtt/topics.ts';
@@ -15,6 +20,7 @@ import { BRIDGE_VERSION } from './version.ts';
 /** One monitored IRIS instance with its own MQTT connection (and so its own Last Will). */
 export interface RunningInstance {
   id: string;
+  topics: Topics;
   iris: IrisClient;
   monitor: Monitor;
   mqtt: MqttClient;
@@ -30,6 +36,10 @@ export interface RunningBridge extends RunningInstance {
 export interface StartOptions {
   /** An IRIS client to use instead of the one the configuration names (tests, benches). */
   iris?: IrisClient;
+  /** Its /api/monitor, when `iris` is given (tests); none when omitted. */
+  health?: HealthSource;
+  /** Clients for the remote instances of the configuration (tests), instead of the Native API. */
+  remoteIris?: (r: RemoteInstance) => Pick<InstancePlan, 'iris' | 'health'>;
   inventoryWindowMs?: number;
   birthJitterMs?: number;
 }
@@ -50,10 +60,16 @@ async function nativeClient(t: NativeTarget, log: Logger): Promise<IrisClient> {
   });
 }
 
-/** Builds the IRIS client the configuration names for the local instance. */
-export async function createIrisClient(config: Config, log: Logger): Promise<IrisClient> {
-  if (config.iris.mode === 'simulator') return new IrisSimulator({ activity: true });
-  return nativeClient(config.iris, log);
+/** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
+async function localIris(config: Config, log: Logger): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close'>> {
+  if (config.iris.mode === 'simulator') {
+    const api = await startSimulatedMonitorApi();
+    return { iris: new IrisSimulator({ activity: true }), health: new MonitorApiClient({ baseUrl: api.url }), close: () => api.close() };
+  }
+  return {
+    iris: await nativeClient(config.iris, log),
+    health: new MonitorApiClient({ baseUrl: `http://${config.iris.host}:${config.iris.webPort}` }),
+  };
 }
 
 async function resolveMqtt(config: Config, log: Logger): Promise<{ url: string; username?: string; password?: string }> {
@@ -73,6 +89,9 @@ function heartbeat(path: string | undefined): (() => void) | undefined {
 interface InstancePlan {
   id: string;
   iris: IrisClient;
+  health: HealthSource | undefined;
+  /** Stops what the plan started besides the IRIS client (the simulator's web server). */
+  close?: () => Promise<void>;
   entityPrefix: string;
   instanceName: string;
   onTick?: () => void;
@@ -90,9 +109,16 @@ async function startInstance(
   const topics = new Topics(plan.id, config.topicPrefix, config.discoveryPrefix);
   const monitor = new Monitor(
     iris,
-    { pollIntervalMs: config.pollIntervalMs, removalGracePolls: config.removalGracePolls, onTick: plan.onTick },
+    {
+      pollIntervalMs: config.pollIntervalMs,
+      removalGracePolls: config.removalGracePolls,
+      health: plan.health,
+      commandCooldownMs: config.commandCooldownMs,
+      onTick: plan.onTick,
+    },
     log,
   );
+
   monitor.on('reachability', (up, err) => {
     if (up) log.info(`IRIS answers at ${iris.target}`);
     else log.error(`IRIS does not answer at ${iris.target}: ${err?.message ?? 'unknown error'}. Its entities are unavailable until it does.`);
@@ -104,6 +130,7 @@ async function startInstance(
     log,
     inventoryWindowMs: options.inventoryWindowMs,
     birthJitterMs: options.birthJitterMs,
+    hostDeviceThreshold: config.hostDeviceThreshold,
     discovery: {
       topics,
       bridgeVersion: BRIDGE_VERSION,
@@ -117,6 +144,7 @@ async function startInstance(
   await bridge.start();
   return {
     id: plan.id,
+    topics,
     iris,
     monitor,
     mqtt,
@@ -126,6 +154,7 @@ async function startInstance(
       await bridge.stop();
       await mqtt.endAsync();
       await iris.close();
+      await plan.close?.();
     },
   };
 }
@@ -134,6 +163,7 @@ async function remotePlan(r: RemoteInstance, config: Config, log: Logger): Promi
   const agentDir = config.iris.mode === 'native' ? config.iris.agentDir : '/usr/share/iris-edge/agent';
   return {
     id: r.id,
+    health: new MonitorApiClient({ baseUrl: `http://${r.host}:${r.web_port ?? 52773}` }),
     iris: await nativeClient(
       { host: r.host, port: r.superserver_port, username: r.username, password: r.password, agentDir },
       log.child({ instance: r.id }),
@@ -150,22 +180,40 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   const plans: InstancePlan[] = [
     {
       id: config.instanceId,
-      iris: options.iris ?? (await createIrisClient(config, log)),
+      ...(options.iris ? { iris: options.iris, health: options.health } : await localIris(config, log)),
       entityPrefix: '',
       instanceName: config.instanceId === 'iris' ? 'IRIS' : `IRIS ${config.instanceId}`,
       onTick: heartbeat(config.heartbeatFile),
     },
   ];
   for (const r of config.remoteInstances) {
-    plans.push(await remotePlan(r, config, log));
+    plans.push(options.remoteIris ? { id: r.id, entityPrefix: r.id, instanceName: `IRIS ${r.id}`, ...options.remoteIris(r) } : await remotePlan(r, config, log));
   }
   // Instances start side by side: one that does not answer must not hold up the others.
   const instances = await Promise.all(plans.map((p) => startInstance(p, config, broker, log, options)));
+
+  // Home Assistant Core (when reachable): events for automations, notifications, Assist.
+  const ha = config.homeAssistant ? HaCore.start(config.homeAssistant, log) : undefined;
+  ha?.on('ready', () => {
+    for (const inst of instances) inst.bridge.setUseDefaultEntityId(ha.atLeast('2025.10'));
+  });
+  const reactions = ha
+    ? instances.map((inst) => {
+        const assist = new AssistExposure(ha, inst.topics, config.exposeToAssist, log);
+        const r = new HaReactions({ core: ha, monitor: inst.monitor, topics: inst.topics, log, assist });
+        inst.monitor.on('alert', (a) => r.onAlert(a));
+        r.start();
+        return r;
+      })
+    : [];
+
   const primary = instances[0] as RunningInstance;
   return {
     ...primary,
     instances,
     async stop() {
+      for (const r of reactions) r.stop();
+      ha?.close();
       await Promise.all(instances.map((i) => i.stop()));
     },
   };

@@ -13,6 +13,7 @@ export const remoteInstanceSchema = z.object({
   id: z.string().regex(INSTANCE_ID, 'lower-case letters, digits and _, starting with a letter, at most 31 characters'),
   host: z.string().min(1, 'a host name or address'),
   superserver_port: z.number().int().min(1).max(65535),
+  web_port: z.number().int().min(1).max(65535).optional(),
   username: z.string().min(1, 'an IRIS user name'),
   password: z.string().min(1, 'the password of that user'),
 });
@@ -23,6 +24,11 @@ export const rawConfigSchema = z.object({
   poll_interval: z.number().int().min(2).max(3600).default(10),
   log_level: z.enum(LOG_LEVELS).default('info'),
   memory_profile: z.enum(['auto', 'small', 'medium', 'large']).default('auto'),
+  command_cooldown: z.number().int().min(0).max(3600).default(30),
+  host_device_threshold: z.number().int().min(0).max(1000).default(20),
+  expose_to_assist: z.boolean().default(true),
+  ha_url: z.string().regex(/^https?:\/\/[^\s]+$/, 'an URL like http://homeassistant.local:8123').optional(),
+  ha_token: z.string().min(1).optional(),
   instances: z.array(remoteInstanceSchema).default([]),
   mqtt_url: z
     .string()
@@ -70,6 +76,13 @@ export interface Config {
   supervisorToken: string | undefined;
   /** Successful inventories a production must be missing from before its entities are removed. */
   removalGracePolls: number;
+  /** Minimum time between two stop/restart commands for one production. */
+  commandCooldownMs: number;
+  /** Productions with more hosts than this get one device per host. */
+  hostDeviceThreshold: number;
+  exposeToAssist: boolean;
+  /** How to reach Home Assistant Core's websocket API, when it can be reached at all. */
+  homeAssistant: { url: string; token: string } | undefined;
   heartbeatFile: string | undefined;
   discoveryPrefix: string;
   topicPrefix: string;

@@ -21,10 +21,22 @@ const ENV: Record<string, keyof RawConfig> = {
   IRIS_EDGE_AGENT_DIR: 'iris_agent_dir',
   REMOVAL_GRACE_POLLS: 'removal_grace_polls',
   IRIS_EDGE_HEARTBEAT_FILE: 'heartbeat_file',
+  COMMAND_COOLDOWN: 'command_cooldown',
+  HOST_DEVICE_THRESHOLD: 'host_device_threshold',
+  EXPOSE_TO_ASSIST: 'expose_to_assist',
+  HA_URL: 'ha_url',
+  HA_TOKEN: 'ha_token',
 };
 
-const NUMERIC = new Set<keyof RawConfig>(['poll_interval', 'iris_port', 'iris_web_port', 'removal_grace_polls']);
-const BOOLEAN = new Set<keyof RawConfig>(['simulator']);
+const NUMERIC = new Set<keyof RawConfig>([
+  'poll_interval',
+  'iris_port',
+  'iris_web_port',
+  'removal_grace_polls',
+  'command_cooldown',
+  'host_device_threshold',
+]);
+const BOOLEAN = new Set<keyof RawConfig>(['simulator', 'expose_to_assist']);
 
 export interface ConfigSources {
   env: NodeJS.ProcessEnv;
@@ -144,6 +156,9 @@ export function loadConfig(sources: ConfigSources): Config {
     throw new ConfigError(`The configuration is not valid:\n${lines.join('\n')}`);
   }
   const raw = result.data;
+  if (!supervisorToken && Boolean(raw.ha_url) !== Boolean(raw.ha_token)) {
+    throw new ConfigError('Set both HA_URL and HA_TOKEN (a long-lived access token) to connect to Home Assistant, or neither.');
+  }
   const ids = [raw.instance_id, ...raw.instances.map((i) => i.id)];
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new ConfigError(`option "instances": the id "${dup}" is used twice (the local instance is "${raw.instance_id}"); every instance needs its own id.`);
@@ -187,6 +202,14 @@ export function loadConfig(sources: ConfigSources): Config {
     mqtt,
     supervisorToken,
     removalGracePolls: raw.removal_grace_polls,
+    commandCooldownMs: raw.command_cooldown * 1000,
+    hostDeviceThreshold: raw.host_device_threshold,
+    exposeToAssist: raw.expose_to_assist,
+    homeAssistant: supervisorToken
+      ? { url: 'http://supervisor/core', token: supervisorToken }
+      : raw.ha_url && raw.ha_token
+        ? { url: raw.ha_url, token: raw.ha_token }
+        : undefined,
     heartbeatFile: raw.heartbeat_file,
     discoveryPrefix: 'homeassistant',
     topicPrefix: 'iris-edge',

@@ -1,11 +1,16 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from '../log/logger.ts';
 import type { Monitor } from '../monitor/monitor.ts';
+import type { IrisAlert } from '../iris/monitor-api/alerts.ts';
+import type { ProductionEvent } from '../monitor/events.ts';
+import { toInstanceMetrics } from '../iris/monitor-api/metrics.ts';
+import { instanceSensorComponents, metricsState } from './instance-sensors.ts';
 import type { MonitorView, ProductionView } from '../monitor/view.ts';
 import { CommandHandler } from './commands.ts';
-import { instanceDiscovery, productionDiscovery, type DiscoveryContext } from './discovery.ts';
+import { instanceDiscovery, productionDiscovery, productionDisplayName, type DiscoveryContext } from './discovery.ts';
+import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from './hosts.ts';
 import { RetainedPublisher } from './publisher.ts';
-import { instanceState, productionState } from './state.ts';
+import { hostState, instanceState, namespaceState, productionState, updateState } from './state.ts';
 import type { Topics } from './topics.ts';
 
 /** How long to listen for our own retained discovery topics at start, after the last one arrives. */
@@ -16,6 +21,8 @@ export interface MqttBridgeOptions {
   monitor: Monitor;
   log: Logger;
   discovery: Omit<DiscoveryContext, 'irisVersion'>;
+  /** Productions with more hosts than this get one device per host. */
+  hostDeviceThreshold: number;
   /** How long to listen for our own retained discovery topics at start (ms). */
   inventoryWindowMs?: number;
   /** Upper bound of the random delay before answering Home Assistant's birth message (ms). */
@@ -38,6 +45,7 @@ export class MqttBridge {
   private chain: Promise<void> = Promise.resolve();
   private birthTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private databases: string[] = [];
 
   constructor(private readonly opts: MqttBridgeOptions) {
     this.client = opts.client;
@@ -60,6 +68,8 @@ export class MqttBridge {
     this.client.on('connect', this.onReconnect);
     this.opts.monitor.on('view', this.onView);
     this.opts.monitor.on('removed', this.onRemoved);
+    this.opts.monitor.on('event', this.onEvent);
+    this.opts.monitor.on('alert', this.onAlert);
     this.onView(this.opts.monitor.view);
     await this.chain;
   }
@@ -70,10 +80,22 @@ export class MqttBridge {
     if (this.birthTimer) clearTimeout(this.birthTimer);
     this.opts.monitor.off('view', this.onView);
     this.opts.monitor.off('removed', this.onRemoved);
+    this.opts.monitor.off('event', this.onEvent);
+    this.opts.monitor.off('alert', this.onAlert);
     this.client.off('message', this.onMessage);
     this.client.off('connect', this.onReconnect);
     await this.chain;
     if (this.client.connected) await this.publisher.publish(this.topics.bridgeAvailability, 'offline');
+  }
+
+  /**
+   * Home Assistant before 2025.10 does not know default_entity_id and needs object_id; the
+   * release is learnt from its websocket, so discovery may change after start.
+   */
+  setUseDefaultEntityId(use: boolean): void {
+    if (this.opts.discovery.useDefaultEntityId === use) return;
+    this.opts.discovery = { ...this.opts.discovery, useDefaultEntityId: use };
+    this.onView(this.opts.monitor.view);
   }
 
   /** Resolves when everything queued so far has been published. */
@@ -151,23 +173,71 @@ export class MqttBridge {
   private readonly onRemoved = (gone: ProductionView[]): void => {
     this.enqueue(async () => {
       for (const p of gone) {
+        for (const h of p.hosts) {
+          if (this.publisher.has(this.topics.hostDiscovery(p, h.name))) await this.publisher.clear(this.topics.hostDiscovery(p, h.name));
+          await this.publisher.clear(this.topics.hostState(p, h.name));
+        }
         await this.publisher.clear(this.topics.productionDiscovery(p));
         await this.publisher.clear(this.topics.productionState(p));
+        await this.publisher.clear(this.topics.productionUpdateState(p));
       }
     });
+  };
+
+  /** Events are not retained: an event replayed after a reconnect would be a lie. */
+  private publishEvent(topic: string, eventType: string, detail: string): void {
+    if (!this.client.connected) return;
+    const payload = JSON.stringify({ event_type: eventType, detail: detail.slice(0, 255) });
+    this.client.publishAsync(topic, payload, { qos: 1, retain: false }).catch((err: unknown) => {
+      this.opts.log.debug({ err }, 'Could not publish an event');
+    });
+  }
+
+  private readonly onEvent = (e: ProductionEvent): void => {
+    this.publishEvent(this.topics.productionEvent({ namespace: e.namespace, name: e.production }), e.type, e.detail);
+  };
+
+  /** An IRIS alert is an event on the instance, and on every production its text names. */
+  private readonly onAlert = (a: IrisAlert): void => {
+    this.publishEvent(this.topics.instanceEvent, a.severityWord, a.message);
+    for (const p of this.opts.monitor.view.productions) {
+      if (a.message.includes(p.name) || a.message.includes(productionDisplayName(p.name))) {
+        this.publishEvent(this.topics.productionEvent(p), 'alert', a.message);
+      }
+    }
   };
 
   private async sync(view: MonitorView): Promise<void> {
     if (this.stopped) return;
     const ctx: DiscoveryContext = { ...this.opts.discovery, irisVersion: view.instance?.versionNumber ?? null };
     const t = this.topics;
-    await this.publisher.publish(t.instanceDiscovery(), JSON.stringify(instanceDiscovery(ctx)));
+    // Health sensors appear once the first scrape tells which databases exist, and stay after.
+    if (view.metrics) this.databases = [...new Set([...this.databases, ...view.metrics.databases.map((d) => d.name)])].sort();
+    const health = view.metrics || this.publisher.has(t.instanceMetrics) ? instanceSensorComponents(ctx, t.instanceMetrics, this.databases) : {};
+    await this.publisher.publish(t.instanceDiscovery(), JSON.stringify(instanceDiscovery(ctx, view.productions, health)));
+    if (view.metrics) await this.publisher.publish(t.instanceMetrics, metricsState(view.metrics));
+    // While the scrape fails the figures read unknown rather than showing stale values.
+    else if (this.publisher.has(t.instanceMetrics)) await this.publisher.publish(t.instanceMetrics, metricsState(toInstanceMetrics([], new Date())));
     await this.publisher.publish(t.instanceState, instanceState(view, ctx.bridgeVersion));
     await this.publisher.publish(t.irisAvailability, view.reachable ? 'online' : 'offline');
     if (!view.inventoried) return;
+    // Discovery first, parents before children (instance, productions, hosts with devices of
+    // their own), then the states they read.
+    const ownHosts = (p: ProductionView) => hostsOnOwnDevices(p.hosts.length, this.opts.hostDeviceThreshold);
     for (const p of view.productions) {
-      await this.publisher.publish(t.productionDiscovery(p), JSON.stringify(productionDiscovery(ctx, p)));
+      const hosts = ownHosts(p) ? {} : hostComponentsForProduction(ctx, p);
+      await this.publisher.publish(t.productionDiscovery(p), JSON.stringify(productionDiscovery(ctx, p, hosts)));
+    }
+    for (const p of view.productions.filter(ownHosts)) {
+      for (const h of p.hosts) await this.publisher.publish(t.hostDiscovery(p, h.name), JSON.stringify(hostDiscovery(ctx, p, h)));
+    }
+    for (const p of view.productions) {
       await this.publisher.publish(t.productionState(p), productionState(p));
+      await this.publisher.publish(t.productionUpdateState(p), updateState(p));
+      for (const h of p.hosts) await this.publisher.publish(t.hostState(p, h.name), hostState(h));
+    }
+    for (const ns of new Set(view.productions.map((p) => p.namespace))) {
+      await this.publisher.publish(t.namespaceState(ns), namespaceState(ns, view.productions));
     }
     if (!this.cleanedUp) {
       this.cleanedUp = true;
@@ -181,7 +251,11 @@ export class MqttBridge {
    * must never make entities disappear.
    */
   private async removeStale(view: MonitorView): Promise<void> {
-    const wanted = new Set([this.topics.instanceDiscovery(), ...view.productions.map((p) => this.topics.productionDiscovery(p))]);
+    const wanted = new Set([
+      this.topics.instanceDiscovery(),
+      ...view.productions.map((p) => this.topics.productionDiscovery(p)),
+      ...view.productions.flatMap((p) => p.hosts.map((h) => this.topics.hostDiscovery(p, h.name))),
+    ]);
     const stale = [...this.foundAtStart].filter(([topic]) => !wanted.has(topic));
     for (const [topic, stateTopic] of stale) {
       await this.publisher.clear(topic);

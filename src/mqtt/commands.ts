@@ -2,18 +2,23 @@ import type { IPublishPacket } from 'mqtt';
 import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../iris/errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ProductionAction } from '../model/production.ts';
-import { CommandInProgressError } from '../monitor/errors.ts';
-import type { Monitor } from '../monitor/monitor.ts';
-import { productionDisplayName } from './discovery.ts';
-import { slug, type Topics } from './topics.ts';
+import { CommandGuardError } from '../monitor/errors.ts';
+import type { CommandResult, Monitor } from '../monitor/monitor.ts';
+import type { ProductionView } from '../monitor/view.ts';
+import { NO_PRODUCTION, productionDisplayName } from './discovery.ts';
+import { slug, type CommandTopic, type Topics } from './topics.ts';
 
-/** Our commands are single words; anything longer is not one of them. */
-const MAX_COMMAND_BYTES = 64;
+/** Our commands are single words or production names; anything longer is not one of them. */
+const MAX_COMMAND_BYTES = 256;
 
-const PAYLOADS: Record<'set' | 'restart', Record<string, ProductionAction>> = {
+const PAYLOADS: Record<'set' | 'restart' | 'update' | 'recover', Record<string, ProductionAction>> = {
   set: { START: 'start', STOP: 'stop' },
   restart: { PRESS: 'restart' },
+  // The update entity sends INSTALL, the "Apply configuration" button PRESS.
+  update: { INSTALL: 'update', PRESS: 'update' },
+  recover: { PRESS: 'recover' },
 };
+const HOST_PAYLOADS: Record<string, boolean> = { ON: true, OFF: false };
 
 /**
  * Turns MQTT command messages into monitor commands. Every message that is not a valid command is
@@ -40,42 +45,91 @@ export class CommandHandler {
       return true;
     }
     const text = payload.toString('utf8').trim();
-    const allowed = PAYLOADS[cmd.kind];
-    const action = Object.hasOwn(allowed, text) ? allowed[text] : undefined;
-    if (!action) {
-      this.log.warn(
-        `Ignored ${JSON.stringify(text.slice(0, 40))} on ${topic}: allowed are ${Object.keys(allowed).join(', ')}.`,
-      );
-      return true;
-    }
-    const production = this.monitor.view.productions.find(
-      (p) => slug(p.namespace) === cmd.nsSlug && slug(p.name) === cmd.prodSlug,
-    );
-    if (!production) {
-      this.log.warn(`Ignored ${text} on ${topic}: there is no such production in IRIS.`);
-      return true;
-    }
-    void this.run(production.namespace, production.name, action);
+    if (cmd.kind === 'select') this.select(topic, cmd.nsSlug, text);
+    else if (cmd.kind === 'host-set') this.hostSet(topic, cmd, text);
+    else this.productionCommand(topic, cmd, text);
     return true;
   }
 
-  private async run(namespace: string, name: string, action: ProductionAction): Promise<void> {
-    const label = `${productionDisplayName(name)} (${namespace})`;
-    this.log.info(`${action} ${label} requested over MQTT`);
+  private ignoreBadPayload(topic: string, text: string, allowed: string[]): void {
+    this.log.warn(`Ignored ${JSON.stringify(text.slice(0, 40))} on ${topic}: allowed are ${allowed.join(', ')}.`);
+  }
+
+  private find(topic: string, text: string, cmd: { nsSlug: string; prodSlug: string }): ProductionView | undefined {
+    const p = this.monitor.view.productions.find((x) => slug(x.namespace) === cmd.nsSlug && slug(x.name) === cmd.prodSlug);
+    if (!p) this.log.warn(`Ignored ${text} on ${topic}: there is no such production in IRIS.`);
+    return p;
+  }
+
+  private productionCommand(topic: string, cmd: Extract<CommandTopic, { prodSlug: string }> & { kind: keyof typeof PAYLOADS }, text: string): void {
+    const allowed = PAYLOADS[cmd.kind];
+    const action = Object.hasOwn(allowed, text) ? allowed[text] : undefined;
+    if (!action) return this.ignoreBadPayload(topic, text, Object.keys(allowed));
+    const p = this.find(topic, text, cmd);
+    if (p) void this.run(`${action} ${label(p)}`, () => this.monitor.execute(p.namespace, p.name, action), p);
+  }
+
+  private hostSet(topic: string, cmd: Extract<CommandTopic, { kind: 'host-set' }>, text: string): void {
+    if (!Object.hasOwn(HOST_PAYLOADS, text)) return this.ignoreBadPayload(topic, text, Object.keys(HOST_PAYLOADS));
+    const enable = HOST_PAYLOADS[text] as boolean;
+    const p = this.find(topic, text, cmd);
+    if (!p) return;
+    const host = p.hosts.find((h) => slug(h.name) === cmd.hostSlug);
+    if (!host) {
+      this.log.warn(`Ignored ${text} on ${topic}: ${label(p)} has no such business host.`);
+      return;
+    }
+    void this.run(`${enable ? 'enable' : 'disable'} ${host.name} in ${label(p)}`, () =>
+      this.monitor.setHostEnabled(p.namespace, p.name, host.name, enable),
+    );
+  }
+
+  /**
+   * The namespace select: only one production runs per namespace, so choosing one stops the
+   * running one first; "None" stops it.
+   */
+  private select(topic: string, nsSlug: string, text: string): void {
+    const inNs = this.monitor.view.productions.filter((p) => slug(p.namespace) === nsSlug);
+    if (inNs.length === 0) {
+      this.log.warn(`Ignored ${JSON.stringify(text.slice(0, 40))} on ${topic}: there is no such namespace with productions.`);
+      return;
+    }
+    const target = inNs.find((p) => productionDisplayName(p.name) === text);
+    if (!target && text !== NO_PRODUCTION) return this.ignoreBadPayload(topic, text, [...inNs.map((p) => productionDisplayName(p.name)), NO_PRODUCTION]);
+    const running = inNs.find((p) => p.irisState === 'running' || p.irisState === 'troubled' || p.irisState === 'suspended');
+    if (running === target && target) return;
+    void (async () => {
+      if (running) {
+        const stopped = await this.run(`stop ${label(running)}`, () => this.monitor.execute(running.namespace, running.name, 'stop'), running);
+        if (!stopped) return;
+      }
+      if (target) await this.run(`start ${label(target)}`, () => this.monitor.execute(target.namespace, target.name, 'start'), target);
+    })();
+  }
+
+  /** Runs a command and logs its outcome once. Resolves to whether it succeeded. */
+  private async run(what: string, call: () => Promise<CommandResult>, p?: ProductionView): Promise<boolean> {
+    this.log.info(`${what}: requested over MQTT`);
     try {
-      const result = await this.monitor.execute(namespace, name, action);
-      if (result.outcome === 'nothing-to-do') this.log.info(`Nothing to ${action} for ${label}: ${result.reason}.`);
-      else this.log.info(`${action} ${label}: IRIS reports ${this.stateOf(namespace, name)}`);
+      const result = await call();
+      if (result.outcome === 'nothing-to-do') this.log.info(`${what}: nothing to do, ${result.reason}.`);
+      else this.log.info(`${what}: done${p ? `; IRIS reports ${this.stateOf(p)}` : ''}`);
+      return true;
     } catch (err) {
-      if (err instanceof CommandInProgressError) this.log.warn(`Refused ${action} for ${label}: ${err.message}`);
-      else if (err instanceof IrisCommandRefusedError) this.log.warn(`IRIS refused to ${action} ${label}: ${err.message}`);
-      else if (err instanceof IrisUnavailableError) this.log.error(`Could not ${action} ${label}: ${err.message}`);
-      else if (err instanceof UnknownProductionError) this.log.warn(`Could not ${action} ${label}: ${err.message}`);
-      else this.log.error({ err }, `Unexpected failure while trying to ${action} ${label}`);
+      if (err instanceof CommandGuardError) this.log.warn(`${what}: refused. ${err.message}`);
+      else if (err instanceof IrisCommandRefusedError) this.log.warn(`${what}: IRIS refused. ${err.message}`);
+      else if (err instanceof IrisUnavailableError) this.log.error(`${what}: failed. ${err.message}`);
+      else if (err instanceof UnknownProductionError) this.log.warn(`${what}: failed. ${err.message}`);
+      else this.log.error({ err }, `${what}: unexpected failure`);
+      return false;
     }
   }
 
-  private stateOf(namespace: string, name: string): string {
-    return this.monitor.view.productions.find((p) => p.namespace === namespace && p.name === name)?.state ?? 'unknown';
+  private stateOf(p: ProductionView): string {
+    return this.monitor.view.productions.find((x) => x.key === p.key)?.state ?? 'unknown';
   }
+}
+
+function label(p: Pick<ProductionView, 'name' | 'namespace'>): string {
+  return `${productionDisplayName(p.name)} (${p.namespace})`;
 }

@@ -3,8 +3,8 @@
  * monitor's view. Abbreviated keys follow HA's MQTT abbreviation table; `default_entity_id`
  * replaces `object_id` from HA 2025.10 on.
  */
-import { PRODUCTION_STATES } from '../model/production.ts';
-import type { ProductionView } from '../monitor/view.ts';
+import { PRODUCTION_STATES, type ProductionSnapshot } from '../model/production.ts';
+import { PRODUCTION_EVENT_TYPES } from '../monitor/events.ts';
 import { slug, type Topics } from './topics.ts';
 
 export interface DiscoveryContext {
@@ -22,8 +22,10 @@ export interface DiscoveryContext {
 }
 
 export const ORIGIN_URL = 'https://github.com/iris-edge/iris-edge';
+/** The select's option for "no production runs in this namespace". */
+export const NO_PRODUCTION = 'None';
 
-type Component = Record<string, unknown>;
+export type Component = Record<string, unknown>;
 export interface DevicePayload {
   dev: Record<string, unknown>;
   o: Record<string, unknown>;
@@ -36,21 +38,48 @@ export function productionDisplayName(name: string): string {
   return name.split('.').filter(Boolean).join(' ');
 }
 
-function entityId(ctx: DiscoveryContext, domain: string, id: string): Component {
+/** default_entity_id (HA 2025.10+) or object_id (older) for a component. */
+export function entityId(ctx: DiscoveryContext, domain: string, id: string): Component {
   const objectId = ctx.entityPrefix ? `${ctx.entityPrefix}_${id}` : id;
   return ctx.useDefaultEntityId ? { default_entity_id: `${domain}.${objectId}` } : { object_id: objectId };
 }
 
-function origin(ctx: DiscoveryContext): Record<string, unknown> {
+export function origin(ctx: DiscoveryContext): Record<string, unknown> {
   return { name: 'IRIS Edge', sw: ctx.bridgeVersion, url: ORIGIN_URL };
 }
 
-export function instanceDiscovery(ctx: DiscoveryContext): DevicePayload {
+/** Availability of everything that shows IRIS data: the bridge is alive AND IRIS answers. */
+export function irisAvailability(ctx: DiscoveryContext): Record<string, unknown> {
+  return { avty: [{ t: ctx.topics.bridgeAvailability }, { t: ctx.topics.irisAvailability }], avty_mode: 'all' };
+}
+
+export function instanceDiscovery(
+  ctx: DiscoveryContext,
+  productions: Pick<ProductionSnapshot, 'namespace' | 'name'>[] = [],
+  extra: Record<string, Component> = {},
+): DevicePayload {
   const t = ctx.topics;
   const id = t.instanceDeviceId;
   const base = slug(ctx.instanceName);
   const dev: Record<string, unknown> = { ids: [id], name: ctx.instanceName, mf: 'InterSystems', mdl: ctx.instanceModel };
   if (ctx.irisVersion) dev.sw = ctx.irisVersion;
+  const selects: Record<string, Component> = {};
+  const namespaces = [...new Set(productions.map((p) => p.namespace))].sort();
+  for (const ns of namespaces) {
+    const options = productions.filter((p) => p.namespace === ns).map((p) => productionDisplayName(p.name)).sort();
+    selects[`ns_${slug(ns)}_production`] = {
+      p: 'select',
+      name: `${ns} running production`,
+      uniq_id: `${id}_ns_${slug(ns)}_production`,
+      ...entityId(ctx, 'select', `${base}_${slug(ns)}_production`),
+      icon: 'mdi:transit-connection-variant',
+      ops: [...options, NO_PRODUCTION],
+      stat_t: t.namespaceState(ns),
+      val_tpl: '{{ value_json.option }}',
+      cmd_t: t.namespaceSelect(ns),
+      ...irisAvailability(ctx),
+    };
+  }
   return {
     dev,
     o: origin(ctx),
@@ -88,11 +117,29 @@ export function instanceDiscovery(ctx: DiscoveryContext): DevicePayload {
         icon: 'mdi:bridge',
         val_tpl: '{{ value_json.bridge_version }}',
       },
+      events: {
+        p: 'event',
+        name: 'Alerts',
+        uniq_id: `${id}_alerts`,
+        ...entityId(ctx, 'event', `${base}_alerts`),
+        evt_typ: ['info', 'warning', 'severe', 'fatal'],
+        stat_t: t.instanceEvent,
+      },
+      ...selects,
+      ...extra,
     },
   };
 }
 
-export function productionDiscovery(ctx: DiscoveryContext, p: Pick<ProductionView, 'namespace' | 'name'>): DevicePayload {
+/**
+ * A production's device. `hostComponents` are merged in when its hosts live on this device
+ * (few hosts); otherwise each host has its own device (see hosts.ts).
+ */
+export function productionDiscovery(
+  ctx: DiscoveryContext,
+  p: Pick<ProductionSnapshot, 'namespace' | 'name'>,
+  hostComponents: Record<string, Component> = {},
+): DevicePayload {
   const t = ctx.topics;
   const id = t.productionDeviceId(p);
   const base = slug(p.name);
@@ -105,8 +152,7 @@ export function productionDiscovery(ctx: DiscoveryContext, p: Pick<ProductionVie
       via_device: t.instanceDeviceId,
     },
     o: origin(ctx),
-    avty: [{ t: t.bridgeAvailability }, { t: t.irisAvailability }],
-    avty_mode: 'all',
+    ...irisAvailability(ctx),
     stat_t: t.productionState(p),
     qos: 1,
     cmps: {
@@ -141,6 +187,34 @@ export function productionDiscovery(ctx: DiscoveryContext, p: Pick<ProductionVie
         dev_cla: 'problem',
         val_tpl: "{{ 'ON' if value_json.troubled else 'OFF' }}",
       },
+      queue: {
+        p: 'sensor',
+        name: 'Queue',
+        uniq_id: `${id}_queue`,
+        ...entityId(ctx, 'sensor', `${base}_queue`),
+        icon: 'mdi:tray-full',
+        unit_of_meas: 'messages',
+        stat_cla: 'measurement',
+        val_tpl: '{{ value_json.queue }}',
+      },
+      errors: {
+        p: 'sensor',
+        name: 'Errors',
+        uniq_id: `${id}_errors`,
+        ...entityId(ctx, 'sensor', `${base}_errors`),
+        icon: 'mdi:alert-circle-outline',
+        unit_of_meas: 'errors',
+        stat_cla: 'total_increasing',
+        val_tpl: '{{ value_json.errors }}',
+      },
+      events: {
+        p: 'event',
+        name: 'Events',
+        uniq_id: `${id}_events`,
+        ...entityId(ctx, 'event', `${base}_events`),
+        evt_typ: [...PRODUCTION_EVENT_TYPES],
+        stat_t: t.productionEvent(p),
+      },
       restart: {
         p: 'button',
         name: 'Restart',
@@ -150,6 +224,35 @@ export function productionDiscovery(ctx: DiscoveryContext, p: Pick<ProductionVie
         cmd_t: t.productionRestart(p),
         pl_prs: 'PRESS',
       },
+      apply_update: {
+        p: 'button',
+        name: 'Apply configuration',
+        uniq_id: `${id}_apply_update`,
+        ...entityId(ctx, 'button', `${base}_apply_update`),
+        dev_cla: 'update',
+        cmd_t: t.productionUpdate(p),
+        pl_prs: 'PRESS',
+      },
+      recover: {
+        p: 'button',
+        name: 'Recover',
+        uniq_id: `${id}_recover`,
+        ...entityId(ctx, 'button', `${base}_recover`),
+        icon: 'mdi:medical-bag',
+        cmd_t: t.productionRecover(p),
+        pl_prs: 'PRESS',
+      },
+      update: {
+        p: 'update',
+        name: 'Configuration',
+        uniq_id: `${id}_update`,
+        ...entityId(ctx, 'update', `${base}_configuration`),
+        ent_cat: 'config',
+        stat_t: t.productionUpdateState(p),
+        cmd_t: t.productionUpdate(p),
+        pl_inst: 'INSTALL',
+      },
+      ...hostComponents,
     },
   };
 }

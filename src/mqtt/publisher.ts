@@ -28,6 +28,10 @@ export class RetainedPublisher {
     else this.pendingClears.add(topic);
   }
 
+  has(topic: string): boolean {
+    return this.published.has(topic);
+  }
+
   /** Sends pending clears and every remembered message again, in first-published order. */
   async republish(filter: (topic: string) => boolean = () => true): Promise<number> {
     for (const topic of [...this.pendingClears]) {

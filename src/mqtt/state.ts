@@ -1,5 +1,18 @@
 /** Retained state payloads: small JSON documents, published only when they change. */
+import type { HostSnapshot } from '../model/production.ts';
 import type { MonitorView, ProductionView } from '../monitor/view.ts';
+import { NO_PRODUCTION, productionDisplayName } from './discovery.ts';
+
+/**
+ * Queue depths as published: exact below 10, then two significant digits (10, 15, 20 … 95, 100,
+ * 110 …). A busy interface's queue moves every second; the recorder should not store each step.
+ */
+export function roundQueue(n: number): number {
+  if (n < 10) return n;
+  if (n < 100) return Math.round(n / 5) * 5;
+  const magnitude = 10 ** (Math.floor(Math.log10(n)) - 1);
+  return Math.round(n / magnitude) * magnitude;
+}
 
 export function instanceState(view: MonitorView, bridgeVersion: string): string {
   return JSON.stringify({
@@ -16,5 +29,39 @@ export function productionState(p: ProductionView): string {
     running: p.irisState === 'running' || p.irisState === 'troubled',
     troubled: p.irisState === 'troubled',
     command: p.commandInFlight,
+    queue: roundQueue(p.hosts.reduce((n, h) => n + h.queue, 0)),
+    errors: p.hosts.reduce((n, h) => n + h.errors, 0),
   });
+}
+
+/**
+ * The update entity: "installed" is the configuration in effect, "latest" the saved one. They
+ * differ while Ens.Director.ProductionNeedsUpdate says so; installing runs UpdateProduction.
+ */
+export function updateState(p: ProductionView): string {
+  return JSON.stringify({
+    installed_version: 'in effect',
+    latest_version: p.needsUpdate ? 'saved, not applied' : 'in effect',
+    title: `${productionDisplayName(p.name)} configuration`,
+    // HA's schema takes a string or no key at all, never null.
+    ...(p.needsUpdate ? { release_summary: (p.updateReason || 'The production was changed since it started.').slice(0, 255) } : {}),
+    in_progress: p.commandInFlight === 'update',
+  });
+}
+
+export function hostState(h: HostSnapshot): string {
+  return JSON.stringify({
+    status: h.status,
+    queue: roundQueue(h.queue),
+    errors: h.errors,
+    // "None" is what MQTT sensors read as unknown.
+    last_activity: h.lastActivity ?? 'None',
+    enabled: h.enabled,
+  });
+}
+
+/** The select of a namespace: the production IRIS runs there, or "None". */
+export function namespaceState(namespace: string, productions: ProductionView[]): string {
+  const running = productions.find((p) => p.namespace === namespace && (p.irisState === 'running' || p.irisState === 'troubled'));
+  return JSON.stringify({ option: running ? productionDisplayName(running.name) : NO_PRODUCTION });
 }

@@ -1,6 +1,7 @@
 /**
  * Every MQTT topic and identifier the bridge owns, in one place. Identifiers are built from
- * stable technical keys (instance id, namespace, production class), never from display names.
+ * stable technical keys (instance id, namespace, production class, host name), never from
+ * display names.
  */
 
 /** Lower-case, [a-z0-9_] only: valid in discovery topics, unique ids and entity ids. */
@@ -16,6 +17,14 @@ export interface ProductionRef {
   namespace: string;
   name: string;
 }
+
+/** A command topic, decoded. Slugs are matched against the current inventory by the caller. */
+export type CommandTopic =
+  | { kind: 'set' | 'restart' | 'update' | 'recover'; nsSlug: string; prodSlug: string }
+  | { kind: 'host-set'; nsSlug: string; prodSlug: string; hostSlug: string }
+  | { kind: 'select'; nsSlug: string };
+
+const PRODUCTION_COMMANDS = new Set(['set', 'restart', 'update', 'recover']);
 
 export class Topics {
   constructor(
@@ -38,6 +47,20 @@ export class Topics {
   get instanceState(): string {
     return `${this.base}/state`;
   }
+  /** Retained; the IRIS health figures from /api/monitor/metrics. */
+  get instanceMetrics(): string {
+    return `${this.base}/metrics`;
+  }
+  get instanceEvent(): string {
+    return `${this.base}/event`;
+  }
+  /** The running production of a namespace (the select entity). */
+  namespaceState(namespace: string): string {
+    return `${this.base}/${slug(namespace)}/running`;
+  }
+  namespaceSelect(namespace: string): string {
+    return `${this.base}/${slug(namespace)}/select`;
+  }
   production(p: ProductionRef): string {
     return `${this.base}/${slug(p.namespace)}/${slug(p.name)}`;
   }
@@ -50,9 +73,32 @@ export class Topics {
   productionRestart(p: ProductionRef): string {
     return `${this.production(p)}/restart`;
   }
-  /** Subscriptions that receive every production command of this instance. */
+  productionUpdate(p: ProductionRef): string {
+    return `${this.production(p)}/update`;
+  }
+  productionUpdateState(p: ProductionRef): string {
+    return `${this.production(p)}/update/state`;
+  }
+  productionRecover(p: ProductionRef): string {
+    return `${this.production(p)}/recover`;
+  }
+  /** Not retained: the production's event entity. */
+  productionEvent(p: ProductionRef): string {
+    return `${this.production(p)}/event`;
+  }
+  hostState(p: ProductionRef, host: string): string {
+    return `${this.production(p)}/host/${slug(host)}/state`;
+  }
+  hostSet(p: ProductionRef, host: string): string {
+    return `${this.production(p)}/host/${slug(host)}/set`;
+  }
+  /** Subscriptions that receive every command of this instance. */
   get commandWildcards(): string[] {
-    return [`${this.base}/+/+/set`, `${this.base}/+/+/restart`];
+    return [
+      ...[...PRODUCTION_COMMANDS].map((k) => `${this.base}/+/+/${k}`),
+      `${this.base}/+/+/host/+/set`,
+      `${this.base}/+/select`,
+    ];
   }
 
   /** Discovery node id: scopes every discovery topic we own, so cleanup never touches others'. */
@@ -65,11 +111,17 @@ export class Topics {
   productionDeviceId(p: ProductionRef): string {
     return `${this.nodeId}_${slug(p.namespace)}_${slug(p.name)}`;
   }
+  hostDeviceId(p: ProductionRef, host: string): string {
+    return `${this.productionDeviceId(p)}__${slug(host)}`;
+  }
   instanceDiscovery(): string {
     return `${this.discoveryPrefix}/device/${this.nodeId}/instance/config`;
   }
   productionDiscovery(p: ProductionRef): string {
     return `${this.discoveryPrefix}/device/${this.nodeId}/${slug(p.namespace)}__${slug(p.name)}/config`;
+  }
+  hostDiscovery(p: ProductionRef, host: string): string {
+    return `${this.discoveryPrefix}/device/${this.nodeId}/${slug(p.namespace)}__${slug(p.name)}__${slug(host)}/config`;
   }
   get discoveryWildcard(): string {
     return `${this.discoveryPrefix}/device/${this.nodeId}/+/config`;
@@ -79,13 +131,18 @@ export class Topics {
   }
 
   /** Which command a topic carries, or null when it is not one of ours. */
-  parseCommand(topic: string): { nsSlug: string; prodSlug: string; kind: 'set' | 'restart' } | null {
+  parseCommand(topic: string): CommandTopic | null {
     const prefix = this.base + '/';
     if (!topic.startsWith(prefix)) return null;
     const parts = topic.slice(prefix.length).split('/');
-    if (parts.length !== 3) return null;
-    const [nsSlug, prodSlug, kind] = parts as [string, string, string];
-    if (kind !== 'set' && kind !== 'restart') return null;
-    return { nsSlug, prodSlug, kind };
+    if (parts.some((x) => x === '')) return null;
+    if (parts.length === 2 && parts[1] === 'select') return { kind: 'select', nsSlug: parts[0] as string };
+    if (parts.length === 3 && PRODUCTION_COMMANDS.has(parts[2] as string)) {
+      return { kind: parts[2] as 'set', nsSlug: parts[0] as string, prodSlug: parts[1] as string };
+    }
+    if (parts.length === 5 && parts[2] === 'host' && parts[4] === 'set') {
+      return { kind: 'host-set', nsSlug: parts[0] as string, prodSlug: parts[1] as string, hostSlug: parts[3] as string };
+    }
+    return null;
   }
 }

@@ -317,16 +317,28 @@ test('config.yaml says what the issue asks for', () => {
   assert.ok(!('watchdog' in config) && !('webui' in config) && !('image' in config));
   assert.equal(config.homeassistant, '2024.11.0');
   assert.ok((config.timeout as number) >= 120, 'IRIS needs a long stop timeout');
-  assert.deepEqual(config.options, { poll_interval: 10, log_level: 'info', memory_profile: 'auto', instances: [] });
+  assert.deepEqual(config.options, {
+    poll_interval: 10,
+    log_level: 'info',
+    memory_profile: 'auto',
+    command_cooldown: 30,
+    host_device_threshold: 20,
+    expose_to_assist: true,
+    instances: [],
+  });
   assert.deepEqual(config.schema, {
     poll_interval: 'int(2,3600)',
     log_level: 'list(trace|debug|info|warning|error)',
     memory_profile: 'list(auto|small|medium|large)',
+    command_cooldown: 'int(0,3600)',
+    host_device_threshold: 'int(0,1000)',
+    expose_to_assist: 'bool',
     instances: [
       {
         id: 'match(^[a-z][a-z0-9_]{0,30}$)',
         host: 'str',
         superserver_port: 'port',
+        web_port: 'port?',
         username: 'str',
         password: 'password',
       },

@@ -57,7 +57,7 @@ describe('bridge over a real mosquitto', () => {
     const discovery = await waitFor(() => {
       const d = observer.retained('homeassistant/device/');
       return d.size === 4 ? d : undefined;
-    }, 5000, 'four discovery messages');
+    }, 5000, 'four discovery messages (hosts share their production device below the threshold)');
     assert.deepEqual(validateDiscovery(discovery), []);
     assert.ok(discovery.has(topics.productionDiscovery(orders)));
     assert.ok(discovery.has(topics.productionDiscovery(lab)));
@@ -69,7 +69,9 @@ describe('bridge over a real mosquitto', () => {
     const late = await Observer.connect(broker.url);
     try {
       const expected = observer.retained().size;
-      assert.equal(expected, 10, 'instance + 3 production devices, 2 availabilities, 4 states');
+      // 4 devices (instance + 3 productions), 2 availabilities, the instance state, 3 production
+      // states, 3 update states, 2 namespace selects, 9 host states
+      assert.equal(expected, 24);
       const replay = await waitFor(() => (late.messages.length >= expected ? late.messages : undefined), 3000, 'the retained replay');
       assert.ok(replay.every((m) => m.retain), 'every replayed message is retained');
       assert.deepEqual(new Set(replay.map((m) => m.topic)), new Set(observer.retained().keys()));
@@ -116,7 +118,7 @@ describe('bridge over a real mosquitto', () => {
     await observer.publish(topics.productionRestart(orders), 'PRESS');
     await observer.waitFor(topics.productionState(orders), stateIs('restarting'));
     await observer.publish(topics.productionSet(orders), 'STOP');
-    await waitFor(() => lines.find((l) => /Refused stop for Orders Production/.test(l)), 3000, 'the refusal log line');
+    await waitFor(() => lines.find((l) => /stop Orders Production \(ORDERS\): refused\. A restart command/.test(l)), 3000, 'the refusal log line');
     await observer.waitFor(topics.productionState(orders), stateIs('running'));
     assert.deepEqual(sim.controlCalls.map((c) => c.action), ['restart']);
   });
@@ -126,7 +128,7 @@ describe('bridge over a real mosquitto', () => {
     sim.setBusy('ORDERS', 'Orders.Production', 'HL7.Out.Lab', true);
     const since = Date.now();
     await observer.publish(topics.productionSet(orders), 'STOP');
-    await waitFor(() => lines.find((l) => /IRIS refused to stop Orders Production.*ErrProductionNotQuiescent/.test(l)), 5000, 'the refusal');
+    await waitFor(() => lines.find((l) => /stop Orders Production \(ORDERS\): IRIS refused\..*ErrProductionNotQuiescent/.test(l)), 5000, 'the refusal');
     await observer.waitFor(topics.productionState(orders), stateIs('running'), 3000, since);
     assert.equal(sim.stateOf('ORDERS', 'Orders.Production'), 'running');
   });
@@ -217,5 +219,40 @@ describe('bridge over a real mosquitto', () => {
     await waitFor(() => !observer.retained().has(topics.productionDiscovery(replay)), 5000, 'the removed production to go');
     assert.ok(!observer.retained().has(topics.productionState(replay)));
     assert.ok(observer.retained().has(topics.productionDiscovery(lab)), 'a stopped production stays');
+  });
+
+  it('applies a pending update, recovers a troubled production, enables a host and switches a namespace', async () => {
+    await start({ pollIntervalMs: 150 });
+    const orders = { namespace: 'ORDERS', name: 'Orders.Production' };
+    sim.markNeedsUpdate('LAB', 'Lab.Results.Production', 'Results.Router settings changed');
+    await observer.waitFor(topics.productionUpdateState(lab), (p) => JSON.parse(p).latest_version !== JSON.parse(p).installed_version);
+    let since = Date.now();
+    await observer.publish(topics.productionUpdate(lab), 'INSTALL');
+    await observer.waitFor(topics.productionUpdateState(lab), (p) => JSON.parse(p).latest_version === 'in effect', 5000, since);
+
+    // Recover says why it did nothing, as an event, when the production is not troubled.
+    since = Date.now();
+    await observer.publish(topics.productionRecover(orders), 'PRESS');
+    const refused = await observer.waitFor(topics.productionEvent(orders), (p) => JSON.parse(p).event_type === 'refused', 5000, since);
+    assert.match(JSON.parse(refused.payload).detail, /not troubled/);
+    sim.makeTroubled('ORDERS', 'Orders.Production');
+    await observer.waitFor(topics.productionEvent(orders), (p) => JSON.parse(p).event_type === 'troubled', 5000, since);
+    await observer.publish(topics.productionRecover(orders), 'PRESS');
+    await observer.waitFor(topics.productionState(orders), stateIs('suspended'), 5000, since);
+
+    // Host enable switch
+    await observer.publish(topics.hostSet(lab, 'Results.Alerts'), 'ON');
+    await observer.waitFor(topics.hostState(lab, 'Results.Alerts'), (p) => JSON.parse(p).enabled === true && JSON.parse(p).status === 'ok');
+
+    // Namespace select: the suspended Orders production is stopped, the replay one started.
+    since = Date.now();
+    await observer.publish(topics.namespaceSelect('ORDERS'), 'Orders Replay Production');
+    await observer.waitFor(topics.namespaceState('ORDERS'), (p) => JSON.parse(p).option === 'Orders Replay Production', 5000, since);
+    assert.equal(sim.stateOf('ORDERS', 'Orders.Replay.Production'), 'running');
+    assert.equal(sim.stateOf('ORDERS', 'Orders.Production'), 'stopped');
+    await observer.publish(topics.namespaceSelect('ORDERS'), 'None');
+    await observer.waitFor(topics.namespaceState('ORDERS'), (p) => JSON.parse(p).option === 'None', 5000, Date.now() - 50);
+    assert.equal(sim.stateOf('ORDERS', 'Orders.Replay.Production'), 'stopped');
+    assert.equal(observer.messages.filter((m) => m.topic.endsWith('/event')).every((m) => !m.retain), true);
   });
 });

@@ -4,6 +4,8 @@ import { PRODUCTION_STATES } from '../../src/model/production.ts';
 import { instanceDiscovery, productionDiscovery, productionDisplayName, type DiscoveryContext } from '../../src/mqtt/discovery.ts';
 import { productionState } from '../../src/mqtt/state.ts';
 import { slug, Topics } from '../../src/mqtt/topics.ts';
+import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from '../../src/mqtt/hosts.ts';
+import { roundQueue, namespaceState } from '../../src/mqtt/state.ts';
 import type { ProductionView } from '../../src/monitor/view.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
 
@@ -20,11 +22,20 @@ const ctx: DiscoveryContext = {
 const orders = { namespace: 'ORDERS', name: 'Orders.Production' };
 const lab = { namespace: 'LAB', name: 'Lab.Results.Production' };
 
+const host = (name: string, kind: 'service' | 'process' | 'operation') => ({
+  name, className: `EnsLib.${kind}`, kind, enabled: true, status: 'ok' as const, queue: 0, errors: 0, lastActivity: null,
+});
+const ordersFull = { ...orders, hosts: [host('HL7.In.File', 'service'), host('Orders.Router', 'process')] };
+const labFull = { ...lab, hosts: [host('Results.In.TCP', 'service')] };
+
 function all(): Map<string, string> {
   return new Map([
-    [topics.instanceDiscovery(), JSON.stringify(instanceDiscovery(ctx))],
-    [topics.productionDiscovery(orders), JSON.stringify(productionDiscovery(ctx, orders))],
+    [topics.instanceDiscovery(), JSON.stringify(instanceDiscovery(ctx, [orders, lab, { namespace: 'ORDERS', name: 'Orders.Replay.Production' }]))],
+    // Hosts on the production's device...
+    [topics.productionDiscovery(orders), JSON.stringify(productionDiscovery(ctx, orders, hostComponentsForProduction(ctx, ordersFull)))],
+    // ...or on devices of their own.
     [topics.productionDiscovery(lab), JSON.stringify(productionDiscovery(ctx, lab))],
+    [topics.hostDiscovery(lab, 'Results.In.TCP'), JSON.stringify(hostDiscovery(ctx, lab, labFull.hosts[0]!))],
   ]);
 }
 
@@ -37,7 +48,7 @@ describe('discovery payloads', () => {
     const p = productionDiscovery(ctx, orders);
     assert.equal(p.dev.name, 'Orders Production');
     assert.equal(p.dev.via_device, 'iris_edge_iris');
-    assert.deepEqual(Object.keys(p.cmps).sort(), ['restart', 'running', 'status', 'troubled']);
+    assert.deepEqual(Object.keys(p.cmps).sort(), ['apply_update', 'errors', 'events', 'queue', 'recover', 'restart', 'running', 'status', 'troubled', 'update']);
     assert.equal(p.cmps.running?.name, null);
     assert.equal(p.cmps.running?.default_entity_id, 'switch.orders_production');
     assert.equal(p.cmps.status?.default_entity_id, 'sensor.orders_production_status');
@@ -45,6 +56,33 @@ describe('discovery payloads', () => {
     assert.equal(p.cmps.troubled?.dev_cla, 'problem');
     assert.equal(p.cmps.restart?.dev_cla, 'restart');
     assert.equal(topics.productionDiscovery(orders), 'homeassistant/device/iris_edge_iris/orders__orders_production/config');
+  });
+
+  it('names hosts after themselves on their own device, prefixed by the host on the production device', () => {
+    const shared = productionDiscovery(ctx, orders, hostComponentsForProduction(ctx, ordersFull));
+    assert.equal(shared.cmps.h_hl7_in_file_queue?.name, 'HL7.In.File queue');
+    assert.equal(shared.cmps.h_hl7_in_file_queue?.default_entity_id, 'sensor.orders_production_hl7_in_file_queue');
+    assert.equal(shared.cmps.h_hl7_in_file_last_activity?.en, false, 'noisy host entities are off by default');
+    const own = hostDiscovery(ctx, lab, labFull.hosts[0]!);
+    assert.equal(own.dev.via_device, topics.productionDeviceId(lab));
+    assert.equal(own.cmps.queue?.name, 'Queue');
+    assert.equal(own.cmps.queue?.uniq_id, 'iris_edge_iris_lab_lab_results_production_host_results_in_tcp_queue');
+    assert.equal(hostsOnOwnDevices(20, 20), false);
+    assert.equal(hostsOnOwnDevices(21, 20), true);
+  });
+
+  it('offers one select per namespace with its productions and None', () => {
+    const inst = instanceDiscovery(ctx, [orders, { namespace: 'ORDERS', name: 'Orders.Replay.Production' }, lab]);
+    assert.deepEqual(inst.cmps.ns_orders_production?.ops, ['Orders Production', 'Orders Replay Production', 'None']);
+    assert.deepEqual(inst.cmps.ns_lab_production?.ops, ['Lab Results Production', 'None']);
+    const view = (name: string, ns: string, irisState: 'running' | 'stopped') =>
+      ({ namespace: ns, name, key: `${ns}/${name}`, state: irisState, irisState, commandInFlight: null, hosts: [], needsUpdate: false, updateReason: '' }) satisfies ProductionView;
+    assert.equal(namespaceState('ORDERS', [view('Orders.Production', 'ORDERS', 'stopped'), view('Orders.Replay.Production', 'ORDERS', 'running')]), '{"option":"Orders Replay Production"}');
+    assert.equal(namespaceState('ORDERS', [view('Orders.Production', 'ORDERS', 'stopped')]), '{"option":"None"}');
+  });
+
+  it('rounds queue depths so the recorder is not flooded', () => {
+    assert.deepEqual([0, 7, 9, 12, 13, 99, 100, 104, 105, 1234, 98765].map(roundQueue), [0, 7, 9, 10, 15, 100, 100, 100, 110, 1200, 99000]);
   });
 
   it('uses object_id for Home Assistant releases before 2025.10', () => {

@@ -1,0 +1,114 @@
+/**
+ * Business hosts in Home Assistant: a fixed, small set of entities per host. They live on their
+ * production's device, or (past the host_device_threshold option) on a device of their own below
+ * the production's, so that large productions stay readable.
+ */
+import { HOST_STATUSES, type HostSnapshot, type ProductionSnapshot } from '../model/production.ts';
+import { entityId, irisAvailability, origin, type Component, type DevicePayload, type DiscoveryContext } from './discovery.ts';
+import { slug } from './topics.ts';
+
+type ProductionRef = Pick<ProductionSnapshot, 'namespace' | 'name'>;
+
+/**
+ * The components of one host. `label` prefixes entity names when the host shares its
+ * production's device ("HL7.In.File queue"); on its own device names stand alone ("Queue").
+ */
+export function hostComponents(ctx: DiscoveryContext, p: ProductionRef, host: Pick<HostSnapshot, 'name'>, label: string): Record<string, Component> {
+  const t = ctx.topics;
+  const uid = `${t.productionDeviceId(p)}_host_${slug(host.name)}`;
+  const eid = `${slug(p.name)}_${slug(host.name)}`;
+  // "HL7.In.File queue" on the production's device, "Queue" on the host's own.
+  const named = (what: string) => (label ? `${label} ${what}` : what.charAt(0).toUpperCase() + what.slice(1));
+  const key = (metric: string) => (label ? `h_${slug(host.name)}_${metric}` : metric);
+  const common = { stat_t: t.hostState(p, host.name) };
+  return {
+    [key('status')]: {
+      p: 'sensor',
+      name: named('status'),
+      uniq_id: `${uid}_status`,
+      ...entityId(ctx, 'sensor', `${eid}_status`),
+      dev_cla: 'enum',
+      ops: [...HOST_STATUSES],
+      val_tpl: '{{ value_json.status }}',
+      ...common,
+    },
+    [key('queue')]: {
+      p: 'sensor',
+      name: named('queue'),
+      uniq_id: `${uid}_queue`,
+      ...entityId(ctx, 'sensor', `${eid}_queue`),
+      icon: 'mdi:tray-full',
+      unit_of_meas: 'messages',
+      stat_cla: 'measurement',
+      val_tpl: '{{ value_json.queue }}',
+      ...common,
+    },
+    // Per-host errors and activity change often and matter less than the production totals:
+    // off by default, one click to enable in Home Assistant.
+    [key('errors')]: {
+      p: 'sensor',
+      name: named('errors'),
+      uniq_id: `${uid}_errors`,
+      ...entityId(ctx, 'sensor', `${eid}_errors`),
+      icon: 'mdi:alert-circle-outline',
+      unit_of_meas: 'errors',
+      stat_cla: 'total_increasing',
+      en: false,
+      val_tpl: '{{ value_json.errors }}',
+      ...common,
+    },
+    [key('last_activity')]: {
+      p: 'sensor',
+      name: named('last activity'),
+      uniq_id: `${uid}_last_activity`,
+      ...entityId(ctx, 'sensor', `${eid}_last_activity`),
+      dev_cla: 'timestamp',
+      en: false,
+      val_tpl: '{{ value_json.last_activity }}',
+      ...common,
+    },
+    [key('enabled')]: {
+      p: 'switch',
+      name: named('enabled'),
+      uniq_id: `${uid}_enabled`,
+      ...entityId(ctx, 'switch', `${eid}_enabled`),
+      icon: 'mdi:power-plug-outline',
+      ent_cat: 'config',
+      cmd_t: t.hostSet(p, host.name),
+      pl_on: 'ON',
+      pl_off: 'OFF',
+      stat_on: 'ON',
+      stat_off: 'OFF',
+      val_tpl: "{{ 'ON' if value_json.enabled else 'OFF' }}",
+      ...common,
+    },
+  };
+}
+
+/** A host's own device, below its production's. */
+export function hostDiscovery(ctx: DiscoveryContext, p: ProductionRef, host: Pick<HostSnapshot, 'name' | 'className' | 'kind'>): DevicePayload {
+  return {
+    dev: {
+      ids: [ctx.topics.hostDeviceId(p, host.name)],
+      name: host.name,
+      mf: 'InterSystems',
+      mdl: `Business ${host.kind} (${host.className})`,
+      via_device: ctx.topics.productionDeviceId(p),
+    },
+    o: origin(ctx),
+    ...irisAvailability(ctx),
+    qos: 1,
+    cmps: hostComponents(ctx, p, host, ''),
+  };
+}
+
+/** True when this production's hosts get devices of their own. */
+export function hostsOnOwnDevices(hostCount: number, threshold: number): boolean {
+  return hostCount > threshold;
+}
+
+/** Components to merge into the production's device when its hosts live there. */
+export function hostComponentsForProduction(ctx: DiscoveryContext, p: Pick<ProductionSnapshot, 'namespace' | 'name' | 'hosts'>): Record<string, Component> {
+  return Object.assign({}, ...p.hosts.map((h) => hostComponents(ctx, p, h, h.name)));
+}
+
