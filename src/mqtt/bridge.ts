@@ -46,6 +46,8 @@ export class MqttBridge {
   private birthTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private databases: string[] = [];
+  /** Productions for which IRIS has published interoperability metrics. */
+  private readonly interop = new Set<string>();
 
   constructor(private readonly opts: MqttBridgeOptions) {
     this.client = opts.client;
@@ -224,15 +226,20 @@ export class MqttBridge {
     // Discovery first, parents before children (instance, productions, hosts with devices of
     // their own), then the states they read.
     const ownHosts = (p: ProductionView) => hostsOnOwnDevices(p.hosts.length, this.opts.hostDeviceThreshold);
+    const interopOf = (p: ProductionView) =>
+      view.metrics?.interop.find((i) => i.production === p.name && (i.namespace === null || i.namespace === p.namespace));
     for (const p of view.productions) {
       const hosts = ownHosts(p) ? {} : hostComponentsForProduction(ctx, p);
-      await this.publisher.publish(t.productionDiscovery(p), JSON.stringify(productionDiscovery(ctx, p, hosts)));
+      // Once seen, the Messages sensor stays (unknown) rather than vanishing during a failed scrape.
+      if (interopOf(p)) this.interop.add(p.key);
+      await this.publisher.publish(t.productionDiscovery(p), JSON.stringify(productionDiscovery(ctx, p, hosts, this.interop.has(p.key))));
     }
     for (const p of view.productions.filter(ownHosts)) {
       for (const h of p.hosts) await this.publisher.publish(t.hostDiscovery(p, h.name), JSON.stringify(hostDiscovery(ctx, p, h)));
     }
     for (const p of view.productions) {
-      await this.publisher.publish(t.productionState(p), productionState(p));
+      const interop = this.interop.has(p.key) ? (interopOf(p) ?? { production: p.name, namespace: null, queued: null, errored: null, messages: null }) : undefined;
+      await this.publisher.publish(t.productionState(p), productionState(p, interop));
       await this.publisher.publish(t.productionUpdateState(p), updateState(p));
       for (const h of p.hosts) await this.publisher.publish(t.hostState(p, h.name), hostState(h));
     }

@@ -139,6 +139,8 @@ export function productionDiscovery(
   ctx: DiscoveryContext,
   p: Pick<ProductionSnapshot, 'namespace' | 'name'>,
   hostComponents: Record<string, Component> = {},
+  /** IRIS publishes interoperability metrics for this production (EnableSAMForNamespace). */
+  interop = false,
 ): DevicePayload {
   const t = ctx.topics;
   const id = t.productionDeviceId(p);
@@ -252,6 +254,20 @@ export function productionDiscovery(
         cmd_t: t.productionUpdate(p),
         pl_inst: 'INSTALL',
       },
+      ...(interop
+        ? {
+            messages: {
+              p: 'sensor',
+              name: 'Messages',
+              uniq_id: `${id}_messages`,
+              ...entityId(ctx, 'sensor', `${base}_messages`),
+              icon: 'mdi:email-fast-outline',
+              unit_of_meas: 'messages',
+              stat_cla: 'total_increasing',
+              val_tpl: '{{ value_json.messages }}',
+            },
+          }
+        : {}),
       ...hostComponents,
     },
   };

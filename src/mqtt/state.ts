@@ -1,4 +1,5 @@
 /** Retained state payloads: small JSON documents, published only when they change. */
+import type { InteropMetrics } from '../iris/monitor-api/metrics.ts';
 import type { HostSnapshot } from '../model/production.ts';
 import type { MonitorView, ProductionView } from '../monitor/view.ts';
 import { NO_PRODUCTION, productionDisplayName } from './discovery.ts';
@@ -22,7 +23,7 @@ export function instanceState(view: MonitorView, bridgeVersion: string): string 
   });
 }
 
-export function productionState(p: ProductionView): string {
+export function productionState(p: ProductionView, interop?: InteropMetrics): string {
   return JSON.stringify({
     state: p.state,
     // The switch follows what IRIS reports, even while a command is in flight.
@@ -31,6 +32,8 @@ export function productionState(p: ProductionView): string {
     command: p.commandInFlight,
     queue: roundQueue(p.hosts.reduce((n, h) => n + h.queue, 0)),
     errors: p.hosts.reduce((n, h) => n + h.errors, 0),
+    // From iris_interop_messages, when the namespace publishes interoperability metrics.
+    ...(interop ? { messages: interop.messages ?? 'None' } : {}),
   });
 }
 

@@ -187,6 +187,35 @@ export function irisContract(
       await waitFor('running', 'after restart');
     });
 
+    it('update on a running production with nothing to apply keeps it running and clears needsUpdate', async () => {
+      await ensureState('running');
+      await client().control({ ...cmd(), action: 'update', timeoutSeconds: commandTimeoutSeconds });
+      const p = await waitFor('running', 'after update');
+      assert.equal(p.needsUpdate, false, `still needs an update: ${p.updateReason}`);
+    });
+
+    it('recover on a production that is not troubled changes nothing', async () => {
+      await ensureState('running');
+      await client().control({ ...cmd(), action: 'recover' });
+      assert.equal((await current()).state, 'running');
+    });
+
+    it('disabling and enabling a business host shows in the inventory', async () => {
+      await ensureState('running');
+      const host = (await current()).hosts.find((h) => h.enabled);
+      assert.ok(host, 'the production has no enabled host');
+      try {
+        await client().setHostEnabled({ ...cmd(), host: host.name, enable: false });
+        const off = (await current()).hosts.find((h) => h.name === host.name);
+        assert.equal(off?.enabled, false);
+        assert.equal(off?.status, 'disabled');
+      } finally {
+        await client().setHostEnabled({ ...cmd(), host: host.name, enable: true });
+      }
+      assert.equal((await current()).hosts.find((h) => h.name === host.name)?.enabled, true);
+      await assert.rejects(client().setHostEnabled({ ...cmd(), host: 'IrisEdgeContract.NoSuchHost', enable: true }), IrisError);
+    });
+
     it('a command for a production that does not exist fails with a typed error and changes nothing', async () => {
       const before = (await current()).state;
       const ghost = { namespace: target().namespace, production: 'IrisEdgeContract.NoSuchProduction' };

@@ -20,6 +20,8 @@ export const C = {
   controls: 7,
   /** Stateful agent: $$$eProductionState of the production (1 running, 2 stopped). */
   prodState: 8,
+  /** Stateful agent: 1 while the host "In" is disabled (EnableHost). */
+  inDisabled: 9,
 } as const;
 
 export interface FakeDriverData {
@@ -30,7 +32,7 @@ export interface FakeDriverData {
     /** JSON text IrisEdge.Agent.Snapshot returns. */
     snapshot?: string;
     /** JSON text IrisEdge.Agent.Control returns, per action. Default {"ok":true}. */
-    control?: Partial<Record<'start' | 'stop' | 'restart', string>>;
+    control?: Partial<Record<'start' | 'stop' | 'restart' | 'update' | 'recover', string>>;
     /** %SYSTEM.OBJ.Load fails as if IRIS cannot read the file. */
     loadFails?: boolean;
     /** Emulate one production that Control really starts/stops (Snapshot reflects it). */
@@ -90,6 +92,7 @@ function statefulSnapshot(p: { namespace: string; production: string }): string 
     errors: 0,
     lastActivity: running ? new Date().toISOString() : null,
   });
+  const inDisabled = Atomics.load(shared, C.inDisabled) === 1;
   return JSON.stringify({
     ok: true,
     agentVersion: 1,
@@ -103,7 +106,7 @@ function statefulSnapshot(p: { namespace: string; production: string }): string 
         stateCode: code,
         needsUpdate: false,
         updateReason: '',
-        hosts: [host('In', 'service'), host('Route', 'process'), host('Out', 'operation'), host('Spare', 'operation', false)],
+        hosts: [host('In', 'service', !inDisabled), host('Route', 'process'), host('Out', 'operation'), host('Spare', 'operation', false)],
       },
     ],
     problems: [],
@@ -120,9 +123,11 @@ function statefulControl(p: { namespace: string; production: string }, args: unk
   if (action === 'start') {
     if (running) return fail('<Ens>ErrProductionAlreadyRunning', `ERROR <Ens>ErrProductionAlreadyRunning: Production '${production}' is already running`);
     Atomics.store(shared, C.prodState, 1);
-  } else if (action === 'stop' || action === 'restart') {
+  } else if (action === 'stop' || action === 'restart' || action === 'update') {
     if (!running) return fail('<IrisEdge>ProductionNotRunning', `Production '${production}' is not running`);
-    Atomics.store(shared, C.prodState, action === 'stop' ? 2 : 1);
+    if (action !== 'update') Atomics.store(shared, C.prodState, action === 'stop' ? 2 : 1);
+  } else if (action === 'recover') {
+    // RecoverProduction acts only on a troubled production; this one never is.
   } else {
     return fail('<IrisEdge>UnknownAction', `Unknown action '${action}'`);
   }
@@ -188,8 +193,20 @@ class FakeIris {
         Atomics.add(shared, C.controls, 1);
         lastControl = JSON.stringify(args);
         if (data?.agent?.stateful) return statefulControl(data.agent.stateful, args);
-        const action = String(args[2]) as 'start' | 'stop' | 'restart';
+        const action = String(args[2]) as 'start' | 'stop' | 'restart' | 'update' | 'recover';
         return data?.agent?.control?.[action] ?? '{"ok":true}';
+      }
+      case 'IrisEdge.Agent.EnableHost': {
+        const [ns, production, hostName, enable] = args.map(String);
+        const p = data?.agent?.stateful;
+        if (!p || ns !== p.namespace || production !== p.production) {
+          return JSON.stringify({ ok: false, code: '<IrisEdge>UnknownProduction', text: `Production '${production}' does not exist` });
+        }
+        if (!['In', 'Route', 'Out', 'Spare'].includes(hostName as string)) {
+          return JSON.stringify({ ok: false, code: '<Ens>ErrConfigItemNotFound', text: `Config item '${hostName}' not found` });
+        }
+        if (hostName === 'In') Atomics.store(shared, C.inDisabled, enable === '1' ? 0 : 1);
+        return '{"ok":true}';
       }
       case '%SYSTEM.OBJ.Load': {
         Atomics.add(shared, C.loads, 1);
