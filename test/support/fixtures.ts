@@ -1,6 +1,10 @@
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import type { Config } from '../../src/config/config.ts';
+import type { IrisProductionState, ProductionAction } from '../../src/model/production.ts';
+import { TRANSITIONAL, type ProductionView } from '../../src/monitor/view.ts';
+import type { DiscoveryContext } from '../../src/mqtt/discovery.ts';
+import { Topics } from '../../src/mqtt/topics.ts';
 
 /** A logger whose lines are kept for assertions (and shown when DEBUG_TESTS is set). */
 export function captureLogger(): { log: Logger; lines: string[] } {
@@ -44,4 +48,33 @@ export async function waitFor<T>(probe: () => T | undefined | false | Promise<T 
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The discovery context of the local instance "iris" as the tests' payload builders use it. */
+export function discoveryContext(overrides: Partial<DiscoveryContext> = {}): DiscoveryContext {
+  return {
+    topics: new Topics('iris'),
+    bridgeVersion: '0.1.0',
+    entityPrefix: '',
+    instanceName: 'IRIS',
+    instanceModel: 'IRIS simulator',
+    irisVersion: '2026.1.0.213.0',
+    useDefaultEntityId: true,
+    ...overrides,
+  };
+}
+
+/** A production as the monitor shows it, with `cmd` in flight when given. */
+export function productionView(name: string, irisState: IrisProductionState, cmd: ProductionAction | null = null, namespace = 'ORDERS'): ProductionView {
+  return {
+    key: `${namespace}/${name}`,
+    namespace,
+    name,
+    irisState,
+    state: cmd ? TRANSITIONAL[cmd] : irisState,
+    commandInFlight: cmd,
+    hosts: [],
+    needsUpdate: false,
+    updateReason: '',
+  };
 }

@@ -8,17 +8,10 @@ import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from '.
 import { roundQueue, namespaceState } from '../../src/mqtt/state.ts';
 import type { ProductionView } from '../../src/monitor/view.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
+import { discoveryContext } from '../support/fixtures.ts';
 
-const topics = new Topics('iris');
-const ctx: DiscoveryContext = {
-  topics,
-  bridgeVersion: '0.1.0',
-  entityPrefix: '',
-  instanceName: 'IRIS',
-  instanceModel: 'IRIS simulator',
-  irisVersion: '2026.1.0.213.0',
-  useDefaultEntityId: true,
-};
+const ctx = discoveryContext();
+const topics = ctx.topics;
 const orders = { namespace: 'ORDERS', name: 'Orders.Production' };
 const lab = { namespace: 'LAB', name: 'Lab.Results.Production' };
 

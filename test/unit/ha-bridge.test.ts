@@ -5,26 +5,12 @@ import { afterEach, describe, it } from 'node:test';
 import { AssistExposure } from '../../src/ha/assist.ts';
 import { HaCore } from '../../src/ha/core.ts';
 import { HaReactions } from '../../src/ha/ha-bridge.ts';
-import type { IrisProductionState, ProductionAction } from '../../src/model/production.ts';
 import type { MonitorView, ProductionView } from '../../src/monitor/view.ts';
-import { TRANSITIONAL } from '../../src/monitor/view.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { FakeHa } from '../support/fake-ha.ts';
-import { captureLogger } from '../support/fixtures.ts';
+import { captureLogger, productionView } from '../support/fixtures.ts';
 
-function prod(name: string, irisState: IrisProductionState, cmd: ProductionAction | null = null, namespace = 'ORDERS'): ProductionView {
-  return {
-    key: `${namespace}/${name}`,
-    namespace,
-    name,
-    irisState,
-    state: cmd ? TRANSITIONAL[cmd] : irisState,
-    commandInFlight: cmd,
-    hosts: [],
-    needsUpdate: false,
-    updateReason: '',
-  };
-}
+const prod = productionView;
 
 class FakeMonitor extends EventEmitter<{ view: [MonitorView] }> {
   view: MonitorView;

@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { productionTransitions, reachabilityChange } from '../../src/ha/reactions.ts';
-import type { IrisProductionState, ProductionAction } from '../../src/model/production.ts';
 import type { MonitorView, ProductionView } from '../../src/monitor/view.ts';
-import { TRANSITIONAL } from '../../src/monitor/view.ts';
+import { productionView } from '../support/fixtures.ts';
 
-function prod(name: string, irisState: IrisProductionState, cmd: ProductionAction | null = null, namespace = 'ORDERS'): ProductionView {
-  return {
-    key: `${namespace}/${name}`,
-    namespace,
-    name,
-    irisState,
-    state: cmd ? TRANSITIONAL[cmd] : irisState,
-    commandInFlight: cmd,
-    hosts: [],
-    needsUpdate: false,
-    updateReason: '',
-  };
-}
+const prod = productionView;
 
 function view(productions: ProductionView[], reachable = true): MonitorView {
   return { reachable, inventoried: true, instance: null, metrics: null, productions } as MonitorView;

@@ -7,17 +7,10 @@ import { databaseComponentKeys, instanceSensorComponents, metricsState, UNKNOWN 
 import { Topics } from '../../src/mqtt/topics.ts';
 import { startSimulatedMonitorApi } from '../../src/iris/simulator/monitor-api.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
+import { discoveryContext } from '../support/fixtures.ts';
 
-const topics = new Topics('iris');
-const ctx: DiscoveryContext = {
-  topics,
-  bridgeVersion: '0.1.0',
-  entityPrefix: '',
-  instanceName: 'IRIS',
-  instanceModel: 'IRIS simulator',
-  irisVersion: '2026.1.0.213.0',
-  useDefaultEntityId: true,
-};
+const ctx = discoveryContext();
+const topics = ctx.topics;
 const STATE = 'iris-edge/iris/metrics';
 const NOW = new Date('2026-11-22T03:30:00Z');
 
