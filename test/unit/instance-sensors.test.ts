@@ -4,7 +4,6 @@ import { toInstanceMetrics, type InstanceMetrics } from '../../src/iris/monitor-
 import { parsePrometheus } from '../../src/iris/monitor-api/prometheus.ts';
 import { instanceDiscovery, type DiscoveryContext } from '../../src/mqtt/discovery.ts';
 import { databaseComponentKeys, instanceSensorComponents, metricsState, UNKNOWN } from '../../src/mqtt/instance-sensors.ts';
-import { Topics } from '../../src/mqtt/topics.ts';
 import { startSimulatedMonitorApi } from '../../src/iris/simulator/monitor-api.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
 import { discoveryContext } from '../support/fixtures.ts';
