@@ -13,6 +13,9 @@ import { RetainedPublisher } from './publisher.ts';
 import { hostState, instanceState, namespaceState, productionState, updateState } from './state.ts';
 import type { Topics } from './topics.ts';
 
+/** How long Home Assistant gets to remove entities before their state topics are cleared. */
+const STATE_CLEAR_DELAY_MS = 3000;
+
 /** How long to listen for our own retained discovery topics at start, after the last one arrives. */
 export const DEFAULT_INVENTORY_WINDOW_MS = 500;
 
@@ -27,6 +30,8 @@ export interface MqttBridgeOptions {
   inventoryWindowMs?: number;
   /** Upper bound of the random delay before answering Home Assistant's birth message (ms). */
   birthJitterMs?: number;
+  /** Delay between removing entities and clearing their state topics (ms). */
+  stateClearDelayMs?: number;
 }
 
 /**
@@ -45,6 +50,8 @@ export class MqttBridge {
   private chain: Promise<void> = Promise.resolve();
   private birthTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Delayed state clears; a stop runs them at once rather than leaving retained orphans. */
+  private readonly pendingClears = new Set<() => void>();
   private databases: string[] = [];
   /** Productions for which IRIS has published interoperability metrics. */
   private readonly interop = new Set<string>();
@@ -84,6 +91,7 @@ export class MqttBridge {
     this.opts.monitor.off('removed', this.onRemoved);
     this.opts.monitor.off('event', this.onEvent);
     this.opts.monitor.off('alert', this.onAlert);
+    for (const run of [...this.pendingClears]) run();
     this.client.off('message', this.onMessage);
     this.client.off('connect', this.onReconnect);
     await this.chain;
@@ -174,17 +182,36 @@ export class MqttBridge {
 
   private readonly onRemoved = (gone: ProductionView[]): void => {
     this.enqueue(async () => {
+      const states: string[] = [];
       for (const p of gone) {
         for (const h of p.hosts) {
           if (this.publisher.has(this.topics.hostDiscovery(p, h.name))) await this.publisher.clear(this.topics.hostDiscovery(p, h.name));
-          await this.publisher.clear(this.topics.hostState(p, h.name));
+          states.push(this.topics.hostState(p, h.name));
         }
         await this.publisher.clear(this.topics.productionDiscovery(p));
-        await this.publisher.clear(this.topics.productionState(p));
-        await this.publisher.clear(this.topics.productionUpdateState(p));
+        states.push(this.topics.productionState(p), this.topics.productionUpdateState(p));
       }
+      this.clearLater(states);
     });
   };
+
+  /**
+   * Retained state topics of removed entities are cleared only after Home Assistant has had time
+   * to remove the entities: an empty payload reaching a still-subscribed template is an error in
+   * its log ("'value_json' is undefined").
+   */
+  private clearLater(topics: string[]): void {
+    if (topics.length === 0) return;
+    const run = () => {
+      this.pendingClears.delete(run);
+      clearTimeout(timer);
+      this.enqueue(async () => {
+        for (const t of topics) await this.publisher.clear(t);
+      });
+    };
+    const timer = setTimeout(run, this.opts.stateClearDelayMs ?? STATE_CLEAR_DELAY_MS);
+    this.pendingClears.add(run);
+  }
 
   /** Events are not retained: an event replayed after a reconnect would be a lie. */
   private publishEvent(topic: string, eventType: string, detail: string): void {
@@ -264,10 +291,8 @@ export class MqttBridge {
       ...view.productions.flatMap((p) => p.hosts.map((h) => this.topics.hostDiscovery(p, h.name))),
     ]);
     const stale = [...this.foundAtStart].filter(([topic]) => !wanted.has(topic));
-    for (const [topic, stateTopic] of stale) {
-      await this.publisher.clear(topic);
-      if (stateTopic?.startsWith(this.topics.base + '/')) await this.publisher.clear(stateTopic);
-    }
+    for (const [topic] of stale) await this.publisher.clear(topic);
+    this.clearLater(stale.map(([, stateTopic]) => stateTopic).filter((t): t is string => !!t?.startsWith(this.topics.base + '/')));
     if (stale.length > 0) this.opts.log.info(`Removed ${stale.length} devices left over from productions that no longer exist`);
     this.foundAtStart.clear();
   }

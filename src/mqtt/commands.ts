@@ -86,7 +86,7 @@ export class CommandHandler {
 
   /**
    * The namespace select: only one production runs per namespace, so choosing one stops the
-   * running one first; "None" stops it.
+   * running one first; "No production" stops it.
    */
   private select(topic: string, nsSlug: string, text: string): void {
     const inNs = this.monitor.view.productions.filter((p) => slug(p.namespace) === nsSlug);

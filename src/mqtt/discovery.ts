@@ -22,8 +22,11 @@ export interface DiscoveryContext {
 }
 
 export const ORIGIN_URL = 'https://github.com/iris-edge/iris-edge';
-/** The select's option for "no production runs in this namespace". */
-export const NO_PRODUCTION = 'None';
+/**
+ * The select's option for "no production runs in this namespace". Not "None": an MQTT select reads
+ * that payload as "no option" and shows unknown.
+ */
+export const NO_PRODUCTION = 'No production';
 
 export type Component = Record<string, unknown>;
 export interface DevicePayload {

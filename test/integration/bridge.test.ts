@@ -206,7 +206,8 @@ describe('bridge over a real mosquitto', () => {
     assert.ok(observer.retained().has(topics.productionDiscovery(ghost)), 'kept while IRIS does not answer');
     down.setReachable(true);
     await waitFor(() => !observer.retained().has(topics.productionDiscovery(ghost)), 5000, 'the ghost discovery to be cleared');
-    await waitFor(() => !observer.retained().has(topics.productionState(ghost)), 5000, 'the ghost state to be cleared');
+    // State topics go a few seconds after the discovery, once HA has removed the entities.
+    await waitFor(() => !observer.retained().has(topics.productionState(ghost)), 8000, 'the ghost state to be cleared');
     assert.ok(observer.retained().has(topics.productionDiscovery(orders)));
   });
 
@@ -217,7 +218,7 @@ describe('bridge over a real mosquitto', () => {
     sim.removeProduction('ORDERS', 'Orders.Replay.Production');
     const replay = { namespace: 'ORDERS', name: 'Orders.Replay.Production' };
     await waitFor(() => !observer.retained().has(topics.productionDiscovery(replay)), 5000, 'the removed production to go');
-    assert.ok(!observer.retained().has(topics.productionState(replay)));
+    await waitFor(() => !observer.retained().has(topics.productionState(replay)), 8000, 'its state cleared later');
     assert.ok(observer.retained().has(topics.productionDiscovery(lab)), 'a stopped production stays');
   });
 
@@ -250,8 +251,8 @@ describe('bridge over a real mosquitto', () => {
     await observer.waitFor(topics.namespaceState('ORDERS'), (p) => JSON.parse(p).option === 'Orders Replay Production', 5000, since);
     assert.equal(sim.stateOf('ORDERS', 'Orders.Replay.Production'), 'running');
     assert.equal(sim.stateOf('ORDERS', 'Orders.Production'), 'stopped');
-    await observer.publish(topics.namespaceSelect('ORDERS'), 'None');
-    await observer.waitFor(topics.namespaceState('ORDERS'), (p) => JSON.parse(p).option === 'None', 5000, Date.now() - 50);
+    await observer.publish(topics.namespaceSelect('ORDERS'), 'No production');
+    await observer.waitFor(topics.namespaceState('ORDERS'), (p) => JSON.parse(p).option === 'No production', 5000, Date.now() - 50);
     assert.equal(sim.stateOf('ORDERS', 'Orders.Replay.Production'), 'stopped');
     assert.equal(observer.messages.filter((m) => m.topic.endsWith('/event')).every((m) => !m.retain), true);
   });

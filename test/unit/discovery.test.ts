@@ -66,12 +66,12 @@ describe('discovery payloads', () => {
 
   it('offers one select per namespace with its productions and None', () => {
     const inst = instanceDiscovery(ctx, [orders, { namespace: 'ORDERS', name: 'Orders.Replay.Production' }, lab]);
-    assert.deepEqual(inst.cmps.ns_orders_production?.ops, ['Orders Production', 'Orders Replay Production', 'None']);
-    assert.deepEqual(inst.cmps.ns_lab_production?.ops, ['Lab Results Production', 'None']);
+    assert.deepEqual(inst.cmps.ns_orders_production?.ops, ['Orders Production', 'Orders Replay Production', 'No production']);
+    assert.deepEqual(inst.cmps.ns_lab_production?.ops, ['Lab Results Production', 'No production']);
     const view = (name: string, ns: string, irisState: 'running' | 'stopped') =>
       ({ namespace: ns, name, key: `${ns}/${name}`, state: irisState, irisState, commandInFlight: null, hosts: [], needsUpdate: false, updateReason: '' }) satisfies ProductionView;
     assert.equal(namespaceState('ORDERS', [view('Orders.Production', 'ORDERS', 'stopped'), view('Orders.Replay.Production', 'ORDERS', 'running')]), '{"option":"Orders Replay Production"}');
-    assert.equal(namespaceState('ORDERS', [view('Orders.Production', 'ORDERS', 'stopped')]), '{"option":"None"}');
+    assert.equal(namespaceState('ORDERS', [view('Orders.Production', 'ORDERS', 'stopped')]), '{"option":"No production"}');
   });
 
   it('rounds queue depths so the recorder is not flooded', () => {
