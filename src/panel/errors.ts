@@ -1,0 +1,34 @@
+/** From the bridge's errors to HTTP answers a person can act on. */
+import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../iris/errors.ts';
+import { CommandGuardError } from '../monitor/errors.ts';
+
+/** An error the API answers with as it is. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface HttpError {
+  status: number;
+  body: { error: string; message: string };
+}
+
+/** Maps the monitor's and IRIS's errors; anything else is a 500 whose detail goes to the log only. */
+export function toHttpError(err: unknown): HttpError | undefined {
+  if (err instanceof ApiError) return { status: err.statusCode, body: { error: err.code, message: err.message } };
+  if (err instanceof CommandGuardError) return { status: 409, body: { error: 'refused-by-bridge', message: err.message } };
+  if (err instanceof IrisCommandRefusedError) {
+    return { status: 409, body: { error: 'refused-by-iris', message: `IRIS refused: ${err.message}` } };
+  }
+  if (err instanceof UnknownProductionError) return { status: 404, body: { error: 'not-found', message: err.message } };
+  if (err instanceof IrisUnavailableError) {
+    return { status: 503, body: { error: 'iris-unavailable', message: `IRIS does not answer: ${err.message}. Check that IRIS is running, then try again.` } };
+  }
+  return undefined;
+}

@@ -1,0 +1,120 @@
+/**
+ * The live feed (websocket at api/feed): every page gets a full snapshot when it connects (so a
+ * page that reconnects starts from fresh data) and then each change the monitors emit, pushed at
+ * once. Messages (JSON):
+ *   {type:"state", instances:[Instance]}              on connect
+ *   {type:"instance", instance: Instance}             a monitor's view changed
+ *   {type:"event", instance, event: ProductionEvent}  started / stopped / troubled / refused ...
+ *   {type:"alert", instance, alert: IrisAlert}
+ *   {type:"log", line: LogLine}                       a new line of the bridge's log
+ */
+import type { FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { LogLine } from './log-buffer.ts';
+import type { PanelContext, PanelInstance } from './server.ts';
+import { instanceBody } from './state.ts';
+
+/** A client that cannot keep up (1 MiB unsent) is dropped; it reconnects and gets a snapshot. */
+const MAX_BUFFERED = 1024 * 1024;
+
+export class LiveFeed {
+  private readonly clients = new Set<WebSocket>();
+  private readonly pending = new Set<PanelInstance>();
+  /** What each instance's last message said: a poll that changed nothing sends nothing. */
+  private readonly lastSent = new Map<string, string>();
+  private flushScheduled = false;
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly pinger: NodeJS.Timeout;
+
+  constructor(private readonly ctx: PanelContext) {
+    for (const inst of ctx.options.monitors) {
+      const onView = () => this.schedule(inst);
+      const onEvent = (event: unknown) => this.broadcast({ type: 'event', instance: inst.id, event });
+      const onAlert = (alert: unknown) => this.broadcast({ type: 'alert', instance: inst.id, alert });
+      inst.monitor.on('view', onView);
+      inst.monitor.on('event', onEvent);
+      inst.monitor.on('alert', onAlert);
+      this.unsubscribe.push(() => {
+        inst.monitor.off('view', onView);
+        inst.monitor.off('event', onEvent);
+        inst.monitor.off('alert', onAlert);
+      });
+    }
+    const onLine = (line: LogLine) => this.broadcast({ type: 'log', line });
+    ctx.options.logs.on('line', onLine);
+    this.unsubscribe.push(() => ctx.options.logs.off('line', onLine));
+    // Keeps idle connections open through proxies; ingress relays ping frames (autoping=False).
+    this.pinger = setInterval(() => {
+      for (const c of this.clients) if (c.readyState === c.OPEN) c.ping();
+    }, 25_000);
+    this.pinger.unref();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Views coalesce within one turn of the event loop: a burst of changes is one message. */
+  private schedule(inst: PanelInstance): void {
+    this.pending.add(inst);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const list = [...this.pending];
+      this.pending.clear();
+      if (this.clients.size === 0) {
+        this.lastSent.clear();
+        return;
+      }
+      for (const i of list) {
+        const text = JSON.stringify({ type: 'instance', instance: instanceBody(i) });
+        if (this.lastSent.get(i.id) === text) continue;
+        this.lastSent.set(i.id, text);
+        for (const c of this.clients) this.send(c, text);
+      }
+    });
+  }
+
+  private broadcast(message: unknown): void {
+    if (this.clients.size === 0) return;
+    const text = JSON.stringify(message);
+    for (const c of this.clients) this.send(c, text);
+  }
+
+  private send(c: WebSocket, text: string): void {
+    if (c.readyState !== c.OPEN) return;
+    if (c.bufferedAmount > MAX_BUFFERED) {
+      c.terminate();
+      return;
+    }
+    c.send(text);
+  }
+
+  /** Refuses a cross-site page outside ingress: its Origin must name the host it connected to. */
+  allowed(req: FastifyRequest): boolean {
+    if (this.ctx.ingress(req).viaIngress) return true;
+    const origin = req.headers.origin;
+    if (!origin) return true; // not a browser (scripts, tests)
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
+  }
+
+  accept(socket: WebSocket): void {
+    this.clients.add(socket);
+    socket.on('close', () => this.clients.delete(socket));
+    socket.on('error', () => this.clients.delete(socket));
+    // Clients send nothing; anything they do send is ignored.
+    this.send(socket, JSON.stringify({ type: 'state', instances: this.ctx.options.monitors.map(instanceBody) }));
+  }
+
+  close(): void {
+    clearInterval(this.pinger);
+    for (const u of this.unsubscribe) u();
+    for (const c of this.clients) c.close(1001, 'The panel is stopping');
+    this.clients.clear();
+  }
+}

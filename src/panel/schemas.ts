@@ -1,0 +1,136 @@
+/**
+ * The panel API's request and response shapes. Requests are parsed with these schemas; responses
+ * are typed by them; openapi.ts turns them into the OpenAPI document served at api/openapi.json.
+ */
+import { z } from 'zod';
+import { HOST_STATUSES, PRODUCTION_STATES } from '../model/production.ts';
+import { PANEL_LOG_LEVELS } from './log-buffer.ts';
+
+export const ACTIONS = ['start', 'stop', 'restart', 'update', 'recover'] as const;
+/** Actions the panel asks a person to confirm; the API refuses them without {"confirm": true}. */
+export const CONFIRMED_ACTIONS: readonly string[] = ['stop', 'restart'];
+
+export const ErrorBody = z
+  .object({ error: z.string().describe('A short machine-readable code'), message: z.string().describe('What went wrong and what to do, for a person') })
+  .meta({ id: 'Error' });
+
+const IrisStates = z.enum(PRODUCTION_STATES.filter((s) => !['starting', 'stopping', 'restarting', 'updating', 'recovering'].includes(s)) as [string, ...string[]]);
+
+export const HostView = z
+  .object({
+    name: z.string(),
+    className: z.string(),
+    kind: z.enum(['service', 'process', 'operation']),
+    enabled: z.boolean(),
+    status: z.enum(HOST_STATUSES),
+    queue: z.number(),
+    errors: z.number(),
+    lastActivity: z.string().nullable(),
+  })
+  .meta({ id: 'Host' });
+
+export const ProductionViewSchema = z
+  .object({
+    key: z.string().describe('"<NAMESPACE>/<ProductionClass>"'),
+    namespace: z.string(),
+    name: z.string(),
+    state: z.enum(PRODUCTION_STATES).describe('What IRIS reports, or a transitional state while a command of the bridge runs'),
+    irisState: IrisStates,
+    commandInFlight: z.enum(ACTIONS).nullable(),
+    needsUpdate: z.boolean(),
+    updateReason: z.string(),
+    hosts: z.array(HostView),
+  })
+  .meta({ id: 'Production' });
+
+const num = z.number().nullable();
+export const MetricsSchema = z
+  .object({
+    systemState: num,
+    systemStateWord: z.enum(['ok', 'warning', 'alert', 'hung']).nullable(),
+    cpuPercent: num,
+    memoryUsedPercent: num,
+    licenseConsumed: num,
+    licenseAvailable: num,
+    licensePercentUsed: num,
+    licenseDaysRemaining: num,
+    licenseExpiry: z.string().nullable(),
+    diskPercentFull: num,
+    databases: z.array(z.object({ name: z.string(), directory: z.string().nullable(), sizeMb: num, freeMb: num })),
+  })
+  .loose()
+  .meta({ id: 'Metrics', description: 'The last /api/monitor/metrics scrape of IRIS (more fields than listed may be present).' });
+
+export const InstanceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    reachable: z.boolean(),
+    inventoried: z.boolean(),
+    version: z.string().nullable(),
+    versionNumber: z.string().nullable(),
+    metrics: MetricsSchema.nullable(),
+    productions: z.array(ProductionViewSchema),
+  })
+  .meta({ id: 'Instance' });
+
+export const StateSchema = z.object({ instances: z.array(InstanceSchema) }).meta({ id: 'State' });
+
+export const SessionSchema = z
+  .object({
+    mode: z.enum(['addon', 'standalone']),
+    viaIngress: z.boolean().describe('The request came through Home Assistant ingress (from the Supervisor)'),
+    ingressPath: z.string().nullable(),
+    user: z.object({ id: z.string().nullable(), name: z.string().nullable(), displayName: z.string().nullable() }).nullable(),
+  })
+  .meta({ id: 'Session' });
+
+export const ActionBody = z
+  .object({ confirm: z.boolean().optional().describe('Must be true for stop and restart (the panel asks the person first)') })
+  .strict()
+  .meta({ id: 'ActionRequest' });
+
+export const ActionResult = z
+  .object({
+    outcome: z.enum(['done', 'nothing-to-do']),
+    reason: z.string().optional(),
+    production: ProductionViewSchema.describe('The production as IRIS reports it after the command'),
+  })
+  .meta({ id: 'ActionResult' });
+
+export const HostBody = z.object({ enabled: z.boolean() }).strict().meta({ id: 'HostRequest' });
+
+export const ConnectSchema = z
+  .object({
+    superserverPort: z.number().nullable().describe('Host port mapped to the IRIS superserver (1972); null when not mapped'),
+    webPort: z.number().nullable().describe('Host port mapped to the IRIS web server (52773); null when not mapped'),
+    portalPath: z.string(),
+    username: z.string(),
+  })
+  .meta({ id: 'Connect' });
+
+export const PasswordSchema = z.object({ password: z.string() }).meta({ id: 'Password' });
+
+export const LogLineSchema = z
+  .object({ seq: z.number(), time: z.string(), level: z.enum(PANEL_LOG_LEVELS), msg: z.string(), instance: z.string().optional() })
+  .meta({ id: 'LogLine' });
+export const LogsQuery = z
+  .object({
+    level: z.enum(PANEL_LOG_LEVELS).default('info'),
+    limit: z.coerce.number().int().min(1).max(5000).default(500),
+  })
+  .strict();
+export const LogsSchema = z.object({ lines: z.array(LogLineSchema) }).meta({ id: 'Logs' });
+
+export const MessagesLogQuery = z.object({ lines: z.coerce.number().int().min(1).max(2000).default(200) }).strict();
+export const MessagesLogSchema = z
+  .object({
+    available: z.boolean(),
+    reason: z.string().optional().describe('Why the tail is not available'),
+    path: z.string().nullable(),
+    lines: z.array(z.string()),
+  })
+  .meta({ id: 'MessagesLog' });
+
+export type StateBody = z.infer<typeof StateSchema>;
+export type InstanceBody = z.infer<typeof InstanceSchema>;

@@ -1,0 +1,203 @@
+/**
+ * The admin panel: a fastify server on the add-on's ingress port (DESIGN.md §7, §12).
+ *
+ * - In the add-on only the Supervisor may connect (guard.ts); outside Home Assistant it listens on
+ *   127.0.0.1:8099 unless configured.
+ * - Everything is served relative to wherever ingress mounts it: the UI uses relative URLs only
+ *   and the server never redirects.
+ * - The HTTP API under /api/ (api.ts) is what the UI uses; api/feed is the live websocket feed.
+ */
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from '../log/logger.ts';
+import type { Monitor } from '../monitor/monitor.ts';
+import { registerApi } from './api.ts';
+import { loadAssets, type Asset } from './assets.ts';
+import { toHttpError } from './errors.ts';
+import { LiveFeed } from './feed.ts';
+import { ingressContext, isTrustedPeer, trustedSet, type IngressContext } from './guard.ts';
+import type { LogBuffer } from './log-buffer.ts';
+
+export interface ConnectInfo {
+  /** Host ports the user mapped in the add-on's Network section; null = not mapped (off). */
+  superserverPort: number | null;
+  webPort: number | null;
+  /** '/csp/sys/UtilHome.csp' */
+  portalPath: string;
+  /** The bridge's IRIS user. */
+  username: string;
+  /** The generated password, read only when a person asks for it. */
+  readPassword(): Promise<string>;
+}
+
+export interface PanelInstance {
+  id: string;
+  monitor: Monitor;
+  instanceName: string;
+}
+
+export interface PanelOptions {
+  monitors: PanelInstance[];
+  mode: 'addon' | 'standalone';
+  /** Default: all interfaces in the add-on (the Supervisor connects over the hassio network), else 127.0.0.1. */
+  host?: string;
+  /** Default 8099 (the add-on's ingress_port); 0 picks a free port (tests). */
+  port?: number;
+  connect: ConnectInfo;
+  logs: LogBuffer;
+  /** IRIS's messages.log, when the bridge runs beside IRIS (the add-on). */
+  messagesLogPath?: string;
+  log: Logger;
+  /** Peers treated like the Supervisor (tests simulate ingress from 127.0.0.1). */
+  trustedPeers?: string[];
+  /** A built panel (dist/web); default: the one beside the code, else bundled from web/ now. */
+  assetsDir?: string;
+}
+
+export interface RunningPanel {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Largest request body the API accepts: every request is a small JSON object. */
+export const BODY_LIMIT = 16 * 1024;
+/** The custom header every state-changing request must carry (a cross-site form cannot send it). */
+export const CSRF_HEADER = 'x-iris-edge';
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "object-src 'none'",
+].join('; ');
+
+export interface PanelContext {
+  options: PanelOptions;
+  trusted: Set<string>;
+  ingress(req: FastifyRequest): IngressContext;
+}
+
+function sendAsset(req: FastifyRequest, reply: FastifyReply, asset: Asset | undefined): FastifyReply {
+  if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+  reply.header('content-type', asset.type);
+  reply.header('etag', asset.etag);
+  reply.header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+  reply.header('vary', 'accept-encoding');
+  if (req.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+  if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    reply.header('content-encoding', 'gzip');
+    return reply.send(asset.gzip);
+  }
+  return reply.send(asset.body);
+}
+
+export async function buildPanelServer(options: PanelOptions): Promise<{ app: FastifyInstance; feed: LiveFeed }> {
+  const trusted = trustedSet(options.trustedPeers);
+  const ctx: PanelContext = {
+    options,
+    trusted,
+    ingress: (req) => ingressContext(req.socket.remoteAddress, req.headers, trusted),
+  };
+  const assets = await loadAssets(options.assetsDir);
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, trustProxy: false, return503OnClosing: true });
+  // permessage-deflate for big snapshots (1,000 hosts: ~160 KB of JSON, ~3 KB deflated); small messages go as they are.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: { threshold: 8 * 1024 } } });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('content-security-policy', CSP);
+    if (options.mode === 'addon' && !isTrustedPeer(req.socket.remoteAddress, trusted)) {
+      return reply.code(403).send({
+        error: 'forbidden',
+        message: "Only Home Assistant's Supervisor may open the IRIS Edge panel: open it from the Home Assistant sidebar (ingress).",
+      });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      if (req.headers['sec-fetch-site'] === 'cross-site') {
+        return reply.code(403).send({ error: 'cross-site', message: 'Requests from another site are refused.' });
+      }
+      if (req.headers[CSRF_HEADER] !== '1') {
+        return reply.code(403).send({
+          error: 'missing-header',
+          message: `State-changing requests need the header "X-IRIS-Edge: 1" and a JSON body (this protects against cross-site requests).`,
+        });
+      }
+    }
+    return undefined;
+  });
+
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+    const mapped = toHttpError(err);
+    if (mapped) return reply.code(mapped.status).send(mapped.body);
+    switch (err.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reply.code(413).send({ error: 'too-large', message: `The request body is larger than the ${BODY_LIMIT / 1024} KiB the panel accepts.` });
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return reply.code(400).send({ error: 'bad-json', message: 'The request body is not valid JSON. Send a JSON object, e.g. {"confirm": true}.' });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return reply.code(415).send({ error: 'unsupported-media-type', message: 'Send the request body as JSON with "Content-Type: application/json".' });
+    }
+    if (err instanceof SyntaxError && err.statusCode === 400) {
+      return reply.code(400).send({ error: 'bad-json', message: `The request body is not valid JSON (${err.message}). Send a JSON object, e.g. {"confirm": true}.` });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ error: 'bad-request', message: err.message });
+    }
+    options.log.error({ err }, `Panel: ${req.method} ${req.url} failed`);
+    return reply.code(500).send({ error: 'internal', message: 'The bridge failed to answer this request; the add-on log has the details.' });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/')) {
+      return reply.code(404).send({ error: 'not-found', message: `There is no API route ${req.method} ${req.url.split('?')[0]}; see api/openapi.json.` });
+    }
+    return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+  });
+
+  const feed = new LiveFeed(ctx);
+  await app.register(async (api) => registerApi(api, ctx, feed), { prefix: '/api' });
+
+  const index = assets.get('index.html');
+  app.get('/', (req, reply) => sendAsset(req, reply, index));
+  app.get('/index.html', (req, reply) => sendAsset(req, reply, index));
+  app.get<{ Params: { file: string } }>('/assets/:file', (req, reply) => sendAsset(req, reply, assets.get(`assets/${req.params.file}`)));
+  return { app, feed };
+}
+
+export async function startPanel(options: PanelOptions): Promise<RunningPanel> {
+  const { app, feed } = await buildPanelServer(options);
+  const port = options.port ?? 8099;
+  let host = options.host ?? (options.mode === 'addon' ? '::' : '127.0.0.1');
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    // A container without IPv6: all IPv4 interfaces instead.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (options.host === undefined && host === '::' && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) {
+      host = '0.0.0.0';
+      await app.listen({ host, port });
+    } else throw err;
+  }
+  const addr = app.server.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  const shown = host === '::' || host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shown}:${actualPort}/`;
+  if (options.mode === 'standalone' && host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') {
+    options.log.warn(`The panel listens on ${host}:${actualPort} without authentication: anyone who can reach that address can control IRIS productions.`);
+  }
+  options.log.info(options.mode === 'addon' ? `Panel ready for Home Assistant ingress on port ${actualPort}` : `Panel at ${url}`);
+  return {
+    url,
+    async close() {
+      feed.close();
+      await app.close();
+    },
+  };
+}

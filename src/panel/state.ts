@@ -1,0 +1,17 @@
+/** What the panel shows of one monitored instance: the monitor's view, shaped for the API. */
+import type { InstanceBody } from './schemas.ts';
+import type { PanelInstance } from './server.ts';
+
+export function instanceBody(i: PanelInstance): InstanceBody {
+  const v = i.monitor.view;
+  return {
+    id: i.id,
+    name: i.instanceName,
+    reachable: v.reachable,
+    inventoried: v.inventoried,
+    version: v.instance?.version ?? null,
+    versionNumber: v.instance?.versionNumber ?? null,
+    metrics: v.metrics as InstanceBody['metrics'],
+    productions: v.productions,
+  };
+}

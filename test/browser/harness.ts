@@ -1,0 +1,153 @@
+/**
+ * The panel on the simulator, optionally behind a reverse proxy that serves it the way Home
+ * Assistant ingress does: mounted under /api/hassio_ingress/<token>/, the prefix stripped, the
+ * X-Ingress-Path and X-Remote-User-* headers added (client copies dropped), Accept-Encoding
+ * stripped, websockets relayed. The proxy connects from 127.0.0.2, the "Supervisor" the panel is
+ * told to trust; a direct client connects from 127.0.0.1.
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import pino from 'pino';
+import { IrisSimulator } from '../../src/iris/simulator/index.ts';
+import { startSimulatedMonitorApi, type SimulatedMonitorApi } from '../../src/iris/simulator/monitor-api.ts';
+import { MonitorApiClient } from '../../src/iris/monitor-api/client.ts';
+import { Monitor } from '../../src/monitor/monitor.ts';
+import { LogBuffer } from '../../src/panel/log-buffer.ts';
+import { startPanel, type RunningPanel } from '../../src/panel/server.ts';
+
+export const SUPERVISOR_STANDIN = '127.0.0.2';
+export const INGRESS_TOKEN = 'x4Fz9Qk2TestToken';
+export const INGRESS_PATH = `/api/hassio_ingress/${INGRESS_TOKEN}`;
+
+export interface Harness {
+  sim: IrisSimulator;
+  monitorApi: SimulatedMonitorApi;
+  monitor: Monitor;
+  logs: LogBuffer;
+  panel: RunningPanel;
+  /** The panel's own URL (direct). */
+  direct: string;
+  /** The ingress-style URL (with trailing slash), when a proxy runs. */
+  ingress: string | undefined;
+  password: string;
+  /** Cuts every websocket relayed by the proxy (a restarting Supervisor). */
+  dropWebsockets(): void;
+  close(): Promise<void>;
+}
+
+export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?: boolean; trustedPeers?: string[]; messagesLogPath?: string; cooldownMs?: number }): Promise<Harness> {
+  const sim = new IrisSimulator({ transitionMs: 60 });
+  const monitorApi = await startSimulatedMonitorApi();
+  const logs = new LogBuffer(500);
+  // The wiring the bridge uses: pino teed into the panel's log buffer.
+  const log = pino({ level: 'debug', base: undefined }, pino.multistream([{ level: 'debug', stream: logs }]));
+  const monitor = new Monitor(
+    sim,
+    { pollIntervalMs: 400, removalGracePolls: 2, commandCooldownMs: opts.cooldownMs ?? 0, health: new MonitorApiClient({ baseUrl: monitorApi.url }) },
+    log,
+  );
+  await monitor.start();
+  const password = 'gen-Pa55word-' + Math.random().toString(36).slice(2, 8);
+  const panel = await startPanel({
+    monitors: [{ id: 'iris', monitor, instanceName: 'IRIS' }],
+    mode: opts.mode,
+    host: '127.0.0.1',
+    port: 0,
+    connect: { superserverPort: 1972, webPort: 52773, portalPath: '/csp/sys/UtilHome.csp', username: 'iris_edge', readPassword: async () => password },
+    logs,
+    messagesLogPath: opts.messagesLogPath,
+    log,
+    trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),
+  });
+  let proxy: http.Server | undefined;
+  let ingress: string | undefined;
+  const upgraded = new Set<net.Socket>();
+  if (opts.proxy) {
+    proxy = startIngressProxy(new URL(panel.url), upgraded);
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const port = (proxy.address() as net.AddressInfo).port;
+    ingress = `http://127.0.0.1:${port}${INGRESS_PATH}/`;
+  }
+  return {
+    sim,
+    monitorApi,
+    monitor,
+    logs,
+    panel,
+    direct: panel.url,
+    ingress,
+    password,
+    dropWebsockets() {
+      for (const s of upgraded) s.destroy();
+      upgraded.clear();
+    },
+    async close() {
+      proxy?.closeAllConnections();
+      if (proxy) await new Promise((r) => proxy?.close(r));
+      await panel.close();
+      monitor.stop();
+      await sim.close();
+      await monitorApi.close();
+    },
+  };
+}
+
+function ingressHeaders(incoming: http.IncomingHttpHeaders, target: URL): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(incoming)) {
+    if (k.startsWith('x-remote-user-') || k === 'x-ingress-path' || k === 'accept-encoding' || k === 'x-supervisor-token') continue;
+    headers[k] = v;
+  }
+  headers.host = target.host;
+  headers['x-ingress-path'] = INGRESS_PATH;
+  headers['x-hass-source'] = 'core.ingress';
+  headers['x-remote-user-id'] = 'abc123';
+  headers['x-remote-user-name'] = 'anna';
+  headers['x-remote-user-display-name'] = 'Anna';
+  return headers;
+}
+
+function startIngressProxy(target: URL, upgraded: Set<net.Socket>): http.Server {
+  const prefix = `${INGRESS_PATH}/`;
+  const server = http.createServer((req, res) => {
+    if (!req.url?.startsWith(prefix)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('404: Not Found (outside the ingress prefix)');
+      return;
+    }
+    const path = req.url.slice(prefix.length - 1);
+    const up = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path, headers: ingressHeaders(req.headers, target), localAddress: SUPERVISOR_STANDIN },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    up.on('error', () => res.headersSent || res.writeHead(502).end('502: Bad Gateway'));
+    req.pipe(up);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!req.url?.startsWith(prefix)) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    const path = req.url.slice(prefix.length - 1);
+    upgraded.add(socket as net.Socket);
+    socket.on('close', () => upgraded.delete(socket as net.Socket));
+    const upstream = net.connect({ host: target.hostname, port: Number(target.port), localAddress: SUPERVISOR_STANDIN }, () => {
+      const headers = ingressHeaders(req.headers, target);
+      let head1 = `${req.method} ${path} HTTP/1.1\r\n`;
+      for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) head1 += `${k}: ${one}\r\n`;
+      upstream.write(head1 + '\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    upstream.on('close', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+    socket.on('close', () => upstream.destroy());
+  });
+  return server;
+}

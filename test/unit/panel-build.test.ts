@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { buildPanelAssets } from '../../src/panel/build.ts';
+import { loadAssets } from '../../src/panel/assets.ts';
+import { tailFile } from '../../src/panel/messages-log.ts';
+
+describe('panel build', () => {
+  it('writes index.html and content-hashed bundles referenced by relative URLs only', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'panel-build-'));
+    const files = await buildPanelAssets(out);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+    for (const r of refs) assert.ok(r.startsWith('./') || r.startsWith('data:') || r.startsWith('#'), `${r} is relative`);
+    const assets = files.filter((f) => f.path.startsWith('assets/'));
+    assert.equal(assets.length, 2);
+    for (const a of assets) {
+      assert.match(a.path, /^assets\/(main|app)-[\w-]{10}\.(js|css)$/);
+      assert.ok(html.includes(`./${a.path}`));
+      assert.ok(existsSync(join(out, a.path)));
+    }
+    const js = assets.find((a) => a.path.endsWith('.js'))?.body.toString('utf8') ?? '';
+    // No root-absolute fetch or websocket URL: they would escape the ingress prefix.
+    assert.doesNotMatch(js, /fetch\(\s*["'`]\//);
+    assert.doesNotMatch(js, /["'`]\/api\//);
+    const gz = files.reduce((n, f) => n + gzipSync(f.body).length, 0);
+    assert.ok(gz < 200 * 1024, `first load ${gz} B gzipped`);
+  });
+
+  it('serves a built directory as it is, and says when one is empty', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'panel-built-'));
+    writeFileSync(join(out, 'index.html'), '<!doctype html><title>x</title>');
+    const assets = await loadAssets(out);
+    assert.deepEqual([...assets.keys()], ['index.html']);
+    assert.equal(assets.get('index.html')?.immutable, false);
+    await assert.rejects(loadAssets(mkdtempSync(join(tmpdir(), 'panel-empty-'))), /no index\.html \(run the build\)/);
+  });
+});
+
+describe('messages.log tail', () => {
+  it('says why when there is no file, and returns the last lines when there is', async () => {
+    const none = await tailFile(undefined, 10);
+    assert.match(none.available ? '' : none.reason, /No IRIS messages\.log/);
+    const missing = await tailFile('/nonexistent/messages.log', 10);
+    assert.equal(missing.available, false);
+    assert.match(missing.available ? '' : missing.reason, /does not exist yet/);
+    const dir = mkdtempSync(join(tmpdir(), 'msglog-'));
+    const p = join(dir, 'messages.log');
+    writeFileSync(p, 'a\nb\nc\n');
+    assert.deepEqual(await tailFile(p, 2), { available: true, lines: ['b', 'c'] });
+  });
+
+  it('reads only the end of a large file and drops the cut first line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msglog-'));
+    const p = join(dir, 'messages.log');
+    writeFileSync(p, Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'x'.repeat(20)}`).join('\n') + '\n');
+    const t = await tailFile(p, 2000);
+    assert.equal(t.available, true);
+    assert.equal(t.lines.at(-1), `line 19999 ${'x'.repeat(20)}`);
+    for (const l of t.lines) assert.match(l, /^line \d+ x{20}$/);
+  });
+});

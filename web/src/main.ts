@@ -1,0 +1,127 @@
+/**
+ * IRIS Edge panel. Served by the bridge through Home Assistant ingress: every URL here is
+ * relative (the page lives under /api/hassio_ingress/<token>/), routes are in the #fragment.
+ *
+ * Theme: Home Assistant passes nothing to an ingress page about its theme, so the panel follows
+ * the browser's prefers-color-scheme (which HA's own "auto" theme follows too) and offers a
+ * toggle (auto / light / dark) kept in localStorage.
+ */
+import { store } from './store.ts';
+import { comingPage, connect, logsPage, overview, productionPage, type Page } from './pages.ts';
+
+const THEMES = ['auto', 'light', 'dark'] as const;
+type Theme = (typeof THEMES)[number];
+const THEME_KEY = 'iris-edge-theme';
+
+function readTheme(): Theme {
+  try {
+    const t = localStorage.getItem(THEME_KEY);
+    return (THEMES as readonly string[]).includes(t ?? '') ? (t as Theme) : 'auto';
+  } catch {
+    return 'auto';
+  }
+}
+
+function applyTheme(t: Theme): void {
+  if (t === 'auto') delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = t;
+  const btn = document.getElementById('theme');
+  if (btn) {
+    const label = t === 'auto' ? 'automatic (follows the system)' : t;
+    btn.setAttribute('aria-label', `Theme: ${label}. Change theme`);
+    btn.title = `Theme: ${label}`;
+    btn.textContent = t === 'auto' ? '◐' : t === 'light' ? '☀' : '☾';
+  }
+}
+
+function route(): Page {
+  const parts = location.hash.replace(/^#\/?/, '').split('/').map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
+  switch (parts[0]) {
+    case 'production':
+      if (parts.length === 4) return productionPage(parts[1] ?? '', parts[2] ?? '', parts[3] ?? '');
+      return overview;
+    case 'connect':
+      return connect;
+    case 'logs':
+      return logsPage();
+    case 'certificates':
+      return comingPage('Certificates', 'certificates', [
+        'see every TLS certificate IRIS uses, with its fields and expiry;',
+        'import PEM, DER or PKCS#12 files and check chains;',
+        'generate keys and signing requests and apply a certificate to an IRIS SSL/TLS configuration.',
+      ]);
+    case 'backups':
+      return comingPage('Backups', 'backups', [
+        'take a backup of IRIS now or on a schedule, with retention;',
+        'verify, download and upload backups;',
+        'restore one, with a safety backup taken first.',
+      ]);
+    default:
+      return overview;
+  }
+}
+
+let current: Page | undefined;
+
+function show(): void {
+  current?.leave?.();
+  current = route();
+  const main = document.getElementById('main') as HTMLElement;
+  document.title = `${current.title} – IRIS Edge`;
+  const section = location.hash.replace(/^#\/?/, '').split('/')[0] || 'overview';
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('.nav a')) {
+    const here = a.dataset.page === section || (section === 'production' && a.dataset.page === 'overview');
+    if (here) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  delete main.dataset.sig; // a page change always renders
+  current.render(main);
+}
+
+function liveIndicator(): void {
+  const el = document.getElementById('live');
+  if (!el) return;
+  const inst = [...store.instances.values()];
+  const down = inst.filter((i) => !i.reachable).length;
+  el.textContent = !store.connected ? (store.loaded ? 'Reconnecting…' : 'Connecting…') : down > 0 ? 'IRIS not answering' : 'Live';
+  el.className = `live ${!store.connected ? 'off' : down > 0 ? 'warn' : 'on'}`;
+}
+
+function init(): void {
+  let theme = readTheme();
+  applyTheme(theme);
+  document.getElementById('theme')?.addEventListener('click', () => {
+    theme = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length] as Theme;
+    try {
+      localStorage.setItem(THEME_KEY, theme);
+    } catch {
+      /* private mode: the choice lasts for this page */
+    }
+    applyTheme(theme);
+  });
+  // The skip link must not touch the #fragment: that is the router's.
+  document.querySelector('.skip')?.addEventListener('click', (e) => {
+    e.preventDefault();
+    (document.getElementById('main') as HTMLElement).focus();
+  });
+  window.addEventListener('hashchange', () => {
+    show();
+    (document.getElementById('main') as HTMLElement).focus({ preventScroll: true });
+  });
+  store.subscribe(() => {
+    liveIndicator();
+    if (current?.live) current.render(document.getElementById('main') as HTMLElement);
+  });
+  liveIndicator();
+  show();
+  store.connect();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+else init();

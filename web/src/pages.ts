@@ -1,0 +1,475 @@
+/** The pages. Each renders into <main> from the store and re-renders when it changes. */
+import { api, ApiFailure, type LogLine } from './api.ts';
+import { h, render } from './dom.ts';
+import { ago, badge, pct, prodHref, stateLabel } from './format.ts';
+import { store } from './store.ts';
+import type { Instance, Production } from './types.ts';
+
+const DOCS = 'https://github.com/iris-edge/iris-edge/blob/main/DOCS.md';
+
+export interface Page {
+  title: string;
+  render(main: HTMLElement): void;
+  /** Re-render on store changes. */
+  live?: boolean;
+  leave?(): void;
+}
+
+const card = (title: string | null, ...children: (Node | string | null | false)[]) =>
+  h('section', { class: 'card' }, title ? h('h2', {}, title) : null, ...children);
+
+function waiting(main: HTMLElement): boolean {
+  if (store.loaded) return false;
+  render(main, h('p', { class: 'muted' }, 'Waiting for the bridge…'));
+  return true;
+}
+
+// ---- Overview ---------------------------------------------------------------------------------
+
+function health(i: Instance): HTMLElement {
+  const m = i.metrics;
+  const licence =
+    m && m.licenseConsumed !== null
+      ? `${m.licenseConsumed} of ${m.licenseConsumed + (m.licenseAvailable ?? 0)} units` + (m.licenseDaysRemaining !== null ? `, ${m.licenseDaysRemaining} days left` : '')
+      : '—';
+  const item = (label: string, value: string | Node) => h('div', { class: 'stat' }, h('dt', {}, label), h('dd', {}, value));
+  return card(
+    i.name,
+    h(
+      'dl',
+      { class: 'stats' },
+      item('IRIS', i.reachable ? h('span', { class: 'badge good' }, 'Up') : h('span', { class: 'badge bad' }, 'Not answering')),
+      item('Version', i.versionNumber ?? '—'),
+      item('Health', m?.systemStateWord ? m.systemStateWord.toUpperCase() : '—'),
+      item('Licence', licence),
+      item('CPU', pct(m?.cpuPercent)),
+      item('Memory', pct(m?.memoryUsedPercent)),
+      item('Disk', pct(m?.diskPercentFull)),
+    ),
+    !m ? h('p', { class: 'muted small' }, 'Health figures come from IRIS /api/monitor; none received yet.') : null,
+  );
+}
+
+const totals = (p: Production) => ({
+  queue: p.hosts.reduce((a, x) => a + x.queue, 0),
+  errors: p.hosts.reduce((a, x) => a + x.errors, 0),
+});
+
+function productionList(i: Instance): HTMLElement {
+  if (i.productions.length === 0) return card('Productions', h('p', { class: 'muted' }, i.inventoried ? 'IRIS reports no productions.' : 'Not inventoried yet.'));
+  return card(
+    `Productions of ${i.name}`,
+    h(
+      'ul',
+      { class: 'plist' },
+      i.productions.map((p) => {
+        const t = totals(p);
+        return h(
+          'li',
+          {},
+          h(
+            'a',
+            { href: prodHref(i.id, p), class: 'prow', 'data-key': `p:${i.id}:${p.key}`, 'data-production': p.key },
+            h('span', { class: 'pname' }, h('strong', {}, p.name), h('span', { class: 'muted small' }, p.namespace)),
+            badge(p.state),
+            h('span', { class: 'counts small' }, `${p.hosts.length} ${p.hosts.length === 1 ? 'host' : 'hosts'} · queue ${t.queue} · errors ${t.errors}`),
+          ),
+        );
+      }),
+    ),
+  );
+}
+
+/** What a page showed last: a feed message that changes nothing on it re-renders nothing. */
+let shown = '';
+const unchanged = (main: HTMLElement, sig: string): boolean => {
+  const same = main.dataset.sig === '1' && shown === sig;
+  shown = sig;
+  main.dataset.sig = '1';
+  return same;
+};
+const resetShown = (main: HTMLElement) => delete main.dataset.sig;
+
+export const overview: Page = {
+  title: 'Overview',
+  live: true,
+  leave: () => resetShown(document.getElementById('main') as HTMLElement),
+  render(main) {
+    if (waiting(main)) return;
+    const inst = [...store.instances.values()];
+    if (unchanged(main, JSON.stringify(inst))) return;
+    render(main, h('h1', { class: 'page-title' }, 'Overview'), inst.map((i) => [health(i), productionList(i)]));
+  },
+};
+
+// ---- Production -------------------------------------------------------------------------------
+
+const ACTIONS: { action: string; label: string; confirm?: string }[] = [
+  { action: 'start', label: 'Start' },
+  { action: 'stop', label: 'Stop', confirm: 'Stopping ends the production’s jobs. Messages in queues wait until it runs again.' },
+  { action: 'restart', label: 'Restart', confirm: 'Restarting stops every job of the production and starts it again.' },
+  { action: 'update', label: 'Update' },
+  { action: 'recover', label: 'Recover' },
+];
+
+/** Asks before a disruptive action; resolves true on confirmation. Esc or Cancel: false. */
+export function confirmDialog(title: string, text: string, ok: string): Promise<boolean> {
+  const dlg = document.getElementById('confirm') as HTMLDialogElement;
+  (document.getElementById('confirm-title') as HTMLElement).textContent = title;
+  (document.getElementById('confirm-text') as HTMLElement).textContent = text;
+  const okBtn = document.getElementById('confirm-ok') as HTMLButtonElement;
+  const cancel = document.getElementById('confirm-cancel') as HTMLButtonElement;
+  okBtn.textContent = ok;
+  return new Promise((resolve) => {
+    const done = (v: boolean) => {
+      okBtn.onclick = null;
+      cancel.onclick = null;
+      dlg.onclose = null;
+      if (dlg.open) dlg.close();
+      resolve(v);
+    };
+    okBtn.onclick = () => done(true);
+    cancel.onclick = () => done(false);
+    dlg.onclose = () => done(false);
+    dlg.showModal();
+    cancel.focus();
+  });
+}
+
+/** The last result per production, shown until the next command. */
+const results = new Map<string, { tone: string; text: string }>();
+
+export function productionPage(instanceId: string, namespace: string, name: string): Page {
+  const key = `${instanceId}:${namespace}/${name}`;
+  /** The command this page sent and awaits: controls stay disabled until IRIS answers. */
+  let pending: { host?: string; enabled?: boolean } | null = null;
+  const run = async (p: Production, action: string, label: string, confirmText?: string) => {
+    if (pending) return;
+    if (confirmText && !(await confirmDialog(`${label} ${p.name}?`, confirmText, label))) return;
+    pending = {};
+    results.set(key, { tone: 'busy', text: `${label}: sent to IRIS…` });
+    store.notify();
+    try {
+      const r = await api.action(instanceId, p, action, Boolean(confirmText));
+      store.applyProduction(instanceId, r.production);
+      results.set(key, {
+        tone: r.outcome === 'done' ? 'good' : 'neutral',
+        text: r.outcome === 'done' ? `${label}: done. IRIS reports ${stateLabel(r.production.state)}.` : `${label}: nothing to do — ${r.reason ?? ''}.`,
+      });
+    } catch (err) {
+      results.set(key, { tone: 'bad', text: `${label} failed: ${(err as Error).message}` });
+    }
+    pending = null;
+    store.notify();
+  };
+  const toggle = async (p: Production, host: string, enabled: boolean) => {
+    if (pending) return;
+    pending = { host, enabled };
+    results.set(key, { tone: 'busy', text: `${enabled ? 'Enabling' : 'Disabling'} ${host}…` });
+    store.notify();
+    try {
+      const r = await api.host(instanceId, p, host, enabled);
+      store.applyProduction(instanceId, r.production);
+      const now = r.production.hosts.find((x) => x.name === host);
+      results.set(key, {
+        tone: r.outcome === 'done' ? 'good' : 'neutral',
+        text: r.outcome === 'done' ? `${host}: IRIS reports ${now?.enabled ? 'enabled' : 'disabled'} (${stateLabel(now?.status ?? 'unknown')}).` : `${host}: nothing to do — ${r.reason ?? ''}.`,
+      });
+    } catch (err) {
+      results.set(key, { tone: 'bad', text: `${host} failed: ${(err as Error).message}` });
+    }
+    pending = null;
+    store.notify();
+  };
+
+  return {
+    title: name,
+    live: true,
+    leave: () => resetShown(document.getElementById('main') as HTMLElement),
+    render(main) {
+      if (waiting(main)) return;
+      const inst = store.instances.get(instanceId);
+      const p = inst?.productions.find((x) => x.namespace === namespace && x.name === name);
+      if (!inst || !p) {
+        resetShown(main);
+        render(main, h('p', {}, `IRIS does not report ${name} in ${namespace}. `), h('a', { href: '#/' }, 'Back to the overview'));
+        return;
+      }
+      const res = results.get(key);
+      if (unchanged(main, JSON.stringify([inst.name, p, res, pending]))) return;
+      const busy = p.commandInFlight !== null || pending !== null;
+      render(
+        main,
+        h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Overview'), ' › ', inst.name),
+        h('div', { class: 'ptitle' }, h('h1', { class: 'page-title' }, p.name), h('span', { id: 'prod-state' }, badge(p.state))),
+        h('p', { class: 'muted' }, `Namespace ${p.namespace}`),
+        p.needsUpdate ? h('p', { class: 'notice' }, `Needs an update: ${p.updateReason}`) : null,
+        card(
+          'Control',
+          h(
+            'div',
+            { class: 'actions', role: 'group', 'aria-label': 'Production commands' },
+            ACTIONS.map((a) =>
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: `btn${a.confirm ? ' danger' : ''}`,
+                  'data-key': `act:${a.action}`,
+                  'data-action': a.action,
+                  disabled: busy,
+                  onclick: () => void run(p, a.action, a.label, a.confirm),
+                },
+                a.label,
+              ),
+            ),
+          ),
+          h('p', { id: 'result', class: `result ${res?.tone ?? ''}`, role: 'status', 'aria-live': 'polite' }, res?.text ?? ''),
+        ),
+        card(
+          `Business hosts (${p.hosts.length})`,
+          h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              { class: 'hosts' },
+              h('thead', {}, h('tr', {}, ['Host', 'Status', 'Queue', 'Errors', 'Last activity', 'Enabled'].map((c) => h('th', { scope: 'col', class: c === 'Queue' || c === 'Errors' ? 'num' : null }, c)))),
+              h(
+                'tbody',
+                {},
+                p.hosts.map((x) =>
+                  h(
+                    'tr',
+                    { 'data-host': x.name },
+                    h('th', { scope: 'row' }, h('div', {}, x.name), h('div', { class: 'muted small' }, `${x.kind} · ${x.className}`)),
+                    h('td', { 'data-label': 'Status' }, badge(x.status)),
+                    h('td', { 'data-label': 'Queue', class: 'num' }, x.queue),
+                    h('td', { 'data-label': 'Errors', class: `num${x.errors > 0 ? ' bad-text' : ''}` }, x.errors),
+                    h('td', { 'data-label': 'Last activity' }, x.lastActivity ? h('time', { datetime: x.lastActivity, title: x.lastActivity }, ago(x.lastActivity)) : 'never'),
+                    h(
+                      'td',
+                      { 'data-label': 'Enabled' },
+                      h(
+                        'label',
+                        { class: 'switch' },
+                        h('input', {
+                          type: 'checkbox',
+                          role: 'switch',
+                          'data-key': `host:${x.name}`,
+                          // While its command runs, the switch keeps the position the person chose (disabled).
+                          checked: pending?.host === x.name ? pending.enabled : x.enabled,
+                          disabled: busy,
+                          'aria-busy': pending?.host === x.name ? 'true' : null,
+                          'aria-label': `${x.name} enabled`,
+                          onchange: (e: Event) => void toggle(p, x.name, (e.target as HTMLInputElement).checked),
+                        }),
+                        h('span', { class: 'slider', 'aria-hidden': 'true' }),
+                      ),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+    },
+  };
+}
+
+// ---- Connect ----------------------------------------------------------------------------------
+
+function codeBlock(label: string, text: string): HTMLElement {
+  const pre = h('pre', { class: 'code', tabindex: 0, 'aria-label': label }, h('code', {}, text));
+  const copy = h('button', { type: 'button', class: 'btn small', onclick: () => void navigator.clipboard?.writeText(text).then(() => (copy.textContent = 'Copied')).catch(() => (copy.textContent = 'Select and copy')) }, 'Copy');
+  return h('div', { class: 'snippet' }, h('div', { class: 'snippet-head' }, h('h3', {}, label), copy), pre);
+}
+
+export const connect: Page = {
+  title: 'Connect',
+  render(main) {
+    render(main, h('h1', { class: 'page-title' }, 'Connect'), h('p', { class: 'muted' }, 'Loading…'));
+    void api.connect().then(
+      (c) => {
+        const host = location.hostname || 'homeassistant.local';
+        const off = (what: string, port: string) => h('span', { class: 'muted' }, `Off — map a host port for ${port} in the add-on’s Network settings to use ${what}.`);
+        const portal = c.webPort ? `http://${host}:${c.webPort}${c.portalPath}` : null;
+        const pwOut = h('span', { id: 'password', class: 'mono' }, '••••••••');
+        const reveal = h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn small',
+            id: 'reveal',
+            onclick: () => {
+              reveal.setAttribute('disabled', '');
+              void api.password().then(
+                (r) => {
+                  pwOut.textContent = r.password;
+                  reveal.remove();
+                },
+                (err: Error) => {
+                  pwOut.textContent = err.message;
+                  reveal.removeAttribute('disabled');
+                },
+              );
+            },
+          },
+          'Show password',
+        );
+        const row = (label: string, value: Node | string) => h('div', { class: 'stat' }, h('dt', {}, label), h('dd', {}, value));
+        const vscode = JSON.stringify(
+          {
+            'intersystems.servers': { 'iris-edge': { webServer: { scheme: 'http', host, port: c.webPort ?? 52773 }, username: c.username } },
+            'objectscript.conn': { server: 'iris-edge', ns: 'USER', active: true },
+          },
+          null,
+          2,
+        );
+        const native = [
+          "// npm install @intersystems/intersystems-iris-native",
+          "import irisnative from '@intersystems/intersystems-iris-native';",
+          '',
+          'const connection = irisnative.createConnection({',
+          `  host: '${host}', port: ${c.superserverPort ?? 1972}, ns: 'USER',`,
+          `  user: '${c.username}', pwd: process.env.IRIS_PASSWORD,`,
+          '});',
+          'const iris = connection.createIris();',
+          "console.log(iris.classMethodValue('%SYSTEM.Version', 'GetNumber'));",
+          'connection.close();',
+        ].join('\n');
+        render(
+          main,
+          h('h1', { class: 'page-title' }, 'Connect'),
+          card(
+            'IRIS',
+            h(
+              'dl',
+              { class: 'stats' },
+              row('Superserver port', c.superserverPort ? String(c.superserverPort) : off('the superserver (ODBC, JDBC, Native API)', '1972/tcp')),
+              row('Web port', c.webPort ? String(c.webPort) : off('the Management Portal and VS Code', '52773/tcp')),
+              row('Management Portal', portal ? h('a', { href: portal, target: '_blank', rel: 'noopener noreferrer' }, portal) : h('span', { class: 'muted' }, 'Needs the web port')),
+              row('User', h('span', { class: 'mono', id: 'username' }, c.username)),
+              row('Password', h('span', { class: 'pw' }, pwOut, reveal)),
+            ),
+          ),
+          card(
+            'Snippets',
+            h('p', { class: 'muted small' }, `These use ${host}, the address this page was opened with; from outside your network use an address that reaches the Home Assistant host. VS Code: the InterSystems ObjectScript extension connects to the web port and asks for the password on first use.`),
+            codeBlock('VS Code settings.json', vscode),
+            codeBlock('Native API for Node.js', native),
+          ),
+        );
+      },
+      (err: Error) => render(main, h('h1', { class: 'page-title' }, 'Connect'), h('p', { class: 'result bad' }, err.message)),
+    );
+  },
+};
+
+// ---- Logs -------------------------------------------------------------------------------------
+
+const RANK = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+let logLevel = 'info';
+
+function lineEl(l: LogLine): HTMLElement {
+  return h(
+    'li',
+    { class: `log ${l.level}` },
+    h('time', { datetime: l.time }, new Date(l.time).toLocaleTimeString()),
+    h('span', { class: 'lvl' }, l.level.toUpperCase()),
+    h('span', { class: 'msg' }, l.instance ? `[${l.instance}] ${l.msg}` : l.msg),
+  );
+}
+
+export function logsPage(): Page {
+  let off: (() => void) | undefined;
+  return {
+    title: 'Logs',
+    leave: () => off?.(),
+    render(main) {
+      const list = h('ol', { class: 'loglines', id: 'loglines', 'aria-live': 'off' });
+      const box = h('div', { class: 'logbox', tabindex: 0, 'aria-label': 'Bridge log lines' }, list);
+      const atBottom = () => box.scrollHeight - box.scrollTop - box.clientHeight < 24;
+      const toBottom = () => (box.scrollTop = box.scrollHeight);
+      const select = h(
+        'select',
+        {
+          id: 'level',
+          onchange: (e: Event) => {
+            logLevel = (e.target as HTMLSelectElement).value;
+            void load();
+          },
+        },
+        RANK.map((r) => h('option', { value: r, selected: r === logLevel }, r === 'warn' ? 'warning' : r)),
+      );
+      const messages = h('pre', { class: 'code messages', id: 'messages', tabindex: 0, 'aria-label': 'IRIS messages.log' }, 'Loading…');
+      const load = async () => {
+        try {
+          const r = await api.logs(logLevel);
+          list.replaceChildren(...r.lines.map(lineEl));
+          if (r.lines.length === 0) list.append(h('li', { class: 'muted' }, 'No lines at this level yet.'));
+          toBottom();
+        } catch (err) {
+          list.replaceChildren(h('li', { class: 'bad-text' }, (err as Error).message));
+        }
+      };
+      const loadMessages = async () => {
+        try {
+          const r = await api.messages();
+          messages.textContent = r.available ? r.lines.join('\n') || '(empty)' : (r.reason ?? 'Not available.');
+          messages.scrollTop = messages.scrollHeight;
+        } catch (err) {
+          messages.textContent = (err as Error).message;
+        }
+      };
+      off?.();
+      off = store.onLog((l) => {
+        if (RANK.indexOf(l.level) < RANK.indexOf(logLevel)) return;
+        const follow = atBottom();
+        list.querySelector('li.muted')?.remove();
+        list.append(lineEl(l));
+        while (list.childElementCount > 1000) list.firstElementChild?.remove();
+        if (follow) toBottom();
+      });
+      render(
+        main,
+        h('h1', { class: 'page-title' }, 'Logs'),
+        card(
+          'Bridge log',
+          h('div', { class: 'toolbar' }, h('label', { for: 'level' }, 'Lowest level '), select),
+          box,
+        ),
+        card(
+          'IRIS messages.log',
+          h('div', { class: 'toolbar' }, h('button', { type: 'button', class: 'btn small', onclick: () => void loadMessages() }, 'Refresh')),
+          messages,
+        ),
+      );
+      void load();
+      void loadMessages();
+    },
+  };
+}
+
+// ---- Coming -----------------------------------------------------------------------------------
+
+export function comingPage(title: string, anchor: string, what: string[]): Page {
+  return {
+    title,
+    render(main) {
+      render(
+        main,
+        h('h1', { class: 'page-title' }, title),
+        card(
+          'Coming in a later version',
+          h('p', {}, `This page is not built yet. It will let you:`),
+          h('ul', {}, what.map((w) => h('li', {}, w))),
+          h('p', {}, 'Until then, see ', h('a', { href: `${DOCS}#${anchor}`, target: '_blank', rel: 'noopener noreferrer' }, `${title} in DOCS.md`), ' (also the add-on’s Documentation tab).'),
+        ),
+      );
+    },
+  };
+}
+
+export { ApiFailure };

@@ -1,0 +1,72 @@
+/** The live state: a snapshot on (re)connect, then one instance at a time from the feed. */
+import type { LogLine } from './api.ts';
+import type { Instance } from './types.ts';
+
+type Listener = () => void;
+
+class Store {
+  instances = new Map<string, Instance>();
+  connected = false;
+  /** Set once the first snapshot has arrived. */
+  loaded = false;
+  private listeners = new Set<Listener>();
+  private logListeners = new Set<(l: LogLine) => void>();
+  private ws: WebSocket | undefined;
+  private retry = 500;
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  onLog(l: (line: LogLine) => void): () => void {
+    this.logListeners.add(l);
+    return () => this.logListeners.delete(l);
+  }
+  notify(): void {
+    for (const l of this.listeners) l();
+  }
+
+  /** Same place as the page, whatever prefix ingress put in front of it. */
+  connect(): void {
+    const url = new URL('api/feed', location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.hash = '';
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    ws.onopen = () => {
+      this.retry = 500;
+    };
+    ws.onmessage = (e) => {
+      const m = JSON.parse(String(e.data)) as { type: string; instances?: Instance[]; instance?: Instance | string; line?: LogLine };
+      if (m.type === 'state' && m.instances) {
+        this.instances = new Map(m.instances.map((i) => [i.id, i]));
+        this.connected = true;
+        this.loaded = true;
+        this.notify();
+      } else if (m.type === 'instance' && m.instance && typeof m.instance === 'object') {
+        this.instances.set(m.instance.id, m.instance);
+        this.notify();
+      } else if (m.type === 'log' && m.line) {
+        for (const l of this.logListeners) l(m.line);
+      }
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      const was = this.connected;
+      this.connected = false;
+      if (was) this.notify();
+      setTimeout(() => this.connect(), this.retry);
+      this.retry = Math.min(this.retry * 2, 10_000);
+    };
+  }
+
+  /** Applies a command's answer at once (the feed brings the same view moments later). */
+  applyProduction(instanceId: string, p: Instance['productions'][number]): void {
+    const inst = this.instances.get(instanceId);
+    if (!inst) return;
+    this.instances.set(instanceId, { ...inst, productions: inst.productions.map((x) => (x.key === p.key ? p : x)) });
+    this.notify();
+  }
+}
+
+export const store = new Store();
