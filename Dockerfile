@@ -15,6 +15,7 @@ WORKDIR /build
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --no-audit --no-fund
 COPY src ./src
+COPY web ./web
 RUN npm run build \
     && npm prune --omit=dev --no-audit --no-fund
 

@@ -20,6 +20,7 @@ import { BRIDGE_VERSION } from './version.ts';
 /** One monitored IRIS instance with its own MQTT connection (and so its own Last Will). */
 export interface RunningInstance {
   id: string;
+  instanceName: string;
   topics: Topics;
   iris: IrisClient;
   monitor: Monitor;
@@ -144,6 +145,7 @@ async function startInstance(
   await bridge.start();
   return {
     id: plan.id,
+    instanceName: plan.instanceName,
     topics,
     iris,
     monitor,

@@ -4,6 +4,9 @@ import { ConfigError } from './config/errors.ts';
 import { loadConfig } from './config/load.ts';
 import { SupervisorError } from './ha/supervisor.ts';
 import { createLogger } from './log/logger.ts';
+import { LogBuffer } from './panel/log-buffer.ts';
+import type { RunningPanel } from './panel/server.ts';
+import { startPanelFor } from './panel/start.ts';
 import { BRIDGE_VERSION } from './version.ts';
 
 async function main(): Promise<void> {
@@ -17,7 +20,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  // The panel's Logs page shows the most recent lines.
+  const logs = new LogBuffer(1000);
+  const log = createLogger(config.logLevel, process.stdout, logs);
   log.info(`IRIS Edge ${BRIDGE_VERSION} starting`);
   if (config.iris.mode === 'simulator') {
     log.warn(
@@ -26,6 +31,7 @@ async function main(): Promise<void> {
   }
 
   let running: RunningBridge | undefined;
+  let panel: RunningPanel | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -33,6 +39,7 @@ async function main(): Promise<void> {
     log.info(`${signal} received: stopping`);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    await panel?.close().catch((err: unknown) => log.error({ err }, 'Error while stopping the panel'));
     await running?.stop().catch((err: unknown) => log.error({ err }, 'Error while stopping'));
     process.exit(0);
   };
@@ -49,6 +56,7 @@ async function main(): Promise<void> {
     throw err;
   }
   log.info(`Mirroring ${running.monitor.view.productions.length} productions from ${running.iris.target}`);
+  panel = await startPanelFor(running, config, logs, log);
 }
 
 main().catch((err: unknown) => {

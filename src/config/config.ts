@@ -46,6 +46,8 @@ export const rawConfigSchema = z.object({
   iris_agent_dir: z.string().default('/usr/share/iris-edge/agent'),
   removal_grace_polls: z.number().int().min(1).max(1000).default(3),
   heartbeat_file: z.string().optional(),
+  panel_host: z.string().min(1).optional(),
+  panel_port: z.number().int().min(0).max(65535).default(8099),
 });
 export type RawConfig = z.input<typeof rawConfigSchema>;
 
@@ -84,6 +86,8 @@ export interface Config {
   /** How to reach Home Assistant Core's websocket API, when it can be reached at all. */
   homeAssistant: { url: string; token: string } | undefined;
   heartbeatFile: string | undefined;
+  /** The panel's listen address; undefined: all interfaces in the add-on, else 127.0.0.1. */
+  panel: { host: string | undefined; port: number };
   discoveryPrefix: string;
   topicPrefix: string;
 }

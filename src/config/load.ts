@@ -21,6 +21,8 @@ const ENV: Record<string, keyof RawConfig> = {
   IRIS_EDGE_AGENT_DIR: 'iris_agent_dir',
   REMOVAL_GRACE_POLLS: 'removal_grace_polls',
   IRIS_EDGE_HEARTBEAT_FILE: 'heartbeat_file',
+  PANEL_HOST: 'panel_host',
+  PANEL_PORT: 'panel_port',
   COMMAND_COOLDOWN: 'command_cooldown',
   HOST_DEVICE_THRESHOLD: 'host_device_threshold',
   EXPOSE_TO_ASSIST: 'expose_to_assist',
@@ -35,6 +37,7 @@ const NUMERIC = new Set<keyof RawConfig>([
   'removal_grace_polls',
   'command_cooldown',
   'host_device_threshold',
+  'panel_port',
 ]);
 const BOOLEAN = new Set<keyof RawConfig>(['simulator', 'expose_to_assist']);
 
@@ -211,6 +214,7 @@ export function loadConfig(sources: ConfigSources): Config {
         ? { url: raw.ha_url, token: raw.ha_token }
         : undefined,
     heartbeatFile: raw.heartbeat_file,
+    panel: { host: raw.panel_host, port: raw.panel_port },
     discoveryPrefix: 'homeassistant',
     topicPrefix: 'iris-edge',
   };

@@ -32,6 +32,17 @@ async function get(path: string, token: string, fetchImpl: typeof fetch): Promis
 }
 
 /**
+ * The host ports the user mapped for the add-on's container ports (Network section); null where
+ * a port is off. From GET /addons/self/info, which needs no extra permission.
+ */
+export async function getMappedPorts(token: string, fetchImpl: typeof fetch = fetch): Promise<Record<string, number | null>> {
+  const data = (await get('/addons/self/info', token, fetchImpl)) as { network?: Record<string, unknown> | null };
+  const out: Record<string, number | null> = {};
+  for (const [port, host] of Object.entries(data.network ?? {})) out[port] = typeof host === 'number' ? host : host ? Number(host) : null;
+  return out;
+}
+
+/**
  * The broker Home Assistant's MQTT add-on provides (`services: mqtt:need`). The port is a string
  * in the docs' example and a number in the Supervisor's schema; both are accepted.
  */

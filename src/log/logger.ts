@@ -25,7 +25,12 @@ const REDACT = [
  * One human-readable line per event: the add-on log is read by people in the Home Assistant UI,
  * not by a log shipper. Synchronous so that a fatal start error is on screen before exit.
  */
-export function createLogger(level: LogLevel = 'info', destination: NodeJS.WritableStream = process.stdout): Logger {
+export function createLogger(
+  level: LogLevel = 'info',
+  destination: NodeJS.WritableStream = process.stdout,
+  /** A second destination (the panel's log buffer); it filters by level itself. */
+  tee?: pino.DestinationStream,
+): Logger {
   const stream = pretty({
     colorize: false,
     sync: true,
@@ -34,12 +39,11 @@ export function createLogger(level: LogLevel = 'info', destination: NodeJS.Writa
     ignore: 'pid,hostname',
     singleLine: true,
   });
-  return pino(
-    {
-      level: level === 'warning' ? 'warn' : level,
-      redact: { paths: REDACT, censor: '[redacted]' },
-      base: undefined,
-    },
-    stream,
-  );
+  const options = {
+    level: level === 'warning' ? 'warn' : level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    base: undefined,
+  };
+  if (!tee) return pino(options, stream);
+  return pino(options, pino.multistream([{ level: 'trace', stream }, { level: 'trace', stream: tee }]));
 }

@@ -13,7 +13,8 @@ function runBridge(env: Record<string, string>): { proc: ChildProcess; output: (
   let out = '';
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    // PANEL_PORT=0: each bridge's panel on a free port, so bridges started one after another never clash.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PANEL_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout?.on('data', (d) => (out += String(d)));

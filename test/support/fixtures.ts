@@ -34,6 +34,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     exposeToAssist: false,
     homeAssistant: undefined,
     heartbeatFile: undefined,
+    panel: { host: '127.0.0.1', port: 0 },
     discoveryPrefix: 'homeassistant',
     topicPrefix: 'iris-edge',
     ...overrides,
