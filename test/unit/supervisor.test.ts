@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getMqttService, SupervisorError } from '../../src/ha/supervisor.ts';
+import { getMappedPorts, getMqttService, SupervisorError } from '../../src/ha/supervisor.ts';
 
 function fakeFetch(status: number, body: unknown, seen: { url?: string; auth?: string } = {}): typeof fetch {
   return (async (url: string | URL | Request, init?: RequestInit) => {
@@ -32,5 +32,13 @@ describe('Supervisor MQTT service', () => {
   it('says when the Supervisor answers without a usable broker', async () => {
     await assert.rejects(getMqttService('tok', fakeFetch(200, { result: 'ok', data: { host: 'x' } })), /without a host and port/);
     await assert.rejects(getMqttService('tok', fakeFetch(403, { result: 'error', message: 'No access to mqtt service!' })), /403: No access/);
+  });
+
+  it('reads the host ports the user mapped, null for ports that are off', async () => {
+    const seen: { url?: string } = {};
+    const ports = await getMappedPorts('tok', fakeFetch(200, { result: 'ok', data: { slug: 'x_iris_edge', network: { '1972/tcp': 41972, '52773/tcp': null } } }, seen));
+    assert.deepEqual(ports, { '1972/tcp': 41972, '52773/tcp': null });
+    assert.equal(seen.url, 'http://supervisor/addons/self/info');
+    assert.deepEqual(await getMappedPorts('tok', fakeFetch(200, { result: 'ok', data: { network: null } })), {});
   });
 });
