@@ -185,6 +185,7 @@ describe('bridge over a real mosquitto', () => {
     await observer.publish('homeassistant/status', 'online');
     await observer.waitFor(topics.productionState(orders), () => true, 5000, since);
     await observer.waitFor(topics.bridgeAvailability, (p) => p === 'online', 5000, since);
+    await observer.quiet(300);
     assert.equal(observer.count(topics.productionDiscovery(orders), since), 0);
     // "offline" is not a reason to republish
     const since2 = Date.now();

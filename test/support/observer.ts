@@ -53,6 +53,11 @@ export class Observer {
     );
   }
 
+  /** Resolves once nothing has arrived for `ms` (a burst such as a republish is over). */
+  async quiet(ms: number, timeoutMs = 10_000): Promise<void> {
+    await waitFor(() => Date.now() - (this.messages.at(-1)?.at ?? 0) >= ms || undefined, timeoutMs, `${ms} ms without messages`);
+  }
+
   async publish(topic: string, payload: string | Buffer, retain = false): Promise<void> {
     await this.client.publishAsync(topic, payload, { qos: 1, retain });
   }
