@@ -1,14 +1,14 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import type { Logger } from '../log/logger.ts';
-import type { Monitor } from '../monitor/monitor.ts';
 import type { IrisAlert } from '../iris/monitor-api/alerts.ts';
-import type { ProductionEvent } from '../monitor/events.ts';
 import { toInstanceMetrics } from '../iris/monitor-api/metrics.ts';
-import { instanceSensorComponents, metricsState } from './instance-sensors.ts';
+import type { Logger } from '../log/logger.ts';
+import type { ProductionEvent } from '../monitor/events.ts';
+import type { Monitor } from '../monitor/monitor.ts';
 import type { MonitorView, ProductionView } from '../monitor/view.ts';
 import { CommandHandler } from './commands.ts';
 import { instanceDiscovery, productionDiscovery, productionDisplayName, type DiscoveryContext } from './discovery.ts';
 import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from './hosts.ts';
+import { instanceSensorComponents, metricsState } from './instance-sensors.ts';
 import { RetainedPublisher } from './publisher.ts';
 import { hostState, instanceState, namespaceState, productionState, updateState } from './state.ts';
 import type { Topics } from './topics.ts';
