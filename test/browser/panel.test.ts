@@ -196,13 +196,18 @@ describe('panel in Chromium behind an ingress prefix', () => {
 
   it('follows the colour scheme, and the toggle overrides it and is remembered', async () => {
     const bg = (page: Page) => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    // The system's scheme change reaches the page as a media-query event, a moment later.
+    const bgBecomes = async (page: Page, want: string) => {
+      await page.waitForFunction((w) => getComputedStyle(document.body).backgroundColor === w, want, { timeout: 2000 }).catch(() => undefined);
+      assert.equal(await bg(page), want);
+    };
     const { ctx, page } = await newPage(DESKTOP, 'dark');
     await page.goto(url());
     await ordersRow(page).waitFor();
     assert.equal(await bg(page), 'rgb(17, 17, 17)');
     await shot(page, 'overview-dark-desktop');
     await page.emulateMedia({ colorScheme: 'light' });
-    assert.equal(await bg(page), 'rgb(250, 250, 250)');
+    await bgBecomes(page, 'rgb(250, 250, 250)');
     await page.emulateMedia({ colorScheme: 'dark' });
     const toggle = page.getByRole('button', { name: /^Theme: automatic/ });
     await toggle.click(); // auto -> light
@@ -212,6 +217,7 @@ describe('panel in Chromium behind an ingress prefix', () => {
     assert.equal(await bg(page), 'rgb(250, 250, 250)', 'light kept after reload although the system is dark');
     await page.getByRole('button', { name: /^Theme: light/ }).click(); // light -> dark
     await page.emulateMedia({ colorScheme: 'light' });
+    await new Promise((r) => setTimeout(r, 300)); // a change of the system must not override the choice
     assert.equal(await bg(page), 'rgb(17, 17, 17)');
     await ctx.close();
     const phone = await newPage(PHONE, 'dark');

@@ -22,9 +22,12 @@ function readTheme(): Theme {
   }
 }
 
+const systemDark = window.matchMedia('(prefers-color-scheme: dark)');
+
+/** The stylesheet knows one dark palette, keyed on data-theme; "auto" resolves it here. */
 function applyTheme(t: Theme): void {
-  if (t === 'auto') delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = t;
+  const dark = t === 'dark' || (t === 'auto' && systemDark.matches);
+  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
   const btn = document.getElementById('theme');
   if (btn) {
     const label = t === 'auto' ? 'automatic (follows the system)' : t;
@@ -96,6 +99,7 @@ function liveIndicator(): void {
 function init(): void {
   let theme = readTheme();
   applyTheme(theme);
+  systemDark.addEventListener('change', () => applyTheme(theme));
   document.getElementById('theme')?.addEventListener('click', () => {
     theme = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length] as Theme;
     try {
