@@ -8,7 +8,7 @@ import { HaReactions } from './ha/ha-bridge.ts';
 import { getMqttService } from './ha/supervisor.ts';
 import type { IrisClient } from './iris/client.ts';
 import { MonitorApiClient } from './iris/monitor-api/client.ts';
-import { IrisSimulator } from './iris/simulator/index.ts';
+import { IrisSimulator, scaleScenario } from './iris/simulator/index.ts';
 import { startSimulatedMonitorApi } from './iris/simulator/monitor-api.ts';
 import type { Logger } from './log/logger.ts';
 import { Monitor, type HealthSource } from './monitor/monitor.ts';
@@ -65,7 +65,14 @@ async function nativeClient(t: NativeTarget, log: Logger): Promise<IrisClient> {
 async function localIris(config: Config, log: Logger): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close'>> {
   if (config.iris.mode === 'simulator') {
     const api = await startSimulatedMonitorApi();
-    return { iris: new IrisSimulator({ activity: true }), health: new MonitorApiClient({ baseUrl: api.url }), close: () => api.close() };
+    const [productions, hosts] = config.iris.scenario.split('x').map(Number);
+    const seeds = config.iris.scenario === 'demo' ? undefined : scaleScenario(productions ?? 1, hosts ?? 1);
+    return {
+      // The demo lives (queues move, an error now and then); bench scenarios stay still.
+      iris: new IrisSimulator({ activity: !seeds, productions: seeds }),
+      health: new MonitorApiClient({ baseUrl: api.url }),
+      close: () => api.close(),
+    };
   }
   return {
     iris: await nativeClient(config.iris, log),

@@ -13,6 +13,7 @@ const ENV: Record<string, keyof RawConfig> = {
   MQTT_PASSWORD: 'mqtt_password',
   INSTANCE_ID: 'instance_id',
   IRIS_EDGE_SIMULATOR: 'simulator',
+  IRIS_EDGE_SIMULATOR_SCENARIO: 'simulator_scenario',
   IRIS_HOST: 'iris_host',
   IRIS_PORT: 'iris_port',
   IRIS_WEB_PORT: 'iris_web_port',
@@ -168,7 +169,7 @@ export function loadConfig(sources: ConfigSources): Config {
 
   let iris: Config['iris'];
   if (raw.simulator || !raw.iris_host) {
-    iris = { mode: 'simulator' };
+    iris = { mode: 'simulator', scenario: raw.simulator_scenario };
   } else {
     if (!raw.iris_user) throw new ConfigError('IRIS_HOST is set but IRIS_USER is not: name the IRIS user the bridge logs in as.');
     if (!raw.iris_password) {

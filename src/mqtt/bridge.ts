@@ -53,6 +53,8 @@ export class MqttBridge {
   /** Delayed state clears; a stop runs them at once rather than leaving retained orphans. */
   private readonly pendingClears = new Set<() => void>();
   private databases: string[] = [];
+  /** What each discovery payload was last built from (see publishDiscovery). */
+  private readonly discoveryInputs = new Map<string, string>();
   /** Productions for which IRIS has published interoperability metrics. */
   private readonly interop = new Set<string>();
 
@@ -243,7 +245,10 @@ export class MqttBridge {
     // Health sensors appear once the first scrape tells which databases exist, and stay after.
     if (view.metrics) this.databases = [...new Set([...this.databases, ...view.metrics.databases.map((d) => d.name)])].sort();
     const health = view.metrics || this.publisher.has(t.instanceMetrics) ? instanceSensorComponents(ctx, t.instanceMetrics, this.databases) : {};
-    await this.publisher.publish(t.instanceDiscovery(), JSON.stringify(instanceDiscovery(ctx, view.productions, health)));
+    const base = `${ctx.useDefaultEntityId}`;
+    await this.publishDiscovery(t.instanceDiscovery(), `${base}|${ctx.irisVersion}|${view.productions.map((p) => p.key)}|${this.databases}|${Object.keys(health).length}`, () =>
+      instanceDiscovery(ctx, view.productions, health),
+    );
     if (view.metrics) await this.publisher.publish(t.instanceMetrics, metricsState(view.metrics));
     // While the scrape fails the figures read unknown rather than showing stale values.
     else if (this.publisher.has(t.instanceMetrics)) await this.publisher.publish(t.instanceMetrics, metricsState(toInstanceMetrics([], new Date())));
@@ -256,13 +261,13 @@ export class MqttBridge {
     const interopOf = (p: ProductionView) =>
       view.metrics?.interop.find((i) => i.production === p.name && (i.namespace === null || i.namespace === p.namespace));
     for (const p of view.productions) {
-      const hosts = ownHosts(p) ? {} : hostComponentsForProduction(ctx, p);
       // Once seen, the Messages sensor stays (unknown) rather than vanishing during a failed scrape.
       if (interopOf(p)) this.interop.add(p.key);
-      await this.publisher.publish(t.productionDiscovery(p), JSON.stringify(productionDiscovery(ctx, p, hosts, this.interop.has(p.key))));
+      const inputs = `${base}|${this.interop.has(p.key)}|${ownHosts(p) ? '' : p.hosts.map((h) => h.name)}`;
+      await this.publishDiscovery(t.productionDiscovery(p), inputs, () => productionDiscovery(ctx, p, hostComponentsForProduction(ctx, p, ownHosts(p)), this.interop.has(p.key)));
     }
     for (const p of view.productions.filter(ownHosts)) {
-      for (const h of p.hosts) await this.publisher.publish(t.hostDiscovery(p, h.name), JSON.stringify(hostDiscovery(ctx, p, h)));
+      for (const h of p.hosts) await this.publishDiscovery(t.hostDiscovery(p, h.name), `${base}|${h.className}|${h.kind}`, () => hostDiscovery(ctx, p, h));
     }
     for (const p of view.productions) {
       const interop = this.interop.has(p.key) ? (interopOf(p) ?? { production: p.name, namespace: null, queued: null, errored: null, messages: null }) : undefined;
@@ -277,6 +282,17 @@ export class MqttBridge {
       this.cleanedUp = true;
       await this.removeStale(view);
     }
+  }
+
+  /**
+   * Builds and publishes a discovery payload only when what it is built from changed: with a
+   * thousand hosts, serialising every payload on every poll just to compare it costs more CPU
+   * than everything else the bridge does while nothing happens.
+   */
+  private async publishDiscovery(topic: string, inputs: string, build: () => object): Promise<void> {
+    if (this.discoveryInputs.get(topic) === inputs && this.publisher.has(topic)) return;
+    this.discoveryInputs.set(topic, inputs);
+    await this.publisher.publish(topic, JSON.stringify(build()));
   }
 
   /**

@@ -107,8 +107,13 @@ export function hostsOnOwnDevices(hostCount: number, threshold: number): boolean
   return hostCount > threshold;
 }
 
-/** Components to merge into the production's device when its hosts live there. */
-export function hostComponentsForProduction(ctx: DiscoveryContext, p: Pick<ProductionSnapshot, 'namespace' | 'name' | 'hosts'>): Record<string, Component> {
+/** Components to merge into the production's device: none when its hosts have devices of their own. */
+export function hostComponentsForProduction(
+  ctx: DiscoveryContext,
+  p: Pick<ProductionSnapshot, 'namespace' | 'name' | 'hosts'>,
+  ownDevices = false,
+): Record<string, Component> {
+  if (ownDevices) return {};
   return Object.assign({}, ...p.hosts.map((h) => hostComponents(ctx, p, h, h.name)));
 }
 

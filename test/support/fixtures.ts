@@ -24,7 +24,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     instanceId: 'iris',
     pollIntervalMs: 200,
     logLevel: 'debug',
-    iris: { mode: 'simulator' },
+    iris: { mode: 'simulator', scenario: 'demo' },
     remoteInstances: [],
     mqtt: { source: 'default', url: 'mqtt://127.0.0.1:1883' },
     supervisorToken: undefined,

@@ -11,7 +11,7 @@ const files = (content: Record<string, string>) => (p: string) => {
 describe('configuration', () => {
   it('runs on the simulator with the default broker when nothing is configured', () => {
     const c = loadConfig({ env: {}, argv: [] });
-    assert.equal(c.iris.mode, 'simulator');
+    assert.deepEqual(c.iris, { mode: 'simulator', scenario: 'demo' });
     assert.deepEqual(c.mqtt, { source: 'default', url: 'mqtt://127.0.0.1:1883', username: undefined, password: undefined });
     assert.equal(c.pollIntervalMs, 10_000);
     assert.equal(c.instanceId, 'iris');
@@ -49,6 +49,7 @@ describe('configuration', () => {
     bad({ LOG_LEVEL: 'loud' }, /option "log_level" is "loud"; allowed: one of trace, debug, info, warning, error/);
     bad({ MQTT_URL: 'http://x' }, /option "mqtt_url" is "http:\/\/x"; allowed: an URL like mqtt:\/\/host:1883/);
     bad({ IRIS_HOST: 'iris' }, /IRIS_USER is not/);
+    bad({ IRIS_EDGE_SIMULATOR_SCENARIO: 'huge' }, /option "simulator_scenario" is "huge"; allowed: demo, or productions x hosts/);
     bad({ IRIS_HOST: 'iris', IRIS_USER: 'u' }, /neither IRIS_PASSWORD nor IRIS_PASSWORD_FILE/);
   });
 
