@@ -257,4 +257,17 @@ describe('bridge over a real mosquitto', () => {
     assert.equal(sim.stateOf('ORDERS', 'Orders.Replay.Production'), 'stopped');
     assert.equal(observer.messages.filter((m) => m.topic.endsWith('/event')).every((m) => !m.retain), true);
   });
+
+  it('switches to object_id when Home Assistant turns out to be older than 2025.10', async () => {
+    await start();
+    const ids = () => {
+      const doc = JSON.parse(observer.latest(topics.productionDiscovery(orders)) ?? '{}') as { cmps: Record<string, Record<string, unknown>> };
+      return doc.cmps.running;
+    };
+    assert.equal(ids()?.default_entity_id, 'switch.orders_production');
+    running?.bridge.setUseDefaultEntityId(false);
+    await waitFor(() => ids()?.object_id === 'orders_production' || undefined, 5000, 'object_id discovery');
+    assert.equal(ids()?.default_entity_id, undefined);
+    assert.deepEqual(validateDiscovery(observer.retained('homeassistant/device/')), []);
+  });
 });
