@@ -1,0 +1,126 @@
+/**
+ * Reading X.509 structures with node-forge's generic ASN.1 decoder (forge's own certificate
+ * reader handles RSA keys only; this one reads any key type, so EC certificates work too).
+ */
+import forge from 'node-forge';
+import { CertError } from './errors.ts';
+
+export type Node = forge.asn1.Asn1;
+const T = forge.asn1.Type;
+const C = forge.asn1.Class;
+
+export function parseDer(der: Buffer): Node {
+  try {
+    // decodeBitStrings false: the signature and keys stay opaque bytes.
+    return forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')), { strict: true, decodeBitStrings: false, parseAllBytes: true } as unknown as boolean);
+  } catch (err) {
+    throw new CertError('bad-der', `Not valid DER (ASN.1): ${(err as Error).message}.`);
+  }
+}
+
+export const children = (n: Node | undefined): Node[] => (n && Array.isArray(n.value) ? (n.value as Node[]) : []);
+export const bytes = (n: Node | undefined): Buffer => (n && typeof n.value === 'string' ? Buffer.from(n.value, 'binary') : Buffer.alloc(0));
+export const isUniversal = (n: Node | undefined, type: number): boolean => !!n && n.tagClass === C.UNIVERSAL && n.type === type;
+export const isContext = (n: Node | undefined, tag: number): boolean => !!n && n.tagClass === C.CONTEXT_SPECIFIC && n.type === tag;
+export const toDer = (n: Node): Buffer => Buffer.from(forge.asn1.toDer(n).getBytes(), 'binary');
+
+export function oid(n: Node | undefined): string {
+  if (!isUniversal(n, T.OID)) throw new CertError('bad-certificate', 'An object identifier was expected in the certificate.');
+  return forge.asn1.derToOid(n!.value as string);
+}
+
+export function text(n: Node): string {
+  const raw = typeof n.value === 'string' ? n.value : '';
+  if (n.type === T.UTF8) {
+    try {
+      return forge.util.decodeUtf8(raw);
+    } catch {
+      return raw;
+    }
+  }
+  if (n.type === T.BMPSTRING) {
+    let s = '';
+    for (let i = 0; i + 1 < raw.length; i += 2) s += String.fromCharCode((raw.charCodeAt(i) << 8) | raw.charCodeAt(i + 1));
+    return s;
+  }
+  return raw;
+}
+
+export function time(n: Node | undefined): Date {
+  if (isUniversal(n, T.UTCTIME)) return forge.asn1.utcTimeToDate(n!.value as string);
+  if (isUniversal(n, T.GENERALIZEDTIME)) return forge.asn1.generalizedTimeToDate(n!.value as string);
+  throw new CertError('bad-certificate', 'A validity date in the certificate is not a UTCTime or GeneralizedTime.');
+}
+
+/** Big-endian integer bytes as upper-case hex without the sign-padding zero byte. */
+export function intHex(n: Node | undefined): string {
+  if (!isUniversal(n, T.INTEGER)) throw new CertError('bad-certificate', 'An INTEGER was expected in the certificate.');
+  let b = bytes(n);
+  while (b.length > 1 && b[0] === 0) b = b.subarray(1);
+  return b.toString('hex').toUpperCase();
+}
+
+export const OID_NAMES: Record<string, string> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.9': 'street',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.5': 'serialNumber',
+  '2.5.4.4': 'SN',
+  '2.5.4.42': 'GN',
+  '2.5.4.12': 'title',
+  '2.5.4.17': 'postalCode',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '0.9.2342.19200300.100.1.1': 'UID',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+};
+
+export const SIG_ALGS: Record<string, string> = {
+  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
+  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
+  '1.2.840.113549.1.1.11': 'sha256WithRSAEncryption',
+  '1.2.840.113549.1.1.12': 'sha384WithRSAEncryption',
+  '1.2.840.113549.1.1.13': 'sha512WithRSAEncryption',
+  '1.2.840.113549.1.1.14': 'sha224WithRSAEncryption',
+  '1.2.840.113549.1.1.10': 'rsassaPss',
+  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
+  '1.2.840.10045.4.3.1': 'ecdsa-with-SHA224',
+  '1.2.840.10045.4.3.2': 'ecdsa-with-SHA256',
+  '1.2.840.10045.4.3.3': 'ecdsa-with-SHA384',
+  '1.2.840.10045.4.3.4': 'ecdsa-with-SHA512',
+  '1.3.101.112': 'ED25519',
+  '1.3.101.113': 'ED448',
+  '1.2.840.10040.4.3': 'dsa-with-SHA1',
+};
+
+export const EKU_NAMES: Record<string, string> = {
+  '1.3.6.1.5.5.7.3.1': 'serverAuth',
+  '1.3.6.1.5.5.7.3.2': 'clientAuth',
+  '1.3.6.1.5.5.7.3.3': 'codeSigning',
+  '1.3.6.1.5.5.7.3.4': 'emailProtection',
+  '1.3.6.1.5.5.7.3.8': 'timeStamping',
+  '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
+  '1.3.6.1.5.5.7.3.17': 'ipsecIKE',
+  '1.3.6.1.4.1.311.2.1.21': 'msCodeInd',
+  '1.3.6.1.4.1.311.2.1.22': 'msCodeCom',
+  '1.3.6.1.4.1.311.10.3.1': 'msCTLSign',
+  '1.3.6.1.4.1.311.10.3.4': 'msEFS',
+  '2.5.29.37.0': 'anyExtendedKeyUsage',
+};
+
+export const KEY_USAGE_BITS = [
+  'digitalSignature',
+  'contentCommitment',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+] as const;
+
+export const ASN1 = { T, C };
