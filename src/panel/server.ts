@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Logger } from '../log/logger.ts';
 import type { Monitor } from '../monitor/monitor.ts';
 import { registerApi } from './api.ts';
+import { registerCertsApi } from './certs-api.ts';
 import { loadAssets, type Asset } from './assets.ts';
 import { toHttpError } from './errors.ts';
 import { LiveFeed } from './feed.ts';
@@ -52,6 +53,10 @@ export interface PanelOptions {
   trustedPeers?: string[];
   /** A built panel (dist/web); default: the one beside the code, else bundled from web/ now. */
   assetsDir?: string;
+  /** The certificate store (add-on: /data/certs). Without it the certificate routes that store answer 503. */
+  certStoreDir?: string;
+  /** Home Assistant's certificates, shown read-only. Default /ssl. */
+  haSslDir?: string;
 }
 
 export interface RunningPanel {
@@ -163,6 +168,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
 
   const feed = new LiveFeed(ctx);
   await app.register(async (api) => registerApi(api, ctx, feed), { prefix: '/api' });
+  await app.register(async (api) => registerCertsApi(api, ctx), { prefix: '/api' });
 
   const index = assets.get('index.html');
   app.get('/', (req, reply) => sendAsset(req, reply, index));

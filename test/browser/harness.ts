@@ -36,7 +36,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?: boolean; trustedPeers?: string[]; messagesLogPath?: string; cooldownMs?: number }): Promise<Harness> {
+export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?: boolean; trustedPeers?: string[]; messagesLogPath?: string; cooldownMs?: number; certStoreDir?: string; haSslDir?: string }): Promise<Harness> {
   const sim = new IrisSimulator({ transitionMs: 60 });
   const monitorApi = await startSimulatedMonitorApi();
   const logs = new LogBuffer(500);
@@ -57,6 +57,8 @@ export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?:
     connect: { superserverPort: 1972, webPort: 52773, portalPath: '/csp/sys/UtilHome.csp', username: 'iris_edge', readPassword: async () => password },
     logs,
     messagesLogPath: opts.messagesLogPath,
+    certStoreDir: opts.certStoreDir,
+    haSslDir: opts.haSslDir,
     log,
     trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),
   });

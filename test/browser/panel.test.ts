@@ -179,8 +179,9 @@ describe('panel in Chromium behind an ingress prefix', () => {
     }
   });
 
-  it('says what Certificates and Backups will do, links DOCS.md, and has no controls', async () => {
-    for (const section of ['certificates', 'backups']) {
+  it('says what Backups will do, links DOCS.md, and has no controls', async () => {
+    // Certificates is a real page now: test/browser/certs.test.ts.
+    for (const section of ['backups']) {
       for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
         const { ctx, page } = await newPage(viewport);
         await page.goto(url(`#/${section}`));

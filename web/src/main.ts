@@ -7,6 +7,7 @@
  * toggle (auto / light / dark) kept in localStorage.
  */
 import { store } from './store.ts';
+import { certificateDetailPage, certificatesPage } from './certs.ts';
 import { comingPage, connect, logsPage, overview, productionPage, type Page } from './pages.ts';
 
 const THEMES = ['auto', 'light', 'dark'] as const;
@@ -54,11 +55,7 @@ function route(): Page {
     case 'logs':
       return logsPage();
     case 'certificates':
-      return comingPage('Certificates', 'certificates', [
-        'see every TLS certificate IRIS uses, with its fields and expiry;',
-        'import PEM, DER or PKCS#12 files and check chains;',
-        'generate keys and signing requests and apply a certificate to an IRIS SSL/TLS configuration.',
-      ]);
+      return parts[1] ? certificateDetailPage(parts[1]) : certificatesPage();
     case 'backups':
       return comingPage('Backups', 'backups', [
         'take a backup of IRIS now or on a schedule, with retention;',

@@ -1,0 +1,158 @@
+/**
+ * The Certificates page in Chromium behind the ingress-style proxy: import, inspect (fields
+ * checked against openssl's reading), generate a CSR (checked by openssl), verify a chain (broken,
+ * then complete). Screenshots: .artifacts/browser/certs-*.png.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { makePki, opensslFields, ossl, type Pki } from '../unit/certs-helpers.ts';
+import { startHarness, type Harness } from './harness.ts';
+
+const ART = join(process.cwd(), '.artifacts/browser');
+let h: Harness;
+let browser: Browser;
+let pki: Pki;
+const consoleErrors: string[] = [];
+
+async function newPage(viewport = { width: 1280, height: 900 }): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext({ viewport, colorScheme: 'light' });
+  const page = await ctx.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) consoleErrors.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+  return { ctx, page };
+}
+const shot = async (page: Page, name: string) => {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(ART, `certs-${name}.png`), fullPage: true });
+};
+
+describe('Certificates page in Chromium', () => {
+  before(async () => {
+    mkdirSync(ART, { recursive: true });
+    pki = makePki();
+    const root = mkdtempSync(join(tmpdir(), 'certs-browser-'));
+    mkdirSync(join(root, 'ssl'));
+    writeFileSync(join(root, 'ssl', 'fullchain.pem'), pki.read('leaf.pem') + pki.read('int.pem'));
+    h = await startHarness({ mode: 'addon', proxy: true, certStoreDir: join(root, 'certs'), haSslDir: join(root, 'ssl') });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('imports a pasted PEM bundle, lists it with its status, and inspects every field as openssl reads it', async () => {
+    const { ctx, page } = await newPage();
+    await page.goto(`${h.ingress}#/certificates`);
+    await page.locator('[data-name="fullchain.pem"]').waitFor();
+    assert.match((await page.locator('[data-name="fullchain.pem"]').textContent()) ?? '', /read-only.*Untrusted chain/);
+    await page.fill('#imp-name', 'IRIS server');
+    await page.fill('#imp-pem', `# leaf\n${pki.read('leaf.pem')}\n# intermediate\n${pki.read('int.pem')}\n# root\n${pki.read('root.pem')}\n${pki.read('leaf-enc.key')}`);
+    await page.fill('#imp-keypass', 'key-secret');
+    await page.click('#import-btn');
+    await page.locator('#import-result.good').waitFor();
+    const row = page.locator('[data-name="IRIS server"]');
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /CN=iris\.lab\.example.*Valid.*Encrypted/);
+    await shot(page, 'list');
+    await row.locator('a').click();
+    await page.locator('[data-field="serial"]').first().waitFor();
+    const o = opensslFields(pki.path('leaf.pem'));
+    const fieldText = async (f: string) => ((await page.locator(`[data-cert="0"] [data-field="${f}"] dd`).textContent()) ?? '').trim();
+    assert.equal(await fieldText('serial'), o.serial.toUpperCase());
+    assert.equal(await fieldText('sha256'), o.sha256);
+    assert.equal(await fieldText('sha1'), o.sha1);
+    assert.equal(await fieldText('sanDns'), 'iris.lab.example, *.svc.lab.example');
+    assert.equal(await fieldText('sanIp'), '10.0.0.5, fd00::5');
+    assert.equal(await fieldText('eku'), 'serverAuth, clientAuth');
+    assert.equal(await fieldText('keyUsage'), 'digitalSignature, keyEncipherment (critical)');
+    assert.equal(await fieldText('ski'), o.ski);
+    assert.equal(await fieldText('publicKey'), 'RSA 2048 bits');
+    assert.equal(await fieldText('signatureAlgorithm'), o.sigAlg);
+    assert.equal(await fieldText('selfSigned'), 'No');
+    assert.match(await fieldText('subject'), /CN = iris\.lab\.example/);
+    assert.match(await fieldText('issuer'), /CN = Lab Intermediate CA/);
+    assert.match((await page.locator('.chain').textContent()) ?? '', /Chain complete and trusted/);
+    assert.doesNotMatch(await page.content(), /PRIVATE KEY/);
+    await shot(page, 'inspect');
+    // Phone width: the fields stack, nothing scrolls sideways.
+    await page.setViewportSize({ width: 360, height: 740 });
+    const [sw, cw] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    assert.ok((sw as number) <= (cw as number), `page is ${sw}px wide in ${cw}px`);
+    await shot(page, 'inspect-phone');
+    await ctx.close();
+  });
+
+  it('inspects a PKCS#12 file without storing it, and shows a wrong password clearly', async () => {
+    const { ctx, page } = await newPage();
+    await page.goto(`${h.ingress}#/certificates`);
+    await page.locator('#import-form').waitFor();
+    await page.setInputFiles('#imp-file', pki.path('ec.p12'));
+    await page.fill('#imp-password', 'wrong');
+    await page.click('#inspect-btn');
+    await page.locator('#import-result.bad', { hasText: 'password is wrong' }).waitFor();
+    await page.fill('#imp-password', 'p12-secret');
+    await page.click('#inspect-btn');
+    await page.locator('#import-result.good', { hasText: 'the key matches certificate 1' }).waitFor();
+    assert.equal(((await page.locator('#inspect-view [data-field="publicKey"] dd').first().textContent()) ?? '').trim(), 'EC 256 bits (prime256v1)');
+    await page.locator('#inspect-view [data-code="mtls-eku"]').waitFor();
+    await shot(page, 'inspect-p12');
+    await ctx.close();
+  });
+
+  it('generates a key and CSR that openssl verifies, with both EKUs', async () => {
+    const { ctx, page } = await newPage();
+    await page.goto(`${h.ingress}#/certificates`);
+    await page.locator('#csr-form').waitFor();
+    await page.fill('#csr-name', 'edge 2026');
+    await page.fill('#csr-cn', 'edge.lab.example');
+    await page.fill('#csr-o', 'Lab Org');
+    await page.fill('#csr-c', 'US');
+    await page.fill('#csr-san', 'edge.lab.example\n10.0.0.9');
+    await page.fill('#csr-pass', 'csr-secret');
+    await page.click('#csr-btn');
+    const pem = ((await page.locator('#csr-pem').textContent({ timeout: 15000 })) ?? '').trim();
+    assert.match(pem, /^-----BEGIN CERTIFICATE REQUEST-----/);
+    const path = pki.write('browser.csr', pem + '\n');
+    ossl(['req', '-in', path, '-noout', '-verify']);
+    const text = ossl(['req', '-in', path, '-noout', '-text']);
+    assert.match(text, /TLS Web Server Authentication, TLS Web Client Authentication/);
+    assert.match(text, /DNS:edge\.lab\.example, IP Address:10\.0\.0\.9/);
+    await page.locator('[data-name="edge 2026"]', { hasText: 'Awaiting certificate' }).waitFor();
+    await shot(page, 'csr');
+    await ctx.close();
+  });
+
+  it('verifies a chain: shows where it breaks, then a complete chain with the host check', async () => {
+    const { ctx, page } = await newPage();
+    await page.goto(`${h.ingress}#/certificates`);
+    await page.locator('#verify-form').waitFor();
+    await page.fill('#ver-pem', pki.read('leaf.pem'));
+    await page.fill('#ver-capem', `# root only\n${pki.read('root.pem')}`);
+    await page.fill('#ver-host', 'iris.lab.example');
+    await page.click('#verify-btn');
+    await page.locator('#verify-result [data-break]').waitFor();
+    assert.match((await page.locator('#verify-result [data-break]').textContent()) ?? '', /Lab Intermediate CA.*not in the CA bundle/);
+    await shot(page, 'verify-broken');
+    await page.fill('#ver-capem', `# intermediate\n${pki.read('int.pem')}\n# root\n${pki.read('root.pem')}`);
+    await page.fill('#ver-host', '10.0.0.7');
+    await page.click('#verify-btn');
+    await page.locator('#verify-result .chain[data-trusted="true"]').waitFor();
+    assert.match((await page.locator('#verify-result [data-host]').textContent()) ?? '', /10\.0\.0\.7 is not in the certificate/);
+    await page.fill('#ver-host', '10.0.0.5');
+    await page.click('#verify-btn');
+    await page.locator('#verify-result [data-host="true"]').waitFor();
+    await shot(page, 'verify');
+    await ctx.close();
+    assert.deepEqual(consoleErrors, []);
+  });
+});
