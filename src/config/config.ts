@@ -49,6 +49,7 @@ export const rawConfigSchema = z.object({
   removal_grace_polls: z.number().int().min(1).max(1000).default(3),
   heartbeat_file: z.string().optional(),
   panel_host: z.string().min(1).optional(),
+  cert_dir: z.string().min(1).optional(),
   panel_port: z.number().int().min(0).max(65535).default(8099),
 });
 export type RawConfig = z.input<typeof rawConfigSchema>;
@@ -90,6 +91,8 @@ export interface Config {
   heartbeatFile: string | undefined;
   /** The panel's listen address; undefined: all interfaces in the add-on, else 127.0.0.1. */
   panel: { host: string | undefined; port: number };
+  /** Where the certificate manager keeps certificates and keys (0700; keys 0600). */
+  certDir: string;
   discoveryPrefix: string;
   topicPrefix: string;
 }

@@ -24,6 +24,7 @@ const ENV: Record<string, keyof RawConfig> = {
   IRIS_EDGE_HEARTBEAT_FILE: 'heartbeat_file',
   PANEL_HOST: 'panel_host',
   PANEL_PORT: 'panel_port',
+  IRIS_EDGE_CERT_DIR: 'cert_dir',
   COMMAND_COOLDOWN: 'command_cooldown',
   HOST_DEVICE_THRESHOLD: 'host_device_threshold',
   EXPOSE_TO_ASSIST: 'expose_to_assist',
@@ -216,6 +217,9 @@ export function loadConfig(sources: ConfigSources): Config {
         : undefined,
     heartbeatFile: raw.heartbeat_file,
     panel: { host: raw.panel_host, port: raw.panel_port },
+    // In the add-on: the bridge's own directory under /data (it survives updates and is in Home
+    // Assistant's backups of the add-on); bridge/run sets it explicitly too.
+    certDir: raw.cert_dir ?? (supervisorToken ? '/data/iris-edge/certs' : '.iris-edge/certs'),
     discoveryPrefix: 'homeassistant',
     topicPrefix: 'iris-edge',
   };

@@ -58,6 +58,7 @@ export async function startPanelFor(running: RunningBridge, config: Config, logs
       connect: await connectInfo(config, log),
       logs,
       messagesLogPath: config.supervisorToken && config.iris.mode === 'native' ? MESSAGES_LOG : undefined,
+      certStoreDir: config.certDir,
       log,
     });
     return panel;

@@ -294,7 +294,7 @@ test('bridge/run waits for IRIS, sets up the bridge user and starts the bridge w
   assert.equal(env.IRIS_EDGE_AGENT_DIR, '/usr/share/iris-edge/agent');
   assert.equal(env.IRIS_EDGE_HEARTBEAT_FILE, join(box.dir, 'run', 'heartbeat'));
   assert.equal(env.IRIS_EDGE_OPTIONS_FILE, join(box.dir, 'run', 'options.json'));
-  assert.equal(env.IRIS_EDGE_DATA_DIR, join(box.dir, 'data', 'iris-edge'));
+  assert.equal(env.IRIS_EDGE_CERT_DIR, join(box.dir, 'data', 'iris-edge', 'certs'));
   assert.equal(env.SUPERVISOR_TOKEN, 'token-from-with-contenv', 'the container environment reaches the bridge');
   assert.deepEqual(JSON.parse(readFileSync(join(box.dir, 'run', 'options.json'), 'utf8')), { poll_interval: 10 });
   assert.equal(statSync(join(box.dir, 'run', 'options.json')).mode & 0o777, 0o600);

@@ -35,6 +35,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     homeAssistant: undefined,
     heartbeatFile: undefined,
     panel: { host: '127.0.0.1', port: 0 },
+    certDir: '.iris-edge/test-certs',
     discoveryPrefix: 'homeassistant',
     topicPrefix: 'iris-edge',
     ...overrides,
