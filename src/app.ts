@@ -2,7 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { Config, RemoteInstance } from './config/config.ts';
+import { CertExpiryWatcher } from './certs/expiry-watcher.ts';
+import { CertStore } from './certs/store.ts';
 import { AssistExposure } from './ha/assist.ts';
+import { CertificateNotices } from './ha/cert-notices.ts';
 import { HaCore } from './ha/core.ts';
 import { HaReactions } from './ha/ha-bridge.ts';
 import { getMqttService } from './ha/supervisor.ts';
@@ -217,10 +220,25 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     : [];
 
   const primary = instances[0] as RunningInstance;
+
+  // Certificate expiry: sensors on the local instance's device, events and notifications in HA.
+  const certWatch = new CertExpiryWatcher(new CertStore(config.certDir), log);
+  const notices = ha ? new CertificateNotices(ha, log) : undefined;
+  certWatch.on('change', (list) => {
+    primary.bridge.setCertificates(list);
+    void notices?.onChange(list, (id) => certWatch.isWarned(id));
+  });
+  certWatch.on('warning', (w) => {
+    log.warn(`The stored certificate "${w.name}" ${w.threshold === 0 ? 'has expired' : `expires in ${w.daysLeft} days`} (${w.notAfter}).`);
+    void notices?.onWarning(w);
+  });
+  certWatch.start();
+
   return {
     ...primary,
     instances,
     async stop() {
+      certWatch.stop();
       for (const r of reactions) r.stop();
       ha?.close();
       await Promise.all(instances.map((i) => i.stop()));

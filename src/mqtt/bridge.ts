@@ -8,6 +8,8 @@ import type { MonitorView, ProductionView } from '../monitor/view.ts';
 import { CommandHandler } from './commands.ts';
 import { instanceDiscovery, productionDiscovery, productionDisplayName, type DiscoveryContext } from './discovery.ts';
 import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from './hosts.ts';
+import type { CertExpiry } from '../certs/expiry.ts';
+import { certificateComponents, certificateState } from './cert-sensors.ts';
 import { instanceSensorComponents, metricsState } from './instance-sensors.ts';
 import { RetainedPublisher } from './publisher.ts';
 import { hostState, instanceState, namespaceState, productionState, updateState } from './state.ts';
@@ -53,6 +55,8 @@ export class MqttBridge {
   /** Delayed state clears; a stop runs them at once rather than leaving retained orphans. */
   private readonly pendingClears = new Set<() => void>();
   private databases: string[] = [];
+  /** Stored certificates whose expiry this instance's device shows (the local instance only). */
+  private certificates: CertExpiry[] = [];
   /** What each discovery payload was last built from (see publishDiscovery). */
   private readonly discoveryInputs = new Map<string, string>();
   /** Productions for which IRIS has published interoperability metrics. */
@@ -107,6 +111,12 @@ export class MqttBridge {
   setUseDefaultEntityId(use: boolean): void {
     if (this.opts.discovery.useDefaultEntityId === use) return;
     this.opts.discovery = { ...this.opts.discovery, useDefaultEntityId: use };
+    this.onView(this.opts.monitor.view);
+  }
+
+  /** Shows the certificate store's expiry dates on this instance's device. */
+  setCertificates(certs: CertExpiry[]): void {
+    this.certificates = certs;
     this.onView(this.opts.monitor.view);
   }
 
@@ -245,10 +255,17 @@ export class MqttBridge {
     // Health sensors appear once the first scrape tells which databases exist, and stay after.
     if (view.metrics) this.databases = [...new Set([...this.databases, ...view.metrics.databases.map((d) => d.name)])].sort();
     const health = view.metrics || this.publisher.has(t.instanceMetrics) ? instanceSensorComponents(ctx, t.instanceMetrics, this.databases) : {};
+    const certs = certificateComponents(ctx, t.instanceCertificates, this.certificates);
     const base = `${ctx.useDefaultEntityId}`;
-    await this.publishDiscovery(t.instanceDiscovery(), `${base}|${ctx.irisVersion}|${view.productions.map((p) => p.key)}|${this.databases}|${Object.keys(health).length}`, () =>
-      instanceDiscovery(ctx, view.productions, health),
+    const certKey = this.certificates.map((c) => `${c.id}:${c.name}`).join(',');
+    await this.publishDiscovery(
+      t.instanceDiscovery(),
+      `${base}|${ctx.irisVersion}|${view.productions.map((p) => p.key)}|${this.databases}|${Object.keys(health).length}|${certKey}`,
+      () => instanceDiscovery(ctx, view.productions, { ...health, ...certs }),
     );
+    if (this.certificates.length > 0 || this.publisher.has(t.instanceCertificates)) {
+      await this.publisher.publish(t.instanceCertificates, certificateState(this.certificates));
+    }
     if (view.metrics) await this.publisher.publish(t.instanceMetrics, metricsState(view.metrics));
     // While the scrape fails the figures read unknown rather than showing stale values.
     else if (this.publisher.has(t.instanceMetrics)) await this.publisher.publish(t.instanceMetrics, metricsState(toInstanceMetrics([], new Date())));

@@ -51,6 +51,10 @@ export class Topics {
   get instanceMetrics(): string {
     return `${this.base}/metrics`;
   }
+  /** Retained; expiry dates of the certificates IRIS Edge stores. */
+  get instanceCertificates(): string {
+    return `${this.base}/certificates`;
+  }
   get instanceEvent(): string {
     return `${this.base}/event`;
   }

@@ -1,0 +1,41 @@
+/**
+ * Which stored certificates expire when, and when a person must be told: 30, 7 and 1 day(s)
+ * before, and once expired. Pure, so the thresholds are tested without waiting days.
+ */
+import type { Entry } from './store.ts';
+
+export interface CertExpiry {
+  id: string;
+  name: string;
+  /** ISO-8601 with timezone. */
+  notAfter: string;
+}
+
+/** Days before expiry at which Home Assistant gets a notification; 0 = expired. */
+export const EXPIRY_THRESHOLDS = [30, 7, 1, 0] as const;
+export type ExpiryThreshold = (typeof EXPIRY_THRESHOLDS)[number];
+
+const DAY = 86_400_000;
+
+/** The leaf certificate of every stored entry that has one (CSRs still waiting have none). */
+export function certificateExpiries(entries: Entry[]): CertExpiry[] {
+  const out: CertExpiry[] = [];
+  for (const e of entries) {
+    const leaf = e.certs[0];
+    if (leaf) out.push({ id: e.meta.id, name: e.meta.name, notAfter: new Date(leaf.info.notAfter).toISOString() });
+  }
+  return out.sort((a, b) => a.notAfter.localeCompare(b.notAfter));
+}
+
+/** The threshold a certificate has reached (the smallest one it is within), or null. */
+export function reachedThreshold(notAfter: string, now: Date): ExpiryThreshold | null {
+  const left = Date.parse(notAfter) - now.getTime();
+  if (left <= 0) return 0;
+  let reached: ExpiryThreshold | null = null;
+  for (const t of EXPIRY_THRESHOLDS) if (t > 0 && left <= t * DAY) reached = t;
+  return reached;
+}
+
+export function daysLeft(notAfter: string, now: Date): number {
+  return Math.floor((Date.parse(notAfter) - now.getTime()) / DAY);
+}
