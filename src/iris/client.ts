@@ -1,4 +1,5 @@
 import type { HostCommand, ProductionCommand, Snapshot } from '../model/production.ts';
+import type { SslConfig, SslConfigInput } from '../model/ssl.ts';
 
 /**
  * Everything the bridge asks of an IRIS instance. Implemented by the simulator (demo and tests)
@@ -20,5 +21,12 @@ export interface IrisClient {
   control(command: ProductionCommand): Promise<void>;
   /** Ens.Director.EnableConfigItem: enables or disables one business host. Same errors as control(). */
   setHostEnabled(command: HostCommand): Promise<void>;
+  /** Security.SSLConfigs in %SYS, each with the business hosts whose SSLConfig setting names it. */
+  sslConfigs(): Promise<SslConfig[]>;
+  /**
+   * Creates the SSL/TLS configuration or modifies the one of that name. Rejects with
+   * IrisCommandRefusedError when IRIS refuses (its reason). The key password is never echoed.
+   */
+  applySslConfig(input: SslConfigInput): Promise<void>;
   close(): Promise<void>;
 }

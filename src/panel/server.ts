@@ -13,6 +13,8 @@ import type { Logger } from '../log/logger.ts';
 import type { Monitor } from '../monitor/monitor.ts';
 import { registerApi } from './api.ts';
 import { registerCertsApi } from './certs-api.ts';
+import { registerSslApi } from './ssl-api.ts';
+import type { IrisClient } from '../iris/client.ts';
 import { loadAssets, type Asset } from './assets.ts';
 import { toHttpError } from './errors.ts';
 import { LiveFeed } from './feed.ts';
@@ -35,6 +37,8 @@ export interface PanelInstance {
   id: string;
   monitor: Monitor;
   instanceName: string;
+  /** The instance's IRIS client, for SSL/TLS configurations (/api/ssl-configs); without it those routes answer 503. */
+  iris?: IrisClient;
 }
 
 export interface PanelOptions {
@@ -57,6 +61,8 @@ export interface PanelOptions {
   certStoreDir?: string;
   /** Home Assistant's certificates, shown read-only. Default /ssl. */
   haSslDir?: string;
+  /** Where PEM files for IRIS SSL/TLS configurations go. Default: add-on /data/iris-edge/ssl, else <certStoreDir>/../iris-ssl. */
+  irisSslDir?: string;
 }
 
 export interface RunningPanel {
@@ -169,6 +175,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
   const feed = new LiveFeed(ctx);
   await app.register(async (api) => registerApi(api, ctx, feed), { prefix: '/api' });
   await app.register(async (api) => registerCertsApi(api, ctx), { prefix: '/api' });
+  await app.register(async (api) => registerSslApi(api, ctx, options.irisSslDir ? { irisSslDir: options.irisSslDir } : {}), { prefix: '/api' });
 
   const index = assets.get('index.html');
   app.get('/', (req, reply) => sendAsset(req, reply, index));

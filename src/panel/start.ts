@@ -51,7 +51,7 @@ async function connectInfo(config: Config, log: Logger): Promise<ConnectInfo> {
 export async function startPanelFor(running: RunningBridge, config: Config, logs: LogBuffer, log: Logger): Promise<RunningPanel | undefined> {
   try {
     const panel = await startPanel({
-      monitors: running.instances.map((i) => ({ id: i.id, monitor: i.monitor, instanceName: i.instanceName })),
+      monitors: running.instances.map((i) => ({ id: i.id, monitor: i.monitor, instanceName: i.instanceName, iris: i.iris })),
       mode: config.supervisorToken ? 'addon' : 'standalone',
       host: config.panel.host,
       port: config.panel.port,

@@ -23,6 +23,14 @@ export interface ContractSubject {
   /** A production the suite may stop, start and restart. */
   production: { namespace: string; name: string };
   cleanup?: () => Promise<void>;
+  /**
+   * Removes the SSL/TLS configuration the suite creates (IrisEdgeContract). IrisClient has no
+   * delete: the simulator passes deleteSslConfig; against a real IRIS, leave it out and delete the
+   * client configuration "IrisEdgeContract" by hand (Management Portal > System Administration >
+   * Security > SSL/TLS Configurations, or Security.SSLConfigs.Delete("IrisEdgeContract") in %SYS).
+   * It has no certificate, key or CA file, so leaving it is harmless.
+   */
+  deleteSslConfig?: (name: string) => Promise<void>;
 }
 
 export interface ContractOptions {
@@ -214,6 +222,45 @@ export function irisContract(
       }
       assert.equal((await current()).hosts.find((h) => h.name === host.name)?.enabled, true);
       await assert.rejects(client().setHostEnabled({ ...cmd(), host: 'IrisEdgeContract.NoSuchHost', enable: true }), IrisError);
+    });
+
+    it('sslConfigs: well-formed configurations; usedBy names hosts of the inventory', async () => {
+      const [configs, snap] = [await client().sslConfigs(), await client().snapshot()];
+      const names = new Set<string>();
+      for (const c of configs) {
+        assert.ok(c.name, 'a configuration without a name');
+        assert.ok(!names.has(c.name), `duplicate configuration ${c.name}`);
+        names.add(c.name);
+        assert.ok(c.type === 'client' || c.type === 'server');
+        assert.equal(typeof c.enabled, 'boolean');
+        assert.ok(Number.isInteger(c.verifyPeer) && Number.isInteger(c.tlsMinVersion) && Number.isInteger(c.tlsMaxVersion));
+        assert.ok(!('privateKeyPassword' in c), 'the key password must never come back');
+        for (const u of c.usedBy) {
+          const p = find(snap, { namespace: u.namespace, name: u.production });
+          assert.ok(p, `${c.name} is used by ${u.namespace}/${u.production}, which the snapshot does not list`);
+          assert.ok(p.hosts.some((h) => h.name === u.host), `${c.name} is used by ${u.host}, not a host of ${u.production}`);
+        }
+      }
+    });
+
+    it('applySslConfig creates, then modifies, the client configuration IrisEdgeContract', async () => {
+      const name = 'IrisEdgeContract';
+      const base = { name, type: 'client' as const, caFile: '', certificateFile: '', privateKeyFile: '', verifyPeer: 0, tlsMinVersion: 16, tlsMaxVersion: 32 };
+      try {
+        await client().applySslConfig({ ...base, description: 'IRIS Edge contract test (safe to delete)' });
+        const created = (await client().sslConfigs()).find((c) => c.name === name);
+        assert.ok(created, 'the created configuration is not listed');
+        assert.equal(created.type, 'client');
+        assert.equal(created.tlsMinVersion, 16);
+        await client().applySslConfig({ ...base, tlsMinVersion: 32, description: 'IRIS Edge contract test, modified (safe to delete)' });
+        const all = (await client().sslConfigs()).filter((c) => c.name === name);
+        assert.equal(all.length, 1, 'modify must not create a second configuration');
+        assert.equal(all[0]!.tlsMinVersion, 32);
+        assert.match(all[0]!.description, /modified/);
+        assert.equal(all[0]!.enabled, true);
+      } finally {
+        await subject.deleteSslConfig?.(name);
+      }
     });
 
     it('a command for a production that does not exist fails with a typed error and changes nothing', async () => {

@@ -37,6 +37,8 @@ export interface FakeDriverData {
     loadFails?: boolean;
     /** Emulate one production that Control really starts/stops (Snapshot reflects it). */
     stateful?: { namespace: string; production: string };
+    /** JSON text IrisEdge.Agent.SslConfigs returns; default: the configs ApplySslConfig saved in this worker. */
+    sslConfigs?: string;
   };
 }
 
@@ -59,6 +61,9 @@ const data = (workerData as { driverData?: FakeDriverData } | null)?.driverData;
 const shared = data ? new Int32Array(data.counters) : new Int32Array(16);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 let lastControl = '';
+let lastSslApply = '';
+/** Security.SSLConfigs as ApplySslConfig saved them (worker-local; the password is dropped like IRIS never returns it). */
+const sslSaved = new Map<string, Record<string, unknown>>();
 let pendingTextVersion = 0;
 
 function block(ms: number): void {
@@ -206,6 +211,20 @@ class FakeIris {
           return JSON.stringify({ ok: false, code: '<Ens>ErrConfigItemNotFound', text: `Config item '${hostName}' not found` });
         }
         if (hostName === 'In') Atomics.store(shared, C.inDisabled, enable === '1' ? 0 : 1);
+        return '{"ok":true}';
+      }
+      case 'Fake.LastSslApply':
+        return lastSslApply;
+      case 'IrisEdge.Agent.SslConfigs':
+        if (data?.agent?.sslConfigs) return data.agent.sslConfigs;
+        return JSON.stringify({ ok: true, configs: [...sslSaved.values()], usedBy: [], problems: [] });
+      case 'IrisEdge.Agent.ApplySslConfig': {
+        lastSslApply = String(args[0]);
+        const j = JSON.parse(lastSslApply) as Record<string, unknown>;
+        if (j.type !== 0 && j.type !== 1) return JSON.stringify({ ok: false, code: '<IrisEdge>BadSslConfig', text: 'Type must be 0 (client) or 1 (server)' });
+        const { privateKeyPassword: _pw, ...rest } = j;
+        const prev = sslSaved.get(String(j.name));
+        sslSaved.set(String(j.name), { description: '', enabled: true, ...prev, ...rest });
         return '{"ok":true}';
       }
       case '%SYSTEM.OBJ.Load': {

@@ -3,9 +3,10 @@
  * the users' TLS guide explains, key + CSR generation, chain/host/key verification, a live TLS
  * test, exports and the lab CA. Relative URLs only (ingress).
  */
-import { ApiFailure } from './api.ts';
+import { ApiFailure, call } from './api.ts';
 import { h, render } from './dom.ts';
 import type { Page } from './pages.ts';
+import { applyToIrisCard, sslConfigsCard } from './ssl.ts';
 
 // ---- types (the API's answers) -----------------------------------------------------------------
 
@@ -37,26 +38,6 @@ interface Detail { id: string; name: string; source: string; kind: string; readO
 
 // ---- calls ---------------------------------------------------------------------------------------
 
-async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (method !== 'GET') headers['x-iris-edge'] = '1';
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiFailure(0, 'The panel does not answer: is the add-on running?');
-  }
-  const text = await res.text();
-  let data: unknown;
-  try {
-    data = text ? JSON.parse(text) : undefined;
-  } catch {
-    data = undefined;
-  }
-  if (!res.ok) throw new ApiFailure(res.status, (data as { message?: string } | undefined)?.message ?? `The panel answered ${res.status}.`);
-  return data as T;
-}
 
 /** A file from a POST (PKCS#12, key): fetched, then saved through a temporary link. */
 async function download(path: string, body: unknown, fallbackName: string): Promise<void> {
@@ -507,7 +488,7 @@ export function certificatesPage(): Page {
           },
           (err: Error) => render(listBox, h('p', { class: 'result bad' }, err.message)),
         );
-      render(main, h('h1', { class: 'page-title' }, 'Certificates'), listBox, toolsBox);
+      render(main, h('h1', { class: 'page-title' }, 'Certificates'), listBox, sslConfigsCard(), toolsBox);
       load();
     },
   };
@@ -572,6 +553,7 @@ export function certificateDetailPage(id: string): Page {
                   out,
                 )
               : null,
+            !d.readOnly && d.certs.length ? applyToIrisCard({ id: d.id, name: d.name, hasKey: d.hasKey, keyEncrypted: d.keyEncrypted, status: d.status }) : null,
             d.readOnly ? null : h('div', { class: 'actions' }, del),
           );
         },

@@ -14,6 +14,7 @@ import {
   type ProductionSnapshot,
   type Snapshot,
 } from '../../model/production.ts';
+import type { SslConfig, SslConfigInput } from '../../model/ssl.ts';
 
 /** ISO 8601 in UTC with "Z", as the agent writes it ($ZDATETIME(h,3,7,3)). A space instead of "T" is tolerated. */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
@@ -203,4 +204,76 @@ export function controlResultFromAgent(value: unknown): AgentControlResult {
     throw new IrisContractError(`IrisEdge.Agent.Control returned data that breaks the contract: ${describe(parsed.error)}`);
   }
   return parsed.data as AgentControlResult;
+}
+
+// ---- SSL/TLS configurations (agent VERSION 3) ----------------------------------------------------
+
+export const agentSslConfigSchema = z.object({
+  name: z.string().min(1),
+  description: z.string(),
+  /** Security.SSLConfigs Type: 0 client, 1 server. */
+  type: z.union([z.literal(0), z.literal(1)]),
+  enabled: z.boolean(),
+  caFile: z.string(),
+  certificateFile: z.string(),
+  privateKeyFile: z.string(),
+  verifyPeer: z.number().int().nonnegative(),
+  tlsMinVersion: z.number().int().nonnegative(),
+  tlsMaxVersion: z.number().int().nonnegative(),
+});
+
+export const agentSslUserSchema = z.object({
+  config: z.string().min(1),
+  namespace: z.string().min(1),
+  production: z.string(),
+  host: z.string().min(1),
+});
+
+export const agentSslConfigsSchema = z.object({
+  ok: z.literal(true),
+  configs: z.array(agentSslConfigSchema),
+  usedBy: z.array(agentSslUserSchema),
+  problems: z.array(agentProblemSchema),
+});
+
+/** Agent SslConfigs JSON (already JSON.parse'd) -> the model's SslConfig list, usedBy joined by name. */
+export function sslConfigsFromAgent(value: unknown, onProblems?: (problems: AgentProblem[]) => void): SslConfig[] {
+  const failure = failureOf(value);
+  if (failure) throw new AgentFailedError('SslConfigs', failure);
+  const parsed = agentSslConfigsSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new IrisContractError(`IrisEdge.Agent.SslConfigs returned data that breaks the contract: ${describe(parsed.error)}`);
+  }
+  if (parsed.data.problems.length > 0) onProblems?.(parsed.data.problems);
+  return parsed.data.configs.map((c) => ({
+    name: c.name,
+    description: c.description,
+    type: c.type === 1 ? 'server' : 'client',
+    enabled: c.enabled,
+    caFile: c.caFile,
+    certificateFile: c.certificateFile,
+    privateKeyFile: c.privateKeyFile,
+    verifyPeer: c.verifyPeer,
+    tlsMinVersion: c.tlsMinVersion,
+    tlsMaxVersion: c.tlsMaxVersion,
+    usedBy: parsed.data.usedBy
+      .filter((u) => u.config === c.name)
+      .map((u) => ({ namespace: u.namespace, production: u.production, host: u.host })),
+  }));
+}
+
+/** The JSON document ApplySslConfig takes (the only place the key password travels). */
+export function applySslConfigJson(input: SslConfigInput): string {
+  return JSON.stringify({
+    name: input.name,
+    type: input.type === 'server' ? 1 : 0,
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    caFile: input.caFile,
+    certificateFile: input.certificateFile,
+    privateKeyFile: input.privateKeyFile,
+    privateKeyPassword: input.privateKeyPassword ?? '',
+    verifyPeer: input.verifyPeer,
+    tlsMinVersion: input.tlsMinVersion,
+    tlsMaxVersion: input.tlsMaxVersion,
+  });
 }

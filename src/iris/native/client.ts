@@ -18,7 +18,10 @@ import {
   controlResultFromAgent,
   parseAgentJson,
   snapshotFromAgent,
+  sslConfigsFromAgent,
+  applySslConfigJson,
 } from '../agent/contract.ts';
+import type { SslConfig, SslConfigInput } from '../../model/ssl.ts';
 import { AGENT_CLASS, ensureAgent, type AgentInstallResult, type NativeArg } from '../agent/installer.ts';
 import { IrisServerError, NativeTransport, type NativeTransportOptions } from './transport.ts';
 
@@ -106,6 +109,25 @@ export class NativeIrisClient implements IrisClient {
       `${command.enable ? 'enable' : 'disable'} ${command.host} in ${command.namespace}/${command.production}`,
       undefined,
     );
+  }
+
+  async sslConfigs(): Promise<SslConfig[]> {
+    const raw = await this.agentCall('SslConfigs', [], undefined, (e) =>
+      new IrisUnavailableError(`IRIS refused to list SSL/TLS configurations (IrisEdge.Agent.SslConfigs): ${e.message}`, { cause: e }),
+    );
+    try {
+      return sslConfigsFromAgent(parseAgentJson('SslConfigs', raw), this.opts.onProblems);
+    } catch (err) {
+      if (err instanceof AgentFailedError) {
+        throw new IrisCommandRefusedError(`IRIS could not list SSL/TLS configurations: ${err.failure.text || err.failure.code}`, err.failure.code || undefined);
+      }
+      throw err;
+    }
+  }
+
+  async applySslConfig(input: SslConfigInput): Promise<void> {
+    // The JSON carries the key password: it is one argument of one call and is never logged.
+    await this.agentCommand('ApplySslConfig', [applySslConfigJson(input)], `save the SSL/TLS configuration ${input.name}`, undefined);
   }
 
   /** An agent method answering {"ok":true} or {"ok":false,"code","text"}: refusals become typed errors. */

@@ -7,6 +7,8 @@
  * [DIR]   Ens.Director class reference, docs.intersystems.com/irislatest/csp/documatic/%25CSP.Documatic.cls?CLASSNAME=Ens.Director
  * [STATS] Ens.Util.Statistics class reference (EnumerateHostStatus query)
  * [MON]   "Monitoring a Production", docs.intersystems.com/irislatest/csp/docbook/DocBook.UI.Page.cls?KEY=EMONITOR
+ * [SSL]   Security.SSLConfigs class reference (%SYS) and "About Configurations" (TLS guide, KEY=GCAS_ssl);
+ *         summarised in research iris.md §4
  */
 import type { IrisClient } from '../client.ts';
 import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../errors.ts';
@@ -21,6 +23,7 @@ import {
   type Snapshot,
 } from '../../model/production.ts';
 import { demoScenario, type ProductionSeed } from './scenarios.ts';
+import { sslInputProblem, type SslConfig, type SslConfigInput, type SslConfigUser } from '../../model/ssl.ts';
 
 export interface SimulatorOptions {
   productions?: ProductionSeed[];
@@ -30,7 +33,47 @@ export interface SimulatorOptions {
   transitionMs?: number;
   /** Seed for the activity's pseudo-random numbers, so a demo run is reproducible. */
   seed?: number;
+  /** SSL/TLS configurations (default: two examples, one used by HL7.Out.Lab in Orders.Production). */
+  sslConfigs?: SimSslConfig[];
+  /** Host settings SSLConfig=<name>: "namespace/production/host" -> config name. */
+  sslSettings?: Record<string, string>;
 }
+
+/** A simulated Security.SSLConfigs object (the password is kept only to prove it never leaves). */
+export interface SimSslConfig extends Omit<SslConfig, 'usedBy'> {
+  privateKeyPassword?: string;
+}
+
+export function demoSslConfigs(): SimSslConfig[] {
+  return [
+    {
+      name: 'LabTLS',
+      description: 'Client TLS to the lab system',
+      type: 'client',
+      enabled: true,
+      caFile: '/usr/irissys/mgr/lab-ca.pem',
+      certificateFile: '',
+      privateKeyFile: '',
+      verifyPeer: 1,
+      tlsMinVersion: 16,
+      tlsMaxVersion: 32,
+    },
+    {
+      name: 'ISC.FeatureTracker.SSLConfig',
+      description: '',
+      type: 'client',
+      enabled: true,
+      caFile: '',
+      certificateFile: '',
+      privateKeyFile: '',
+      verifyPeer: 0,
+      tlsMinVersion: 16,
+      tlsMaxVersion: 32,
+    },
+  ];
+}
+
+export const DEMO_SSL_SETTINGS: Record<string, string> = { 'ORDERS/Orders.Production/HL7.Out.Lab': 'LabTLS' };
 
 interface SimHost extends HostSnapshot {
   /** A message in flight: the host is not quiescent, so a non-forced stop is refused. */
@@ -59,6 +102,10 @@ export class IrisSimulator implements IrisClient {
   private rand: () => number;
   /** Calls made to control(), for tests that must prove nothing reached IRIS. */
   readonly controlCalls: ProductionCommand[] = [];
+  private readonly ssl = new Map<string, SimSslConfig>();
+  private readonly sslSettings: Map<string, string>;
+  /** Calls made to applySslConfig(), for tests that must prove nothing reached IRIS. */
+  readonly sslApplyCalls: string[] = [];
 
   constructor(options: SimulatorOptions = {}) {
     this.transitionMs = options.transitionMs ?? 200;
@@ -68,6 +115,8 @@ export class IrisSimulator implements IrisClient {
       return s / 0x7fffffff;
     };
     for (const seed of options.productions ?? demoScenario()) this.addProduction(seed);
+    for (const c of options.sslConfigs ?? demoSslConfigs()) this.ssl.set(c.name, { ...c });
+    this.sslSettings = new Map(Object.entries(options.sslSettings ?? DEMO_SSL_SETTINGS));
     if (options.activity) {
       this.activityTimer = setInterval(() => this.stepActivity(), 1000);
       this.activityTimer.unref();
@@ -131,6 +180,69 @@ export class IrisSimulator implements IrisClient {
     } else {
       h.status = command.enable ? 'stopped' : 'disabled';
     }
+  }
+
+  async sslConfigs(): Promise<SslConfig[]> {
+    this.assertReachable();
+    // [SSL] Security.SSLConfigs lives in %SYS; the List query returns every configuration. The
+    // hosts that use one are found through Ens_Config.Item settings Name="SSLConfig" (§4.3).
+    return [...this.ssl.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map(({ privateKeyPassword: _pw, ...c }) => ({ ...c, usedBy: this.usersOf(c.name) }));
+  }
+
+  async applySslConfig(input: SslConfigInput): Promise<void> {
+    this.assertReachable();
+    // [SSL] Name is the IdKey (required); Type 0 client / 1 server; VerifyPeer client 0|1,
+    // server 0|1|3; TLSMin/MaxVersion bitmask values 2..32. The simulator refuses what the
+    // bridge's own checks refuse (sslInputProblem) with IRIS-style %Status text; whether IRIS
+    // checks that the files exist at %Save is not documented, so it is not modelled.
+    const problem = sslInputProblem(input);
+    if (problem) throw new IrisCommandRefusedError(`ERROR #5001: ${problem}`, '5001');
+    this.sslApplyCalls.push(input.name);
+    const existing = this.ssl.get(input.name);
+    // Security.SSLConfigs.Exists(name) -> %OpenId and modify, else %New; Enabled defaults to 1.
+    this.ssl.set(input.name, {
+      name: input.name,
+      description: input.description ?? existing?.description ?? '',
+      type: input.type,
+      enabled: existing?.enabled ?? true,
+      caFile: input.caFile,
+      certificateFile: input.certificateFile,
+      privateKeyFile: input.privateKeyFile,
+      verifyPeer: input.verifyPeer,
+      tlsMinVersion: input.tlsMinVersion,
+      tlsMaxVersion: input.tlsMaxVersion,
+      ...(input.privateKeyPassword ? { privateKeyPassword: input.privateKeyPassword } : {}),
+    });
+  }
+
+  /** Security.SSLConfigs.Delete(name), for tests. */
+  deleteSslConfig(name: string): boolean {
+    return this.ssl.delete(name);
+  }
+
+  /** A host's adapter setting SSLConfig names a configuration ("" removes it). */
+  setHostSslConfig(namespace: string, production: string, host: string, config: string): void {
+    const key = `${namespace}/${production}/${host}`;
+    if (config) this.sslSettings.set(key, config);
+    else this.sslSettings.delete(key);
+  }
+
+  /** The stored key password of a configuration (tests prove it reached "IRIS" and nowhere else). */
+  sslPasswordOf(name: string): string | undefined {
+    return this.ssl.get(name)?.privateKeyPassword;
+  }
+
+  private usersOf(name: string): SslConfigUser[] {
+    const out: SslConfigUser[] = [];
+    for (const [key, cfg] of this.sslSettings) {
+      if (cfg !== name) continue;
+      const [namespace, production, host] = key.split('/') as [string, string, string];
+      if (!this.productions.get(productionKey({ namespace, name: production }))?.hosts.some((h) => h.name === host)) continue;
+      out.push({ namespace, production, host });
+    }
+    return out;
   }
 
   async close(): Promise<void> {
