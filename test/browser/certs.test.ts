@@ -8,9 +8,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { makePki, opensslFields, ossl, type Pki } from '../unit/certs-helpers.ts';
-import { startHarness, type Harness } from './harness.ts';
+import { startHarness, type Harness, launchChromium } from './harness.ts';
 
 const ART = join(process.cwd(), '.artifacts/browser');
 let h: Harness;
@@ -40,10 +40,7 @@ describe('Certificates page in Chromium', () => {
     mkdirSync(join(root, 'ssl'));
     writeFileSync(join(root, 'ssl', 'fullchain.pem'), pki.read('leaf.pem') + pki.read('int.pem'));
     h = await startHarness({ mode: 'addon', proxy: true, certStoreDir: join(root, 'certs'), haSslDir: join(root, 'ssl') });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

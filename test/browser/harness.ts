@@ -5,6 +5,7 @@
  * stripped, websockets relayed. The proxy connects from 127.0.0.2, the "Supervisor" the panel is
  * told to trust; a direct client connects from 127.0.0.1.
  */
+import { chromium, type Browser } from 'playwright-core';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
@@ -36,7 +37,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?: boolean; trustedPeers?: string[]; messagesLogPath?: string; cooldownMs?: number; certStoreDir?: string; haSslDir?: string }): Promise<Harness> {
+export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?: boolean; trustedPeers?: string[]; messagesLogPath?: string; cooldownMs?: number; certStoreDir?: string; haSslDir?: string; irisSslDir?: string }): Promise<Harness> {
   const sim = new IrisSimulator({ transitionMs: 60 });
   const monitorApi = await startSimulatedMonitorApi();
   const logs = new LogBuffer(500);
@@ -50,7 +51,7 @@ export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?:
   await monitor.start();
   const password = 'gen-Pa55word-' + Math.random().toString(36).slice(2, 8);
   const panel = await startPanel({
-    monitors: [{ id: 'iris', monitor, instanceName: 'IRIS' }],
+    monitors: [{ id: 'iris', monitor, instanceName: 'IRIS', iris: sim }],
     mode: opts.mode,
     host: '127.0.0.1',
     port: 0,
@@ -59,6 +60,7 @@ export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?:
     messagesLogPath: opts.messagesLogPath,
     certStoreDir: opts.certStoreDir,
     haSslDir: opts.haSslDir,
+    ...(opts.irisSslDir ? { irisSslDir: opts.irisSslDir } : {}),
     log,
     trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),
   });
@@ -152,4 +154,15 @@ function startIngressProxy(target: URL, upgraded: Set<net.Socket>): http.Server 
     socket.on('close', () => upstream.destroy());
   });
   return server;
+}
+
+/**
+ * Debian's Chromium, headless, as this machine allows it: no sandbox as root, and nothing that
+ * would reach out to the network (the machine has none).
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
 }

@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startHarness, type Harness } from './harness.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startHarness, type Harness, launchChromium } from './harness.ts';
 
 const ART = join(process.cwd(), '.artifacts/browser');
 const PHONE = { width: 360, height: 740 };
@@ -45,10 +45,7 @@ describe('panel in Chromium behind an ingress prefix', () => {
     const dir = mkdtempSync(join(tmpdir(), 'panel-browser-'));
     writeFileSync(join(dir, 'messages.log'), '11/22/26-03:00:00:000 (1234) 0 [Utility.Event] Startup of InterSystems IRIS\n11/22/26-03:00:01:000 (1234) 0 [Utility.Event] Enabling logons\n');
     h = await startHarness({ mode: 'addon', proxy: true, messagesLogPath: join(dir, 'messages.log') });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

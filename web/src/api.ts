@@ -10,15 +10,18 @@ export class ApiFailure extends Error {
   }
 }
 
-async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, headers: { accept: 'application/json' }, credentials: 'same-origin' };
-  if (method === 'POST') {
-    init.headers = { accept: 'application/json', 'content-type': 'application/json', 'x-iris-edge': '1' };
-    init.body = JSON.stringify(body ?? {});
-  }
+/**
+ * One call to the panel API. Every state change is a JSON POST (or a DELETE) with the custom
+ * header the server requires against cross-site requests.
+ */
+export async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method !== 'GET') headers['x-iris-edge'] = '1';
+  const payload = method === 'POST' ? JSON.stringify(body ?? {}) : body === undefined ? undefined : JSON.stringify(body);
+  if (payload !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, init);
+    res = await fetch(path, { method, headers, credentials: 'same-origin', body: payload });
   } catch {
     throw new ApiFailure(0, 'The panel does not answer: is the add-on running?');
   }
