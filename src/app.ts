@@ -2,7 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { Config, RemoteInstance } from './config/config.ts';
+import { certificateExpiries } from './certs/expiry.ts';
 import { CertExpiryWatcher } from './certs/expiry-watcher.ts';
+import { irisCertFiles } from './certs/iris-inventory.ts';
 import { CertStore } from './certs/store.ts';
 import { AssistExposure } from './ha/assist.ts';
 import { CertificateNotices } from './ha/cert-notices.ts';
@@ -222,7 +224,11 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   const primary = instances[0] as RunningInstance;
 
   // Certificate expiry: sensors on the local instance's device, events and notifications in HA.
-  const certWatch = new CertExpiryWatcher(new CertStore(config.certDir), log);
+  const store = new CertStore(config.certDir);
+  const certWatch = new CertExpiryWatcher(
+    async () => certificateExpiries(await store.list(), await irisCertFiles(instances.map((i) => ({ id: i.id, iris: i.iris })))),
+    log,
+  );
   const notices = ha ? new CertificateNotices(ha, log) : undefined;
   certWatch.on('change', (list) => {
     primary.bridge.setCertificates(list);

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log/logger.ts';
-import { certificateExpiries, daysLeft, reachedThreshold, type CertExpiry, type ExpiryThreshold } from './expiry.ts';
-import type { CertStore } from './store.ts';
+import { daysLeft, reachedThreshold, type CertExpiry, type ExpiryThreshold } from './expiry.ts';
 
 export interface ExpiryWarning extends CertExpiry {
   threshold: ExpiryThreshold;
@@ -16,8 +15,8 @@ interface Events {
 }
 
 /**
- * Looks at the certificate store now and then (it is small, and the API may change it at any
- * time) and says when the list changes and when a certificate reaches 30, 7 or 1 day(s) before
+ * Looks at the certificates in use now and then (the store and IRIS's SSL/TLS configurations
+ * are small, and either may change at any time) and says when the list changes and when a certificate reaches 30, 7 or 1 day(s) before
  * its expiry, or expires. Each threshold is announced once per certificate while the bridge runs;
  * after a restart the current one is announced again.
  */
@@ -27,7 +26,8 @@ export class CertExpiryWatcher extends EventEmitter<Events> {
   private readonly announced = new Map<string, ExpiryThreshold>();
 
   constructor(
-    private readonly store: CertStore,
+    /** The certificates to watch, soonest expiry first. */
+    private readonly source: () => Promise<CertExpiry[]>,
     private readonly log: Logger,
     private readonly intervalMs = 60_000,
     private readonly now: () => Date = () => new Date(),
@@ -48,9 +48,9 @@ export class CertExpiryWatcher extends EventEmitter<Events> {
   async check(): Promise<void> {
     let list: CertExpiry[];
     try {
-      list = certificateExpiries(await this.store.list());
+      list = await this.source();
     } catch (err) {
-      this.log.warn(`Could not read the certificate store: ${(err as Error).message}`);
+      this.log.warn(`Could not read the certificates in use: ${(err as Error).message}`);
       return;
     }
     const now = this.now();

@@ -2,6 +2,7 @@
  * Which stored certificates expire when, and when a person must be told: 30, 7 and 1 day(s)
  * before, and once expired. Pure, so the thresholds are tested without waiting days.
  */
+import type { IrisCertFile } from './iris-inventory.ts';
 import type { Entry } from './store.ts';
 
 export interface CertExpiry {
@@ -17,13 +18,17 @@ export type ExpiryThreshold = (typeof EXPIRY_THRESHOLDS)[number];
 
 const DAY = 86_400_000;
 
-/** The leaf certificate of every stored entry that has one (CSRs still waiting have none). */
-export function certificateExpiries(entries: Entry[]): CertExpiry[] {
+/**
+ * The first certificate of every stored entry (CSRs still waiting have none) and of every file an
+ * IRIS SSL/TLS configuration uses (its certificate and its CA file), soonest expiry first.
+ */
+export function certificateExpiries(entries: Entry[], irisFiles: IrisCertFile[] = []): CertExpiry[] {
   const out: CertExpiry[] = [];
-  for (const e of entries) {
-    const leaf = e.certs[0];
-    if (leaf) out.push({ id: e.meta.id, name: e.meta.name, notAfter: new Date(leaf.info.notAfter).toISOString() });
-  }
+  const add = (id: string, name: string, notAfter: string | undefined) => {
+    if (notAfter) out.push({ id, name, notAfter: new Date(notAfter).toISOString() });
+  };
+  for (const e of entries) add(e.meta.id, e.meta.name, e.certs[0]?.info.notAfter);
+  for (const f of irisFiles) add(f.id, `IRIS ${f.name}`, f.certs[0]?.info.notAfter);
   return out.sort((a, b) => a.notAfter.localeCompare(b.notAfter));
 }
 

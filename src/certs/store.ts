@@ -198,21 +198,29 @@ export async function readSslDir(dir: string): Promise<SslFile[]> {
   const out: SslFile[] = [];
   for (const file of names.slice(0, 200)) {
     if (!/\.(pem|crt|cer|der)$/i.test(file) || /key/i.test(file)) continue;
-    const p = join(dir, file);
-    try {
-      const s = await stat(p);
-      if (!s.isFile() || s.size > 1024 * 1024) continue;
-      const buf = await readFile(p);
-      const text = buf.toString('latin1');
-      if (text.includes('PRIVATE KEY') && !text.includes('CERTIFICATE')) continue;
-      // Certificate blocks only: a combined cert+key file keeps its key unread.
-      const certs = text.includes('-----BEGIN')
-        ? decodeInput({ pem: buf.toString('utf8').replace(/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g, '') }).certs
-        : decodeInput({ der: buf }).certs;
-      if (certs.length) out.push({ file, certs });
-    } catch (err) {
-      out.push({ file, certs: [], error: (err as Error).message });
-    }
+    const read = await readCertFile(join(dir, file));
+    if (read && (read.certs.length || read.error)) out.push({ file, ...read });
   }
   return out;
+}
+
+/**
+ * The certificates of one PEM or DER file someone else owns (Home Assistant's /ssl, an IRIS
+ * SSL/TLS configuration's files), read-only. Certificate blocks only: a combined certificate
+ * and key file keeps its key unread. Null when it is not a certificate file at all.
+ */
+export async function readCertFile(p: string): Promise<{ certs: ParsedCert[]; error?: string } | null> {
+  try {
+    const s = await stat(p);
+    if (!s.isFile() || s.size > 1024 * 1024) return null;
+    const buf = await readFile(p);
+    const text = buf.toString('latin1');
+    if (text.includes('PRIVATE KEY') && !text.includes('CERTIFICATE')) return null;
+    const certs = text.includes('-----BEGIN')
+      ? decodeInput({ pem: buf.toString('utf8').replace(/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g, '') }).certs
+      : decodeInput({ der: buf }).certs;
+    return { certs };
+  } catch (err) {
+    return { certs: [], error: (err as NodeJS.ErrnoException).code === 'EACCES' ? 'not readable by the bridge' : (err as Error).message };
+  }
 }

@@ -12,8 +12,10 @@ import { caBundle, toPem, toPkcs12 } from '../certs/export.ts';
 import { createLabCa, generateCsr, issueFromCa, readCsr } from '../certs/generate.ts';
 import type { CertInfo, ParsedCert } from '../certs/inspect.ts';
 import { probeTls } from '../certs/probe.ts';
+import { irisCertFiles, type IrisCertFile } from '../certs/iris-inventory.ts';
 import { CertStore, orderChain, readSslDir, spkiHash, type Entry } from '../certs/store.ts';
 import { buildChain, checkHost, lintBundle, lintCert, SERVER_AUTH_ONLY_WARNING, statusOf, type LintItem } from '../certs/verify.ts';
+import type { IrisClient } from '../iris/client.ts';
 import { describeUser } from './guard.ts';
 import type { PanelContext } from './server.ts';
 
@@ -142,8 +144,13 @@ export class CertService {
   constructor(
     storeDir: string | undefined,
     readonly sslDir: string,
+    private readonly irisClients: { id: string; iris: IrisClient }[] = [],
   ) {
     this.store = storeDir ? new CertStore(storeDir) : null;
+  }
+
+  irisFiles(): Promise<IrisCertFile[]> {
+    return irisCertFiles(this.irisClients);
   }
 
   need(): CertStore {
@@ -191,6 +198,12 @@ export class CertService {
 
   async detail(id: string) {
     const cas = await this.heldCas();
+    if (id.startsWith('iris-')) {
+      const f = (await this.irisFiles()).find((x) => x.id === id);
+      if (!f) throw new CertError('not-found', `There is no certificate "${id}" in the IRIS SSL/TLS configurations.`, 404);
+      const d = this.describe(f.certs, cas, null);
+      return { id, name: f.name, source: 'iris-ssl' as const, kind: 'certificate', readOnly: true, path: f.path, hasKey: false, keyEncrypted: false, csrPem: null, ...d };
+    }
     if (id.startsWith('ssl-')) {
       const f = (await this.sslFiles()).find((x) => x.id === id);
       if (!f) throw new CertError('not-found', `There is no certificate "${id}" in ${this.sslDir}.`, 404);
@@ -237,13 +250,37 @@ export class CertService {
         keyEncrypted: false,
       };
     });
-    return { storeAvailable: !!this.store, sslDir: this.sslDir, certificates: [...stored, ...ssl] };
+    const iris = (await this.irisFiles()).map((f) => {
+      const d = this.describe(f.certs, cas, null);
+      return {
+        id: f.id,
+        name: f.name,
+        source: 'iris-ssl' as const,
+        kind: 'certificate' as const,
+        readOnly: true,
+        status: f.error ? ('unreadable' as const) : d.status,
+        error: f.error,
+        subject: d.leaf?.subject.text ?? null,
+        issuer: d.leaf?.issuer.text ?? null,
+        notAfter: d.leaf?.notAfter ?? null,
+        daysLeft: d.leaf ? daysLeft(d.leaf) : null,
+        certCount: f.certs.length,
+        hasKey: false,
+        keyEncrypted: false,
+      };
+    });
+    return { storeAvailable: !!this.store, sslDir: this.sslDir, certificates: [...stored, ...ssl, ...iris] };
   }
 
   async certsOf(id: string): Promise<ParsedCert[]> {
     if (id.startsWith('ssl-')) {
       const f = (await this.sslFiles()).find((x) => x.id === id);
       if (!f) throw new CertError('not-found', `There is no certificate "${id}" in ${this.sslDir}.`, 404);
+      return f.certs;
+    }
+    if (id.startsWith('iris-')) {
+      const f = (await this.irisFiles()).find((x) => x.id === id);
+      if (!f) throw new CertError('not-found', `There is no certificate "${id}" in the IRIS SSL/TLS configurations.`, 404);
       return f.certs;
     }
     const e = await this.need().get(id);
@@ -261,7 +298,8 @@ function ekuWarnings(certs: ParsedCert[]): string[] {
 
 export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext): Promise<void> {
   const { options } = ctx;
-  const svc = new CertService(options.certStoreDir, options.haSslDir ?? '/ssl');
+  const irisClients = options.monitors.flatMap((m) => (m.iris ? [{ id: m.id, iris: m.iris }] : []));
+  const svc = new CertService(options.certStoreDir, options.haSslDir ?? '/ssl', irisClients);
   if (svc.store) await svc.store.init();
   const who = (req: Parameters<typeof ctx.ingress>[0]) => describeUser(ctx.ingress(req));
   const big = { bodyLimit: CERT_BODY_LIMIT };
@@ -350,7 +388,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
       const k = d.keys[0];
       if (!k) throw new CertError('bad-key', 'No private key was found in "key.pem".');
       keyMatch = keyMatchesCert(k, leaf);
-    } else if (c.id && !c.id.startsWith('ssl-')) {
+    } else if (c.id && !c.id.startsWith('ssl-') && !c.id.startsWith('iris-')) {
       const e = await svc.need().get(c.id);
       if (e.meta.keySpki) keyMatch = spkiHash(leaf) === e.meta.keySpki;
     }
@@ -420,6 +458,9 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
 
   api.delete<{ Params: { id: string } }>('/certificates/:id', async (req) => {
     if (req.params.id.startsWith('ssl-')) throw new CertError('read-only', "Home Assistant's /ssl certificates are shown read-only; IRIS Edge does not delete them.", 405);
+    if (req.params.id.startsWith('iris-')) {
+      throw new CertError('read-only', 'Certificates of IRIS SSL/TLS configurations are shown read-only; change the configuration instead.', 405);
+    }
     const e = await svc.need().get(req.params.id);
     await svc.need().delete(req.params.id);
     options.log.info(`Panel: certificate "${e.meta.name}" deleted by ${who(req)}`);

@@ -130,6 +130,23 @@ describe('SSL/TLS configurations API', () => {
     assert.deepEqual(r.body.usedBy, []);
   });
 
+  it('lists the certificates IRIS SSL/TLS configurations use in the inventory, read-only', async () => {
+    const r = await req('api/certificates');
+    assert.equal(r.status, 200);
+    const list = r.body.certificates as { id: string; name: string; source: string; status: string; error?: string; subject: string | null }[];
+    const cert = list.find((c) => c.source === 'iris-ssl' && c.name === 'IrisEdgeServer certificate');
+    assert.ok(cert, JSON.stringify(list.map((c) => c.name)));
+    assert.equal(cert.error, undefined);
+    assert.ok(['valid', 'expiring', 'untrusted-chain'].includes(cert.status), cert.status);
+    assert.ok(list.some((c) => c.source === 'iris-ssl' && c.name === 'IrisEdgeServer CA file'));
+    // A configuration whose files are missing is listed as unreadable, not hidden.
+    assert.ok(list.some((c) => c.source === 'iris-ssl' && c.status === 'unreadable'));
+    const detail = await req(`api/certificates/${cert.id}`);
+    assert.equal(detail.status, 200);
+    assert.equal(detail.body.readOnly, true);
+    assert.equal((await req(`api/certificates/${cert.id}`, { method: 'DELETE', headers: { 'x-iris-edge': '1' } })).status, 405);
+  });
+
   it('modifies the same configuration; an encrypted stored key stays encrypted and its passphrase goes to IRIS only', async () => {
     const r = await apply({ certificateId: ids['server-enc'], keyPassphrase: 'key-secret', caCertificateIds: [], verifyPeer: 3, tlsMin: 32 });
     assert.equal(r.status, 200, JSON.stringify(r.body));

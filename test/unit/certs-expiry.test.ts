@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { certificateExpiries, reachedThreshold, type CertExpiry } from '../../src/certs/expiry.ts';
 import { CertExpiryWatcher, type ExpiryWarning } from '../../src/certs/expiry-watcher.ts';
-import type { CertStore, Entry } from '../../src/certs/store.ts';
+import type { Entry } from '../../src/certs/store.ts';
 import { certificateComponents, certificateState } from '../../src/mqtt/cert-sensors.ts';
 import { instanceDiscovery } from '../../src/mqtt/discovery.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
@@ -19,16 +19,16 @@ describe('certificate expiry', () => {
     assert.deepEqual([60, 30, 29, 8, 7, 2, 1, 0.5, -1].map((d) => reachedThreshold(inDays(d), NOW)), [null, 30, 30, 30, 7, 7, 1, 1, 0]);
   });
 
-  it('lists stored certificates soonest first, without CSRs still waiting', () => {
-    const list = certificateExpiries([entry('b', 'B', inDays(90)), entry('a', 'A', inDays(10)), entry('c', 'C', null)]);
-    assert.deepEqual(list.map((c) => c.id), ['a', 'b']);
+  it('lists stored certificates and those IRIS SSL/TLS configurations use, soonest first, without CSRs still waiting', () => {
+    const iris = [{ id: 'iris-1', name: 'LabTLS certificate', path: '/x', certs: [{ info: { notAfter: inDays(20) } }] }, { id: 'iris-2', name: 'Gone', path: '/y', certs: [], error: 'ENOENT' }];
+    const list = certificateExpiries([entry('b', 'B', inDays(90)), entry('a', 'A', inDays(10)), entry('c', 'C', null)], iris as never);
+    assert.deepEqual(list.map((c) => [c.id, c.name]), [['a', 'A'], ['iris-1', 'IRIS LabTLS certificate'], ['b', 'B']]);
   });
 
   it('announces each threshold once, again after a renewal expires anew', async () => {
     let entries = [entry('0123456789abcdef', 'IRIS server', inDays(40))];
-    const store = { list: async () => entries } as unknown as CertStore;
     let now = NOW;
-    const w = new CertExpiryWatcher(store, captureLogger().log, 60_000, () => now);
+    const w = new CertExpiryWatcher(async () => certificateExpiries(entries), captureLogger().log, 60_000, () => now);
     const warnings: ExpiryWarning[] = [];
     const changes: CertExpiry[][] = [];
     w.on('warning', (x) => warnings.push(x));

@@ -33,7 +33,7 @@ interface CertInfo {
 interface Lint { level: 'error' | 'warning' | 'info'; code: string; message: string }
 interface ChainStep { subject: string; issuer: string; sha256: string; notAfter: string; isCa: boolean; selfSigned: boolean; source: string; problem?: string }
 interface Chain { steps: ChainStep[]; complete: boolean; trusted: boolean; breaksAt: string | null }
-interface Summary { id: string; name: string; source: 'store' | 'ha-ssl'; kind: string; status: string; subject: string | null; notAfter: string | null; daysLeft: number | null; hasKey: boolean; keyEncrypted: boolean; certCount: number; error?: string }
+interface Summary { id: string; name: string; source: 'store' | 'ha-ssl' | 'iris-ssl'; kind: string; status: string; subject: string | null; notAfter: string | null; daysLeft: number | null; hasKey: boolean; keyEncrypted: boolean; certCount: number; error?: string }
 interface Detail { id: string; name: string; source: string; kind: string; readOnly: boolean; status: string; hasKey: boolean; keyEncrypted: boolean; csrPem: string | null; certs: CertInfo[]; chain: Chain | null; lint: Lint[]; note?: string; path?: string; warnings?: string[]; matchedToKey?: boolean }
 
 // ---- calls ---------------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ function inventory(list: Summary[], sslDir: string, storeAvailable: boolean): HT
     h(
       'tr',
       { 'data-cert-id': c.id, 'data-name': c.name },
-      h('th', { scope: 'row' }, h('a', { href: `#/certificates/${enc(c.id)}` }, c.name), c.source === 'ha-ssl' ? h('span', { class: 'muted small' }, ` (${sslDir}, read-only)`) : null),
+      h('th', { scope: 'row' }, h('a', { href: `#/certificates/${enc(c.id)}` }, c.name), c.source === 'ha-ssl' ? h('span', { class: 'muted small' }, ` (${sslDir}, read-only)`) : c.source === 'iris-ssl' ? h('span', { class: 'muted small' }, ' (IRIS SSL/TLS configuration, read-only)') : null),
       h('td', { 'data-label': 'Subject' }, c.subject ?? '—'),
       h('td', { 'data-label': 'Status' }, statusBadge(c.status)),
       h('td', { 'data-label': 'Expires', class: 'num' }, c.notAfter ? `${c.notAfter.slice(0, 10)} (${c.daysLeft} d)` : '—'),
