@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ProductionAction } from '../model/production.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, parseRequest } from './errors.ts';
 import type { LiveFeed } from './feed.ts';
 import { describeUser } from './guard.ts';
 import { tailFile } from './messages-log.ts';
@@ -28,18 +28,6 @@ import { instanceBody } from './state.ts';
 
 type ProdParams = { instance: string; namespace: string; production: string };
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value ?? {});
-  if (r.success) return r.data;
-  const issues = r.error.issues
-    .map((i) => {
-      const at = i.path.length ? `"${i.path.join('.')}"` : 'the body';
-      if (i.code === 'unrecognized_keys') return `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-      return `${at}: ${i.message}`;
-    })
-    .join('; ');
-  throw new ApiError(400, 'invalid-request', `Invalid ${what}: ${issues}.`);
-}
 
 export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed: LiveFeed): Promise<void> {
   const { options } = ctx;
@@ -82,7 +70,7 @@ export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed:
       throw new ApiError(404, 'not-found', `Unknown action "${p.action}"; the actions are ${ACTIONS.join(', ')}.`);
     }
     const action = p.action as ProductionAction;
-    const body = parse(ActionBody, req.body, `${action} request`);
+    const body = parseRequest(ActionBody, req.body, `${action} request`);
     if (CONFIRMED_ACTIONS.includes(action) && body.confirm !== true) {
       throw new ApiError(400, 'confirmation-required', `To ${action} ${p.production}, send {"confirm": true}: it interrupts the messages the production is handling.`);
     }
@@ -95,7 +83,7 @@ export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed:
   const hostPath = '/instances/:instance/productions/:namespace/:production/hosts/:host';
   api.post<{ Params: ProdParams & { host: string } }>(hostPath, async (req) => {
     const p = req.params;
-    const body = parse(HostBody, req.body, 'host request');
+    const body = parseRequest(HostBody, req.body, 'host request');
     const { i } = production(p);
     options.log.info(`Panel: ${body.enabled ? 'enable' : 'disable'} ${p.host} in ${p.namespace}/${p.production} requested by ${describeUser(ctx.ingress(req))}`);
     const result = await i.monitor.setHostEnabled(p.namespace, p.production, p.host, body.enabled);
@@ -117,7 +105,7 @@ export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed:
   });
 
   api.post('/connect/password', async (req, reply) => {
-    parse(z.object({}).strict(), req.body, 'password request');
+    parseRequest(z.object({}).strict(), req.body, 'password request');
     let password: string;
     try {
       password = await options.connect.readPassword();
@@ -131,12 +119,12 @@ export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed:
   });
 
   api.get('/logs', async (req) => {
-    const q = parse(LogsQuery, req.query, 'logs query');
+    const q = parseRequest(LogsQuery, req.query, 'logs query');
     return { lines: options.logs.lines({ minLevel: q.level, limit: q.limit }) };
   });
 
   api.get('/messages-log', async (req) => {
-    const q = parse(MessagesLogQuery, req.query, 'messages.log query');
+    const q = parseRequest(MessagesLogQuery, req.query, 'messages.log query');
     const tail = await tailFile(options.messagesLogPath, q.lines);
     return { ...tail, path: options.messagesLogPath ?? null };
   });

@@ -17,6 +17,7 @@ import { CertStore, orderChain, readSslDir, spkiHash, type Entry } from '../cert
 import { buildChain, checkHost, lintBundle, lintCert, SERVER_AUTH_ONLY_WARNING, statusOf, type LintItem } from '../certs/verify.ts';
 import type { IrisClient } from '../iris/client.ts';
 import { describeUser } from './guard.ts';
+import { parseRequest } from './errors.ts';
 import type { PanelContext } from './server.ts';
 
 /** Largest certificate upload (decoded); the JSON body may be a third larger (base64). */
@@ -112,14 +113,6 @@ export const ExportBody = z
   .meta({ id: 'ExportRequest' });
 const ExportQuery = z.object({ format: z.enum(['pem', 'der', 'bundle']).default('pem') }).strict();
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value ?? {});
-  if (r.success) return r.data;
-  const issues = r.error.issues
-    .map((i) => (i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.length ? `"${i.path.join('.')}"` : 'the body'}: ${i.message}`))
-    .join('; ');
-  throw new CertError('invalid-request', `Invalid ${what}: ${issues}.`);
-}
 
 function fromBase64(s: string | undefined, what: string): Buffer | undefined {
   if (s === undefined) return undefined;
@@ -139,6 +132,18 @@ function decodeMaterial(m: { pem?: string; derBase64?: string; pkcs12Base64?: st
 
 const daysLeft = (c: CertInfo) => Math.floor((Date.parse(c.notAfter) - Date.now()) / 86_400_000);
 
+interface ReadOnlyFile {
+  id: string;
+  name: string;
+  path: string;
+  source: 'ha-ssl' | 'iris-ssl';
+  certs: ParsedCert[];
+  error?: string;
+}
+
+/** Ids of certificates IRIS Edge shows but does not own (see readOnlyFiles). */
+const isReadOnlyId = (id: string) => id.startsWith('ssl-') || id.startsWith('iris-');
+
 export class CertService {
   readonly store: CertStore | null;
   constructor(
@@ -151,6 +156,19 @@ export class CertService {
 
   irisFiles(): Promise<IrisCertFile[]> {
     return irisCertFiles(this.irisClients);
+  }
+
+  /** Certificates shown but not owned: Home Assistant's /ssl and IRIS's SSL/TLS configuration files. */
+  async readOnlyFiles(): Promise<ReadOnlyFile[]> {
+    const ssl = (await this.sslFiles()).map((f) => ({ ...f, name: f.file, path: `${this.sslDir}/${f.file}`, source: 'ha-ssl' as const }));
+    const iris = (await this.irisFiles()).map((f) => ({ ...f, source: 'iris-ssl' as const }));
+    return [...ssl, ...iris];
+  }
+
+  async readOnlyFile(id: string): Promise<ReadOnlyFile> {
+    const f = (await this.readOnlyFiles()).find((x) => x.id === id);
+    if (!f) throw new CertError('not-found', `There is no certificate "${id}" in ${this.sslDir} or the IRIS SSL/TLS configurations.`, 404);
+    return f;
   }
 
   need(): CertStore {
@@ -198,17 +216,10 @@ export class CertService {
 
   async detail(id: string) {
     const cas = await this.heldCas();
-    if (id.startsWith('iris-')) {
-      const f = (await this.irisFiles()).find((x) => x.id === id);
-      if (!f) throw new CertError('not-found', `There is no certificate "${id}" in the IRIS SSL/TLS configurations.`, 404);
+    if (isReadOnlyId(id)) {
+      const f = await this.readOnlyFile(id);
       const d = this.describe(f.certs, cas, null);
-      return { id, name: f.name, source: 'iris-ssl' as const, kind: 'certificate', readOnly: true, path: f.path, hasKey: false, keyEncrypted: false, csrPem: null, ...d };
-    }
-    if (id.startsWith('ssl-')) {
-      const f = (await this.sslFiles()).find((x) => x.id === id);
-      if (!f) throw new CertError('not-found', `There is no certificate "${id}" in ${this.sslDir}.`, 404);
-      const d = this.describe(f.certs, cas, null);
-      return { id, name: f.file, source: 'ha-ssl' as const, kind: 'certificate', readOnly: true, path: `${this.sslDir}/${f.file}`, hasKey: false, keyEncrypted: false, csrPem: null, ...d };
+      return { id, name: f.name, source: f.source, kind: 'certificate', readOnly: true, path: f.path, hasKey: false, keyEncrypted: false, csrPem: null, ...d };
     }
     const e = await this.need().get(id);
     const d = this.describe(e.certs, cas, e.meta.keySpki);
@@ -231,31 +242,12 @@ export class CertService {
   async list() {
     const cas = await this.heldCas();
     const stored = this.store ? (await this.store.list()).map((e) => this.summary(e, cas)) : [];
-    const ssl = (await this.sslFiles()).map((f) => {
-      const d = this.describe(f.certs, cas, null);
-      return {
-        id: f.id,
-        name: f.file,
-        source: 'ha-ssl' as const,
-        kind: 'certificate' as const,
-        readOnly: true,
-        status: f.error ? ('unreadable' as const) : d.status,
-        error: f.error,
-        subject: d.leaf?.subject.text ?? null,
-        issuer: d.leaf?.issuer.text ?? null,
-        notAfter: d.leaf?.notAfter ?? null,
-        daysLeft: d.leaf ? daysLeft(d.leaf) : null,
-        certCount: f.certs.length,
-        hasKey: false,
-        keyEncrypted: false,
-      };
-    });
-    const iris = (await this.irisFiles()).map((f) => {
+    const readOnly = (await this.readOnlyFiles()).map((f) => {
       const d = this.describe(f.certs, cas, null);
       return {
         id: f.id,
         name: f.name,
-        source: 'iris-ssl' as const,
+        source: f.source,
         kind: 'certificate' as const,
         readOnly: true,
         status: f.error ? ('unreadable' as const) : d.status,
@@ -269,20 +261,11 @@ export class CertService {
         keyEncrypted: false,
       };
     });
-    return { storeAvailable: !!this.store, sslDir: this.sslDir, certificates: [...stored, ...ssl, ...iris] };
+    return { storeAvailable: !!this.store, sslDir: this.sslDir, certificates: [...stored, ...readOnly] };
   }
 
   async certsOf(id: string): Promise<ParsedCert[]> {
-    if (id.startsWith('ssl-')) {
-      const f = (await this.sslFiles()).find((x) => x.id === id);
-      if (!f) throw new CertError('not-found', `There is no certificate "${id}" in ${this.sslDir}.`, 404);
-      return f.certs;
-    }
-    if (id.startsWith('iris-')) {
-      const f = (await this.irisFiles()).find((x) => x.id === id);
-      if (!f) throw new CertError('not-found', `There is no certificate "${id}" in the IRIS SSL/TLS configurations.`, 404);
-      return f.certs;
-    }
+    if (isReadOnlyId(id)) return (await this.readOnlyFile(id)).certs;
     const e = await this.need().get(id);
     return orderChain(e.certs, e.meta.keySpki);
   }
@@ -315,7 +298,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   api.get('/certificates', async () => svc.list());
 
   api.post('/certificates', big, async (req, reply) => {
-    const body = parse(CertImportBody, req.body, 'certificate import');
+    const body = parseRequest(CertImportBody, req.body, 'certificate import');
     const store = svc.need();
     const d = decodeMaterial(body);
     if (d.keys.length > 1) throw new CertError('too-many-keys', 'The upload holds more than one private key: import one certificate with its key at a time.');
@@ -342,7 +325,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   });
 
   api.post('/certificates/inspect', big, async (req) => {
-    const body = parse(CertInspectBody, req.body, 'inspect request');
+    const body = parseRequest(CertInspectBody, req.body, 'inspect request');
     const d = decodeMaterial(body);
     const cas = await svc.heldCas();
     return {
@@ -359,7 +342,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   });
 
   api.post('/certificates/csr', async (req, reply) => {
-    const body = parse(CsrBody, req.body, 'CSR request');
+    const body = parseRequest(CsrBody, req.body, 'CSR request');
     const store = svc.need();
     const { key, csrPem } = await generateCsr({ subject: body.subject, altNames: body.altNames, usage: body.usage, keyBits: body.keyBits });
     const entry = await store.add({ name: body.name, kind: 'csr', certs: [], key, keyPassphrase: body.storePassphrase, csrPem });
@@ -369,7 +352,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   });
 
   api.post('/certificates/verify', big, async (req) => {
-    const body = parse(VerifyBody, req.body, 'verify request');
+    const body = parseRequest(VerifyBody, req.body, 'verify request');
     const c = body.certificate;
     const given = [c.id, c.pem, c.derBase64].filter((x) => x !== undefined).length;
     if (given !== 1) throw new CertError('invalid-request', 'Give the certificate as exactly one of "id", "pem" or "derBase64".');
@@ -388,7 +371,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
       const k = d.keys[0];
       if (!k) throw new CertError('bad-key', 'No private key was found in "key.pem".');
       keyMatch = keyMatchesCert(k, leaf);
-    } else if (c.id && !c.id.startsWith('ssl-') && !c.id.startsWith('iris-')) {
+    } else if (c.id && !isReadOnlyId(c.id)) {
       const e = await svc.need().get(c.id);
       if (e.meta.keySpki) keyMatch = spkiHash(leaf) === e.meta.keySpki;
     }
@@ -403,7 +386,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   });
 
   api.post('/certificates/probe', big, async (req) => {
-    const body = parse(ProbeBody, req.body, 'probe request');
+    const body = parseRequest(ProbeBody, req.body, 'probe request');
     let clientCert: { certPem: string; key: import('node:crypto').KeyObject } | undefined;
     if (body.clientCertId) {
       const store = svc.need();
@@ -418,7 +401,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   });
 
   api.post('/certificates/ca', async (req, reply) => {
-    const body = parse(LabCaBody, req.body, 'lab CA request');
+    const body = parseRequest(LabCaBody, req.body, 'lab CA request');
     const store = svc.need();
     const ca = await createLabCa({ commonName: body.commonName, organization: body.organization, days: body.days });
     const certs = decodeInput({ der: ca.certDer }).certs;
@@ -429,7 +412,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   });
 
   api.post('/certificates/ca/issue', async (req, reply) => {
-    const body = parse(IssueBody, req.body, 'issue request');
+    const body = parseRequest(IssueBody, req.body, 'issue request');
     const store = svc.need();
     const caEntry = await store.get(body.caId);
     if (caEntry.meta.kind !== 'lab-ca') throw new CertError('not-a-lab-ca', `"${caEntry.meta.name}" is not a lab CA made here.`);
@@ -468,7 +451,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   });
 
   api.post<{ Params: { id: string } }>('/certificates/:id/certificate', big, async (req) => {
-    const body = parse(AttachBody, req.body, 'signed certificate');
+    const body = parseRequest(AttachBody, req.body, 'signed certificate');
     const d = decodeMaterial(body);
     if (!d.certs.length) throw new CertError('no-certificate', 'No certificate was found in the upload.');
     const e = await svc.need().attachCertificates(req.params.id, d.certs);
@@ -484,7 +467,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   };
 
   api.get<{ Params: { id: string } }>('/certificates/:id/export', async (req, reply) => {
-    const q = parse(ExportQuery, req.query, 'export query');
+    const q = parseRequest(ExportQuery, req.query, 'export query');
     const certs = await svc.certsOf(req.params.id);
     if (!certs.length) throw new CertError('no-certificate', 'This entry has no certificate yet.');
     const base = req.params.id;
@@ -494,7 +477,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   });
 
   api.post<{ Params: { id: string } }>('/certificates/:id/export', async (req, reply) => {
-    const body = parse(ExportBody, req.body, 'export request');
+    const body = parseRequest(ExportBody, req.body, 'export request');
     const store = svc.need();
     const e = await store.get(req.params.id);
     if (body.format === 'key') {

@@ -1,4 +1,5 @@
 /** From the bridge's errors to HTTP answers a person can act on. */
+import type { z } from 'zod';
 import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../iris/errors.ts';
 import { CommandGuardError } from '../monitor/errors.ts';
 
@@ -12,6 +13,19 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** Validates a request part; a mismatch is a 400 that names every bad field. */
+export function parseRequest<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value ?? {});
+  if (r.success) return r.data;
+  const issues = r.error.issues
+    .map((i) => {
+      if (i.code === 'unrecognized_keys') return `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+      return `${i.path.length ? `"${i.path.join('.')}"` : 'the body'}: ${i.message}`;
+    })
+    .join('; ');
+  throw new ApiError(400, 'invalid-request', `Invalid ${what}: ${issues}.`);
 }
 
 export interface HttpError {

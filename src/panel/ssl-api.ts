@@ -14,7 +14,7 @@ import { defaultIrisSslDir, IRISOWNER_UID, removeIrisFiles, writeIrisFiles } fro
 import { CertStore, spkiHash } from '../certs/store.ts';
 import type { IrisClient } from '../iris/client.ts';
 import { SSL_CONFIG_NAME, sslInputProblem, TLS_VERSION_VALUES, type SslConfig, type SslConfigInput } from '../model/ssl.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, parseRequest } from './errors.ts';
 import { describeUser } from './guard.ts';
 import type { PanelContext, PanelInstance } from './server.ts';
 
@@ -43,14 +43,6 @@ const ListQuery = z.object({ instance: z.string().max(100).optional() }).strict(
 
 export const SSL_SCHEMAS = [SslApplyBody, SslRestartBody];
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value ?? {});
-  if (r.success) return r.data;
-  const issues = r.error.issues
-    .map((i) => (i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` : `${i.path.length ? `"${i.path.join('.')}"` : 'the body'}: ${i.message}`))
-    .join('; ');
-  throw new ApiError(400, 'invalid-request', `Invalid ${what}: ${issues}.`);
-}
 
 /** Expired or not yet valid, in words; null when valid now. */
 export function validityProblem(c: ParsedCert, now = Date.now()): string | null {
@@ -95,13 +87,13 @@ export async function registerSslApi(api: FastifyInstance, ctx: PanelContext, ss
   const findConfig = async (iris: IrisClient, name: string): Promise<SslConfig | null> => (await iris.sslConfigs()).find((c) => c.name === name) ?? null;
 
   api.get('/ssl-configs', async (req) => {
-    const q = parse(ListQuery, req.query, 'query');
+    const q = parseRequest(ListQuery, req.query, 'query');
     const inst = instanceOf(q.instance);
     return { instance: inst.id, configs: await inst.iris.sslConfigs() };
   });
 
   api.post('/ssl-configs/apply', async (req) => {
-    const body = parse(SslApplyBody, req.body, 'SSL/TLS configuration');
+    const body = parseRequest(SslApplyBody, req.body, 'SSL/TLS configuration');
     if (!SSL_CONFIG_NAME.test(body.name)) {
       throw new ApiError(400, 'bad-name', `"${body.name}" is not a valid configuration name: use 1–64 letters, digits, ".", "-" or "_", starting with a letter or digit (names starting with "%" belong to IRIS).`);
     }
@@ -181,7 +173,7 @@ export async function registerSslApi(api: FastifyInstance, ctx: PanelContext, ss
   });
 
   api.post('/ssl-configs/restart-hosts', async (req) => {
-    const body = parse(SslRestartBody, req.body, 'restart request');
+    const body = parseRequest(SslRestartBody, req.body, 'restart request');
     const inst = instanceOf(body.instance);
     const config = await findConfig(inst.iris, body.name);
     if (!config) throw new ApiError(404, 'not-found', `IRIS has no SSL/TLS configuration "${body.name}".`);
