@@ -5,34 +5,10 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { ASN1, bytes, children, EKU_NAMES, intHex, isContext, isUniversal, KEY_USAGE_BITS, OID_NAMES, oid, parseDer, SIG_ALGS, text, time, type Node } from './asn1.ts';
+import type { CertInfo, DnPart } from './cert-info.ts';
 import { CertError } from './errors.ts';
 
-export interface DnPart {
-  /** Short name (CN, O, OU, …) or the OID when unknown. */
-  type: string;
-  oid: string;
-  value: string;
-}
-
-export interface CertInfo {
-  serial: string;
-  version: number;
-  subject: { text: string; parts: DnPart[] };
-  issuer: { text: string; parts: DnPart[] };
-  notBefore: string;
-  notAfter: string;
-  san: { dns: string[]; ip: string[]; email: string[]; uri: string[] };
-  keyUsage: { critical: boolean; values: string[] } | null;
-  extendedKeyUsage: { critical: boolean; values: string[] } | null;
-  basicConstraints: { critical: boolean; ca: boolean; pathLen: number | null } | null;
-  subjectKeyId: string | null;
-  authorityKeyId: string | null;
-  publicKey: { algorithm: string; size: number | null; curve: string | null };
-  signatureAlgorithm: string;
-  fingerprints: { sha256: string; sha1: string };
-  selfSigned: boolean;
-  isCa: boolean;
-}
+export type { CertInfo, DnPart } from './cert-info.ts';
 
 export interface ParsedCert {
   der: Buffer;

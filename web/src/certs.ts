@@ -5,31 +5,12 @@
  */
 import { ApiFailure, call } from './api.ts';
 import { h, render } from './dom.ts';
+import type { CertInfo, DnPart } from '../../src/certs/cert-info.ts';
 import type { Page } from './pages.ts';
 import { applyToIrisCard, sslConfigsCard } from './ssl.ts';
 
 // ---- types (the API's answers) -----------------------------------------------------------------
 
-interface DnPart { type: string; value: string }
-interface CertInfo {
-  serial: string;
-  version: number;
-  subject: { text: string; parts: DnPart[] };
-  issuer: { text: string; parts: DnPart[] };
-  notBefore: string;
-  notAfter: string;
-  san: { dns: string[]; ip: string[]; email: string[]; uri: string[] };
-  keyUsage: { critical: boolean; values: string[] } | null;
-  extendedKeyUsage: { critical: boolean; values: string[] } | null;
-  basicConstraints: { critical: boolean; ca: boolean; pathLen: number | null } | null;
-  subjectKeyId: string | null;
-  authorityKeyId: string | null;
-  publicKey: { algorithm: string; size: number | null; curve: string | null };
-  signatureAlgorithm: string;
-  fingerprints: { sha256: string; sha1: string };
-  selfSigned: boolean;
-  isCa: boolean;
-}
 interface Lint { level: 'error' | 'warning' | 'info'; code: string; message: string }
 interface ChainStep { subject: string; issuer: string; sha256: string; notAfter: string; isCa: boolean; selfSigned: boolean; source: string; problem?: string }
 interface Chain { steps: ChainStep[]; complete: boolean; trusted: boolean; breaksAt: string | null }

@@ -1,4 +1,6 @@
 /** The API's shapes as the UI reads them (see api/openapi.json). */
+import type { InstanceMetrics } from '../../src/iris/monitor-api/metrics.ts';
+
 export interface Host {
   name: string;
   className: string;
@@ -20,17 +22,19 @@ export interface Production {
   updateReason: string;
   hosts: Host[];
 }
-export interface Metrics {
-  systemStateWord: string | null;
-  cpuPercent: number | null;
-  memoryUsedPercent: number | null;
-  licenseConsumed: number | null;
-  licenseAvailable: number | null;
-  licensePercentUsed: number | null;
-  licenseDaysRemaining: number | null;
-  licenseExpiry: string | null;
-  diskPercentFull: number | null;
-}
+/** The figures the overview shows, as the server's InstanceMetrics has them. */
+export type Metrics = Pick<
+  InstanceMetrics,
+  | 'systemStateWord'
+  | 'cpuPercent'
+  | 'memoryUsedPercent'
+  | 'licenseConsumed'
+  | 'licenseAvailable'
+  | 'licensePercentUsed'
+  | 'licenseDaysRemaining'
+  | 'licenseExpiry'
+  | 'diskPercentFull'
+>;
 export interface Instance {
   id: string;
   name: string;
