@@ -4,7 +4,7 @@ import type { MqttClient } from 'mqtt';
 import type { Config, RemoteInstance } from './config/config.ts';
 import { certificateExpiries } from './certs/expiry.ts';
 import { CertExpiryWatcher } from './certs/expiry-watcher.ts';
-import { irisCertFiles } from './certs/iris-inventory.ts';
+import { irisCertFiles, isLocalIris } from './certs/iris-inventory.ts';
 import { CertStore } from './certs/store.ts';
 import { AssistExposure } from './ha/assist.ts';
 import { CertificateNotices } from './ha/cert-notices.ts';
@@ -225,10 +225,9 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
 
   // Certificate expiry: sensors on the local instance's device, events and notifications in HA.
   const store = new CertStore(config.certDir);
-  const certWatch = new CertExpiryWatcher(
-    async () => certificateExpiries(await store.list(), await irisCertFiles(instances.map((i) => ({ id: i.id, iris: i.iris })))),
-    log,
-  );
+  // A remote instance's files cannot be read from here: asking it every minute would be wasted.
+  const readableIris = instances.filter((i) => isLocalIris(i.iris)).map((i) => ({ id: i.id, iris: i.iris }));
+  const certWatch = new CertExpiryWatcher(async () => certificateExpiries(await store.list(), await irisCertFiles(readableIris)), log);
   const notices = ha ? new CertificateNotices(ha, log) : undefined;
   certWatch.on('change', (list) => {
     primary.bridge.setCertificates(list);

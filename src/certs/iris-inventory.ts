@@ -13,6 +13,11 @@ export interface IrisCertFile {
   error?: string;
 }
 
+/** An IRIS on this machine (the add-on's own, or the simulator): its files are readable here. */
+export function isLocalIris(iris: IrisClient): boolean {
+  return iris.kind === 'simulator' || /\/\/(127\.0\.0\.1|localhost)[:/]/.test(iris.target);
+}
+
 /**
  * The certificate and CA files every IRIS SSL/TLS configuration names. The bridge can read them
  * only for an IRIS on this machine (the add-on's own); a remote instance's files are listed as
@@ -21,7 +26,7 @@ export interface IrisCertFile {
 export async function irisCertFiles(clients: { id: string; iris: IrisClient }[]): Promise<IrisCertFile[]> {
   const out: IrisCertFile[] = [];
   for (const { id, iris } of clients) {
-    const local = iris.kind === 'simulator' || /\/\/(127\.0\.0\.1|localhost)[:/]/.test(iris.target);
+    const local = isLocalIris(iris);
     let configs: SslConfig[];
     try {
       configs = await iris.sslConfigs();
