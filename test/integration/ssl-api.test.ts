@@ -8,9 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import forge from 'node-forge';
 import { startHarness, type Harness } from '../browser/harness.ts';
-import { makePki, type Pki } from '../unit/certs-helpers.ts';
+import { expiredCertPem, makePki, type Pki } from '../unit/certs-helpers.ts';
 
 const JSON_POST = { 'content-type': 'application/json', 'x-iris-edge': '1' };
 let h: Harness;
@@ -34,18 +33,7 @@ async function req(path: string, init: RequestInit = {}): Promise<{ status: numb
 const post = (path: string, body: unknown) => req(path, { method: 'POST', headers: JSON_POST, body: JSON.stringify(body) });
 const sslEntries = () => (existsSync(sslDir) ? readdirSync(sslDir) : []);
 
-function expiredWithKey(): string {
-  const keys = forge.pki.rsa.generateKeyPair({ bits: 1024, e: 0x10001 });
-  const c = forge.pki.createCertificate();
-  c.publicKey = keys.publicKey;
-  c.serialNumber = '0b';
-  c.validity.notBefore = new Date(Date.now() - 400 * 86_400_000);
-  c.validity.notAfter = new Date(Date.now() - 2 * 86_400_000);
-  c.setSubject([{ shortName: 'CN', value: 'old.lab.example' }]);
-  c.setIssuer([{ shortName: 'CN', value: 'old.lab.example' }]);
-  c.sign(keys.privateKey, forge.md.sha256.create());
-  return forge.pki.certificateToPem(c) + forge.pki.privateKeyToPem(keys.privateKey);
-}
+const expiredWithKey = () => expiredCertPem({ withKey: true, hash: 'sha256' });
 
 describe('SSL/TLS configurations API', () => {
   before(async () => {

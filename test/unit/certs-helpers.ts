@@ -43,8 +43,11 @@ export function makePki(): Pki {
   return { dir, read: (n) => readFileSync(p(n), 'utf8'), readBuf: (n) => readFileSync(p(n)), path: p, write: w };
 }
 
-/** An expired certificate (openssl cannot date one in the past without a CA database). */
-export function expiredCertPem(): string {
+/**
+ * An expired certificate (openssl cannot date one in the past without a CA database), signed with
+ * SHA-1 unless asked otherwise, optionally followed by its private key.
+ */
+export function expiredCertPem(opts: { withKey?: boolean; hash?: 'sha1' | 'sha256' } = {}): string {
   const keys = forge.pki.rsa.generateKeyPair({ bits: 1024, e: 0x10001 });
   const c = forge.pki.createCertificate();
   c.publicKey = keys.publicKey;
@@ -53,8 +56,8 @@ export function expiredCertPem(): string {
   c.validity.notAfter = new Date(Date.now() - 2 * 86_400_000);
   c.setSubject([{ shortName: 'CN', value: 'old.lab.example' }]);
   c.setIssuer([{ shortName: 'CN', value: 'old.lab.example' }]);
-  c.sign(keys.privateKey, forge.md.sha1.create());
-  return forge.pki.certificateToPem(c);
+  c.sign(keys.privateKey, (opts.hash === 'sha256' ? forge.md.sha256 : forge.md.sha1).create());
+  return forge.pki.certificateToPem(c) + (opts.withKey ? forge.pki.privateKeyToPem(keys.privateKey) : '');
 }
 
 /** The fields openssl prints for a certificate, for comparison with ours. */
