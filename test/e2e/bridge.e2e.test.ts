@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startBridge, type RunningBridge } from '../../src/app.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { instanceDiscovery, productionDiscovery, productionDisplayName, type DiscoveryContext } from '../../src/mqtt/discovery.ts';
@@ -16,10 +15,9 @@ import { Topics } from '../../src/mqtt/topics.ts';
 import { BRIDGE_VERSION } from '../../src/version.ts';
 import { captureLogger, testConfig } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
-import { startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
+import { artifactDirFor, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-const artifactDir = join(process.env.IRIS_EDGE_ARTIFACTS ?? join(repo, '.artifacts'), 'e2e', 'bridge');
+const artifactDir = artifactDirFor('bridge');
 const GRACE_POLLS = 2;
 const POLL_MS = 1000;
 

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { startBridge, type RunningBridge } from '../../src/app.ts';
 import { AssistExposure } from '../../src/ha/assist.ts';
@@ -18,10 +17,9 @@ import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { captureLogger, testConfig } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
-import { startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
+import { artifactDirFor, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-const artifactDir = join(process.env.IRIS_EDGE_ARTIFACTS ?? join(repo, '.artifacts'), 'e2e', 'ha-core');
+const artifactDir = artifactDirFor('ha-core');
 
 const topics = new Topics('iris');
 const ORDERS = { namespace: 'ORDERS', name: 'Orders.Production', switch: 'switch.orders_production', button: 'button.orders_production_restart' };

@@ -7,14 +7,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { Mosquitto } from '../support/mosquitto.ts';
-import { logEntries, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
+import { artifactDirFor, logEntries, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-const artifactDir = join(process.env.IRIS_EDGE_ARTIFACTS ?? join(repo, '.artifacts'), 'e2e', 'harness-smoke');
+const artifactDir = artifactDirFor('harness-smoke');
 
 const NODE = 'iris_edge_smoke';
 const DEVICE_ID = `${NODE}_orders_orders_production`;

@@ -9,17 +9,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startBridge, type RunningBridge } from '../../src/app.ts';
 import { MonitorApiClient } from '../../src/iris/monitor-api/client.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { startSimulatedMonitorApi, type SimulatedMonitorApi } from '../../src/iris/simulator/monitor-api.ts';
 import { captureLogger, testConfig } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
-import { startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
+import { artifactDirFor, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-const artifactDir = join(process.env.IRIS_EDGE_ARTIFACTS ?? join(repo, '.artifacts'), 'e2e', 'production-model');
+const artifactDir = artifactDirFor('production-model');
 const POLL_MS = 1000;
 
 let broker: Mosquitto;

@@ -3,17 +3,14 @@
  * with no discovery error in Home Assistant's log. Prints how long it took (a figure, not a test).
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startBridge, type RunningBridge } from '../../src/app.ts';
 import { IrisSimulator, scaleScenario } from '../../src/iris/simulator/index.ts';
 import { captureLogger, testConfig } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
-import { startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
+import { artifactDirFor, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-const artifactDir = join(process.env.IRIS_EDGE_ARTIFACTS ?? join(repo, '.artifacts'), 'e2e', 'scale');
+const artifactDir = artifactDirFor('scale');
 const PRODUCTIONS = 10;
 const HOSTS = 100;
 

@@ -31,6 +31,11 @@ import { freePort } from '../../support/mosquitto.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
+/** Where an e2e test file keeps Home Assistant's log and its own (IRIS_EDGE_ARTIFACTS or .artifacts). */
+export function artifactDirFor(test: string): string {
+  return join(process.env.IRIS_EDGE_ARTIFACTS ?? join(HERE, '../../../.artifacts'), 'e2e', test);
+}
+
 export interface StartOptions {
   /** Port of the broker on 127.0.0.1 that HA's MQTT integration connects to. */
   mqttPort: number;
