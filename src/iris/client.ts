@@ -1,4 +1,5 @@
 import type { HostCommand, ProductionCommand, Snapshot } from '../model/production.ts';
+import type { DatabaseInfo } from '../model/backup.ts';
 import type { SslConfig, SslConfigInput } from '../model/ssl.ts';
 
 /**
@@ -28,5 +29,15 @@ export interface IrisClient {
    * IrisCommandRefusedError when IRIS refuses (its reason). The key password is never echoed.
    */
   applySslConfig(input: SslConfigInput): Promise<void>;
+  /** Every configured database with its directory and size (Config.Databases, SYS.Database). */
+  databases(): Promise<DatabaseInfo[]>;
+  /**
+   * Backup.General.ExternalFreeze(): IRIS flushes and then suspends database writes; processes go
+   * on in memory and the journal is still written. Rejects with IrisCommandRefusedError when IRIS
+   * cannot freeze (e.g. already frozen).
+   */
+  freeze(): Promise<void>;
+  /** Backup.General.ExternalThaw(): database writes resume. */
+  thaw(): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@
  * IrisContractError whose message names the offending path (e.g. "productions[0].hosts[2].queue").
  */
 import { z } from 'zod';
+import type { DatabaseInfo } from '../../model/backup.ts';
 import { IrisContractError, IrisError } from '../errors.ts';
 import {
   HOST_STATUSES,
@@ -276,4 +277,35 @@ export function applySslConfigJson(input: SslConfigInput): string {
     tlsMinVersion: input.tlsMinVersion,
     tlsMaxVersion: input.tlsMaxVersion,
   });
+}
+
+// ---- Databases, freeze and thaw (agent VERSION 4) ------------------------------------------------
+
+export const agentDatabasesSchema = z.object({
+  ok: z.literal(true),
+  databases: z.array(
+    z.object({
+      name: z.string().min(1),
+      directory: z.string().min(1),
+      /** SYS.Database Size: megabytes. */
+      sizeMB: z.number().nonnegative(),
+      readOnly: z.boolean(),
+      mounted: z.boolean(),
+    }),
+  ),
+});
+
+/** Agent Databases JSON (already JSON.parse'd) -> the model's DatabaseInfo list. */
+export function databasesFromAgent(value: unknown): DatabaseInfo[] {
+  const failure = failureOf(value);
+  if (failure) throw new AgentFailedError('Databases', failure);
+  const parsed = agentDatabasesSchema.safeParse(value);
+  if (!parsed.success) throw new IrisContractError(`IrisEdge.Agent.Databases returned data that breaks the contract: ${describe(parsed.error)}`);
+  return parsed.data.databases.map((d) => ({
+    name: d.name,
+    directory: d.directory.endsWith('/') ? d.directory : `${d.directory}/`,
+    sizeBytes: Math.round(d.sizeMB * 1024 * 1024),
+    readOnly: d.readOnly,
+    mounted: d.mounted,
+  }));
 }

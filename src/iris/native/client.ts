@@ -19,9 +19,11 @@ import {
   parseAgentJson,
   snapshotFromAgent,
   sslConfigsFromAgent,
+  databasesFromAgent,
   applySslConfigJson,
 } from '../agent/contract.ts';
 import type { SslConfig, SslConfigInput } from '../../model/ssl.ts';
+import type { DatabaseInfo } from '../../model/backup.ts';
 import { AGENT_CLASS, ensureAgent, type AgentInstallResult, type NativeArg } from '../agent/installer.ts';
 import { IrisServerError, NativeTransport, type NativeTransportOptions } from './transport.ts';
 
@@ -128,6 +130,29 @@ export class NativeIrisClient implements IrisClient {
   async applySslConfig(input: SslConfigInput): Promise<void> {
     // The JSON carries the key password: it is one argument of one call and is never logged.
     await this.agentCommand('ApplySslConfig', [applySslConfigJson(input)], `save the SSL/TLS configuration ${input.name}`, undefined);
+  }
+
+  async databases(): Promise<DatabaseInfo[]> {
+    const raw = await this.agentCall('Databases', [], undefined, (e) =>
+      new IrisUnavailableError(`IRIS refused to list its databases (IrisEdge.Agent.Databases): ${e.message}`, { cause: e }),
+    );
+    try {
+      return databasesFromAgent(parseAgentJson('Databases', raw));
+    } catch (err) {
+      if (err instanceof AgentFailedError) {
+        throw new IrisCommandRefusedError(`IRIS could not list its databases: ${err.failure.text || err.failure.code}`, err.failure.code || undefined);
+      }
+      throw err;
+    }
+  }
+
+  async freeze(): Promise<void> {
+    // ExternalFreeze waits for the write daemon to finish its cycle: allow it more than a poll.
+    await this.agentCommand('Freeze', [], 'freeze database writes (Backup.General.ExternalFreeze)', 120000);
+  }
+
+  async thaw(): Promise<void> {
+    await this.agentCommand('Thaw', [], 'thaw database writes (Backup.General.ExternalThaw)', 120000);
   }
 
   /** An agent method answering {"ok":true} or {"ok":false,"code","text"}: refusals become typed errors. */

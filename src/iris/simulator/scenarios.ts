@@ -11,6 +11,8 @@ export interface ProductionSeed {
   namespace: string;
   name: string;
   running: boolean;
+  /** Starts with the instance (Ens.Director.SetAutoStart); defaults to `running`. */
+  autoStart?: boolean;
   hosts: HostSeed[];
 }
 

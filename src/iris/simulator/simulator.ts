@@ -9,6 +9,7 @@
  * [MON]   "Monitoring a Production", docs.intersystems.com/irislatest/csp/docbook/DocBook.UI.Page.cls?KEY=EMONITOR
  * [SSL]   Security.SSLConfigs class reference (%SYS) and "About Configurations" (TLS guide, KEY=GCAS_ssl);
  *         summarised in research iris.md §4
+ * Databases, freeze and thaw: see ./databases.ts.
  */
 import type { IrisClient } from '../client.ts';
 import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../errors.ts';
@@ -23,6 +24,8 @@ import {
   type Snapshot,
 } from '../../model/production.ts';
 import { demoScenario, type ProductionSeed } from './scenarios.ts';
+import type { DatabaseInfo } from '../../model/backup.ts';
+import type { SimulatedDatabases } from './databases.ts';
 import { sslInputProblem, type SslConfig, type SslConfigInput, type SslConfigUser } from '../../model/ssl.ts';
 
 export interface SimulatorOptions {
@@ -37,6 +40,8 @@ export interface SimulatorOptions {
   sslConfigs?: SimSslConfig[];
   /** Host settings SSLConfig=<name>: "namespace/production/host" -> config name. */
   sslSettings?: Record<string, string>;
+  /** A data directory with database files (backups); without one, databases() refuses. */
+  databases?: SimulatedDatabases;
 }
 
 /** A simulated Security.SSLConfigs object (the password is kept only to prove it never leaves). */
@@ -87,6 +92,7 @@ interface SimProduction {
   hosts: SimHost[];
   needsUpdate: boolean;
   updateReason: string;
+  autoStart: boolean;
 }
 
 const VERSION = 'IRIS for UNIX (Ubuntu Server LTS for x86-64 Containers) 2026.1 (Build 213U) (simulated)';
@@ -106,9 +112,11 @@ export class IrisSimulator implements IrisClient {
   private readonly sslSettings: Map<string, string>;
   /** Calls made to applySslConfig(), for tests that must prove nothing reached IRIS. */
   readonly sslApplyCalls: string[] = [];
+  readonly data: SimulatedDatabases | undefined;
 
   constructor(options: SimulatorOptions = {}) {
     this.transitionMs = options.transitionMs ?? 200;
+    this.data = options.databases;
     let s = options.seed ?? 42;
     this.rand = () => {
       s = (s * 1103515245 + 12345) & 0x7fffffff;
@@ -245,8 +253,53 @@ export class IrisSimulator implements IrisClient {
     return out;
   }
 
+  async databases(): Promise<DatabaseInfo[]> {
+    this.assertReachable();
+    return this.dataDir().list();
+  }
+
+  async freeze(): Promise<void> {
+    this.assertReachable();
+    this.dataDir().freeze();
+  }
+
+  async thaw(): Promise<void> {
+    this.assertReachable();
+    this.dataDir().thaw();
+  }
+
   async close(): Promise<void> {
     if (this.activityTimer) clearInterval(this.activityTimer);
+    this.data?.close();
+  }
+
+  private dataDir(): SimulatedDatabases {
+    if (!this.data) throw new IrisCommandRefusedError('This simulated IRIS has no data directory, so it has no database files to back up.', undefined);
+    return this.data;
+  }
+
+  // ---- The instance itself (what `iris stop` / `iris start` do) -----------------------------
+
+  /** [GSA] "iris stop IRIS quietly": productions shut down, buffers are written, IRIS stops answering. */
+  stopInstance(): void {
+    for (const p of this.productions.values()) this.setRunState(p, false);
+    this.data?.stop();
+    this.reachable = false;
+  }
+
+  /**
+   * [EGMG] "Setting a Production to Start Automatically" (Ens.Director.SetAutoStart): when the
+   * instance starts, each namespace's auto-start production starts and no other.
+   */
+  startInstance(): void {
+    this.data?.start();
+    for (const p of this.productions.values()) this.setRunState(p, p.autoStart);
+    this.reachable = true;
+  }
+
+  private setRunState(p: SimProduction, running: boolean): void {
+    p.state = running ? 'running' : 'stopped';
+    for (const h of p.hosts) if (h.enabled) h.status = running ? 'ok' : 'stopped';
   }
 
   // ---- Behaviours ---------------------------------------------------------------------------
@@ -411,6 +464,7 @@ export class IrisSimulator implements IrisClient {
       namespace: seed.namespace,
       name: seed.name,
       state: seed.running ? 'running' : 'stopped',
+      autoStart: seed.autoStart ?? seed.running,
       needsUpdate: false,
       updateReason: '',
       hosts: seed.hosts.map((h) => {

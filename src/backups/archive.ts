@@ -1,0 +1,124 @@
+/**
+ * The archive: a gzip'd tar whose first entry is manifest.json, then one IRIS.DAT per database.
+ * tar and gzip so that anyone can open a backup with standard tools when IRIS Edge is gone.
+ * Reading checks everything an archive claims before a byte of it is trusted.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { BackupError } from './errors.ts';
+import { fsyncPath, HashingStream } from './files.ts';
+import { MANIFEST_NAME, manifestProblem, manifestSchema, type Manifest, type ManifestDatabase } from './manifest.ts';
+import type { ProgressMeter } from './progress.ts';
+
+const MAX_MANIFEST_BYTES = 1 << 20;
+
+/** Writes the archive to `path` (a new file) and flushes it to disk. */
+export async function writeArchive(path: string, manifest: Manifest, staged: Map<string, string>, meter?: ProgressMeter): Promise<void> {
+  const pack = tar.pack();
+  const mtime = new Date(manifest.thawedAt);
+  // Level 1: database blocks compress well even so, and a Raspberry Pi is not slowed to a crawl.
+  const written = pipeline(pack, createGzip({ level: 1 }), createWriteStream(path, { mode: 0o600, flags: 'wx' }));
+  const feed = async () => {
+    const json = Buffer.from(JSON.stringify(manifest, null, 2));
+    pack.entry({ name: MANIFEST_NAME, size: json.length, mode: 0o600, mtime }, json);
+    for (const db of manifest.databases) {
+      const from = staged.get(db.name);
+      if (!from) throw new Error(`No staged copy of ${db.name}`);
+      const entry = pack.entry({ name: db.file, size: db.size, mode: 0o600, mtime });
+      await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), new HashingStream((n) => meter?.add(n)), entry);
+    }
+    pack.finalize();
+  };
+  try {
+    await Promise.all([written, feed()]);
+  } catch (err) {
+    pack.destroy();
+    throw err;
+  }
+  await fsyncPath(path);
+}
+
+export interface ReadOptions {
+  /** Where to write a database's bytes while they are checked; undefined = check only. */
+  extractTo?: (db: ManifestDatabase) => string | undefined;
+  meter?: ProgressMeter;
+  /** Called with the manifest as soon as it is read, before the data (e.g. to plan space). */
+  onManifest?: (m: Manifest) => void | Promise<void>;
+}
+
+function damaged(err: unknown): BackupError {
+  if (err instanceof BackupError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOSPC') return new BackupError('no-space', 'The disk is full while unpacking the backup. Free some space and try again.', { cause: err });
+  if (e?.code?.startsWith?.('Z_') || /unexpected end|incorrect header|invalid|header check/i.test(e?.message ?? '')) {
+    return new BackupError('bad-archive', `The archive is damaged or not a gzip'd tar: ${e.message}.`, { cause: err });
+  }
+  return new BackupError('io', `Could not read the archive: ${e?.message ?? String(err)}`, { cause: err });
+}
+
+/**
+ * Reads the whole archive: the manifest must come first and be valid, every other entry must be a
+ * database file the manifest lists, with its size and SHA-256, and every listed file must be there.
+ */
+export async function readArchive(path: string, options: ReadOptions = {}): Promise<Manifest> {
+  const extract = tar.extract();
+  let manifest: Manifest | undefined;
+  const seen = new Set<string>();
+
+  extract.on('entry', (header, stream, next) => {
+    const handle = async () => {
+      if (!manifest) {
+        if (header.name !== MANIFEST_NAME || header.type !== 'file' || (header.size ?? 0) > MAX_MANIFEST_BYTES) {
+          throw new BackupError('bad-archive', `This is not an IRIS Edge backup: its first entry is "${header.name.slice(0, 80)}", not ${MANIFEST_NAME}.`);
+        }
+        const chunks: Buffer[] = [];
+        for await (const c of stream) chunks.push(c as Buffer);
+        manifest = parseManifest(Buffer.concat(chunks));
+        await options.onManifest?.(manifest);
+        return;
+      }
+      const db = manifest.databases.find((d) => d.file === header.name);
+      if (!db || header.type !== 'file') throw new BackupError('bad-archive', `The archive holds "${header.name.slice(0, 120)}", which its manifest does not list.`);
+      if (seen.has(db.file)) throw new BackupError('bad-archive', `The archive holds ${db.file} twice.`);
+      seen.add(db.file);
+      if (header.size !== db.size) throw new BackupError('checksum', `${db.file} is ${header.size} bytes in the archive but ${db.size} in the manifest.`);
+      const h = new HashingStream((n) => options.meter?.add(n));
+      const target = options.extractTo?.(db);
+      if (target) await pipeline(stream, h, createWriteStream(target, { mode: 0o600, flags: 'wx' }));
+      else await pipeline(stream, h, async (src: AsyncIterable<Buffer>) => { for await (const _ of src); });
+      if (h.digest().sha256 !== db.sha256) throw new BackupError('checksum', `${db.file} does not match its SHA-256 checksum: the archive is damaged.`);
+      if (target) await fsyncPath(target);
+    };
+    handle().then(() => next(), (err: unknown) => next(err as Error));
+  });
+
+  try {
+    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), createGunzip(), extract);
+  } catch (err) {
+    throw damaged(err);
+  }
+  if (!manifest) throw new BackupError('bad-archive', 'The archive is empty: it holds no manifest.');
+  const m: Manifest = manifest;
+  const missing = m.databases.filter((d) => !seen.has(d.file));
+  if (missing.length) throw new BackupError('bad-archive', `The archive ends before ${missing.map((d) => d.file).join(', ')}: it is incomplete.`);
+  return m;
+}
+
+function parseManifest(bytes: Buffer): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new BackupError('bad-archive', `${MANIFEST_NAME} is not JSON: this is not an IRIS Edge backup, or it is damaged.`);
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new BackupError('bad-archive', `${MANIFEST_NAME} is not an IRIS Edge manifest (${first?.path.join('.') || 'document'}: ${first?.message}).`);
+  }
+  const problem = manifestProblem(parsed.data);
+  if (problem) throw new BackupError('bad-archive', `${MANIFEST_NAME} is not valid: ${problem}.`);
+  return parsed.data;
+}

@@ -1,0 +1,58 @@
+/** Streaming file work shared by capture, archive and restore: copy or read while hashing. */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rename, writeFile } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface Digest {
+  size: number;
+  sha256: string;
+}
+
+/** A pass-through that counts and hashes what flows through it. */
+export class HashingStream extends Transform {
+  private readonly hash = createHash('sha256');
+  size = 0;
+
+  constructor(private readonly onBytes: (n: number) => void = () => {}) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    this.onBytes(chunk.length);
+    done(null, chunk);
+  }
+
+  digest(): Digest {
+    return { size: this.size, sha256: this.hash.digest('hex') };
+  }
+}
+
+/** Copies `from` to `to` (created 0600, flushed to disk) and returns what was copied. */
+export async function copyHashed(from: string, to: string, onBytes?: (n: number) => void): Promise<Digest> {
+  const h = new HashingStream(onBytes);
+  await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), h, createWriteStream(to, { mode: 0o600, flags: 'wx' }));
+  await fsyncPath(to);
+  return h.digest();
+}
+
+/** fsync: a rename that follows must not publish a file whose bytes are still in the page cache. */
+export async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Replaces `path` with `text` so that a crash leaves either the old or the new content. */
+export async function writeDurable(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, text, { mode: 0o600 });
+  await fsyncPath(tmp);
+  await rename(tmp, path);
+}

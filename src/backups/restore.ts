@@ -1,0 +1,141 @@
+/**
+ * Restoring database files so that an interruption at any point leaves either the previous files
+ * or the restored ones, never a mix. The steps are recorded in a journal (written durably before
+ * each step): the new files are unpacked beside the old ones (same directory, so renames are
+ * atomic), IRIS is stopped, each IRIS.DAT is renamed aside and the new one into place, IRIS is
+ * started, and only when it answers are the previous files deleted. A journal found at start that
+ * is not "committed" is rolled back (`recoverRestore`), before IRIS starts.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { DatabaseInfo } from '../model/backup.ts';
+import { failpoint } from './failpoint.ts';
+import { writeDurable } from './files.ts';
+import type { Manifest } from './manifest.ts';
+
+export interface RestorePlan {
+  id: string;
+  createdAt: string;
+  irisVersion: string;
+  /** Databases whose IRIS.DAT is replaced. */
+  replace: { name: string; directory: string; currentBytes: number; backupBytes: number }[];
+  /** Databases in the backup that cannot be restored here, and why. */
+  skip: { name: string; reason: string }[];
+}
+
+export function planRestore(manifest: Manifest, current: DatabaseInfo[]): RestorePlan {
+  const plan: RestorePlan = { id: manifest.id, createdAt: manifest.startedAt, irisVersion: manifest.instance.irisVersion, replace: [], skip: [] };
+  for (const d of manifest.databases) {
+    // The directory comes from this instance's configuration, never from the archive.
+    const here = current.find((c) => c.name === d.name);
+    if (!here) plan.skip.push({ name: d.name, reason: 'not configured in this IRIS instance' });
+    else if (here.readOnly) plan.skip.push({ name: d.name, reason: 'read-only in this IRIS instance' });
+    else plan.replace.push({ name: d.name, directory: here.directory, currentBytes: here.sizeBytes, backupBytes: d.size });
+  }
+  return plan;
+}
+
+const itemSchema = z.object({ name: z.string(), target: z.string(), staged: z.string(), previous: z.string() });
+export type RestoreItem = z.infer<typeof itemSchema>;
+const journalSchema = z.object({
+  id: z.string(),
+  phase: z.enum(['staging', 'swapping', 'swapped', 'committed']),
+  items: z.array(itemSchema),
+});
+type Journal = z.infer<typeof journalSchema>;
+
+export const journalPath = (stateDir: string) => join(stateDir, 'restore-journal.json');
+
+export function restoreItems(plan: RestorePlan): RestoreItem[] {
+  return plan.replace.map((r) => ({
+    name: r.name,
+    target: join(r.directory, 'IRIS.DAT'),
+    staged: join(r.directory, 'IRIS.DAT.iris-edge-restore'),
+    previous: join(r.directory, 'IRIS.DAT.iris-edge-previous'),
+  }));
+}
+
+export class RestoreJournal {
+  constructor(
+    private readonly path: string,
+    private readonly id: string,
+    private readonly items: RestoreItem[],
+  ) {}
+
+  private write(phase: Journal['phase']): Promise<void> {
+    return writeDurable(this.path, JSON.stringify({ id: this.id, phase, items: this.items }));
+  }
+
+  /** Before unpacking: from here on, a crash removes the unpacked files. */
+  async staging(): Promise<void> {
+    // Leftovers without a journal are stale: a rollback must never bring them back.
+    for (const i of this.items) {
+      await rm(i.staged, { force: true });
+      await rm(i.previous, { force: true });
+    }
+    await this.write('staging');
+  }
+
+  /** With IRIS stopped: each IRIS.DAT aside, the restored one into place. */
+  async swap(): Promise<void> {
+    await this.write('swapping');
+    for (const i of this.items) {
+      await rename(i.target, i.previous);
+      failpoint('restore:swapping');
+      await rename(i.staged, i.target);
+    }
+    await this.write('swapped');
+  }
+
+  /** IRIS runs on the restored files: the previous ones go. */
+  async commit(): Promise<void> {
+    await this.write('committed');
+    await finish(this.path, this.items);
+  }
+
+  async rollback(): Promise<void> {
+    await rollBack(this.path, this.items);
+  }
+}
+
+async function finish(path: string, items: RestoreItem[]): Promise<void> {
+  for (const i of items) {
+    await rm(i.previous, { force: true });
+    await rm(i.staged, { force: true });
+  }
+  await rm(path, { force: true });
+}
+
+async function rollBack(path: string, items: RestoreItem[]): Promise<void> {
+  for (const i of items) {
+    if (existsSync(i.previous)) {
+      await rm(i.target, { force: true });
+      await rename(i.previous, i.target);
+    }
+    await rm(i.staged, { force: true });
+  }
+  await rm(path, { force: true });
+}
+
+/**
+ * Completes or undoes a restore that a crash interrupted. Must run while IRIS is not using the
+ * files (before it starts). Returns what it did, or null when there was nothing to do.
+ */
+export async function recoverRestore(stateDir: string): Promise<{ id: string; action: 'rolled-back' | 'completed' } | null> {
+  const path = journalPath(stateDir);
+  let journal: Journal;
+  try {
+    journal = journalSchema.parse(JSON.parse(await readFile(path, 'utf8')));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  if (journal.phase === 'committed') {
+    await finish(path, journal.items);
+    return { id: journal.id, action: 'completed' };
+  }
+  await rollBack(path, journal.items);
+  return { id: journal.id, action: 'rolled-back' };
+}

@@ -1,0 +1,94 @@
+/**
+ * Backup settings (schedule, retention, Home Assistant backup) kept in the add-on's state
+ * directory and changed from the panel or the API. Cron expressions are read by croner, in the
+ * container's local time (the Supervisor passes the Home Assistant time zone as TZ).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Cron } from 'croner';
+import { z } from 'zod';
+import { BackupError } from './errors.ts';
+import { writeDurable } from './files.ts';
+
+export const settingsSchema = z.object({
+  /** Scheduled backups on or off. */
+  enabled: z.boolean(),
+  /** Five fields (minute hour day month weekday); default nightly at 03:30, a quiet hour. */
+  cron: z.string().max(100),
+  /** How many good backups are kept (safety backups included). */
+  retention: z.number().int().min(1).max(100),
+  /** After each IRIS Edge backup, ask the Supervisor for a partial backup of this add-on. */
+  homeAssistantBackup: z.boolean(),
+});
+export type BackupSettings = z.infer<typeof settingsSchema>;
+
+export const DEFAULT_SETTINGS: BackupSettings = { enabled: true, cron: '30 3 * * *', retention: 7, homeAssistantBackup: false };
+
+/** Throws a BackupError naming what is wrong with the expression. */
+export function checkCron(expr: string): void {
+  if (expr.trim().split(/\s+/).length !== 5) {
+    throw new BackupError('bad-schedule', `"${expr.slice(0, 60)}" is not a cron expression: it needs five fields (minute hour day month weekday), e.g. "30 3 * * *".`);
+  }
+  try {
+    new Cron(expr, { paused: true }).stop();
+  } catch (err) {
+    throw new BackupError('bad-schedule', `"${expr.slice(0, 60)}" is not a cron expression: ${(err as Error).message.replace(/^CronPattern: /, '')}.`);
+  }
+}
+
+export function nextRun(s: BackupSettings, from = new Date()): Date | null {
+  if (!s.enabled) return null;
+  const c = new Cron(s.cron, { paused: true });
+  const next = c.nextRun(from);
+  c.stop();
+  return next;
+}
+
+export class Schedule {
+  private job: Cron | undefined;
+  private current: BackupSettings = DEFAULT_SETTINGS;
+  private readonly path: string;
+
+  constructor(
+    stateDir: string,
+    private readonly run: () => void,
+  ) {
+    this.path = join(stateDir, 'backup-settings.json');
+  }
+
+  get settings(): BackupSettings {
+    return this.current;
+  }
+
+  /** Reads the saved settings (defaults when there are none or they are unreadable) and arms the timer. */
+  async load(onProblem: (message: string) => void): Promise<void> {
+    try {
+      const parsed = settingsSchema.parse(JSON.parse(await readFile(this.path, 'utf8')));
+      checkCron(parsed.cron);
+      this.current = parsed;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onProblem(`The saved backup settings could not be read (${(err as Error).message}); using the defaults.`);
+    }
+    this.arm();
+  }
+
+  async update(next: BackupSettings): Promise<void> {
+    checkCron(next.cron);
+    await writeDurable(this.path, JSON.stringify(next, null, 2));
+    this.current = next;
+    this.arm();
+  }
+
+  nextRun(): Date | null {
+    return nextRun(this.current);
+  }
+
+  private arm(): void {
+    this.job?.stop();
+    this.job = this.current.enabled ? new Cron(this.current.cron, { protect: true }, () => this.run()) : undefined;
+  }
+
+  stop(): void {
+    this.job?.stop();
+  }
+}

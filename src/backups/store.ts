@@ -1,0 +1,148 @@
+/**
+ * The backup directory: `<id>.tar.gz` archives, each with a `<id>.json` record beside it, and a
+ * `.work/` directory for everything unfinished (staging copies, archives being written, uploads).
+ * Only a finished, flushed archive is renamed out of `.work/`, so a crash never leaves a partial
+ * archive where backups are listed; `cleanUp()` empties `.work/` at start.
+ */
+import { mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { BackupError } from './errors.ts';
+import { BACKUP_ID, BACKUP_KINDS } from './manifest.ts';
+
+export const VERIFY_STATES = ['verified', 'damaged', 'unverified'] as const;
+
+export const recordSchema = z.object({
+  id: z.string().regex(BACKUP_ID),
+  kind: z.enum(BACKUP_KINDS),
+  /** When the backup started (the id's time). */
+  createdAt: z.string(),
+  completedAt: z.string(),
+  result: z.enum(['ok', 'failed']),
+  /** Why it failed (result "failed"; there is no archive then). */
+  error: z.string().optional(),
+  /** Size of the archive file. */
+  sizeBytes: z.number().int().nonnegative(),
+  /** Bytes of database files inside. */
+  databasesBytes: z.number().int().nonnegative(),
+  databases: z.array(z.string()),
+  freezeMs: z.number().int().nonnegative(),
+  irisVersion: z.string(),
+  instance: z.string(),
+  /** Came in through an upload rather than made here. */
+  uploaded: z.boolean(),
+  verify: z.object({ state: z.enum(VERIFY_STATES), at: z.string().optional(), error: z.string().optional() }),
+});
+export type BackupRecord = z.infer<typeof recordSchema>;
+
+export function checkId(id: string): string {
+  if (!BACKUP_ID.test(id)) throw new BackupError('bad-id', `"${id.slice(0, 80)}" is not a backup id (they look like iris-20261122T033000Z-manual).`);
+  return id;
+}
+
+export class BackupStore {
+  readonly workDir: string;
+
+  constructor(readonly dir: string) {
+    this.workDir = join(dir, '.work');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.workDir, { recursive: true, mode: 0o700 });
+  }
+
+  archivePath(id: string): string {
+    return join(this.dir, `${checkId(id)}.tar.gz`);
+  }
+
+  private recordPath(id: string): string {
+    return join(this.dir, `${checkId(id)}.json`);
+  }
+
+  /** Removes every unfinished thing a crash may have left. Returns how many it removed. */
+  async cleanUp(): Promise<number> {
+    await this.init();
+    const left = await readdir(this.workDir);
+    for (const name of left) await rm(join(this.workDir, name), { recursive: true, force: true });
+    return left.length;
+  }
+
+  /** Archives without a record: a crash between publishing the archive and writing its record. */
+  async orphans(): Promise<string[]> {
+    const names = await readdir(this.dir);
+    return names
+      .filter((n) => n.endsWith('.tar.gz'))
+      .map((n) => n.slice(0, -'.tar.gz'.length))
+      .filter((id) => BACKUP_ID.test(id) && !names.includes(`${id}.json`));
+  }
+
+  async list(): Promise<BackupRecord[]> {
+    await this.init();
+    const out: BackupRecord[] = [];
+    for (const name of await readdir(this.dir)) {
+      if (!name.endsWith('.json') || !BACKUP_ID.test(name.slice(0, -5))) continue;
+      const r = await this.read(name.slice(0, -5)).catch(() => null);
+      if (r) out.push(r);
+    }
+    return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async get(id: string): Promise<BackupRecord> {
+    try {
+      return await this.read(checkId(id));
+    } catch (err) {
+      if (err instanceof BackupError) throw err;
+      throw new BackupError('not-found', `There is no backup ${id}.`);
+    }
+  }
+
+  private async read(id: string): Promise<BackupRecord> {
+    return recordSchema.parse(JSON.parse(await readFile(this.recordPath(id), 'utf8')));
+  }
+
+  async has(id: string): Promise<boolean> {
+    return this.get(id).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async save(r: BackupRecord): Promise<void> {
+    const tmp = join(this.workDir, `${r.id}.json`);
+    await writeFile(tmp, JSON.stringify(r, null, 2), { mode: 0o600 });
+    await rename(tmp, this.recordPath(r.id));
+  }
+
+  /** Moves a finished archive from `.work/` into place (same file system: atomic). */
+  async publish(workFile: string, id: string): Promise<void> {
+    await rename(workFile, this.archivePath(id));
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.get(id);
+    await rm(this.archivePath(id), { force: true });
+    await rm(this.recordPath(id), { force: true });
+  }
+
+  async archiveSize(id: string): Promise<number> {
+    return (await stat(this.archivePath(id))).size;
+  }
+
+  async freeBytes(): Promise<number> {
+    const s = await statfs(this.dir);
+    return s.bavail * s.bsize;
+  }
+
+  /**
+   * Keeps the newest `keep` good backups and the newest 5 failed attempts; `protect` names the
+   * ones in use. Returns the ids it deleted.
+   */
+  async prune(keep: number, protect: Set<string>): Promise<string[]> {
+    const all = await this.list();
+    const good = all.filter((r) => r.result === 'ok');
+    const failed = all.filter((r) => r.result === 'failed');
+    const doomed = [...good.slice(keep), ...failed.slice(5)].filter((r) => !protect.has(r.id));
+    for (const r of doomed) await this.delete(r.id);
+    return doomed.map((r) => r.id);
+  }
+}

@@ -1,0 +1,73 @@
+/** A backup service over a simulated IRIS whose database files keep changing, on real files. */
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BackupService, type JobStatus } from '../../src/backups/service.ts';
+import { SimulatedDatabases, type SimulatedDatabasesOptions } from '../../src/iris/simulator/databases.ts';
+import { IrisSimulator } from '../../src/iris/simulator/index.ts';
+import { captureLogger } from './fixtures.ts';
+
+export const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+export interface BackupRig {
+  root: string;
+  data: SimulatedDatabases;
+  sim: IrisSimulator;
+  service: BackupService;
+  lines: string[];
+  /** SHA-256 of every database file at the moment IRIS was last frozen (the tests' oracle). */
+  atFreeze: Map<string, string>;
+  /** SHA-256 of every database file just before IRIS was last started (after a restore's swap). */
+  atStart: Map<string, string>;
+  run(start: Promise<JobStatus>): Promise<JobStatus>;
+  close(): Promise<void>;
+}
+
+export const WRITABLE = ['IRISSYS', 'IRISAUDIT', 'IRISSECURITY', 'IRISMETRICS', 'IRISTEMP', 'IRISLOCALDATA', 'USER', 'ORDERS'];
+const hashAll = (data: SimulatedDatabases) => new Map(WRITABLE.map((n) => [n, sha(data.read(n))]));
+
+export async function backupRig(options: { dir?: string; data?: SimulatedDatabasesOptions; uploadLimitBytes?: number } = {}): Promise<BackupRig> {
+  const root = mkdtempSync(join(tmpdir(), 'iris-edge-backups-'));
+  const data = new SimulatedDatabases(join(root, 'iris'), { namespaces: ['ORDERS'], writeIntervalMs: 2, ...options.data });
+  const sim = new IrisSimulator({ databases: data, transitionMs: 0 });
+  const { log, lines } = captureLogger();
+  const rig: BackupRig = {
+    root,
+    data,
+    sim,
+    lines,
+    atFreeze: new Map(),
+    atStart: new Map(),
+    service: undefined as unknown as BackupService,
+    run: async (start) => rig.service.wait((await start).id),
+    close: async () => {
+      rig.service.stop();
+      await sim.close();
+    },
+  };
+  // The oracle is taken inside freeze(): nothing can write between IRIS freezing and the hash.
+  const iris = Object.create(sim) as IrisSimulator;
+  iris.freeze = async () => {
+    await sim.freeze();
+    rig.atFreeze = hashAll(data);
+  };
+  rig.service = new BackupService({
+    dir: options.dir ?? join(root, 'backups'),
+    stateDir: join(root, 'state'),
+    instanceId: 'iris',
+    iris,
+    control: {
+      stop: async () => sim.stopInstance(),
+      start: async () => {
+        rig.atStart = hashAll(data);
+        sim.startInstance();
+      },
+    },
+    bridgeVersion: 'test',
+    uploadLimitBytes: options.uploadLimitBytes ?? 64 * 1024 * 1024,
+    log,
+  });
+  await rig.service.start();
+  return rig;
+}
