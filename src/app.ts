@@ -2,18 +2,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { Config, RemoteInstance } from './config/config.ts';
+import { containerControl } from './backups/container-control.ts';
+import { BackupService, recoverInterruptedRestore, type InstanceControl } from './backups/service.ts';
 import { certificateExpiries } from './certs/expiry.ts';
 import { CertExpiryWatcher } from './certs/expiry-watcher.ts';
 import { irisCertFiles, isLocalIris } from './certs/iris-inventory.ts';
 import { CertStore } from './certs/store.ts';
 import { AssistExposure } from './ha/assist.ts';
+import { BackupNotices } from './ha/backup-notices.ts';
 import { CertificateNotices } from './ha/cert-notices.ts';
 import { HaCore } from './ha/core.ts';
 import { HaReactions } from './ha/ha-bridge.ts';
-import { getMqttService } from './ha/supervisor.ts';
+import { createAddonBackup, getMqttService } from './ha/supervisor.ts';
 import type { IrisClient } from './iris/client.ts';
 import { MonitorApiClient } from './iris/monitor-api/client.ts';
-import { IrisSimulator, scaleScenario } from './iris/simulator/index.ts';
+import { SimulatedDatabases } from './iris/simulator/databases.ts';
+import { demoScenario, IrisSimulator, scaleScenario } from './iris/simulator/index.ts';
 import { startSimulatedMonitorApi } from './iris/simulator/monitor-api.ts';
 import type { Logger } from './log/logger.ts';
 import { Monitor, type HealthSource } from './monitor/monitor.ts';
@@ -37,6 +41,8 @@ export interface RunningInstance {
 /** The local (or simulated) instance first, then the remote ones from the options. */
 export interface RunningBridge extends RunningInstance {
   instances: RunningInstance[];
+  /** IRIS Edge backups of the local instance; absent when its files are out of reach. */
+  backups: BackupService | undefined;
 }
 
 export interface StartOptions {
@@ -44,6 +50,8 @@ export interface StartOptions {
   iris?: IrisClient;
   /** Its /api/monitor, when `iris` is given (tests); none when omitted. */
   health?: HealthSource;
+  /** Stops and starts `iris` (tests): with it, the local instance gets IRIS Edge backups. */
+  control?: InstanceControl;
   /** Clients for the remote instances of the configuration (tests), instead of the Native API. */
   remoteIris?: (r: RemoteInstance) => Pick<InstancePlan, 'iris' | 'health'>;
   inventoryWindowMs?: number;
@@ -67,21 +75,30 @@ async function nativeClient(t: NativeTarget, log: Logger): Promise<IrisClient> {
 }
 
 /** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
-async function localIris(config: Config, log: Logger): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close'>> {
+async function localIris(config: Config, log: Logger): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'>> {
   if (config.iris.mode === 'simulator') {
     const api = await startSimulatedMonitorApi();
     const [productions, hosts] = config.iris.scenario.split('x').map(Number);
     const seeds = config.iris.scenario === 'demo' ? undefined : scaleScenario(productions ?? 1, hosts ?? 1);
+    // As in the add-on, where the iris service does this: no IRIS starts on half-restored files.
+    await recoverInterruptedRestore(config.stateDir, log);
+    const namespaces = [...new Set((seeds ?? demoScenario()).map((p) => p.namespace))];
+    const data = new SimulatedDatabases(config.iris.dataDir, { namespaces, writeIntervalMs: config.iris.writeIntervalMs });
+    const iris = new IrisSimulator({ activity: !seeds, productions: seeds, databases: data });
     return {
       // The demo lives (queues move, an error now and then); bench scenarios stay still.
-      iris: new IrisSimulator({ activity: !seeds, productions: seeds }),
+      iris,
       health: new MonitorApiClient({ baseUrl: api.url }),
       close: () => api.close(),
+      control: { stop: async () => iris.stopInstance(), start: async () => iris.startInstance() },
     };
   }
+  const iris = await nativeClient(config.iris, log);
   return {
-    iris: await nativeClient(config.iris, log),
+    iris,
     health: new MonitorApiClient({ baseUrl: `http://${config.iris.host}:${config.iris.webPort}` }),
+    // Only inside the add-on are IRIS's files and its process within reach.
+    control: config.supervisorToken ? containerControl({ stateDir: config.stateDir, iris }) : undefined,
   };
 }
 
@@ -108,6 +125,8 @@ interface InstancePlan {
   entityPrefix: string;
   instanceName: string;
   onTick?: () => void;
+  control?: InstanceControl;
+  backupNow?: () => void;
 }
 
 async function startInstance(
@@ -144,6 +163,7 @@ async function startInstance(
     inventoryWindowMs: options.inventoryWindowMs,
     birthJitterMs: options.birthJitterMs,
     hostDeviceThreshold: config.hostDeviceThreshold,
+    backupNow: plan.backupNow,
     discovery: {
       topics,
       bridgeVersion: BRIDGE_VERSION,
@@ -187,6 +207,22 @@ async function remotePlan(r: RemoteInstance, config: Config, log: Logger): Promi
   };
 }
 
+function backupServiceFor(plan: InstancePlan, config: Config, log: Logger): BackupService | undefined {
+  if (!plan.control) return undefined;
+  const token = config.supervisorToken;
+  return new BackupService({
+    dir: config.backups.dir,
+    stateDir: config.stateDir,
+    instanceId: plan.id,
+    iris: plan.iris,
+    control: plan.control,
+    bridgeVersion: BRIDGE_VERSION,
+    uploadLimitBytes: config.backups.uploadLimitBytes,
+    log,
+    homeAssistantBackup: token ? (name) => createAddonBackup(token, name) : undefined,
+  });
+}
+
 /** The composition root minus process concerns: config -> IRIS -> monitor -> MQTT, per instance. */
 export async function startBridge(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningBridge> {
   const broker = await resolveMqtt(config, log);
@@ -194,7 +230,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   const plans: InstancePlan[] = [
     {
       id: config.instanceId,
-      ...(options.iris ? { iris: options.iris, health: options.health } : await localIris(config, log)),
+      ...(options.iris ? { iris: options.iris, health: options.health, control: options.control } : await localIris(config, log)),
       entityPrefix: '',
       instanceName: config.instanceId === 'iris' ? 'IRIS' : `IRIS ${config.instanceId}`,
       onTick: heartbeat(config.heartbeatFile),
@@ -202,6 +238,12 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   ];
   for (const r of config.remoteInstances) {
     plans.push(options.remoteIris ? { id: r.id, entityPrefix: r.id, instanceName: `IRIS ${r.id}`, ...options.remoteIris(r) } : await remotePlan(r, config, log));
+  }
+  const backups = backupServiceFor(plans[0] as InstancePlan, config, log);
+  if (backups) {
+    (plans[0] as InstancePlan).backupNow = () => {
+      backups.startBackup('manual').catch((err: unknown) => log.warn(`Backup now: ${(err as Error).message}`));
+    };
   }
   // Instances start side by side: one that does not answer must not hold up the others.
   const instances = await Promise.all(plans.map((p) => startInstance(p, config, broker, log, options)));
@@ -239,10 +281,23 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   });
   certWatch.start();
 
+  if (backups) {
+    const backupNotices = ha ? new BackupNotices(ha, log) : undefined;
+    backups.on('status', (s) => {
+      primary.bridge.setBackups(s);
+      if (s.last?.result === 'ok') void backupNotices?.onBackupOk();
+    });
+    backups.on('failed', (f) => void backupNotices?.onFailed(f));
+    backups.on('thawed', (m) => void backupNotices?.onThawed(m));
+    await backups.start();
+  }
+
   return {
     ...primary,
     instances,
+    backups,
     async stop() {
+      backups?.stop();
       certWatch.stop();
       for (const r of reactions) r.stop();
       ha?.close();

@@ -386,14 +386,16 @@ export class BackupService extends EventEmitter<Events> {
     };
   }
 
+  /** A backup; a safety backup inside a restore is one step of it, so its own steps are not listed. */
   private async backup(job: Job, kind: BackupKind): Promise<BackupRecord> {
+    const step: Job['step'] = kind === 'safety' ? (_text, work) => work() : (text, work, detail) => job.step(text, work, detail);
     const started = new Date();
     const id = backupId(this.o.instanceId, started, kind);
     const staging = join(this.store.workDir, `capture-${id}`);
     const partial = join(this.store.workDir, `${id}.tar.gz`);
     try {
       await this.store.init();
-      const { selection, version, bytes } = await job.step('Ask IRIS which databases it has', async () => {
+      const { selection, version, bytes } = await step('Ask IRIS which databases it has', async () => {
         const [dbs, snap] = await Promise.all([this.o.iris.databases(), this.o.iris.snapshot()]);
         const sel = selectDatabases(dbs);
         if (!sel.included.length) throw new BackupError('iris', 'IRIS reports no database that can be backed up.');
@@ -410,7 +412,7 @@ export class BackupService extends EventEmitter<Events> {
         throw new BackupError('no-space', `Not enough free space in ${this.o.dir}: the backup needs about ${mb(need)}, ${mb(free)} is free. Delete old backups or lower the retention.`);
       }
 
-      const frozen = await job.step('Freeze IRIS and copy the databases', async () => {
+      const frozen = await step('Freeze IRIS and copy the databases', async () => {
         job.meter.begin('copying', bytes);
         return this.freeze.hold(() => captureDatabases(selection.included, staging, job.meter));
       }, (f) => `IRIS was frozen for ${f.thawedAt.getTime() - f.frozenAt.getTime()} ms`);
@@ -431,12 +433,12 @@ export class BackupService extends EventEmitter<Events> {
         databases: captured.map((c) => ({ name: c.name, directory: c.directory, file: databaseEntry(c.name), size: c.size, sha256: c.sha256 })),
         excluded: selection.excluded,
       };
-      await job.step('Write the archive', async () => {
+      await step('Write the archive', async () => {
         job.meter.begin('archiving', bytes);
         await writeArchive(partial, manifest, new Map(captured.map((c) => [c.name, c.staged])), job.meter);
       });
       await rm(staging, { recursive: true, force: true });
-      await job.step('Verify the archive', async () => {
+      await step('Verify the archive', async () => {
         job.meter.begin('verifying', bytes);
         await readArchive(partial, { meter: job.meter });
       });

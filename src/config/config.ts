@@ -50,12 +50,19 @@ export const rawConfigSchema = z.object({
   heartbeat_file: z.string().optional(),
   panel_host: z.string().min(1).optional(),
   cert_dir: z.string().min(1).optional(),
+  /** The bridge's own durable state (backup settings, freeze marker, restore journal). */
+  state_dir: z.string().min(1).optional(),
+  backup_dir: z.string().min(1).optional(),
+  backup_upload_limit_mb: z.number().int().min(1).max(1024 * 1024).default(16384),
+  simulator_data_dir: z.string().min(1).optional(),
+  /** How often the simulated write daemon changes a database block; 0 = never. */
+  simulator_write_ms: z.number().int().min(0).max(60000).default(250),
   panel_port: z.number().int().min(0).max(65535).default(8099),
 });
 export type RawConfig = z.input<typeof rawConfigSchema>;
 
 export type IrisTarget =
-  | { mode: 'simulator'; scenario: string }
+  | { mode: 'simulator'; scenario: string; dataDir: string; writeIntervalMs: number }
   | {
       mode: 'native';
       host: string;
@@ -93,6 +100,10 @@ export interface Config {
   panel: { host: string | undefined; port: number };
   /** Where the certificate manager keeps certificates and keys (0700; keys 0600). */
   certDir: string;
+  /** The bridge's durable state directory (0700). */
+  stateDir: string;
+  /** IRIS Edge backups of the local instance. */
+  backups: { dir: string; uploadLimitBytes: number };
   discoveryPrefix: string;
   topicPrefix: string;
 }

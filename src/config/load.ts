@@ -25,6 +25,11 @@ const ENV: Record<string, keyof RawConfig> = {
   PANEL_HOST: 'panel_host',
   PANEL_PORT: 'panel_port',
   IRIS_EDGE_CERT_DIR: 'cert_dir',
+  IRIS_EDGE_STATE_DIR: 'state_dir',
+  IRIS_EDGE_BACKUP_DIR: 'backup_dir',
+  IRIS_EDGE_BACKUP_UPLOAD_LIMIT_MB: 'backup_upload_limit_mb',
+  IRIS_EDGE_SIMULATOR_DATA_DIR: 'simulator_data_dir',
+  IRIS_EDGE_SIMULATOR_WRITE_MS: 'simulator_write_ms',
   COMMAND_COOLDOWN: 'command_cooldown',
   HOST_DEVICE_THRESHOLD: 'host_device_threshold',
   EXPOSE_TO_ASSIST: 'expose_to_assist',
@@ -40,6 +45,8 @@ const NUMERIC = new Set<keyof RawConfig>([
   'command_cooldown',
   'host_device_threshold',
   'panel_port',
+  'backup_upload_limit_mb',
+  'simulator_write_ms',
 ]);
 const BOOLEAN = new Set<keyof RawConfig>(['simulator', 'expose_to_assist']);
 
@@ -168,9 +175,15 @@ export function loadConfig(sources: ConfigSources): Config {
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new ConfigError(`option "instances": the id "${dup}" is used twice (the local instance is "${raw.instance_id}"); every instance needs its own id.`);
 
+  const stateDir = raw.state_dir ?? (supervisorToken ? '/data/iris-edge' : '.iris-edge');
   let iris: Config['iris'];
   if (raw.simulator || !raw.iris_host) {
-    iris = { mode: 'simulator', scenario: raw.simulator_scenario };
+    iris = {
+      mode: 'simulator',
+      scenario: raw.simulator_scenario,
+      dataDir: raw.simulator_data_dir ?? `${stateDir}/simulator`,
+      writeIntervalMs: raw.simulator_write_ms,
+    };
   } else {
     if (!raw.iris_user) throw new ConfigError('IRIS_HOST is set but IRIS_USER is not: name the IRIS user the bridge logs in as.');
     if (!raw.iris_password) {
@@ -220,6 +233,13 @@ export function loadConfig(sources: ConfigSources): Config {
     // In the add-on: the bridge's own directory under /data (it survives updates and is in Home
     // Assistant's backups of the add-on); bridge/run sets it explicitly too.
     certDir: raw.cert_dir ?? (supervisorToken ? '/data/iris-edge/certs' : '.iris-edge/certs'),
+    stateDir,
+    // /backup: Samba and the file editor show it, it survives uninstalling the add-on, and it is
+    // not inside /data, so Home Assistant's backups of the add-on do not carry every archive.
+    backups: {
+      dir: raw.backup_dir ?? (supervisorToken ? '/backup/iris-edge' : '.iris-edge/backups'),
+      uploadLimitBytes: raw.backup_upload_limit_mb * 1024 * 1024,
+    },
     discoveryPrefix: 'homeassistant',
     topicPrefix: 'iris-edge',
   };

@@ -17,10 +17,15 @@ export interface MqttService {
 
 const BASE = 'http://supervisor';
 
-async function get(path: string, token: string, fetchImpl: typeof fetch): Promise<unknown> {
+async function get(path: string, token: string, fetchImpl: typeof fetch, post?: unknown, timeoutMs = 10_000): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetchImpl(BASE + path, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+    res = await fetchImpl(BASE + path, {
+      method: post === undefined ? 'GET' : 'POST',
+      headers: { Authorization: `Bearer ${token}`, ...(post === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: post === undefined ? undefined : JSON.stringify(post),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (err) {
     throw new SupervisorError(`The Supervisor did not answer ${path}: ${(err as Error).message}`);
   }
@@ -69,4 +74,16 @@ export async function getMqttService(token: string, fetchImpl: typeof fetch = fe
     username: typeof data.username === 'string' ? data.username : undefined,
     password: typeof data.password === 'string' ? data.password : undefined,
   };
+}
+
+/**
+ * Asks the Supervisor for a partial backup of this add-on only (hassio_role: backup), so that
+ * Home Assistant's backup locations, off-site ones included, receive IRIS's data. The
+ * Supervisor runs backup_pre/backup_post around it (the freeze). `background` returns at once
+ * with a job id; the backup itself can take minutes.
+ */
+export async function createAddonBackup(token: string, name: string, fetchImpl: typeof fetch = fetch): Promise<void> {
+  const self = (await get('/addons/self/info', token, fetchImpl)) as { slug?: unknown };
+  if (typeof self.slug !== 'string') throw new SupervisorError('The Supervisor did not tell this add-on its slug.');
+  await get('/backups/new/partial', token, fetchImpl, { name, addons: [self.slug], homeassistant: false, compressed: true, background: true }, 60_000);
 }

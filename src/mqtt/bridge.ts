@@ -10,6 +10,8 @@ import { instanceDiscovery, productionDiscovery, productionDisplayName, type Dis
 import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from './hosts.ts';
 import type { CertExpiry } from '../certs/expiry.ts';
 import { certificateComponents, certificateState } from './cert-sensors.ts';
+import { backupComponents, backupState } from './backup-sensors.ts';
+import type { BackupStatus } from '../backups/service.ts';
 import { instanceSensorComponents, metricsState } from './instance-sensors.ts';
 import { RetainedPublisher } from './publisher.ts';
 import { hostState, instanceState, namespaceState, productionState, updateState } from './state.ts';
@@ -28,6 +30,8 @@ export interface MqttBridgeOptions {
   discovery: Omit<DiscoveryContext, 'irisVersion'>;
   /** Productions with more hosts than this get one device per host. */
   hostDeviceThreshold: number;
+  /** Starts an IRIS Edge backup: given for the instance IRIS Edge backs up. */
+  backupNow?: () => void;
   /** How long to listen for our own retained discovery topics at start (ms). */
   inventoryWindowMs?: number;
   /** Upper bound of the random delay before answering Home Assistant's birth message (ms). */
@@ -57,6 +61,8 @@ export class MqttBridge {
   private databases: string[] = [];
   /** Stored certificates whose expiry this instance's device shows (the local instance only). */
   private certificates: CertExpiry[] = [];
+  /** IRIS Edge backups of this instance (the local instance only). */
+  private backups: BackupStatus | null = null;
   /** What each discovery payload was last built from (see publishDiscovery). */
   private readonly discoveryInputs = new Map<string, string>();
   /** Productions for which IRIS has published interoperability metrics. */
@@ -66,7 +72,7 @@ export class MqttBridge {
     this.client = opts.client;
     this.topics = opts.discovery.topics;
     this.publisher = new RetainedPublisher(this.client);
-    this.commands = new CommandHandler(this.topics, opts.monitor, opts.log);
+    this.commands = new CommandHandler(this.topics, opts.monitor, opts.log, opts.backupNow);
   }
 
   /** Subscribes, learns what we left on the broker last time, and starts mirroring. */
@@ -117,6 +123,12 @@ export class MqttBridge {
   /** Shows the certificate store's expiry dates on this instance's device. */
   setCertificates(certs: CertExpiry[]): void {
     this.certificates = certs;
+    this.onView(this.opts.monitor.view);
+  }
+
+  /** Shows IRIS Edge backups (last, result, next, size, Backup now) on this instance's device. */
+  setBackups(status: BackupStatus): void {
+    this.backups = status;
     this.onView(this.opts.monitor.view);
   }
 
@@ -257,12 +269,14 @@ export class MqttBridge {
     const health = view.metrics || this.publisher.has(t.instanceMetrics) ? instanceSensorComponents(ctx, t.instanceMetrics, this.databases) : {};
     const certs = certificateComponents(ctx, t.instanceCertificates, this.certificates);
     const base = `${ctx.useDefaultEntityId}`;
+    const backups = this.backups ? backupComponents(ctx, t) : {};
     const certKey = this.certificates.map((c) => `${c.id}:${c.name}`).join(',');
     await this.publishDiscovery(
       t.instanceDiscovery(),
-      `${base}|${ctx.irisVersion}|${view.productions.map((p) => p.key)}|${this.databases}|${Object.keys(health).length}|${certKey}`,
-      () => instanceDiscovery(ctx, view.productions, { ...health, ...certs }),
+      `${base}|${ctx.irisVersion}|${view.productions.map((p) => p.key)}|${this.databases}|${Object.keys(health).length}|${certKey}|${!!this.backups}`,
+      () => instanceDiscovery(ctx, view.productions, { ...health, ...certs, ...backups }),
     );
+    if (this.backups) await this.publisher.publish(t.instanceBackups, backupState(this.backups));
     if (this.certificates.length > 0 || this.publisher.has(t.instanceCertificates)) {
       await this.publisher.publish(t.instanceCertificates, certificateState(this.certificates));
     }

@@ -29,6 +29,8 @@ export class CommandHandler {
     private readonly topics: Topics,
     private readonly monitor: Monitor,
     private readonly log: Logger,
+    /** Starts an IRIS Edge backup (the local instance only). */
+    private readonly backupNow?: () => void,
   ) {}
 
   /** Returns false when the topic is not a command topic of ours. */
@@ -45,7 +47,8 @@ export class CommandHandler {
       return true;
     }
     const text = payload.toString('utf8').trim();
-    if (cmd.kind === 'select') this.select(topic, cmd.nsSlug, text);
+    if (cmd.kind === 'backup') this.backup(topic, text);
+    else if (cmd.kind === 'select') this.select(topic, cmd.nsSlug, text);
     else if (cmd.kind === 'host-set') this.hostSet(topic, cmd, text);
     else this.productionCommand(topic, cmd, text);
     return true;
@@ -67,6 +70,16 @@ export class CommandHandler {
     if (!action) return this.ignoreBadPayload(topic, text, Object.keys(allowed));
     const p = this.find(topic, text, cmd);
     if (p) void this.run(`${action} ${label(p)}`, () => this.monitor.execute(p.namespace, p.name, action), p);
+  }
+
+  private backup(topic: string, text: string): void {
+    if (text !== 'PRESS') return this.ignoreBadPayload(topic, text, ['PRESS']);
+    if (!this.backupNow) {
+      this.log.warn(`Ignored PRESS on ${topic}: IRIS Edge backs up only the IRIS instance of the add-on.`);
+      return;
+    }
+    this.log.info('Backup now: requested over MQTT');
+    this.backupNow();
   }
 
   private hostSet(topic: string, cmd: Extract<CommandTopic, { kind: 'host-set' }>, text: string): void {

@@ -22,7 +22,8 @@ export interface ProductionRef {
 export type CommandTopic =
   | { kind: 'set' | 'restart' | 'update' | 'recover'; nsSlug: string; prodSlug: string }
   | { kind: 'host-set'; nsSlug: string; prodSlug: string; hostSlug: string }
-  | { kind: 'select'; nsSlug: string };
+  | { kind: 'select'; nsSlug: string }
+  | { kind: 'backup' };
 
 const PRODUCTION_COMMANDS = new Set(['set', 'restart', 'update', 'recover']);
 
@@ -54,6 +55,14 @@ export class Topics {
   /** Retained; expiry dates of the certificates IRIS Edge stores. */
   get instanceCertificates(): string {
     return `${this.base}/certificates`;
+  }
+  /** Retained; IRIS Edge backups of this instance (last, next, size). */
+  get instanceBackups(): string {
+    return `${this.base}/backups`;
+  }
+  /** The Backup now button. */
+  get backupCommand(): string {
+    return `${this.base}/backup/press`;
   }
   get instanceEvent(): string {
     return `${this.base}/event`;
@@ -102,6 +111,7 @@ export class Topics {
       ...[...PRODUCTION_COMMANDS].map((k) => `${this.base}/+/+/${k}`),
       `${this.base}/+/+/host/+/set`,
       `${this.base}/+/select`,
+      this.backupCommand,
     ];
   }
 
@@ -140,6 +150,7 @@ export class Topics {
     if (!topic.startsWith(prefix)) return null;
     const parts = topic.slice(prefix.length).split('/');
     if (parts.some((x) => x === '')) return null;
+    if (topic === this.backupCommand) return { kind: 'backup' };
     if (parts.length === 2 && parts[1] === 'select') return { kind: 'select', nsSlug: parts[0] as string };
     if (parts.length === 3 && PRODUCTION_COMMANDS.has(parts[2] as string)) {
       return { kind: parts[2] as 'set', nsSlug: parts[0] as string, prodSlug: parts[1] as string };

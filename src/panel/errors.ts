@@ -1,7 +1,24 @@
 /** From the bridge's errors to HTTP answers a person can act on. */
 import type { z } from 'zod';
 import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../iris/errors.ts';
+import { BackupError, type BackupErrorCode } from '../backups/errors.ts';
 import { CommandGuardError } from '../monitor/errors.ts';
+
+const BACKUP_STATUS: Record<BackupErrorCode, number> = {
+  busy: 409,
+  'not-found': 404,
+  'bad-id': 400,
+  'bad-archive': 400,
+  checksum: 400,
+  'too-large': 413,
+  exists: 409,
+  'no-space': 507,
+  'frozen-elsewhere': 409,
+  iris: 503,
+  'bad-schedule': 400,
+  'not-confirmed': 400,
+  io: 500,
+};
 
 /** An error the API answers with as it is. */
 export class ApiError extends Error {
@@ -36,6 +53,7 @@ export interface HttpError {
 /** Maps the monitor's and IRIS's errors; anything else is a 500 whose detail goes to the log only. */
 export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof ApiError) return { status: err.statusCode, body: { error: err.code, message: err.message } };
+  if (err instanceof BackupError) return { status: BACKUP_STATUS[err.code], body: { error: `backup-${err.code}`, message: err.message } };
   if (err instanceof CommandGuardError) return { status: 409, body: { error: 'refused-by-bridge', message: err.message } };
   if (err instanceof IrisCommandRefusedError) {
     return { status: 409, body: { error: 'refused-by-iris', message: `IRIS refused: ${err.message}` } };

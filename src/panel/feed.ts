@@ -7,9 +7,12 @@
  *   {type:"event", instance, event: ProductionEvent}  started / stopped / troubled / refused ...
  *   {type:"alert", instance, alert: IrisAlert}
  *   {type:"log", line: LogLine}                       a new line of the bridge's log
+ *   {type:"backup-job", job: JobStatus}               a backup/verify/restore step or progress
+ *   {type:"backups", status: BackupStatus}            the backups changed (made, deleted, settings)
  */
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { BackupStatus, JobStatus } from '../backups/service.ts';
 import type { LogLine } from './log-buffer.ts';
 import type { PanelContext, PanelInstance } from './server.ts';
 import { instanceBody } from './state.ts';
@@ -38,6 +41,17 @@ export class LiveFeed {
         inst.monitor.off('view', onView);
         inst.monitor.off('event', onEvent);
         inst.monitor.off('alert', onAlert);
+      });
+    }
+    const backups = ctx.options.backups;
+    if (backups) {
+      const onJob = (job: JobStatus) => this.broadcast({ type: 'backup-job', job });
+      const onStatus = (status: BackupStatus) => this.broadcast({ type: 'backups', status });
+      backups.on('job', onJob);
+      backups.on('status', onStatus);
+      this.unsubscribe.push(() => {
+        backups.off('job', onJob);
+        backups.off('status', onStatus);
       });
     }
     const onLine = (line: LogLine) => this.broadcast({ type: 'log', line });

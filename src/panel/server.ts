@@ -18,6 +18,8 @@ import type { IrisClient } from '../iris/client.ts';
 import { loadAssets, type Asset } from './assets.ts';
 import { toHttpError } from './errors.ts';
 import { LiveFeed } from './feed.ts';
+import { registerBackupsApi } from './backups-api.ts';
+import type { BackupService } from '../backups/service.ts';
 import { ingressContext, isTrustedPeer, trustedSet, type IngressContext } from './guard.ts';
 import type { LogBuffer } from './log-buffer.ts';
 
@@ -61,6 +63,9 @@ export interface PanelOptions {
   certStoreDir?: string;
   /** Home Assistant's certificates, shown read-only. Default /ssl. */
   haSslDir?: string;
+  /** IRIS Edge backups of the local instance; without it the backup routes answer 503. */
+  backups?: BackupService;
+  backupUploadLimitBytes?: number;
   /** Where PEM files for IRIS SSL/TLS configurations go. Default: add-on /data/iris-edge/ssl, else <certStoreDir>/../iris-ssl. */
   irisSslDir?: string;
 }
@@ -175,6 +180,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
   const feed = new LiveFeed(ctx);
   await app.register(async (api) => registerApi(api, ctx, feed), { prefix: '/api' });
   await app.register(async (api) => registerCertsApi(api, ctx), { prefix: '/api' });
+  await app.register(async (api) => registerBackupsApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerSslApi(api, ctx, options.irisSslDir ? { irisSslDir: options.irisSslDir } : {}), { prefix: '/api' });
 
   const index = assets.get('index.html');

@@ -59,6 +59,8 @@ export async function startPanelFor(running: RunningBridge, config: Config, logs
       logs,
       messagesLogPath: config.supervisorToken && config.iris.mode === 'native' ? MESSAGES_LOG : undefined,
       certStoreDir: config.certDir,
+      backups: running.backups,
+      backupUploadLimitBytes: config.backups.uploadLimitBytes,
       log,
     });
     return panel;

@@ -1,0 +1,87 @@
+/**
+ * IRIS Edge backups in Home Assistant, on the instance device: last backup (timestamp) and its
+ * result, the next scheduled run, the size of the backups kept, and a Backup now button.
+ */
+import type { BackupStatus } from '../backups/service.ts';
+import { entityId, type Component, type DiscoveryContext } from './discovery.ts';
+import { slug, type Topics } from './topics.ts';
+
+export const BACKUP_RESULTS = ['success', 'failed'] as const;
+
+export function backupComponents(ctx: DiscoveryContext, topics: Topics): Record<string, Component> {
+  const id = ctx.topics.instanceDeviceId;
+  const base = slug(ctx.instanceName);
+  // The bridge, not IRIS, keeps the backups: these stay available while IRIS is down.
+  const avty = [{ t: ctx.topics.bridgeAvailability }];
+  const stat_t = topics.instanceBackups;
+  return {
+    backup_last: {
+      p: 'sensor',
+      name: 'Last backup',
+      uniq_id: `${id}_backup_last`,
+      ...entityId(ctx, 'sensor', `${base}_last_backup`),
+      dev_cla: 'timestamp',
+      stat_t,
+      val_tpl: '{{ value_json.last_at }}',
+      avty,
+    },
+    backup_result: {
+      p: 'sensor',
+      name: 'Last backup result',
+      uniq_id: `${id}_backup_result`,
+      ...entityId(ctx, 'sensor', `${base}_last_backup_result`),
+      dev_cla: 'enum',
+      ops: [...BACKUP_RESULTS],
+      icon: 'mdi:database-check',
+      stat_t,
+      val_tpl: '{{ value_json.last_result }}',
+      avty,
+    },
+    backup_next: {
+      p: 'sensor',
+      name: 'Next scheduled backup',
+      uniq_id: `${id}_backup_next`,
+      ...entityId(ctx, 'sensor', `${base}_next_scheduled_backup`),
+      dev_cla: 'timestamp',
+      stat_t,
+      val_tpl: '{{ value_json.next_run }}',
+      avty,
+    },
+    backup_size: {
+      p: 'sensor',
+      name: 'Backups size',
+      uniq_id: `${id}_backup_size`,
+      ...entityId(ctx, 'sensor', `${base}_backups_size`),
+      dev_cla: 'data_size',
+      unit_of_meas: 'MB',
+      stat_cla: 'measurement',
+      sug_dsp_prc: 1,
+      ent_cat: 'diagnostic',
+      stat_t,
+      val_tpl: '{{ value_json.total_mb }}',
+      avty,
+    },
+    backup_now: {
+      p: 'button',
+      name: 'Backup now',
+      uniq_id: `${id}_backup_now`,
+      ...entityId(ctx, 'button', `${base}_backup_now`),
+      icon: 'mdi:database-export',
+      cmd_t: topics.backupCommand,
+      pl_prs: 'PRESS',
+      avty,
+    },
+  };
+}
+
+/** "None" is how an MQTT sensor is told it has no value (HA shows unknown). */
+export function backupState(s: BackupStatus): string {
+  return JSON.stringify({
+    last_at: s.last?.at ?? 'None',
+    last_result: s.last ? (s.last.result === 'ok' ? 'success' : 'failed') : 'None',
+    last_error: s.last?.error ?? null,
+    next_run: s.nextRun ?? 'None',
+    total_mb: Math.round(s.totalBytes / 1e5) / 10,
+    count: s.count,
+  });
+}
