@@ -1,27 +1,10 @@
 /** The bridge as a user runs it (`npm start`): a separate process, killed, stopped, misconfigured. */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runBridge } from '../support/bridge-process.ts';
 import { waitFor } from '../support/fixtures.ts';
 import { freePort, Mosquitto } from '../support/mosquitto.ts';
 import { Observer } from '../support/observer.ts';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function runBridge(env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    // PANEL_PORT=0: each bridge's panel on a free port, so bridges started one after another never clash.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PANEL_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  proc.stdout?.on('data', (d) => (out += String(d)));
-  proc.stderr?.on('data', (d) => (out += String(d)));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { proc, output: () => out, exited };
-}
 
 let broker: Mosquitto;
 before(async () => {

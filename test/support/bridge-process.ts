@@ -1,0 +1,26 @@
+/** The bridge as a user runs it (`npm start`), as a separate process the test can kill. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface BridgeProcess {
+  proc: ChildProcess;
+  output: () => string;
+  /** The exit code, or the signal's name when it was killed. */
+  exited: Promise<number | string | null>;
+}
+
+export function runBridge(env: Record<string, string>): BridgeProcess {
+  let out = '';
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    // PANEL_PORT=0: each bridge's panel on a free port, so bridges started one after another never clash.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PANEL_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout?.on('data', (d) => (out += String(d)));
+  proc.stderr?.on('data', (d) => (out += String(d)));
+  const exited = new Promise<number | string | null>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal)));
+  return { proc, output: () => out, exited };
+}
