@@ -1,15 +1,21 @@
 /**
  * The Certificates page in Chromium behind the ingress-style proxy: import, inspect (fields
- * checked against openssl's reading), generate a CSR (checked by openssl), verify a chain (broken,
- * then complete). Screenshots: .artifacts/browser/certs-*.png.
+ * checked against openssl's reading), generate an EC key and CSR (checked by openssl), a lab CA
+ * that issues a certificate, its PEM and PKCS#12 downloads (read by openssl), a live TLS probe of
+ * a server using that PKCS#12, and a chain to verify (broken, then complete). Screenshots:
+ * .artifacts/browser/certs-*.png.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { makePki, opensslFields, ossl, type Pki } from '../unit/certs-helpers.ts';
+import { decodeInput, keyMatchesCert } from '../../src/certs/decode.ts';
+import { csrVerifies, makePki, opensslFields, opensslPkcs12, ossl, type Pki } from '../unit/certs-helpers.ts';
 import { startHarness, type Harness, launchChromium } from './harness.ts';
 
 const ART = join(process.cwd(), '.artifacts/browser');
@@ -106,7 +112,7 @@ describe('Certificates page in Chromium', () => {
     await ctx.close();
   });
 
-  it('generates a key and CSR that openssl verifies, with both EKUs', async () => {
+  it('generates an EC key and a CSR that openssl verifies, with both EKUs', async () => {
     const { ctx, page } = await newPage();
     await page.goto(`${h.ingress}#/certificates`);
     await page.locator('#csr-form').waitFor();
@@ -116,16 +122,88 @@ describe('Certificates page in Chromium', () => {
     await page.fill('#csr-c', 'US');
     await page.fill('#csr-san', 'edge.lab.example\n10.0.0.9');
     await page.fill('#csr-pass', 'csr-secret');
+    await page.selectOption('#csr-key', { label: 'EC P-384' });
     await page.click('#csr-btn');
     const pem = ((await page.locator('#csr-pem').textContent({ timeout: 15000 })) ?? '').trim();
     assert.match(pem, /^-----BEGIN CERTIFICATE REQUEST-----/);
-    const path = pki.write('browser.csr', pem + '\n');
-    ossl(['req', '-in', path, '-noout', '-verify']);
-    const text = ossl(['req', '-in', path, '-noout', '-text']);
+    assert.ok(csrVerifies(pem + '\n'));
+    const text = ossl(['req', '-noout', '-text'], pem + '\n');
     assert.match(text, /TLS Web Server Authentication, TLS Web Client Authentication/);
     assert.match(text, /DNS:edge\.lab\.example, IP Address:10\.0\.0\.9/);
+    assert.match(text, /ASN1 OID: secp384r1[\s\S]*Signature Algorithm: ecdsa-with-SHA384/);
     await page.locator('[data-name="edge 2026"]', { hasText: 'Awaiting certificate' }).waitFor();
     await shot(page, 'csr');
+    await ctx.close();
+  });
+
+  it('creates an EC lab CA, issues a server certificate, exports it as PEM and PKCS#12, and probes a TLS server using that export', async () => {
+    const { ctx, page } = await newPage();
+    await page.goto(`${h.ingress}#/certificates`);
+    await page.locator('#ca-form').waitFor();
+    await page.fill('#ca-name', 'Browser Lab CA');
+    await page.fill('#ca-cn', 'Browser Lab CA');
+    await page.selectOption('#ca-key', { label: 'EC P-256' });
+    await page.click('#ca-form button[type="submit"]');
+    await page.locator('#ca-result.good', { hasText: 'Created “Browser Lab CA”' }).waitFor();
+    // The issue form offers the new CA once the page has reloaded its inventory.
+    const caOption = page.locator('#is-ca option', { hasText: 'Browser Lab CA' });
+    await caOption.waitFor({ state: 'attached' });
+    const caId = (await caOption.getAttribute('value')) ?? '';
+    await page.selectOption('#is-ca', caId);
+    await page.fill('#is-name', 'tls-probe');
+    await page.fill('#is-cn', 'localhost');
+    await page.fill('#is-san', 'localhost, 127.0.0.1');
+    await page.selectOption('#is-usage', 'server');
+    await page.selectOption('#is-key', { label: 'EC P-384' });
+    await page.click('#issue-form button[type="submit"]');
+    const issued = page.locator('#ca-result.good', { hasText: 'Issued “tls-probe”' });
+    await issued.waitFor();
+    await issued.locator('a').click();
+    await page.locator('#p12-form').waitFor();
+    const fieldText = async (f: string) => ((await page.locator(`[data-cert="0"] [data-field="${f}"] dd`).textContent()) ?? '').trim();
+    assert.equal(await fieldText('publicKey'), 'EC 384 bits (secp384r1)');
+    assert.equal(await fieldText('signatureAlgorithm'), 'ecdsa-with-SHA256');
+
+    const [pemDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'PEM', exact: true }).click()]);
+    const certs = decodeInput({ pem: readFileSync((await pemDownload.path())!, 'utf8') }).certs;
+    assert.deepEqual(certs.map((c) => c.info.subject.text), ['CN=localhost', 'CN=Browser Lab CA']);
+    const caPath = pki.write('browser-lab-ca.pem', certs[1]!.x509.toString());
+    assert.match(ossl(['verify', '-CAfile', caPath, '-purpose', 'sslserver', pki.write('browser-tls.pem', certs[0]!.x509.toString())]), /: OK/);
+    await page.fill('#p12-pass', 'p12-browser');
+    const [p12Download] = await Promise.all([page.waitForEvent('download'), page.click('#p12-form button[type="submit"]')]);
+    assert.match(p12Download.suggestedFilename(), /\.p12$/);
+    const pfx = readFileSync((await p12Download.path())!);
+    await page.locator('#export-result.good').waitFor();
+    const p12 = opensslPkcs12(pfx, 'p12-browser');
+    assert.deepEqual(p12.certs.map((c) => c.info.fingerprints.sha256), certs.map((c) => c.info.fingerprints.sha256));
+    assert.ok(keyMatchesCert(p12.keys[0]!, certs[0]!));
+    await shot(page, 'export');
+
+    // A TLS server whose identity is exactly the downloaded PKCS#12, probed through the page.
+    const server = tls.createServer({ pfx, passphrase: 'p12-browser' }, (s) => s.end());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      await page.goto(`${h.ingress}#/certificates`);
+      await page.locator('#probe-form').waitFor();
+      await page.fill('#pr-host', '127.0.0.1');
+      await page.fill('#pr-port', String((server.address() as AddressInfo).port));
+      await page.fill('#pr-sni', 'localhost');
+      await page.click('#probe-btn');
+      await page.locator('#probe-result li.bad-text', { hasText: 'The chain does not verify' }).waitFor();
+      await page.selectOption('#pr-ca', caId);
+      await page.click('#probe-btn');
+      await page.locator('#probe-result li', { hasText: 'The chain verifies.' }).waitFor();
+      const steps = (await page.locator('#probe-result .steps').textContent()) ?? '';
+      assert.match(steps, /Handshake done in \d+ ms: TLSv1\.3/);
+      assert.match(steps, /Host verification passes for localhost/);
+      // The page reached this server: it shows the certificate the server was given.
+      assert.equal(((await page.locator('#probe-result [data-cert="0"] [data-field="sha256"] dd').textContent()) ?? '').trim(), certs[0]!.info.fingerprints.sha256);
+      assert.equal(((await page.locator('#probe-result [data-cert="0"] [data-field="publicKey"] dd').textContent()) ?? '').trim(), 'EC 384 bits (secp384r1)');
+      await shot(page, 'probe');
+    } finally {
+      server.close();
+    }
     await ctx.close();
   });
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { startHarness, type Harness } from '../browser/harness.ts';
-import { expiredCertPem, makePki, ossl, type Pki } from '../unit/certs-helpers.ts';
+import { csrVerifies, expiredCertPem, makePki, opensslPkcs12, ossl, type Pki } from '../unit/certs-helpers.ts';
 
 const JSON_POST = { 'content-type': 'application/json', 'x-iris-edge': '1' };
 let h: Harness;
@@ -173,8 +173,8 @@ describe('certificates API', () => {
     const r = await post('api/certificates/csr', { name: 'edge', subject: { commonName: 'edge.lab.example', organization: 'Lab Org' }, altNames: ['edge.lab.example', '10.0.0.9'], storePassphrase: 'store-secret' });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     noKeys({ ...r.body, csrPem: '' });
+    assert.ok(csrVerifies(r.body.csrPem));
     const csrPath = pki.write('edge.csr', r.body.csrPem);
-    ossl(['req', '-in', csrPath, '-noout', '-verify']);
     assert.match(ossl(['req', '-in', csrPath, '-noout', '-text']), /TLS Web Server Authentication, TLS Web Client Authentication/);
     const pending = (await req(`api/certificates/${r.body.id}`)).body;
     assert.equal(pending.status, 'awaiting-certificate');
@@ -257,6 +257,60 @@ describe('certificates API', () => {
     assert.deepEqual(signed.body.leaf.extendedKeyUsage.values, ['clientAuth']);
     const notCa = await post('api/certificates/ca/issue', { caId: issued.body.id, name: 'x', subject: { commonName: 'y' } });
     assert.equal(notCa.status, 400);
+  });
+
+  it('makes EC keys on request: CSR, lab CA and issued certificates openssl verifies, exported as PKCS#12', async () => {
+    const csr = await post('api/certificates/csr', { name: 'ec-edge', subject: { commonName: 'ec-edge.lab' }, altNames: ['ec-edge.lab'], key: { type: 'ec' } });
+    assert.equal(csr.status, 201, JSON.stringify(csr.body));
+    assert.ok(csrVerifies(csr.body.csrPem));
+    assert.match(ossl(['req', '-noout', '-text'], csr.body.csrPem), /ASN1 OID: prime256v1[\s\S]*Signature Algorithm: ecdsa-with-SHA256/);
+    const ca = await post('api/certificates/ca', { name: 'EC Lab CA', commonName: 'IRIS Edge EC Lab CA', key: { type: 'ec', curve: 'P-384' } });
+    assert.equal(ca.status, 201, JSON.stringify(ca.body));
+    assert.deepEqual(ca.body.leaf.publicKey, { algorithm: 'EC', size: 384, curve: 'secp384r1' });
+    assert.equal(ca.body.leaf.signatureAlgorithm, 'ecdsa-with-SHA384');
+    const caPath = pki.write('api-ec-ca.pem', (await req(`api/certificates/${ca.body.id}/export?format=pem`)).raw);
+    for (const [name, key, publicKey] of [['ec-leaf', { type: 'ec', curve: 'P-256' }, 'EC'], ['rsa-leaf', undefined, 'RSA']] as const) {
+      const issued = await post('api/certificates/ca/issue', { caId: ca.body.id, name, subject: { commonName: `${name}.lab` }, altNames: [`${name}.lab`], ...(key ? { key } : {}) });
+      assert.equal(issued.status, 201, JSON.stringify(issued.body));
+      assert.equal(issued.body.status, 'valid');
+      assert.equal(issued.body.leaf.publicKey.algorithm, publicKey);
+      assert.deepEqual(issued.body.leaf.extendedKeyUsage.values, ['serverAuth', 'clientAuth']);
+      const leafPath = pki.write(`api-${name}.pem`, (await req(`api/certificates/${issued.body.id}/export?format=pem`)).raw);
+      assert.match(ossl(['verify', '-CAfile', caPath, '-purpose', 'sslserver', leafPath]), /: OK/);
+    }
+    // The lab CA signs the EC request; the certificate lands on the request's key, and exports as PKCS#12.
+    const signed = await post('api/certificates/ca/issue', { caId: ca.body.id, name: 'x', csrPem: csr.body.csrPem });
+    assert.equal(signed.body.id, csr.body.id);
+    const p12 = await post(`api/certificates/${csr.body.id}/export`, { format: 'p12', password: 'out-pw' });
+    assert.equal(p12.status, 200, p12.raw.toString());
+    const read = opensslPkcs12(p12.raw, 'out-pw');
+    assert.deepEqual(read.certs.map((c) => c.info.subject.text), ['CN=ec-edge.lab', 'CN=IRIS Edge EC Lab CA']);
+    assert.equal(read.keys[0]!.asymmetricKeyType, 'ec');
+    tls.createSecureContext({ pfx: p12.raw, passphrase: 'out-pw' });
+    const back = await post('api/certificates/inspect', { pkcs12Base64: p12.raw.toString('base64'), password: 'out-pw' });
+    assert.deepEqual(back.body.keys.map((k: any) => [k.type, k.curve, k.matches]), [['EC', 'prime256v1', [0]]]);
+    const wrong = await post('api/certificates/inspect', { pkcs12Base64: p12.raw.toString('base64'), password: 'not-it' });
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.body.message, /password is wrong/);
+  });
+
+  it('refuses a key type it does not make, and a key type next to a CSR, storing nothing', async () => {
+    const before = entries().length;
+    const ca = (await req('api/certificates')).body.certificates.find((c: any) => c.name === 'EC Lab CA');
+    const csrPem = pki.read('ec.csr');
+    const cases: [string, unknown, RegExp][] = [
+      ['api/certificates/csr', { name: 'x', subject: { commonName: 'x' }, key: { type: 'ec', curve: 'P-521' } }, /"key.curve"/],
+      ['api/certificates/csr', { name: 'x', subject: { commonName: 'x' }, key: { type: 'rsa', bits: 1024 } }, /"key.bits"/],
+      ['api/certificates/csr', { name: 'x', subject: { commonName: 'x' }, key: { type: 'dsa' } }, /"key.type"/],
+      ['api/certificates/ca', { name: 'x', commonName: 'x', key: { type: 'ec', bits: 2048 } }, /unknown field/],
+      ['api/certificates/ca/issue', { caId: ca.id, name: 'x', csrPem, key: { type: 'ec' } }, /CSR brings its own key/],
+    ];
+    for (const [path, body, msg] of cases) {
+      const r = await post(path, body);
+      assert.equal(r.status, 400, `${path} ${JSON.stringify(body)} → ${r.status}`);
+      assert.match(r.body.message, msg);
+    }
+    assert.equal(entries().length, before);
   });
 
   it('probes a live TLS endpoint, with a client certificate from the store', async () => {

@@ -3,19 +3,22 @@
  * what we generate openssl accepts; bad input gives a clear CertError and nothing else.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { before, describe, it } from 'node:test';
+import forge from 'node-forge';
 import { decodeInput, keyMatchesCert } from '../../src/certs/decode.ts';
 import { CertError } from '../../src/certs/errors.ts';
 import { caBundle, toPkcs12 } from '../../src/certs/export.ts';
 import { createLabCa, generateCsr, issueFromCa, readCsr } from '../../src/certs/generate.ts';
+import type { KeySpec } from '../../src/certs/key-spec.ts';
 import { CertStore, readSslDir } from '../../src/certs/store.ts';
 import { buildChain, checkHost, lintCert, SERVER_AUTH_ONLY_WARNING, statusOf } from '../../src/certs/verify.ts';
-import { expiredCertPem, makePki, opensslFields, ossl, type Pki } from './certs-helpers.ts';
+import { csrVerifies, expiredCertPem, makePki, opensslFields, opensslPkcs12, ossl, type Pki } from './certs-helpers.ts';
 
 let pki: Pki;
 before(() => {
@@ -118,28 +121,56 @@ describe('certs: reading what openssl made', () => {
   });
 });
 
+/** The key types the manager makes, and how openssl prints them. */
+const KEY_KINDS = [
+  { name: 'rsa-2048', spec: { type: 'rsa', bits: 2048 }, type: 'rsa', text: [/Public-Key: \(2048 bit\)/], sig: 'sha256WithRSAEncryption', ku: 'Digital Signature, Key Encipherment' },
+  { name: 'ec-p256', spec: { type: 'ec', curve: 'P-256' }, type: 'ec', text: [/Public-Key: \(256 bit\)/, /ASN1 OID: prime256v1/], sig: 'ecdsa-with-SHA256', ku: 'Digital Signature' },
+  { name: 'ec-p384', spec: { type: 'ec', curve: 'P-384' }, type: 'ec', text: [/Public-Key: \(384 bit\)/, /ASN1 OID: secp384r1/], sig: 'ecdsa-with-SHA384', ku: 'Digital Signature' },
+] satisfies { name: string; spec: KeySpec; type: string; text: RegExp[]; sig: string; ku: string }[];
+
+const pemOf = (der: Buffer) => decodeInput({ der }).certs[0]!.x509.toString();
+const keyUsageLine = (text: string) => /X509v3 Key Usage: critical\n\s+(.*)\n/.exec(text)?.[1];
+
 describe('certs: generating what openssl accepts', () => {
-  it('makes a key and a CSR with subject, SANs and both EKUs by default (openssl req -verify)', async () => {
-    const { key, csrPem } = await generateCsr({ subject: { commonName: 'edge.lab.example', organization: 'Lab Org', country: 'US' }, altNames: ['edge.lab.example', '192.168.1.20', 'fd00::20'] });
-    const path = pki.write('gen.csr', csrPem);
-    ossl(['req', '-in', path, '-noout', '-verify']); // throws unless the self-signature verifies
-    const text = ossl(['req', '-in', path, '-noout', '-text']);
-    assert.match(text, /Subject: C ?= ?US, O ?= ?Lab Org, CN ?= ?edge\.lab\.example/);
-    assert.match(text, /TLS Web Server Authentication, TLS Web Client Authentication/);
-    assert.match(text, /DNS:edge\.lab\.example, IP Address:192\.168\.1\.20, IP Address:FD00:0:0:0:0:0:0:20/);
-    assert.match(text, /Public-Key: \(2048 bit\)/);
-    assert.equal(key.asymmetricKeyType, 'rsa');
-    assert.equal(readCsr(csrPem).usage, 'both');
+  it('makes an RSA or EC key and a CSR with subject, SANs and both EKUs by default (openssl req -verify)', async () => {
+    for (const k of KEY_KINDS) {
+      const subject = { commonName: 'edge.lab.example', organization: 'Lab Org', country: 'US' };
+      const { key, csrPem } = await generateCsr({ subject, altNames: ['edge.lab.example', '192.168.1.20', 'fd00::20'], key: k.spec });
+      assert.ok(csrVerifies(csrPem), k.name);
+      const path = pki.write(`gen-${k.name}.csr`, csrPem);
+      const text = ossl(['req', '-in', path, '-noout', '-text']);
+      assert.match(text, /Subject: C ?= ?US, O ?= ?Lab Org, CN ?= ?edge\.lab\.example/);
+      assert.match(text, /TLS Web Server Authentication, TLS Web Client Authentication/);
+      assert.match(text, /DNS:edge\.lab\.example, IP Address:192\.168\.1\.20, IP Address:FD00:0:0:0:0:0:0:20/);
+      for (const re of k.text) assert.match(text, re, k.name);
+      assert.ok(text.includes(`Signature Algorithm: ${k.sig}`), k.name);
+      assert.equal(keyUsageLine(text), k.ku);
+      assert.equal(key.asymmetricKeyType, k.type);
+      assert.deepEqual(readCsr(csrPem), { publicKeyPem: createPublicKey(key).export({ type: 'spki', format: 'pem' }), subject, altNames: ['edge.lab.example', '192.168.1.20', 'fd00::20'], usage: 'both' });
+    }
+  });
+
+  it('reads CSRs openssl made (RSA and EC) and refuses one whose signature does not verify', () => {
+    assert.deepEqual(readCsr(pki.read('leaf.csr')).subject, { country: 'US', state: 'Massachusetts', locality: 'Cambridge', organization: 'Lab Org', organizationalUnit: 'Integration', commonName: 'iris.lab.example' });
+    const ec = readCsr(pki.read('ec.csr'));
+    assert.deepEqual([ec.subject, ec.altNames, ec.usage], [{ organization: 'Lab Org', commonName: 'ec.lab.example' }, [], 'both']);
+    assert.equal(ec.publicKeyPem, ossl(['req', '-in', pki.path('ec.csr'), '-noout', '-pubkey']));
+    // The same signature over another name: what a tampered request looks like.
+    const der = Buffer.from(pki.read('ec.csr').replace(/-----[A-Z ]+-----/g, ''), 'base64');
+    const forged = Buffer.from(der.toString('binary').replace('ec.lab.example', 'ex.lab.example'), 'binary');
+    assert.equal(csrVerifies(forged), false);
+    assert.equal(csrVerifies(der), true);
+    expectCertError(() => readCsr(`-----BEGIN CERTIFICATE REQUEST-----\n${forged.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`), 'bad-csr');
+    expectCertError(() => readCsr(pki.read('leaf.pem')), 'bad-csr');
   });
 
   it('creates a lab CA and issues server and client certificates that openssl verifies', async () => {
-    const ca = await createLabCa({ commonName: 'IRIS Edge Lab CA', keyBits: 2048 });
-    const caPem = decodeInput({ der: ca.certDer }).certs[0]!.x509.toString();
-    const caPath = pki.write('lab-ca.pem', caPem);
+    const ca = await createLabCa({ commonName: 'IRIS Edge Lab CA', key: { type: 'rsa', bits: 2048 } });
+    const caPath = pki.write('lab-ca.pem', pemOf(ca.certDer));
     assert.match(ossl(['x509', '-in', caPath, '-noout', '-text']), /CA:TRUE/);
     for (const usage of ['server', 'client', 'both'] as const) {
       const issued = await issueFromCa(ca, { subject: { commonName: `${usage}.lab.example` }, altNames: [`${usage}.lab.example`, '10.1.1.1'], usage });
-      const path = pki.write(`lab-${usage}.pem`, decodeInput({ der: issued.certDer }).certs[0]!.x509.toString());
+      const path = pki.write(`lab-${usage}.pem`, pemOf(issued.certDer));
       assert.match(ossl(['verify', '-CAfile', caPath, path]), /: OK/);
       const purpose = ossl(['x509', '-in', path, '-noout', '-purpose']);
       assert.match(purpose, usage === 'client' ? /SSL server : No/ : /SSL server : Yes/);
@@ -148,17 +179,70 @@ describe('certs: generating what openssl accepts', () => {
     }
   });
 
-  it('exports PKCS#12 that openssl reads with the password, and a CA bundle', () => {
-    const d = decodeInput({ pem: pki.read('leaf.pem') + pki.read('int.pem') + pki.read('leaf.key') });
-    const p12 = toPkcs12(d.certs, d.keys[0]!, 'export-pw', 'leaf');
-    const path = pki.write('out.p12', p12);
-    const info = ossl(['pkcs12', '-in', path, '-info', '-nokeys', '-passin', 'pass:export-pw']);
-    assert.match(info, /subject=.*CN ?= ?iris\.lab\.example/);
-    assert.match(info, /subject=.*CN ?= ?Lab Intermediate CA/);
-    assert.throws(() => ossl(['pkcs12', '-in', path, '-info', '-nokeys', '-passin', 'pass:wrong']));
-    const back = decodeInput({ pkcs12: p12, password: 'export-pw' });
-    assert.ok(keyMatchesCert(back.keys[0]!, back.certs.find((c) => !c.info.isCa)!));
-    assert.match(caBundle(d.certs), /# C=US, O=Lab Org, OU=PKI, CN=Lab Intermediate CA\n-----BEGIN CERTIFICATE-----/);
+  it('makes RSA and EC lab CAs that issue RSA and EC certificates openssl verifies for both purposes', async () => {
+    for (const caKind of KEY_KINDS) {
+      const ca = await createLabCa({ commonName: `Lab CA ${caKind.name}`, key: caKind.spec });
+      const caPath = pki.write(`lab-ca-${caKind.name}.pem`, pemOf(ca.certDer));
+      const caText = ossl(['x509', '-in', caPath, '-noout', '-text']);
+      assert.match(caText, /CA:TRUE, pathlen:0/);
+      assert.equal(keyUsageLine(caText), 'Certificate Sign, CRL Sign');
+      assert.ok(caText.includes(`Signature Algorithm: ${caKind.sig}`), caKind.name);
+      for (const re of caKind.text) assert.match(caText, re, caKind.name);
+      for (const leafKind of KEY_KINDS) {
+        const issued = await issueFromCa(ca, { subject: { commonName: 'srv.lab.example' }, altNames: ['srv.lab.example', '10.1.1.1'], usage: 'both', key: leafKind.spec });
+        assert.equal(issued.key?.asymmetricKeyType, leafKind.type);
+        const file = `lab-${caKind.name}-${leafKind.name}.pem`;
+        const path = pki.write(file, pemOf(issued.certDer));
+        for (const purpose of ['sslserver', 'sslclient']) assert.match(ossl(['verify', '-CAfile', caPath, '-purpose', purpose, path]), /: OK/, `${file} ${purpose}`);
+        const text = ossl(['x509', '-in', path, '-noout', '-text']);
+        assert.ok(text.includes(`Signature Algorithm: ${caKind.sig}`), file);
+        for (const re of leafKind.text) assert.match(text, re, file);
+        assert.equal(keyUsageLine(text), leafKind.ku, file);
+        assertMatchesOpenssl(file);
+      }
+    }
+  });
+
+  it("signs an EC CSR with the lab CA: the certificate carries the request's key, subject and names", async () => {
+    const ca = await createLabCa({ commonName: 'CSR Lab CA', key: { type: 'ec', curve: 'P-256' } });
+    const { key, csrPem } = await generateCsr({ subject: { commonName: 'csr.lab.example' }, altNames: ['csr.lab.example', 'fd00::7'], usage: 'client', key: { type: 'ec', curve: 'P-384' } });
+    const csr = readCsr(csrPem);
+    const issued = await issueFromCa(ca, { ...csr, days: 30 });
+    assert.equal(issued.key, undefined);
+    const cert = decodeInput({ der: issued.certDer }).certs[0]!;
+    assert.ok(keyMatchesCert(key, cert));
+    assert.deepEqual([cert.info.subject.text, cert.info.san.ip, cert.info.extendedKeyUsage?.values], ['CN=csr.lab.example', ['fd00::7'], ['clientAuth']]);
+    assert.match(ossl(['verify', '-CAfile', pki.write('csr-ca.pem', pemOf(ca.certDer)), pki.write('csr-leaf.pem', cert.x509.toString())]), /: OK/);
+    await assert.rejects(issueFromCa(ca, { ...csr, key: { type: 'rsa', bits: 2048 } }), (e: CertError) => e.code === 'invalid-request');
+  });
+
+  it("exports PKCS#12 of RSA and EC keys that openssl and Node's TLS read with the password, and a CA bundle", () => {
+    for (const [type, files] of [['rsa', ['leaf.pem', 'int.pem', 'leaf.key']], ['ec', ['ec.pem', 'int.pem', 'ec.key']]] as const) {
+      const d = decodeInput({ pem: files.map((f) => pki.read(f)).join('') });
+      const p12 = toPkcs12(d.certs, d.keys[0]!, 'export-pw', `Büro ${type}`);
+      const read = opensslPkcs12(p12, 'export-pw');
+      assert.match(read.printed, /MAC: sha256, Iteration 2048/);
+      assert.match(read.printed, /Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC/);
+      // The key and its certificate carry the same localKeyId and the friendly name.
+      assert.equal(read.printed.match(/localKeyID: ([0-9A-F ]+)/g)?.length, 2);
+      assert.equal(new Set(read.printed.match(/localKeyID: ([0-9A-F ]+)/g)).size, 1);
+      // OpenSSL prints a BMPString name byte by byte; forge reads it as the UTF-16 it is.
+      const named = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(p12.toString('binary')), 'export-pw').getBags({ friendlyName: `Büro ${type}` }).friendlyName;
+      assert.deepEqual(named?.map((b) => b.type).sort(), [forge.pki.oids.certBag, forge.pki.oids.pkcs8ShroudedKeyBag].sort());
+      assert.deepEqual(read.certs.map((c) => c.info.fingerprints.sha256).sort(), d.certs.map((c) => c.info.fingerprints.sha256).sort());
+      assert.equal(read.keys[0]!.asymmetricKeyType, type);
+      assert.ok(keyMatchesCert(read.keys[0]!, d.certs[0]!));
+      assert.throws(() => opensslPkcs12(p12, 'wrong'), /invalid password|mac verify/i);
+      tls.createSecureContext({ pfx: p12, passphrase: 'export-pw' });
+      assert.throws(() => tls.createSecureContext({ pfx: p12, passphrase: 'wrong' }), /mac verify failure/);
+      const back = decodeInput({ pkcs12: p12, password: 'export-pw' });
+      assert.ok(keyMatchesCert(back.keys[0]!, back.certs.find((c) => !c.info.isCa)!));
+      expectCertError(() => decodeInput({ pkcs12: p12, password: 'wrong' }), 'wrong-password');
+    }
+    const certsOnly = opensslPkcs12(toPkcs12(decodeInput({ pem: pki.read('ec.pem') + pki.read('int.pem') }).certs, null, 'export-pw', 'chain'), 'export-pw');
+    assert.deepEqual([certsOnly.certs.length, certsOnly.keys.length], [2, 0]);
+    expectCertError(() => toPkcs12(certsOnly.certs, null, 'abc', 'x'), 'weak-password');
+    assert.match(caBundle(decodeInput({ pem: pki.read('leaf.pem') + pki.read('int.pem') }).certs), /# C=US, O=Lab Org, OU=PKI, CN=Lab Intermediate CA\n-----BEGIN CERTIFICATE-----/);
   });
 });
 

@@ -1,9 +1,12 @@
 /** Test material made by the openssl CLI (the reference), in a temporary directory. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import type { KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { decodeInput } from '../../src/certs/decode.ts';
+import type { ParsedCert } from '../../src/certs/inspect.ts';
 
 export const ossl = (args: string[], input?: string | Buffer): string => execFileSync('openssl', args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 
@@ -41,6 +44,27 @@ export function makePki(): Pki {
   ossl(['x509', '-in', p('leaf.pem'), '-outform', 'DER', '-out', p('leaf.der')]);
   ossl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('other.key'), '-out', p('other.pem'), '-days', '30', '-subj', '/CN=other']);
   return { dir, read: (n) => readFileSync(p(n), 'utf8'), readBuf: (n) => readFileSync(p(n)), path: p, write: w };
+}
+
+/**
+ * Whether `openssl req -verify` accepts a CSR's self-signature. OpenSSL 3.0 exits 0 either way
+ * and only says so, hence the reading of what it prints.
+ */
+export function csrVerifies(csr: string | Buffer): boolean {
+  const r = spawnSync('openssl', ['req', '-inform', Buffer.isBuffer(csr) ? 'DER' : 'PEM', '-noout', '-verify'], { input: csr, encoding: 'utf8' });
+  return /self-signature verify OK/.test(r.stderr + r.stdout);
+}
+
+/**
+ * A PKCS#12 file as `openssl pkcs12 -info -nodes` reads it with the password (its MAC checked):
+ * everything it printed (structure, bag attributes) and the certificates and key, decoded. Throws
+ * when OpenSSL refuses the file or the password.
+ */
+export function opensslPkcs12(p12: Buffer, password: string): { printed: string; certs: ParsedCert[]; keys: KeyObject[] } {
+  const r = spawnSync('openssl', ['pkcs12', '-info', '-nodes', '-passin', `pass:${password}`], { input: p12, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl pkcs12 refused the file: ${r.stderr.trim()}`);
+  const { certs, keys } = decodeInput({ pem: r.stdout });
+  return { printed: r.stderr + r.stdout, certs, keys };
 }
 
 /**

@@ -3,7 +3,8 @@
  * TLS, and a client certificate without clientAuth refused by a server that requires client
  * certificates. The refusal is OpenSSL's own purpose check as Node runs it (a server verifies a
  * client chain with the "sslclient" purpose, which requires the clientAuth EKU when an EKU is
- * present): no extra check of ours. The probe reports all of it.
+ * present): no extra check of ours. The probe reports all of it, also of servers whose identity
+ * is our own PKCS#12 export (RSA and EC).
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -16,7 +17,7 @@ import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import type { KeyObject } from 'node:crypto';
 import { decodeInput } from '../../src/certs/decode.ts';
-import { toPem } from '../../src/certs/export.ts';
+import { toPem, toPkcs12 } from '../../src/certs/export.ts';
 import { createLabCa, issueFromCa, type LabCa } from '../../src/certs/generate.ts';
 import { probeTls } from '../../src/certs/probe.ts';
 import { CertStore } from '../../src/certs/store.ts';
@@ -65,7 +66,7 @@ function connect(port: number, client?: { certPem: string; key: KeyObject }): Pr
 
 describe('certs: TLS handshakes with lab-CA certificates', () => {
   before(async () => {
-    ca = await createLabCa({ commonName: 'TLS Test Lab CA', keyBits: 2048 });
+    ca = await createLabCa({ commonName: 'TLS Test Lab CA', key: { type: 'rsa', bits: 2048 } });
     caPem = toPem(decodeInput({ der: ca.certDer }).certs);
     await issue('localhost', 'both');
     await issue('client-both', 'both');
@@ -136,6 +137,22 @@ describe('certs: TLS handshakes with lab-CA certificates', () => {
     const without = await probeTls({ host: '127.0.0.1', port: mtls.port, servername: 'localhost', caPem });
     assert.equal(without.connected, false);
     assert.ok(without.error);
+  });
+
+  it('serves RSA and EC certificates out of their PKCS#12 export: the probe verifies the chain and the name', async () => {
+    const ecCa = await createLabCa({ commonName: 'EC Test Lab CA', key: { type: 'ec', curve: 'P-384' } });
+    for (const [labCa, key, algorithm] of [[ca, undefined, 'RSA'], [ecCa, { type: 'ec', curve: 'P-256' }, 'EC']] as const) {
+      const leaf = await issueFromCa(labCa, { subject: { commonName: 'localhost' }, altNames: ['localhost'], usage: 'server', key });
+      const chain = [leaf.certDer, labCa.certDer].flatMap((der) => decodeInput({ der }).certs);
+      const srv = tls.createServer({ pfx: toPkcs12(chain, leaf.key!, 'pfx-pw', 'localhost'), passphrase: 'pfx-pw' }, (sock) => sock.end());
+      srv.listen(0, '127.0.0.1');
+      await once(srv, 'listening');
+      servers.push(srv);
+      const p = await probeTls({ host: '127.0.0.1', port: (srv.address() as AddressInfo).port, servername: 'localhost', caPem: toPem(chain.slice(1)) });
+      assert.deepEqual([p.connected, p.verified, p.hostCheck?.ok], [true, true, true], algorithm);
+      assert.deepEqual(p.chain.map((c) => [c.publicKey.algorithm, c.fingerprints.sha256]), chain.map((c) => [c.info.publicKey.algorithm, c.info.fingerprints.sha256]));
+      assert.equal(p.chain[0]!.publicKey.algorithm, algorithm);
+    }
   });
 
   it('the probe is bounded: a silent peer times out in 5 s, a closed port fails at once', async () => {

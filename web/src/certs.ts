@@ -6,6 +6,7 @@
 import { ApiFailure, call } from './api.ts';
 import { h, render } from './dom.ts';
 import type { CertInfo, DnPart } from '../../src/certs/cert-info.ts';
+import { EC_CURVES, keySpecLabel, RSA_SIZES, type KeySpec } from '../../src/certs/key-spec.ts';
 import type { Page } from './pages.ts';
 import { applyToIrisCard, sslConfigsCard } from './ssl.ts';
 
@@ -62,6 +63,12 @@ const text = (name: string, attrs: Record<string, string> = {}) => h('input', { 
 const secretInput = (name: string) => h('input', { type: 'password', name, autocomplete: 'new-password' });
 const value = (form: HTMLElement, id: string): string => (form.querySelector<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(`#${id}`)?.value ?? '').trim();
 const opt = (s: string) => (s === '' ? undefined : s);
+
+const KEY_SPECS: KeySpec[] = [...RSA_SIZES.map((bits): KeySpec => ({ type: 'rsa', bits })), ...EC_CURVES.map((curve): KeySpec => ({ type: 'ec', curve }))];
+const keySelect = (preselected: KeySpec) =>
+  h('select', {}, KEY_SPECS.map((k) => h('option', { value: keySpecLabel(k), selected: keySpecLabel(k) === keySpecLabel(preselected) ? true : null }, keySpecLabel(k))));
+const keyOf = (form: HTMLElement, id: string): KeySpec => KEY_SPECS.find((k) => keySpecLabel(k) === value(form, id))!;
+const KEY_HINT = 'EC keys are smaller and faster; choose RSA for a peer that takes only RSA.';
 
 function resultBox(id: string): HTMLElement {
   return h('div', { class: 'result', id, role: 'status', 'aria-live': 'polite' });
@@ -227,7 +234,6 @@ function importCard(reload: () => void): HTMLElement {
 function csrCard(reload: () => void): HTMLElement {
   const out = resultBox('csr-result');
   const sel = h('select', {}, h('option', { value: 'both', selected: true }, 'Server and client (mutual TLS)'), h('option', { value: 'server' }, 'Server only'), h('option', { value: 'client' }, 'Client only'));
-  const bits = h('select', {}, ['2048', '3072', '4096'].map((b) => h('option', { value: b }, `RSA ${b}`)));
   const form = h(
     'form',
     { class: 'form', id: 'csr-form' },
@@ -240,7 +246,7 @@ function csrCard(reload: () => void): HTMLElement {
     field('csr-c', 'Country (C, 2 letters)', text('c', { maxlength: '2' })),
     field('csr-san', 'Subject alternative names', h('textarea', { rows: 3, spellcheck: 'false', placeholder: 'iris.example.com\n10.0.0.5' }), 'DNS names and IP addresses, one a line or comma-separated. Host verification checks the address against these.'),
     field('csr-usage', 'Extended key usage', sel, 'Mutual TLS needs both serverAuth and clientAuth.'),
-    field('csr-bits', 'Key', bits),
+    field('csr-key', 'Key', keySelect({ type: 'rsa', bits: 2048 }), KEY_HINT),
     field('csr-pass', 'Encrypt the stored key with (recommended)', secretInput('storePassphrase'), 'If this key is lost the certificate is useless; if it is stolen, someone can impersonate this server.'),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'csr-btn' }, 'Generate key and CSR')),
   );
@@ -253,7 +259,7 @@ function csrCard(reload: () => void): HTMLElement {
       subject: Object.fromEntries(Object.entries(subject).filter(([, v]) => v !== undefined)),
       altNames: value(form, 'csr-san').split(/[\s,]+/).filter(Boolean),
       usage: value(form, 'csr-usage'),
-      keyBits: Number(value(form, 'csr-bits')),
+      key: keyOf(form, 'csr-key'),
       ...(value(form, 'csr-pass') ? { storePassphrase: value(form, 'csr-pass') } : {}),
     };
     void call<{ id: string; csrPem: string }>('POST', 'api/certificates/csr', body).then(
@@ -376,13 +382,14 @@ function labCaCard(list: Summary[], reload: () => void): HTMLElement {
     { class: 'form', id: 'ca-form' },
     field('ca-name', 'Name', text('name', { value: 'Lab CA' })),
     field('ca-cn', 'CA common name', text('cn', { value: 'IRIS Edge Lab CA' })),
+    field('ca-key', 'Key', keySelect({ type: 'rsa', bits: 3072 }), KEY_HINT),
     field('ca-pass', 'Encrypt its key with (recommended)', secretInput('storePassphrase')),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, 'Create lab CA')),
   );
   create.addEventListener('submit', (e) => {
     e.preventDefault();
     busy(out, 'Creating…');
-    void call<Detail>('POST', 'api/certificates/ca', { name: value(create, 'ca-name') || 'Lab CA', commonName: value(create, 'ca-cn') || 'IRIS Edge Lab CA', ...(value(create, 'ca-pass') ? { storePassphrase: value(create, 'ca-pass') } : {}) }).then(
+    void call<Detail>('POST', 'api/certificates/ca', { name: value(create, 'ca-name') || 'Lab CA', commonName: value(create, 'ca-cn') || 'IRIS Edge Lab CA', key: keyOf(create, 'ca-key'), ...(value(create, 'ca-pass') ? { storePassphrase: value(create, 'ca-pass') } : {}) }).then(
       (r) => {
         out.className = 'result good';
         render(out, `Created “${r.name}”.`);
@@ -401,6 +408,7 @@ function labCaCard(list: Summary[], reload: () => void): HTMLElement {
     field('is-cn', 'Common name', text('cn')),
     field('is-san', 'DNS names and IPs', text('san', { placeholder: 'iris.lab, 192.168.1.50' })),
     field('is-usage', 'For', h('select', {}, h('option', { value: 'both' }, 'Server and client'), h('option', { value: 'server' }, 'Server'), h('option', { value: 'client' }, 'Client'))),
+    field('is-key', 'Key of the new certificate', keySelect({ type: 'rsa', bits: 2048 })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, 'Issue certificate')),
   );
   issue.addEventListener('submit', (e) => {
@@ -413,6 +421,7 @@ function labCaCard(list: Summary[], reload: () => void): HTMLElement {
       subject: value(issue, 'is-cn') ? { commonName: value(issue, 'is-cn') } : {},
       altNames: value(issue, 'is-san').split(/[\s,]+/).filter(Boolean),
       usage: value(issue, 'is-usage'),
+      key: keyOf(issue, 'is-key'),
     }).then(
       (r) => {
         out.className = 'result good';
