@@ -50,11 +50,14 @@ export class FreezeHolder {
     if (m?.by === 'home-assistant') {
       throw new BackupError('frozen-elsewhere', 'Home Assistant is making a backup of IRIS Edge right now (IRIS is frozen for it). Try again when it has finished.');
     }
-    await this.write({ by: 'iris-edge', at: new Date().toISOString() });
+    const mine: FreezeMarker = { by: 'iris-edge', at: new Date().toISOString() };
+    await this.write(mine);
     try {
       await this.iris.freeze();
     } catch (err) {
-      await rm(this.markerPath, { force: true });
+      // backup_pre may have frozen IRIS in the meantime (hence our failure): keep its marker.
+      const now = await this.marker();
+      if (now?.by === mine.by && now.at === mine.at) await rm(this.markerPath, { force: true });
       throw new BackupError('iris', `IRIS could not freeze its database writes: ${(err as Error).message}`, { cause: err });
     }
     const frozenAt = new Date();

@@ -1,14 +1,17 @@
 // Behaviour of the image's shell scripts, run for real with bash in a sandbox: the absolute paths
-// of the image (/data, /run/iris-edge, /proc/1/fd/1, ...) are rewritten to a temporary directory,
-// and `iris`, `s6-setuidgid`, `s6-svstat` and halt are small fakes that record their calls.
+// of the image (/data, /backup/iris-edge, /run/iris-edge, /proc/1/fd/1, ...) are rewritten to a
+// temporary directory, and `iris`, `s6-setuidgid`, `s6-svstat`, halt and node are small fakes that
+// record their calls.
 // What IRIS itself does is outside this test (it needs a real IRIS image).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,9 +25,23 @@ function requireJq(t: { skip(msg: string): void }): boolean {
   return false;
 }
 
+interface RunResult {
+  status: number | null;
+  log: string;
+  calls: string[];
+}
+
+/** A script started in the background; `exited` rejects when it has not ended within `ms`. */
+interface Running {
+  calls(): string[];
+  running(): boolean;
+  exited(ms: number): Promise<RunResult>;
+}
+
 interface Sandbox {
   dir: string;
-  run(script: string, env?: Record<string, string>, args?: string[]): { status: number | null; log: string; calls: string[] };
+  run(script: string, env?: Record<string, string>, args?: string[]): RunResult;
+  start(script: string, env?: Record<string, string>, args?: string[]): Running;
   cleanup(): void;
 }
 
@@ -48,6 +65,7 @@ function sandbox(extra: Array<[string, string]> = []): Sandbox {
     ['/data/iris-edge', join(dir, 'data', 'iris-edge')],
     ['/data/secrets', join(dir, 'data', 'secrets')],
     ['/data/iris', join(dir, 'data', 'iris')],
+    ['/backup/iris-edge', join(dir, 'backup', 'iris-edge')],
     ['/home/irisowner', join(dir, 'home')],
   ];
   const rewrite = (text: string): string => {
@@ -94,7 +112,7 @@ esac`);
   fake('halt', `echo "halt" >>"${calls}"`);
   fake('iris-main', `echo "iris-main $*" >>"${calls}"; echo "ISC_CPF_MERGE_FILE=\${ISC_CPF_MERGE_FILE:-}" >"${join(dir, 'iris-main.env')}"; echo "ISC_DATA_DIRECTORY=\${ISC_DATA_DIRECTORY:-}" >>"${join(dir, 'iris-main.env')}"`);
   fake('iris-edge-setup-user', `echo "setup-user" >>"${calls}"; exit "\${FAKE_SETUP_STATUS:-0}"`);
-  fake('node', `echo "node $*" >>"${calls}"; env | sort >"${join(dir, 'node.env')}"; pwd >>"${join(dir, 'node.env')}"`);
+  fake('node', `echo "node $*" >>"${calls}"; env | sort >"${join(dir, 'node.env')}"; pwd >>"${join(dir, 'node.env')}"; exit "\${FAKE_NODE_STATUS:-0}"`);
   fake('id', `id_real=/usr/bin/id; if [[ "\${2:-}" == irisowner ]]; then "$id_real" "$1"; else exec "$id_real" "$@"; fi`);
   writeFileSync(join(dir, 'fake', 'bashio.sh'), [
     'bashio::log.info() { echo "[INFO] $*"; }',
@@ -102,21 +120,43 @@ esac`);
     'bashio::log.error() { echo "[ERROR] $*"; }',
   ].join('\n') + '\n');
 
+  const readCalls = (): string[] => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').filter(Boolean) : []);
+  const result = (status: number | null, output: string): RunResult => ({
+    status,
+    log: (existsSync(join(dir, 'addon.log')) ? readFileSync(join(dir, 'addon.log'), 'utf8') : '') + output,
+    calls: readCalls(),
+  });
+  const prepare = (env: Record<string, string>) => {
+    rmSync(calls, { force: true });
+    rmSync(join(dir, 'addon.log'), { force: true });
+    return { cwd: dir, env: { PATH: `${join(dir, 'fake')}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: dir, ...env } };
+  };
+
   return {
     dir,
     run(script, env = {}, args = []) {
-      rmSync(calls, { force: true });
-      rmSync(join(dir, 'addon.log'), { force: true });
-      const res = spawnSync(join(dir, 'bin', script), args, {
-        cwd: dir,
-        encoding: 'utf8',
-        env: { PATH: `${join(dir, 'fake')}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: dir, ...env },
-      });
-      const addonLog = existsSync(join(dir, 'addon.log')) ? readFileSync(join(dir, 'addon.log'), 'utf8') : '';
+      const res = spawnSync(join(dir, 'bin', script), args, { ...prepare(env), encoding: 'utf8' });
+      return result(res.status, res.stdout + res.stderr);
+    },
+    start(script, env = {}, args = []) {
+      const child = spawn(join(dir, 'bin', script), args, prepare(env));
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const closed = once(child, 'close') as Promise<[number | null]>;
       return {
-        status: res.status,
-        log: addonLog + res.stdout + res.stderr,
-        calls: existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').filter(Boolean) : [],
+        calls: readCalls,
+        running: () => child.exitCode === null && child.signalCode === null,
+        async exited(ms) {
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, ms, 'timeout')));
+          const ended = await Promise.race([closed, timeout]).finally(() => clearTimeout(timer));
+          if (ended === 'timeout') {
+            child.kill('SIGKILL');
+            throw new Error(`${script} still ran after ${ms} ms:\n${result(null, output).log}`);
+          }
+          return result(ended[0], output);
+        },
       };
     },
     cleanup() {
@@ -125,15 +165,35 @@ esac`);
   };
 }
 
+/** The bridge's durable directory (created by init-iris in the image) and two of its files. */
+function stateDir(box: Sandbox): { marker: string; hold: string } {
+  const dir = join(box.dir, 'data', 'iris-edge');
+  mkdirSync(dir, { recursive: true });
+  return { marker: join(dir, 'freeze.json'), hold: join(dir, 'iris.hold') };
+}
+
+/** A process that lives until the test ends, e.g. the bridge that owns a restore's hold. */
+async function liveProcess(t: { after(fn: () => void): void }): Promise<ChildProcess> {
+  const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.after(() => child.kill());
+  await once(child, 'spawn');
+  return child;
+}
+
+/** The pid of a process that has ended. */
+const deadPid = (): number => spawnSync('true').pid;
+
 test('backup_pre freezes IRIS through iris session as irisowner and reports the outcome', (t) => {
   const box = sandbox();
   t.after(() => box.cleanup());
+  const { marker } = stateDir(box);
 
   const ok = box.run('backup_pre', { FAKE_SESSION_STATUS: '5' });
   assert.equal(ok.status, 0, ok.log);
   assert.ok(ok.calls.includes('s6-setuidgid irisowner'), `runs as irisowner: ${ok.calls.join(' | ')}`);
   assert.ok(ok.calls.includes('iris session IRIS -U %SYS ##Class(Backup.General).ExternalFreeze()'), ok.calls.join(' | '));
   assert.match(ok.log, /ExternalFreeze succeeded/);
+  rmSync(marker);
 
   const failed = box.run('backup_pre', { FAKE_SESSION_STATUS: '3' });
   assert.equal(failed.status, 1, 'exit status 3 of the session is a failed freeze');
@@ -158,6 +218,84 @@ test('backup_post thaws IRIS and fails clearly when the thaw fails', (t) => {
   const failed = box.run('backup_post', { FAKE_SESSION_STATUS: '3' });
   assert.equal(failed.status, 1);
   assert.match(failed.log, /ExternalThaw failed/);
+});
+
+test('backup_pre records the Home Assistant freeze only once IRIS holds it; backup_post removes the record', (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  const { marker } = stateDir(box);
+
+  const failed = box.run('backup_pre', { FAKE_SESSION_STATUS: '3' });
+  assert.equal(failed.status, 1);
+  assert.ok(!existsSync(marker), 'a failed freeze is not recorded');
+  assert.equal(box.run('backup_pre', { FAKE_IRIS_STATE: 'down' }).status, 0);
+  assert.ok(!existsSync(marker), 'nothing is frozen while IRIS is down');
+
+  const before = Date.now() - 1000;
+  const frozen = box.run('backup_pre', { FAKE_SESSION_STATUS: '5' });
+  assert.equal(frozen.status, 0, frozen.log);
+  const record = JSON.parse(readFileSync(marker, 'utf8')) as { by: string; at: string };
+  assert.equal(record.by, 'home-assistant');
+  assert.match(record.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'ISO-8601 UTC');
+  assert.ok(Date.parse(record.at) >= before && Date.parse(record.at) <= Date.now(), record.at);
+  // The bridge runs as irisowner; the sandbox's `id` maps irisowner to the test's own user.
+  assert.equal(statSync(marker).uid, process.getuid?.());
+  assert.deepEqual(readdirSync(join(box.dir, 'data', 'iris-edge')), ['freeze.json'], 'no temporary file is left');
+
+  const thawFails = box.run('backup_post', { FAKE_SESSION_STATUS: '3' });
+  assert.equal(thawFails.status, 1);
+  assert.ok(existsSync(marker), 'a failed thaw keeps the record, so the bridge can thaw later');
+  const thawed = box.run('backup_post', { FAKE_SESSION_STATUS: '5' });
+  assert.equal(thawed.status, 0, thawed.log);
+  assert.ok(!existsSync(marker), 'the record goes with the thaw');
+
+  writeFileSync(marker, JSON.stringify({ by: 'home-assistant', at: '2026-11-22T05:00:00Z' }));
+  assert.equal(box.run('backup_post', { FAKE_IRIS_STATE: 'down' }).status, 0);
+  assert.ok(!existsSync(marker), 'IRIS down: no freeze is left, nor its record');
+});
+
+test('backup_pre thaws again and fails when it cannot record the freeze', (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  // No /data/iris-edge: the marker cannot be written.
+  const res = box.run('backup_pre', { FAKE_SESSION_STATUS: '5' });
+  assert.equal(res.status, 1, 'Home Assistant runs no backup_post after a failed backup_pre');
+  assert.deepEqual(res.calls.filter((c) => c.startsWith('iris session')), [
+    'iris session IRIS -U %SYS ##Class(Backup.General).ExternalFreeze()',
+    'iris session IRIS -U %SYS ##Class(Backup.General).ExternalThaw()',
+  ]);
+  assert.match(res.log, /ERROR.*could not write .*freeze\.json.*thawing IRIS again/);
+});
+
+test('backup_pre waits for an IRIS Edge backup to release the freeze and fails clearly if it does not', async (t) => {
+  if (!requireJq(t)) return;
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  const { marker } = stateDir(box);
+  const edge = JSON.stringify({ by: 'iris-edge', at: '2026-11-22T05:00:00.000Z' });
+
+  writeFileSync(marker, edge);
+  const refused = box.run('backup_pre', { IRIS_EDGE_FREEZE_WAIT_SECONDS: '1' });
+  assert.equal(refused.status, 1);
+  assert.ok(!refused.calls.some((c) => c.startsWith('iris session')), 'IRIS is not frozen a second time');
+  assert.match(refused.log, /ERROR.*IRIS Edge backup still holds the IRIS freeze after 1 s \(since 2026-11-22T05:00:00\.000Z\).*Run the Home Assistant backup again/);
+  assert.equal(readFileSync(marker, 'utf8'), edge, "the IRIS Edge backup's record is left alone");
+
+  writeFileSync(marker, '{"by":');
+  const unreadable = box.run('backup_pre', { IRIS_EDGE_FREEZE_WAIT_SECONDS: '0' });
+  assert.equal(unreadable.status, 1, 'an unreadable record counts as an IRIS Edge freeze, as in the bridge');
+
+  writeFileSync(marker, edge);
+  const waiting = box.start('backup_pre', { IRIS_EDGE_FREEZE_WAIT_SECONDS: '30', FAKE_SESSION_STATUS: '5' });
+  await delay(1500);
+  assert.ok(waiting.running(), 'still waiting for the IRIS Edge backup');
+  assert.ok(!waiting.calls().some((c) => c.startsWith('iris session')), 'no freeze while IRIS Edge holds one');
+  rmSync(marker);
+  const done = await waiting.exited(10_000);
+  assert.equal(done.status, 0, done.log);
+  assert.match(done.log, /IRIS Edge backup has IRIS frozen .*waiting up to 30 s/);
+  assert.ok(done.calls.includes('iris session IRIS -U %SYS ##Class(Backup.General).ExternalFreeze()'));
+  assert.equal((JSON.parse(readFileSync(marker, 'utf8')) as { by: string }).by, 'home-assistant');
 });
 
 test('healthcheck wants IRIS running and a recent bridge heartbeat', (t) => {
@@ -189,6 +327,23 @@ test('healthcheck wants IRIS running and a recent bridge heartbeat', (t) => {
   assert.match(down.log, /IRIS is not running/);
 });
 
+test('healthcheck passes while a live bridge holds IRIS down for a restore', async (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  const { hold } = stateDir(box);
+  const bridge = await liveProcess(t);
+
+  writeFileSync(hold, String(bridge.pid));
+  const restoring = box.run('healthcheck', { FAKE_IRIS_STATE: 'down' });
+  assert.equal(restoring.status, 0, 'the watchdog must not restart the add-on in the middle of a restore');
+  assert.match(restoring.log, /IRIS Edge restores a backup/);
+
+  writeFileSync(hold, String(deadPid()));
+  const orphaned = box.run('healthcheck', { FAKE_IRIS_STATE: 'down' });
+  assert.equal(orphaned.status, 1, 'a hold whose bridge is gone proves nothing');
+  assert.match(orphaned.log, /IRIS is not running/);
+});
+
 test('the iris finish script exits 0 on a requested stop and halts the container on a crash', (t) => {
   const box = sandbox();
   t.after(() => box.cleanup());
@@ -211,6 +366,20 @@ test('the iris finish script exits 0 on a requested stop and halts the container
   assert.equal(readFileSync(exitcode, 'utf8').trim(), '139', 'killed by SIGSEGV: 128 + 11');
   box.run('iris-finish', { FAKE_WANTEDUP: 'true' }, ['0', '0']);
   assert.equal(readFileSync(exitcode, 'utf8').trim(), '1', 'an exit nobody asked for is a failure');
+});
+
+test('the iris finish script exits 0 without halting when the bridge stopped IRIS for a restore', (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  const { hold } = stateDir(box);
+  writeFileSync(hold, String(process.pid));
+  for (const [code, signal] of [['0', '0'], ['256', '15'], ['1', '0']] as const) {
+    const res = box.run('iris-finish', { FAKE_WANTEDUP: 'true' }, [code, signal]);
+    assert.equal(res.status, 0, `exit ${code}/${signal} during a restore: ${res.log}`);
+    assert.ok(!res.calls.includes('halt'), 'the container keeps running; s6 runs iris/run again');
+    assert.ok(!existsSync(join(box.dir, 'exitcode')));
+    assert.match(res.log, /stopped by IRIS Edge for a restore/);
+  }
 });
 
 test('init-iris creates secrets, stages the predefined password once and writes the memory profile', (t) => {
@@ -258,6 +427,15 @@ test('init-iris creates secrets, stages the predefined password once and writes 
   const regenerated = box.run('init-iris');
   assert.equal(regenerated.status, 0, regenerated.log);
   assert.ok(existsSync(once) && !existsSync(join(secrets, '.iris_password_applied')));
+
+  // A restore's hold from before this boot: its pid (here a live one) names no bridge any more.
+  const hold = join(box.dir, 'data', 'iris-edge', 'iris.hold');
+  writeFileSync(hold, String(process.pid));
+  assert.equal(box.run('init-iris').status, 0);
+  assert.equal(readFileSync(hold, 'utf8'), '', 'emptied, so iris/run recovers the restore instead of waiting');
+  rmSync(hold);
+  assert.equal(box.run('init-iris').status, 0);
+  assert.ok(!existsSync(hold), 'no hold is made up');
 });
 
 test('bridge/run waits for IRIS, sets up the bridge user and starts the bridge with its environment', async (t) => {
@@ -295,6 +473,12 @@ test('bridge/run waits for IRIS, sets up the bridge user and starts the bridge w
   assert.equal(env.IRIS_EDGE_HEARTBEAT_FILE, join(box.dir, 'run', 'heartbeat'));
   assert.equal(env.IRIS_EDGE_OPTIONS_FILE, join(box.dir, 'run', 'options.json'));
   assert.equal(env.IRIS_EDGE_CERT_DIR, join(box.dir, 'data', 'iris-edge', 'certs'));
+  assert.equal(env.IRIS_EDGE_STATE_DIR, join(box.dir, 'data', 'iris-edge'));
+  assert.equal(env.IRIS_EDGE_BACKUP_DIR, join(box.dir, 'backup', 'iris-edge'));
+  const backups = statSync(join(box.dir, 'backup', 'iris-edge'));
+  assert.ok(backups.isDirectory(), 'the backup directory is created');
+  assert.equal(backups.mode & 0o777, 0o700);
+  assert.equal(backups.uid, process.getuid?.(), "irisowner's (the test's user in the sandbox)");
   assert.equal(env.SUPERVISOR_TOKEN, 'token-from-with-contenv', 'the container environment reaches the bridge');
   assert.deepEqual(JSON.parse(readFileSync(join(box.dir, 'run', 'options.json'), 'utf8')), { poll_interval: 10 });
   assert.equal(statSync(join(box.dir, 'run', 'options.json')).mode & 0o777, 0o600);
@@ -325,6 +509,59 @@ test('iris/run starts /iris-main as irisowner with the merge file and, once, the
   );
   rmSync(join(box.dir, 'run', 'iris-password-once'));
   assert.deepEqual(box.run('iris-run').calls, ['s6-setuidgid irisowner', 'iris-main'], 'no password file once it was consumed');
+});
+
+test('iris/run waits while a live bridge holds IRIS down and starts IRIS once the hold is released', async (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  const { hold } = stateDir(box);
+  const bridge = await liveProcess(t);
+  writeFileSync(hold, String(bridge.pid));
+
+  const waiting = box.start('iris-run');
+  await delay(1500);
+  assert.ok(waiting.running(), 'iris/run waits');
+  assert.deepEqual(waiting.calls(), [], 'IRIS is not started during the restore');
+  rmSync(hold);
+  const started = await waiting.exited(10_000);
+  assert.equal(started.status, 0, started.log);
+  assert.deepEqual(started.calls, ['s6-setuidgid irisowner', 'iris-main'], 'a released hold needs no recovery');
+});
+
+test('iris/run recovers the restore of a bridge that died holding IRIS down, then starts IRIS', async (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  const { hold } = stateDir(box);
+  const recovered = ['s6-setuidgid irisowner', `node ${join(box.dir, 'opt')}/dist/backups/recover-cli.js ${join(box.dir, 'data', 'iris-edge')}`, 's6-setuidgid irisowner', 'iris-main'];
+
+  const bridge = await liveProcess(t);
+  writeFileSync(hold, String(bridge.pid));
+  const waiting = box.start('iris-run');
+  await delay(1200);
+  assert.ok(waiting.running(), 'iris/run waits while the bridge lives');
+  bridge.kill();
+  await once(bridge, 'exit');
+  const afterDeath = await waiting.exited(10_000);
+  assert.equal(afterDeath.status, 0, afterDeath.log);
+  assert.deepEqual(afterDeath.calls, recovered);
+  assert.ok(!existsSync(hold), 'the hold is gone once recovered');
+  assert.match(afterDeath.log, /WARNING.*bridge that stopped IRIS for a restore is gone/);
+
+  // The pid of a bridge that has ended, and the empty hold init-iris leaves after a restart.
+  for (const owner of [String(deadPid()), '']) {
+    writeFileSync(hold, owner);
+    const res = box.run('iris-run');
+    assert.equal(res.status, 0, res.log);
+    assert.deepEqual(res.calls, recovered, `hold "${owner}"`);
+    assert.ok(!existsSync(hold));
+  }
+
+  writeFileSync(hold, '');
+  const failed = box.run('iris-run', { FAKE_NODE_STATUS: '1' });
+  assert.equal(failed.status, 0, 'IRIS starts even when the recovery fails');
+  assert.deepEqual(failed.calls, recovered);
+  assert.match(failed.log, /ERROR.*could not be recovered/);
+  assert.ok(!existsSync(hold));
 });
 
 test('iris-edge-setup-user feeds the setup script to iris session and trusts only its OK line', (t) => {

@@ -15,6 +15,9 @@ readonly IRIS_EDGE_OWNER="irisowner"                     # uid/gid 51773 in the 
 readonly IRIS_EDGE_OWNER_HOME="/home/irisowner"
 readonly IRIS_EDGE_DURABLE_DIR="/data/iris"              # durable %SYS (ISC_DATA_DIRECTORY)
 readonly IRIS_EDGE_STATE_DIR="/data/iris-edge"           # the bridge's own durable files
+readonly IRIS_EDGE_IRIS_HOLD="${IRIS_EDGE_STATE_DIR}/iris.hold" # IRIS held down during a restore
+readonly IRIS_EDGE_FREEZE_MARKER="${IRIS_EDGE_STATE_DIR}/freeze.json" # who holds the IRIS freeze
+readonly IRIS_EDGE_BACKUP_DIR="/backup/iris-edge"         # IRIS Edge backup archives
 readonly IRIS_EDGE_SECRETS_DIR="/data/secrets"
 readonly IRIS_EDGE_SYSTEM_PASSWORD_FILE="${IRIS_EDGE_SECRETS_DIR}/iris_password"
 readonly IRIS_EDGE_BRIDGE_PASSWORD_FILE="${IRIS_EDGE_SECRETS_DIR}/iris_edge_password"
@@ -79,6 +82,14 @@ iris_edge::wait_for_iris() {
     fi
     sleep 2
   done
+}
+
+# True while a restore holds IRIS down: the hold file names the bridge's pid and it still runs.
+# (init-iris empties a hold left by an earlier container, whose pids mean nothing here.)
+iris_edge::hold_owner_alive() {
+  local owner
+  owner="$(cat "${IRIS_EDGE_IRIS_HOLD}" 2>/dev/null)" || return 1
+  [[ "${owner}" =~ ^[0-9]+$ ]] && kill -0 "${owner}" 2>/dev/null
 }
 
 # Reads one option from /data/options.json with a default (jq; bashio is not always loaded).
