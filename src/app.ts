@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { Config, RemoteInstance } from './config/config.ts';
 import { containerControl } from './backups/container-control.ts';
-import { BackupService, recoverInterruptedRestore, type InstanceControl } from './backups/service.ts';
+import { BackupService, recoverInterruptedRestore, type BackupStatus, type InstanceControl } from './backups/service.ts';
 import { certificateExpiries } from './certs/expiry.ts';
 import { CertExpiryWatcher } from './certs/expiry-watcher.ts';
 import { irisCertFiles, isLocalIris } from './certs/iris-inventory.ts';
@@ -127,6 +127,7 @@ interface InstancePlan {
   onTick?: () => void;
   control?: InstanceControl;
   backupNow?: () => void;
+  backupStatus?: BackupStatus;
 }
 
 async function startInstance(
@@ -164,6 +165,7 @@ async function startInstance(
     birthJitterMs: options.birthJitterMs,
     hostDeviceThreshold: config.hostDeviceThreshold,
     backupNow: plan.backupNow,
+    backups: plan.backupStatus,
     discovery: {
       topics,
       bridgeVersion: BRIDGE_VERSION,
@@ -239,9 +241,14 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   for (const r of config.remoteInstances) {
     plans.push(options.remoteIris ? { id: r.id, entityPrefix: r.id, instanceName: `IRIS ${r.id}`, ...options.remoteIris(r) } : await remotePlan(r, config, log));
   }
+  // Backups start first: their entities are then part of the instance's first discovery message
+  // (Home Assistant drops components added by a second device message while the first is pending).
   const backups = backupServiceFor(plans[0] as InstancePlan, config, log);
   if (backups) {
-    (plans[0] as InstancePlan).backupNow = () => {
+    await backups.start();
+    const local = plans[0] as InstancePlan;
+    local.backupStatus = await backups.status();
+    local.backupNow = () => {
       backups.startBackup('manual').catch((err: unknown) => log.warn(`Backup now: ${(err as Error).message}`));
     };
   }
@@ -289,7 +296,6 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     });
     backups.on('failed', (f) => void backupNotices?.onFailed(f));
     backups.on('thawed', (m) => void backupNotices?.onThawed(m));
-    await backups.start();
   }
 
   return {

@@ -32,6 +32,8 @@ export interface MqttBridgeOptions {
   hostDeviceThreshold: number;
   /** Starts an IRIS Edge backup: given for the instance IRIS Edge backs up. */
   backupNow?: () => void;
+  /** Its backups as they stand at start, so the first discovery message already has them. */
+  backups?: BackupStatus;
   /** How long to listen for our own retained discovery topics at start (ms). */
   inventoryWindowMs?: number;
   /** Upper bound of the random delay before answering Home Assistant's birth message (ms). */
@@ -73,6 +75,7 @@ export class MqttBridge {
     this.topics = opts.discovery.topics;
     this.publisher = new RetainedPublisher(this.client);
     this.commands = new CommandHandler(this.topics, opts.monitor, opts.log, opts.backupNow);
+    this.backups = opts.backups ?? null;
   }
 
   /** Subscribes, learns what we left on the broker last time, and starts mirroring. */
