@@ -36,7 +36,13 @@ export class FreezeHolder {
     } catch {
       return null;
     }
-    const parsed = markerSchema.safeParse(JSON.parse(text || 'null'));
+    let json: unknown = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // Half a file (a crash while it was written): still a marker, handled below.
+    }
+    const parsed = markerSchema.safeParse(json);
     // An unreadable marker is still a marker: treat it as ours, so it gets thawed, not ignored.
     return parsed.success ? parsed.data : { by: 'iris-edge', at: new Date(0).toISOString() };
   }

@@ -263,6 +263,30 @@ export function irisContract(
       }
     });
 
+    it('databases: the system databases with directories and sizes; IRISTEMP scratch, IRISLIB read-only', async () => {
+      const dbs = await client().databases();
+      const byName = new Map(dbs.map((d) => [d.name, d]));
+      for (const name of ['IRISSYS', 'IRISTEMP', 'IRISLIB', 'USER']) assert.ok(byName.has(name), `${name} is missing from ${[...byName.keys()].join(', ')}`);
+      for (const d of dbs) {
+        assert.ok(d.directory.startsWith('/') && d.directory.endsWith('/'), `${d.name}: directory "${d.directory}" is not an absolute directory`);
+        assert.ok(Number.isInteger(d.sizeBytes) && d.sizeBytes >= 0);
+      }
+      assert.equal(byName.get('IRISLIB')?.readOnly, true);
+      assert.equal(byName.get('IRISSYS')?.readOnly, false);
+      assert.equal(byName.get('IRISSYS')?.mounted, true);
+    });
+
+    it('freeze, a second freeze refused, thaw (Backup.General External*)', async () => {
+      await client().freeze();
+      try {
+        await assert.rejects(client().freeze(), IrisCommandRefusedError);
+      } finally {
+        await client().thaw();
+      }
+      // Thawed for good: a production command (which writes) still works.
+      assert.ok((await client().snapshot()).productions.length > 0);
+    });
+
     it('a command for a production that does not exist fails with a typed error and changes nothing', async () => {
       const before = (await current()).state;
       const ghost = { namespace: target().namespace, production: 'IrisEdgeContract.NoSuchProduction' };

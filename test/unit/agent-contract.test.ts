@@ -5,6 +5,7 @@ import { IrisContractError } from '../../src/iris/errors.ts';
 import {
   AgentFailedError,
   controlResultFromAgent,
+  databasesFromAgent,
   UNKNOWN_PRODUCTION_CODES,
   parseAgentJson,
   snapshotFromAgent,
@@ -222,5 +223,22 @@ describe('the shipped agent class and the TypeScript side agree', () => {
     const body = /ClassMethod NamespaceSnapshot[\s\S]*?\n\}\n/.exec(AGENT_CLS)?.[0] ?? '';
     assert.ok(body.includes('new $namespace'), 'NamespaceSnapshot must NEW $namespace');
     assert.doesNotMatch(body.replace(/^\s*\/\/\/.*$/gm, ''), /\.\.[A-Za-z#]/, 'a ".." call after switching namespace would not find this class');
+  });
+  it('declares Databases, Freeze and Thaw (agent v4) and writes every field databasesFromAgent reads', () => {
+    for (const m of ['Databases', 'Freeze', 'Thaw']) assert.match(AGENT_CLS, new RegExp(`ClassMethod ${m}\\(\\) As %String`));
+    assert.match(AGENT_CLS, /##class\(Backup\.General\)\.ExternalFreeze\(\)/);
+    assert.match(AGENT_CLS, /##class\(Backup\.General\)\.ExternalThaw\(\)/);
+    for (const field of ['databases', 'directory', 'sizeMB', 'readOnly', 'mounted']) assert.ok(AGENT_CLS.includes(`"${field}"`), `the agent never writes "${field}"`);
+  });
+});
+
+describe('databasesFromAgent', () => {
+  it('turns MB into bytes and makes every directory end with a slash', () => {
+    const dbs = databasesFromAgent({ ok: true, databases: [{ name: 'USER', directory: '/data/iris/mgr/user', sizeMB: 2, readOnly: false, mounted: true }] });
+    assert.deepEqual(dbs, [{ name: 'USER', directory: '/data/iris/mgr/user/', sizeBytes: 2 * 1024 * 1024, readOnly: false, mounted: true }]);
+  });
+  it("passes IRIS's refusal on, and rejects data that breaks the contract", () => {
+    assert.throws(() => databasesFromAgent({ ok: false, code: '<PROTECT>', text: 'no privilege' }), AgentFailedError);
+    assert.throws(() => databasesFromAgent({ ok: true, databases: [{ name: 'USER', directory: '', sizeMB: -1, readOnly: 0, mounted: true }] }), IrisContractError);
   });
 });

@@ -62,6 +62,8 @@ const shared = data ? new Int32Array(data.counters) : new Int32Array(16);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 let lastControl = '';
 let lastSslApply = '';
+/** Backup.General's freeze state, as ExternalFreeze/ExternalThaw keep it (worker-local). */
+let frozen = false;
 /** Security.SSLConfigs as ApplySslConfig saved them (worker-local; the password is dropped like IRIS never returns it). */
 const sslSaved = new Map<string, Record<string, unknown>>();
 let pendingTextVersion = 0;
@@ -227,6 +229,24 @@ class FakeIris {
         sslSaved.set(String(j.name), { description: '', enabled: true, ...prev, ...rest });
         return '{"ok":true}';
       }
+      case 'IrisEdge.Agent.Databases':
+        // The shape Config.Databases + SYS.Database give for a container (sizes in MB).
+        return JSON.stringify({
+          ok: true,
+          databases: [
+            { name: 'IRISSYS', directory: '/usr/irissys/mgr/', sizeMB: 180, readOnly: false, mounted: true },
+            { name: 'IRISLIB', directory: '/usr/irissys/mgr/irislib/', sizeMB: 420, readOnly: true, mounted: true },
+            { name: 'IRISTEMP', directory: '/usr/irissys/mgr/iristemp/', sizeMB: 11, readOnly: false, mounted: true },
+            { name: 'USER', directory: '/usr/irissys/mgr/user', sizeMB: 1, readOnly: false, mounted: true },
+          ],
+        });
+      case 'IrisEdge.Agent.Freeze':
+        if (frozen) return JSON.stringify({ ok: false, code: '<Backup>AlreadyFrozen', text: 'ExternalFreeze: the system is already frozen' });
+        frozen = true;
+        return '{"ok":true}';
+      case 'IrisEdge.Agent.Thaw':
+        frozen = false;
+        return '{"ok":true}';
       case '%SYSTEM.OBJ.Load': {
         Atomics.add(shared, C.loads, 1);
         if (data?.agent?.loadFails) return '0 \u0001\u0002ERROR #5012: File does not exist';
