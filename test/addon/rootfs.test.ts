@@ -166,3 +166,12 @@ test('the iris finish script never turns a clean stop into exit code 143', () =>
   assert.ok(stopBranch > 0 && writes > stopBranch, 'the "stop requested" branch comes before any exit code is written');
   assert.match(finish, /exec \/run\/s6\/basedir\/bin\/halt/);
 });
+
+test('every compiled bridge file a rootfs script runs exists as a source file', () => {
+  const refs = new Set<string>();
+  for (const file of walk(rootfs)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/\/opt\/iris-edge\/dist\/([\w/.-]+)\.js/g)) refs.add(m[1] as string);
+  }
+  assert.ok(refs.has('main') && refs.has('backups/recover-cli'), `found ${[...refs].join(', ')}`);
+  for (const ref of refs) assert.ok(existsSync(join(root, 'src', `${ref}.ts`)), `rootfs runs dist/${ref}.js but src/${ref}.ts does not exist`);
+});
