@@ -1,0 +1,124 @@
+/**
+ * /api/backups over HTTP (fastify's inject, the panel's real routes and guards) on a backup
+ * service with real files: each refusal is a 4xx with a message, and a download is the archive.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { LogBuffer } from '../../src/panel/log-buffer.ts';
+import { buildPanelServer } from '../../src/panel/server.ts';
+import { backupRig, type BackupRig } from '../support/backups.ts';
+
+const H = { 'content-type': 'application/json', 'x-iris-edge': '1' };
+let rig: BackupRig;
+let app: FastifyInstance;
+let id: string;
+
+async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = H) {
+  const r = await app.inject({ method, url, headers, payload: body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body) });
+  return { status: r.statusCode, json: () => r.json(), raw: r.rawPayload, headers: r.headers };
+}
+
+async function settled(): Promise<{ state: string; backupId: string | null; steps: { text: string; state: string }[] }> {
+  for (;;) {
+    const { job } = (await call('GET', '/api/backups/job')).json();
+    if (job.state !== 'running') return job;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+before(async () => {
+  rig = await backupRig({ uploadLimitBytes: 2 * 1024 * 1024, data: { writeIntervalMs: 5 } });
+  const logs = new LogBuffer(100);
+  ({ app } = await buildPanelServer({
+    monitors: [],
+    mode: 'standalone',
+    connect: { superserverPort: null, webPort: null, portalPath: '/', username: 'x', readPassword: async () => 'x' },
+    logs,
+    log: (await import('../support/fixtures.ts')).captureLogger().log,
+    backups: rig.service,
+    backupUploadLimitBytes: 2 * 1024 * 1024,
+  }));
+});
+after(async () => {
+  await app.close();
+  await rig.close();
+});
+
+describe('/api/backups', () => {
+  it('starts a backup (202), lists it verified, and refuses a second job while one runs (409)', async () => {
+    const started = await call('POST', '/api/backups', {});
+    assert.equal(started.status, 202);
+    const busy = await call('POST', '/api/backups', {});
+    assert.equal(busy.status, 409);
+    assert.match(busy.json().message, /A backup is running/);
+    const job = await settled();
+    assert.equal(job.state, 'ok');
+    id = job.backupId!;
+    const list = (await call('GET', '/api/backups')).json();
+    assert.equal(list.backups[0].id, id);
+    assert.equal(list.backups[0].verify.state, 'verified');
+    assert.equal(list.status.count, 1);
+    assert.equal(list.uploadLimitBytes, 2 * 1024 * 1024);
+  });
+
+  it('downloads the archive itself, and refuses names that are not backup ids', async () => {
+    const d = await call('GET', `/api/backups/${id}/download`);
+    assert.equal(d.status, 200);
+    assert.equal(d.headers['content-disposition'], `attachment; filename="${id}.tar.gz"`);
+    assert.deepEqual(d.raw, readFileSync(rig.service.store.archivePath(id)));
+    for (const bad of ['..%2F..%2Fetc%2Fpasswd', 'iris-20261122T033000Z-manual.json', '%2E%2E%2Fx']) {
+      const r = await call('GET', `/api/backups/${bad}/download`);
+      assert.equal(r.status, 400, bad);
+      assert.match(r.json().message, /is not a backup id/);
+    }
+    assert.equal((await call('GET', '/api/backups/iris-20201122T033000Z-manual')).status, 404);
+  });
+
+  it('takes an upload as application/octet-stream and refuses what is not a backup of ours', async () => {
+    const archive = readFileSync(rig.service.store.archivePath(id));
+    const up = { 'content-type': 'application/octet-stream', 'x-iris-edge': '1' };
+    const dup = await call('POST', '/api/backups/upload', archive, up);
+    assert.equal(dup.status, 409);
+    assert.match(dup.json().message, /already here/);
+    assert.equal((await call('DELETE', `/api/backups/${id}`, undefined, { 'x-iris-edge': '1' })).status, 200);
+    const ok = await call('POST', '/api/backups/upload', archive, up);
+    assert.equal(ok.status, 201, JSON.stringify(ok.json()));
+    assert.equal(ok.json().backup.uploaded, true);
+
+    const foreign = await call('POST', '/api/backups/upload', Buffer.from('PK\x03\x04 a zip file'), up);
+    assert.equal(foreign.status, 400);
+    assert.match(foreign.json().message, /damaged or not a gzip'd tar/);
+    const big = await call('POST', '/api/backups/upload', Buffer.alloc(3 * 1024 * 1024), up);
+    assert.equal(big.status, 413);
+    const noHeader = await call('POST', '/api/backups/upload', archive, { 'content-type': 'application/octet-stream' });
+    assert.equal(noHeader.status, 403);
+    const asJson = await call('POST', '/api/backups/upload', { archive: 'x' });
+    assert.equal(asJson.status, 415);
+  });
+
+  it('validates the schedule and keeps the old one on a bad cron', async () => {
+    const bad = await call('PUT', '/api/backups/schedule', { enabled: true, cron: '99 * * * *', retention: 3, homeAssistantBackup: false });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json().message, /not a cron expression/);
+    const good = await call('PUT', '/api/backups/schedule', { enabled: true, cron: '15 2 * * 0', retention: 3, homeAssistantBackup: false });
+    assert.equal(good.status, 200);
+    assert.equal(new Date(good.json().nextRun).getDay(), 0);
+    assert.equal((await call('PUT', '/api/backups/schedule', { enabled: true, cron: '15 2 * * 0', retention: 0, homeAssistantBackup: false })).status, 400);
+  });
+
+  it('shows the restore plan on GET, restores only with the id as confirmation, and verifies on demand', async () => {
+    const plan = (await call('GET', `/api/backups/${id}/restore`)).json().plan;
+    assert.ok(plan.replace.some((r: { name: string }) => r.name === 'USER'));
+    const unconfirmed = await call('POST', `/api/backups/${id}/restore`, { confirm: 'yes' });
+    assert.equal(unconfirmed.status, 400);
+    assert.match(unconfirmed.json().message, /confirm with the backup's id/);
+    assert.equal((await call('POST', `/api/backups/${id}/restore`, {})).status, 400);
+    assert.equal((await call('POST', `/api/backups/${id}/restore`, { confirm: id })).status, 202);
+    const job = await settled();
+    assert.equal(job.state, 'ok', JSON.stringify(job.steps));
+    assert.equal((await call('POST', `/api/backups/${id}/verify`, {})).status, 202);
+    assert.equal((await settled()).state, 'ok');
+  });
+});
