@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getMappedPorts, getMqttService, SupervisorError } from '../../src/ha/supervisor.ts';
+import { createAddonBackup, getMappedPorts, getMqttService, SupervisorError } from '../../src/ha/supervisor.ts';
 
 function fakeFetch(status: number, body: unknown, seen: { url?: string; auth?: string } = {}): typeof fetch {
   return (async (url: string | URL | Request, init?: RequestInit) => {
@@ -40,5 +40,31 @@ describe('Supervisor MQTT service', () => {
     assert.deepEqual(ports, { '1972/tcp': 41972, '52773/tcp': null });
     assert.equal(seen.url, 'http://supervisor/addons/self/info');
     assert.deepEqual(await getMappedPorts('tok', fakeFetch(200, { result: 'ok', data: { network: null } })), {});
+  });
+});
+
+describe('Supervisor partial backup of this add-on', () => {
+  it('asks for a backup of this add-on only, by its slug, in the background', async () => {
+    const calls: { url: string; method: string; body: unknown }[] = [];
+    const fetchImpl = (async (url: string | URL | Request, init?: RequestInit) => {
+      calls.push({ url: String(url), method: init?.method ?? 'GET', body: init?.body ? JSON.parse(String(init.body)) : undefined });
+      const data = String(url).endsWith('/addons/self/info') ? { slug: 'local_iris_edge' } : { job_id: 'abc' };
+      return new Response(JSON.stringify({ result: 'ok', data }), { status: 200 });
+    }) as typeof fetch;
+    await createAddonBackup('tok', 'IRIS Edge after iris-20261122T033000Z-manual', fetchImpl);
+    assert.deepEqual(calls[1], {
+      url: 'http://supervisor/backups/new/partial',
+      method: 'POST',
+      body: { name: 'IRIS Edge after iris-20261122T033000Z-manual', addons: ['local_iris_edge'], homeassistant: false, compressed: true, background: true },
+    });
+  });
+
+  it("passes the Supervisor's refusal on with its message", async () => {
+    let n = 0;
+    const fetchImpl = (async () =>
+      n++ === 0
+        ? new Response(JSON.stringify({ result: 'ok', data: { slug: 's' } }), { status: 200 })
+        : new Response(JSON.stringify({ result: 'error', message: 'Backup already running' }), { status: 400 })) as typeof fetch;
+    await assert.rejects(createAddonBackup('tok', 'x', fetchImpl), /400: Backup already running/);
   });
 });
