@@ -74,9 +74,16 @@ export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext
     if (!req.headers['content-type']?.startsWith('application/octet-stream')) {
       throw new ApiError(415, 'unsupported-media-type', 'Upload the archive itself as the body, with "Content-Type: application/octet-stream".');
     }
-    const record = await s.upload(req.body as Readable);
-    ctx.options.log.info(`Backup ${record.id} uploaded by ${who(req)}`);
-    return reply.code(201).send({ backup: record });
+    try {
+      const record = await s.upload(req.body as Readable);
+      ctx.options.log.info(`Backup ${record.id} uploaded by ${who(req)}`);
+      return reply.code(201).send({ backup: record });
+    } catch (err) {
+      // A refused upload may leave most of its body unread on the socket; reusing that
+      // connection (ingress keeps them alive) would hang the next request behind it.
+      reply.header('connection', 'close');
+      throw err;
+    }
   });
 
   api.get('/backups/:id', async (req) => {

@@ -98,6 +98,22 @@ export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?:
   };
 }
 
+/** The ingress-style proxy alone, in front of a panel started some other way (the whole bridge). */
+export async function startIngressFor(panelUrl: string): Promise<{ url: string; close(): Promise<void> }> {
+  const upgraded = new Set<net.Socket>();
+  const proxy = startIngressProxy(new URL(panelUrl), upgraded);
+  proxy.listen(0, '127.0.0.1');
+  await once(proxy, 'listening');
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}${INGRESS_PATH}/`,
+    async close() {
+      for (const s of upgraded) s.destroy();
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+    },
+  };
+}
+
 function ingressHeaders(incoming: http.IncomingHttpHeaders, target: URL): http.OutgoingHttpHeaders {
   const headers: http.OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(incoming)) {

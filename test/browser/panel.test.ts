@@ -176,22 +176,6 @@ describe('panel in Chromium behind an ingress prefix', () => {
     }
   });
 
-  it('says what Backups will do, links DOCS.md, and has no controls', async () => {
-    // Certificates is a real page now: test/browser/certs.test.ts.
-    for (const section of ['backups']) {
-      for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
-        const { ctx, page } = await newPage(viewport);
-        await page.goto(url(`#/${section}`));
-        await page.getByText('Coming in a later version').waitFor();
-        const link = page.getByRole('link', { name: /DOCS\.md/ });
-        assert.match((await link.getAttribute('href')) ?? '', /DOCS\.md#/);
-        assert.equal(await page.locator('main button, main input, main select').count(), 0);
-        await shot(page, `${section}-${name}`);
-        await ctx.close();
-      }
-    }
-  });
-
   it('follows the colour scheme, and the toggle overrides it and is remembered', async () => {
     const bg = (page: Page) => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     // The system's scheme change reaches the page as a media-query event, a moment later.

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { LogBuffer } from '../../src/panel/log-buffer.ts';
@@ -96,6 +98,28 @@ describe('/api/backups', () => {
     assert.equal(noHeader.status, 403);
     const asJson = await call('POST', '/api/backups/upload', { archive: 'x' });
     assert.equal(asJson.status, 415);
+  });
+
+  it('closes the connection after refusing an oversize upload, so the next request on a kept-alive socket is answered', async () => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as AddressInfo).port;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, path: string, body?: Buffer) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: body ? { 'content-type': 'application/octet-stream', 'x-iris-edge': '1', 'content-length': body.length } : {} }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += String(c)));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${path} hung on the kept-alive connection`)));
+        req.end(body);
+      });
+    const refused = await send('POST', '/api/backups/upload', Buffer.alloc(6 * 1024 * 1024));
+    assert.equal(refused.status, 413);
+    assert.match(refused.text, /larger than .* the limit/);
+    assert.equal((await send('GET', '/api/backups')).status, 200);
+    agent.destroy();
   });
 
   it('validates the schedule and keeps the old one on a bad cron', async () => {

@@ -11,10 +11,10 @@ export class ApiFailure extends Error {
 }
 
 /**
- * One call to the panel API. Every state change is a JSON POST (or a DELETE) with the custom
- * header the server requires against cross-site requests.
+ * One call to the panel API. Every state change is a JSON POST (or a PUT or DELETE) with the
+ * custom header the server requires against cross-site requests.
  */
-export async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (method !== 'GET') headers['x-iris-edge'] = '1';
   const payload = method === 'POST' ? JSON.stringify(body ?? {}) : body === undefined ? undefined : JSON.stringify(body);
@@ -25,18 +25,46 @@ export async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, b
   } catch {
     throw new ApiFailure(0, 'The panel does not answer: is the add-on running?');
   }
-  const text = await res.text();
+  return answer<T>(res.status, res.statusText, await res.text());
+}
+
+/** A JSON answer, or the ApiFailure carrying the server's message as it is. */
+function answer<T>(status: number, statusText: string, text: string): T {
   let data: unknown;
   try {
     data = text ? JSON.parse(text) : undefined;
   } catch {
     data = undefined;
   }
-  if (!res.ok) {
-    const msg = (data as { message?: string } | undefined)?.message ?? `The panel answered ${res.status} ${res.statusText}.`;
-    throw new ApiFailure(res.status, msg);
+  if (status < 200 || status > 299) {
+    const msg = (data as { message?: string } | undefined)?.message ?? `The panel answered ${status} ${statusText}.`;
+    throw new ApiFailure(status, msg);
   }
   return data as T;
+}
+
+/**
+ * Sends a file as the raw request body (application/octet-stream). XMLHttpRequest rather than
+ * fetch: only it reports upload progress.
+ */
+export function upload<T>(path: string, file: Blob, onProgress: (sent: number, total: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.setRequestHeader('x-iris-edge', '1');
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onload = () => {
+      try {
+        resolve(answer<T>(xhr.status, xhr.statusText, xhr.responseText));
+      } catch (err) {
+        reject(err as Error);
+      }
+    };
+    xhr.onerror = () => reject(new ApiFailure(0, 'The upload was cut off: the panel closed the connection, or the add-on is not running.'));
+    xhr.send(file);
+  });
 }
 
 const enc = encodeURIComponent;

@@ -4,7 +4,7 @@
  * test, exports and the lab CA. Relative URLs only (ingress).
  */
 import { ApiFailure, call } from './api.ts';
-import { h, render } from './dom.ts';
+import { card, h, render, resultBox, say } from './dom.ts';
 import type { CertInfo, DnPart } from '../../src/certs/cert-info.ts';
 import { EC_CURVES, keySpecLabel, RSA_SIZES, type KeySpec } from '../../src/certs/key-spec.ts';
 import type { Page } from './pages.ts';
@@ -41,7 +41,6 @@ const enc = encodeURIComponent;
 
 // ---- small pieces ----------------------------------------------------------------------------------
 
-const card = (title: string, ...children: (Node | string | null | false)[]) => h('section', { class: 'card' }, h('h2', {}, title), ...children);
 const STATUS: Record<string, [string, string]> = {
   valid: ['Valid', 'good'],
   expiring: ['Expiring', 'warn'],
@@ -70,17 +69,8 @@ const keySelect = (preselected: KeySpec) =>
 const keyOf = (form: HTMLElement, id: string): KeySpec => KEY_SPECS.find((k) => keySpecLabel(k) === value(form, id))!;
 const KEY_HINT = 'EC keys are smaller and faster; choose RSA for a peer that takes only RSA.';
 
-function resultBox(id: string): HTMLElement {
-  return h('div', { class: 'result', id, role: 'status', 'aria-live': 'polite' });
-}
-function showError(box: HTMLElement, err: unknown): void {
-  box.className = 'result bad';
-  render(box, (err as Error).message);
-}
-function busy(box: HTMLElement, msg: string): void {
-  box.className = 'result busy';
-  render(box, msg);
-}
+const showError = (box: HTMLElement, err: unknown) => say(box, 'bad', (err as Error).message);
+const busy = (box: HTMLElement, msg: string) => say(box, 'busy', msg);
 
 function lintList(lint: Lint[]): HTMLElement | null {
   if (!lint.length) return h('p', { class: 'result good', 'data-lint': 'none' }, 'No problems found.');

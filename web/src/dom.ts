@@ -1,5 +1,5 @@
 /** A tiny DOM builder: text is always text (never parsed as HTML). */
-type Child = Node | string | number | null | undefined | false | Child[];
+export type Child = Node | string | number | null | undefined | false | Child[];
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
@@ -29,4 +29,16 @@ export function render(root: HTMLElement, ...children: Child[]): void {
   root.replaceChildren();
   append(root, children);
   if (key) root.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.focus();
+}
+
+/** A titled section of a page. */
+export const card = (title: string, ...children: Child[]): HTMLElement => h('section', { class: 'card' }, h('h2', {}, title), ...children);
+
+/** Where the outcome of an action appears; screen readers announce it. */
+export const resultBox = (id: string): HTMLElement => h('div', { class: 'result', id, role: 'status', 'aria-live': 'polite' });
+
+/** Shows an outcome in a resultBox; `tone` (good, bad, busy, warn) colours it. */
+export function say(box: HTMLElement, tone: string, ...msg: Child[]): void {
+  box.className = `result ${tone}`.trim();
+  render(box, ...msg);
 }

@@ -7,8 +7,9 @@
  * toggle (auto / light / dark) kept in localStorage.
  */
 import { store } from './store.ts';
+import { backupsPage } from './backups.ts';
 import { certificateDetailPage, certificatesPage } from './certs.ts';
-import { comingPage, connect, logsPage, overview, productionPage, type Page } from './pages.ts';
+import { connect, logsPage, overview, productionPage, type Page } from './pages.ts';
 
 const THEMES = ['auto', 'light', 'dark'] as const;
 type Theme = (typeof THEMES)[number];
@@ -57,11 +58,7 @@ function route(): Page {
     case 'certificates':
       return parts[1] ? certificateDetailPage(parts[1]) : certificatesPage();
     case 'backups':
-      return comingPage('Backups', 'backups', [
-        'take a backup of IRIS now or on a schedule, with retention;',
-        'verify, download and upload backups;',
-        'restore one, with a safety backup taken first.',
-      ]);
+      return backupsPage();
     default:
       return overview;
   }

@@ -5,8 +5,6 @@ import { ago, badge, pct, prodHref, stateLabel } from './format.ts';
 import { store } from './store.ts';
 import type { Instance, Production } from './types.ts';
 
-const DOCS = 'https://github.com/iris-edge/iris-edge/blob/main/DOCS.md';
-
 export interface Page {
   title: string;
   render(main: HTMLElement): void;
@@ -448,26 +446,6 @@ export function logsPage(): Page {
       );
       void load();
       void loadMessages();
-    },
-  };
-}
-
-// ---- Coming -----------------------------------------------------------------------------------
-
-export function comingPage(title: string, anchor: string, what: string[]): Page {
-  return {
-    title,
-    render(main) {
-      render(
-        main,
-        h('h1', { class: 'page-title' }, title),
-        card(
-          'Coming in a later version',
-          h('p', {}, `This page is not built yet. It will let you:`),
-          h('ul', {}, what.map((w) => h('li', {}, w))),
-          h('p', {}, 'Until then, see ', h('a', { href: `${DOCS}#${anchor}`, target: '_blank', rel: 'noopener noreferrer' }, `${title} in DOCS.md`), ' (also the add-on’s Documentation tab).'),
-        ),
-      );
     },
   };
 }

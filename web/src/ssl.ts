@@ -4,7 +4,7 @@
  * Certificates page). Relative URLs only (ingress).
  */
 import { ApiFailure, call } from './api.ts';
-import { h, render } from './dom.ts';
+import { card, h, render, resultBox, say } from './dom.ts';
 
 interface SslUser { namespace: string; production: string; host: string }
 interface SslConfig { name: string; description: string; type: 'client' | 'server'; enabled: boolean; caFile: string; certificateFile: string; privateKeyFile: string; verifyPeer: number; tlsMinVersion: number; tlsMaxVersion: number; usedBy: SslUser[] }
@@ -18,27 +18,19 @@ const VERIFY: Record<'client' | 'server', [number, string][]> = {
   client: [[0, 'None'], [1, 'Require the server certificate']],
   server: [[0, 'None'], [1, 'Request a client certificate'], [3, 'Require a client certificate']],
 };
-const card = (title: string, ...children: (Node | string | null | false)[]) => h('section', { class: 'card' }, h('h2', {}, title), ...children);
 function field(id: string, label: string, input: HTMLElement, hint?: string): HTMLElement {
   input.id = id;
   return h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('span', { class: 'muted small' }, hint) : null);
 }
 const sel = (options: [string | number, string][], selected?: string | number) =>
   h('select', {}, options.map(([v, l]) => h('option', { value: String(v), selected: String(v) === String(selected) }, l)));
-function box(id: string): HTMLElement {
-  return h('div', { class: 'result', id, role: 'status', 'aria-live': 'polite' });
-}
-function say(b: HTMLElement, cls: string, ...msg: (Node | string)[]): void {
-  b.className = `result ${cls}`;
-  render(b, ...msg);
-}
 const usedByText = (u: SslUser[]) => (u.length ? u.map((x) => `${x.host} (${x.namespace}/${x.production})`).join(', ') : 'no business host');
 
 // ---- the list --------------------------------------------------------------------------------------
 
 export function sslConfigsCard(): HTMLElement {
   const body = h('div', { id: 'ssl-configs' }, h('p', { class: 'muted' }, 'Loading…'));
-  const out = box('ssl-restart-result');
+  const out = resultBox('ssl-restart-result');
   const load = () =>
     void call<{ instance: string; configs: SslConfig[] }>('GET', 'api/ssl-configs').then(
       (r) => {
@@ -99,7 +91,7 @@ export function sslConfigsCard(): HTMLElement {
 // ---- apply (per certificate) ----------------------------------------------------------------------
 
 export function applyToIrisCard(cert: { id: string; name: string; hasKey: boolean; keyEncrypted: boolean; status: string }): HTMLElement {
-  const out = box('ssl-apply-result');
+  const out = resultBox('ssl-apply-result');
   const form = h('form', { class: 'form', id: 'ssl-apply-form' }, h('p', { class: 'muted' }, 'Loading…'));
   void Promise.all([
     call<{ configs: SslConfig[] }>('GET', 'api/ssl-configs').catch((err: Error) => ({ configs: [] as SslConfig[], error: err.message })),

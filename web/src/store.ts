@@ -1,6 +1,6 @@
 /** The live state: a snapshot on (re)connect, then one instance at a time from the feed. */
 import type { LogLine } from './api.ts';
-import type { Instance } from './types.ts';
+import type { BackupFeedMessage, Instance } from './types.ts';
 
 type Listener = () => void;
 
@@ -11,6 +11,7 @@ class Store {
   loaded = false;
   private listeners = new Set<Listener>();
   private logListeners = new Set<(l: LogLine) => void>();
+  private backupListeners = new Set<(m: BackupFeedMessage) => void>();
   private ws: WebSocket | undefined;
   private retry = 500;
 
@@ -21,6 +22,11 @@ class Store {
   onLog(l: (line: LogLine) => void): () => void {
     this.logListeners.add(l);
     return () => this.logListeners.delete(l);
+  }
+  /** Backup jobs report progress several times a second: only the Backups page listens. */
+  onBackup(l: (m: BackupFeedMessage) => void): () => void {
+    this.backupListeners.add(l);
+    return () => this.backupListeners.delete(l);
   }
   notify(): void {
     for (const l of this.listeners) l();
@@ -48,6 +54,8 @@ class Store {
         this.notify();
       } else if (m.type === 'log' && m.line) {
         for (const l of this.logListeners) l(m.line);
+      } else if (m.type === 'backup-job' || m.type === 'backups') {
+        for (const l of this.backupListeners) l(m as BackupFeedMessage);
       }
     };
     ws.onclose = () => {

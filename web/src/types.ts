@@ -1,4 +1,5 @@
 /** The API's shapes as the UI reads them (see api/openapi.json). */
+import type { BackupStatus, JobStatus } from '../../src/backups/service.ts';
 import type { InstanceMetrics } from '../../src/iris/monitor-api/metrics.ts';
 
 export interface Host {
@@ -45,3 +46,6 @@ export interface Instance {
   metrics: Metrics | null;
   productions: Production[];
 }
+
+/** What the feed says about backups: a job's steps and progress, or the backups changed. */
+export type BackupFeedMessage = { type: 'backup-job'; job: JobStatus } | { type: 'backups'; status: BackupStatus };
