@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -130,6 +130,29 @@ describe('backups of a simulated IRIS whose databases keep changing', () => {
     assert.equal(record.uploaded, true);
     assert.equal(record.verify.state, 'verified');
     assert.deepEqual(readFileSync(rig.service.store.archivePath(record.id)), bytes);
+  });
+});
+
+describe('a restore that fails part-way', () => {
+  it('puts the previous files back and starts IRIS on them', async () => {
+    const rig = await backupRig({ startFailures: 1, data: { writeIntervalMs: 0 } });
+    try {
+      const id = (await rig.run(rig.service.startBackup('manual'))).backupId!;
+      rig.data.write();
+      rig.data.write();
+      const before = new Map(WRITABLE.map((n) => [n, sha(rig.data.read(n))]));
+      const job = await rig.run(rig.service.startRestore(id, id));
+      assert.equal(job.state, 'failed');
+      assert.match(job.error ?? '', /did not answer after it was started/);
+      const steps = Object.fromEntries(job.steps.map((s) => [s.text, s.state]));
+      assert.equal(steps['Start IRIS'], 'failed');
+      assert.equal(steps['Put the previous files back'], 'done');
+      for (const [name, hash] of before) assert.equal(sha(rig.data.read(name)), hash, `${name} is not as it was before the restore`);
+      assert.ok((await rig.sim.snapshot()).productions.length > 0, 'IRIS runs again');
+      assert.ok(!existsSync(join(rig.root, 'state', 'restore-journal.json')));
+    } finally {
+      await rig.close();
+    }
   });
 });
 

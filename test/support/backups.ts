@@ -27,7 +27,10 @@ export interface BackupRig {
 export const WRITABLE = ['IRISSYS', 'IRISAUDIT', 'IRISSECURITY', 'IRISMETRICS', 'IRISTEMP', 'IRISLOCALDATA', 'USER', 'ORDERS'];
 const hashAll = (data: SimulatedDatabases) => new Map(WRITABLE.map((n) => [n, sha(data.read(n))]));
 
-export async function backupRig(options: { dir?: string; data?: SimulatedDatabasesOptions; uploadLimitBytes?: number } = {}): Promise<BackupRig> {
+export async function backupRig(
+  options: { dir?: string; data?: SimulatedDatabasesOptions; uploadLimitBytes?: number; /** IRIS fails to start this many times. */ startFailures?: number } = {},
+): Promise<BackupRig> {
+  let startFailures = options.startFailures ?? 0;
   const root = mkdtempSync(join(tmpdir(), 'iris-edge-backups-'));
   const data = new SimulatedDatabases(join(root, 'iris'), { namespaces: ['ORDERS'], writeIntervalMs: 2, ...options.data });
   const sim = new IrisSimulator({ databases: data, transitionMs: 0 });
@@ -61,6 +64,10 @@ export async function backupRig(options: { dir?: string; data?: SimulatedDatabas
       stop: async () => sim.stopInstance(),
       start: async () => {
         rig.atStart = hashAll(data);
+        if (startFailures > 0) {
+          startFailures -= 1;
+          throw new Error('IRIS did not answer after it was started within 900 s.');
+        }
         sim.startInstance();
       },
     },
