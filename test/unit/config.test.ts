@@ -11,7 +11,9 @@ const files = (content: Record<string, string>) => (p: string) => {
 describe('configuration', () => {
   it('runs on the simulator with the default broker when nothing is configured', () => {
     const c = loadConfig({ env: {}, argv: [] });
-    assert.deepEqual(c.iris, { mode: 'simulator', scenario: 'demo' });
+    assert.deepEqual(c.iris, { mode: 'simulator', scenario: 'demo', dataDir: '.iris-edge/simulator', writeIntervalMs: 250 });
+    assert.equal(c.stateDir, '.iris-edge');
+    assert.deepEqual(c.backups, { dir: '.iris-edge/backups', uploadLimitBytes: 16 * 1024 ** 3 });
     assert.deepEqual(c.mqtt, { source: 'default', url: 'mqtt://127.0.0.1:1883', username: undefined, password: undefined });
     assert.equal(c.pollIntervalMs, 10_000);
     assert.equal(c.instanceId, 'iris');
@@ -28,6 +30,19 @@ describe('configuration', () => {
     assert.deepEqual(c.mqtt, { source: 'supervisor' });
     assert.equal(c.iris.mode, 'native');
     assert.equal(c.supervisorToken, 't0k');
+    // Backups outside /data: they survive uninstalling and do not bloat Home Assistant's backups.
+    assert.equal(c.backups.dir, '/backup/iris-edge');
+    assert.equal(c.stateDir, '/data/iris-edge');
+  });
+
+  it('takes the backup and simulator directories and limits from the environment', () => {
+    const c = loadConfig({
+      env: { IRIS_EDGE_STATE_DIR: '/s', IRIS_EDGE_BACKUP_DIR: '/b', IRIS_EDGE_BACKUP_UPLOAD_LIMIT_MB: '10', IRIS_EDGE_SIMULATOR_WRITE_MS: '0' },
+      argv: [],
+    });
+    assert.deepEqual(c.backups, { dir: '/b', uploadLimitBytes: 10 * 1024 * 1024 });
+    assert.deepEqual(c.iris, { mode: 'simulator', scenario: 'demo', dataDir: '/s/simulator', writeIntervalMs: 0 });
+    assert.throws(() => loadConfig({ env: { IRIS_EDGE_BACKUP_UPLOAD_LIMIT_MB: '0' }, argv: [] }), /backup_upload_limit_mb/);
   });
 
   it('lets the environment override options and the command line override both', () => {
