@@ -38,11 +38,7 @@ export function text(n: Node): string {
       return raw;
     }
   }
-  if (n.type === T.BMPSTRING) {
-    let s = '';
-    for (let i = 0; i + 1 < raw.length; i += 2) s += String.fromCharCode((raw.charCodeAt(i) << 8) | raw.charCodeAt(i + 1));
-    return s;
-  }
+  // forge's fromDer already turns a BMPString's UTF-16 into a JS string.
   return raw;
 }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { before, describe, it } from 'node:test';
 import forge from 'node-forge';
+import { text } from '../../src/certs/asn1.ts';
 import { decodeInput, keyMatchesCert } from '../../src/certs/decode.ts';
 import { CertError } from '../../src/certs/errors.ts';
 import { caBundle, toPkcs12 } from '../../src/certs/export.ts';
@@ -331,5 +332,12 @@ describe('certs: store', () => {
     assert.equal(files[1]!.certs.length, 2);
     assert.ok(files[0]!.error);
     assert.deepEqual(await readSslDir(join(ssl, 'missing')), []);
+  });
+});
+
+describe('certs: ASN.1 strings', () => {
+  it('reads a BMPString name (UTF-16, as some Windows CAs write it) as the text it is', () => {
+    const bmp = forge.asn1.fromDer(String.fromCharCode(0x1e, 12, 0, 0x5a, 0, 0xfc, 0, 0x72, 0, 0x69, 0, 0x63, 0, 0x68));
+    assert.equal(text(bmp as Parameters<typeof text>[0]), 'Zürich');
   });
 });
