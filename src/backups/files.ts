@@ -1,6 +1,6 @@
-/** Streaming file work shared by capture, archive and restore: copy or read while hashing. */
+/** Streaming file work shared by backup, archive and restore: reading while hashing, durable writes. */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, rename, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -31,11 +31,12 @@ export class HashingStream extends Transform {
   }
 }
 
-/** Copies `from` to `to` (created 0600, flushed to disk) and returns what was copied. */
-export async function copyHashed(from: string, to: string, onBytes?: (n: number) => void): Promise<Digest> {
+/** Size and SHA-256 of a file, read as a stream. */
+export async function hashFile(path: string, onBytes?: (n: number) => void): Promise<Digest> {
   const h = new HashingStream(onBytes);
-  await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), h, createWriteStream(to, { mode: 0o600, flags: 'wx' }));
-  await fsyncPath(to);
+  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), h, async (src: AsyncIterable<Buffer>) => {
+    for await (const _ of src);
+  });
   return h.digest();
 }
 

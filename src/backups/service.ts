@@ -16,7 +16,7 @@ import type { Logger } from '../log/logger.ts';
 import { readArchive, writeArchive } from './archive.ts';
 import { captureDatabases, type CapturedDatabase } from './capture.ts';
 import { BackupError, fsProblem } from './errors.ts';
-import { HashingStream } from './files.ts';
+import { hashFile, HashingStream, type Digest } from './files.ts';
 import { FreezeHolder, type FreezeMarker } from './freeze.ts';
 import { backupId, databaseEntry, FORMAT, FORMAT_VERSION, type BackupKind, type Manifest } from './manifest.ts';
 import { ProgressMeter, type Progress } from './progress.ts';
@@ -418,6 +418,12 @@ export class BackupService extends EventEmitter<Events> {
       }, (f) => `IRIS was frozen for ${f.thawedAt.getTime() - f.frozenAt.getTime()} ms`);
 
       const captured: CapturedDatabase[] = frozen.value;
+      const digests = await step('Checksum the copies', async () => {
+        job.meter.begin('checksumming', bytes);
+        const out = new Map<string, Digest>();
+        for (const c of captured) out.set(c.name, await hashFile(c.staged, (n) => job.meter.add(n)));
+        return out;
+      });
       const manifest: Manifest = {
         format: FORMAT,
         formatVersion: FORMAT_VERSION,
@@ -430,7 +436,10 @@ export class BackupService extends EventEmitter<Events> {
         thawedAt: frozen.thawedAt.toISOString(),
         endedAt: frozen.thawedAt.toISOString(),
         freezeMs: frozen.thawedAt.getTime() - frozen.frozenAt.getTime(),
-        databases: captured.map((c) => ({ name: c.name, directory: c.directory, file: databaseEntry(c.name), size: c.size, sha256: c.sha256 })),
+        databases: captured.map((c) => {
+          const d = digests.get(c.name)!;
+          return { name: c.name, directory: c.directory, file: databaseEntry(c.name), size: d.size, sha256: d.sha256 };
+        }),
         excluded: selection.excluded,
       };
       await step('Write the archive', async () => {
