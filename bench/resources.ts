@@ -5,7 +5,9 @@
  * SCENARIO=demo (or another "PxH") measures a different simulator size.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Mosquitto } from '../test/support/mosquitto.ts';
 
@@ -27,7 +29,17 @@ async function main(): Promise<void> {
   const broker = await Mosquitto.start();
   const bridge = spawn(process.execPath, ['dist/main.js'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', MQTT_URL: broker.url, POLL_INTERVAL: '10', IRIS_EDGE_SIMULATOR_SCENARIO: process.env.SCENARIO ?? '10x100', PANEL_PORT: '0', LOG_LEVEL: 'warning' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      MQTT_URL: broker.url,
+      POLL_INTERVAL: '10',
+      IRIS_EDGE_SIMULATOR_SCENARIO: process.env.SCENARIO ?? '10x100',
+      PANEL_PORT: '0',
+      LOG_LEVEL: 'warning',
+      // The simulated write daemon stands in for IRIS's own work, which is not the bridge's cost.
+      IRIS_EDGE_SIMULATOR_WRITE_MS: '0',
+      IRIS_EDGE_STATE_DIR: mkdtempSync(join(tmpdir(), 'iris-edge-bench-resources-')),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
