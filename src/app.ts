@@ -98,7 +98,7 @@ async function localIris(config: Config, log: Logger): Promise<Pick<InstancePlan
     iris,
     health: new MonitorApiClient({ baseUrl: `http://${config.iris.host}:${config.iris.webPort}` }),
     // Only inside the add-on are IRIS's files and its process within reach.
-    control: config.supervisorToken ? containerControl({ stateDir: config.stateDir, iris }) : undefined,
+    control: config.supervisorToken ? containerControl({ stateDir: config.stateDir, iris, irisBin: process.env.IRIS_EDGE_IRIS_BIN }) : undefined,
   };
 }
 

@@ -475,6 +475,7 @@ test('bridge/run waits for IRIS, sets up the bridge user and starts the bridge w
   assert.equal(env.IRIS_EDGE_CERT_DIR, join(box.dir, 'data', 'iris-edge', 'certs'));
   assert.equal(env.IRIS_EDGE_STATE_DIR, join(box.dir, 'data', 'iris-edge'));
   assert.equal(env.IRIS_EDGE_BACKUP_DIR, join(box.dir, 'backup', 'iris-edge'));
+  assert.equal(env.IRIS_EDGE_IRIS_BIN, join(box.dir, 'fake', 'iris'), 'the iris the bridge stops IRIS with for a restore');
   const backups = statSync(join(box.dir, 'backup', 'iris-edge'));
   assert.ok(backups.isDirectory(), 'the backup directory is created');
   assert.equal(backups.mode & 0o777, 0o700);
