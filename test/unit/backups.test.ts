@@ -1,9 +1,10 @@
 /** The backup room's pure and small-file logic: freeze ownership, restore journal, schedule, selection, entities. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { containerControl, holdPath } from '../../src/backups/container-control.ts';
 import { BackupError } from '../../src/backups/errors.ts';
 import { FreezeHolder, HA_FREEZE_LIMIT_MS } from '../../src/backups/freeze.ts';
 import { backupId, databaseEntry, manifestProblem, type Manifest } from '../../src/backups/manifest.ts';
@@ -238,5 +239,37 @@ describe('backups in Home Assistant', () => {
     const remote = captureLogger();
     new CommandHandler(ctx.topics, {} as Monitor, remote.log).handle(ctx.topics.backupCommand, Buffer.from('PRESS'), { retain: false });
     assert.match(remote.lines.join('\n'), /backs up only the IRIS instance of the add-on/);
+  });
+});
+
+describe('IRIS stopped and started inside the add-on', () => {
+  function rig(stopExit = 0) {
+    const dir = tmp();
+    const bin = join(dir, 'iris');
+    const calls = join(dir, 'calls');
+    writeFileSync(bin, `#!/bin/sh\necho "$*" >>"${calls}"\nexit ${stopExit}\n`);
+    chmodSync(bin, 0o755);
+    let up = true;
+    const iris = { snapshot: async () => (up ? ({} as never) : Promise.reject(new IrisUnavailableError('down'))) };
+    const control = containerControl({ stateDir: dir, iris, irisBin: bin, startTimeoutMs: 5000 });
+    return { dir, calls, control, setUp: (v: boolean) => (up = v) };
+  }
+
+  it('holds IRIS down with this pid while it is stopped, and lets it start again', async () => {
+    const r = rig();
+    const stopping = r.control.stop();
+    r.setUp(false);
+    await stopping;
+    assert.equal(readFileSync(r.calls, 'utf8').trim(), 'stop IRIS quietly');
+    assert.equal(readFileSync(holdPath(r.dir), 'utf8'), String(process.pid), 'iris/run waits while this process lives');
+    r.setUp(true);
+    await r.control.start();
+    assert.ok(!existsSync(holdPath(r.dir)));
+  });
+
+  it('releases the hold when iris stop fails, and says so', async () => {
+    const r = rig(1);
+    await assert.rejects(r.control.stop(), /IRIS did not stop/);
+    assert.ok(!existsSync(holdPath(r.dir)));
   });
 });
