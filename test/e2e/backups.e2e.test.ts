@@ -115,7 +115,7 @@ describe('IRIS Edge backups in Home Assistant', () => {
       await ha.waitFor(async () => !(await notifications()).some((n) => n.notification_id === 'iris_edge_backup_failed'), 10_000, 'the notification to go');
     } finally {
       sim.setReachable(true);
-      unsubscribe();
+      await unsubscribe();
     }
   });
 

@@ -148,7 +148,7 @@ describe('productions and instances in a real Home Assistant', () => {
       await ha.callService('select', 'select_option', { entity_id: 'select.iris_orders_production', option: 'Orders Production' });
       await ha.waitFor(async () => (await state('switch.orders_production')) === 'on', 10_000, 'Orders back');
     } finally {
-      unsubscribe();
+      await unsubscribe();
     }
   });
 
