@@ -228,7 +228,7 @@ export class BackupService extends EventEmitter<Events> {
     return this.current?.status ?? this.last;
   }
 
-  /** Resolves when the job ends (tests and the API's `wait`). */
+  /** Resolves when the job ends (tests and bench:backup wait for jobs this way). */
   wait(jobId: string): Promise<JobStatus> {
     const running = this.running.get(jobId);
     if (running) return running;
@@ -239,6 +239,7 @@ export class BackupService extends EventEmitter<Events> {
   async status(): Promise<BackupStatus> {
     const all = await this.store.list();
     const good = all.filter((r) => r.result === 'ok');
+    // A good safety backup is a step of a restore, not the backup the user counts on.
     const newest = all.find((r) => r.kind !== 'safety' || r.result === 'failed') ?? all[0];
     return {
       last: newest ? { at: newest.completedAt, result: newest.result, id: newest.id, error: newest.error ?? null } : null,
