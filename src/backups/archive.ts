@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { BackupError } from './errors.ts';
-import { fsyncPath, HashingStream } from './files.ts';
+import { CountingStream, fsyncPath, HashingStream } from './files.ts';
 import { MANIFEST_NAME, manifestProblem, manifestSchema, type Manifest, type ManifestDatabase } from './manifest.ts';
 import type { ProgressMeter } from './progress.ts';
 
@@ -27,7 +27,7 @@ export async function writeArchive(path: string, manifest: Manifest, staged: Map
       const from = staged.get(db.name);
       if (!from) throw new Error(`No staged copy of ${db.name}`);
       const entry = pack.entry({ name: db.file, size: db.size, mode: 0o600, mtime });
-      await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), new HashingStream((n) => meter?.add(n)), entry);
+      await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), new CountingStream((n) => meter?.add(n)), entry);
     }
     pack.finalize();
   };
@@ -44,8 +44,8 @@ export interface ReadOptions {
   /** Where to write a database's bytes while they are checked; undefined = check only. */
   extractTo?: (db: ManifestDatabase) => string | undefined;
   meter?: ProgressMeter;
-  /** Called with the manifest as soon as it is read, before the data (e.g. to plan space). */
-  onManifest?: (m: Manifest) => void | Promise<void>;
+  /** Stop after the manifest (a restore plan needs nothing else); nothing else is checked then. */
+  manifestOnly?: boolean;
 }
 
 function damaged(err: unknown): BackupError {
@@ -64,6 +64,7 @@ function damaged(err: unknown): BackupError {
  */
 export async function readArchive(path: string, options: ReadOptions = {}): Promise<Manifest> {
   const extract = tar.extract();
+  const stop = new AbortController();
   let manifest: Manifest | undefined;
   const seen = new Set<string>();
 
@@ -76,7 +77,7 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
         const chunks: Buffer[] = [];
         for await (const c of stream) chunks.push(c as Buffer);
         manifest = parseManifest(Buffer.concat(chunks));
-        await options.onManifest?.(manifest);
+        if (options.manifestOnly) stop.abort();
         return;
       }
       const db = manifest.databases.find((d) => d.file === header.name);
@@ -84,7 +85,7 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
       if (seen.has(db.file)) throw new BackupError('bad-archive', `The archive holds ${db.file} twice.`);
       seen.add(db.file);
       if (header.size !== db.size) throw new BackupError('checksum', `${db.file} is ${header.size} bytes in the archive but ${db.size} in the manifest.`);
-      const h = new HashingStream((n) => options.meter?.add(n));
+      const h = new HashingStream(options.meter ? (n) => options.meter!.add(n) : undefined);
       const target = options.extractTo?.(db);
       if (target) await pipeline(stream, h, createWriteStream(target, { mode: 0o600, flags: 'wx' }));
       else await pipeline(stream, h, async (src: AsyncIterable<Buffer>) => { for await (const _ of src); });
@@ -95,12 +96,13 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
   });
 
   try {
-    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), createGunzip(), extract);
+    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), createGunzip(), extract, { signal: stop.signal });
   } catch (err) {
-    throw damaged(err);
+    if (!(stop.signal.aborted && manifest)) throw damaged(err);
   }
   if (!manifest) throw new BackupError('bad-archive', 'The archive is empty: it holds no manifest.');
   const m: Manifest = manifest;
+  if (options.manifestOnly) return m;
   const missing = m.databases.filter((d) => !seen.has(d.file));
   if (missing.length) throw new BackupError('bad-archive', `The archive ends before ${missing.map((d) => d.file).join(', ')}: it is incomplete.`);
   return m;

@@ -10,9 +10,8 @@ export interface Digest {
   sha256: string;
 }
 
-/** A pass-through that counts and hashes what flows through it. */
-export class HashingStream extends Transform {
-  private readonly hash = createHash('sha256');
+/** A pass-through that counts what flows through it (progress, size limits). */
+export class CountingStream extends Transform {
   size = 0;
 
   constructor(private readonly onBytes: (n: number) => void = () => {}) {
@@ -20,10 +19,19 @@ export class HashingStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
-    this.hash.update(chunk);
     this.size += chunk.length;
     this.onBytes(chunk.length);
     done(null, chunk);
+  }
+}
+
+/** A pass-through that counts and hashes what flows through it. */
+export class HashingStream extends CountingStream {
+  private readonly hash = createHash('sha256');
+
+  override _transform(chunk: Buffer, enc: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
+    this.hash.update(chunk);
+    super._transform(chunk, enc, done);
   }
 
   digest(): Digest {

@@ -16,7 +16,7 @@ import type { Logger } from '../log/logger.ts';
 import { readArchive, writeArchive } from './archive.ts';
 import { captureDatabases, type CapturedDatabase } from './capture.ts';
 import { BackupError, fsProblem } from './errors.ts';
-import { hashFile, HashingStream, type Digest } from './files.ts';
+import { CountingStream, hashFile, type Digest } from './files.ts';
 import { FreezeHolder, type FreezeMarker } from './freeze.ts';
 import { backupId, databaseEntry, FORMAT, FORMAT_VERSION, type BackupKind, type Manifest } from './manifest.ts';
 import { ProgressMeter, type Progress } from './progress.ts';
@@ -164,7 +164,8 @@ export class BackupService extends EventEmitter<Events> {
 
   /**
    * Cleans up after a crash (unfinished files, a freeze left behind, archives without a record),
-   * then arms the schedule and the freeze watchdog.
+   * then arms the schedule and the freeze watchdog. The first status is for the caller to ask
+   * (status()); 'status' events follow each change.
    */
   async start(): Promise<void> {
     await mkdir(this.o.stateDir, { recursive: true, mode: 0o700 });
@@ -175,7 +176,6 @@ export class BackupService extends EventEmitter<Events> {
     await this.schedule.load((m) => this.o.log.warn(m));
     this.watchdog = setInterval(() => void this.checkFreeze(), 60_000);
     this.watchdog.unref();
-    await this.publishStatus();
   }
 
   stop(): void {
@@ -326,7 +326,7 @@ export class BackupService extends EventEmitter<Events> {
   async restorePlan(id: string): Promise<RestorePlan> {
     const r = await this.store.get(id);
     if (r.result !== 'ok') throw new BackupError('not-found', `Backup ${id} failed when it was made; there is nothing to restore.`);
-    const manifest = await readArchive(this.store.archivePath(id), {}).catch((err: unknown) => {
+    const manifest = await readArchive(this.store.archivePath(id), { manifestOnly: true }).catch((err: unknown) => {
       throw err instanceof BackupError ? err : fsProblem(err, 'reading the backup');
     });
     return planRestore(manifest, await this.o.iris.databases());
@@ -346,18 +346,16 @@ export class BackupService extends EventEmitter<Events> {
     await this.store.init();
     const work = join(this.store.workDir, `upload-${randomBytes(6).toString('hex')}.tar.gz`);
     try {
-      let size = 0;
-      const limit = new HashingStream((n) => {
-        size += n;
-        if (size > this.o.uploadLimitBytes) limit.destroy(new BackupError('too-large', `The upload is larger than ${mb(this.o.uploadLimitBytes)}, the limit.`));
+      const limit = new CountingStream(() => {
+        if (limit.size > this.o.uploadLimitBytes) limit.destroy(new BackupError('too-large', `The upload is larger than ${mb(this.o.uploadLimitBytes)}, the limit.`));
       });
       await pipeline(body, limit, createWriteStream(work, { mode: 0o600, flags: 'wx' }));
       const m = await readArchive(work);
       if (await this.store.has(m.id)) throw new BackupError('exists', `Backup ${m.id} is already here.`);
       await this.store.publish(work, m.id);
-      const record = this.recordOf(m, size, true);
+      const record = this.recordOf(m, limit.size, true);
       await this.store.save(record);
-      this.o.log.info(`Backup ${m.id} was uploaded and verified (${mb(size)}).`);
+      this.o.log.info(`Backup ${m.id} was uploaded and verified (${mb(limit.size)}).`);
       await this.publishStatus();
       return record;
     } catch (err) {

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { BackupService } from '../backups/service.ts';
 import { settingsSchema } from '../backups/schedule.ts';
+import { BACKUP_ID } from '../backups/manifest.ts';
 import { checkId } from '../backups/store.ts';
 import { describeUser } from './guard.ts';
 import { ApiError, parseRequest } from './errors.ts';
@@ -130,7 +131,7 @@ export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext
 }
 
 export function backupsOpenApiPaths(ref: (s: z.ZodType) => Record<string, unknown>, csrfHeader: Record<string, unknown>): Record<string, unknown> {
-  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,30}-\\d{8}T\\d{6}Z-(manual|scheduled|safety)$' } };
+  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: BACKUP_ID.source } };
   const jsonBody = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: ref(schema) } } });
   const errors = { 400: { description: 'Bad input: not a backup id, not an IRIS Edge archive, wrong checksum, bad cron' }, 404: { description: 'No such backup' }, 409: { description: 'Another backup, verify or restore is running' }, 503: { description: 'Backups are not available here, or IRIS does not answer' } };
   return {
