@@ -73,6 +73,12 @@ COPY --from=bridge /build/package.json /opt/iris-edge/package.json
 COPY --from=bridge /build/node_modules /opt/iris-edge/node_modules
 COPY --from=bridge /build/dist /opt/iris-edge/dist
 
+# The IRIS Native SDK's addon loads only on this image's Ubuntu, never in the build stage: the
+# image is not built unless it loads here.
+WORKDIR /opt/iris-edge
+RUN node --input-type=module -e "await import('@intersystems/intersystems-iris-native')" >/dev/null
+WORKDIR /
+
 # s6 services, backup hooks, health check, setup scripts.
 COPY rootfs /
 

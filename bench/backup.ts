@@ -156,7 +156,7 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
     stateDir: join(workDir, 'state'),
     instanceId: 'iris',
     iris: sim,
-    control: { stop: async () => sim.stopInstance(), start: async () => sim.startInstance() },
+    control: sim.owner,
     bridgeVersion: 'bench',
     uploadLimitBytes: 64 * MB,
     log,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -15,9 +16,12 @@ import { HaCore } from './ha/core.ts';
 import { HaReactions } from './ha/ha-bridge.ts';
 import { createAddonBackup, getMqttService } from './ha/supervisor.ts';
 import type { IrisClient } from './iris/client.ts';
+import { SelfCheckRunner } from './iris/diagnostics.ts';
+import { loadBridgeRole } from './iris/privileges.ts';
 import { MonitorApiClient } from './iris/monitor-api/client.ts';
 import { SimulatedDatabases } from './iris/simulator/databases.ts';
-import { demoScenario, IrisSimulator, scaleScenario } from './iris/simulator/index.ts';
+import { demoScenario, scaleScenario, SimulatedIris, SIMULATOR_DRIVER, startSuperserver } from './iris/simulator/index.ts';
+import type { NativeIrisClientOptions } from './iris/native/client.ts';
 import { startSimulatedMonitorApi } from './iris/simulator/monitor-api.ts';
 import type { Logger } from './log/logger.ts';
 import { Monitor, type HealthSource } from './monitor/monitor.ts';
@@ -43,6 +47,8 @@ export interface RunningBridge extends RunningInstance {
   instances: RunningInstance[];
   /** IRIS Edge backups of the local instance; absent when its files are out of reach. */
   backups: BackupService | undefined;
+  /** The self-check of every instance: run once after the start, again when the panel asks. */
+  selfCheck: SelfCheckRunner;
 }
 
 export interface StartOptions {
@@ -60,39 +66,83 @@ export interface StartOptions {
 
 type NativeTarget = { host: string; port: number; username: string; password: string; agentDir: string };
 
-async function nativeClient(t: NativeTarget, log: Logger): Promise<IrisClient> {
-  // Loaded only when a real IRIS is configured: the native addon exists only on the IRIS image.
+async function nativeClient(t: NativeTarget, log: Logger, extra: Partial<NativeIrisClientOptions> = {}): Promise<IrisClient> {
   const { createNativeIrisClient } = await import('./iris/native/client.ts');
+  let announced = false;
   return createNativeIrisClient({
     ...t,
-    onAgentInstalled: (r) => {
-      if (r.action !== 'current') log.info(`IrisEdge.Agent ${r.action} in IRIS (version ${r.from ?? 'none'} -> ${r.to})`);
-    },
+    inAddon: isAddon(),
     onProblems: (problems) => {
       for (const p of problems) log.warn(`IRIS namespace ${p.namespace} was skipped in the inventory: ${p.text}`);
     },
+    onDriver: (driver, pid) => {
+      const line = `IRIS at ${t.host}:${t.port} is reached through ${driver}, in a separate process (pid ${pid ?? '?'}) the bridge can kill`;
+      if (announced) log.debug(line);
+      else log.info(line);
+      announced = true;
+    },
+    onAbandoned: (call, stats) =>
+      log.warn(
+        `IRIS did not answer ${call.call} within ${Math.round(call.afterMs / 1000)} s; its connection process was killed ` +
+          `(${stats.abandonedRecently} unanswered calls in the last 10 minutes, ${stats.callsAbandoned} since the start).`,
+      ),
+    onOutput: (line) => log.debug(`IRIS connection process: ${line}`),
+    ...extra,
   });
+}
+
+/** Inside Home Assistant, where the add-on's setup installs the agent. */
+function isAddon(): boolean {
+  return Boolean(process.env.SUPERVISOR_TOKEN);
+}
+
+/**
+ * The simulator for `npm start` and the tests that run the bridge as a process: a simulated IRIS
+ * with its setup done, reached like a real one (superserver on loopback, the bridge's own user,
+ * the Native API transport in a child process), plus its /api/monitor.
+ */
+async function simulatedIris(
+  config: Extract<Config['iris'], { mode: 'simulator' }>,
+  stateDir: string,
+  log: Logger,
+): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'>> {
+  const api = await startSimulatedMonitorApi();
+  const [productions, hosts] = config.scenario.split('x').map(Number);
+  const seeds = config.scenario === 'demo' ? undefined : scaleScenario(productions ?? 1, hosts ?? 1);
+  // As in the add-on, where the iris service does this: no IRIS starts on half-restored files.
+  await recoverInterruptedRestore(stateDir, log);
+  const namespaces = [...new Set((seeds ?? demoScenario()).map((p) => p.namespace))];
+  const data = new SimulatedDatabases(config.dataDir, { namespaces, writeIntervalMs: config.writeIntervalMs });
+  // The demo lives (queues move, an error now and then); bench scenarios stay still.
+  const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data });
+  const credentials = { username: 'iris_edge', password: randomBytes(16).toString('hex') };
+  instance.runSetup(credentials);
+  const superserver = await startSuperserver(instance);
+  const iris = await nativeClient(
+    { host: superserver.host, port: superserver.port, ...credentials, agentDir: instance.agentDir },
+    log,
+    { kind: 'simulator', driverModule: SIMULATOR_DRIVER, inAddon: false },
+  );
+  return {
+    iris,
+    health: new MonitorApiClient({ baseUrl: api.url }),
+    close: async () => {
+      await superserver.close();
+      await api.close();
+      instance.close();
+    },
+    control: {
+      stop: async () => instance.stopInstance(),
+      start: async () => instance.startInstance(),
+      freeze: async () => instance.freeze(),
+      thaw: async () => instance.thaw(),
+    },
+  };
 }
 
 /** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
 async function localIris(config: Config, log: Logger): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'>> {
-  if (config.iris.mode === 'simulator') {
-    const api = await startSimulatedMonitorApi();
-    const [productions, hosts] = config.iris.scenario.split('x').map(Number);
-    const seeds = config.iris.scenario === 'demo' ? undefined : scaleScenario(productions ?? 1, hosts ?? 1);
-    // As in the add-on, where the iris service does this: no IRIS starts on half-restored files.
-    await recoverInterruptedRestore(config.stateDir, log);
-    const namespaces = [...new Set((seeds ?? demoScenario()).map((p) => p.namespace))];
-    const data = new SimulatedDatabases(config.iris.dataDir, { namespaces, writeIntervalMs: config.iris.writeIntervalMs });
-    const iris = new IrisSimulator({ activity: !seeds, productions: seeds, databases: data });
-    return {
-      // The demo lives (queues move, an error now and then); bench scenarios stay still.
-      iris,
-      health: new MonitorApiClient({ baseUrl: api.url }),
-      close: () => api.close(),
-      control: { stop: async () => iris.stopInstance(), start: async () => iris.startInstance() },
-    };
-  }
+  if (config.iris.mode === 'simulator') return simulatedIris(config.iris, config.stateDir, log);
   const iris = await nativeClient(config.iris, log);
   return {
     iris,
@@ -196,13 +246,14 @@ async function startInstance(
 }
 
 async function remotePlan(r: RemoteInstance, config: Config, log: Logger): Promise<InstancePlan> {
-  const agentDir = config.iris.mode === 'native' ? config.iris.agentDir : '/usr/share/iris-edge/agent';
   return {
     id: r.id,
     health: new MonitorApiClient({ baseUrl: `http://${r.host}:${r.web_port ?? 52773}` }),
+    // A remote instance never has the add-on's setup: an administrator installs the agent there.
     iris: await nativeClient(
-      { host: r.host, port: r.superserver_port, username: r.username, password: r.password, agentDir },
+      { host: r.host, port: r.superserver_port, username: r.username, password: r.password, agentDir: config.agentDir },
       log.child({ instance: r.id }),
+      { inAddon: false },
     ),
     entityPrefix: r.id,
     instanceName: `IRIS ${r.id}`,
@@ -272,6 +323,14 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
 
   const primary = instances[0] as RunningInstance;
 
+  // The self-check runs beside the first polls, never in their way; its summary goes to the log.
+  const selfCheck = new SelfCheckRunner(
+    instances.map((i, n) => ({ id: i.id, iris: i.iris, local: n === 0 })),
+    { bridgeVersion: BRIDGE_VERSION, role: loadBridgeRole(config.agentDir), inAddon: isAddon() },
+    log,
+  );
+  selfCheck.run().catch((err: unknown) => log.warn(`The self-check could not run: ${(err as Error).message}`));
+
   // Certificate expiry: sensors on the local instance's device, events and notifications in HA.
   const store = new CertStore(config.certDir);
   // A remote instance's files cannot be read from here: asking it every minute would be wasted.
@@ -302,6 +361,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     ...primary,
     instances,
     backups,
+    selfCheck,
     async stop() {
       backups?.stop();
       certWatch.stop();

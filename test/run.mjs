@@ -92,10 +92,15 @@ const banner = () => {
   console.error('!'.repeat(78) + '\n');
 };
 banner();
+// IRIS keeps local time and UTC apart, and so must the bridge: the suite runs in a zone far from
+// UTC (+12:45/+13:45 with daylight saving, across the date line) unless TZ names another, so a
+// local time taken for UTC, or the reverse, shows up as a failure.
+const tz = process.env.TZ || 'Pacific/Chatham';
+console.error(`Tests run with TZ=${tz}.`);
 const res = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=1', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: '' } },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, TZ: tz, NODE_OPTIONS: '' } },
 );
 banner();
 process.exit(res.status ?? 1);

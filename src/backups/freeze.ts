@@ -9,7 +9,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { IrisClient } from '../iris/client.ts';
+import type { InstanceControl } from './service.ts';
 import { IrisUnavailableError } from '../iris/errors.ts';
 import { BackupError } from './errors.ts';
 
@@ -24,7 +24,7 @@ export class FreezeHolder {
 
   constructor(
     stateDir: string,
-    private readonly iris: Pick<IrisClient, 'freeze' | 'thaw'>,
+    private readonly iris: Pick<InstanceControl, 'freeze' | 'thaw'>,
   ) {
     this.markerPath = join(stateDir, 'freeze.json');
   }

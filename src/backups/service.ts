@@ -25,12 +25,23 @@ import { Schedule, type BackupSettings } from './schedule.ts';
 import { selectDatabases } from './select.ts';
 import { BackupStore, checkId, type BackupRecord } from './store.ts';
 
-/** Stopping and starting the IRIS instance itself, around a restore. */
+/**
+ * What only the owner of the IRIS instance may do, through the privileged path (in the add-on:
+ * `iris` commands run as irisowner, with OS authentication), never through the bridge's
+ * least-privilege IRIS user.
+ */
 export interface InstanceControl {
   /** A clean shutdown; resolves when IRIS is down. */
   stop(): Promise<void>;
   /** Resolves when IRIS answers again. */
   start(): Promise<void>;
+  /**
+   * Backup.General.ExternalFreeze(): IRIS flushes and then suspends database writes; processes go
+   * on in memory and the journal is still written. Rejects when IRIS cannot freeze.
+   */
+  freeze(): Promise<void>;
+  /** Backup.General.ExternalThaw(): database writes resume. */
+  thaw(): Promise<void>;
 }
 
 export interface BackupServiceOptions {
@@ -156,7 +167,7 @@ export class BackupService extends EventEmitter<Events> {
   constructor(private readonly o: BackupServiceOptions) {
     super();
     this.store = new BackupStore(o.dir);
-    this.freeze = new FreezeHolder(o.stateDir, o.iris);
+    this.freeze = new FreezeHolder(o.stateDir, o.control);
     this.schedule = new Schedule(o.stateDir, () => {
       this.startBackup('scheduled').catch((err: unknown) => this.o.log.warn(`The scheduled backup did not start: ${(err as Error).message}`));
     });

@@ -45,7 +45,8 @@ export const rawConfigSchema = z.object({
   iris_web_port: z.number().int().min(1).max(65535).default(52773),
   iris_user: z.string().min(1).optional(),
   iris_password: z.string().optional(),
-  iris_agent_dir: z.string().default('/usr/share/iris-edge/agent'),
+  /** IrisEdge.Agent.cls and bridge-role.json: the image's copy in the add-on, the repository's elsewhere. */
+  iris_agent_dir: z.string().min(1).optional(),
   removal_grace_polls: z.number().int().min(1).max(1000).default(3),
   heartbeat_file: z.string().optional(),
   panel_host: z.string().min(1).optional(),
@@ -102,6 +103,8 @@ export interface Config {
   certDir: string;
   /** The bridge's durable state directory (0700). */
   stateDir: string;
+  /** Where IrisEdge.Agent.cls (whose VERSION the bridge needs) and bridge-role.json are. */
+  agentDir: string;
   /** IRIS Edge backups of the local instance. */
   backups: { dir: string; uploadLimitBytes: number };
   discoveryPrefix: string;

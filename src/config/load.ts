@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { SOURCE_AGENT_DIR } from '../source-paths.ts';
 import { ConfigError } from './errors.ts';
 import { rawConfigSchema, type Config, type MqttTarget, type RawConfig } from './config.ts';
 
@@ -176,6 +177,7 @@ export function loadConfig(sources: ConfigSources): Config {
   if (dup) throw new ConfigError(`option "instances": the id "${dup}" is used twice (the local instance is "${raw.instance_id}"); every instance needs its own id.`);
 
   const stateDir = raw.state_dir ?? (supervisorToken ? '/data/iris-edge' : '.iris-edge');
+  const agentDir = raw.iris_agent_dir ?? (supervisorToken ? '/usr/share/iris-edge/agent' : SOURCE_AGENT_DIR);
   let iris: Config['iris'];
   if (raw.simulator || !raw.iris_host) {
     iris = {
@@ -196,7 +198,7 @@ export function loadConfig(sources: ConfigSources): Config {
       webPort: raw.iris_web_port,
       username: raw.iris_user,
       password: raw.iris_password,
-      agentDir: raw.iris_agent_dir,
+      agentDir,
     };
   }
 
@@ -234,6 +236,7 @@ export function loadConfig(sources: ConfigSources): Config {
     // Assistant's backups of the add-on); bridge/run sets it explicitly too.
     certDir: raw.cert_dir ?? (supervisorToken ? '/data/iris-edge/certs' : '.iris-edge/certs'),
     stateDir,
+    agentDir,
     // /backup: Samba and the file editor show it, it survives uninstalling the add-on, and it is
     // not inside /data, so Home Assistant's backups of the add-on do not carry every archive.
     backups: {

@@ -1,6 +1,8 @@
 import type { HostCommand, ProductionCommand, Snapshot } from '../model/production.ts';
 import type { DatabaseInfo } from '../model/backup.ts';
 import type { SslConfig, SslConfigInput } from '../model/ssl.ts';
+import type { TransportReport } from '../model/diagnostics.ts';
+import type { AgentPrivileges } from './agent/contract.ts';
 
 /**
  * Everything the bridge asks of an IRIS instance. Implemented by the simulator (demo and tests)
@@ -32,12 +34,12 @@ export interface IrisClient {
   /** Every configured database with its directory and size (Config.Databases, SYS.Database). */
   databases(): Promise<DatabaseInfo[]>;
   /**
-   * Backup.General.ExternalFreeze(): IRIS flushes and then suspends database writes; processes go
-   * on in memory and the journal is still written. Rejects with IrisCommandRefusedError when IRIS
-   * cannot freeze (e.g. already frozen).
+   * What the bridge's own IRIS process may do (IrisEdge.Agent.Privileges): each of `resources`
+   * with the permissions held, each interoperability namespace's databases, the escalation role,
+   * IRIS's clock. The self-check reads it.
    */
-  freeze(): Promise<void>;
-  /** Backup.General.ExternalThaw(): database writes resume. */
-  thaw(): Promise<void>;
+  privileges(resources: string[]): Promise<AgentPrivileges>;
+  /** The connection's transport as far as it can tell (driver, abandoned calls); null when in-process. */
+  transportReport(): TransportReport | null;
   close(): Promise<void>;
 }

@@ -75,11 +75,22 @@ export interface ProductionSnapshot {
   updateReason: string;
 }
 
+/** %SYSTEM.License as the agent reads it: licence units and the key's expiry. */
+export interface LicenseSnapshot {
+  unitsConsumed: number;
+  unitsAvailable: number;
+  unitsLimit: number;
+  /** The key's expiry as ISO 8601 UTC midnight, or null when the key names none. */
+  expires: string | null;
+}
+
 export interface InstanceSnapshot {
   /** $SYSTEM.Version.GetVersion(), e.g. "IRIS for UNIX (Ubuntu Server LTS for x86-64 Containers) 2025.1 ..." */
   version: string;
   /** Short version number, e.g. "2025.1.0.225.1". */
   versionNumber: string;
+  /** Absent when IRIS refused %SYSTEM.License (the snapshot says why in its problems). */
+  license?: LicenseSnapshot;
 }
 
 export interface Snapshot {

@@ -283,7 +283,7 @@ export class MqttBridge {
     if (this.certificates.length > 0 || this.publisher.has(t.instanceCertificates)) {
       await this.publisher.publish(t.instanceCertificates, certificateState(this.certificates));
     }
-    if (view.metrics) await this.publisher.publish(t.instanceMetrics, metricsState(view.metrics));
+    if (view.metrics) await this.publisher.publish(t.instanceMetrics, metricsState(view.metrics, view.instance?.license));
     // While the scrape fails the figures read unknown rather than showing stale values.
     else if (this.publisher.has(t.instanceMetrics)) await this.publisher.publish(t.instanceMetrics, metricsState(toInstanceMetrics([], new Date())));
     await this.publisher.publish(t.instanceState, instanceState(view, ctx.bridgeVersion));

@@ -11,6 +11,7 @@
  */
 import type { InstanceMetrics } from '../iris/monitor-api/metrics.ts';
 import { SYSTEM_STATE_WORDS } from '../iris/monitor-api/metrics.ts';
+import type { LicenseSnapshot } from '../model/production.ts';
 import { entityId, irisAvailability, type Component, type DiscoveryContext } from './discovery.ts';
 import { slug } from './topics.ts';
 
@@ -117,17 +118,21 @@ export function instanceSensorComponents(
   return cmps;
 }
 
-/** The state the components above read; publish it retained on `stateTopic`, on change. */
-export function metricsStatePayload(m: InstanceMetrics): MetricsStatePayload {
+/**
+ * The state the components above read; publish it retained on `stateTopic`, on change. The
+ * licence comes from %SYSTEM.License through the agent when IRIS gave it: some releases publish
+ * no iris_license_* lines in /api/monitor/metrics.
+ */
+export function metricsStatePayload(m: InstanceMetrics, license?: LicenseSnapshot): MetricsStatePayload {
   const db: Record<string, number | string> = {};
   for (const d of m.databases) db[d.name] = num(d.sizeMb);
   return {
     system_state: m.systemStateWord ?? UNKNOWN,
     cpu: num(m.cpuPercent),
     memory: num(m.memoryUsedPercent),
-    license_consumed: num(m.licenseConsumed),
-    license_available: num(m.licenseAvailable),
-    license_expiry: m.licenseExpiry ?? UNKNOWN,
+    license_consumed: num(license ? license.unitsConsumed : m.licenseConsumed),
+    license_available: num(license ? license.unitsAvailable : m.licenseAvailable),
+    license_expiry: (license ? license.expires : m.licenseExpiry) ?? UNKNOWN,
     disk_full: num(m.diskPercentFull),
     journal_free: num(m.journalFreeMb),
     wij_free: num(m.wijFreeMb),
@@ -140,6 +145,6 @@ export function metricsStatePayload(m: InstanceMetrics): MetricsStatePayload {
 }
 
 /** metricsStatePayload as the JSON string to publish. */
-export function metricsState(m: InstanceMetrics): string {
-  return JSON.stringify(metricsStatePayload(m));
+export function metricsState(m: InstanceMetrics, license?: LicenseSnapshot): string {
+  return JSON.stringify(metricsStatePayload(m, license));
 }

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { imagePaths, pathRewriter } from '../support/rootfs-sandbox.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const rootfs = join(root, 'rootfs');
@@ -48,33 +49,16 @@ interface Sandbox {
 function sandbox(extra: Array<[string, string]> = []): Sandbox {
   const dir = mkdtempSync(join(tmpdir(), 'iris-edge-scripts-'));
   for (const d of ['setup', 'bin', 'fake', 'run', 'home', 'data', 'opt']) mkdirSync(join(dir, d));
-  // Longest first, so /data/iris-edge is not rewritten as /data/iris + "-edge".
-  const paths: Array<[string, string]> = [
-    ...extra,
+  // The image's paths in this sandbox, plus what only these tests move (the setup scripts and
+  // the setup-user command, which bridge/run calls).
+  const rewritePaths = pathRewriter([
+    ...imagePaths(dir),
     ['/usr/bin/iris-edge-setup-user', join(dir, 'fake', 'iris-edge-setup-user')],
-    ['/usr/local/bin/node', join(dir, 'fake', 'node')],
-    ['/iris-main', join(dir, 'fake', 'iris-main')],
-    ['/opt/iris-edge', join(dir, 'opt')],
     ['/usr/share/iris-edge/setup', join(dir, 'setup')],
-    ['/run/s6-linux-init-container-results/exitcode', join(dir, 'exitcode')],
-    ['/run/s6/basedir/bin/halt', join(dir, 'fake', 'halt')],
-    ['/run/iris-edge', join(dir, 'run')],
-    ['/proc/1/fd/1', join(dir, 'addon.log')],
-    ['/proc/meminfo', join(dir, 'meminfo')],
-    ['/data/options.json', join(dir, 'data', 'options.json')],
-    ['/data/iris-edge', join(dir, 'data', 'iris-edge')],
-    ['/data/secrets', join(dir, 'data', 'secrets')],
-    ['/data/iris', join(dir, 'data', 'iris')],
-    ['/backup/iris-edge', join(dir, 'backup', 'iris-edge')],
-    ['/home/irisowner', join(dir, 'home')],
-  ];
-  const rewrite = (text: string): string => {
-    let out = text.replace(/^#!\/command\/with-contenv bashio\n/, `#!/usr/bin/env bash\nset -o errexit -o nounset -o pipefail\nsource ${join(dir, 'fake', 'bashio.sh')}\n`);
-    // One pass, so a replacement is never rewritten again (it contains /data/... itself).
-    const table = new Map(paths);
-    const pattern = new RegExp(paths.map(([from]) => from.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'g');
-    return out.replace(pattern, (m) => table.get(m) ?? m);
-  };
+    ...extra,
+  ]);
+  const rewrite = (text: string): string =>
+    rewritePaths(text.replace(/^#!\/command\/with-contenv bashio\n/, `#!/usr/bin/env bash\nset -o errexit -o nounset -o pipefail\nsource ${join(dir, 'fake', 'bashio.sh')}\n`));
   const install = (src: string, dest: string): void => {
     writeFileSync(dest, rewrite(readFileSync(join(rootfs, src), 'utf8')));
     chmodSync(dest, 0o755);
@@ -581,7 +565,8 @@ test('iris-edge-setup-user feeds the setup script to iris session and trusts onl
   const env = readFileSync(join(box.dir, 'session.env'), 'utf8');
   assert.match(env, /^IRIS_EDGE_BRIDGE_USER=iris_edge$/m);
   assert.ok(env.includes(`IRIS_EDGE_BRIDGE_PASSWORD_FILE=${join(box.dir, 'data', 'secrets', 'iris_edge_password')}`));
-  assert.ok(env.includes(`IRIS_EDGE_SETUP_CLASS_FILE=${join(box.dir, 'setup', 'IrisEdge.Setup.cls')}`));
+  // The setup loads IrisEdge.Setup.cls, bridge-role.json and IrisEdge.Agent.cls from the agent folder.
+  assert.match(env, /^IRIS_EDGE_AGENT_DIR=\/usr\/share\/iris-edge\/agent$/m);
   assert.ok(!env.includes('Secret123'), 'the password itself is never passed in the environment');
   assert.match(ok.log, /role IrisEdgeBridge grants/);
 

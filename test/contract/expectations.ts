@@ -276,17 +276,6 @@ export function irisContract(
       assert.equal(byName.get('IRISSYS')?.mounted, true);
     });
 
-    it('freeze, a second freeze refused, thaw (Backup.General External*)', async () => {
-      await client().freeze();
-      try {
-        await assert.rejects(client().freeze(), IrisCommandRefusedError);
-      } finally {
-        await client().thaw();
-      }
-      // Thawed for good: a production command (which writes) still works.
-      assert.ok((await client().snapshot()).productions.length > 0);
-    });
-
     it('a command for a production that does not exist fails with a typed error and changes nothing', async () => {
       const before = (await current()).state;
       const ghost = { namespace: target().namespace, production: 'IrisEdgeContract.NoSuchProduction' };

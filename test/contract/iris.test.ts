@@ -9,8 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { createNativeIrisClient } from '../../src/iris/native/client.ts';
 import { NativeTransport } from '../../src/iris/native/transport.ts';
-import { AGENT_FILE, agentVersionFromText } from '../../src/iris/agent/installer.ts';
+import { AGENT_FILE, agentVersionFromText } from '../../src/iris/agent/version.ts';
 import type { AgentProblem } from '../../src/iris/agent/contract.ts';
+import { selfCheck } from '../../src/iris/diagnostics.ts';
+import { loadBridgeRole } from '../../src/iris/privileges.ts';
 import { irisContract } from './expectations.ts';
 
 const env = process.env;
@@ -40,7 +42,6 @@ if (!env.IRIS_HOST) {
         username: env.IRIS_USER!,
         password: env.IRIS_PASSWORD!,
         agentDir,
-        onAgentInstalled: (r) => console.error(`IrisEdge.Agent ${r.action} (v${r.from ?? '-'} -> v${r.to}, via ${r.via})`),
       }),
       production: { namespace: env.IRIS_NAMESPACE!, name: env.IRIS_PRODUCTION! },
     }));
@@ -62,8 +63,19 @@ if (!env.IRIS_HOST) {
         await raw.close();
       });
 
+      it('runs as the bridge\'s own user: not an administrator', async () => {
+        const p = await client.privileges([]);
+        assert.doesNotMatch(p.roles, /(^|,)%All(,|$)/, `${p.user} holds %All: run the suite as the bridge's user that IrisEdge.Setup.Install created`);
+      });
+
+      it('the bridge\'s self-check passes every check, as its own user', async () => {
+        const d = await selfCheck(client, { instanceId: 'contract', bridgeVersion: 'contract', role: loadBridgeRole(agentDir), inAddon: false, databases: true });
+        const bad = d.checks.filter((c) => c.status === 'failed' || c.status === 'warning');
+        assert.deepEqual(bad.map((c) => `${c.status} ${c.title}: ${c.detail}`), []);
+      });
+
       it('the installed agent reports the VERSION of the shipped .cls', async () => {
-        await client.snapshot(); // installs when needed
+        await client.snapshot();
         const shipped = agentVersionFromText(readFileSync(join(agentDir, AGENT_FILE), 'utf8'));
         assert.equal(await raw.classMethodValue('IrisEdge.Agent', 'Version'), shipped);
       });

@@ -47,7 +47,7 @@ before(async () => {
       backups: { dir: join(root, 'backups'), uploadLimitBytes: 1 << 26 },
     }),
     log,
-    { iris: sim, birthJitterMs: 500, control: { stop: async () => sim.stopInstance(), start: async () => sim.startInstance() } },
+    { iris: sim, birthJitterMs: 500, control: sim.owner },
   );
 });
 

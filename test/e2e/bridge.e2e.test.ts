@@ -179,6 +179,8 @@ describe('the bridge in a real Home Assistant', () => {
     const before = (await ha.entityRegistry()).filter((e) => e.platform === 'mqtt').map((e) => e.entity_id).sort();
     await bridge?.stop();
     await ha.waitFor(async () => (await stateOf(ORDERS.switch)) === 'unavailable', 5000, 'entities unavailable while the bridge is stopped');
+    // The bridge restarts with a new connection; IRIS keeps running.
+    sim = sim.reopen();
     await startOurBridge();
     await ha.waitFor(async () => (await stateOf(ORDERS.switch)) === 'on', 10_000, 'entities back');
     const after = (await ha.entityRegistry()).filter((e) => e.platform === 'mqtt').map((e) => e.entity_id).sort();

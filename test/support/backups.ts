@@ -49,19 +49,18 @@ export async function backupRig(
       await sim.close();
     },
   };
-  // The oracle is taken inside freeze(): nothing can write between IRIS freezing and the hash.
-  const iris = Object.create(sim) as IrisSimulator;
-  iris.freeze = async () => {
-    await sim.freeze();
-    rig.atFreeze = hashAll(data);
-  };
   rig.service = new BackupService({
     dir: options.dir ?? join(root, 'backups'),
     stateDir: join(root, 'state'),
     instanceId: 'iris',
-    iris,
+    iris: sim,
     control: {
-      stop: async () => sim.stopInstance(),
+      ...sim.owner,
+      // The oracle is taken inside freeze(): nothing can write between IRIS freezing and the hash.
+      freeze: async () => {
+        await sim.owner.freeze();
+        rig.atFreeze = hashAll(data);
+      },
       start: async () => {
         rig.atStart = hashAll(data);
         if (startFailures > 0) {

@@ -5,6 +5,7 @@ import type { IrisProductionState, ProductionAction } from '../../src/model/prod
 import { TRANSITIONAL, type ProductionView } from '../../src/monitor/view.ts';
 import type { DiscoveryContext } from '../../src/mqtt/discovery.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
+import { SOURCE_AGENT_DIR } from '../../src/source-paths.ts';
 
 /** A logger whose lines are kept for assertions (and shown when DEBUG_TESTS is set). */
 export function captureLogger(): { log: Logger; lines: string[] } {
@@ -29,6 +30,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     mqtt: { source: 'default', url: 'mqtt://127.0.0.1:1883' },
     supervisorToken: undefined,
     removalGracePolls: 2,
+    agentDir: SOURCE_AGENT_DIR,
     commandCooldownMs: 0,
     hostDeviceThreshold: 20,
     exposeToAssist: false,

@@ -9,6 +9,8 @@ import {
   UNKNOWN_PRODUCTION_CODES,
   parseAgentJson,
   snapshotFromAgent,
+  sslConfigsFromAgent,
+  applySslConfigJson,
 } from '../../src/iris/agent/contract.ts';
 
 const AGENT_CLS = readFileSync(new URL('../../rootfs/usr/share/iris-edge/agent/IrisEdge.Agent.cls', import.meta.url), 'utf8');
@@ -21,6 +23,7 @@ function agentSnapshot(): any {
     instance: {
       version: 'IRIS for UNIX (Ubuntu Server LTS for x86-64 Containers) 2025.1 (Build 225_1U)',
       versionNumber: '2025.1.0.225.1',
+      license: { unitsConsumed: 2, unitsAvailable: 6, unitsLimit: 8, expires: '2027-01-31' },
     },
     namespaces: ['USER', 'ORDERS'],
     productions: [
@@ -84,6 +87,7 @@ describe('agent Snapshot JSON -> model Snapshot', () => {
     assert.deepEqual(s.instance, {
       version: 'IRIS for UNIX (Ubuntu Server LTS for x86-64 Containers) 2025.1 (Build 225_1U)',
       versionNumber: '2025.1.0.225.1',
+      license: { unitsConsumed: 2, unitsAvailable: 6, unitsLimit: 8, expires: '2027-01-31T00:00:00.000Z' },
     });
     assert.equal(s.takenAt, '2026-03-01T10:00:00.123Z');
     assert.deepEqual(
@@ -224,11 +228,15 @@ describe('the shipped agent class and the TypeScript side agree', () => {
     assert.ok(body.includes('new $namespace'), 'NamespaceSnapshot must NEW $namespace');
     assert.doesNotMatch(body.replace(/^\s*\/\/\/.*$/gm, ''), /\.\.[A-Za-z#]/, 'a ".." call after switching namespace would not find this class');
   });
-  it('declares Databases, Freeze and Thaw (agent v4) and writes every field databasesFromAgent reads', () => {
-    for (const m of ['Databases', 'Freeze', 'Thaw']) assert.match(AGENT_CLS, new RegExp(`ClassMethod ${m}\\(\\) As %String`));
-    assert.match(AGENT_CLS, /##class\(Backup\.General\)\.ExternalFreeze\(\)/);
-    assert.match(AGENT_CLS, /##class\(Backup\.General\)\.ExternalThaw\(\)/);
+  it('declares Databases and writes every field databasesFromAgent reads; freezing is not the agent\'s (the IRIS owner does it)', () => {
+    assert.match(AGENT_CLS, /ClassMethod Databases\(\) As %String/);
     for (const field of ['databases', 'directory', 'sizeMB', 'readOnly', 'mounted']) assert.ok(AGENT_CLS.includes(`"${field}"`), `the agent never writes "${field}"`);
+    assert.doesNotMatch(AGENT_CLS, /Backup\.General/);
+  });
+  it('writes the licence fields the schema reads, and $ZTIMESTAMP never goes through a local-to-UTC conversion', () => {
+    for (const field of ['license', 'unitsConsumed', 'unitsAvailable', 'unitsLimit', 'expires']) assert.ok(AGENT_CLS.includes(`"${field}"`), `the agent never writes "${field}"`);
+    // $ZDATETIME tformat 5-8 treat their input as local time ($ZDATETIME reference).
+    assert.doesNotMatch(AGENT_CLS, /\$zdatetime\(\s*\$ztimestamp\s*,\s*\d+\s*,\s*[5-8]\b/i);
   });
 });
 
@@ -240,5 +248,52 @@ describe('databasesFromAgent', () => {
   it("passes IRIS's refusal on, and rejects data that breaks the contract", () => {
     assert.throws(() => databasesFromAgent({ ok: false, code: '<PROTECT>', text: 'no privilege' }), AgentFailedError);
     assert.throws(() => databasesFromAgent({ ok: true, databases: [{ name: 'USER', directory: '', sizeMB: -1, readOnly: 0, mounted: true }] }), IrisContractError);
+  });
+});
+
+describe('agent SslConfigs JSON and the ApplySslConfig document', () => {
+  const cfg = (over: Record<string, unknown> = {}) => ({
+    name: 'LabTLS', description: 'lab', type: 0, enabled: true, caFile: '/ca.pem', certificateFile: '', privateKeyFile: '',
+    verifyPeer: 1, tlsMinVersion: 16, tlsMaxVersion: 32, ...over,
+  });
+
+  it('maps configurations to the model, joining usedBy by name', () => {
+    const list = sslConfigsFromAgent({
+      ok: true,
+      configs: [cfg(), cfg({ name: 'Srv', description: '', type: 1, enabled: false, caFile: '', certificateFile: '/c.pem', privateKeyFile: '/k.pem', verifyPeer: 3, tlsMaxVersion: 16 })],
+      usedBy: [{ config: 'LabTLS', namespace: 'ORDERS', production: 'Orders.Production', host: 'HL7.Out.Lab' }],
+      problems: [],
+    });
+    assert.equal(list.length, 2);
+    assert.deepEqual(list[0]!.usedBy, [{ namespace: 'ORDERS', production: 'Orders.Production', host: 'HL7.Out.Lab' }]);
+    assert.deepEqual([list[0]!.type, list[1]!.type, list[1]!.verifyPeer], ['client', 'server', 3]);
+    assert.deepEqual(list[1]!.usedBy, []);
+  });
+
+  it('data that breaks the contract names the path; an agent failure carries IRIS\'s text', () => {
+    contractError(() => sslConfigsFromAgent({ ok: true, configs: [{ name: 'X', type: 2 }], usedBy: [], problems: [] }), /configs\[0\]/);
+    assert.throws(() => sslConfigsFromAgent({ ok: false, code: '921', text: 'ERROR #921: Operation requires %Admin_Secure:USE privilege' }), (e: unknown) =>
+      e instanceof AgentFailedError && /%Admin_Secure/.test(e.message));
+  });
+
+  it('one JSON document carries type 0/1 and the key password, which the agent never echoes', () => {
+    const doc = JSON.parse(applySslConfigJson({ name: 'T', type: 'server', caFile: '', certificateFile: '/c.pem', privateKeyFile: '/k.pem', privateKeyPassword: 's3cret', verifyPeer: 3, tlsMinVersion: 16, tlsMaxVersion: 32 }));
+    assert.deepEqual([doc.type, doc.privateKeyPassword, doc.verifyPeer], [1, 's3cret', 3]);
+    assert.doesNotMatch(AGENT_CLS, /%Set\("privateKeyPassword"/);
+  });
+});
+
+describe('agent licence (VERSION 5)', () => {
+  it('a refused %SYSTEM.License is null: no licence in the model, the rest still maps', () => {
+    const raw = agentSnapshot();
+    raw.instance.license = null;
+    assert.equal(snapshotFromAgent(raw).instance.license, undefined);
+  });
+  it('an expiry that is not a date is a contract error naming the field; "" means no expiry', () => {
+    const raw = agentSnapshot();
+    raw.instance.license.expires = '31/01/2027';
+    contractError(() => snapshotFromAgent(raw), /instance\.license\.expires/);
+    raw.instance.license.expires = '';
+    assert.equal(snapshotFromAgent(raw).instance.license?.expires, null);
   });
 });

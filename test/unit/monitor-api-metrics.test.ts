@@ -92,7 +92,8 @@ describe('instance metrics from /api/monitor samples', () => {
   });
 
   it('words the System Monitor health state', () => {
-    assert.deepEqual([0, 1, 2, 3, -1, 7, null].map(systemStateWord), ['ok', 'warning', 'alert', 'hung', 'hung', null, null]);
+    // %SYSTEM.Monitor.State(): -1 hung, 0 OK, 1 warning, 2 alert; nothing else is documented.
+    assert.deepEqual([0, 1, 2, 3, -1, 7, null].map(systemStateWord), ['ok', 'warning', 'alert', null, 'hung', null, null]);
     assert.equal(map('iris_system_state 2\n').systemStateWord, 'alert');
   });
 

@@ -1,31 +1,42 @@
 /**
- * The contract suite (test/contract/expectations.ts) run through the whole native stack
- * (NativeIrisClient -> worker thread -> fake driver emulating the agent). It checks that the
- * native client and the expectations fit each other; a real IRIS is test/contract/iris.test.ts.
+ * The contract suite (test/contract/expectations.ts) through the whole chain the bridge uses for a
+ * real IRIS: agent client -> connection process (child) -> driver -> superserver -> a simulated
+ * instance whose setup created the bridge's least-privilege user. Only the instance and the
+ * driver are stand-ins; a real IRIS is test/contract/iris.test.ts.
  */
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createNativeIrisClient } from '../../src/iris/native/client.ts';
+import { SimulatedDatabases } from '../../src/iris/simulator/databases.ts';
+import { SIMULATOR_DRIVER, SimulatedIris, startSuperserver } from '../../src/iris/simulator/index.ts';
+import { SOURCE_AGENT_DIR } from '../../src/source-paths.ts';
 import { irisContract } from '../contract/expectations.ts';
-import { FAKE_DRIVER_URL, fakeDriverData } from './native-fake-driver.fixture.ts';
-
-const AGENT_DIR = fileURLToPath(new URL('../../rootfs/usr/share/iris-edge/agent/', import.meta.url));
 
 irisContract(
-  'NativeIrisClient over the fake driver',
+  'Native API client over the simulator superserver (connection process, bridge user)',
   async () => {
-    const production = { namespace: 'USER', name: 'Demo.Production' };
+    const data = new SimulatedDatabases(mkdtempSync(join(tmpdir(), 'iris-edge-native-contract-')), { namespaces: ['ORDERS', 'LAB'], blocks: 4, writeIntervalMs: 0 });
+    const instance = new SimulatedIris({ transitionMs: 20, databases: data });
+    const credentials = { username: 'iris_edge', password: 'contract-pw' };
+    instance.runSetup(credentials);
+    const server = await startSuperserver(instance);
     return {
       client: createNativeIrisClient({
-        host: '127.0.0.1',
-        port: 1972,
-        username: 'bridge',
-        password: 'secret',
-        agentDir: AGENT_DIR,
-        driverModule: FAKE_DRIVER_URL,
-        driverData: fakeDriverData({ agent: { stateful: { namespace: 'USER', production: 'Demo.Production' } } }),
+        host: server.host,
+        port: server.port,
+        ...credentials,
+        agentDir: SOURCE_AGENT_DIR,
+        driverModule: SIMULATOR_DRIVER,
+        kind: 'simulator',
       }),
-      production,
+      production: { namespace: 'ORDERS', name: 'Orders.Production' },
+      deleteSslConfig: async (name) => void instance.ssl.delete(name),
+      cleanup: async () => {
+        await server.close();
+        instance.close();
+      },
     };
   },
-  { settleTimeoutMs: 2000, pollMs: 20 },
+  { settleTimeoutMs: 5000, pollMs: 50 },
 );

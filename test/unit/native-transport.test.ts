@@ -1,8 +1,9 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { IrisUnavailableError } from '../../src/iris/errors.ts';
-import { IrisServerError, NativeTransport, type NativeTransportOptions } from '../../src/iris/native/transport.ts';
-import { C, FAKE_DRIVER_URL, counter, fakeDriverData, type FakeDriverData } from './native-fake-driver.fixture.ts';
+import { IrisServerError, NativeTransport, type AbandonedCall, type NativeTransportOptions } from '../../src/iris/native/transport.ts';
+import { FAKE_DRIVER_URL, fakeDriverData, lines, type FakeDriverData } from './native-fake-driver.fixture.ts';
 
 const open: NativeTransport[] = [];
 after(async () => {
@@ -14,55 +15,95 @@ function transport(data: FakeDriverData, opts: Partial<NativeTransportOptions> =
     host: '127.0.0.1',
     port: 1972,
     username: 'bridge',
-    password: 'secret',
+    password: 'not-in-argv-or-env-7f3a',
     driverModule: FAKE_DRIVER_URL,
     driverData: data,
-    callTimeoutMs: 5000,
+    callTimeoutMs: 10_000,
     ...opts,
   });
   open.push(t);
   return t;
 }
 
-describe('Native transport (worker thread + fake driver)', () => {
-  it('runs a call in the worker and decodes BigInt, null and strings', async () => {
+/** Whether a process still exists (signal 0 probes without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('Native transport (child process + a synchronous fake SDK)', () => {
+  it('runs a call in the child and decodes BigInt, null and strings; says which driver it loaded', async () => {
     const t = transport(fakeDriverData());
     assert.equal(await t.classMethodValue('Fake', 'Echo', 'hello'), 'hello');
     assert.equal(await t.classMethodValue('Fake', 'One'), 1);
     assert.equal(await t.classMethodValue('Fake', 'Huge'), (2n ** 60n).toString());
     assert.equal(await t.classMethodValue('Fake', 'Null'), null);
     assert.equal(t.target, 'iris://127.0.0.1:1972');
+    assert.equal(t.stats().driver, FAKE_DRIVER_URL);
+    assert.equal(t.stats().transport, 'child-process');
   });
 
-  it('serialises calls: the driver never runs two at once, in order, each with its own deadline', async () => {
+  it('connects without shared memory, and the password is neither on the command line nor in the environment', async () => {
+    const data = fakeDriverData();
+    const t = transport(data);
+    await t.classMethodValue('Fake', 'Echo', 1);
+    const [connect] = lines(data, 'connects').map((l) => JSON.parse(l) as { sharedmemory: boolean; ns: string; pid: number });
+    assert.equal(connect?.sharedmemory, false);
+    assert.equal(connect?.ns, '%SYS');
+    const pid = t.stats().pid as number;
+    assert.equal(connect?.pid, pid);
+    for (const file of ['cmdline', 'environ']) {
+      assert.ok(!readFileSync(`/proc/${pid}/${file}`, 'utf8').includes('not-in-argv-or-env-7f3a'), `the password is in /proc/${pid}/${file}`);
+    }
+  });
+
+  it('serialises calls: never two at once, in order, each with its own deadline, on one connection', async () => {
     const data = fakeDriverData();
     // 5 calls of ~100 ms with a 400 ms deadline each (together > 500 ms): they only all succeed
     // if the deadline of a call starts when it is sent, i.e. if the transport queues them.
     const t = transport(data, { callTimeoutMs: 400 });
-    await t.call('Fake', 'Echo', ['warm-up'], { timeoutMs: 5000 }); // worker start + connect
+    await t.call('Fake', 'Echo', ['warm-up'], { timeoutMs: 10_000 }); // process start + connect
     const results = await Promise.all([1, 2, 3, 4, 5].map((i) => t.call('Fake', 'Sleep', [100 + i], {})));
     assert.deepEqual(results, [101, 102, 103, 104, 105]);
-    assert.equal(counter(data, C.maxInFlight), 1, 'two calls were inside the driver at the same time');
-    assert.equal(counter(data, C.connects), 1, 'one connection serves every call');
+    let depth = 0;
+    for (const line of lines(data, 'calls')) {
+      depth += line.includes(' start ') ? 1 : -1;
+      assert.ok(depth <= 1, 'two calls were inside the driver at the same time');
+    }
+    assert.equal(lines(data, 'connects').length, 1, 'one connection serves every call');
   });
 
-  it('cuts a hanging call at its deadline, terminates the worker and serves the next call on a fresh one', async () => {
+  it('kills a hanging call at its deadline, counts it as abandoned, and serves the next call on a new process', async () => {
     const data = fakeDriverData();
-    const t = transport(data);
+    const told: AbandonedCall[] = [];
+    const t = transport(data, { onAbandoned: (c) => told.push(c) });
     assert.equal(await t.classMethodValue('Fake', 'Echo', 'warm'), 'warm');
+    const hungPid = t.stats().pid as number;
     const started = Date.now();
     await assert.rejects(t.call('Fake', 'Hang', [], { timeoutMs: 300 }), (err: unknown) => {
       assert.ok(err instanceof IrisUnavailableError, `got ${String(err)}`);
-      assert.match(err.message, /did not answer Fake\.Hang within 300 ms/);
+      assert.match(err.message, /did not answer Fake\.Hang within 300 ms; its connection process was killed/);
       return true;
     });
     assert.ok(Date.now() - started < 3000, 'the deadline was not honoured');
+    // A worker thread blocked in native code ignored terminate(); a process does not survive SIGKILL.
+    for (let i = 0; i < 50 && alive(hungPid); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(alive(hungPid), false, 'the hung connection process is still alive');
     assert.equal(await t.classMethodValue('Fake', 'Echo', 'after'), 'after');
-    assert.equal(t.workersStarted, 2, 'a new worker must replace the hung one');
-    assert.equal(counter(data, C.connects), 2, 'the new worker opens its own connection');
+    const s = t.stats();
+    assert.equal(s.processesStarted, 2, 'a new process must replace the hung one');
+    assert.equal(s.callsAbandoned, 1);
+    assert.equal(s.abandonedRecently, 1);
+    assert.equal(s.lastAbandoned?.call, 'Fake.Hang');
+    assert.deepEqual(told.map((c) => c.call), ['Fake.Hang']);
+    assert.equal(lines(data, 'connects').length, 2, 'the new process opens its own connection');
   });
 
-  it('calls queued behind a hung call still run, on the replacement worker', async () => {
+  it('calls queued behind a hung call still run, on the replacement process', async () => {
     const t = transport(fakeDriverData());
     const hung = t.call('Fake', 'Hang', [], { timeoutMs: 250 });
     const next = t.classMethodValue('Fake', 'Echo', 'queued');
@@ -70,7 +111,29 @@ describe('Native transport (worker thread + fake driver)', () => {
     assert.equal(await next, 'queued');
   });
 
-  it('a connection-lost error fails that call with IrisUnavailableError and the next call reconnects', async () => {
+  it('after maxAbandoned unanswered calls it opens no new connection until the window passes, and says so', async () => {
+    const t = transport(fakeDriverData(), { maxAbandoned: 2, abandonedWindowMs: 60_000 });
+    for (let i = 0; i < 2; i++) await assert.rejects(t.call('Fake', 'Hang', [], { timeoutMs: 150 }), /did not answer/);
+    const started = t.stats().processesStarted;
+    await assert.rejects(t.classMethodValue('Fake', 'Echo', 'x'), (err: unknown) => {
+      assert.ok(err instanceof IrisUnavailableError);
+      assert.match(err.message, /2 calls to IRIS .* went unanswered in the last 1 minutes .*opens no new connection before \d{4}-/);
+      return true;
+    });
+    assert.equal(t.stats().processesStarted, started, 'a connection was opened despite the cap');
+    assert.match(t.stats().holdUntil ?? '', /^\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it('the cap releases once the window has passed', async () => {
+    const t = transport(fakeDriverData(), { maxAbandoned: 1, abandonedWindowMs: 300 });
+    await assert.rejects(t.call('Fake', 'Hang', [], { timeoutMs: 100 }), /did not answer/);
+    await assert.rejects(t.classMethodValue('Fake', 'Echo', 'held'), /opens no new connection/);
+    await new Promise((r) => setTimeout(r, 350));
+    assert.equal(await t.classMethodValue('Fake', 'Echo', 'free'), 'free');
+    assert.equal(t.stats().holdUntil, null);
+  });
+
+  it('a connection-lost error fails that call with IrisUnavailableError and the next call reconnects in the same process', async () => {
     const data = fakeDriverData();
     const t = transport(data);
     assert.equal(await t.classMethodValue('Fake', 'Connects'), 1);
@@ -80,7 +143,7 @@ describe('Native transport (worker thread + fake driver)', () => {
       return true;
     });
     assert.equal(await t.classMethodValue('Fake', 'Connects'), 2, 'no reconnect after the link was lost');
-    assert.equal(t.workersStarted, 1, 'a lost connection is reopened inside the same worker');
+    assert.equal(t.stats().processesStarted, 1, 'a lost connection is reopened inside the same process');
   });
 
   it('server-side errors are IrisServerError with the ObjectScript code, and keep the connection', async () => {
@@ -101,59 +164,53 @@ describe('Native transport (worker thread + fake driver)', () => {
   });
 
   it('a failed connect is IrisUnavailableError, and every call tries again', async () => {
-    const data = fakeDriverData({
-      connectError: '<COMMUNICATION LINK ERROR> Failed to connect to server; Details: Error code: 111 ECONNREFUSED',
-    });
-    const t = transport(data);
+    const t = transport(fakeDriverData({ connectError: '<COMMUNICATION LINK ERROR> Failed to connect to server; Details: Error code: 111 ECONNREFUSED' }));
     await assert.rejects(t.classMethodValue('Fake', 'Echo', 1), IrisUnavailableError);
     await assert.rejects(t.classMethodValue('Fake', 'Echo', 1), /ECONNREFUSED/);
   });
 
-  it('a worker that dies mid-call rejects that call and the next call gets a new worker', async () => {
+  it('a connection process that dies mid-call rejects that call and the next call gets a new one', async () => {
     const t = transport(fakeDriverData());
     await assert.rejects(t.classMethodValue('Fake', 'Exit'), (err: unknown) => {
       assert.ok(err instanceof IrisUnavailableError);
-      assert.match(err.message, /exited/);
+      assert.match(err.message, /exited \(code 3\)/);
       return true;
     });
     assert.equal(await t.classMethodValue('Fake', 'Echo', 'alive'), 'alive');
   });
 
   it('output printed by the driver goes to onOutput, never to our stdout', async () => {
-    const lines: string[] = [];
-    const t = transport(fakeDriverData(), { onOutput: (line) => lines.push(line) });
+    const seen: string[] = [];
+    const t = transport(fakeDriverData(), { onOutput: (line) => seen.push(line) });
     await t.classMethodValue('Fake', 'Echo', 1);
     await new Promise((r) => setTimeout(r, 50));
-    assert.ok(lines.includes('fake driver loaded'), JSON.stringify(lines));
+    assert.ok(seen.includes('fake driver connecting'), JSON.stringify(seen));
   });
 
-  it('close() rejects queued calls and refuses new ones', async () => {
+  it('close() rejects queued calls, refuses new ones, and kills a process blocked in a call within about a second', async () => {
     const t = transport(fakeDriverData());
-    const slow = assert.rejects(t.call('Fake', 'Sleep', [300], {}), IrisUnavailableError);
+    await t.classMethodValue('Fake', 'Echo', 'warm');
+    const pid = t.stats().pid as number;
+    const hung = assert.rejects(t.call('Fake', 'Hang', [], { timeoutMs: 60_000 }), IrisUnavailableError);
     const queued = assert.rejects(t.classMethodValue('Fake', 'Echo', 1), IrisUnavailableError);
     await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
     await t.close();
-    await slow;
+    assert.ok(Date.now() - started < 3000, `close() took ${Date.now() - started} ms`);
+    await hung;
     await queued;
+    assert.equal(alive(pid), false, 'the blocked connection process outlived close()');
     await assert.rejects(t.classMethodValue('Fake', 'Echo', 1), /closed/);
   });
 
-  it('the official SDK either fails to load here (Debian) or fails to connect: both are IrisUnavailableError', async () => {
-    const lines: string[] = [];
-    const t = new NativeTransport({
-      host: '127.0.0.1',
-      port: 1, // nothing listens there
-      username: 'x',
-      password: 'y',
-      connectTimeoutSeconds: 1,
-      callTimeoutMs: 10000,
-      onOutput: (l) => lines.push(l),
-    });
+  it('the official SDK either fails to load here (Debian) or fails to connect: both are IrisUnavailableError, and the driver says why', async () => {
+    const t = new NativeTransport({ host: '127.0.0.1', port: 1, username: 'x', password: 'y', connectTimeoutSeconds: 1, callTimeoutMs: 20_000 });
     open.push(t);
     await assert.rejects(t.classMethodValue('%SYSTEM.Version', 'GetNumber'), (err: unknown) => {
       assert.ok(err instanceof IrisUnavailableError, `got ${String(err)}`);
       assert.match(err.message, /could not be loaded|Cannot find module|COMMUNICATION LINK ERROR|connect/i);
       return true;
     });
+    assert.match(t.stats().driver ?? '', /intersystems-iris-native/);
   });
 });

@@ -54,7 +54,20 @@ export const agentSnapshotSchema = z.object({
   ok: z.literal(true),
   agentVersion: z.number().int().positive(),
   takenAt: isoUtc,
-  instance: z.object({ version: z.string().min(1), versionNumber: z.string().min(1) }),
+  instance: z.object({
+    version: z.string().min(1),
+    versionNumber: z.string().min(1),
+    /** %SYSTEM.License; null when IRIS refused it (a problem says why). Agent VERSION 5. */
+    license: z
+      .object({
+        unitsConsumed: count,
+        unitsAvailable: count,
+        unitsLimit: count,
+        /** $ZDATE(KeyExpirationDate(),3), "" when the key has no expiry. */
+        expires: z.union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')]),
+      })
+      .nullable(),
+  }),
   namespaces: z.array(z.string()),
   productions: z.array(agentProductionSchema),
   problems: z.array(agentProblemSchema),
@@ -188,8 +201,22 @@ export function snapshotFromAgent(value: unknown, onProblems?: (problems: AgentP
     if (keys.has(key)) throw new IrisContractError(`IrisEdge.Agent.Snapshot: productions[${i}]: duplicate production ${key}`);
     keys.add(key);
   });
+  const lic = data.instance.license;
   return {
-    instance: { version: data.instance.version, versionNumber: data.instance.versionNumber },
+    instance: {
+      version: data.instance.version,
+      versionNumber: data.instance.versionNumber,
+      ...(lic
+        ? {
+            license: {
+              unitsConsumed: lic.unitsConsumed,
+              unitsAvailable: lic.unitsAvailable,
+              unitsLimit: lic.unitsLimit,
+              expires: lic.expires === '' ? null : `${lic.expires}T00:00:00.000Z`,
+            },
+          }
+        : {}),
+    },
     productions,
     takenAt: new Date(data.takenAt.replace(' ', 'T')).toISOString(),
   };
@@ -308,4 +335,33 @@ export function databasesFromAgent(value: unknown): DatabaseInfo[] {
     readOnly: d.readOnly,
     mounted: d.mounted,
   }));
+}
+
+// ---- The bridge's own privileges, for its self-check (agent VERSION 5) -----------------------------
+
+export const agentPrivilegesSchema = z.object({
+  ok: z.literal(true),
+  user: z.string(),
+  roles: z.string(),
+  /** $SYSTEM.Security.Check(name): "READ,WRITE,USE" style, "" for none. */
+  resources: z.record(z.string(), z.string()),
+  namespaces: z.array(
+    z.object({
+      namespace: z.string().min(1),
+      databases: z.array(z.object({ database: z.string(), resource: z.string(), granted: z.string() })),
+      text: z.string().optional(),
+    }),
+  ),
+  escalation: z.object({ role: z.string(), ok: z.boolean(), adminSecure: z.string(), text: z.string() }),
+  /** ODBC timestamps of $ZTIMESTAMP (UTC) and $HOROLOG (local). */
+  time: z.object({ utc: z.string(), local: z.string() }),
+});
+export type AgentPrivileges = z.infer<typeof agentPrivilegesSchema>;
+
+export function privilegesFromAgent(value: unknown): AgentPrivileges {
+  const failure = failureOf(value);
+  if (failure) throw new AgentFailedError('Privileges', failure);
+  const parsed = agentPrivilegesSchema.safeParse(value);
+  if (!parsed.success) throw new IrisContractError(`IrisEdge.Agent.Privileges returned data that breaks the contract: ${describe(parsed.error)}`);
+  return parsed.data;
 }

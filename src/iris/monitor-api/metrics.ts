@@ -93,10 +93,9 @@ function finite(v: number | undefined): number | null {
 }
 
 /**
- * System Monitor health state -> word. 0 GREEN/OK, 1 YELLOW/warning, 2 RED/alert per
- * "System Monitor Health State" (KEY=GCM_healthmon_sysmon_sysstatus). "hung" is 3 in
- * research/iris.md §3.2 (marked "hung?") and -1 in the %SYSTEM.Monitor.State() class reference;
- * both are taken as hung [UNVERIFIED which one iris_system_state uses].
+ * System Monitor health state -> word, as %SYSTEM.Monitor.State() documents it: -1 hung, 0 OK
+ * (GREEN), 1 warning (YELLOW), 2 alert (RED) ("System Monitor Health State",
+ * KEY=GCM_healthmon_sysmon_sysstatus). No other value is documented, so any other reads unknown.
  */
 export function systemStateWord(code: number | null): SystemStateWord | null {
   switch (code) {
@@ -106,7 +105,6 @@ export function systemStateWord(code: number | null): SystemStateWord | null {
       return 'warning';
     case 2:
       return 'alert';
-    case 3:
     case -1:
       return 'hung';
     default:

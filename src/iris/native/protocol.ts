@@ -1,23 +1,32 @@
 /**
- * Messages between the main thread (transport.ts) and the worker that owns the Native API
- * connection (worker.ts), and the classification of Native API errors by their text
- * (the SDK throws plain Error objects with no code: research/iris.md §2.2).
+ * Messages between the bridge (transport.ts) and the child process that owns the Native API
+ * connection (child.ts), and the classification of Native API errors by their text (the SDK throws
+ * plain Error objects with no code: research/iris.md §2.2).
  */
-import type { NativeArg, NativeValue } from '../agent/installer.ts';
 
-export type { NativeArg, NativeValue };
+/** Scalar arguments and results that cross the Native API (BigInt is decoded to number or string). */
+export type NativeArg = string | number | boolean | null;
+export type NativeValue = string | number | boolean | null;
 
-export interface WorkerConfig {
-  connection: {
-    host: string;
-    port: number;
-    namespace: string;
-    username: string;
-    password: string;
-    /** createConnection timeout, in SECONDS (the SDK README says ms; it is seconds). */
-    timeoutSeconds: number;
-  };
-  /** Module specifier or file URL of the driver: the official package, or a test double. */
+/** What a client needs from a transport: Iris.classMethodValue with a deadline per call. */
+export interface NativeCalls {
+  call(className: string, methodName: string, args: NativeArg[], opts?: { timeoutMs?: number }): Promise<NativeValue>;
+}
+
+export interface ConnectionConfig {
+  host: string;
+  port: number;
+  namespace: string;
+  username: string;
+  password: string;
+  /** createConnection timeout, in SECONDS (the SDK README says ms; it is seconds). */
+  timeoutSeconds: number;
+}
+
+export interface InitRequest {
+  type: 'init';
+  connection: ConnectionConfig;
+  /** Module specifier or file URL of the driver: the official SDK, the simulator's, or a test double. */
   driverModule: string;
   /** Opaque data for a substitute driver (tests); the official driver ignores it. */
   driverData?: unknown;
@@ -35,10 +44,10 @@ export interface CloseRequest {
   type: 'close';
 }
 
-export type ToWorker = CallRequest | CloseRequest;
+export type ToChild = InitRequest | CallRequest | CloseRequest;
 
 /**
- * connection: the link is gone or never came up (the worker reconnects on the next call);
+ * connection: the link is gone or never came up (the child reconnects on the next call);
  * login: IRIS refused the credentials; driver: the Native SDK could not be loaded;
  * class-missing / method-missing / protect / server: IRIS raised an error in the call;
  * internal: a bug or an unsupported value on our side.
@@ -53,18 +62,24 @@ export type ErrorKind =
   | 'server'
   | 'internal';
 
-export interface WorkerError {
+export interface ChildError {
   kind: ErrorKind;
   message: string;
-  /** The ObjectScript error name, e.g. "<PROTECT>", when the message starts with one. */
+  /** The ObjectScript error name, e.g. "<PROTECT>", when the message carries one. */
   irisCode?: string;
 }
 
 export type CallReply =
   | { type: 'result'; id: number; ok: true; value: NativeValue }
-  | { type: 'result'; id: number; ok: false; error: WorkerError };
+  | { type: 'result'; id: number; ok: false; error: ChildError };
 
-export type FromWorker = CallReply;
+/** Sent once the driver module has loaded, so the bridge can say which transport it uses. */
+export interface ReadyReply {
+  type: 'ready';
+  driver: string;
+}
+
+export type FromChild = CallReply | ReadyReply;
 
 const CONNECTION =
   /COMMUNICATION LINK ERROR|ECONNRESET|EPIPE|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTCONN|Communication timed out|Connection (?:is )?closed|Connection reset|broken pipe|not connected/i;
@@ -87,7 +102,7 @@ export function classifyError(message: string, atConnect = false): { kind: Error
   return withCode('server');
 }
 
-/** Turn whatever classMethodValue returned into a value that crosses threads and JSON. */
+/** Turn whatever classMethodValue returned into a value that crosses processes and JSON. */
 export function decodeValue(value: unknown): NativeValue {
   if (value === null || value === undefined) return null;
   switch (typeof value) {

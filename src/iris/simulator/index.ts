@@ -1,2 +1,4 @@
-export { IrisSimulator, type SimulatorOptions } from './simulator.ts';
+export { IrisSimulator, SIMULATOR_TARGET, type SimulatorOptions } from './simulator.ts';
+export { SimulatedIris, type SimulatedIrisOptions, type BridgeCredentials } from './server.ts';
+export { SIMULATOR_DRIVER, startSuperserver, type RunningSuperserver } from './superserver.ts';
 export { demoScenario, scaleScenario, type ProductionSeed, type HostSeed } from './scenarios.ts';

@@ -29,6 +29,7 @@ readonly IRIS_EDGE_MERGE_FILE="${IRIS_EDGE_RUN_DIR}/merge.cpf"
 readonly IRIS_EDGE_OPTIONS_COPY="${IRIS_EDGE_RUN_DIR}/options.json"
 readonly IRIS_EDGE_HEARTBEAT="${IRIS_EDGE_RUN_DIR}/heartbeat"
 readonly IRIS_EDGE_SETUP_DIR="/usr/share/iris-edge/setup"
+readonly IRIS_EDGE_AGENT_DIR_PATH="/usr/share/iris-edge/agent"  # the classes IRIS loads, bridge-role.json
 readonly IRIS_EDGE_OPTIONS="/data/options.json"
 
 # --- Logging: bashio when it is loaded, plain lines otherwise ----------------------------------

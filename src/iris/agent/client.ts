@@ -1,0 +1,223 @@
+/**
+ * IrisClient over the IrisEdge agent: every IRIS call of the bridge is one agent class method,
+ * sent through a transport (the Native SDK in a child process, or the simulator), checked against
+ * the agent's JSON contract and turned into the model and the typed errors of iris/errors.ts.
+ * The same code serves a real IRIS and the simulator, so the simulator tests this path too.
+ */
+import type { IrisClient } from '../client.ts';
+import {
+  IrisCommandRefusedError,
+  IrisContractError,
+  IrisError,
+  IrisUnavailableError,
+  UnknownProductionError,
+} from '../errors.ts';
+import type { HostCommand, ProductionCommand, Snapshot } from '../../model/production.ts';
+import type { SslConfig, SslConfigInput } from '../../model/ssl.ts';
+import type { DatabaseInfo } from '../../model/backup.ts';
+import type { TransportReport } from '../../model/diagnostics.ts';
+import type { NativeArg, NativeCalls } from '../native/protocol.ts';
+import { IrisServerError } from '../native/transport.ts';
+import {
+  AgentFailedError,
+  UNKNOWN_PRODUCTION_CODES,
+  type AgentProblem,
+  applySslConfigJson,
+  controlResultFromAgent,
+  databasesFromAgent,
+  parseAgentJson,
+  privilegesFromAgent,
+  snapshotFromAgent,
+  type AgentPrivileges,
+  sslConfigsFromAgent,
+} from './contract.ts';
+import { AGENT_CLASS, agentVersionProblem, isMissingClassError } from './version.ts';
+
+/** A transport the client owns (it closes it). */
+export interface AgentTransport extends NativeCalls {
+  close(): Promise<void>;
+  /** What the self-check shows of the transport; absent for the in-process simulator. */
+  stats?(): TransportReport;
+}
+
+export interface AgentIrisClientOptions {
+  kind: IrisClient['kind'];
+  /** A human description of the target, without secrets. */
+  target: string;
+  transport: AgentTransport;
+  /** The agent VERSION this bridge was built with (shippedAgentVersion()). */
+  requiredAgentVersion: number;
+  /** Inside the add-on the setup installs the agent; elsewhere an administrator does. */
+  inAddon: boolean;
+  /** Deadline of one ordinary call, ms (default: the transport's). */
+  callTimeoutMs?: number;
+  /**
+   * Told when a snapshot skipped something IRIS could not read (a namespace whose database is
+   * not mounted, a privilege missing for the error counts...). The model has no place for it.
+   */
+  onProblems?: (problems: AgentProblem[]) => void;
+}
+
+export class AgentIrisClient implements IrisClient {
+  readonly kind: IrisClient['kind'];
+  readonly target: string;
+  protected readonly transport: AgentTransport;
+  private readonly opts: AgentIrisClientOptions;
+  /** Resolved once the installed agent is known to be recent enough; reset when it vanishes. */
+  private agentChecked: Promise<void> | null = null;
+
+  constructor(opts: AgentIrisClientOptions) {
+    this.opts = opts;
+    this.kind = opts.kind;
+    this.target = opts.target;
+    this.transport = opts.transport;
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const raw = await this.agentCall('Snapshot', [], undefined, (e) =>
+      new IrisUnavailableError(`IRIS refused the inventory (IrisEdge.Agent.Snapshot): ${e.message}`, { cause: e }),
+    );
+    try {
+      return snapshotFromAgent(parseAgentJson('Snapshot', raw), this.opts.onProblems);
+    } catch (err) {
+      if (err instanceof AgentFailedError) {
+        throw new IrisUnavailableError(`IRIS could not take the inventory: ${err.failure.text || err.failure.code}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async control(command: ProductionCommand): Promise<void> {
+    const timeoutSeconds = command.timeoutSeconds ?? 10;
+    // StopProduction waits up to timeoutSeconds, RestartProduction stops then starts.
+    const deadline = Math.max(this.opts.callTimeoutMs ?? 15000, (2 * timeoutSeconds + 30) * 1000);
+    await this.agentCommand(
+      'Control',
+      [command.namespace, command.production, command.action, timeoutSeconds, command.force ? 1 : 0],
+      `${command.action} ${command.namespace}/${command.production}`,
+      deadline,
+    );
+  }
+
+  async setHostEnabled(command: HostCommand): Promise<void> {
+    await this.agentCommand(
+      'EnableHost',
+      [command.namespace, command.production, command.host, command.enable ? 1 : 0],
+      `${command.enable ? 'enable' : 'disable'} ${command.host} in ${command.namespace}/${command.production}`,
+      undefined,
+    );
+  }
+
+  async sslConfigs(): Promise<SslConfig[]> {
+    const raw = await this.agentCall('SslConfigs', [], undefined, (e) =>
+      new IrisUnavailableError(`IRIS refused to list SSL/TLS configurations (IrisEdge.Agent.SslConfigs): ${e.message}`, { cause: e }),
+    );
+    try {
+      return sslConfigsFromAgent(parseAgentJson('SslConfigs', raw), this.opts.onProblems);
+    } catch (err) {
+      if (err instanceof AgentFailedError) {
+        throw new IrisCommandRefusedError(`IRIS could not list SSL/TLS configurations: ${err.failure.text || err.failure.code}`, err.failure.code || undefined);
+      }
+      throw err;
+    }
+  }
+
+  async applySslConfig(input: SslConfigInput): Promise<void> {
+    // The JSON carries the key password: it is one argument of one call and is never logged.
+    await this.agentCommand('ApplySslConfig', [applySslConfigJson(input)], `save the SSL/TLS configuration ${input.name}`, undefined);
+  }
+
+  async databases(): Promise<DatabaseInfo[]> {
+    const raw = await this.agentCall('Databases', [], undefined, (e) =>
+      new IrisUnavailableError(`IRIS refused to list its databases (IrisEdge.Agent.Databases): ${e.message}`, { cause: e }),
+    );
+    try {
+      return databasesFromAgent(parseAgentJson('Databases', raw));
+    } catch (err) {
+      if (err instanceof AgentFailedError) {
+        throw new IrisCommandRefusedError(`IRIS could not list its databases: ${err.failure.text || err.failure.code}`, err.failure.code || undefined);
+      }
+      throw err;
+    }
+  }
+
+  async privileges(resources: string[]): Promise<AgentPrivileges> {
+    const raw = await this.agentCall('Privileges', [JSON.stringify(resources)], undefined, (e) =>
+      new IrisUnavailableError(`IRIS refused the self-check (IrisEdge.Agent.Privileges): ${e.message}`, { cause: e }),
+    );
+    return privilegesFromAgent(parseAgentJson('Privileges', raw));
+  }
+
+  transportReport(): TransportReport | null {
+    return this.transport.stats?.() ?? null;
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  /** An agent method answering {"ok":true} or {"ok":false,"code","text"}: refusals become typed errors. */
+  private async agentCommand(method: string, args: NativeArg[], what: string, deadline: number | undefined): Promise<void> {
+    const raw = await this.agentCall(method, args, deadline, (e) => new IrisCommandRefusedError(`IRIS refused to ${what}: ${e.message}`, e.irisCode));
+    const result = controlResultFromAgent(parseAgentJson(method, raw));
+    if (result.ok) return;
+    if (UNKNOWN_PRODUCTION_CODES.includes(result.code)) throw new UnknownProductionError(result.text);
+    throw new IrisCommandRefusedError(result.text || `IRIS refused to ${what} (${result.code})`, result.code || undefined);
+  }
+
+  /** Asks the agent's version once per connection life; a missing or old agent is a clear error. */
+  private checkAgent(): Promise<void> {
+    if (!this.agentChecked) {
+      this.agentChecked = (async () => {
+        let installed: number | null;
+        try {
+          const v = await this.transport.call(AGENT_CLASS, 'Version', [], {});
+          installed = typeof v === 'number' ? v : Number(v);
+          if (!Number.isInteger(installed)) throw new IrisContractError(`${AGENT_CLASS}.Version() returned ${String(v)}`);
+        } catch (err) {
+          if (!isMissingClassError(err)) throw err;
+          installed = null;
+        }
+        const problem = agentVersionProblem(installed, this.opts.requiredAgentVersion, this.target, this.opts.inAddon);
+        if (problem) throw problem;
+      })().catch((err: unknown) => {
+        this.agentChecked = null;
+        throw asIrisError(err, `${AGENT_CLASS}.Version`);
+      });
+    }
+    return this.agentChecked;
+  }
+
+  protected async agentCall(
+    method: string,
+    args: NativeArg[],
+    timeoutMs: number | undefined,
+    onServerError: (e: IrisServerError) => IrisError,
+  ): Promise<unknown> {
+    await this.checkAgent();
+    try {
+      return await this.transport.call(AGENT_CLASS, method, args, timeoutMs === undefined ? {} : { timeoutMs });
+    } catch (err) {
+      if (err instanceof IrisServerError) {
+        // The agent vanished (IRIS reinstalled, IRISSYS restored...): check again on the next call.
+        if (err.kind === 'class-missing' || err.kind === 'method-missing') this.agentChecked = null;
+        throw onServerError(err);
+      }
+      throw asIrisError(err, `${AGENT_CLASS}.${method}`);
+    }
+  }
+}
+
+/** Only the typed errors of iris/errors.ts leave this client. */
+export function asIrisError(err: unknown, what: string): IrisError {
+  if (err instanceof IrisServerError) return new IrisUnavailableError(`${what}: ${err.message}`, { cause: err });
+  if (
+    err instanceof IrisUnavailableError ||
+    err instanceof IrisCommandRefusedError ||
+    err instanceof IrisContractError ||
+    err instanceof UnknownProductionError
+  ) {
+    return err;
+  }
+  return new IrisUnavailableError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}

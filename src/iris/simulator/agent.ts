@@ -1,0 +1,555 @@
+/**
+ * IrisEdge.Agent as the simulated instance runs it: each method follows
+ * rootfs/usr/share/iris-edge/agent/IrisEdge.Agent.cls step by step, returns the same JSON, and
+ * makes every IRIS call through `call()`, which enforces the privilege IRIS_CALLS names for it in
+ * the namespace the code is in, and fails as IRIS fails. A test compares the calls each method
+ * makes here with the calls the .cls makes, so the two cannot drift apart silently.
+ */
+import type { HostKind } from '../../model/production.ts';
+import type { SslConfigInput } from '../../model/ssl.ts';
+import { fromLocalTimestamp, localTimestamp, type SimClock } from './clock.ts';
+import type { SimulatedDatabases } from './databases.ts';
+import type { SimulatedInterop } from './interop.ts';
+import { ObjectScriptError, StatusError, type SimProcess, type SimulatedSecurity } from './security.ts';
+import type { SimulatedSslConfigs } from './ssl.ts';
+
+/** What the agent reaches of the instance it runs in. */
+export interface AgentInstance {
+  readonly security: SimulatedSecurity;
+  readonly interop: SimulatedInterop;
+  readonly ssl: SimulatedSslConfigs;
+  readonly databases: SimulatedDatabases | undefined;
+  readonly clock: SimClock;
+  readonly version: string;
+  readonly versionNumber: string;
+  /** Every namespace with its database (interoperability-enabled or not), %SYS included. */
+  namespaces(): Array<{ name: string; database: string; directory: string; interop: boolean }>;
+  license(): { consumed: number; available: number; limit: number; expiresOn: string };
+}
+
+type Json = Record<string, unknown>;
+
+/** ex.Name and ex.DisplayString() of what a CATCH block receives. */
+function caught(err: unknown): { code: string; text: string } {
+  if (err instanceof ObjectScriptError) return { code: err.errorName, text: err.message };
+  if (err instanceof StatusError) return { code: err.codes, text: err.text };
+  throw err; // a bug in the simulator, not an IRIS error
+}
+
+const failure = (err: unknown): string => JSON.stringify({ ...caught(err), ok: false });
+
+export class SimulatedAgent {
+  static readonly SECUREROLE = 'IrisEdgeSecure';
+  /** Registry keys of the IRIS calls made, for the test that compares them with the .cls. */
+  readonly trace = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly iris: AgentInstance,
+    readonly version: number,
+  ) {}
+
+  /** Runs one agent method for process `p` (the method's name is recorded with its calls). */
+  async invoke(p: SimProcess, method: string, args: unknown[]): Promise<unknown> {
+    p.method = method;
+    switch (method) {
+      case 'Version':
+        return BigInt(this.version);
+      case 'Snapshot':
+        return this.Snapshot(p);
+      case 'Control':
+        return this.Control(p, String(args[0]), String(args[1]), String(args[2]), Number(args[3] ?? 10), Number(args[4] ?? 0) !== 0);
+      case 'EnableHost':
+        return this.EnableHost(p, String(args[0]), String(args[1]), String(args[2]), Number(args[3] ?? 1) !== 0, Number(args[4] ?? 10));
+      case 'SslConfigs':
+        return this.SslConfigs(p);
+      case 'ApplySslConfig':
+        return this.ApplySslConfig(p, String(args[0]));
+      case 'Databases':
+        return this.Databases(p);
+      case 'Privileges':
+        return this.Privileges(p, String(args[0] ?? '[]'));
+      default:
+        throw new ObjectScriptError('<METHOD DOES NOT EXIST>', `*${method},IrisEdge.Agent`);
+    }
+  }
+
+  // ---- the machinery: privileges, namespaces, roles --------------------------------------------
+
+  private database(namespace: string): { database: string; directory: string } {
+    const ns = this.iris.namespaces().find((n) => n.name === namespace);
+    return ns ?? { database: 'IRISSYS', directory: '/usr/irissys/mgr/' };
+  }
+
+  /** One IRIS call: its privilege in the current namespace, then its effect. */
+  private call<T>(p: SimProcess, key: string, effect: () => T): T {
+    const { database, directory } = this.database(p.namespace);
+    let calls = this.trace.get(p.method);
+    if (!calls) this.trace.set(p.method, (calls = new Set()));
+    calls.add(key);
+    this.iris.security.enforce(p, key, database, directory);
+    return effect();
+  }
+
+  /** NEW $NAMESPACE SET $NAMESPACE=ns ... (frame ends). */
+  private async inNamespace<T>(p: SimProcess, ns: string, body: () => Promise<T> | T): Promise<T> {
+    const target = this.iris.namespaces().find((n) => n.name === ns);
+    if (!target) throw new ObjectScriptError('<NAMESPACE>', `*${ns}`);
+    const before = p.namespace;
+    // READ on the TARGET's database is what the switch needs ([NS]).
+    p.namespace = ns;
+    try {
+      this.call(p, '$NAMESPACE', () => undefined);
+    } catch (err) {
+      p.namespace = before;
+      throw err;
+    }
+    try {
+      return await body();
+    } finally {
+      p.namespace = before;
+    }
+  }
+
+  /** NEW $ROLES SET $ROLES=role ... (frame ends). The role must exist. */
+  private withRole<T>(p: SimProcess, body: () => T): T {
+    this.call(p, '$ROLES', () => undefined);
+    if (!this.iris.security.roleExists(SimulatedAgent.SECUREROLE)) {
+      throw new ObjectScriptError('<ILLEGAL VALUE>', `*$ROLES (no role ${SimulatedAgent.SECUREROLE})`);
+    }
+    return p.withRoles([SimulatedAgent.SECUREROLE], body);
+  }
+
+  private interopNamespaces(p: SimProcess, problems: Json[]): string[] {
+    const all = this.call(p, '%SYS.Namespace.ListAll', () => this.iris.namespaces());
+    const out: string[] = [];
+    for (const ns of all) {
+      try {
+        if (this.call(p, '%Library.EnsembleMgr.IsEnsembleNamespace', () => ns.interop)) out.push(ns.name);
+      } catch (err) {
+        problems.push({ namespace: ns.name, text: caught(err).text });
+      }
+    }
+    return out;
+  }
+
+  // ---- the methods, as in the .cls --------------------------------------------------------------
+
+  private async Snapshot(p: SimProcess): Promise<string> {
+    try {
+      const problems: Json[] = [];
+      const instance: Json = {
+        version: this.call(p, '%SYSTEM.Version.GetVersion', () => this.iris.version),
+        versionNumber: this.call(p, '%SYSTEM.Version.GetNumber', () => this.iris.versionNumber),
+      };
+      try {
+        const lic = this.iris.license();
+        instance.license = {
+          unitsConsumed: this.call(p, '%SYSTEM.License.LUConsumed', () => lic.consumed),
+          unitsAvailable: this.call(p, '%SYSTEM.License.LUAvailable', () => lic.available),
+          unitsLimit: this.call(p, '%SYSTEM.License.GetUserLimit', () => lic.limit),
+          expires: this.call(p, '%SYSTEM.License.KeyExpirationDate', () => lic.expiresOn),
+        };
+      } catch (err) {
+        instance.license = null;
+        problems.push({ namespace: '%SYS', text: `%SYSTEM.License: ${caught(err).text}` });
+      }
+      const namespaces: string[] = [];
+      const productions: Json[] = [];
+      for (const ns of this.interopNamespaces(p, problems)) {
+        namespaces.push(ns);
+        try {
+          const part = await this.NamespaceSnapshot(p, ns);
+          productions.push(...part.productions);
+          problems.push(...part.problems);
+        } catch (err) {
+          problems.push({ namespace: ns, text: caught(err).text });
+        }
+      }
+      return JSON.stringify({
+        agentVersion: this.version,
+        takenAt: this.iris.clock.now().toISOString(),
+        namespaces,
+        productions,
+        problems,
+        instance,
+        ok: true,
+      });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private NamespaceSnapshot(p: SimProcess, ns: string): Promise<{ productions: Json[]; problems: Json[] }> {
+    const interop = this.iris.interop;
+    return this.inNamespace(p, ns, () => {
+      const problems: Json[] = [];
+      const status = this.call(p, 'Ens.Director.GetProductionStatus', () => interop.productionStatus(ns));
+      const running = status.name !== '' && status.state !== 2;
+
+      let needsUpdate = false;
+      let updateReason = '';
+      if (running && status.state === 1) {
+        try {
+          const u = this.call(p, 'Ens.Director.ProductionNeedsUpdate', () => interop.productionNeedsUpdate(ns));
+          needsUpdate = u.needs;
+          updateReason = u.reason;
+        } catch (err) {
+          problems.push({ namespace: ns, text: `ProductionNeedsUpdate: ${caught(err).text}` });
+        }
+      }
+
+      const rows = new Map<string, { Status: string; Queue: string; LastActivity: string; Type: string }>();
+      if (running) {
+        try {
+          for (const r of this.call(p, 'Ens.Util.Statistics:EnumerateHostStatus', () => interop.enumerateHostStatus(ns, this.iris.clock.timeZone))) {
+            if (r.Name !== '') rows.set(r.Name, r);
+          }
+        } catch (err) {
+          problems.push({ namespace: ns, text: `EnumerateHostStatus: ${caught(err).text}` });
+        }
+      }
+
+      let errs = new Map<string, number>();
+      const since = interop.runtimeStartTime(ns);
+      if (running && since !== '') {
+        try {
+          errs = this.call(p, '%SQL.Statement.%ExecDirectNoPriv', () => interop.errorCounts(ns, since));
+        } catch (err) {
+          problems.push({ namespace: ns, text: `Ens.MessageHeader: ${caught(err).text}` });
+        }
+      }
+
+      const names = new Set(this.call(p, '%SQL.Statement.%ExecDirectNoPriv', () => interop.productionNames(ns)));
+      if (status.name !== '') names.add(status.name);
+      const items = new Map<string, Map<string, { className: string; enabled: boolean }>>();
+      const sorted = this.call(p, '%SQL.Statement.%ExecDirectNoPriv', () => interop.items(ns)).sort(
+        (a, b) => a.Production.localeCompare(b.Production) || b.Enabled - a.Enabled,
+      );
+      for (const row of sorted) {
+        const forProd = items.get(row.Production) ?? new Map<string, { className: string; enabled: boolean }>();
+        items.set(row.Production, forProd);
+        if (!forProd.has(row.Name)) forProd.set(row.Name, { className: row.ClassName, enabled: row.Enabled === 1 });
+      }
+
+      const productions: Json[] = [];
+      for (const pn of [...names].sort()) {
+        const isRun = pn === status.name && running;
+        const hosts: Json[] = [];
+        for (const [hn, item] of items.get(pn) ?? []) {
+          const row = isRun ? rows.get(hn) : undefined;
+          const kind: HostKind | 'unknown' = interop.find(ns, pn)?.hosts.find((h) => h.name === hn)?.kind ?? 'unknown';
+          let queue = row ? Number(row.Queue || 0) : undefined;
+          if (queue === undefined) {
+            try {
+              queue = this.call(p, 'Ens.Queue.GetCount', () => interop.queueCount(ns, hn));
+            } catch {
+              queue = 0;
+            }
+          }
+          // $ZDATETIME($ZDATETIMEH(local,3),3,7,3): the local %TimeStamp converted to UTC, once.
+          const last = row?.LastActivity ? fromLocalTimestamp(row.LastActivity, this.iris.clock.timeZone).toISOString() : null;
+          hosts.push({
+            name: hn,
+            className: item.className,
+            kind,
+            status: row?.Status || (item.enabled ? 'Stopped' : 'Disabled'),
+            enabled: item.enabled,
+            queue,
+            errors: isRun ? (errs.get(hn) ?? 0) : 0,
+            lastActivity: last,
+          });
+        }
+        productions.push({
+          namespace: ns,
+          name: pn,
+          stateCode: pn === status.name ? status.state : 2,
+          needsUpdate: isRun && needsUpdate,
+          updateReason: isRun && needsUpdate ? updateReason : '',
+          hosts,
+        });
+      }
+      return { productions, problems };
+    });
+  }
+
+  private async Control(p: SimProcess, namespace: string, production: string, action: string, timeout: number, force: boolean): Promise<string> {
+    const interop = this.iris.interop;
+    try {
+      const outcome = await (async (): Promise<{ code: string; text: string } | null> => {
+        if (!['start', 'stop', 'restart', 'update', 'recover'].includes(action)) {
+          return { code: '<IrisEdge>UnknownAction', text: `Unknown action '${action}' (expected start, stop, restart, update or recover)` };
+        }
+        try {
+          return await this.inNamespace(p, namespace, async () => {
+            if (!this.call(p, '%Library.EnsembleMgr.IsEnsembleNamespace', () => this.isInterop(namespace))) {
+              return { code: '<IrisEdge>NotInteropNamespace', text: `Namespace '${namespace}' is not enabled for interoperability` };
+            }
+            const exists =
+              this.call(p, 'Ens.Config.Production.%ExistsId', () => interop.find(namespace, production) !== undefined) ||
+              this.call(p, '%Dictionary.ClassDefinition.%ExistsId', () => false);
+            if (!exists) return { code: '<IrisEdge>UnknownProduction', text: `Production '${production}' does not exist in namespace '${namespace}'` };
+            if (action === 'stop' || action === 'restart' || action === 'update') {
+              const status = this.call(p, 'Ens.Director.GetProductionStatus', () => interop.productionStatus(namespace));
+              if (status.name !== production || status.state === 2) {
+                return {
+                  code: '<IrisEdge>ProductionNotRunning',
+                  text: `Production '${production}' is not running in namespace '${namespace}'${status.name !== '' ? ` ('${status.name}' is)` : ''}`,
+                };
+              }
+            }
+            try {
+              switch (action) {
+                case 'start':
+                  await this.callAsync(p, 'Ens.Director.StartProduction', () => interop.startProduction(namespace, production));
+                  break;
+                case 'stop':
+                  await this.callAsync(p, 'Ens.Director.StopProduction', () => interop.stopProduction(namespace, force));
+                  break;
+                case 'restart':
+                  await this.callAsync(p, 'Ens.Director.RestartProduction', () => interop.restartProduction(namespace, force));
+                  break;
+                case 'update':
+                  await this.callAsync(p, 'Ens.Director.UpdateProduction', () => interop.updateProduction(namespace, force));
+                  break;
+                default:
+                  await this.callAsync(p, 'Ens.Director.RecoverProduction', () => interop.recoverProduction(namespace));
+              }
+            } catch (err) {
+              if (err instanceof StatusError) return { code: err.codes, text: err.text };
+              throw err;
+            }
+            return null;
+          });
+        } catch (err) {
+          if (err instanceof ObjectScriptError && err.errorName === '<NAMESPACE>') {
+            return { code: '<IrisEdge>UnknownNamespace', text: `Namespace '${namespace}' cannot be used: ${err.message}` };
+          }
+          throw err;
+        }
+      })();
+      void timeout;
+      return outcome ? JSON.stringify({ ...outcome, ok: false }) : JSON.stringify({ ok: true });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  /** A %Status-returning call: the privilege refusal arrives as a %Status too (status-940). */
+  private async callAsync(p: SimProcess, key: string, effect: () => Promise<void>): Promise<void> {
+    await this.call(p, key, effect);
+  }
+
+  private isInterop(ns: string): boolean {
+    return this.iris.namespaces().find((n) => n.name === ns)?.interop ?? false;
+  }
+
+  private async EnableHost(p: SimProcess, namespace: string, production: string, host: string, enable: boolean, timeout: number): Promise<string> {
+    const interop = this.iris.interop;
+    void timeout;
+    try {
+      let outcome: { code: string; text: string } | null;
+      try {
+        outcome = await this.inNamespace(p, namespace, async () => {
+          if (!this.call(p, '%Library.EnsembleMgr.IsEnsembleNamespace', () => this.isInterop(namespace))) {
+            return { code: '<IrisEdge>NotInteropNamespace', text: `Namespace '${namespace}' is not enabled for interoperability` };
+          }
+          const prod = this.call(p, 'Ens.Config.Production.%OpenId', () => interop.find(namespace, production));
+          if (!prod) return { code: '<IrisEdge>UnknownProduction', text: `Production '${production}' does not exist in namespace '${namespace}'` };
+          if (!prod.hosts.some((h) => h.name === host)) {
+            return { code: '<Ens>ErrConfigItemNotFound', text: `Config item '${host}' not found in production '${production}'` };
+          }
+          try {
+            this.call(p, 'Ens.Config.Production#SaveToClass', () => interop.saveToClass(namespace, production, host, enable));
+          } catch (err) {
+            if (err instanceof StatusError) return { code: err.codes, text: `The production class could not be saved: ${err.text}` };
+            throw err;
+          }
+          const status = this.call(p, 'Ens.Director.GetProductionStatus', () => interop.productionStatus(namespace));
+          if (status.name === production && status.state !== 2) {
+            try {
+              await this.callAsync(p, 'Ens.Director.UpdateProduction', () => interop.updateProduction(namespace, false));
+            } catch (err) {
+              if (err instanceof StatusError) {
+                return { code: err.codes, text: `The production class was saved, but updating the running production failed: ${err.text}` };
+              }
+              throw err;
+            }
+          }
+          return null;
+        });
+      } catch (err) {
+        if (err instanceof ObjectScriptError && err.errorName === '<NAMESPACE>') {
+          outcome = { code: '<IrisEdge>UnknownNamespace', text: `Namespace '${namespace}' cannot be used: ${err.message}` };
+        } else {
+          throw err;
+        }
+      }
+      return outcome ? JSON.stringify({ ...outcome, ok: false }) : JSON.stringify({ ok: true });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private async SslConfigs(p: SimProcess): Promise<string> {
+    try {
+      const configs = this.ReadSslConfigs(p);
+      const usedBy: Json[] = [];
+      const problems: Json[] = [];
+      for (const ns of this.interopNamespaces(p, problems)) {
+        try {
+          usedBy.push(...(await this.NamespaceSslUsers(p, ns)));
+        } catch (err) {
+          problems.push({ namespace: ns, text: caught(err).text });
+        }
+      }
+      return JSON.stringify({ configs, usedBy, problems, ok: true });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private ReadSslConfigs(p: SimProcess): Json[] {
+    const ssl = this.iris.ssl;
+    return this.withRole(p, () =>
+      this.call(p, 'Security.SSLConfigs:List', () => ssl.names()).flatMap((name) => {
+        const c = this.call(p, 'Security.SSLConfigs.%OpenId', () => ssl.open(name));
+        if (!c) return [];
+        return [
+          {
+            name: c.name,
+            description: c.description,
+            type: c.type === 'server' ? 1 : 0,
+            enabled: c.enabled,
+            caFile: c.caFile,
+            certificateFile: c.certificateFile,
+            privateKeyFile: c.privateKeyFile,
+            verifyPeer: c.verifyPeer,
+            tlsMinVersion: c.tlsMinVersion,
+            tlsMaxVersion: c.tlsMaxVersion,
+          },
+        ];
+      }),
+    );
+  }
+
+  private NamespaceSslUsers(p: SimProcess, ns: string): Promise<Json[]> {
+    return this.inNamespace(p, ns, () => {
+      const itemIds = this.call(p, '%SQL.Statement.%ExecDirectNoPriv', () => this.iris.interop.items(ns));
+      const settings = this.iris.ssl.settingsIn(ns);
+      return itemIds.flatMap((item) =>
+        this.call(p, 'Ens.Config.Item.%OpenId', () => settings.filter((s) => s.production === item.Production && s.host === item.Name)).map((s) => ({
+          config: s.config.replace(/\*$/, ''),
+          namespace: ns,
+          production: s.production,
+          host: s.host,
+        })),
+      );
+    });
+  }
+
+  private ApplySslConfig(p: SimProcess, json: string): string {
+    try {
+      const input = this.call(p, '%DynamicAbstractObject.%FromJSON', () => JSON.parse(json) as Record<string, unknown>);
+      const name = String(input.name ?? '');
+      if (name === '') return JSON.stringify({ code: '<IrisEdge>BadSslConfig', text: 'The configuration needs a name', ok: false });
+      if (input.type !== 0 && input.type !== 1) return JSON.stringify({ code: '<IrisEdge>BadSslConfig', text: 'Type must be 0 (client) or 1 (server)', ok: false });
+      return this.withRole(p, () => {
+        this.call(p, 'Security.SSLConfigs.Exists', () => this.iris.ssl.open(name) !== undefined);
+        if (!this.iris.ssl.open(name)) this.call(p, 'Security.SSLConfigs.%New', () => undefined);
+        const cfg: SslConfigInput = {
+          name,
+          type: input.type === 1 ? 'server' : 'client',
+          ...(typeof input.description === 'string' ? { description: input.description } : {}),
+          caFile: String(input.caFile ?? ''),
+          certificateFile: String(input.certificateFile ?? ''),
+          privateKeyFile: String(input.privateKeyFile ?? ''),
+          ...(input.privateKeyPassword ? { privateKeyPassword: String(input.privateKeyPassword) } : {}),
+          verifyPeer: Number(input.verifyPeer ?? 0),
+          tlsMinVersion: Number(input.tlsMinVersion ?? 0),
+          tlsMaxVersion: Number(input.tlsMaxVersion ?? 0),
+        };
+        try {
+          this.call(p, 'Security.SSLConfigs#%Save', () => this.iris.ssl.save(cfg));
+        } catch (err) {
+          if (err instanceof StatusError) return JSON.stringify({ code: err.codes, text: err.text, ok: false });
+          throw err;
+        }
+        try {
+          this.call(p, 'Security.SSLConfigs#Activate', () => undefined);
+        } catch {
+          // its failure is ignored, as in the .cls
+        }
+        return JSON.stringify({ ok: true });
+      });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private Databases(p: SimProcess): string {
+    try {
+      const data = this.iris.databases;
+      const list = this.call(p, 'Config.Databases:List', () => data?.list() ?? []);
+      const databases = list.map((d) => {
+        const db = this.call(p, 'SYS.Database.%OpenId', () => d);
+        return {
+          name: d.name,
+          directory: this.call(p, '%File.NormalizeDirectory', () => d.directory),
+          sizeMB: db.sizeBytes / (1024 * 1024),
+          readOnly: db.readOnly,
+          mounted: db.mounted,
+        };
+      });
+      return JSON.stringify({ databases, ok: true });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private Privileges(p: SimProcess, resourcesJson: string): string {
+    const security = this.iris.security;
+    try {
+      const names = this.call(p, '%DynamicAbstractObject.%FromJSON', () => JSON.parse(resourcesJson) as string[]);
+      const resources: Record<string, string> = {};
+      for (const r of names) resources[r] = this.call(p, '%SYSTEM.Security.Check', () => security.check(p, r));
+      const namespaces: Json[] = [];
+      for (const ns of this.interopNamespaces(p, [])) {
+        try {
+          const entry = this.call(p, 'Config.Namespaces.Open', () => this.iris.namespaces().find((n) => n.name === ns));
+          const databases: Json[] = [];
+          if (entry) {
+            this.call(p, 'Config.Databases.Open', () => entry.database);
+            const resource = this.call(p, 'SYS.Database.%OpenId', () => `%DB_${entry.database}`);
+            databases.push({ database: entry.database, resource, granted: this.call(p, '%SYSTEM.Security.Check', () => security.check(p, resource)) });
+          }
+          namespaces.push({ namespace: ns, databases });
+        } catch (err) {
+          namespaces.push({ namespace: ns, databases: [], text: caught(err).text });
+        }
+      }
+      let escalation: Json;
+      try {
+        escalation = this.withRole(p, () => ({
+          role: SimulatedAgent.SECUREROLE,
+          adminSecure: this.call(p, '%SYSTEM.Security.Check', () => security.check(p, '%Admin_Secure')),
+          text: '',
+          ok: security.holds(p, '%Admin_Secure', 'U'),
+        }));
+      } catch (err) {
+        escalation = { role: SimulatedAgent.SECUREROLE, adminSecure: '', text: caught(err).text, ok: false };
+      }
+      const now = this.iris.clock.now();
+      return JSON.stringify({
+        user: p.username,
+        roles: p.roles.join(','),
+        resources,
+        namespaces,
+        escalation,
+        time: { utc: now.toISOString().slice(0, 19).replace('T', ' '), local: localTimestamp(now, this.iris.clock.timeZone) },
+        ok: true,
+      });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+}
