@@ -20,6 +20,7 @@ import { PANEL_LOG_LEVELS } from './log-buffer.ts';
 import { CERT_SCHEMAS, certsOpenApiPaths } from './certs-api.ts';
 import { SSL_SCHEMAS, sslOpenApiPaths } from './ssl-api.ts';
 import { BACKUP_SCHEMAS, backupsOpenApiPaths } from './backups-api.ts';
+import { DIAGNOSTICS_SCHEMAS, diagnosticsOpenApiPaths } from './diagnostics-api.ts';
 
 type Json = Record<string, unknown>;
 
@@ -51,7 +52,7 @@ const prodParams = [
 
 export function openApiDocument(ingressPath: string | null): Json {
   const all = z.toJSONSchema(z.globalRegistry, { io: 'output', unrepresentable: 'any', uri: (id: string) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> };
-  const ids = new Set([ErrorBody, StateSchema, InstanceSchema, ProductionViewSchema, SessionSchema, ActionBody, ActionResult, HostBody, ConnectSchema, PasswordSchema, LogsSchema, MessagesLogSchema, ...CERT_SCHEMAS, ...SSL_SCHEMAS, ...BACKUP_SCHEMAS].map(idOf));
+  const ids = new Set([ErrorBody, StateSchema, InstanceSchema, ProductionViewSchema, SessionSchema, ActionBody, ActionResult, HostBody, ConnectSchema, PasswordSchema, LogsSchema, MessagesLogSchema, ...CERT_SCHEMAS, ...SSL_SCHEMAS, ...BACKUP_SCHEMAS, ...DIAGNOSTICS_SCHEMAS].map(idOf));
   const fixed: Record<string, Json> = {};
   for (const [id, body] of Object.entries(all.schemas)) {
     // Our schemas and what they reference (Host, Metrics, LogLine).
@@ -126,6 +127,7 @@ export function openApiDocument(ingressPath: string | null): Json {
       ...certsOpenApiPaths(ref, csrfHeader),
       ...sslOpenApiPaths(ref, csrfHeader),
       ...backupsOpenApiPaths(ref, csrfHeader),
+      ...diagnosticsOpenApiPaths(ref, csrfHeader),
       '/api/feed': { get: { summary: 'Websocket: the live feed (upgrade required)', responses: { '101': { description: 'Switching protocols' } } } },
     },
     components: { schemas: fixed },

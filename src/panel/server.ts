@@ -19,6 +19,7 @@ import { loadAssets, type Asset } from './assets.ts';
 import { toHttpError } from './errors.ts';
 import { LiveFeed } from './feed.ts';
 import { registerBackupsApi } from './backups-api.ts';
+import { registerDiagnosticsApi, type DiagnosticsSource } from './diagnostics-api.ts';
 import type { BackupService } from '../backups/service.ts';
 import { ingressContext, isTrustedPeer, trustedSet, type IngressContext } from './guard.ts';
 import type { LogBuffer } from './log-buffer.ts';
@@ -66,6 +67,8 @@ export interface PanelOptions {
   /** IRIS Edge backups of the local instance; without it the backup routes answer 503. */
   backups?: BackupService;
   backupUploadLimitBytes?: number;
+  /** The bridge's self-checks (latest results, run on demand); without it the diagnostics routes answer 503. */
+  diagnostics?: DiagnosticsSource;
   /** Where PEM files for IRIS SSL/TLS configurations go. Default: add-on /data/iris-edge/ssl, else <certStoreDir>/../iris-ssl. */
   irisSslDir?: string;
 }
@@ -181,6 +184,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
   await app.register(async (api) => registerApi(api, ctx, feed), { prefix: '/api' });
   await app.register(async (api) => registerCertsApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerBackupsApi(api, ctx), { prefix: '/api' });
+  await app.register(async (api) => registerDiagnosticsApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerSslApi(api, ctx, options.irisSslDir ? { irisSslDir: options.irisSslDir } : {}), { prefix: '/api' });
 
   const index = assets.get('index.html');

@@ -60,6 +60,7 @@ export async function startPanelFor(running: RunningBridge, config: Config, logs
       messagesLogPath: config.supervisorToken && config.iris.mode === 'native' ? MESSAGES_LOG : undefined,
       certStoreDir: config.certDir,
       backups: running.backups,
+      diagnostics: running.selfCheck,
       backupUploadLimitBytes: config.backups.uploadLimitBytes,
       log,
     });

@@ -16,6 +16,9 @@ import { MonitorApiClient } from '../../src/iris/monitor-api/client.ts';
 import { Monitor } from '../../src/monitor/monitor.ts';
 import { LogBuffer } from '../../src/panel/log-buffer.ts';
 import { startPanel, type RunningPanel } from '../../src/panel/server.ts';
+import { SelfCheckRunner } from '../../src/iris/diagnostics.ts';
+import { loadBridgeRole } from '../../src/iris/privileges.ts';
+import { SOURCE_AGENT_DIR } from '../../src/source-paths.ts';
 
 export const SUPERVISOR_STANDIN = '127.0.0.2';
 export const INGRESS_TOKEN = 'x4Fz9Qk2TestToken';
@@ -61,6 +64,7 @@ export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?:
     certStoreDir: opts.certStoreDir,
     haSslDir: opts.haSslDir,
     ...(opts.irisSslDir ? { irisSslDir: opts.irisSslDir } : {}),
+    diagnostics: new SelfCheckRunner([{ id: 'iris', iris: sim, local: true }], { bridgeVersion: 'test', role: loadBridgeRole(SOURCE_AGENT_DIR), inAddon: opts.mode === 'addon' }, log),
     log,
     trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),
   });

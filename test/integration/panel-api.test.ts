@@ -102,12 +102,43 @@ describe('panel in add-on mode', () => {
     }
   });
 
+  it('shows the self-check, runs it again on request, and names a missing privilege with its fix', async () => {
+    const first = await req(h.ingress + 'api/diagnostics');
+    assert.equal(first.status, 200);
+    const checks = first.body.diagnostics[0].checks as { id: string; status: string; fix?: string; detail: string }[];
+    assert.deepEqual(checks.filter((c) => c.status !== 'ok').map((c) => c.id), []);
+    assert.ok(checks.some((c) => c.id === 'resource:%Ens_ProductionRun'));
+    assert.equal((await req(h.ingress + 'api/diagnostics', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 403, 'POST without the CSRF header');
+    h.sim.iris.security.revoke('IrisEdgeBridge', '%Ens_ProductionRun');
+    try {
+      const again = await post(h.ingress + 'api/diagnostics', {});
+      assert.equal(again.status, 200);
+      const failed = (again.body.diagnostics[0].checks as typeof checks).find((c) => c.id === 'resource:%Ens_ProductionRun');
+      assert.equal(failed?.status, 'failed');
+      assert.match(failed?.fix ?? '', /Restart the add-on/);
+    } finally {
+      h.sim.iris.security.grant('IrisEdgeBridge', '%Ens_ProductionRun', 'U');
+      await post(h.ingress + 'api/diagnostics', {});
+    }
+  });
+
+  it('offers the diagnostics as a file to attach to a bug report, without secrets', async () => {
+    const r = await fetch(h.ingress + 'api/diagnostics/download');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-disposition') ?? '', /^attachment; filename="iris-edge-diagnostics-[\d-]+\.json"$/);
+    const text = await r.text();
+    const file = JSON.parse(text) as { diagnostics: { checks: unknown[] }[]; bridgeVersion: string; log: unknown[] };
+    assert.ok(file.diagnostics[0]!.checks.length > 5);
+    assert.ok(Array.isArray(file.log));
+    for (const secret of [h.password, h.sim.credentials.password]) assert.ok(!text.includes(secret), 'a password is in the diagnostics file');
+  });
+
   it('documents the API as OpenAPI, with the ingress path as its server', async () => {
     const r = await req(h.ingress + 'api/openapi.json');
     assert.equal(r.status, 200);
     assert.equal(r.body.openapi, '3.1.0');
     assert.deepEqual(r.body.servers, [{ url: `${INGRESS_PATH}/` }]);
-    for (const p of ['/api/state', '/api/instances/{instance}/productions/{namespace}/{production}/actions/{action}', '/api/connect/password', '/api/logs', '/api/messages-log', '/api/feed']) {
+    for (const p of ['/api/state', '/api/instances/{instance}/productions/{namespace}/{production}/actions/{action}', '/api/connect/password', '/api/logs', '/api/messages-log', '/api/diagnostics', '/api/diagnostics/download', '/api/feed']) {
       assert.ok(r.body.paths[p], `${p} documented`);
     }
     const refs = JSON.stringify(r.body).match(/#\/components\/schemas\/(\w+)/g) ?? [];

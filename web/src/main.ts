@@ -9,6 +9,7 @@
 import { store } from './store.ts';
 import { backupsPage } from './backups.ts';
 import { certificateDetailPage, certificatesPage } from './certs.ts';
+import { diagnosticsPage } from './diagnostics.ts';
 import { connect, logsPage, overview, productionPage, type Page } from './pages.ts';
 
 const THEMES = ['auto', 'light', 'dark'] as const;
@@ -59,6 +60,8 @@ function route(): Page {
       return parts[1] ? certificateDetailPage(parts[1]) : certificatesPage();
     case 'backups':
       return backupsPage();
+    case 'diagnostics':
+      return diagnosticsPage();
     default:
       return overview;
   }
