@@ -386,7 +386,7 @@ test('init-iris creates secrets, stages the predefined password once and writes 
   assert.notEqual(readFileSync(join(secrets, 'iris_password'), 'utf8'), readFileSync(join(secrets, 'iris_edge_password'), 'utf8'));
   const once = join(box.dir, 'run', 'iris-password-once');
   assert.equal(readFileSync(once, 'utf8'), readFileSync(join(secrets, 'iris_password'), 'utf8'), 'iris-main gets a copy');
-  assert.equal(merge(), '[config]\nglobals=0,0,64,0,0,0\nroutines=0,0,0,0,0,32\ngmheap=32768\n', 'auto picks small at 1.8 GiB');
+  assert.equal(merge(), '[config]\nglobals=0,0,64,0,0,0\nroutines=0,0,0,0,0,32\ngmheap=40960\n', 'auto picks small at 1.8 GiB');
   assert.ok(existsSync(join(box.dir, 'data', 'iris')) && existsSync(join(box.dir, 'data', 'iris-edge')));
 
   // Second boot: same passwords; once the bridge marked the password applied, no copy any more.
