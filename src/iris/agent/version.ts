@@ -19,7 +19,7 @@ export const AGENT_FILE = 'IrisEdge.Agent.cls';
 export const REMOTE_INSTALL_HINT =
   'An administrator installs it once in the %SYS namespace of that IRIS: copy the folder ' +
   '/usr/share/iris-edge/setup of the add-on (or rootfs/usr/share/iris-edge/setup of the source) to the IRIS host and run ' +
-  `do $SYSTEM.OBJ.Load("<folder>/IrisEdge.Setup.cls","ck") do ##class(IrisEdge.Setup).InstallAgent("<folder>") ` +
+  `do $SYSTEM.OBJ.Load("<folder>/IrisEdge.Setup.cls","ck") write $SYSTEM.Status.GetErrorText(##class(IrisEdge.Setup).InstallAgent("<folder>")) ` +
   '(see DOCS.md, "Remote IRIS instances")';
 
 /** The agent is missing, or older than this bridge needs: IRIS is unusable until an administrator acts. */

@@ -21,6 +21,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=test/support/chroot-cache.sh
+source "$HERE/../../support/chroot-cache.sh"
 CACHE_BASE=${IRIS_EDGE_CACHE:-/var/cache/iris-edge}
 # Everything that decides what the chroot contains; a change to it means a new build.
 RECIPE_FILES=("$HERE/prepare-s6.sh")
@@ -46,8 +48,6 @@ fi
 
 [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap, chroot, mount namespaces)"
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # Runs "$@" inside the chroot $1 in a private mount namespace (the /dev and /proc mounts vanish
 # with the process tree).
@@ -71,34 +71,11 @@ quick_check() {
     [ "$(jq -n 1)" = 1 ] && execlineb -Pc "exit 0"' bash "$TOOLS" >/dev/null
 }
 
-# Refuses to delete anything that still has a mount under it (a leaked bind of /dev would make
-# rm -rf reach the host's devices).
-safe_rm() {
-  local d=$1
-  if findmnt -rn -o TARGET | grep -q -F -- "$d/"; then
-    die "refusing to delete $d: something is still mounted below it (see: findmnt | grep $d)"
-  fi
-  rm -rf --one-file-system -- "$d"
-}
 
-# Some Debian mirror, from the host's apt sources unless told.
-debian_mirror() {
-  if [[ -n ${IRIS_EDGE_DEBIAN_MIRROR:-} ]]; then echo "$IRIS_EDGE_DEBIAN_MIRROR"; return; fi
-  local m=""
-  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
-    m=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
-      /etc/apt/sources.list.d/debian.sources)
-  fi
-  if [[ -z $m && -f /etc/apt/sources.list ]]; then
-    m=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' \
-      /etc/apt/sources.list)
-  fi
-  echo "${m:-http://deb.debian.org/debian}"
-}
 
 build() {
   local mirror
-  mirror=$(debian_mirror)
+  mirror=$(chroot_cache::debian_mirror)
   command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install debootstrap)"
   mkdir -p "$DIR"
   log "debootstrap --variant=minbase $SUITE from $mirror into $ROOT (+ $DEB_PACKAGES)"
@@ -117,51 +94,10 @@ build() {
 }
 
 if [[ -n ${IRIS_EDGE_S6_ROOT:-} ]]; then
-  t0=$(now)
+  t0=$(chroot_cache::now)
   quick_check "$IRIS_EDGE_S6_ROOT" || die "IRIS_EDGE_S6_ROOT=$IRIS_EDGE_S6_ROOT lacks one of: $TOOLS"
-  log "using IRIS_EDGE_S6_ROOT=$IRIS_EDGE_S6_ROOT; warm check: $(elapsed "$t0") s"
+  log "using IRIS_EDGE_S6_ROOT=$IRIS_EDGE_S6_ROOT; warm check: $(chroot_cache::elapsed "$t0") s"
   exit 0
 fi
 
-mkdir -p "$CACHE_BASE"
-# One prepare at a time (parallel test runs share the cache). Not the e2e harness's lock: the two
-# caches are independent.
-exec 9>"$CACHE_BASE/.lock-s6"
-flock 9
-
-# True when a running process (an s6 test still running) is chrooted into $1.
-root_in_use() {
-  local link
-  for link in /proc/[0-9]*/root; do
-    [[ $(readlink "$link" 2>/dev/null) == "$1" ]] && return 0
-  done
-  return 1
-}
-
-for old in "$CACHE_BASE"/s6-*; do
-  [[ -d $old && $old != "$DIR" ]] || continue
-  if root_in_use "$old/root"; then
-    log "old cache $old is in use by a running test; it is removed next time"
-    continue
-  fi
-  log "removing old cache $old"
-  safe_rm "$old"
-done
-
-t0=$(now)
-if [[ -f $STAMP ]] && quick_check "$ROOT"; then
-  log "cached s6 chroot at $ROOT ($(grep '^s6=' "$STAMP"))"
-  log "warm check: $(elapsed "$t0") s"
-  exit 0
-fi
-if [[ -e $DIR ]]; then
-  log "cache $DIR is incomplete or broken; deleting it"
-  safe_rm "$DIR"
-fi
-log "cold build of the s6 chroot (recipe $HASH)"
-build
-log "cold build: $(elapsed "$t0") s"
-t1=$(now)
-quick_check "$ROOT" || die "the fresh build fails the quick check"
-log "warm check: $(elapsed "$t1") s"
-log "ready: $ROOT ($(tr '\n' ' ' <"$STAMP"))"
+chroot_cache::prepare s6 "the s6 chroot"
