@@ -103,18 +103,18 @@ function isAddon(): boolean {
  */
 async function simulatedIris(
   config: Extract<Config['iris'], { mode: 'simulator' }>,
-  stateDir: string,
+  dirs: { stateDir: string; agentDir: string },
   log: Logger,
 ): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'>> {
   const api = await startSimulatedMonitorApi();
   const [productions, hosts] = config.scenario.split('x').map(Number);
   const seeds = config.scenario === 'demo' ? undefined : scaleScenario(productions ?? 1, hosts ?? 1);
   // As in the add-on, where the iris service does this: no IRIS starts on half-restored files.
-  await recoverInterruptedRestore(stateDir, log);
+  await recoverInterruptedRestore(dirs.stateDir, log);
   const namespaces = [...new Set((seeds ?? demoScenario()).map((p) => p.namespace))];
   const data = new SimulatedDatabases(config.dataDir, { namespaces, writeIntervalMs: config.writeIntervalMs });
   // The demo lives (queues move, an error now and then); bench scenarios stay still.
-  const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data });
+  const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data, agentDir: dirs.agentDir });
   const credentials = { username: 'iris_edge', password: randomBytes(16).toString('hex') };
   instance.runSetup(credentials);
   const superserver = await startSuperserver(instance);
@@ -142,7 +142,7 @@ async function simulatedIris(
 
 /** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
 async function localIris(config: Config, log: Logger): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'>> {
-  if (config.iris.mode === 'simulator') return simulatedIris(config.iris, config.stateDir, log);
+  if (config.iris.mode === 'simulator') return simulatedIris(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, log);
   const iris = await nativeClient(config.iris, log);
   return {
     iris,

@@ -69,10 +69,17 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
   const seen = new Set<string>();
 
   extract.on('entry', (header, stream, next) => {
+    // The one rule for entry streams: their errors are always handled. A refused entry is never
+    // read; the extractor tears it down with an error, which must not become an uncaught
+    // 'error' event that ends the process. What went wrong reaches the caller through next(err).
+    stream.on('error', () => {});
     const handle = async () => {
       if (!manifest) {
-        if (header.name !== MANIFEST_NAME || header.type !== 'file' || (header.size ?? 0) > MAX_MANIFEST_BYTES) {
+        if (header.name !== MANIFEST_NAME) {
           throw new BackupError('bad-archive', `This is not an IRIS Edge backup: its first entry is "${header.name.slice(0, 80)}", not ${MANIFEST_NAME}.`);
+        }
+        if (header.type !== 'file' || (header.size ?? 0) > MAX_MANIFEST_BYTES) {
+          throw new BackupError('bad-archive', `This is not an IRIS Edge backup: its ${MANIFEST_NAME} is ${header.type !== 'file' ? `a ${header.type}, not a file` : `${header.size} bytes, over the 1 MB a manifest may have`}.`);
         }
         const chunks: Buffer[] = [];
         for await (const c of stream) chunks.push(c as Buffer);

@@ -9,19 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
-import tar from 'tar-stream';
 import { BackupError } from '../../src/backups/errors.ts';
-import { backupRig, sha, WRITABLE, type BackupRig } from '../support/backups.ts';
-
-async function tarGz(entries: { name: string; body: Buffer | string }[]): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const e of entries) pack.entry({ name: e.name }, e.body);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  return gzipSync(Buffer.concat(chunks));
-}
+import { backupRig, sha, tarGz, WRITABLE, type BackupRig } from '../support/backups.ts';
 
 const rejectsWith = async (p: Promise<unknown>, code: string, text: RegExp) => {
   await assert.rejects(p, (err: unknown) => {

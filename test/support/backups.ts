@@ -3,12 +3,24 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
 import { BackupService, type JobStatus } from '../../src/backups/service.ts';
 import { SimulatedDatabases, type SimulatedDatabasesOptions } from '../../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { captureLogger } from './fixtures.ts';
 
 export const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** A gzip'd tar of these entries, made here (tar-stream); `header` adds to an entry's header (type, pax...). */
+export async function tarGz(entries: { name: string; body: Buffer | string; header?: Partial<tar.Header> }[]): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const e of entries) pack.entry({ name: e.name, ...e.header }, e.body);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  return gzipSync(Buffer.concat(chunks));
+}
 
 export interface BackupRig {
   root: string;
