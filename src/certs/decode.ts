@@ -25,7 +25,6 @@ export interface DecodeInput {
   keyPassphrase?: string;
 }
 
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
 const KEY_TYPES = ['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'ENCRYPTED PRIVATE KEY'];
 const MAX_BLOCKS = 500;
 
@@ -46,13 +45,60 @@ export function readPrivateKey(pem: string | Buffer, passphrase?: string, derTyp
   }
 }
 
+interface PemBlock {
+  whole: string;
+  type: string;
+  endType: string;
+  body: string;
+}
+
+const BEGIN = '-----BEGIN ';
+const END = '-----END ';
+const DASHES = '-----';
+
+/** The "TYPE-----" after BEGIN/END at `at`, looked for in a few characters only; null when absent. */
+function label(text: string, at: number): { type: string; end: number } | null {
+  const near = text.slice(at, at + 72);
+  const close = near.indexOf(DASHES);
+  if (close <= 0) return null;
+  const type = near.slice(0, close);
+  return /^[A-Z0-9 ]+$/.test(type) ? { type, end: at + close + DASHES.length } : null;
+}
+
+/**
+ * The PEM blocks of a text, in one forward pass: every search starts where the last one ended and
+ * every label is looked for within a line's length, so the time grows with the text, never with its
+ * square (a regular expression spanning from each BEGIN to the next END took seconds on a megabyte of
+ * BEGIN lines). A block whose END never comes, before the next BEGIN or at all, is a truncated file.
+ */
+function* pemBlocks(text: string): Generator<PemBlock> {
+  let pos = 0;
+  for (;;) {
+    const begin = text.indexOf(BEGIN, pos);
+    if (begin < 0) return;
+    const head = label(text, begin + BEGIN.length);
+    const newline = head ? (text.startsWith('\r\n', head.end) ? 2 : text[head.end] === '\n' ? 1 : 0) : 0;
+    if (!head || newline === 0) {
+      pos = begin + BEGIN.length;
+      continue;
+    }
+    const bodyStart = head.end + newline;
+    const end = text.indexOf(END, bodyStart);
+    const next = text.indexOf(BEGIN, bodyStart);
+    const tail = end < 0 ? null : label(text, end + END.length);
+    if (end < 0 || (next >= 0 && next < end) || !tail) {
+      throw new CertError('bad-pem', 'A PEM block has a BEGIN line but no matching END line: the file is truncated.');
+    }
+    yield { whole: text.slice(begin, tail.end), type: head.type, endType: tail.type, body: text.slice(bodyStart, end) };
+    pos = tail.end;
+  }
+}
+
 function decodePem(pem: string, keyPassphrase: string | undefined, out: Decoded): void {
-  const begins = (pem.match(/-----BEGIN [A-Z0-9 ]+-----/g) ?? []).length;
   let found = 0;
-  for (const m of pem.matchAll(BLOCK)) {
+  for (const { whole, type, body, endType } of pemBlocks(pem)) {
     found++;
     if (found > MAX_BLOCKS) throw new CertError('too-many-blocks', `More than ${MAX_BLOCKS} PEM blocks: split the file.`);
-    const [whole, type, body, endType] = m as unknown as [string, string, string, string];
     if (type !== endType) throw new CertError('bad-pem', `A PEM block begins with "${type}" but ends with "${endType}".`);
     const b64 = body.split(/\r?\n/).filter((l) => !/^[A-Za-z-]+:/.test(l)).join('').replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) {
@@ -78,11 +124,7 @@ function decodePem(pem: string, keyPassphrase: string | undefined, out: Decoded)
       throw new CertError('unsupported-pem', `PEM block ${found} is "${type}", which is not a certificate or a private key.`);
     }
   }
-  if (found === 0) {
-    if (begins > 0) throw new CertError('bad-pem', 'A PEM block has a BEGIN line but no matching END line: the file is truncated.');
-    throw new CertError('bad-pem', 'No PEM block (-----BEGIN CERTIFICATE----- …) was found in the text.');
-  }
-  if (begins > found) throw new CertError('bad-pem', 'A PEM block has a BEGIN line but no matching END line: the file is truncated.');
+  if (found === 0) throw new CertError('bad-pem', 'No PEM block (-----BEGIN CERTIFICATE----- …) was found in the text.');
 }
 
 /** The first element of a SEQUENCE-of-things (the certificate in a TRUSTED CERTIFICATE). */

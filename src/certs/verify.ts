@@ -59,9 +59,45 @@ const step = (c: ParsedCert, source: ChainStep['source']): ChainStep => ({
   source,
 });
 
-function signedBy(child: ParsedCert, parent: ParsedCert): boolean {
+/**
+ * Signature checks are what chain building costs, and a bundle of many certificates with the same
+ * name and no key identifiers makes every pair need one: 499 such certificates once held the event
+ * loop for 20 s per request. A request gets a budget of checks, shared by every chain it builds,
+ * and each (child, parent) pair is checked once.
+ */
+export class ChainBudget {
+  used = 0;
+  private readonly memo = new Map<string, boolean>();
+
+  constructor(readonly limit = 2000) {}
+
+  get exhausted(): boolean {
+    return this.used >= this.limit;
+  }
+
+  /** Whether `parent` signed `child`; undefined when the budget is spent. */
+  signedBy(child: ParsedCert, parent: ParsedCert): boolean | undefined {
+    // The names (and key identifiers, when both have them) first: that costs no signature check.
+    if (!issuedByName(child, parent)) return false;
+    const key = `${child.info.fingerprints.sha256}>${parent.info.fingerprints.sha256}`;
+    const known = this.memo.get(key);
+    if (known !== undefined) return known;
+    if (this.exhausted) return undefined;
+    this.used += 1;
+    let ok: boolean;
+    try {
+      ok = child.x509.verify(parent.x509.publicKey);
+    } catch {
+      ok = false;
+    }
+    this.memo.set(key, ok);
+    return ok;
+  }
+}
+
+function issuedByName(child: ParsedCert, parent: ParsedCert): boolean {
   try {
-    return child.x509.checkIssued(parent.x509) && child.x509.verify(parent.x509.publicKey);
+    return child.x509.checkIssued(parent.x509);
   } catch {
     return false;
   }
@@ -71,8 +107,9 @@ function signedBy(child: ParsedCert, parent: ParsedCert): boolean {
  * Walks from the leaf to a self-signed root through `bundle` (and, when asked, the system roots).
  * Every certificate of the bundle is trusted as an anchor when the walk reaches it as a root.
  */
-export function buildChain(leaf: ParsedCert, bundle: ParsedCert[], opts: { useSystemRoots?: boolean; now?: Date } = {}): ChainResult {
+export function buildChain(leaf: ParsedCert, bundle: ParsedCert[], opts: { useSystemRoots?: boolean; now?: Date; budget?: ChainBudget } = {}): ChainResult {
   const now = (opts.now ?? new Date()).getTime();
+  const budget = opts.budget ?? new ChainBudget();
   const steps: ChainStep[] = [step(leaf, 'leaf')];
   const seen = new Set([leaf.info.fingerprints.sha256]);
   let current = leaf;
@@ -101,12 +138,29 @@ export function buildChain(leaf: ParsedCert, bundle: ParsedCert[], opts: { useSy
     }
     let parent: ParsedCert | undefined;
     let source: ChainStep['source'] = 'bundle';
-    for (const [pool, src] of pools) {
-      parent = pool.find((p) => !seen.has(p.info.fingerprints.sha256) && signedBy(current, p));
-      if (parent) {
-        source = src;
-        break;
+    let spent = false;
+    search: for (const [pool, src] of pools) {
+      for (const p of pool) {
+        if (seen.has(p.info.fingerprints.sha256)) continue;
+        const signed = budget.signedBy(current, p);
+        if (signed === undefined) {
+          spent = true;
+          break search;
+        }
+        if (signed) {
+          parent = p;
+          source = src;
+          break search;
+        }
       }
+    }
+    if (spent) {
+      return {
+        steps,
+        complete: false,
+        trusted: false,
+        breaksAt: `Not followed past "${current.info.subject.text}": the certificates hold too many candidates for its issuer "${current.info.issuer.text}" to check (more than ${budget.limit} signature checks). Remove the duplicates, or give the CA's certificate alone.`,
+      };
     }
     if (!parent) {
       const byName = pools.flatMap(([p]) => p).find((p) => p.info.subject.text === current.info.issuer.text);

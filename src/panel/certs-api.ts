@@ -15,7 +15,7 @@ import type { CertInfo, ParsedCert } from '../certs/inspect.ts';
 import { probeTls } from '../certs/probe.ts';
 import { irisCertFiles, type IrisCertFile } from '../certs/iris-inventory.ts';
 import { CertStore, orderChain, readSslDir, spkiHash, type Entry } from '../certs/store.ts';
-import { buildChain, checkHost, lintBundle, lintCert, SERVER_AUTH_ONLY_WARNING, statusOf, type LintItem } from '../certs/verify.ts';
+import { buildChain, ChainBudget, checkHost, lintBundle, lintCert, SERVER_AUTH_ONLY_WARNING, statusOf, type LintItem } from '../certs/verify.ts';
 import type { IrisClient } from '../iris/client.ts';
 import { describeUser } from './guard.ts';
 import { parseRequest } from './errors.ts';
@@ -343,9 +343,11 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
     const body = parseRequest(CertInspectBody, req.body, 'inspect request');
     const d = decodeMaterial(body);
     const cas = await svc.heldCas();
+    // One budget of signature checks for every chain of this request (ChainBudget).
+    const budget = new ChainBudget();
     return {
       // Status: dates, and whether the chain completes from the upload, the CAs held here and the system roots.
-      certificates: d.certs.map((c) => ({ ...c.info, status: statusOf(c.info, buildChain(c, [...d.certs.filter((x) => x !== c), ...cas], { useSystemRoots: true }).trusted), lint: lintCert(c.info) })),
+      certificates: d.certs.map((c) => ({ ...c.info, status: statusOf(c.info, buildChain(c, [...d.certs.filter((x) => x !== c), ...cas], { useSystemRoots: true, budget }).trusted), lint: lintCert(c.info) })),
       keys: d.keys.map((k) => ({
         type: (k.asymmetricKeyType ?? 'unknown').toUpperCase(),
         size: k.asymmetricKeyDetails?.modulusLength ?? null,
