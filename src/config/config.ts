@@ -50,6 +50,8 @@ export const rawConfigSchema = z.object({
   removal_grace_polls: z.number().int().min(1).max(1000).default(3),
   heartbeat_file: z.string().optional(),
   panel_host: z.string().min(1).optional(),
+  /** Host names the panel answers to besides loopback and its own address (outside the add-on). */
+  panel_allowed_hosts: z.string().regex(/^[A-Za-z0-9.,:\[\] -]*$/, 'host names separated by commas, e.g. ha-dev.local,192.168.1.20').optional(),
   cert_dir: z.string().min(1).optional(),
   /** The bridge's own durable state (backup settings, freeze marker, restore journal). */
   state_dir: z.string().min(1).optional(),
@@ -98,7 +100,7 @@ export interface Config {
   homeAssistant: { url: string; token: string } | undefined;
   heartbeatFile: string | undefined;
   /** The panel's listen address; undefined: all interfaces in the add-on, else 127.0.0.1. */
-  panel: { host: string | undefined; port: number };
+  panel: { host: string | undefined; port: number; allowedHosts: string[] };
   /** Where the certificate manager keeps certificates and keys (0700; keys 0600). */
   certDir: string;
   /** The bridge's durable state directory (0700). */

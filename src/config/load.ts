@@ -25,6 +25,7 @@ const ENV: Record<string, keyof RawConfig> = {
   IRIS_EDGE_HEARTBEAT_FILE: 'heartbeat_file',
   PANEL_HOST: 'panel_host',
   PANEL_PORT: 'panel_port',
+  PANEL_ALLOWED_HOSTS: 'panel_allowed_hosts',
   IRIS_EDGE_CERT_DIR: 'cert_dir',
   IRIS_EDGE_STATE_DIR: 'state_dir',
   IRIS_EDGE_BACKUP_DIR: 'backup_dir',
@@ -231,7 +232,11 @@ export function loadConfig(sources: ConfigSources): Config {
         ? { url: raw.ha_url, token: raw.ha_token }
         : undefined,
     heartbeatFile: raw.heartbeat_file,
-    panel: { host: raw.panel_host, port: raw.panel_port },
+    panel: {
+      host: raw.panel_host,
+      port: raw.panel_port,
+      allowedHosts: (raw.panel_allowed_hosts ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''),
+    },
     // In the add-on: the bridge's own directory under /data (it survives updates and is in Home
     // Assistant's backups of the add-on); bridge/run sets it explicitly too.
     certDir: raw.cert_dir ?? (supervisorToken ? '/data/iris-edge/certs' : '.iris-edge/certs'),

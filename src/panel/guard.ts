@@ -61,3 +61,21 @@ export function describeUser(ctx: IngressContext): string {
   if (!u) return ctx.viaIngress ? 'a Home Assistant user' : 'a direct client of the panel';
   return u.displayName || u.name || u.id || 'a Home Assistant user';
 }
+
+/** Loopback names: no DNS rebinding can make a remote page use them. */
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
+
+/** The host names a panel outside the add-on answers to: loopback, the address it is bound to, the configured ones. */
+export function allowedHostSet(boundHost: string | undefined, extra: string[] = []): Set<string> {
+  const names = new Set([...LOOPBACK_NAMES, ...extra.map((h) => h.toLowerCase().replace(/^\[|\]$/g, ''))]);
+  if (boundHost && boundHost !== '0.0.0.0' && boundHost !== '::') names.add(boundHost.toLowerCase());
+  return names;
+}
+
+/** Whether a Host header ("name", "name:port", "[v6]:port") names one of `allowed`. */
+export function allowedHost(header: string | undefined, allowed: Set<string>): boolean {
+  if (!header) return false;
+  const h = header.trim().toLowerCase();
+  const name = h.startsWith('[') ? h.slice(1, h.indexOf(']')) : (h.split(':')[0] ?? '');
+  return allowed.has(name);
+}

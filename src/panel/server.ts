@@ -21,7 +21,7 @@ import { LiveFeed } from './feed.ts';
 import { registerBackupsApi } from './backups-api.ts';
 import { registerDiagnosticsApi, type DiagnosticsSource } from './diagnostics-api.ts';
 import type { BackupService } from '../backups/service.ts';
-import { ingressContext, isTrustedPeer, trustedSet, type IngressContext } from './guard.ts';
+import { allowedHost, allowedHostSet, ingressContext, isTrustedPeer, trustedSet, type IngressContext } from './guard.ts';
 import type { LogBuffer } from './log-buffer.ts';
 
 export interface ConnectInfo {
@@ -58,6 +58,8 @@ export interface PanelOptions {
   log: Logger;
   /** Peers treated like the Supervisor (tests simulate ingress from 127.0.0.1). */
   trustedPeers?: string[];
+  /** Outside the add-on: host names the panel answers to besides loopback and its own address. */
+  allowedHosts?: string[];
   /** A built panel (dist/web); default: the one beside the code, else bundled from web/ now. */
   assetsDir?: string;
   /** The certificate store (add-on: /data/certs). Without it the certificate routes that store answer 503. */
@@ -117,6 +119,7 @@ function sendAsset(req: FastifyRequest, reply: FastifyReply, asset: Asset | unde
 
 export async function buildPanelServer(options: PanelOptions): Promise<{ app: FastifyInstance; feed: LiveFeed }> {
   const trusted = trustedSet(options.trustedPeers);
+  const allowedHosts = allowedHostSet(options.host, options.allowedHosts);
   const ctx: PanelContext = {
     options,
     trusted,
@@ -135,6 +138,15 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
       return reply.code(403).send({
         error: 'forbidden',
         message: "Only Home Assistant's Supervisor may open the IRIS Edge panel: open it from the Home Assistant sidebar (ingress).",
+      });
+    }
+    // Outside the add-on nobody stands between the panel and a browser: a page whose DNS name was
+    // rebound to this address would be same-origin and pass the checks below. The Host header
+    // gives such a page away.
+    if (options.mode === 'standalone' && !allowedHost(req.headers.host, allowedHosts)) {
+      return reply.code(403).send({
+        error: 'host-not-allowed',
+        message: `The panel answers only to the host names it serves; "${String(req.headers.host ?? '').slice(0, 100)}" is not one of them. Open it as http://127.0.0.1:<port>/, or add the name to PANEL_ALLOWED_HOSTS.`,
       });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -55,6 +55,7 @@ export async function startPanelFor(running: RunningBridge, config: Config, logs
       mode: config.supervisorToken ? 'addon' : 'standalone',
       host: config.panel.host,
       port: config.panel.port,
+      allowedHosts: config.panel.allowedHosts,
       connect: await connectInfo(config, log),
       logs,
       messagesLogPath: config.supervisorToken && config.iris.mode === 'native' ? MESSAGES_LOG : undefined,

@@ -40,7 +40,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?: boolean; trustedPeers?: string[]; messagesLogPath?: string; cooldownMs?: number; certStoreDir?: string; haSslDir?: string; irisSslDir?: string }): Promise<Harness> {
+export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?: boolean; trustedPeers?: string[]; allowedHosts?: string[]; messagesLogPath?: string; cooldownMs?: number; certStoreDir?: string; haSslDir?: string; irisSslDir?: string }): Promise<Harness> {
   const sim = new IrisSimulator({ transitionMs: 60 });
   const monitorApi = await startSimulatedMonitorApi();
   const logs = new LogBuffer(500);
@@ -67,6 +67,7 @@ export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?:
     diagnostics: new SelfCheckRunner([{ id: 'iris', iris: sim, local: true }], { bridgeVersion: 'test', role: loadBridgeRole(SOURCE_AGENT_DIR), inAddon: opts.mode === 'addon' }, log),
     log,
     trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),
+    allowedHosts: opts.allowedHosts,
   });
   let proxy: http.Server | undefined;
   let ingress: string | undefined;

@@ -73,7 +73,8 @@ describe('IRIS Edge backups in Home Assistant', () => {
     const device = (await ha.deviceRegistry()).find((d) => d.id === [...devices][0]);
     assert.equal(device?.name, 'IRIS');
 
-    assert.equal((await ha.state('sensor.iris_last_backup'))?.state, 'unknown');
+    // Registered first, available once the bridge's "online" has arrived.
+    await ha.waitFor(async () => (await ha.state('sensor.iris_last_backup'))?.state === 'unknown' || undefined, 10_000, 'the backup sensors to be available');
     const next = await ha.state('sensor.iris_next_scheduled_backup');
     assert.equal(next?.attributes.device_class, 'timestamp');
     // Default schedule: every night at 03:30 (container time).
@@ -87,6 +88,7 @@ describe('IRIS Edge backups in Home Assistant', () => {
   });
 
   it('makes a backup when the button is pressed, and the sensors show it', async () => {
+    await ha.waitFor(async () => (await ha.state('button.iris_backup_now'))?.state !== 'unavailable' || undefined, 10_000, 'the button to be available');
     await ha.callService('button', 'press', { entity_id: 'button.iris_backup_now' });
     await ha.waitFor(async () => (await ha.state('sensor.iris_last_backup_result'))?.state === 'success', 30_000, 'a successful backup');
     const last = await ha.state('sensor.iris_last_backup');

@@ -3,6 +3,7 @@
  * reverse proxy connecting from 127.0.0.2 (test/browser/harness.ts); a direct client is 127.0.0.1.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,6 +180,43 @@ describe('panel API rules (standalone)', () => {
     h = await startHarness({ mode: 'standalone', messagesLogPath: join(dir, 'messages.log') });
   });
   after(() => h.close());
+
+  it('answers only to its own host names, so a DNS-rebound page gets nothing (Host header)', async () => {
+    const port = new URL(h.direct).port;
+    const raw = (method: string, path: string, host: string | null, headers: Record<string, string> = {}, body?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const r = http.request({ host: '127.0.0.1', port, method, path, setHost: host !== null, headers: host === null ? headers : { host, ...headers } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        r.on('error', reject);
+        r.end(body);
+      });
+    const evil = `evil.example:${port}`;
+    const stolen = await raw('POST', '/api/connect/password', evil, JSON_POST, '{}');
+    assert.equal(stolen.status, 403);
+    assert.equal(JSON.parse(stolen.body).error, 'host-not-allowed');
+    assert.doesNotMatch(stolen.body, new RegExp(h.password));
+    assert.equal((await raw('GET', '/', evil)).status, 403);
+    assert.equal((await raw('GET', '/api/state', `rebound.attacker.net`)).status, 403);
+    await assert.rejects(openFeed(h.direct, { host: evil }), /HTTP 403/);
+    assert.equal((await raw('GET', '/api/state', null)).status, 400, 'no Host at all');
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST`, `[::1]:${port}`]) {
+      assert.equal((await raw('GET', '/api/state', host)).status, 200, host);
+    }
+    const named = await startHarness({ mode: 'standalone', allowedHosts: ['ha-dev.local'] });
+    try {
+      const p2 = new URL(named.direct).port;
+      const ok = await new Promise<number>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port: p2, path: '/api/state', headers: { host: `ha-dev.local:${p2}` } }, (res) => resolve(res.statusCode ?? 0)).on('error', reject);
+      });
+      assert.equal(ok, 200);
+    } finally {
+      await named.close();
+    }
+  });
 
   it('ignores spoofed ingress headers from a peer that is not the Supervisor', async () => {
     const s = await req(h.direct + 'api/session', { headers: { 'x-ingress-path': '/api/hassio_ingress/evil', 'x-remote-user-name': 'mallory', 'x-remote-user-display-name': 'Admin' } });

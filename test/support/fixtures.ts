@@ -36,7 +36,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     exposeToAssist: false,
     homeAssistant: undefined,
     heartbeatFile: undefined,
-    panel: { host: '127.0.0.1', port: 0 },
+    panel: { host: '127.0.0.1', port: 0, allowedHosts: [] },
     certDir: '.iris-edge/test-certs',
     stateDir: '.iris-edge/test-state',
     backups: { dir: '.iris-edge/test-state/backups', uploadLimitBytes: 64 * 1024 * 1024 },
