@@ -160,6 +160,11 @@ export class BackupService extends EventEmitter<Events> {
   readonly schedule: Schedule;
   private readonly freeze: FreezeHolder;
   private current: Job | null = null;
+  /**
+   * Backups a delete or an upload is working on. Claimed, like `current`, before the first await,
+   * so two requests about the same backup can never both pass their checks.
+   */
+  private readonly claimed = new Map<string, 'delete' | 'upload'>();
   private last: JobStatus | null = null;
   private watchdog: NodeJS.Timeout | undefined;
   private readonly running = new Map<string, Promise<JobStatus>>();
@@ -275,20 +280,45 @@ export class BackupService extends EventEmitter<Events> {
 
   async delete(id: string): Promise<void> {
     checkId(id);
-    if (this.current?.status.backupId === id) throw new BackupError('busy', `Backup ${id} is in use by the running ${this.current.status.kind}.`);
-    await this.store.delete(id);
+    this.refuseIfBusyWith(id);
+    this.claimed.set(id, 'delete');
+    try {
+      await this.store.delete(id);
+    } finally {
+      this.claimed.delete(id);
+    }
     await this.publishStatus();
+  }
+
+  /** 409 when the running job or a delete or upload is working on backup `id`. */
+  private refuseIfBusyWith(id: string): void {
+    if (this.current?.status.backupId === id) throw new BackupError('busy', `Backup ${id} is in use by the running ${this.current.status.kind}.`);
+    const other = this.claimed.get(id);
+    if (other) throw new BackupError('busy', `Backup ${id} is being ${other === 'delete' ? 'deleted' : 'uploaded'} right now.`);
   }
 
   // ---- Jobs -------------------------------------------------------------------------------------
 
-  private begin(kind: JobKind, backupId: string | null, work: (job: Job) => Promise<string | null>): JobStatus {
+  /**
+   * Claims the one job slot before anything is awaited, then runs `check` (the backup exists...)
+   * and starts `work` in the background. A check that fails gives the slot back.
+   */
+  private async begin(kind: JobKind, backupId: string | null, work: (job: Job) => Promise<string | null>, check?: () => Promise<unknown>): Promise<JobStatus> {
     if (this.current) {
       const c = this.current.status;
       throw new BackupError('busy', `A ${c.kind} is running (started ${c.startedAt}); wait for it to finish.`);
     }
+    if (backupId) this.refuseIfBusyWith(backupId);
     const job = new Job(kind, backupId, (s) => this.emit('job', s));
     this.current = job;
+    if (check) {
+      try {
+        await check();
+      } catch (err) {
+        this.current = null;
+        throw err;
+      }
+    }
     const done = (async () => {
       let error: Error | null = null;
       try {
@@ -315,7 +345,7 @@ export class BackupService extends EventEmitter<Events> {
   }
 
   async startVerify(id: string): Promise<JobStatus> {
-    await this.store.get(id);
+    checkId(id);
     return this.begin('verify', id, async (job) => {
       const r = await this.store.get(id);
       let error: string | undefined;
@@ -330,7 +360,7 @@ export class BackupService extends EventEmitter<Events> {
       await this.store.save({ ...r, verify: { state: error ? 'damaged' : 'verified', at: new Date().toISOString(), ...(error ? { error } : {}) } });
       if (error) throw new BackupError('checksum', error);
       return id;
-    });
+    }, () => this.store.get(id));
   }
 
   /** What a restore of `id` would replace, for the confirmation. */
@@ -345,11 +375,15 @@ export class BackupService extends EventEmitter<Events> {
 
   async startRestore(id: string, confirm: string): Promise<JobStatus> {
     if (confirm !== id) throw new BackupError('not-confirmed', `To restore, confirm with the backup's id (${id}).`);
-    await this.store.get(id);
-    return this.begin('restore', id, async (job) => {
-      await this.restore(job, id);
-      return id;
-    });
+    return this.begin(
+      'restore',
+      id,
+      async (job) => {
+        await this.restore(job, id);
+        return id;
+      },
+      () => this.store.get(id),
+    );
   }
 
   /** Takes an uploaded archive: kept only when it is complete, ours and every checksum matches. */
@@ -362,13 +396,19 @@ export class BackupService extends EventEmitter<Events> {
       });
       await pipeline(body, limit, createWriteStream(work, { mode: 0o600, flags: 'wx' }));
       const m = await readArchive(work);
-      if (await this.store.has(m.id)) throw new BackupError('exists', `Backup ${m.id} is already here.`);
-      await this.store.publish(work, m.id);
-      const record = this.recordOf(m, limit.size, true);
-      await this.store.save(record);
-      this.o.log.info(`Backup ${m.id} was uploaded and verified (${mb(limit.size)}).`);
-      await this.publishStatus();
-      return record;
+      if (this.claimed.has(m.id) || this.current?.status.backupId === m.id) throw new BackupError('exists', `Backup ${m.id} is already being received or worked on.`);
+      this.claimed.set(m.id, 'upload');
+      try {
+        if (await this.store.has(m.id)) throw new BackupError('exists', `Backup ${m.id} is already here.`);
+        await this.store.publish(work, m.id);
+        const record = this.recordOf(m, limit.size, true);
+        await this.store.save(record);
+        this.o.log.info(`Backup ${m.id} was uploaded and verified (${mb(limit.size)}).`);
+        await this.publishStatus();
+        return record;
+      } finally {
+        this.claimed.delete(m.id);
+      }
     } catch (err) {
       throw fsProblem(err, 'receiving the upload');
     } finally {

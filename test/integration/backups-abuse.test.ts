@@ -92,6 +92,36 @@ describe('hostile backup archives', () => {
     }
   });
 
+  it('two uploads of the same archive at once: one is kept, the other is refused as a duplicate (never a 500)', async () => {
+    const fresh = await backupRig({ uploadLimitBytes: 64 * MB });
+    try {
+      const results = await Promise.allSettled([fresh.service.upload(Readable.from([good])), fresh.service.upload(Readable.from([good]))]);
+      assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+      const refusedOne = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      assert.ok(refusedOne.reason instanceof BackupError && refusedOne.reason.code === 'exists', String(refusedOne.reason));
+      assert.equal((await fresh.service.list()).length, 1);
+      assert.deepEqual(readdirSync(fresh.service.store.workDir), []);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('verify and delete of one backup at the same moment: the second is refused, and no ghost record is written back', async () => {
+    const job = await rig.run(rig.service.startBackup('manual'));
+    const id = job.backupId!;
+    // verify first: the delete finds the backup in use.
+    const verify = rig.service.startVerify(id);
+    await assert.rejects(rig.service.delete(id), (err: unknown) => err instanceof BackupError && err.code === 'busy');
+    await rig.run(verify);
+    assert.equal((await rig.service.get(id)).verify?.state, 'verified');
+    // delete first: the verify finds it in use, or gone; never a verify of a deleted backup.
+    const del = rig.service.delete(id);
+    await assert.rejects(rig.service.startVerify(id), (err: unknown) => err instanceof BackupError && (err.code === 'busy' || err.code === 'not-found'));
+    await del;
+    await assert.rejects(rig.service.get(id), (err: unknown) => err instanceof BackupError && err.code === 'not-found');
+    assert.ok(!(await rig.service.list()).some((r) => r.id === id), 'a deleted backup came back');
+  });
+
   it('a stored archive replaced on disk by a foreign one fails its verification and leaves the bridge running', async () => {
     const [first] = await rig.service.list();
     assert.ok(first);
