@@ -39,8 +39,11 @@ async function main(): Promise<void> {
     log.info(`${signal} received: stopping`);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    await panel?.close().catch((err: unknown) => log.error({ err }, 'Error while stopping the panel'));
+    // Home Assistant hears "offline" first; then the panel closes, cutting open uploads and
+    // downloads (an upload cut short leaves nothing behind), which must not hold the stop up.
     await running?.stop().catch((err: unknown) => log.error({ err }, 'Error while stopping'));
+    await panel?.close().catch((err: unknown) => log.error({ err }, 'Error while stopping the panel'));
+    await running?.backups?.settle();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -386,8 +386,23 @@ export class BackupService extends EventEmitter<Events> {
     );
   }
 
+  /** Uploads being received; a stop waits for them to clean up after themselves (settle()). */
+  private readonly uploads = new Set<Promise<unknown>>();
+
+  /** Resolves once every upload under way has ended, kept or refused, its work file removed. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.uploads]);
+  }
+
   /** Takes an uploaded archive: kept only when it is complete, ours and every checksum matches. */
-  async upload(body: Readable): Promise<BackupRecord> {
+  upload(body: Readable): Promise<BackupRecord> {
+    const p = this.receive(body);
+    this.uploads.add(p);
+    void p.finally(() => this.uploads.delete(p)).catch(() => {});
+    return p;
+  }
+
+  private async receive(body: Readable): Promise<BackupRecord> {
     await this.store.init();
     const work = join(this.store.workDir, `upload-${randomBytes(6).toString('hex')}.tar.gz`);
     try {

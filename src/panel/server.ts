@@ -126,7 +126,8 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
     ingress: (req) => ingressContext(req.socket.remoteAddress, req.headers, trusted),
   };
   const assets = await loadAssets(options.assetsDir);
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, trustProxy: false, return503OnClosing: true });
+  // forceCloseConnections: stopping the add-on must not wait for a transfer that never ends.
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, trustProxy: false, return503OnClosing: true, forceCloseConnections: true });
   // permessage-deflate for big snapshots (1,000 hosts: ~160 KB of JSON, ~3 KB deflated); small messages go as they are.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: { threshold: 8 * 1024 } } });
 

@@ -1,5 +1,11 @@
 /** The bridge as a user runs it (`npm start`): a separate process, killed, stopped, misconfigured. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runBridge } from '../support/bridge-process.ts';
 import { waitFor } from '../support/fixtures.ts';
@@ -37,6 +43,61 @@ describe('the bridge process', () => {
       b.proc.kill('SIGTERM');
       assert.equal(await b.exited, 0);
       await observer.waitFor('iris-edge/stopped/bridge/availability', (p) => p === 'offline', 5000);
+    } finally {
+      b.proc.kill('SIGKILL');
+      await observer.close();
+    }
+  });
+
+  it('`npm start` stops on SIGTERM to npm alone: the bridge and its IRIS connection process end, offline published', async () => {
+    const observer = await Observer.connect(broker.url);
+    let out = '';
+    // A process group of its own, so that what is left of it afterwards can be seen (and cleaned up).
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PANEL_PORT: '0', MQTT_URL: broker.url, INSTANCE_ID: 'npmstop' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    npm.stdout?.on('data', (d) => (out += String(d)));
+    npm.stderr?.on('data', (d) => (out += String(d)));
+    const groupAlive = () => {
+      try {
+        process.kill(-(npm.pid as number), 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await observer.waitFor('iris-edge/npmstop/bridge/availability', (p) => p === 'online', 30_000);
+      npm.kill('SIGTERM');
+      await observer.waitFor('iris-edge/npmstop/bridge/availability', (p) => p === 'offline', 15_000);
+      await waitFor(() => !groupAlive(), 15_000, 'every process of `npm start` to end');
+      assert.match(out, /SIGTERM received: stopping/);
+    } finally {
+      if (groupAlive()) process.kill(-(npm.pid as number), 'SIGKILL');
+      await observer.close();
+    }
+  });
+
+  it('stops cleanly on SIGTERM while an upload is half sent: exit code 0, offline, nothing left of the upload', async () => {
+    const observer = await Observer.connect(broker.url);
+    const stateDir = mkdtempSync(join(tmpdir(), 'iris-edge-stop-upload-'));
+    const b = runBridge({ MQTT_URL: broker.url, INSTANCE_ID: 'midupload', IRIS_EDGE_STATE_DIR: stateDir, IRIS_EDGE_BACKUP_DIR: join(stateDir, 'backups') });
+    try {
+      await observer.waitFor('iris-edge/midupload/bridge/availability', (p) => p === 'online', 20_000);
+      const panel = await waitFor(() => /Panel at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(b.output())?.[1], 10_000, 'the panel address');
+      const url = new URL('api/backups/upload', panel);
+      const upload = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-iris-edge': '1', 'content-length': String(100 * 1024 * 1024) } });
+      upload.on('error', () => {});
+      upload.write(Buffer.alloc(1024 * 1024));
+      await waitFor(() => readdirSync(join(stateDir, 'backups', '.work')).length > 0 || undefined, 10_000, 'the upload to arrive');
+      b.proc.kill('SIGTERM');
+      assert.equal(await b.exited, 0, b.output());
+      await observer.waitFor('iris-edge/midupload/bridge/availability', (p) => p === 'offline', 5000);
+      assert.deepEqual(readdirSync(join(stateDir, 'backups', '.work')), [], 'the cut upload left a file behind');
+      upload.destroy();
     } finally {
       b.proc.kill('SIGKILL');
       await observer.close();
