@@ -4,6 +4,7 @@ import type { IrisAlert } from '../iris/monitor-api/alerts.ts';
 import type { InstanceMetrics } from '../iris/monitor-api/metrics.ts';
 import { IrisCommandRefusedError, UnknownProductionError } from '../iris/errors.ts';
 import type { Logger } from '../log/logger.ts';
+import { Throttle } from '../log/throttle.ts';
 import {
   productionKey,
   type ProductionAction,
@@ -61,6 +62,10 @@ export class Monitor extends EventEmitter<Events> {
   private ticking: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  private readonly refusals = new Throttle((label, n) => {
+    const [key, namespace, production] = label.split('|') as [string, string, string];
+    this.emit('event', { key, namespace, production, type: 'refused', detail: `${n} more command(s) were refused in the last 10 s.` });
+  });
 
   constructor(
     private readonly iris: IrisClient,
@@ -238,7 +243,9 @@ export class Monitor extends EventEmitter<Events> {
   }
 
   private refused(p: ProductionSnapshot, key: string, detail: string): void {
-    this.emit('event', { key, namespace: p.namespace, production: p.name, type: 'refused', detail });
+    // A flood of commands refused for the same reason is one event and a summary, not one each.
+    const reason = detail.replace(/\d+/g, '#');
+    if (this.refusals.allow(`${key}|${reason}`, `${key}|${p.namespace}|${p.name}`)) this.emit('event', { key, namespace: p.namespace, production: p.name, type: 'refused', detail });
   }
 
   private async run(key: string, what: ProductionAction | 'enable-host', call: () => Promise<void>): Promise<CommandResult> {

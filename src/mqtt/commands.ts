@@ -1,6 +1,7 @@
 import type { IPublishPacket } from 'mqtt';
 import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../iris/errors.ts';
 import type { Logger } from '../log/logger.ts';
+import { shownTopic, Throttle } from '../log/throttle.ts';
 import type { ProductionAction } from '../model/production.ts';
 import { CommandGuardError } from '../monitor/errors.ts';
 import type { CommandResult, Monitor } from '../monitor/monitor.ts';
@@ -25,13 +26,23 @@ const HOST_PAYLOADS: Record<string, boolean> = { ON: true, OFF: false };
  * ignored with exactly one warning; nothing reaches IRIS and nothing throws.
  */
 export class CommandHandler {
+  /** A flood of commands is reported, not amplified: one line per kind and topic per window. */
+  private readonly throttle: Throttle;
+
   constructor(
     private readonly topics: Topics,
     private readonly monitor: Monitor,
     private readonly log: Logger,
     /** Starts an IRIS Edge backup (the local instance only). */
     private readonly backupNow?: () => void,
-  ) {}
+  ) {
+    this.throttle = new Throttle((label, n) => this.log.warn(`${n} more MQTT command(s) like this in the last 10 s were not logged one by one: ${label}`));
+  }
+
+  /** One warning per kind of bad input on a topic per window. */
+  private warn(kind: string, topic: string, message: string): void {
+    if (this.throttle.allow(`${kind}|${topic}`, message)) this.log.warn(message);
+  }
 
   /** Returns false when the topic is not a command topic of ours. */
   handle(topic: string, payload: Buffer, packet: Pick<IPublishPacket, 'retain'>): boolean {
@@ -39,11 +50,11 @@ export class CommandHandler {
     if (!cmd) return false;
     if (packet.retain) {
       // A retained command would fire again on every reconnect: commands are never retained.
-      this.log.warn(`Ignored a retained command on ${topic}; clear it with an empty retained message.`);
+      this.warn('retained', topic, `Ignored a retained command on ${shownTopic(topic)}; clear it with an empty retained message.`);
       return true;
     }
     if (payload.length > MAX_COMMAND_BYTES) {
-      this.log.warn(`Ignored a ${payload.length}-byte message on ${topic}: commands are at most ${MAX_COMMAND_BYTES} bytes.`);
+      this.warn('size', topic, `Ignored a ${payload.length}-byte message on ${shownTopic(topic)}: commands are at most ${MAX_COMMAND_BYTES} bytes.`);
       return true;
     }
     const text = payload.toString('utf8').trim();
@@ -55,12 +66,12 @@ export class CommandHandler {
   }
 
   private ignoreBadPayload(topic: string, text: string, allowed: string[]): void {
-    this.log.warn(`Ignored ${JSON.stringify(text.slice(0, 40))} on ${topic}: allowed are ${allowed.join(', ')}.`);
+    this.warn('payload', topic, `Ignored ${JSON.stringify(text.slice(0, 40))} on ${shownTopic(topic)}: allowed are ${allowed.join(', ')}.`);
   }
 
   private find(topic: string, text: string, cmd: { nsSlug: string; prodSlug: string }): ProductionView | undefined {
     const p = this.monitor.view.productions.find((x) => slug(x.namespace) === cmd.nsSlug && slug(x.name) === cmd.prodSlug);
-    if (!p) this.log.warn(`Ignored ${text} on ${topic}: there is no such production in IRIS.`);
+    if (!p) this.warn('production', topic, `Ignored ${text} on ${shownTopic(topic)}: there is no such production in IRIS.`);
     return p;
   }
 
@@ -75,7 +86,7 @@ export class CommandHandler {
   private backup(topic: string, text: string): void {
     if (text !== 'PRESS') return this.ignoreBadPayload(topic, text, ['PRESS']);
     if (!this.backupNow) {
-      this.log.warn(`Ignored PRESS on ${topic}: IRIS Edge backs up only the IRIS instance of the add-on.`);
+      this.warn('backup', topic, `Ignored PRESS on ${shownTopic(topic)}: IRIS Edge backs up only the IRIS instance of the add-on.`);
       return;
     }
     this.log.info('Backup now: requested over MQTT');
@@ -89,7 +100,7 @@ export class CommandHandler {
     if (!p) return;
     const host = p.hosts.find((h) => slug(h.name) === cmd.hostSlug);
     if (!host) {
-      this.log.warn(`Ignored ${text} on ${topic}: ${label(p)} has no such business host.`);
+      this.warn('host', topic, `Ignored ${text} on ${shownTopic(topic)}: ${label(p)} has no such business host.`);
       return;
     }
     void this.run(`${enable ? 'enable' : 'disable'} ${host.name} in ${label(p)}`, () =>
@@ -104,7 +115,7 @@ export class CommandHandler {
   private select(topic: string, nsSlug: string, text: string): void {
     const inNs = this.monitor.view.productions.filter((p) => slug(p.namespace) === nsSlug);
     if (inNs.length === 0) {
-      this.log.warn(`Ignored ${JSON.stringify(text.slice(0, 40))} on ${topic}: there is no such namespace with productions.`);
+      this.warn('namespace', topic, `Ignored ${JSON.stringify(text.slice(0, 40))} on ${shownTopic(topic)}: there is no such namespace with productions.`);
       return;
     }
     const target = inNs.find((p) => productionDisplayName(p.name) === text);
@@ -122,15 +133,18 @@ export class CommandHandler {
 
   /** Runs a command and logs its outcome once. Resolves to whether it succeeded. */
   private async run(what: string, call: () => Promise<CommandResult>, p?: ProductionView): Promise<boolean> {
-    this.log.info(`${what}: requested over MQTT`);
+    if (this.throttle.allow(`requested|${what}`, `${what}: requested over MQTT`)) this.log.info(`${what}: requested over MQTT`);
     try {
       const result = await call();
-      if (result.outcome === 'nothing-to-do') this.log.info(`${what}: nothing to do, ${result.reason}.`);
-      else this.log.info(`${what}: done${p ? `; IRIS reports ${this.stateOf(p)}` : ''}`);
+      if (result.outcome === 'nothing-to-do') {
+        if (this.throttle.allow(`nothing|${what}`, `${what}: nothing to do`)) this.log.info(`${what}: nothing to do, ${result.reason}.`);
+      } else this.log.info(`${what}: done${p ? `; IRIS reports ${this.stateOf(p)}` : ''}`);
       return true;
     } catch (err) {
-      if (err instanceof CommandGuardError) this.log.warn(`${what}: refused. ${err.message}`);
-      else if (err instanceof IrisCommandRefusedError) this.log.warn(`${what}: IRIS refused. ${err.message}`);
+      if (err instanceof CommandGuardError) {
+        // A guard refusal is what a flood of commands produces: one line per window.
+        if (this.throttle.allow(`refused|${what}`, `${what}: refused`)) this.log.warn(`${what}: refused. ${err.message}`);
+      } else if (err instanceof IrisCommandRefusedError) this.log.warn(`${what}: IRIS refused. ${err.message}`);
       else if (err instanceof IrisUnavailableError) this.log.error(`${what}: failed. ${err.message}`);
       else if (err instanceof UnknownProductionError) this.log.warn(`${what}: failed. ${err.message}`);
       else this.log.error({ err }, `${what}: unexpected failure`);
