@@ -33,7 +33,8 @@ export interface IngressContext {
   user: { id: string | null; name: string | null; displayName: string | null } | null;
 }
 
-const INGRESS_PATH = /^\/[A-Za-z0-9._~\-/]{1,200}$/;
+// One leading slash, then segments: "//host" would make every URL built on it protocol-relative.
+const INGRESS_PATH = /^(\/[A-Za-z0-9._~-]+){1,20}\/?$/;
 
 function header(headers: IncomingHttpHeaders, name: string): string | null {
   const v = headers[name];

@@ -127,7 +127,28 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
   };
   const assets = await loadAssets(options.assetsDir);
   // forceCloseConnections: stopping the add-on must not wait for a transfer that never ends.
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, trustProxy: false, return503OnClosing: true, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    // What Fastify and Node answer before a route runs gets the API's {error, message} shape too.
+    frameworkErrors: (err, _req, reply: FastifyReply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 400;
+      void reply.code(status).send({ error: status === 414 ? 'uri-too-long' : 'bad-request', message: status === 414 ? 'The address is too long.' : `The request is malformed: ${err.message.slice(0, 200)}` });
+    },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      const [status, error, message] =
+        err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers-too-large', 'The request headers are larger than the panel accepts.'] : [400, 'bad-request', 'The request is not valid HTTP.'];
+      const body = JSON.stringify({ error, message });
+      if (socket.writable) {
+        socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      } else {
+        socket.destroy(err);
+      }
+    },
+  });
   // permessage-deflate for big snapshots (1,000 hosts: ~160 KB of JSON, ~3 KB deflated); small messages go as they are.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: { threshold: 8 * 1024 } } });
 
@@ -159,6 +180,13 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
           error: 'missing-header',
           message: `State-changing requests need the header "X-IRIS-Edge: 1" and a JSON body (this protects against cross-site requests).`,
         });
+      }
+      // A POST or PUT states what it wants in a JSON body; none at all is no request (a body-less
+      // POST once started a backup). The upload is the one body that is the archive itself.
+      const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      const wanted = req.url.split('?')[0]?.endsWith('/api/backups/upload') ? 'application/octet-stream' : 'application/json';
+      if ((req.method === 'POST' || req.method === 'PUT') && type !== wanted) {
+        return reply.code(415).send({ error: 'unsupported-media-type', message: `Send the request body as ${wanted === 'application/json' ? 'JSON' : 'the archive'} with "Content-Type: ${wanted}".` });
       }
     }
     return undefined;

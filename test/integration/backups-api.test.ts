@@ -65,6 +65,17 @@ describe('/api/backups', () => {
     assert.equal(list.uploadLimitBytes, 2 * 1024 * 1024);
   });
 
+  it('a POST without a JSON body starts nothing (415)', async () => {
+    const before = (await call('GET', '/api/backups')).json().backups.length;
+    for (const headers of [{ 'x-iris-edge': '1' }, { 'x-iris-edge': '1', 'content-type': 'text/plain' }]) {
+      const r = await call('POST', '/api/backups', undefined, headers);
+      assert.equal(r.status, 415);
+      assert.equal(r.json().error, 'unsupported-media-type');
+    }
+    assert.equal((await call('GET', '/api/backups')).json().backups.length, before);
+    assert.equal((await call('GET', '/api/backups/job')).json().job?.state ?? 'none', 'ok', 'a job started');
+  });
+
   it('downloads the archive itself, and refuses names that are not backup ids', async () => {
     const d = await call('GET', `/api/backups/${id}/download`);
     assert.equal(d.status, 200);

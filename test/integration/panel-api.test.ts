@@ -218,6 +218,24 @@ describe('panel API rules (standalone)', () => {
     }
   });
 
+  it('answers what Node and Fastify refuse before a route runs in the same {error, message} shape', async () => {
+    const port = new URL(h.direct).port;
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path, headers }, (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+          })
+          .on('error', reject);
+      });
+    const long = await get(`/api/instances/${'x'.repeat(5000)}`);
+    assert.deepEqual([long.status, long.body.error], [414, 'uri-too-long']);
+    const big = await get('/api/state', { 'x-big': 'y'.repeat(20_000) });
+    assert.deepEqual([big.status, big.body.error, typeof big.body.message], [431, 'headers-too-large', 'string']);
+  });
+
   it('ignores spoofed ingress headers from a peer that is not the Supervisor', async () => {
     const s = await req(h.direct + 'api/session', { headers: { 'x-ingress-path': '/api/hassio_ingress/evil', 'x-remote-user-name': 'mallory', 'x-remote-user-display-name': 'Admin' } });
     assert.deepEqual(s.body, { mode: 'standalone', viaIngress: false, ingressPath: null, user: null });

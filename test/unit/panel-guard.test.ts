@@ -40,6 +40,10 @@ describe('panel guard', () => {
     const t = trustedSet();
     assert.equal(ingressContext('172.30.32.2', { 'x-ingress-path': '/a"><script>' }, t).ingressPath, null);
     assert.equal(ingressContext('172.30.32.2', { 'x-ingress-path': '/api/../x' }, t).ingressPath, null);
+    // Two slashes would make every URL built on the path protocol-relative (another host).
+    for (const p of ['//evil.example', '//evil.example/api', '/api//hassio_ingress', '/']) {
+      assert.equal(ingressContext('172.30.32.2', { 'x-ingress-path': p }, t).ingressPath, null, p);
+    }
     assert.equal(ingressContext('172.30.32.2', { 'x-ingress-path': '/api/hassio_ingress/t/' }, t).ingressPath, '/api/hassio_ingress/t');
   });
 
