@@ -6,8 +6,7 @@
  * X-IRIS-Edge header (checked in server.ts); stop and restart need {"confirm": true}; a command
  * answers with the production as IRIS reports it afterwards.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
 import type { ProductionAction } from '../model/production.ts';
 import { ApiError, parseRequest } from './errors.ts';
 import type { LiveFeed } from './feed.ts';
@@ -21,6 +20,7 @@ import {
   HostBody,
   LogsQuery,
   MessagesLogQuery,
+  NoFields,
   type InstanceBody,
 } from './schemas.ts';
 import type { PanelContext, PanelInstance } from './server.ts';
@@ -90,22 +90,13 @@ export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed:
     return { ...result, production: after(i, p) };
   });
 
-  // A state change by GET is impossible: these paths answer GET with 405 and change nothing.
-  const notByGet = async (_req: FastifyRequest, reply: import('fastify').FastifyReply) => {
-    reply.header('allow', 'POST');
-    return reply.code(405).send({ error: 'method-not-allowed', message: 'This changes state: use POST with a JSON body and the X-IRIS-Edge: 1 header.' });
-  };
-  api.get(actionPath, notByGet);
-  api.get(hostPath, notByGet);
-  api.get('/connect/password', notByGet);
-
   api.get('/connect', async () => {
     const c = options.connect;
     return { superserverPort: c.superserverPort, webPort: c.webPort, portalPath: c.portalPath, username: c.username };
   });
 
   api.post('/connect/password', async (req, reply) => {
-    parseRequest(z.object({}).strict(), req.body, 'password request');
+    parseRequest(NoFields, req.body, 'password request');
     let password: string;
     try {
       password = await options.connect.readPassword();
@@ -129,15 +120,16 @@ export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed:
     return { ...tail, path: options.messagesLogPath ?? null };
   });
 
-  api.get(
-    '/feed',
-    {
-      websocket: true,
-      preValidation: async (req, reply) => {
-        if (!feed.allowed(req)) return reply.code(403).send({ error: 'cross-site', message: 'A websocket from another site is refused.' });
-        return undefined;
-      },
+  api.route({
+    method: 'GET',
+    url: '/feed',
+    preValidation: async (req, reply) => {
+      if (!feed.allowed(req)) return reply.code(403).send({ error: 'cross-site', message: 'A websocket from another site is refused.' });
+      return undefined;
     },
-    (socket) => feed.accept(socket),
-  );
+    // A plain GET (no Upgrade header) is told what this address is, not given an empty 404.
+    handler: async (_req, reply) =>
+      reply.code(426).header('upgrade', 'websocket').header('connection', 'Upgrade').send({ error: 'upgrade-required', message: 'api/feed is a websocket: connect with a WebSocket client.' }),
+    wsHandler: (socket) => feed.accept(socket),
+  });
 }

@@ -15,14 +15,14 @@ import { checkId } from '../backups/store.ts';
 import { describeUser } from './guard.ts';
 import { ApiError, parseRequest } from './errors.ts';
 import type { PanelContext } from './server.ts';
+import { NoFields } from './schemas.ts';
 
-export const BackupCreateBody = z.object({}).strict().meta({ id: 'BackupCreate' });
 export const BackupRestoreBody = z
   .object({ confirm: z.string().max(100).describe("The backup's id, typed or sent back to confirm what is replaced") })
   .strict()
   .meta({ id: 'BackupRestore' });
 export const BackupSettingsBody = settingsSchema.strict().meta({ id: 'BackupSettings' });
-export const BACKUP_SCHEMAS = [BackupCreateBody, BackupRestoreBody, BackupSettingsBody];
+export const BACKUP_SCHEMAS = [BackupRestoreBody, BackupSettingsBody];
 
 const IdParams = z.object({ id: z.string().max(200) });
 
@@ -50,7 +50,7 @@ export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext
 
   api.post('/backups', async (req, reply) => {
     const s = serviceOf(ctx);
-    parseRequest(BackupCreateBody, req.body, 'backup request');
+    parseRequest(NoFields, req.body, 'backup request');
     ctx.options.log.info(`Backup now: requested in the panel by ${who(req)}`);
     return reply.code(202).send({ job: await s.startBackup('manual') });
   });
@@ -113,6 +113,7 @@ export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext
 
   api.post('/backups/:id/verify', async (req, reply) => {
     const { id } = parseRequest(IdParams, req.params, 'backup id');
+    parseRequest(NoFields, req.body, 'verify request');
     return reply.code(202).send({ job: await serviceOf(ctx).startVerify(id) });
   });
 
@@ -137,7 +138,7 @@ export function backupsOpenApiPaths(ref: (s: z.ZodType) => Record<string, unknow
   return {
     '/api/backups': {
       get: { summary: 'Backups with size, date, result and verify state; status, settings, the current job', tags: ['backups'], responses: { 200: { description: 'OK' } } },
-      post: { summary: 'Start a backup now', tags: ['backups'], parameters: [csrfHeader], requestBody: jsonBody(BackupCreateBody), responses: { 202: { description: 'Started; follow the job' }, ...errors } },
+      post: { summary: 'Start a backup now', tags: ['backups'], parameters: [csrfHeader], requestBody: jsonBody(NoFields), responses: { 202: { description: 'Started; follow the job' }, ...errors } },
     },
     '/api/backups/job': { get: { summary: 'The running job, or the last one', tags: ['backups'], responses: { 200: { description: 'OK' } } } },
     '/api/backups/schedule': {
@@ -160,7 +161,7 @@ export function backupsOpenApiPaths(ref: (s: z.ZodType) => Record<string, unknow
     '/api/backups/{id}/download': {
       get: { summary: 'The archive (tar.gz)', tags: ['backups'], parameters: [id], responses: { 200: { description: 'The file', content: { 'application/gzip': {} } }, ...errors } },
     },
-    '/api/backups/{id}/verify': { post: { summary: 'Verify checksums, manifest and archive', tags: ['backups'], parameters: [id, csrfHeader], responses: { 202: { description: 'Started' }, ...errors } } },
+    '/api/backups/{id}/verify': { post: { summary: 'Verify checksums, manifest and archive', tags: ['backups'], parameters: [id, csrfHeader], requestBody: jsonBody(NoFields), responses: { 202: { description: 'Started' }, ...errors } } },
     '/api/backups/{id}/restore': {
       get: { summary: 'What a restore would replace (for the confirmation)', tags: ['backups'], parameters: [id], responses: { 200: { description: 'The plan' }, ...errors } },
       post: { summary: 'Restore (a safety backup first; IRIS stopped and started)', tags: ['backups'], parameters: [id, csrfHeader], requestBody: jsonBody(BackupRestoreBody), responses: { 202: { description: 'Started' }, ...errors } },

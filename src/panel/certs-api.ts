@@ -31,6 +31,8 @@ export const LAB_CA_NOTE = 'Lab CA: for private networks and tests only. Nothing
 const name = z.string().trim().min(1).max(100);
 const secret = z.string().min(1).max(1024);
 const b64 = z.string().max(CERT_BODY_LIMIT).regex(/^[A-Za-z0-9+/=\s]*$/, 'is not base64');
+/** JSON Schema for "exactly one of these fields" (the route checks the same and names the fields). */
+const exactlyOne = (...fields: string[]) => ({ oneOf: fields.map((f) => ({ required: [f] })) });
 const Material = {
   pem: z.string().max(CERT_BODY_LIMIT).optional().describe('PEM text: one or many blocks, comment lines allowed'),
   derBase64: b64.optional().describe('A DER certificate or key, base64'),
@@ -41,8 +43,8 @@ const Material = {
 export const CertImportBody = z
   .object({ name, ...Material, storePassphrase: secret.optional().describe('Encrypt the stored key with this passphrase (default: the key passphrase given, else unencrypted, 0600)') })
   .strict()
-  .meta({ id: 'CertificateImport' });
-export const CertInspectBody = z.object(Material).strict().meta({ id: 'CertificateInspectRequest' });
+  .meta({ id: 'CertificateImport', ...exactlyOne('pem', 'derBase64', 'pkcs12Base64') });
+export const CertInspectBody = z.object(Material).strict().meta({ id: 'CertificateInspectRequest', ...exactlyOne('pem', 'derBase64', 'pkcs12Base64') });
 const Subject = z
   .object({
     commonName: z.string().max(64).optional(),
@@ -71,12 +73,12 @@ export const CsrBody = z
   })
   .strict()
   .meta({ id: 'CsrRequest' });
-export const AttachBody = z.object({ pem: Material.pem, derBase64: Material.derBase64 }).strict().meta({ id: 'CertificateAttach' });
-const CertRef = z.object({ id: z.string().max(40).optional(), pem: Material.pem, derBase64: Material.derBase64 }).strict();
+export const AttachBody = z.object({ pem: Material.pem, derBase64: Material.derBase64 }).strict().meta({ id: 'CertificateAttach', ...exactlyOne('pem', 'derBase64') });
+const CertRef = z.object({ id: z.string().max(40).optional(), pem: Material.pem, derBase64: Material.derBase64 }).strict().meta(exactlyOne('id', 'pem', 'derBase64'));
 export const VerifyBody = z
   .object({
     certificate: CertRef.describe('The certificate (leaf first; more certificates are used as intermediates): a stored id, PEM or DER'),
-    caBundle: z.object({ id: z.string().max(40).optional(), pem: Material.pem }).strict().optional().describe('The CA bundle to build the chain against'),
+    caBundle: z.object({ id: z.string().max(40).optional(), pem: Material.pem }).strict().meta(exactlyOne('id', 'pem')).optional().describe('The CA bundle to build the chain against'),
     useSystemRoots: z.boolean().default(false),
     host: z.string().max(253).optional().describe('Hostname or IP to check (SAN, then CN)'),
     key: z.object({ pem: z.string().max(64 * 1024), passphrase: z.string().max(1024).optional() }).strict().optional().describe('A private key to match against the certificate'),
@@ -302,10 +304,14 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   const who = (req: Parameters<typeof ctx.ingress>[0]) => describeUser(ctx.ingress(req));
   const big = { bodyLimit: CERT_BODY_LIMIT };
 
-  api.setErrorHandler((err: Error & { code?: string }, _req, reply) => {
+  api.setErrorHandler((err: Error & { code?: string }, req, reply) => {
     if (err instanceof CertError) return reply.code(err.status).send({ error: err.code, message: err.message });
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ error: 'too-large', message: `The upload is too large: certificate files up to ${CERT_FILE_LIMIT / 1024} KiB are accepted.` });
+      const message =
+        req.routeOptions.bodyLimit === CERT_BODY_LIMIT
+          ? `The upload is too large: certificate files up to ${CERT_FILE_LIMIT / 1024} KiB are accepted.`
+          : `The request body is larger than the ${Math.round((req.routeOptions.bodyLimit ?? 0) / 1024)} KiB this request accepts.`;
+      return reply.code(413).send({ error: 'too-large', message });
     }
     throw err;
   });
@@ -428,7 +434,8 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
     return { ...(await svc.detail(entry.meta.id)), note: LAB_CA_NOTE };
   });
 
-  api.post('/certificates/ca/issue', async (req, reply) => {
+  // A CSR to sign may be up to 64 KiB (IssueBody): more than the default body limit.
+  api.post('/certificates/ca/issue', big, async (req, reply) => {
     const body = parseRequest(IssueBody, req.body, 'issue request');
     const store = svc.need();
     const caEntry = await store.get(body.caId);
@@ -455,9 +462,9 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   api.get<{ Params: { id: string } }>('/certificates/:id', async (req) => svc.detail(req.params.id));
 
   api.delete<{ Params: { id: string } }>('/certificates/:id', async (req) => {
-    if (req.params.id.startsWith('ssl-')) throw new CertError('read-only', "Home Assistant's /ssl certificates are shown read-only; IRIS Edge does not delete them.", 405);
+    if (req.params.id.startsWith('ssl-')) throw new CertError('read-only', "Home Assistant's /ssl certificates are shown read-only; IRIS Edge does not delete them.", 409);
     if (req.params.id.startsWith('iris-')) {
-      throw new CertError('read-only', 'Certificates of IRIS SSL/TLS configurations are shown read-only; change the configuration instead.', 405);
+      throw new CertError('read-only', 'Certificates of IRIS SSL/TLS configurations are shown read-only; change the configuration instead.', 409);
     }
     const e = await svc.need().get(req.params.id);
     await svc.need().delete(req.params.id);
@@ -517,38 +524,42 @@ export const CERT_SCHEMAS = [CertImportBody, CertInspectBody, CsrBody, AttachBod
 export function certsOpenApiPaths(ref: (s: z.ZodType) => Record<string, unknown>, csrfHeader: Record<string, unknown>): Record<string, unknown> {
   const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
   const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
-  const post = (summary: string, schema: z.ZodType, extra: Record<string, unknown> = {}) => ({
+  const noStore = { '503': err('No certificate store is configured here') };
+  const unknownId = { '404': err('No stored certificate by the id given') };
+  const post = (summary: string, schema: z.ZodType, success: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
     post: {
       summary,
       parameters: [csrfHeader],
       requestBody: { required: true, content: { 'application/json': { schema: ref(schema) } } },
-      responses: { '200': ok('Done'), '400': err('Bad input (nothing stored)'), '403': err('CSRF header missing / not from the Supervisor'), '413': err('Upload larger than 1 MiB'), ...extra },
+      responses: { ...success, '400': err('Bad input (nothing stored)'), '413': err('Upload larger than 1 MiB'), ...extra },
     },
   });
+  const created = { '201': ok('Stored') };
+  const done = { '200': ok('Done') };
   const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
   return {
     '/api/certificates': {
       get: { summary: 'Inventory: stored certificates and Home Assistant /ssl (read-only), each with its status', responses: { '200': ok('The inventory') } },
-      ...post('Import PEM (bundle), DER or PKCS#12, with keys', CertImportBody),
+      ...post('Import PEM (bundle), DER or PKCS#12, with keys', CertImportBody, { '201': ok('Stored, or matched to the key of a CSR made here') }, noStore),
     },
-    '/api/certificates/inspect': post('Inspect without storing', CertInspectBody),
-    '/api/certificates/csr': post('Generate an RSA or EC key and a CSR (serverAuth + clientAuth by default)', CsrBody),
-    '/api/certificates/verify': post('Chain against a CA bundle, host check, key match, lint', VerifyBody),
-    '/api/certificates/probe': post('Live TLS handshake with host:port (5 s limit)', ProbeBody),
-    '/api/certificates/ca': post('Create a lab CA (private networks only)', LabCaBody),
-    '/api/certificates/ca/issue': post('Issue a server/client certificate from a lab CA', IssueBody),
+    '/api/certificates/inspect': post('Inspect without storing', CertInspectBody, done),
+    '/api/certificates/csr': post('Generate an RSA or EC key and a CSR (serverAuth + clientAuth by default)', CsrBody, created, noStore),
+    '/api/certificates/verify': post('Chain against a CA bundle, host check, key match, lint', VerifyBody, done, { ...unknownId, ...noStore }),
+    '/api/certificates/probe': post('Live TLS handshake with host:port (5 s limit)', ProbeBody, done, { ...unknownId, ...noStore }),
+    '/api/certificates/ca': post('Create a lab CA (private networks only)', LabCaBody, created, noStore),
+    '/api/certificates/ca/issue': post('Issue a server/client certificate from a lab CA', IssueBody, created, { ...unknownId, ...noStore }),
     '/api/certificates/{id}': {
       get: { summary: 'Inspect a stored or /ssl certificate', parameters: [id], responses: { '200': ok('Every field'), '404': err('No such certificate') } },
-      delete: { summary: 'Delete a stored certificate and its key', parameters: [id, csrfHeader], responses: { '200': ok('Deleted'), '404': err('No such certificate'), '405': err('/ssl is read-only') } },
+      delete: { summary: 'Delete a stored certificate and its key', parameters: [id, csrfHeader], responses: { '200': ok('Deleted'), '404': err('No such certificate'), '409': err("Read-only: Home Assistant's /ssl and IRIS's SSL/TLS configurations are changed where they live"), ...noStore } },
     },
-    '/api/certificates/{id}/certificate': { post: { ...post('Attach the signed certificate to the key of a CSR', AttachBody).post, parameters: [id, csrfHeader] } },
+    '/api/certificates/{id}/certificate': { post: { ...post('Attach the signed certificate to the key of a CSR', AttachBody, done, { ...unknownId, ...noStore }).post, parameters: [id, csrfHeader] } },
     '/api/certificates/{id}/export': {
       get: {
         summary: 'Export certificates (no key)',
         parameters: [id, { name: 'format', in: 'query', schema: { type: 'string', enum: ['pem', 'der', 'bundle'], default: 'pem' } }],
         responses: { '200': { description: 'The file' }, '404': err('No such certificate') },
       },
-      post: { ...post('Export PKCS#12 with the key, RSA or EC (password in the body), or the key file', ExportBody).post, parameters: [id, csrfHeader] },
+      post: { ...post('Export PKCS#12 with the key, RSA or EC (password in the body), or the key file', ExportBody, { '200': { description: 'The file' } }, { ...unknownId, ...noStore }).post, parameters: [id, csrfHeader] },
     },
   };
 }

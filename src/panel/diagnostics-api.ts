@@ -4,15 +4,14 @@
  * permissions, not credentials, and the log lines come from the redacting logger.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Diagnostics } from '../model/diagnostics.ts';
 import { BRIDGE_VERSION } from '../version.ts';
 import { describeUser } from './guard.ts';
 import { ApiError, parseRequest } from './errors.ts';
 import type { PanelContext } from './server.ts';
+import { NoFields } from './schemas.ts';
 
-export const DiagnosticsRunBody = z.object({}).strict().meta({ id: 'DiagnosticsRun' });
-export const DIAGNOSTICS_SCHEMAS = [DiagnosticsRunBody];
 
 /** What the bridge keeps of its self-checks (SelfCheckRunner). */
 export interface DiagnosticsSource {
@@ -33,7 +32,7 @@ export async function registerDiagnosticsApi(api: FastifyInstance, ctx: PanelCon
   });
 
   api.post('/diagnostics', async (req) => {
-    parseRequest(DiagnosticsRunBody, req.body, 'self-check request');
+    parseRequest(NoFields, req.body, 'self-check request');
     ctx.options.log.info(`Self-check requested in the panel by ${describeUser(ctx.ingress(req))}`);
     return { diagnostics: await sourceOf(ctx).run() };
   });
@@ -68,7 +67,7 @@ export function diagnosticsOpenApiPaths(ref: (s: z.ZodType) => Record<string, un
         summary: 'Run the self-check again: privileges, agent, transport, time zone, reads',
         tags: ['diagnostics'],
         parameters: [csrfHeader],
-        requestBody: { required: true, content: { 'application/json': { schema: ref(DiagnosticsRunBody) } } },
+        requestBody: { required: true, content: { 'application/json': { schema: ref(NoFields) } } },
         responses: { 200: { description: 'The new results' }, 503: { description: 'No self-check here' } },
       },
     },

@@ -34,7 +34,8 @@ export class ApiError extends Error {
 
 /** Validates a request part; a mismatch is a 400 that names every bad field. */
 export function parseRequest<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value ?? {});
+  // Only an absent part is empty; a JSON null is a body, and not an object.
+  const r = schema.safeParse(value === undefined ? {} : value);
   if (r.success) return r.data;
   const issues = r.error.issues
     .map((i) => {

@@ -11,6 +11,7 @@ import {
   InstanceSchema,
   LogsSchema,
   MessagesLogSchema,
+  NoFields,
   PasswordSchema,
   ProductionViewSchema,
   SessionSchema,
@@ -20,7 +21,7 @@ import { PANEL_LOG_LEVELS } from './log-buffer.ts';
 import { CERT_SCHEMAS, certsOpenApiPaths } from './certs-api.ts';
 import { SSL_SCHEMAS, sslOpenApiPaths } from './ssl-api.ts';
 import { BACKUP_SCHEMAS, backupsOpenApiPaths } from './backups-api.ts';
-import { DIAGNOSTICS_SCHEMAS, diagnosticsOpenApiPaths } from './diagnostics-api.ts';
+import { diagnosticsOpenApiPaths } from './diagnostics-api.ts';
 
 type Json = Record<string, unknown>;
 
@@ -30,16 +31,10 @@ const ref = (s: z.ZodType): Json => ({ $ref: `#/components/schemas/${idOf(s) ?? 
 const json = (s: z.ZodType, description: string): Json => ({ description, content: { 'application/json': { schema: ref(s) } } });
 const err = (description: string): Json => json(ErrorBody, description);
 
-const COMMON_ERRORS = {
-  '403': err('Not from the Supervisor (add-on mode), cross-site, or the X-IRIS-Edge header is missing'),
-};
 const COMMAND_ERRORS = {
-  ...COMMON_ERRORS,
   '400': err('Malformed JSON, unknown fields, or stop/restart without {"confirm": true}'),
   '404': err('No such instance, production, host or action'),
   '409': err('Refused by the bridge (a command already runs, cooldown) or by IRIS (its text)'),
-  '413': err('Body larger than 16 KiB'),
-  '415': err('Body not sent as application/json'),
   '503': err('IRIS does not answer'),
 };
 const csrfHeader = { name: 'X-IRIS-Edge', in: 'header', required: true, schema: { type: 'string', const: '1' }, description: 'Required on every POST (CSRF protection)' };
@@ -50,11 +45,50 @@ const prodParams = [
   pathParam('production', 'Production class, e.g. Orders.Production'),
 ];
 
+type Operation = { requestBody?: unknown; responses: Record<string, Json> };
+
+/**
+ * The answers every route can give before its own code runs (server.ts's guards, Fastify's
+ * limits), added to each operation they apply to, and the error body on every 4xx/5xx that does
+ * not name one: the document lists every status a route really answers with.
+ */
+function withRefusals(paths: Record<string, unknown>): Record<string, unknown> {
+  for (const [path, ops] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(ops as Record<string, Operation>)) {
+      const refusals: Record<string, string> = {
+        '400': 'The request is malformed (bad percent-encoding, bad query)',
+        '403': 'Not from the Supervisor (add-on mode), a host name the panel does not serve (outside the add-on)',
+        '414': 'The address is too long',
+        '431': 'The request headers are too large',
+        '503': 'The bridge is shutting down',
+      };
+      if (path.includes('{')) refusals['404'] = 'Nothing by that name';
+      if (method !== 'get') refusals['403'] = 'Not from the Supervisor, an unserved host name, cross-site, or the X-IRIS-Edge: 1 header is missing';
+      if (method === 'post' || method === 'put') {
+        refusals['400'] = 'Malformed JSON or fields the request schema does not allow';
+        refusals['413'] = 'The body is larger than this route accepts';
+        refusals['415'] = op.requestBody && JSON.stringify(op.requestBody).includes('application/octet-stream') ? 'Not sent as application/octet-stream' : 'Not sent as application/json';
+      }
+      for (const [status, description] of Object.entries(refusals)) op.responses[status] ??= err(description);
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) >= 400 && !response.content) op.responses[status] = { ...response, content: { 'application/json': { schema: ref(ErrorBody) } } };
+      }
+    }
+  }
+  return paths;
+}
+
 export function openApiDocument(ingressPath: string | null): Json {
-  const all = z.toJSONSchema(z.globalRegistry, { io: 'output', unrepresentable: 'any', uri: (id: string) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> };
-  const ids = new Set([ErrorBody, StateSchema, InstanceSchema, ProductionViewSchema, SessionSchema, ActionBody, ActionResult, HostBody, ConnectSchema, PasswordSchema, LogsSchema, MessagesLogSchema, ...CERT_SCHEMAS, ...SSL_SCHEMAS, ...BACKUP_SCHEMAS, ...DIAGNOSTICS_SCHEMAS].map(idOf));
+  // A request is described as it may be sent (a field with a default may be left out), a response
+  // as it is sent (that field is always there).
+  const as = (io: 'input' | 'output') => (z.toJSONSchema(z.globalRegistry, { io, unrepresentable: 'any', uri: (id: string) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> }).schemas;
+  const [sent, received] = [as('output'), as('input')];
+  const requests = new Set([ActionBody, HostBody, NoFields, ...CERT_SCHEMAS, ...SSL_SCHEMAS, ...BACKUP_SCHEMAS].map(idOf));
+  const ids = new Set([ErrorBody, StateSchema, InstanceSchema, ProductionViewSchema, SessionSchema, ActionResult, ConnectSchema, PasswordSchema, LogsSchema, MessagesLogSchema].map(idOf));
   const fixed: Record<string, Json> = {};
-  for (const [id, body] of Object.entries(all.schemas)) {
+  for (const [id, output] of Object.entries(sent)) {
+    const body = requests.has(id) ? received[id]! : output;
+    if (requests.has(id)) ids.add(id);
     // Our schemas and what they reference (Host, Metrics, LogLine).
     if (!ids.has(id) && !['Host', 'Metrics', 'LogLine'].includes(id)) continue;
     const { $schema: _drop, $id: _id, ...rest } = body;
@@ -71,7 +105,7 @@ export function openApiDocument(ingressPath: string | null): Json {
         'The API the IRIS Edge panel uses. In the add-on it is reached through Home Assistant ingress only. GET never changes state; every POST needs a JSON body and the header X-IRIS-Edge: 1. Commands answer with the production as IRIS reports it afterwards. Live changes: a websocket at api/feed (a snapshot on connect, then {type:"instance"|"event"|"alert"|"log"} messages).',
     },
     servers: [{ url: ingressPath ? `${ingressPath}/` : '/' }],
-    paths: {
+    paths: withRefusals({
       '/api/session': { get: { summary: 'Who is asking, and through what', responses: { '200': json(SessionSchema, 'The session') } } },
       '/api/state': { get: { summary: 'Every monitored instance with its productions and health', responses: { '200': json(StateSchema, 'All instances') } } },
       '/api/instances/{instance}': {
@@ -102,8 +136,8 @@ export function openApiDocument(ingressPath: string | null): Json {
         post: {
           summary: "The bridge's generated IRIS password (the panel asks only on an explicit click)",
           parameters: [csrfHeader],
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', additionalProperties: false } } } },
-          responses: { '200': json(PasswordSchema, 'The password'), ...COMMON_ERRORS, '503': err('The password could not be read') },
+          requestBody: { required: true, content: { 'application/json': { schema: ref(NoFields) } } },
+          responses: { '200': json(PasswordSchema, 'The password'), '503': err('The password could not be read') },
         },
       },
       '/api/logs': {
@@ -128,8 +162,10 @@ export function openApiDocument(ingressPath: string | null): Json {
       ...sslOpenApiPaths(ref, csrfHeader),
       ...backupsOpenApiPaths(ref, csrfHeader),
       ...diagnosticsOpenApiPaths(ref, csrfHeader),
-      '/api/feed': { get: { summary: 'Websocket: the live feed (upgrade required)', responses: { '101': { description: 'Switching protocols' } } } },
-    },
+      '/api/feed': {
+        get: { summary: 'Websocket: the live feed (upgrade required)', responses: { '101': { description: 'Switching protocols' }, '426': err('A plain GET: this address is a websocket'), '403': err('A websocket from another site (Origin), or a refused host') } },
+      },
+    }),
     components: { schemas: fixed },
   };
 }

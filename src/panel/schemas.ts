@@ -14,6 +14,9 @@ export const ErrorBody = z
   .object({ error: z.string().describe('A short machine-readable code'), message: z.string().describe('What went wrong and what to do, for a person') })
   .meta({ id: 'Error' });
 
+/** The body of a POST that needs nothing more than the request itself: {} (a body is still required, see server.ts). */
+export const NoFields = z.object({}).strict().meta({ id: 'NoFields' });
+
 const IrisStates = z.enum(PRODUCTION_STATES.filter((s) => !['starting', 'stopping', 'restarting', 'updating', 'recovering'].includes(s)) as [string, ...string[]]);
 
 export const HostView = z

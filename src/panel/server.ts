@@ -23,6 +23,7 @@ import { registerDiagnosticsApi, type DiagnosticsSource } from './diagnostics-ap
 import type { BackupService } from '../backups/service.ts';
 import { allowedHost, allowedHostSet, ingressContext, isTrustedPeer, trustedSet, type IngressContext } from './guard.ts';
 import type { LogBuffer } from './log-buffer.ts';
+import { allowHeader, RouteTable } from './routes.ts';
 
 export interface ConnectInfo {
   /** Host ports the user mapped in the add-on's Network section; null = not mapped (off). */
@@ -149,6 +150,8 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
       }
     },
   });
+  const routes = new RouteTable();
+  app.addHook('onRoute', (r) => routes.add(r.url, r.method));
   // permessage-deflate for big snapshots (1,000 hosts: ~160 KB of JSON, ~3 KB deflated); small messages go as they are.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: { threshold: 8 * 1024 } } });
 
@@ -170,6 +173,14 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
         error: 'host-not-allowed',
         message: `The panel answers only to the host names it serves; "${String(req.headers.host ?? '').slice(0, 100)}" is not one of them. Open it as http://127.0.0.1:<port>/, or add the name to PANEL_ALLOWED_HOSTS.`,
       });
+    }
+    const served = routes.methodsAt(req.url.split('?')[0] ?? '');
+    if (served && !served.has(req.method)) {
+      const allow = allowHeader(served);
+      return reply
+        .code(405)
+        .header('allow', allow)
+        .send({ error: 'method-not-allowed', message: `${req.method.slice(0, 20)} is not served here; use ${allow.replaceAll(', ', ' or ')}${served.has('POST') ? ' (a state change needs a JSON body and the X-IRIS-Edge: 1 header)' : ''}.` });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       if (req.headers['sec-fetch-site'] === 'cross-site') {

@@ -18,16 +18,17 @@ import { ApiError, parseRequest } from './errors.ts';
 import { describeUser } from './guard.ts';
 import type { PanelContext, PanelInstance } from './server.ts';
 
-const tls = z.number().int().refine((v) => TLS_VERSION_VALUES.includes(v), `must be one of ${TLS_VERSION_VALUES.join(', ')} (2 SSLv3, 4 TLS1.0, 8 TLS1.1, 16 TLS1.2, 32 TLS1.3)`);
+const tls = z.literal(TLS_VERSION_VALUES as [number, ...number[]], { error: `must be one of ${TLS_VERSION_VALUES.join(', ')} (2 SSLv3, 4 TLS1.0, 8 TLS1.1, 16 TLS1.2, 32 TLS1.3)` });
 export const SslApplyBody = z
   .object({
     instance: z.string().max(100).optional().describe('The instance id (default: the only one)'),
-    name: z.string().max(64).describe('The configuration name: new or existing'),
+    // The pattern is documented here and checked in the route, which says why a name is refused.
+    name: z.string().max(64).meta({ pattern: SSL_CONFIG_NAME.source }).describe('The configuration name: new or existing'),
     type: z.enum(['client', 'server']),
     description: z.string().max(256).optional(),
     certificateId: z.string().max(40).nullable().optional().describe('The stored certificate with its key (required for a server configuration)'),
     caCertificateIds: z.array(z.string().max(40)).max(50).default([]).describe('Stored certificates written to the CA file'),
-    verifyPeer: z.number().int().describe('IRIS VerifyPeer: client 0 none / 1 require; server 0 none / 1 request / 3 require'),
+    verifyPeer: z.literal([0, 1, 3]).describe('IRIS VerifyPeer: client 0 none / 1 require; server 0 none / 1 request / 3 require'),
     tlsMin: tls.default(16),
     tlsMax: tls.default(32),
     allowExpired: z.boolean().default(false).describe('Apply even though a certificate is expired or not yet valid'),
@@ -217,7 +218,7 @@ export function sslOpenApiPaths(ref: (s: z.ZodType) => Record<string, unknown>, 
   });
   return {
     '/api/ssl-configs': {
-      get: { summary: "IRIS SSL/TLS configurations and the business hosts that use them", tags: ['certificates'], parameters: [{ name: 'instance', in: 'query', required: false, schema: { type: 'string' } }], responses: { 200: { description: 'OK' } } },
+      get: { summary: "IRIS SSL/TLS configurations and the business hosts that use them", tags: ['certificates'], parameters: [{ name: 'instance', in: 'query', required: false, schema: { type: 'string' } }], responses: { 200: { description: 'OK' }, 400: { description: 'Several instances: name one' }, 404: { description: 'No such instance' }, 503: { description: 'This instance has no IRIS client here' } } },
     },
     '/api/ssl-configs/apply': post('Create or update an IRIS SSL/TLS configuration from stored certificates', SslApplyBody),
     '/api/ssl-configs/restart-hosts': post('Restart (disable, then enable) the business hosts that use a configuration', SslRestartBody),

@@ -19,6 +19,7 @@ import { startPanel, type RunningPanel } from '../../src/panel/server.ts';
 import { SelfCheckRunner } from '../../src/iris/diagnostics.ts';
 import { loadBridgeRole } from '../../src/iris/privileges.ts';
 import { SOURCE_AGENT_DIR } from '../../src/source-paths.ts';
+import type { BackupService } from '../../src/backups/service.ts';
 
 export const SUPERVISOR_STANDIN = '127.0.0.2';
 export const INGRESS_TOKEN = 'x4Fz9Qk2TestToken';
@@ -40,8 +41,24 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?: boolean; trustedPeers?: string[]; allowedHosts?: string[]; messagesLogPath?: string; cooldownMs?: number; certStoreDir?: string; haSslDir?: string; irisSslDir?: string }): Promise<Harness> {
-  const sim = new IrisSimulator({ transitionMs: 60 });
+export interface HarnessOptions {
+  mode: 'addon' | 'standalone';
+  proxy?: boolean;
+  trustedPeers?: string[];
+  allowedHosts?: string[];
+  messagesLogPath?: string;
+  cooldownMs?: number;
+  certStoreDir?: string;
+  haSslDir?: string;
+  irisSslDir?: string;
+  /** The IRIS to monitor (default: a fresh simulator); a backup rig brings its own. */
+  sim?: IrisSimulator;
+  backups?: BackupService;
+  backupUploadLimitBytes?: number;
+}
+
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const sim = opts.sim ?? new IrisSimulator({ transitionMs: 60 });
   const monitorApi = await startSimulatedMonitorApi();
   const logs = new LogBuffer(500);
   // The wiring the bridge uses: pino teed into the panel's log buffer.
@@ -64,6 +81,7 @@ export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?:
     certStoreDir: opts.certStoreDir,
     haSslDir: opts.haSslDir,
     ...(opts.irisSslDir ? { irisSslDir: opts.irisSslDir } : {}),
+    ...(opts.backups ? { backups: opts.backups, backupUploadLimitBytes: opts.backupUploadLimitBytes } : {}),
     diagnostics: new SelfCheckRunner([{ id: 'iris', iris: sim, local: true }], { bridgeVersion: 'test', role: loadBridgeRole(SOURCE_AGENT_DIR), inAddon: opts.mode === 'addon' }, log),
     log,
     trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),
@@ -97,7 +115,7 @@ export async function startHarness(opts: { mode: 'addon' | 'standalone'; proxy?:
       if (proxy) await new Promise((r) => proxy?.close(r));
       await panel.close();
       monitor.stop();
-      await sim.close();
+      if (!opts.sim) await sim.close();
       await monitorApi.close();
     },
   };

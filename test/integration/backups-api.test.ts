@@ -67,7 +67,7 @@ describe('/api/backups', () => {
 
   it('a POST without a JSON body starts nothing (415)', async () => {
     const before = (await call('GET', '/api/backups')).json().backups.length;
-    for (const headers of [{ 'x-iris-edge': '1' }, { 'x-iris-edge': '1', 'content-type': 'text/plain' }]) {
+    for (const headers of [{ 'x-iris-edge': '1' }, { 'x-iris-edge': '1', 'content-type': 'text/plain' }] as Record<string, string>[]) {
       const r = await call('POST', '/api/backups', undefined, headers);
       assert.equal(r.status, 415);
       assert.equal(r.json().error, 'unsupported-media-type');

@@ -62,7 +62,7 @@ describe('certificates API', () => {
     const d = await req(`api/certificates/${ssl[0].id}`);
     assert.equal(d.body.readOnly, true);
     assert.equal(d.body.certs.length, 2);
-    assert.equal((await req(`api/certificates/${ssl[0].id}`, { method: 'DELETE', headers: { 'x-iris-edge': '1' } })).status, 405);
+    assert.equal((await req(`api/certificates/${ssl[0].id}`, { method: 'DELETE', headers: { 'x-iris-edge': '1' } })).status, 409);
   });
 
   it('imports a PEM bundle with comments and its encrypted key; the key is stored 0600, encrypted, and never returned', async () => {

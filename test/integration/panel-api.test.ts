@@ -251,11 +251,36 @@ describe('panel API rules (standalone)', () => {
     for (const url of [`${ORDERS}/actions/stop?confirm=true`, `${ORDERS}/actions/start`, `${ORDERS}/hosts/Orders.DB?enabled=false`, 'api/connect/password']) {
       const r = await req(h.direct + url);
       assert.equal(r.status, 405, url);
+      assert.equal(r.headers.get('allow'), 'POST', url);
       assert.match(r.body.message, /POST/);
       assert.equal((await fetch(h.direct + url, { method: 'HEAD' })).status, 405);
     }
     assert.equal(h.sim.controlCalls.length, 0);
     assert.equal(h.sim.stateOf('ORDERS', 'Orders.Production'), 'running');
+  });
+
+  it('answers a method a path does not serve with 405 and the methods it does (Allow), even where a parameter route would match', async () => {
+    const cases: [string, string, string][] = [
+      ['OPTIONS', 'api/state', 'GET'],
+      ['PATCH', 'api/logs', 'GET'],
+      ['DELETE', 'api/backups/schedule', 'GET, PUT'],
+      ['GET', 'api/backups/upload', 'POST'],
+      ['PUT', `${ORDERS}/actions/start`, 'POST'],
+    ];
+    for (const [method, url, allow] of cases) {
+      const r = await req(h.direct + url, { method, headers: { 'x-iris-edge': '1' } });
+      assert.equal(r.status, 405, `${method} ${url}`);
+      assert.equal(r.headers.get('allow'), allow, `${method} ${url}`);
+      assert.equal(r.body.error, 'method-not-allowed');
+    }
+    // The live feed is a websocket: a plain GET learns that, rather than getting an empty 404.
+    const feed = await req(h.direct + 'api/feed');
+    assert.equal(feed.status, 426);
+    assert.equal(feed.body.error, 'upgrade-required');
+    // A JSON null is a body, and not the {} a request without fields needs.
+    const nul = await req(h.direct + 'api/connect/password', { method: 'POST', headers: JSON_POST, body: 'null' });
+    assert.equal(nul.status, 400);
+    assert.equal(nul.body.error, 'invalid-request');
   });
 
   it('refuses a state change without the custom header, from another site, or not as JSON', async () => {

@@ -132,7 +132,7 @@ describe('SSL/TLS configurations API', () => {
     const detail = await req(`api/certificates/${cert.id}`);
     assert.equal(detail.status, 200);
     assert.equal(detail.body.readOnly, true);
-    assert.equal((await req(`api/certificates/${cert.id}`, { method: 'DELETE', headers: { 'x-iris-edge': '1' } })).status, 405);
+    assert.equal((await req(`api/certificates/${cert.id}`, { method: 'DELETE', headers: { 'x-iris-edge': '1' } })).status, 409);
   });
 
   it('modifies the same configuration; an encrypted stored key stays encrypted and its passphrase goes to IRIS only', async () => {
