@@ -15,7 +15,8 @@ import type { CertInfo, ParsedCert } from '../certs/inspect.ts';
 import { probeTls } from '../certs/probe.ts';
 import { irisCertFiles, type IrisCertFile } from '../certs/iris-inventory.ts';
 import { CertStore, orderChain, readSslDir, spkiHash, type Entry } from '../certs/store.ts';
-import { buildChain, ChainBudget, checkHost, lintBundle, lintCert, SERVER_AUTH_ONLY_WARNING, statusOf, type LintItem } from '../certs/verify.ts';
+import { CertWorkers, type CertWorkersOptions } from '../certs/cert-workers.ts';
+import { checkHost, lintBundle, lintCert, SERVER_AUTH_ONLY_WARNING, statusOf, type LintItem } from '../certs/verify.ts';
 import type { IrisClient } from '../iris/client.ts';
 import { describeUser } from './guard.ts';
 import { parseRequest } from './errors.ts';
@@ -140,9 +141,10 @@ function fromBase64(s: string | undefined, what: string): Buffer | undefined {
   return b;
 }
 
-function decodeMaterial(m: { pem?: string; derBase64?: string; pkcs12Base64?: string; password?: string; keyPassphrase?: string }): Decoded {
+/** Reads an upload in a certificate worker: its cost is the uploader's choice (KDF iterations, chains). */
+function decodeMaterial(workers: CertWorkers, m: { pem?: string; derBase64?: string; pkcs12Base64?: string; password?: string; keyPassphrase?: string }): Promise<Decoded> {
   if (m.pem !== undefined && Buffer.byteLength(m.pem) > CERT_FILE_LIMIT) throw new CertError('too-large', `The file is larger than ${CERT_FILE_LIMIT / 1024} KiB.`, 413);
-  return decodeInput({ pem: m.pem, der: fromBase64(m.derBase64, 'derBase64'), pkcs12: fromBase64(m.pkcs12Base64, 'pkcs12Base64'), password: m.password, keyPassphrase: m.keyPassphrase });
+  return workers.decode({ pem: m.pem, der: fromBase64(m.derBase64, 'derBase64'), pkcs12: fromBase64(m.pkcs12Base64, 'pkcs12Base64'), password: m.password, keyPassphrase: m.keyPassphrase });
 }
 
 // ---- views ---------------------------------------------------------------------------------------
@@ -163,12 +165,15 @@ const isReadOnlyId = (id: string) => id.startsWith('ssl-') || id.startsWith('iri
 
 export class CertService {
   readonly store: CertStore | null;
+  readonly workers: CertWorkers;
   constructor(
     storeDir: string | undefined,
     readonly sslDir: string,
     private readonly irisClients: { id: string; iris: IrisClient }[] = [],
+    workers: CertWorkersOptions = {},
   ) {
     this.store = storeDir ? new CertStore(storeDir) : null;
+    this.workers = new CertWorkers(workers);
   }
 
   irisFiles(): Promise<IrisCertFile[]> {
@@ -203,17 +208,21 @@ export class CertService {
     return (await readSslDir(this.sslDir)).map((f) => ({ ...f, id: `ssl-${createHash('sha256').update(f.file).digest('hex').slice(0, 16)}` }));
   }
 
-  describe(certs: ParsedCert[], cas: ParsedCert[], keySpki: string | null) {
-    const ordered = orderChain(certs, keySpki);
-    const leaf = ordered[0];
-    if (!leaf) return { status: 'no-certificate' as const, chain: null, lint: [] as LintItem[], leaf: null, certs: [] as CertInfo[] };
-    const chain = buildChain(leaf, [...ordered.slice(1), ...cas], { useSystemRoots: true });
-    const lint = [...lintCert(leaf.info), ...ordered.slice(1).flatMap((c) => lintCert(c.info, { leaf: false }).map((l) => ({ ...l, message: `${c.info.subject.text}: ${l.message}` })))];
-    return { status: statusOf(leaf.info, chain.trusted), chain, lint, leaf: leaf.info, certs: ordered.map((c) => c.info) };
+  /** Status, chain and lint of each item; the chains are built in a worker under one budget. */
+  async describeAll(items: { certs: ParsedCert[]; keySpki: string | null }[], cas: ParsedCert[]) {
+    const ordered = items.map((i) => orderChain(i.certs, i.keySpki));
+    const withLeaf = ordered.filter((o) => o.length > 0);
+    const chains = await this.workers.chains(withLeaf.map((o) => ({ leaf: o[0]!, bundle: [...o.slice(1), ...cas], useSystemRoots: true })));
+    return ordered.map((o) => {
+      const leaf = o[0];
+      if (!leaf) return { status: 'no-certificate' as const, chain: null, lint: [] as LintItem[], leaf: null, certs: [] as CertInfo[] };
+      const chain = chains[withLeaf.indexOf(o)]!;
+      const lint = [...lintCert(leaf.info), ...o.slice(1).flatMap((c) => lintCert(c.info, { leaf: false }).map((l) => ({ ...l, message: `${c.info.subject.text}: ${l.message}` })))];
+      return { status: statusOf(leaf.info, chain.trusted), chain, lint, leaf: leaf.info, certs: o.map((c) => c.info) };
+    });
   }
 
-  summary(e: Entry, cas: ParsedCert[]) {
-    const d = this.describe(e.certs, cas, e.meta.keySpki);
+  summary(e: Entry, d: Awaited<ReturnType<CertService['describeAll']>>[number]) {
     return {
       id: e.meta.id,
       name: e.meta.name,
@@ -235,11 +244,11 @@ export class CertService {
     const cas = await this.heldCas();
     if (isReadOnlyId(id)) {
       const f = await this.readOnlyFile(id);
-      const d = this.describe(f.certs, cas, null);
+      const d = (await this.describeAll([{ certs: f.certs, keySpki: null }], cas))[0]!;
       return { id, name: f.name, source: f.source, kind: 'certificate', readOnly: true, path: f.path, hasKey: false, keyEncrypted: false, csrPem: null, ...d };
     }
     const e = await this.need().get(id);
-    const d = this.describe(e.certs, cas, e.meta.keySpki);
+    const d = (await this.describeAll([{ certs: e.certs, keySpki: e.meta.keySpki }], cas))[0]!;
     return {
       id,
       name: e.meta.name,
@@ -258,9 +267,13 @@ export class CertService {
 
   async list() {
     const cas = await this.heldCas();
-    const stored = this.store ? (await this.store.list()).map((e) => this.summary(e, cas)) : [];
-    const readOnly = (await this.readOnlyFiles()).map((f) => {
-      const d = this.describe(f.certs, cas, null);
+    const entries = this.store ? await this.store.list() : [];
+    const files = await this.readOnlyFiles();
+    // One worker job, one budget of signature checks, for the whole inventory.
+    const described = await this.describeAll([...entries.map((e) => ({ certs: e.certs, keySpki: e.meta.keySpki })), ...files.map((f) => ({ certs: f.certs, keySpki: null }))], cas);
+    const stored = entries.map((e, i) => this.summary(e, described[i]!));
+    const readOnly = files.map((f, i) => {
+      const d = described[entries.length + i]!;
       return {
         id: f.id,
         name: f.name,
@@ -299,8 +312,9 @@ function ekuWarnings(certs: ParsedCert[]): string[] {
 export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext): Promise<void> {
   const { options } = ctx;
   const irisClients = options.monitors.flatMap((m) => (m.iris ? [{ id: m.id, iris: m.iris }] : []));
-  const svc = new CertService(options.certStoreDir, options.haSslDir ?? '/ssl', irisClients);
+  const svc = new CertService(options.certStoreDir, options.haSslDir ?? '/ssl', irisClients, options.certWorkers);
   if (svc.store) await svc.store.init();
+  api.addHook('onClose', () => svc.workers.close());
   const who = (req: Parameters<typeof ctx.ingress>[0]) => describeUser(ctx.ingress(req));
   const big = { bodyLimit: CERT_BODY_LIMIT };
 
@@ -321,7 +335,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
   api.post('/certificates', big, async (req, reply) => {
     const body = parseRequest(CertImportBody, req.body, 'certificate import');
     const store = svc.need();
-    const d = decodeMaterial(body);
+    const d = await decodeMaterial(svc.workers, body);
     if (d.keys.length > 1) throw new CertError('too-many-keys', 'The upload holds more than one private key: import one certificate with its key at a time.');
     const key = d.keys[0];
     if (key && d.certs.length === 0) throw new CertError('key-without-certificate', 'The upload holds a private key but no certificate: import the key together with its certificate.');
@@ -347,13 +361,12 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
 
   api.post('/certificates/inspect', big, async (req) => {
     const body = parseRequest(CertInspectBody, req.body, 'inspect request');
-    const d = decodeMaterial(body);
+    const d = await decodeMaterial(svc.workers, body);
     const cas = await svc.heldCas();
-    // One budget of signature checks for every chain of this request (ChainBudget).
-    const budget = new ChainBudget();
+    // Status: dates, and whether the chain completes from the upload, the CAs held here and the system roots.
+    const chains = await svc.workers.chains(d.certs.map((c) => ({ leaf: c, bundle: [...d.certs.filter((x) => x !== c), ...cas], useSystemRoots: true })));
     return {
-      // Status: dates, and whether the chain completes from the upload, the CAs held here and the system roots.
-      certificates: d.certs.map((c) => ({ ...c.info, status: statusOf(c.info, buildChain(c, [...d.certs.filter((x) => x !== c), ...cas], { useSystemRoots: true, budget }).trusted), lint: lintCert(c.info) })),
+      certificates: d.certs.map((c, i) => ({ ...c.info, status: statusOf(c.info, chains[i]!.trusted), lint: lintCert(c.info) })),
       keys: d.keys.map((k) => ({
         type: (k.asymmetricKeyType ?? 'unknown').toUpperCase(),
         size: k.asymmetricKeyDetails?.modulusLength ?? null,
@@ -379,18 +392,18 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
     const c = body.certificate;
     const given = [c.id, c.pem, c.derBase64].filter((x) => x !== undefined).length;
     if (given !== 1) throw new CertError('invalid-request', 'Give the certificate as exactly one of "id", "pem" or "derBase64".');
-    const certs = c.id ? await svc.certsOf(c.id) : decodeMaterial({ pem: c.pem, derBase64: c.derBase64 }).certs;
+    const certs = c.id ? await svc.certsOf(c.id) : (await decodeMaterial(svc.workers, { pem: c.pem, derBase64: c.derBase64 })).certs;
     if (!certs.length) throw new CertError('no-certificate', 'No certificate to verify.');
     const leaf = certs[0]!;
     let bundle: ParsedCert[] = [];
     if (body.caBundle) {
       if ((body.caBundle.id === undefined) === (body.caBundle.pem === undefined)) throw new CertError('invalid-request', 'Give the CA bundle as "id" or "pem".');
-      bundle = body.caBundle.id ? await svc.certsOf(body.caBundle.id) : decodeMaterial({ pem: body.caBundle.pem }).certs;
+      bundle = body.caBundle.id ? await svc.certsOf(body.caBundle.id) : (await decodeMaterial(svc.workers, { pem: body.caBundle.pem })).certs;
     }
-    const chain = buildChain(leaf, [...certs.slice(1), ...bundle], { useSystemRoots: body.useSystemRoots });
+    const chain = (await svc.workers.chains([{ leaf, bundle: [...certs.slice(1), ...bundle], useSystemRoots: body.useSystemRoots }]))[0]!;
     let keyMatch: boolean | null = null;
     if (body.key) {
-      const d = decodeInput({ pem: body.key.pem, keyPassphrase: body.key.passphrase });
+      const d = await svc.workers.decode({ pem: body.key.pem, keyPassphrase: body.key.passphrase });
       const k = d.keys[0];
       if (!k) throw new CertError('bad-key', 'No private key was found in "key.pem".');
       keyMatch = keyMatchesCert(k, leaf);
@@ -474,7 +487,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
 
   api.post<{ Params: { id: string } }>('/certificates/:id/certificate', big, async (req) => {
     const body = parseRequest(AttachBody, req.body, 'signed certificate');
-    const d = decodeMaterial(body);
+    const d = await decodeMaterial(svc.workers, body);
     if (!d.certs.length) throw new CertError('no-certificate', 'No certificate was found in the upload.');
     const e = await svc.need().attachCertificates(req.params.id, d.certs);
     options.log.info(`Panel: signed certificate attached to "${e.meta.name}" by ${who(req)}`);
@@ -524,14 +537,14 @@ export const CERT_SCHEMAS = [CertImportBody, CertInspectBody, CsrBody, AttachBod
 export function certsOpenApiPaths(ref: (s: z.ZodType) => Record<string, unknown>, csrfHeader: Record<string, unknown>): Record<string, unknown> {
   const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
   const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
-  const noStore = { '503': err('No certificate store is configured here') };
+  const noStore = { '503': err('No certificate store is configured here, or too many certificate requests are waiting') };
   const unknownId = { '404': err('No stored certificate by the id given') };
   const post = (summary: string, schema: z.ZodType, success: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
     post: {
       summary,
       parameters: [csrfHeader],
       requestBody: { required: true, content: { 'application/json': { schema: ref(schema) } } },
-      responses: { ...success, '400': err('Bad input (nothing stored)'), '413': err('Upload larger than 1 MiB'), ...extra },
+      responses: { ...success, '400': err('Bad input, or reading it took longer than the deadline (nothing stored)'), '413': err('Upload larger than 1 MiB'), ...extra },
     },
   });
   const created = { '201': ok('Stored') };
@@ -542,7 +555,7 @@ export function certsOpenApiPaths(ref: (s: z.ZodType) => Record<string, unknown>
       get: { summary: 'Inventory: stored certificates and Home Assistant /ssl (read-only), each with its status', responses: { '200': ok('The inventory') } },
       ...post('Import PEM (bundle), DER or PKCS#12, with keys', CertImportBody, { '201': ok('Stored, or matched to the key of a CSR made here') }, noStore),
     },
-    '/api/certificates/inspect': post('Inspect without storing', CertInspectBody, done),
+    '/api/certificates/inspect': post('Inspect without storing', CertInspectBody, done, noStore),
     '/api/certificates/csr': post('Generate an RSA or EC key and a CSR (serverAuth + clientAuth by default)', CsrBody, created, noStore),
     '/api/certificates/verify': post('Chain against a CA bundle, host check, key match, lint', VerifyBody, done, { ...unknownId, ...noStore }),
     '/api/certificates/probe': post('Live TLS handshake with host:port (5 s limit)', ProbeBody, done, { ...unknownId, ...noStore }),

@@ -23,6 +23,7 @@ import { registerDiagnosticsApi, type DiagnosticsSource } from './diagnostics-ap
 import type { BackupService } from '../backups/service.ts';
 import { allowedHost, allowedHostSet, ingressContext, isTrustedPeer, trustedSet, type IngressContext } from './guard.ts';
 import type { LogBuffer } from './log-buffer.ts';
+import type { CertWorkersOptions } from '../certs/cert-workers.ts';
 import { allowHeader, RouteTable } from './routes.ts';
 
 export interface ConnectInfo {
@@ -72,6 +73,8 @@ export interface PanelOptions {
   backupUploadLimitBytes?: number;
   /** The bridge's self-checks (latest results, run on demand); without it the diagnostics routes answer 503. */
   diagnostics?: DiagnosticsSource;
+  /** The certificate worker threads (deadline, queue); tests shorten the deadline. */
+  certWorkers?: CertWorkersOptions;
   /** Where PEM files for IRIS SSL/TLS configurations go. Default: add-on /data/iris-edge/ssl, else <certStoreDir>/../iris-ssl. */
   irisSslDir?: string;
 }
