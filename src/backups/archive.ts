@@ -9,7 +9,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { BackupError } from './errors.ts';
 import { CountingStream, fsyncPath, HashingStream } from './files.ts';
-import { MANIFEST_NAME, manifestProblem, manifestSchema, type Manifest, type ManifestDatabase } from './manifest.ts';
+import { MANIFEST_NAME, parseManifest, type Manifest, type ManifestDatabase } from './manifest.ts';
 import type { ProgressMeter } from './progress.ts';
 
 const MAX_MANIFEST_BYTES = 1 << 20;
@@ -115,19 +115,3 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
   return m;
 }
 
-function parseManifest(bytes: Buffer): Manifest {
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new BackupError('bad-archive', `${MANIFEST_NAME} is not JSON: this is not an IRIS Edge backup, or it is damaged.`);
-  }
-  const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new BackupError('bad-archive', `${MANIFEST_NAME} is not an IRIS Edge manifest (${first?.path.join('.') || 'document'}: ${first?.message}).`);
-  }
-  const problem = manifestProblem(parsed.data);
-  if (problem) throw new BackupError('bad-archive', `${MANIFEST_NAME} is not valid: ${problem}.`);
-  return parsed.data;
-}

@@ -3,6 +3,7 @@
  * follow. An uploaded archive is checked against these before anything of it is kept.
  */
 import { z } from 'zod';
+import { BackupError } from './errors.ts';
 
 export const FORMAT = 'iris-edge-backup';
 export const FORMAT_VERSION = 1;
@@ -65,4 +66,22 @@ export function manifestProblem(m: Manifest): string | null {
     names.add(d.name);
   }
   return null;
+}
+
+/** The manifest of an archive, from its bytes; BackupError('bad-archive') saying what is wrong otherwise. */
+export function parseManifest(bytes: Buffer): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new BackupError('bad-archive', `${MANIFEST_NAME} is not JSON: this is not an IRIS Edge backup, or it is damaged.`);
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new BackupError('bad-archive', `${MANIFEST_NAME} is not an IRIS Edge manifest (${first?.path.join('.') || 'document'}: ${first?.message}).`);
+  }
+  const problem = manifestProblem(parsed.data);
+  if (problem) throw new BackupError('bad-archive', `${MANIFEST_NAME} is not valid: ${problem}.`);
+  return parsed.data;
 }

@@ -14,7 +14,14 @@ export function parseDer(der: Buffer): Node {
     // decodeBitStrings false: the signature and keys stay opaque bytes.
     return forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')), { strict: true, decodeBitStrings: false, parseAllBytes: true } as unknown as boolean);
   } catch (err) {
-    throw new CertError('bad-der', `Not valid DER (ASN.1): ${(err as Error).message}.`);
+    // forge's words ("Too few bytes to read ASN.1 value") mean nothing to the person who uploaded the file.
+    const msg = (err as Error).message;
+    const why = /too few bytes/i.test(msg)
+      ? 'it ends too early (cut short in a download or a copy?)'
+      : /bytes remain/i.test(msg)
+        ? 'more data follows where it should end (two files joined, or damaged)'
+        : 'it is damaged, or another kind of file';
+    throw new CertError('bad-der', `The data cannot be read: ${why}.`);
   }
 }
 
@@ -25,7 +32,7 @@ export const isContext = (n: Node | undefined, tag: number): boolean => !!n && n
 export const toDer = (n: Node): Buffer => Buffer.from(forge.asn1.toDer(n).getBytes(), 'binary');
 
 export function oid(n: Node | undefined): string {
-  if (!isUniversal(n, T.OID)) throw new CertError('bad-certificate', 'An object identifier was expected in the certificate.');
+  if (!isUniversal(n, T.OID)) throw new CertError('bad-certificate', 'The data is damaged: the name of a field (an object identifier) cannot be read.');
   return forge.asn1.derToOid(n!.value as string);
 }
 
@@ -45,12 +52,12 @@ export function text(n: Node): string {
 export function time(n: Node | undefined): Date {
   if (isUniversal(n, T.UTCTIME)) return forge.asn1.utcTimeToDate(n!.value as string);
   if (isUniversal(n, T.GENERALIZEDTIME)) return forge.asn1.generalizedTimeToDate(n!.value as string);
-  throw new CertError('bad-certificate', 'A validity date in the certificate is not a UTCTime or GeneralizedTime.');
+  throw new CertError('bad-certificate', 'The certificate is damaged: a validity date cannot be read.');
 }
 
 /** Big-endian integer bytes as upper-case hex without the sign-padding zero byte. */
 export function intHex(n: Node | undefined): string {
-  if (!isUniversal(n, T.INTEGER)) throw new CertError('bad-certificate', 'An INTEGER was expected in the certificate.');
+  if (!isUniversal(n, T.INTEGER)) throw new CertError('bad-certificate', 'The data is damaged: a number in it (a serial number or version) cannot be read.');
   let b = bytes(n);
   while (b.length > 1 && b[0] === 0) b = b.subarray(1);
   return b.toString('hex').toUpperCase();

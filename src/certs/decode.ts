@@ -32,7 +32,8 @@ function keyError(err: unknown, passphrase: string | undefined): CertError {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ERR_MISSING_PASSPHRASE') return new CertError('key-passphrase-required', 'The private key is encrypted: give its passphrase.');
   if (passphrase !== undefined && /bad decrypt|decrypt|passphrase/i.test(e.message)) return new CertError('wrong-key-passphrase', 'The private key could not be decrypted: the passphrase is wrong.');
-  return new CertError('bad-key', `The private key could not be read: ${e.message}.`);
+  // OpenSSL's words ("error:1E08010C:DECODER routines::unsupported") are no help to the uploader.
+  return new CertError('bad-key', 'The private key cannot be read: it is damaged or cut short, or in a form IRIS Edge does not read (PKCS#8, PKCS#1 RSA and SEC1 EC keys, encrypted or not).');
 }
 
 export function readPrivateKey(pem: string | Buffer, passphrase?: string, derType?: 'pkcs8' | 'pkcs1' | 'sec1'): KeyObject {
@@ -158,7 +159,7 @@ function decodeDer(der: Buffer, out: Decoded): void {
       }
     }
     if (looksLikePkcs12(der)) throw new CertError('looks-like-pkcs12', 'This looks like a PKCS#12 (.p12/.pfx) file: import it as PKCS#12 with its password.');
-    throw new CertError('bad-der', `Not a DER certificate or private key (${(certErr as Error).message})`);
+    throw new CertError('bad-der', `Not a certificate or private key in binary (DER) form. ${(certErr as Error).message}`);
   }
 }
 
@@ -183,7 +184,7 @@ function decodePkcs12(p12: Buffer, password: string | undefined, out: Decoded): 
     if (/MAC could not be verified|wrong password|Invalid password/i.test(msg)) {
       throw new CertError('wrong-password', password ? 'The PKCS#12 password is wrong.' : 'This PKCS#12 file needs its password.');
     }
-    throw new CertError('bad-pkcs12', `Not a readable PKCS#12 file: ${msg}.`);
+    throw new CertError('bad-pkcs12', 'This is not a PKCS#12 (.p12/.pfx) file, or it is damaged. A certificate or key in another form can be imported as PEM or DER.');
   }
   for (const sc of pfx.safeContents) {
     for (const bag of sc.safeBags) {
@@ -210,7 +211,7 @@ export function decodeInput(input: DecodeInput): Decoded {
     return decodeInputUnchecked(input);
   } catch (err) {
     if (err instanceof CertError) throw err;
-    throw new CertError('bad-input', `The upload could not be read: ${(err as Error).message}.`);
+    throw new CertError('bad-input', 'The upload cannot be read: it is damaged, or not a certificate, key or PKCS#12 file.');
   }
 }
 

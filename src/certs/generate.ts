@@ -214,7 +214,7 @@ export function readCsr(pem: string): CsrContents {
     return parseCsrDer(Buffer.from(m[2]!.replace(/\s+/g, ''), 'base64'));
   } catch (err) {
     if (err instanceof CertError && err.code === 'bad-csr') throw err;
-    throw new CertError('bad-csr', `Not a readable certificate signing request: ${(err as Error).message.replace(/\.$/, '')}.`);
+    throw new CertError('bad-csr', 'Not a readable certificate signing request: it is damaged or cut short.');
   }
 }
 

@@ -19,12 +19,12 @@ export interface ParsedCert {
 const hexColons = (b: Buffer): string => (b.toString('hex').toUpperCase().match(/../g) ?? []).join(':');
 
 function dn(n: Node | undefined): { text: string; parts: DnPart[] } {
-  if (!isUniversal(n, ASN1.T.SEQUENCE)) throw new CertError('bad-certificate', 'A distinguished name in the certificate is malformed.');
+  if (!isUniversal(n, ASN1.T.SEQUENCE)) throw new CertError('bad-certificate', 'The certificate is damaged: its subject or issuer name cannot be read.');
   const parts: DnPart[] = [];
   for (const rdn of children(n)) {
     for (const atv of children(rdn)) {
       const [o, v] = children(atv);
-      if (!o || !v) throw new CertError('bad-certificate', 'A distinguished-name attribute in the certificate is malformed.');
+      if (!o || !v) throw new CertError('bad-certificate', 'The certificate is damaged: part of its subject or issuer name cannot be read.');
       const id = oid(o);
       parts.push({ type: OID_NAMES[id] ?? id, oid: id, value: text(v) });
     }
@@ -58,7 +58,7 @@ export function parseCertificate(der: Buffer): ParsedCert {
     return parseCertificateUnchecked(der);
   } catch (err) {
     if (err instanceof CertError) throw err;
-    throw new CertError('bad-certificate', `The certificate could not be read: ${(err as Error).message}.`);
+    throw new CertError('bad-certificate', 'The certificate is damaged and cannot be read.');
   }
 }
 
@@ -66,7 +66,7 @@ function parseCertificateUnchecked(der: Buffer): ParsedCert {
   const root = parseDer(der);
   const [tbs, sigAlg, sig] = children(root);
   if (!isUniversal(root, ASN1.T.SEQUENCE) || !isUniversal(tbs, ASN1.T.SEQUENCE) || !isUniversal(sigAlg, ASN1.T.SEQUENCE) || !isUniversal(sig, ASN1.T.BITSTRING)) {
-    throw new CertError('bad-certificate', 'This is DER, but not an X.509 certificate.');
+    throw new CertError('bad-certificate', 'This is binary (DER) data, but not a certificate.');
   }
   let f = children(tbs);
   let version = 1;
@@ -87,8 +87,8 @@ function parseCertificateUnchecked(der: Buffer): ParsedCert {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(der);
-  } catch (err) {
-    throw new CertError('bad-certificate', `The certificate could not be read: ${(err as Error).message}.`);
+  } catch {
+    throw new CertError('bad-certificate', 'The certificate is damaged and cannot be read (its signature or key part).');
   }
 
   const info: CertInfo = {
@@ -119,7 +119,7 @@ function parseCertificateUnchecked(der: Buffer): ParsedCert {
     const id = oid(parts[0]);
     const critical = isUniversal(parts[1], ASN1.T.BOOLEAN) ? bytes(parts[1])[0] !== 0 : false;
     const valueN = parts[parts.length - 1];
-    if (!isUniversal(valueN, ASN1.T.OCTETSTRING)) throw new CertError('bad-certificate', `Extension ${id} is malformed.`);
+    if (!isUniversal(valueN, ASN1.T.OCTETSTRING)) throw new CertError('bad-certificate', `The certificate is damaged: its extension ${id} cannot be read.`);
     const inner = () => parseDer(bytes(valueN));
     switch (id) {
       case '2.5.29.15': {
@@ -170,8 +170,8 @@ function parseCertificateUnchecked(der: Buffer): ParsedCert {
   let pk: ReturnType<() => X509Certificate['publicKey']>;
   try {
     pk = x509.publicKey;
-  } catch (err) {
-    throw new CertError('bad-certificate', `The certificate's public key could not be read: ${(err as Error).message}.`);
+  } catch {
+    throw new CertError('bad-certificate', "The certificate's public key cannot be read: it is damaged, or of a type Node.js does not know.");
   }
   const d = pk.asymmetricKeyDetails ?? {};
   const curve = d.namedCurve ?? null;
