@@ -6,57 +6,32 @@
  * so its work is counted there. Prints figures (DESIGN.md §11: RSS < 80 MB, CPU < 1 %).
  * SCENARIO=demo (or another "PxH") measures a different simulator size.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Mosquitto } from '../test/support/mosquitto.ts';
+import { childrenOf, processSample as sample, startCompiledBridge } from './support/bridge-process.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const WARMUP_S = 30;
 const MEASURE_S = 60;
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
-/** The bridge's child processes (its IRIS connection process). */
-function children(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function sample(pid: number): { rssMb: number; cpuTicks: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return { rssMb: rssKb / 1024, cpuTicks: Number(stat[11]) + Number(stat[12]) };
-}
-
 async function main(): Promise<void> {
-  const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('npm run build failed');
   const broker = await Mosquitto.start();
-  const bridge = spawn(process.execPath, ['dist/main.js'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      MQTT_URL: broker.url,
-      POLL_INTERVAL: '10',
-      IRIS_EDGE_SIMULATOR_SCENARIO: process.env.SCENARIO ?? '10x100',
-      PANEL_PORT: '0',
-      LOG_LEVEL: 'warning',
-      // The simulated write daemon stands in for IRIS's own work, which is not the bridge's cost.
-      IRIS_EDGE_SIMULATOR_WRITE_MS: '0',
-      IRIS_EDGE_STATE_DIR: mkdtempSync(join(tmpdir(), 'iris-edge-bench-resources-')),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const bridge = startCompiledBridge({
+    MQTT_URL: broker.url,
+    POLL_INTERVAL: '10',
+    IRIS_EDGE_SIMULATOR_SCENARIO: process.env.SCENARIO ?? '10x100',
+    PANEL_PORT: '0',
+    LOG_LEVEL: 'warning',
+    // The simulated write daemon stands in for IRIS's own work, which is not the bridge's cost.
+    IRIS_EDGE_SIMULATOR_WRITE_MS: '0',
+    IRIS_EDGE_STATE_DIR: mkdtempSync(join(tmpdir(), 'iris-edge-bench-resources-')),
   });
   try {
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
     const pid = bridge.pid as number;
-    const [child] = children(pid);
+    const [child] = childrenOf(pid);
     if (child === undefined) throw new Error('the bridge has no IRIS connection process');
     const a = [sample(pid), sample(child)];
     const rss: number[][] = [[], []];
