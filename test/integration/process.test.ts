@@ -1,8 +1,9 @@
 /** The bridge as a user runs it (`npm start`): a separate process, killed, stopped, misconfigured. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,47 @@ describe('the bridge process', () => {
       await observer.waitFor('iris-edge/midupload/bridge/availability', (p) => p === 'offline', 5000);
       assert.deepEqual(readdirSync(join(stateDir, 'backups', '.work')), [], 'the cut upload left a file behind');
       upload.destroy();
+    } finally {
+      b.proc.kill('SIGKILL');
+      await observer.close();
+    }
+  });
+
+  it('hostile uploads over HTTP while it runs: each a 4xx or read beside the event loop, nothing kept, never offline', { timeout: 120_000 }, async () => {
+    const observer = await Observer.connect(broker.url);
+    const dir = mkdtempSync(join(tmpdir(), 'iris-edge-hostile-'));
+    const b = runBridge({ MQTT_URL: broker.url, INSTANCE_ID: 'hostile', IRIS_EDGE_STATE_DIR: dir, IRIS_EDGE_BACKUP_DIR: join(dir, 'backups'), IRIS_EDGE_CERT_DIR: join(dir, 'certs') });
+    try {
+      await observer.waitFor('iris-edge/hostile/bridge/availability', (p) => p === 'online', 20_000);
+      const since = Date.now();
+      const panel = await waitFor(() => /Panel at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(b.output())?.[1], 10_000, 'the panel address');
+      const ossl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      ossl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem', '-subj', '/CN=hostile.example', '-days', '2']);
+      ossl(['pkcs12', '-export', '-in', 'c.pem', '-inkey', 'k.pem', '-out', 'slow.p12', '-passout', 'pass:pw', '-iter', '400000']);
+      writeFileSync(join(dir, 'photo.jpg'), randomBytes(1024 * 1024));
+      execFileSync('tar', ['czf', 'any.tar.gz', 'photo.jpg'], { cwd: dir });
+      const post = (path: string, body: BodyInit, type = 'application/json') =>
+        fetch(new URL(path, panel), { method: 'POST', headers: { 'content-type': type, 'x-iris-edge': '1' }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: string } }));
+      const order: string[] = [];
+      const slow = post('api/certificates/inspect', JSON.stringify({ pkcs12Base64: readFileSync(join(dir, 'slow.p12')).toString('base64'), password: 'pw' })).then((r) => {
+        order.push('pkcs12');
+        return r;
+      });
+      // While a worker reads the PKCS#12, the event loop answers the rest (certificate jobs queue for a worker).
+      const [archive, state] = await Promise.all([post('api/backups/upload', new Uint8Array(readFileSync(join(dir, 'any.tar.gz'))), 'application/octet-stream'), fetch(new URL('api/state', panel))]);
+      order.push('others');
+      assert.equal(archive.status, 400);
+      assert.equal(archive.body.error, 'backup-bad-archive');
+      assert.equal(state.status, 200);
+      assert.ok([200, 400].includes((await slow).status));
+      assert.deepEqual(order, ['others', 'pkcs12'], 'the other requests waited for the PKCS#12');
+      const begins = await post('api/certificates/inspect', JSON.stringify({ pem: '-----BEGIN CERTIFICATE-----\n'.repeat(30_000) }));
+      assert.equal(begins.status, 400);
+      const certs = (await (await fetch(new URL('api/certificates', panel))).json()) as { certificates: { source: string }[] };
+      const backups = (await (await fetch(new URL('api/backups', panel))).json()) as { backups: unknown[] };
+      assert.deepEqual([certs.certificates.filter((c) => c.source === 'store').length, backups.backups.length], [0, 0], 'nothing stored');
+      assert.equal(b.proc.exitCode, null, 'the bridge is still running');
+      assert.equal(observer.messages.filter((m) => m.topic === 'iris-edge/hostile/bridge/availability' && m.at >= since && m.payload === 'offline').length, 0);
     } finally {
       b.proc.kill('SIGKILL');
       await observer.close();
