@@ -8,7 +8,7 @@
  */
 import type { Diagnostics, DiagnosticCheck } from '../model/diagnostics.ts';
 import type { IrisClient } from './client.ts';
-import { AgentVersionError } from './agent/version.ts';
+import { AgentVersionError, REMOTE_SETUP_COMMAND } from './agent/version.ts';
 import type { AgentPrivileges } from './agent/contract.ts';
 import type { BridgeRoleSpec } from './privileges.ts';
 
@@ -28,7 +28,7 @@ const WORDS: Record<string, string> = { R: 'READ', W: 'WRITE', U: 'USE' };
 function fixFor(o: SelfCheckOptions): string {
   return o.inAddon
     ? 'Restart the add-on: its setup, as the IRIS owner, grants what bridge-role.json declares. If this check still fails, the setup step in the add-on log says why.'
-    : `An administrator runs the setup again in %SYS: do ##class(IrisEdge.Setup).Install("<folder>","<bridge user>","<password file>") (DOCS.md, "Remote IRIS instances"); it grants exactly what bridge-role.json declares.`;
+    : `An administrator runs the setup again in %SYS: ${REMOTE_SETUP_COMMAND} (DOCS.md, "Remote IRIS instances"); it grants exactly what bridge-role.json declares.`;
 }
 
 function held(granted: string, permission: string): boolean {
@@ -47,7 +47,7 @@ function describeOffset(minutes: number): string {
   return `UTC${sign}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 }
 
-function privilegeChecks(p: AgentPrivileges, o: SelfCheckOptions): DiagnosticCheck[] {
+function privilegeChecks(p: AgentPrivileges, o: SelfCheckOptions, now: Date): DiagnosticCheck[] {
   const checks: DiagnosticCheck[] = [];
   const fix = fixFor(o);
   for (const r of o.role.resources) {
@@ -90,7 +90,6 @@ function privilegeChecks(p: AgentPrivileges, o: SelfCheckOptions): DiagnosticChe
     calls: ['$ROLES', 'Security.SSLConfigs:List', 'Security.SSLConfigs#%Save'],
     ...(e.ok ? {} : { fix }),
   });
-  const now = (o.now ?? (() => new Date()))();
   const irisOffset = Math.round((odbcMs(p.time.local) - odbcMs(p.time.utc)) / 60_000);
   const bridgeOffset = -now.getTimezoneOffset();
   const skew = Math.abs(odbcMs(p.time.utc) - now.getTime());
@@ -115,7 +114,8 @@ async function readCheck(id: string, title: string, calls: string[], run: () => 
 }
 
 export async function selfCheck(client: IrisClient, o: SelfCheckOptions): Promise<Diagnostics> {
-  const at = (o.now ?? (() => new Date()))().toISOString();
+  const now = (o.now ?? (() => new Date()))();
+  const at = now.toISOString();
   const checks: DiagnosticCheck[] = [];
   const transport = client.transportReport();
   if (transport) {
@@ -149,7 +149,7 @@ export async function selfCheck(client: IrisClient, o: SelfCheckOptions): Promis
     });
   }
   if (privileges) {
-    checks.push(...privilegeChecks(privileges, o));
+    checks.push(...privilegeChecks(privileges, o, now));
     checks.push(
       await readCheck('read:snapshot', 'Productions and hosts', ['IrisEdge.Agent.Snapshot'], async () => {
         const s = await client.snapshot();

@@ -6,11 +6,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IrisCommandRefusedError, IrisUnavailableError } from '../../src/iris/errors.ts';
-import { AgentVersionError } from '../../src/iris/agent/version.ts';
+import { AgentVersionError, REMOTE_INSTALL_HINT, REMOTE_SETUP_COMMAND } from '../../src/iris/agent/version.ts';
 import { selfCheck } from '../../src/iris/diagnostics.ts';
 import { loadBridgeRole, type Permission } from '../../src/iris/privileges.ts';
 import { SimulatedDatabases } from '../../src/iris/simulator/databases.ts';
@@ -172,6 +172,18 @@ describe('the simulator enforces the bridge role as IRIS does', () => {
     s.iris.installAgent(99);
     assert.ok((await s.snapshot()).productions.length > 0);
     await s.close();
+  });
+});
+
+describe('the remote setup the messages name', () => {
+  it('is in a folder the add-on ships, and is the command DOCS.md shows', () => {
+    const folder = /copy the folder (\S+) of the add-on/.exec(REMOTE_INSTALL_HINT)?.[1];
+    assert.equal(folder, '/usr/share/iris-edge/agent');
+    assert.ok(existsSync(join(SOURCE_AGENT_DIR, 'IrisEdge.Setup.cls')) && SOURCE_AGENT_DIR.replace(/\/$/, '').endsWith('rootfs/usr/share/iris-edge/agent'));
+    const docs = readFileSync(new URL('../../DOCS.md', import.meta.url), 'utf8');
+    assert.ok(docs.includes(folder!), 'DOCS.md names the same folder');
+    assert.match(REMOTE_SETUP_COMMAND, /##class\(IrisEdge\.Setup\)\.Install\(/);
+    assert.ok(docs.includes('##class(IrisEdge.Setup).Install('), 'DOCS.md shows the same call');
   });
 });
 

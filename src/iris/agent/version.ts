@@ -3,7 +3,7 @@
  * compiling a class into IRISSYS needs WRITE on it, and a role with WRITE on IRISSYS can give
  * itself any role, i.e. it is %All (issue 11; research notes in test/contract/README.md).
  *  - In the add-on: the setup that runs as irisowner (OS authentication) at every start loads the
- *    shipped class when its version differs (rootfs/usr/share/iris-edge/setup).
+ *    shipped class when its version differs (IrisEdge.Setup, in rootfs/usr/share/iris-edge/agent).
  *  - On a remote instance: an administrator runs the same setup once (DOCS.md "Remote instances").
  * The bridge only asks IrisEdge.Agent.Version() and says, in words an administrator can act on,
  * when the agent is missing or older than this bridge needs.
@@ -15,12 +15,14 @@ import { IrisUnavailableError } from '../errors.ts';
 export const AGENT_CLASS = 'IrisEdge.Agent';
 export const AGENT_FILE = 'IrisEdge.Agent.cls';
 
-/** The one-time command an administrator runs on a remote IRIS, as a %SYS terminal line. */
+/** The setup an administrator runs in %SYS of a remote IRIS (DOCS.md "Remote IRIS instances: the one-time setup"). */
+export const REMOTE_SETUP_COMMAND =
+  'do $SYSTEM.OBJ.Load("<folder>/IrisEdge.Setup.cls","ck") write $SYSTEM.Status.GetErrorText(##class(IrisEdge.Setup).Install("<folder>","<IRIS Edge user>","<password file>"))';
+
+/** What a remote IRIS's administrator does when the agent is missing or old. */
 export const REMOTE_INSTALL_HINT =
-  'An administrator installs it once in the %SYS namespace of that IRIS: copy the folder ' +
-  '/usr/share/iris-edge/setup of the add-on (or rootfs/usr/share/iris-edge/setup of the source) to the IRIS host and run ' +
-  `do $SYSTEM.OBJ.Load("<folder>/IrisEdge.Setup.cls","ck") write $SYSTEM.Status.GetErrorText(##class(IrisEdge.Setup).InstallAgent("<folder>")) ` +
-  '(see DOCS.md, "Remote IRIS instances")';
+  'An administrator installs it in the %SYS namespace of that IRIS: copy the folder /usr/share/iris-edge/agent of the add-on ' +
+  `(or rootfs/usr/share/iris-edge/agent of the source) to the IRIS host and run ${REMOTE_SETUP_COMMAND} (DOCS.md, "Remote IRIS instances")`;
 
 /** The agent is missing, or older than this bridge needs: IRIS is unusable until an administrator acts. */
 export class AgentVersionError extends IrisUnavailableError {
