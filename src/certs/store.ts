@@ -154,19 +154,27 @@ export class CertStore {
     await rm(this.path(id), { recursive: true, force: true });
   }
 
-  /** The stored key, decrypted. Only for signing, TLS probes and explicit exports. */
-  async readKey(id: string, passphrase?: string): Promise<KeyObject> {
-    const entry = await this.get(id);
-    if (!entry.meta.hasKey) throw new CertError('no-key', `"${entry.meta.name}" has no private key.`);
-    if (entry.meta.keyEncrypted && !passphrase) throw new CertError('key-passphrase-required', `The key of "${entry.meta.name}" is encrypted: give its passphrase.`);
-    return readPrivateKey(await readFile(this.path(id, 'key.pem'), 'utf8'), entry.meta.keyEncrypted ? passphrase : undefined);
+  /**
+   * The stored key, decrypted. Only for signing, TLS probes and explicit exports. `known` is the
+   * entry when the caller has just read it (it is not read again).
+   */
+  async readKey(id: string, passphrase?: string, known?: Entry): Promise<KeyObject> {
+    const entry = known ?? (await this.get(id));
+    if (entry.meta.keyEncrypted && entry.meta.hasKey && !passphrase) throw new CertError('key-passphrase-required', `The key of "${entry.meta.name}" is encrypted: give its passphrase.`);
+    return readPrivateKey(await this.readKeyFile(id, entry), entry.meta.keyEncrypted ? passphrase : undefined);
   }
 
-  /** The key file as stored (encrypted when it was stored encrypted). */
-  async readKeyFile(id: string): Promise<string> {
-    const entry = await this.get(id);
+  /** The key file as stored (encrypted when it was stored encrypted); `known` as for readKey. */
+  async readKeyFile(id: string, known?: Entry): Promise<string> {
+    const entry = known ?? (await this.get(id));
     if (!entry.meta.hasKey) throw new CertError('no-key', `"${entry.meta.name}" has no private key.`);
-    return readFile(this.path(id, 'key.pem'), 'utf8');
+    try {
+      return await readFile(this.path(id, 'key.pem'), 'utf8');
+    } catch (err) {
+      // Deleted between reading the entry and its key (a delete that came in meanwhile).
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CertError('not-found', `There is no stored certificate "${id}".`, 404);
+      throw err;
+    }
   }
 
   async modes(id: string): Promise<{ dir: number; key: number | null }> {

@@ -115,11 +115,11 @@ export async function registerSslApi(api: FastifyInstance, ctx: PanelContext, ss
       }
       if (entry.meta.keySpki !== spkiHash(leaf)) throw new ApiError(400, 'key-mismatch', `The stored key of "${entry.meta.name}" does not match its certificate.`);
       // Decrypting proves the passphrase (CertError 400 otherwise); the key file is written as stored.
-      await store.readKey(entry.meta.id, body.keyPassphrase);
+      await store.readKey(entry.meta.id, body.keyPassphrase, entry);
       const v = validityProblem(leaf);
       if (v) problems.push(v);
       certPem = toPem(entry.certs);
-      keyPem = await store.readKeyFile(entry.meta.id);
+      keyPem = await store.readKeyFile(entry.meta.id, entry);
       keyPassword = entry.meta.keyEncrypted ? body.keyPassphrase : undefined;
     } else if (body.type === 'server') {
       throw new ApiError(400, 'certificate-required', 'A server configuration needs a stored certificate with its private key.');

@@ -321,6 +321,16 @@ describe('certs: store', () => {
     assert.equal((await store.list()).length, 0);
   });
 
+  it('a key asked for after its entry was deleted meanwhile is not found (404), not an I/O error', async () => {
+    const store = new CertStore(join(mkdtempSync(join(tmpdir(), 'certs-store-')), 'certs'));
+    const d = decodeInput({ pem: pki.read('leaf.pem') + pki.read('leaf.key') });
+    const e = await store.add({ name: 'leaf', kind: 'certificate', certs: d.certs, key: d.keys[0] });
+    const entry = await store.get(e.meta.id);
+    await store.delete(e.meta.id);
+    await assert.rejects(store.readKeyFile(e.meta.id, entry), (err: CertError) => err.code === 'not-found' && err.status === 404);
+    await assert.rejects(store.readKey(e.meta.id, undefined, entry), (err: CertError) => err.code === 'not-found' && err.status === 404);
+  });
+
   it("reads Home Assistant's /ssl certificates and never a key file", async () => {
     const ssl = mkdtempSync(join(tmpdir(), 'ha-ssl-'));
     const { writeFileSync } = await import('node:fs');
