@@ -66,12 +66,11 @@ export interface StartOptions {
 
 type NativeTarget = { host: string; port: number; username: string; password: string; agentDir: string };
 
-async function nativeClient(t: NativeTarget, log: Logger, extra: Partial<NativeIrisClientOptions> = {}): Promise<IrisClient> {
+async function nativeClient(t: NativeTarget, log: Logger, extra: Pick<NativeIrisClientOptions, 'inAddon'> & Partial<NativeIrisClientOptions>): Promise<IrisClient> {
   const { createNativeIrisClient } = await import('./iris/native/client.ts');
   let announced = false;
   return createNativeIrisClient({
     ...t,
-    inAddon: isAddon(),
     onProblems: (problems) => {
       for (const p of problems) log.warn(`IRIS namespace ${p.namespace} was skipped in the inventory: ${p.text}`);
     },
@@ -89,11 +88,6 @@ async function nativeClient(t: NativeTarget, log: Logger, extra: Partial<NativeI
     onOutput: (line) => log.debug(`IRIS connection process: ${line}`),
     ...extra,
   });
-}
-
-/** Inside Home Assistant, where the add-on's setup installs the agent. */
-function isAddon(): boolean {
-  return Boolean(process.env.SUPERVISOR_TOKEN);
 }
 
 /**
@@ -143,7 +137,8 @@ async function simulatedIris(
 /** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
 async function localIris(config: Config, log: Logger): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'>> {
   if (config.iris.mode === 'simulator') return simulatedIris(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, log);
-  const iris = await nativeClient(config.iris, log);
+  // Inside Home Assistant the add-on's setup installs the agent.
+  const iris = await nativeClient(config.iris, log, { inAddon: Boolean(config.supervisorToken) });
   return {
     iris,
     health: new MonitorApiClient({ baseUrl: `http://${config.iris.host}:${config.iris.webPort}` }),
@@ -326,7 +321,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   // The self-check runs beside the first polls, never in their way; its summary goes to the log.
   const selfCheck = new SelfCheckRunner(
     instances.map((i, n) => ({ id: i.id, iris: i.iris, local: n === 0 })),
-    { bridgeVersion: BRIDGE_VERSION, role: loadBridgeRole(config.agentDir), inAddon: isAddon() },
+    { bridgeVersion: BRIDGE_VERSION, role: loadBridgeRole(config.agentDir), inAddon: Boolean(config.supervisorToken) },
     log,
   );
   selfCheck.run().catch((err: unknown) => log.warn(`The self-check could not run: ${(err as Error).message}`));

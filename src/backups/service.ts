@@ -281,13 +281,18 @@ export class BackupService extends EventEmitter<Events> {
   async delete(id: string): Promise<void> {
     checkId(id);
     this.refuseIfBusyWith(id);
-    this.claimed.set(id, 'delete');
+    await this.holding(id, 'delete', () => this.store.delete(id));
+    await this.publishStatus();
+  }
+
+  /** Runs `work` with backup `id` claimed (taken before the first await), and gives it back after. */
+  private async holding<T>(id: string, what: 'delete' | 'upload', work: () => Promise<T>): Promise<T> {
+    this.claimed.set(id, what);
     try {
-      await this.store.delete(id);
+      return await work();
     } finally {
       this.claimed.delete(id);
     }
-    await this.publishStatus();
   }
 
   /** 409 when the running job or a delete or upload is working on backup `id`. */
@@ -412,8 +417,7 @@ export class BackupService extends EventEmitter<Events> {
       await pipeline(body, limit, createWriteStream(work, { mode: 0o600, flags: 'wx' }));
       const m = await readArchive(work);
       if (this.claimed.has(m.id) || this.current?.status.backupId === m.id) throw new BackupError('exists', `Backup ${m.id} is already being received or worked on.`);
-      this.claimed.set(m.id, 'upload');
-      try {
+      return await this.holding(m.id, 'upload', async () => {
         if (await this.store.has(m.id)) throw new BackupError('exists', `Backup ${m.id} is already here.`);
         await this.store.publish(work, m.id);
         const record = this.recordOf(m, limit.size, true);
@@ -421,9 +425,7 @@ export class BackupService extends EventEmitter<Events> {
         this.o.log.info(`Backup ${m.id} was uploaded and verified (${mb(limit.size)}).`);
         await this.publishStatus();
         return record;
-      } finally {
-        this.claimed.delete(m.id);
-      }
+      });
     } catch (err) {
       throw fsProblem(err, 'receiving the upload');
     } finally {

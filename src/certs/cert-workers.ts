@@ -12,7 +12,7 @@ import { CertError } from './errors.ts';
 import type { Decoded, DecodeInput } from './decode.ts';
 import type { ParsedCert } from './inspect.ts';
 import type { ChainResult } from './verify.ts';
-import type { FromWorker, ToWorker, WorkerResult } from './worker-protocol.ts';
+import { asBuffer, type FromWorker, type ToWorker, type WorkerResult } from './worker-protocol.ts';
 
 /** How long one certificate job may take (DOCS.md says it): OpenSSL's PKCS#12 (2,048 iterations) takes milliseconds. */
 export const CERT_DEADLINE_MS = 15_000;
@@ -52,6 +52,8 @@ interface Slot {
 
 const IDLE_MS = 60_000;
 
+const stopping = () => new CertError('closing', 'The bridge is stopping.', 503);
+
 /**
  * The entry next to this file: worker.js once compiled; under tsx, worker.ts behind tsx's loader,
  * which a worker thread on Node 20 does not take from --import and registers itself.
@@ -85,16 +87,15 @@ export class CertWorkers {
   async decode(input: DecodeInput): Promise<Decoded> {
     const r = await this.submit({ op: 'decode', input });
     if (r.op !== 'decode') throw new Error('certificate worker answered another question');
-    // A Buffer comes back from a thread as a plain Uint8Array.
     const certs = r.certs.map((c) => {
-      const der = Buffer.from(c.der.buffer, c.der.byteOffset, c.der.byteLength);
+      const der = asBuffer(c.der);
       return { der, info: c.info, x509: new X509Certificate(der) };
     });
     return { certs, keys: r.keys, notes: r.notes };
   }
 
-  /** Builds chains in a worker, all of them under one budget of signature checks. */
-  async chains(requests: ChainRequest[], limit?: number): Promise<ChainResult[]> {
+  /** Builds chains in a worker, all of them under one budget of signature checks (ChainBudget). */
+  async chains(requests: ChainRequest[]): Promise<ChainResult[]> {
     if (!requests.length) return [];
     const index = new Map<string, number>();
     const table: Buffer[] = [];
@@ -108,24 +109,19 @@ export class CertWorkers {
       return i;
     };
     const chains = requests.map((r) => ({ leaf: at(r.leaf), bundle: r.bundle.map(at), useSystemRoots: r.useSystemRoots }));
-    const r = await this.submit({ op: 'chains', table, chains, limit: limit ?? 2000 });
+    const r = await this.submit({ op: 'chains', table, chains });
     if (r.op !== 'chains') throw new Error('certificate worker answered another question');
     return r.chains;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(new CertError('closing', 'The bridge is stopping.', 503));
-    await Promise.all(
-      this.slots.splice(0).map((s) => {
-        if (s.idle) clearTimeout(s.idle);
-        return s.worker.terminate();
-      }),
-    );
+    for (const p of this.queue.splice(0)) p.reject(stopping());
+    await Promise.all([...this.slots].map((s) => this.drop(s)));
   }
 
   private submit(job: Job): Promise<WorkerResult> {
-    if (this.closed) return Promise.reject(new CertError('closing', 'The bridge is stopping.', 503));
+    if (this.closed) return Promise.reject(stopping());
     return new Promise((resolve, reject) => {
       if (this.queue.length >= this.maxQueued) {
         reject(new CertError('busy', 'Too many certificate requests are waiting; try again in a moment.', 503));
@@ -160,7 +156,7 @@ export class CertWorkers {
     slot.idle = null;
     const id = this.nextId++;
     const timer = setTimeout(() => {
-      this.drop(slot);
+      void this.drop(slot);
       p.reject(
         new CertError(
           'too-slow',
@@ -182,7 +178,7 @@ export class CertWorkers {
     else r.resolve(msg.result);
     this.pump();
     if (!slot.running) {
-      slot.idle = setTimeout(() => this.drop(slot), IDLE_MS);
+      slot.idle = setTimeout(() => void this.drop(slot), IDLE_MS);
       slot.idle.unref();
     }
   }
@@ -190,8 +186,8 @@ export class CertWorkers {
   /** A thread that died (out of memory, or a crash): its job fails, the next job gets a new thread. */
   private lost(slot: Slot, err: (Error & { code?: string }) | null): void {
     if (!this.slots.includes(slot)) return;
-    this.slots.splice(this.slots.indexOf(slot), 1);
     const r = slot.running;
+    void this.drop(slot);
     if (r) {
       clearTimeout(r.timer);
       r.reject(
@@ -203,11 +199,12 @@ export class CertWorkers {
     if (!this.closed) this.pump();
   }
 
-  private drop(slot: Slot): void {
+  /** Takes a thread out of the pool and ends it (a no-op for one that has already exited). */
+  private drop(slot: Slot): Promise<number> {
     if (slot.idle) clearTimeout(slot.idle);
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
     slot.running = null;
-    void slot.worker.terminate();
+    return slot.worker.terminate();
   }
 }

@@ -11,9 +11,8 @@ export type ToWorker =
       op: 'chains';
       /** Each certificate once, as DER; chains name them by index. */
       table: Buffer[];
+      /** Built under one ChainBudget together. */
       chains: { leaf: number; bundle: number[]; useSystemRoots: boolean }[];
-      /** Signature checks for all of them together (ChainBudget). */
-      limit: number;
     };
 
 export type WorkerResult =
@@ -23,3 +22,6 @@ export type WorkerResult =
 export type FromWorker =
   | { id: number; result: WorkerResult; error?: undefined }
   | { id: number; result?: undefined; error: { certError: boolean; code: string; message: string; status: number } };
+
+/** A Buffer sent between threads arrives as a plain Uint8Array; this views the same bytes as a Buffer again. */
+export const asBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);

@@ -8,19 +8,16 @@ import { CertError } from './errors.ts';
 import { decodeInput } from './decode.ts';
 import { parseCertificate } from './inspect.ts';
 import { buildChain, ChainBudget } from './verify.ts';
-import type { FromWorker, ToWorker, WorkerResult } from './worker-protocol.ts';
-
-/** A Buffer sent to a thread arrives as a plain Uint8Array. */
-const asBuffer = (b: Uint8Array | undefined): Buffer | undefined => (b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : undefined);
+import { asBuffer, type FromWorker, type ToWorker, type WorkerResult } from './worker-protocol.ts';
 
 function run(msg: ToWorker): WorkerResult {
   if (msg.op === 'decode') {
-    const d = decodeInput({ ...msg.input, der: asBuffer(msg.input.der), pkcs12: asBuffer(msg.input.pkcs12) });
+    const { der, pkcs12 } = msg.input;
+    const d = decodeInput({ ...msg.input, der: der && asBuffer(der), pkcs12: pkcs12 && asBuffer(pkcs12) });
     return { op: 'decode', certs: d.certs.map((c) => ({ der: c.der, info: c.info })), keys: d.keys, notes: d.notes };
   }
-  const parsed = msg.table.map((der) => parseCertificate(asBuffer(der)!));
-  // One budget for every chain of the request, as on the main thread before.
-  const budget = new ChainBudget(msg.limit);
+  const parsed = msg.table.map((der) => parseCertificate(asBuffer(der)));
+  const budget = new ChainBudget();
   return { op: 'chains', chains: msg.chains.map((c) => buildChain(parsed[c.leaf]!, c.bundle.map((i) => parsed[i]!), { useSystemRoots: c.useSystemRoots, budget })) };
 }
 

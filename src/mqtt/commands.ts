@@ -39,9 +39,14 @@ export class CommandHandler {
     this.throttle = new Throttle((label, n) => this.log.warn(`${n} more MQTT command(s) like this in the last 10 s were not logged one by one: ${label}`));
   }
 
+  /** Logs `message` unless one of its kind (`key`) went out in this window; repeats are summed up later. */
+  private report(level: 'info' | 'warn', key: string, message: string): void {
+    if (this.throttle.allow(key, message)) this.log[level](message);
+  }
+
   /** One warning per kind of bad input on a topic per window. */
   private warn(kind: string, topic: string, message: string): void {
-    if (this.throttle.allow(`${kind}|${topic}`, message)) this.log.warn(message);
+    this.report('warn', `${kind}|${topic}`, message);
   }
 
   /** Returns false when the topic is not a command topic of ours. */
@@ -133,18 +138,16 @@ export class CommandHandler {
 
   /** Runs a command and logs its outcome once. Resolves to whether it succeeded. */
   private async run(what: string, call: () => Promise<CommandResult>, p?: ProductionView): Promise<boolean> {
-    if (this.throttle.allow(`requested|${what}`, `${what}: requested over MQTT`)) this.log.info(`${what}: requested over MQTT`);
+    this.report('info', `requested|${what}`, `${what}: requested over MQTT`);
     try {
       const result = await call();
-      if (result.outcome === 'nothing-to-do') {
-        if (this.throttle.allow(`nothing|${what}`, `${what}: nothing to do`)) this.log.info(`${what}: nothing to do, ${result.reason}.`);
-      } else this.log.info(`${what}: done${p ? `; IRIS reports ${this.stateOf(p)}` : ''}`);
+      if (result.outcome === 'nothing-to-do') this.report('info', `nothing|${what}`, `${what}: nothing to do, ${result.reason}.`);
+      else this.log.info(`${what}: done${p ? `; IRIS reports ${this.stateOf(p)}` : ''}`);
       return true;
     } catch (err) {
-      if (err instanceof CommandGuardError) {
-        // A guard refusal is what a flood of commands produces: one line per window.
-        if (this.throttle.allow(`refused|${what}`, `${what}: refused`)) this.log.warn(`${what}: refused. ${err.message}`);
-      } else if (err instanceof IrisCommandRefusedError) this.log.warn(`${what}: IRIS refused. ${err.message}`);
+      // A guard refusal is what a flood of commands produces: one line per window.
+      if (err instanceof CommandGuardError) this.report('warn', `refused|${what}`, `${what}: refused. ${err.message}`);
+      else if (err instanceof IrisCommandRefusedError) this.log.warn(`${what}: IRIS refused. ${err.message}`);
       else if (err instanceof IrisUnavailableError) this.log.error(`${what}: failed. ${err.message}`);
       else if (err instanceof UnknownProductionError) this.log.warn(`${what}: failed. ${err.message}`);
       else this.log.error({ err }, `${what}: unexpected failure`);

@@ -212,11 +212,12 @@ export class CertService {
   async describeAll(items: { certs: ParsedCert[]; keySpki: string | null }[], cas: ParsedCert[]) {
     const ordered = items.map((i) => orderChain(i.certs, i.keySpki));
     const withLeaf = ordered.filter((o) => o.length > 0);
-    const chains = await this.workers.chains(withLeaf.map((o) => ({ leaf: o[0]!, bundle: [...o.slice(1), ...cas], useSystemRoots: true })));
+    const built = await this.workers.chains(withLeaf.map((o) => ({ leaf: o[0]!, bundle: [...o.slice(1), ...cas], useSystemRoots: true })));
+    const chainOf = new Map(withLeaf.map((o, i) => [o, built[i]!]));
     return ordered.map((o) => {
       const leaf = o[0];
-      if (!leaf) return { status: 'no-certificate' as const, chain: null, lint: [] as LintItem[], leaf: null, certs: [] as CertInfo[] };
-      const chain = chains[withLeaf.indexOf(o)]!;
+      const chain = chainOf.get(o);
+      if (!leaf || !chain) return { status: 'no-certificate' as const, chain: null, lint: [] as LintItem[], leaf: null, certs: [] as CertInfo[] };
       const lint = [...lintCert(leaf.info), ...o.slice(1).flatMap((c) => lintCert(c.info, { leaf: false }).map((l) => ({ ...l, message: `${c.info.subject.text}: ${l.message}` })))];
       return { status: statusOf(leaf.info, chain.trusted), chain, lint, leaf: leaf.info, certs: o.map((c) => c.info) };
     });
@@ -429,7 +430,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
       const e = await store.get(body.clientCertId);
       const certs = orderChain(e.certs, e.meta.keySpki);
       if (!certs.length) throw new CertError('no-certificate', `"${e.meta.name}" has no certificate yet.`);
-      clientCert = { certPem: toPem(certs), key: await store.readKey(body.clientCertId, body.keyPassphrase) };
+      clientCert = { certPem: toPem(certs), key: await store.readKey(body.clientCertId, body.keyPassphrase, e) };
     }
     const caPem = body.caId ? toPem(await svc.certsOf(body.caId)) : body.caPem;
     options.log.info(`Panel: TLS probe of ${body.host}:${body.port} by ${who(req)}`);
@@ -454,7 +455,7 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
     const caEntry = await store.get(body.caId);
     if (caEntry.meta.kind !== 'lab-ca') throw new CertError('not-a-lab-ca', `"${caEntry.meta.name}" is not a lab CA made here.`);
     const caCert = caEntry.certs[0]!;
-    const caKey = await store.readKey(body.caId, body.caPassphrase);
+    const caKey = await store.readKey(body.caId, body.caPassphrase, caEntry);
     const input: IssueInput = body.csrPem
       ? { ...readCsr(body.csrPem), days: body.days, key: body.key }
       : { subject: body.subject, altNames: body.altNames, usage: body.usage, days: body.days, key: body.key };
@@ -516,14 +517,14 @@ export async function registerCertsApi(api: FastifyInstance, ctx: PanelContext):
     const store = svc.need();
     const e = await store.get(req.params.id);
     if (body.format === 'key') {
-      const pem = await store.readKeyFile(req.params.id);
+      const pem = await store.readKeyFile(req.params.id, e);
       options.log.info(`Panel: the private key of "${e.meta.name}" was exported by ${who(req)}`);
       return file(reply, `${req.params.id}-key.pem`, 'application/x-pem-file', pem);
     }
     if (!body.password) throw new CertError('password-required', 'A PKCS#12 export needs a "password" in the body.');
     const certs = orderChain(e.certs, e.meta.keySpki);
     if (!certs.length) throw new CertError('no-certificate', 'This entry has no certificate yet.');
-    const key = e.meta.hasKey ? await store.readKey(req.params.id, body.keyPassphrase) : null;
+    const key = e.meta.hasKey ? await store.readKey(req.params.id, body.keyPassphrase, e) : null;
     const p12 = toPkcs12(certs, key, body.password, e.meta.name);
     options.log.info(`Panel: "${e.meta.name}" exported as PKCS#12${key ? ' with its key' : ''} by ${who(req)}`);
     return file(reply, `${req.params.id}.p12`, 'application/x-pkcs12', p12);

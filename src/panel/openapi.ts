@@ -45,7 +45,7 @@ const prodParams = [
   pathParam('production', 'Production class, e.g. Orders.Production'),
 ];
 
-type Operation = { requestBody?: unknown; responses: Record<string, Json> };
+type Operation = { requestBody?: { content?: Json }; responses: Record<string, Json> };
 
 /**
  * The answers every route can give before its own code runs (server.ts's guards, Fastify's
@@ -67,7 +67,7 @@ function withRefusals(paths: Record<string, unknown>): Record<string, unknown> {
       if (method === 'post' || method === 'put') {
         refusals['400'] = 'Malformed JSON or fields the request schema does not allow';
         refusals['413'] = 'The body is larger than this route accepts';
-        refusals['415'] = op.requestBody && JSON.stringify(op.requestBody).includes('application/octet-stream') ? 'Not sent as application/octet-stream' : 'Not sent as application/json';
+        refusals['415'] = `Not sent as ${Object.keys(op.requestBody?.content ?? {})[0] ?? 'application/json'}`;
       }
       for (const [status, description] of Object.entries(refusals)) op.responses[status] ??= err(description);
       for (const [status, response] of Object.entries(op.responses)) {

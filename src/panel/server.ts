@@ -177,7 +177,10 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
         message: `The panel answers only to the host names it serves; "${String(req.headers.host ?? '').slice(0, 100)}" is not one of them. Open it as http://127.0.0.1:<port>/, or add the name to PANEL_ALLOWED_HOSTS.`,
       });
     }
-    const served = routes.methodsAt(req.url.split('?')[0] ?? '');
+    // Only a request no route took, or one a parameter route took, can be at a path whose own
+    // route serves other methods ("DELETE /api/backups/schedule" is not the backup "schedule").
+    const matched = req.is404 ? undefined : req.routeOptions.url;
+    const served = matched === undefined || matched.includes(':') ? routes.methodsAt(req.url.split('?')[0] ?? '') : null;
     if (served && !served.has(req.method)) {
       const allow = allowHeader(served);
       return reply
@@ -196,9 +199,9 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
         });
       }
       // A POST or PUT states what it wants in a JSON body; none at all is no request (a body-less
-      // POST once started a backup). The upload is the one body that is the archive itself.
+      // POST once started a backup). A route whose body is something else says so (bodyType).
       const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-      const wanted = req.url.split('?')[0]?.endsWith('/api/backups/upload') ? 'application/octet-stream' : 'application/json';
+      const wanted = (req.routeOptions.config as { bodyType?: string } | undefined)?.bodyType ?? 'application/json';
       if ((req.method === 'POST' || req.method === 'PUT') && type !== wanted) {
         return reply.code(415).send({ error: 'unsupported-media-type', message: `Send the request body as ${wanted === 'application/json' ? 'JSON' : 'the archive'} with "Content-Type: ${wanted}".` });
       }
