@@ -10,7 +10,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { InstanceControl } from './service.ts';
-import { IrisUnavailableError } from '../iris/errors.ts';
+import { IrisUnavailableError } from '../model/errors.ts';
 import { BackupError } from './errors.ts';
 
 const markerSchema = z.object({ by: z.enum(['iris-edge', 'home-assistant']), at: z.string() });

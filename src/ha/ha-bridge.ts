@@ -12,25 +12,17 @@
  * notifications that should be open (or gone) are re-applied when HA is back.
  */
 import type { Logger } from '../log/logger.ts';
-import type { MonitorView } from '../monitor/view.ts';
-import { productionDisplayName } from '../mqtt/discovery.ts';
+import type { IrisAlert } from '../model/alerts.ts';
+import type { MonitorView } from '../model/view.ts';
+import { productionDisplayName } from '../model/production.ts';
 import type { Topics } from '../mqtt/topics.ts';
 import type { AssistExposure } from './assist.ts';
 import { HaUnavailableError, type HaCore } from './core.ts';
-import { productionTransitions, reachabilityChange, type ProductionTransition } from './reactions.ts';
+import { productionTransitions, reachabilityChange, type ProductionTransition } from '../model/diff.ts';
 
 export const EVENT_PRODUCTION_STATE = 'iris_edge_production_state_changed';
 export const EVENT_ALERT = 'iris_edge_alert';
 export const EVENT_REACHABILITY = 'iris_edge_reachability_changed';
-
-export interface IrisAlert {
-  /** ISO-8601, as IRIS logged it. */
-  time: string;
-  /** Ens alert severity: 0 info, 1 warning, 2 severe (error), 3 fatal. */
-  severity: number;
-  severityWord: string;
-  message: string;
-}
 
 /** What HaReactions needs of a Monitor. */
 export interface ViewSource {

@@ -20,8 +20,31 @@ export const PRODUCTION_STATES = [
 ] as const;
 export type ProductionState = (typeof PRODUCTION_STATES)[number];
 
+/** Shown only while a command issued by the bridge is in flight. */
+export const TRANSITIONAL_STATES = ['starting', 'stopping', 'restarting', 'updating', 'recovering'] as const;
+export type TransitionalState = (typeof TRANSITIONAL_STATES)[number];
+
 /** States IRIS itself reports (Ens.Director.GetProductionStatus); transitional ones are ours. */
-export type IrisProductionState = Exclude<ProductionState, 'starting' | 'stopping' | 'restarting' | 'updating' | 'recovering'>;
+export type IrisProductionState = Exclude<ProductionState, TransitionalState>;
+export const IRIS_PRODUCTION_STATES = PRODUCTION_STATES.filter(
+  (s): s is IrisProductionState => !(TRANSITIONAL_STATES as readonly string[]).includes(s),
+);
+
+/**
+ * The production holds its namespace: IRIS runs at most one production per namespace, and one that
+ * is running, troubled or suspended must be stopped before another can start there.
+ */
+export function isActive(state: IrisProductionState): boolean {
+  return state === 'running' || state === 'troubled' || state === 'suspended';
+}
+
+/**
+ * Its jobs run: what the on/off switch shows. A troubled production still runs (its jobs stopped
+ * without a clean shutdown, IRIS has not stopped it); a suspended one does not process messages.
+ */
+export function showsRunning(state: IrisProductionState): boolean {
+  return state === 'running' || state === 'troubled';
+}
 
 /**
  * Ens.Director state codes ($$$eProductionState* in EnsConstants.inc). Ens.Config.Production's
@@ -106,7 +129,25 @@ export function productionKey(p: { namespace: string; name: string }): string {
 }
 
 /** Ens.Director StartProduction, StopProduction, RestartProduction, UpdateProduction, RecoverProduction. */
-export type ProductionAction = 'start' | 'stop' | 'restart' | 'update' | 'recover';
+export const PRODUCTION_ACTIONS = ['start', 'stop', 'restart', 'update', 'recover'] as const;
+export type ProductionAction = (typeof PRODUCTION_ACTIONS)[number];
+
+/** Actions that interrupt the production's work: the panel asks for confirmation first. */
+export const CONFIRMED_ACTIONS: readonly ProductionAction[] = ['stop', 'restart'];
+
+/** What a production shows while the bridge's command runs. */
+export const TRANSITIONAL: Record<ProductionAction, TransitionalState> = {
+  start: 'starting',
+  stop: 'stopping',
+  restart: 'restarting',
+  update: 'updating',
+  recover: 'recovering',
+};
+
+/** How people name a production: its class name with the dots as spaces ("Orders Production"). */
+export function productionDisplayName(name: string): string {
+  return name.split('.').filter(Boolean).join(' ');
+}
 
 /** Ens.Director.EnableConfigItem for one business host of a production. */
 export interface HostCommand {

@@ -1,4 +1,6 @@
-import type { HostSnapshot, ProductionSnapshot } from '../model/production.ts';
+import { newHostErrors, productionTransitions, type ProductionTransition } from '../model/diff.ts';
+import { showsRunning } from '../model/production.ts';
+import type { MonitorView } from '../model/view.ts';
 
 /** Event types of a production's Home Assistant event entity. */
 export const PRODUCTION_EVENT_TYPES = ['started', 'stopped', 'troubled', 'recovered', 'error', 'alert', 'refused'] as const;
@@ -13,26 +15,30 @@ export interface ProductionEvent {
   detail: string;
 }
 
-const isUp = (s: ProductionSnapshot['state']) => s === 'running' || s === 'troubled';
-
-function erroredHosts(before: HostSnapshot[], after: HostSnapshot[]): string[] {
-  const old = new Map(before.map((h) => [h.name, h.errors]));
-  return after.filter((h) => h.errors > (old.get(h.name) ?? 0)).map((h) => h.name);
+/**
+ * What happened to the productions between two views, as events a person cares about: the
+ * transitions and new host errors of model/diff.ts, in the order of the productions.
+ */
+export function productionEvents(prev: MonitorView | null, next: MonitorView): ProductionEvent[] {
+  const transitions = new Map(productionTransitions(prev, next).map((t) => [t.key, t]));
+  const errors = new Map(newHostErrors(prev, next).map((e) => [e.key, e]));
+  const out: ProductionEvent[] = [];
+  for (const { key } of next.productions) {
+    const t = transitions.get(key);
+    if (t) out.push(...transitionEvents(t));
+    const e = errors.get(key);
+    if (e) out.push({ key, namespace: e.namespace, production: e.name, type: 'error', detail: `New errors in ${e.hosts.join(', ')}.` });
+  }
+  return out;
 }
 
-/** What happened to a production between two inventories, as events a person cares about. */
-export function productionEvents(key: string, before: ProductionSnapshot, after: ProductionSnapshot): ProductionEvent[] {
-  const base = { key, namespace: after.namespace, production: after.name };
+function transitionEvents(t: ProductionTransition): ProductionEvent[] {
+  const base = { key: t.key, namespace: t.namespace, production: t.name };
+  const { from, to, name } = t;
   const out: ProductionEvent[] = [];
-  const from = before.state;
-  const to = after.state;
-  if (from !== to) {
-    if (to === 'troubled') out.push({ ...base, type: 'troubled', detail: `${after.name} is troubled: its jobs stopped without a clean shutdown.` });
-    else if (from === 'troubled') out.push({ ...base, type: 'recovered', detail: `${after.name} is no longer troubled (now ${to}).` });
-    if (to === 'running' && from !== 'troubled') out.push({ ...base, type: 'started', detail: `${after.name} started.` });
-    if (isUp(from) && !isUp(to) && from !== 'troubled') out.push({ ...base, type: 'stopped', detail: `${after.name} stopped (now ${to}).` });
-  }
-  const failed = erroredHosts(before.hosts, after.hosts);
-  if (failed.length > 0) out.push({ ...base, type: 'error', detail: `New errors in ${failed.join(', ')}.` });
+  if (to === 'troubled') out.push({ ...base, type: 'troubled', detail: `${name} is troubled: its jobs stopped without a clean shutdown.` });
+  else if (from === 'troubled') out.push({ ...base, type: 'recovered', detail: `${name} is no longer troubled (now ${to}).` });
+  if (to === 'running' && from !== 'troubled') out.push({ ...base, type: 'started', detail: `${name} started.` });
+  if (showsRunning(from) && !showsRunning(to) && from !== 'troubled') out.push({ ...base, type: 'stopped', detail: `${name} stopped (now ${to}).` });
   return out;
 }

@@ -1,19 +1,21 @@
 import { EventEmitter } from 'node:events';
 import type { IrisClient } from '../iris/client.ts';
-import type { IrisAlert } from '../iris/monitor-api/alerts.ts';
-import type { InstanceMetrics } from '../iris/monitor-api/metrics.ts';
-import { IrisCommandRefusedError, UnknownProductionError } from '../iris/errors.ts';
+import type { IrisAlert } from '../model/alerts.ts';
+import type { InstanceMetrics } from '../model/instance-health.ts';
+import { IrisCommandRefusedError, UnknownProductionError } from '../model/errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { Throttle } from '../log/throttle.ts';
 import {
+  isActive,
   productionKey,
+  TRANSITIONAL,
   type ProductionAction,
   type ProductionSnapshot,
   type Snapshot,
 } from '../model/production.ts';
 import { CommandCooldownError, CommandGuardError, CommandInProgressError } from './errors.ts';
 import { productionEvents, type ProductionEvent } from './events.ts';
-import { TRANSITIONAL, type MonitorView, type ProductionView } from './view.ts';
+import type { MonitorView, ProductionView } from '../model/view.ts';
 
 /** IRIS's /api/monitor: one metrics scrape and one alerts read per tick. */
 export interface HealthSource {
@@ -57,6 +59,7 @@ export class Monitor extends EventEmitter<Events> {
   private metrics: InstanceMetrics | null = null;
   private healthError: string | undefined;
   private reachable = false;
+  private lastView: MonitorView | null = null;
   private inventoried = false;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -85,6 +88,14 @@ export class Monitor extends EventEmitter<Events> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Emits the current view; the last one emitted is what the next one's changes are taken from. */
+  private publishView(): MonitorView {
+    const view = this.view;
+    this.lastView = view;
+    this.emit('view', view);
+    return view;
   }
 
   get view(): MonitorView {
@@ -131,17 +142,14 @@ export class Monitor extends EventEmitter<Events> {
     } catch (err) {
       this.setReachable(false, err as Error);
       this.options.onTick?.();
-      this.emit('view', this.view);
+      this.publishView();
       return;
     }
     this.instance = snapshot.instance;
     const seen = new Set<string>();
-    const events: ProductionEvent[] = [];
     for (const p of snapshot.productions) {
       const key = productionKey(p);
       seen.add(key);
-      const before = this.known.get(key)?.snap;
-      if (before) events.push(...productionEvents(key, before, p));
       this.known.set(key, { snap: p, missing: 0 });
     }
     const removed: ProductionView[] = [];
@@ -162,8 +170,9 @@ export class Monitor extends EventEmitter<Events> {
       this.log.info(`Removed from IRIS: ${removed.map((r) => r.key).join(', ')}`);
       this.emit('removed', removed);
     }
-    this.emit('view', this.view);
-    for (const e of events) this.emit('event', e);
+    const prev = this.lastView;
+    const next = this.publishView();
+    for (const e of productionEvents(prev, next)) this.emit('event', e);
     for (const a of newAlerts) this.emit('alert', a);
   }
 
@@ -214,6 +223,24 @@ export class Monitor extends EventEmitter<Events> {
     return this.run(key, action, () => this.iris.control({ namespace, production, action }));
   }
 
+  /**
+   * Makes `production` the production of its namespace, or none with null. IRIS runs at most one
+   * production per namespace, so the active one (running, troubled or suspended) is stopped first
+   * and the target is started only after that stop succeeded; each step has execute()'s guards.
+   */
+  async switchNamespace(namespace: string, production: string | null): Promise<CommandResult> {
+    const inNs = this.view.productions.filter((p) => p.namespace === namespace);
+    if (production !== null && !inNs.some((p) => p.name === production)) {
+      throw new UnknownProductionError(`There is no production ${production} in namespace ${namespace}.`);
+    }
+    const active = inNs.find((p) => isActive(p.irisState));
+    if (active?.name === production || (!active && production === null)) {
+      return { outcome: 'nothing-to-do', reason: `${production ?? 'no production'} is already the one of ${namespace}` };
+    }
+    if (active) await this.execute(namespace, active.name, 'stop');
+    return production === null ? { outcome: 'done' } : this.execute(namespace, production, 'start');
+  }
+
   /** Ens.Director.EnableConfigItem for one host; one command per production at a time, as for execute(). */
   async setHostEnabled(namespace: string, production: string, host: string, enable: boolean): Promise<CommandResult> {
     const { key, entry } = this.guard(namespace, production, 'enable-host');
@@ -251,7 +278,7 @@ export class Monitor extends EventEmitter<Events> {
   private async run(key: string, what: ProductionAction | 'enable-host', call: () => Promise<void>): Promise<CommandResult> {
     const entry = this.known.get(key);
     this.inFlight.set(key, what);
-    this.emit('view', this.view);
+    this.publishView();
     try {
       await call();
       return { outcome: 'done' };

@@ -1,12 +1,13 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import type { IrisAlert } from '../iris/monitor-api/alerts.ts';
-import { toInstanceMetrics } from '../iris/monitor-api/metrics.ts';
+import type { IrisAlert } from '../model/alerts.ts';
+import { unknownMetrics } from '../model/instance-health.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ProductionEvent } from '../monitor/events.ts';
 import type { Monitor } from '../monitor/monitor.ts';
-import type { MonitorView, ProductionView } from '../monitor/view.ts';
+import type { MonitorView, ProductionView } from '../model/view.ts';
 import { CommandHandler } from './commands.ts';
-import { instanceDiscovery, productionDiscovery, productionDisplayName, type DiscoveryContext } from './discovery.ts';
+import { productionDisplayName } from '../model/production.ts';
+import { instanceDiscovery, productionDiscovery, type DiscoveryContext } from './discovery.ts';
 import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from './hosts.ts';
 import type { CertExpiry } from '../certs/expiry.ts';
 import { certificateComponents, certificateState } from './cert-sensors.ts';
@@ -285,7 +286,7 @@ export class MqttBridge {
     }
     if (view.metrics) await this.publisher.publish(t.instanceMetrics, metricsState(view.metrics, view.instance?.license));
     // While the scrape fails the figures read unknown rather than showing stale values.
-    else if (this.publisher.has(t.instanceMetrics)) await this.publisher.publish(t.instanceMetrics, metricsState(toInstanceMetrics([], new Date())));
+    else if (this.publisher.has(t.instanceMetrics)) await this.publisher.publish(t.instanceMetrics, metricsState(unknownMetrics()));
     await this.publisher.publish(t.instanceState, instanceState(view, ctx.bridgeVersion));
     await this.publisher.publish(t.irisAvailability, view.reachable ? 'online' : 'offline');
     if (!view.inventoried) return;

@@ -1,12 +1,13 @@
 import type { IPublishPacket } from 'mqtt';
-import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../iris/errors.ts';
+import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../model/errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { shownTopic, Throttle } from '../log/throttle.ts';
 import type { ProductionAction } from '../model/production.ts';
 import { CommandGuardError } from '../monitor/errors.ts';
 import type { CommandResult, Monitor } from '../monitor/monitor.ts';
-import type { ProductionView } from '../monitor/view.ts';
-import { NO_PRODUCTION, productionDisplayName } from './discovery.ts';
+import type { ProductionView } from '../model/view.ts';
+import { productionDisplayName } from '../model/production.ts';
+import { NO_PRODUCTION } from './discovery.ts';
 import { slug, type CommandTopic, type Topics } from './topics.ts';
 
 /** Our commands are single words or production names; anything longer is not one of them. */
@@ -113,10 +114,7 @@ export class CommandHandler {
     );
   }
 
-  /**
-   * The namespace select: only one production runs per namespace, so choosing one stops the
-   * running one first; "No production" stops it.
-   */
+  /** The namespace select: the production to run there, or "No production" (Monitor.switchNamespace). */
   private select(topic: string, nsSlug: string, text: string): void {
     const inNs = this.monitor.view.productions.filter((p) => slug(p.namespace) === nsSlug);
     if (inNs.length === 0) {
@@ -125,15 +123,8 @@ export class CommandHandler {
     }
     const target = inNs.find((p) => productionDisplayName(p.name) === text);
     if (!target && text !== NO_PRODUCTION) return this.ignoreBadPayload(topic, text, [...inNs.map((p) => productionDisplayName(p.name)), NO_PRODUCTION]);
-    const running = inNs.find((p) => p.irisState === 'running' || p.irisState === 'troubled' || p.irisState === 'suspended');
-    if (running === target && target) return;
-    void (async () => {
-      if (running) {
-        const stopped = await this.run(`stop ${label(running)}`, () => this.monitor.execute(running.namespace, running.name, 'stop'), running);
-        if (!stopped) return;
-      }
-      if (target) await this.run(`start ${label(target)}`, () => this.monitor.execute(target.namespace, target.name, 'start'), target);
-    })();
+    const namespace = inNs[0]!.namespace;
+    void this.run(`run ${target ? label(target) : `no production in ${namespace}`}`, () => this.monitor.switchNamespace(namespace, target?.name ?? null), target);
   }
 
   /** Runs a command and logs its outcome once. Resolves to whether it succeeded. */

@@ -3,7 +3,7 @@
  * monitor's view. Abbreviated keys follow HA's MQTT abbreviation table; `default_entity_id`
  * replaces `object_id` from HA 2025.10 on.
  */
-import { PRODUCTION_STATES, type ProductionSnapshot } from '../model/production.ts';
+import { PRODUCTION_STATES, productionDisplayName, type ProductionSnapshot } from '../model/production.ts';
 import { PRODUCTION_EVENT_TYPES } from '../monitor/events.ts';
 import { slug, type Topics } from './topics.ts';
 
@@ -37,10 +37,6 @@ export interface DevicePayload {
 }
 
 /** "Orders.Production" -> "Orders Production": what the user reads and says to Assist. */
-export function productionDisplayName(name: string): string {
-  return name.split('.').filter(Boolean).join(' ');
-}
-
 /** default_entity_id (HA 2025.10+) or object_id (older) for a component. */
 export function entityId(ctx: DiscoveryContext, domain: string, id: string): Component {
   const objectId = ctx.entityPrefix ? `${ctx.entityPrefix}_${id}` : id;

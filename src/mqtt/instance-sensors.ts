@@ -9,8 +9,8 @@
  * config; any unit/state_class makes HA expect a number, so an unknown value is sent as the string
  * "None", which MQTT sensors treat as unknown. Names do not repeat the device name ("IRIS").
  */
-import type { InstanceMetrics } from '../iris/monitor-api/metrics.ts';
-import { SYSTEM_STATE_WORDS } from '../iris/monitor-api/metrics.ts';
+import type { InstanceMetrics } from '../model/instance-health.ts';
+import { SYSTEM_STATE_WORDS } from '../model/instance-health.ts';
 import type { LicenseSnapshot } from '../model/production.ts';
 import { entityId, irisAvailability, type Component, type DiscoveryContext } from './discovery.ts';
 import { slug } from './topics.ts';

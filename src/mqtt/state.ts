@@ -1,8 +1,9 @@
 /** Retained state payloads: small JSON documents, published only when they change. */
-import type { InteropMetrics } from '../iris/monitor-api/metrics.ts';
+import type { InteropMetrics } from '../model/instance-health.ts';
 import type { HostSnapshot } from '../model/production.ts';
-import type { MonitorView, ProductionView } from '../monitor/view.ts';
-import { NO_PRODUCTION, productionDisplayName } from './discovery.ts';
+import type { MonitorView, ProductionView } from '../model/view.ts';
+import { isActive, productionDisplayName, showsRunning } from '../model/production.ts';
+import { NO_PRODUCTION } from './discovery.ts';
 
 /**
  * Queue depths as published: exact below 10, then two significant digits (10, 15, 20 … 95, 100,
@@ -27,7 +28,7 @@ export function productionState(p: ProductionView, interop?: InteropMetrics): st
   return JSON.stringify({
     state: p.state,
     // The switch follows what IRIS reports, even while a command is in flight.
-    running: p.irisState === 'running' || p.irisState === 'troubled',
+    running: showsRunning(p.irisState),
     troubled: p.irisState === 'troubled',
     command: p.commandInFlight,
     queue: roundQueue(p.hosts.reduce((n, h) => n + h.queue, 0)),
@@ -65,6 +66,6 @@ export function hostState(h: HostSnapshot): string {
 
 /** The select of a namespace: the production IRIS runs there, or "None". */
 export function namespaceState(namespace: string, productions: ProductionView[]): string {
-  const running = productions.find((p) => p.namespace === namespace && (p.irisState === 'running' || p.irisState === 'troubled'));
-  return JSON.stringify({ option: running ? productionDisplayName(running.name) : NO_PRODUCTION });
+  const active = productions.find((p) => p.namespace === namespace && isActive(p.irisState));
+  return JSON.stringify({ option: active ? productionDisplayName(active.name) : NO_PRODUCTION });
 }

@@ -1,6 +1,6 @@
 /** From the bridge's errors to HTTP answers a person can act on. */
 import type { z } from 'zod';
-import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../iris/errors.ts';
+import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../model/errors.ts';
 import { BackupError, type BackupErrorCode } from '../backups/errors.ts';
 import { CommandGuardError } from '../monitor/errors.ts';
 

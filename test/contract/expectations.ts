@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IrisClient } from '../../src/iris/client.ts';
-import { IrisCommandRefusedError, IrisError, IrisUnavailableError } from '../../src/iris/errors.ts';
+import { IrisCommandRefusedError, IrisError, IrisUnavailableError } from '../../src/model/errors.ts';
 import {
   HOST_STATUSES,
   PRODUCTION_STATES,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MonitorApiClient } from '../../src/iris/monitor-api/client.ts';
-import { SYSTEM_STATE_WORDS } from '../../src/iris/monitor-api/metrics.ts';
+import { SYSTEM_STATE_WORDS } from '../../src/model/instance-health.ts';
 
 const host = process.env.IRIS_HOST;
 const port = Number(process.env.IRIS_WEB_PORT ?? 52773);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { IrisContractError } from '../../src/iris/errors.ts';
+import { IrisContractError } from '../../src/model/errors.ts';
 import {
   AgentFailedError,
   controlResultFromAgent,

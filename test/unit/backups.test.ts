@@ -11,7 +11,7 @@ import { backupId, databaseEntry, manifestProblem, type Manifest } from '../../s
 import { journalPath, planRestore, recoverRestore, RestoreJournal, restoreItems } from '../../src/backups/restore.ts';
 import { checkCron, DEFAULT_SETTINGS, nextRun } from '../../src/backups/schedule.ts';
 import { selectDatabases } from '../../src/backups/select.ts';
-import { IrisCommandRefusedError, IrisUnavailableError } from '../../src/iris/errors.ts';
+import { IrisCommandRefusedError, IrisUnavailableError } from '../../src/model/errors.ts';
 import type { DatabaseInfo } from '../../src/model/backup.ts';
 import { backupComponents, backupState } from '../../src/mqtt/backup-sensors.ts';
 import { CommandHandler } from '../../src/mqtt/commands.ts';

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PRODUCTION_STATES } from '../../src/model/production.ts';
-import { instanceDiscovery, productionDiscovery, productionDisplayName } from '../../src/mqtt/discovery.ts';
+import { productionDisplayName } from '../../src/model/production.ts';
+import { instanceDiscovery, productionDiscovery } from '../../src/mqtt/discovery.ts';
 import { productionState } from '../../src/mqtt/state.ts';
 import { slug } from '../../src/mqtt/topics.ts';
 import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from '../../src/mqtt/hosts.ts';
 import { roundQueue, namespaceState } from '../../src/mqtt/state.ts';
-import type { ProductionView } from '../../src/monitor/view.ts';
+import type { ProductionView } from '../../src/model/view.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
 import { discoveryContext } from '../support/fixtures.ts';
 

@@ -5,7 +5,7 @@ import { afterEach, describe, it } from 'node:test';
 import { AssistExposure } from '../../src/ha/assist.ts';
 import { HaCore } from '../../src/ha/core.ts';
 import { HaReactions } from '../../src/ha/ha-bridge.ts';
-import type { MonitorView, ProductionView } from '../../src/monitor/view.ts';
+import type { MonitorView, ProductionView } from '../../src/model/view.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { FakeHa } from '../support/fake-ha.ts';
 import { captureLogger, productionView } from '../support/fixtures.ts';

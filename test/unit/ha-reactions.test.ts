@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { productionTransitions, reachabilityChange } from '../../src/ha/reactions.ts';
-import type { MonitorView, ProductionView } from '../../src/monitor/view.ts';
+import { productionTransitions, reachabilityChange } from '../../src/model/diff.ts';
+import type { MonitorView, ProductionView } from '../../src/model/view.ts';
 import { productionView } from '../support/fixtures.ts';
 
 const prod = productionView;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toInstanceMetrics, type InstanceMetrics } from '../../src/iris/monitor-api/metrics.ts';
+import type { InstanceMetrics } from '../../src/model/instance-health.ts';
+import { toInstanceMetrics } from '../../src/iris/monitor-api/metrics.ts';
 import { parsePrometheus } from '../../src/iris/monitor-api/prometheus.ts';
 import { instanceDiscovery, type DiscoveryContext } from '../../src/mqtt/discovery.ts';
 import { databaseComponentKeys, instanceSensorComponents, metricsState, UNKNOWN } from '../../src/mqtt/instance-sensors.ts';

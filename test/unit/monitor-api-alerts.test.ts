@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseAlerts, severityWord } from '../../src/iris/monitor-api/alerts.ts';
-import { IrisContractError } from '../../src/iris/errors.ts';
+import { severityWord } from '../../src/model/alerts.ts';
+import { parseAlerts } from '../../src/iris/monitor-api/alerts.ts';
+import { IrisContractError } from '../../src/model/errors.ts';
 
 describe('/api/monitor/alerts parsing', () => {
   it('reads the documented shape: numeric-string severity, ISO time', () => {

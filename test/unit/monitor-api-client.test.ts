@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { IrisContractError, IrisUnavailableError } from '../../src/iris/errors.ts';
+import { IrisContractError, IrisUnavailableError } from '../../src/model/errors.ts';
 import { MonitorApiClient, MonitorApiUnavailableError } from '../../src/iris/monitor-api/client.ts';
 import { startSimulatedMonitorApi, type SimulatedMonitorApi } from '../../src/iris/simulator/monitor-api.ts';
 

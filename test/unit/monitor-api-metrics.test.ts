@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { licenseExpiryFrom, systemStateWord, toInstanceMetrics, type InstanceMetrics } from '../../src/iris/monitor-api/metrics.ts';
+import type { InstanceMetrics } from '../../src/model/instance-health.ts';
+import { licenseExpiryFrom, systemStateWord, toInstanceMetrics } from '../../src/iris/monitor-api/metrics.ts';
 import { parsePrometheus } from '../../src/iris/monitor-api/prometheus.ts';
 
 const NOW = new Date('2026-11-22T03:30:00.000Z');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { IrisCommandRefusedError, UnknownProductionError } from '../../src/iris/errors.ts';
+import { IrisCommandRefusedError, UnknownProductionError } from '../../src/model/errors.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { CommandInProgressError } from '../../src/monitor/errors.ts';
 import { Monitor } from '../../src/monitor/monitor.ts';
-import type { MonitorView } from '../../src/monitor/view.ts';
+import type { MonitorView } from '../../src/model/view.ts';
 import type { ProductionEvent } from '../../src/monitor/events.ts';
 import { CommandCooldownError } from '../../src/monitor/errors.ts';
 import { captureLogger } from '../support/fixtures.ts';

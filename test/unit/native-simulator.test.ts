@@ -4,7 +4,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IrisUnavailableError } from '../../src/iris/errors.ts';
+import { IrisUnavailableError } from '../../src/model/errors.ts';
 import { createNativeIrisClient, type NativeIrisClient } from '../../src/iris/native/client.ts';
 import { SIMULATOR_DRIVER, SimulatedIris, startSuperserver, type RunningSuperserver } from '../../src/iris/simulator/index.ts';
 import { SOURCE_AGENT_DIR } from '../../src/source-paths.ts';

@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { IrisUnavailableError } from '../../src/iris/errors.ts';
+import { IrisUnavailableError } from '../../src/model/errors.ts';
 import { IrisServerError, NativeTransport, type AbandonedCall, type NativeTransportOptions } from '../../src/iris/native/transport.ts';
 import { FAKE_DRIVER_URL, fakeDriverData, lines, type FakeDriverData } from './native-fake-driver.fixture.ts';
 

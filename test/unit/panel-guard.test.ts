@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../../src/iris/errors.ts';
+import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../../src/model/errors.ts';
 import { CommandCooldownError, CommandInProgressError } from '../../src/monitor/errors.ts';
 import { toHttpError } from '../../src/panel/errors.ts';
 import { describeUser, ingressContext, isTrustedPeer, normalizeAddress, trustedSet } from '../../src/panel/guard.ts';

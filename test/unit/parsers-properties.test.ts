@@ -17,7 +17,7 @@ import { CertError } from '../../src/certs/errors.ts';
 import { parsePrometheus, parsePromValue } from '../../src/iris/monitor-api/prometheus.ts';
 import { parseAlerts } from '../../src/iris/monitor-api/alerts.ts';
 import { AgentFailedError, parseAgentJson, snapshotFromAgent, controlResultFromAgent, databasesFromAgent, privilegesFromAgent, sslConfigsFromAgent } from '../../src/iris/agent/contract.ts';
-import { IrisContractError } from '../../src/iris/errors.ts';
+import { IrisContractError } from '../../src/model/errors.ts';
 import { parseManifest } from '../../src/backups/manifest.ts';
 import { BackupError } from '../../src/backups/errors.ts';
 import { Topics } from '../../src/mqtt/topics.ts';

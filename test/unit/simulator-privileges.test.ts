@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IrisCommandRefusedError, IrisUnavailableError } from '../../src/iris/errors.ts';
+import { IrisCommandRefusedError, IrisUnavailableError } from '../../src/model/errors.ts';
 import { AgentVersionError, REMOTE_INSTALL_HINT, REMOTE_SETUP_COMMAND } from '../../src/iris/agent/version.ts';
 import { selfCheck } from '../../src/iris/diagnostics.ts';
 import { loadBridgeRole, type Permission } from '../../src/iris/privileges.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IrisCommandRefusedError, IrisUnavailableError } from '../../src/iris/errors.ts';
+import { IrisCommandRefusedError, IrisUnavailableError } from '../../src/model/errors.ts';
 import { IrisSimulator, scaleScenario } from '../../src/iris/simulator/index.ts';
 
 const refusedWith = (code: string) => (e: unknown) => e instanceof IrisCommandRefusedError && e.irisCode === code;

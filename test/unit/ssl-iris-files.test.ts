@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultIrisSslDir, removeIrisFiles, writeIrisFiles } from '../../src/certs/iris-files.ts';
 import { applySslConfigJson, sslConfigsFromAgent } from '../../src/iris/agent/contract.ts';
-import { IrisContractError } from '../../src/iris/errors.ts';
+import { IrisContractError } from '../../src/model/errors.ts';
 
 describe('PEM files for IRIS', () => {
   it('writes cert, key 0600 and CA into <base>/<name> (directory 0700), and removes a first write', async () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IrisCommandRefusedError } from '../../src/iris/errors.ts';
+import { IrisCommandRefusedError } from '../../src/model/errors.ts';
 import { IrisSimulator } from '../../src/iris/simulator/simulator.ts';
 import { sslInputProblem, type SslConfigInput } from '../../src/model/ssl.ts';
 

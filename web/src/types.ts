@@ -1,6 +1,6 @@
 /** The API's shapes as the UI reads them (see api/openapi.json). */
 import type { BackupStatus, JobStatus } from '../../src/backups/service.ts';
-import type { InstanceMetrics } from '../../src/iris/monitor-api/metrics.ts';
+import type { InstanceMetrics } from '../../src/model/instance-health.ts';
 
 export interface Host {
   name: string;

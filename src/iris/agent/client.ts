@@ -11,7 +11,7 @@ import {
   IrisError,
   IrisUnavailableError,
   UnknownProductionError,
-} from '../errors.ts';
+} from '../../model/errors.ts';
 import type { HostCommand, ProductionCommand, Snapshot } from '../../model/production.ts';
 import type { SslConfig, SslConfigInput } from '../../model/ssl.ts';
 import type { DatabaseInfo } from '../../model/backup.ts';

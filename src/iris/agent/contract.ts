@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { DatabaseInfo } from '../../model/backup.ts';
-import { IrisContractError, IrisError } from '../errors.ts';
+import { IrisContractError, IrisError } from '../../model/errors.ts';
 import {
   HOST_STATUSES,
   productionStateFromCode,

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IrisUnavailableError } from '../errors.ts';
+import { IrisUnavailableError } from '../../model/errors.ts';
 
 export const AGENT_CLASS = 'IrisEdge.Agent';
 export const AGENT_FILE = 'IrisEdge.Agent.cls';

@@ -9,9 +9,11 @@
  * see alerts.ts — the bridge must be the only reader). The web application is enabled with
  * unauthenticated access by default; the private web server listens on 52773 in the containers.
  */
-import { IrisContractError, IrisUnavailableError } from '../errors.ts';
-import { parseAlerts, type IrisAlert } from './alerts.ts';
-import { toInstanceMetrics, type InstanceMetrics } from './metrics.ts';
+import { IrisContractError, IrisUnavailableError } from '../../model/errors.ts';
+import type { IrisAlert } from '../../model/alerts.ts';
+import { parseAlerts } from './alerts.ts';
+import type { InstanceMetrics } from '../../model/instance-health.ts';
+import { toInstanceMetrics } from './metrics.ts';
 import { parsePrometheus } from './prometheus.ts';
 
 /** The IRIS web server did not answer, or answered with an HTTP error. */

@@ -13,7 +13,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { TransportReport } from '../../model/diagnostics.ts';
-import { IrisError, IrisUnavailableError } from '../errors.ts';
+import { IrisError, IrisUnavailableError } from '../../model/errors.ts';
 import type { CallReply, ChildError, ConnectionConfig, ErrorKind, FromChild, NativeArg, NativeCalls, NativeValue, ToChild } from './protocol.ts';
 
 export const OFFICIAL_DRIVER = '@intersystems/intersystems-iris-native';

@@ -19,7 +19,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseInfo } from '../../model/backup.ts';
-import { IrisCommandRefusedError } from '../errors.ts';
+import { IrisCommandRefusedError } from '../../model/errors.ts';
 
 /** IRIS database blocks are 8 KB. */
 export const BLOCK_SIZE = 8192;

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { AgentIrisClient, type AgentIrisClientOptions } from '../agent/client.ts';
 import { shippedAgentVersion } from '../agent/version.ts';
 import type { IrisProductionState, ProductionCommand } from '../../model/production.ts';
-import { UnknownProductionError } from '../errors.ts';
+import { UnknownProductionError } from '../../model/errors.ts';
 import type { ProductionSeed } from './scenarios.ts';
 import { SimulatedIris, type BridgeCredentials, type SimulatedIrisOptions } from './server.ts';
 import { InProcessTransport } from './transport.ts';

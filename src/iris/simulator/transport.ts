@@ -6,7 +6,7 @@
  * session (the simulated process finishes the call on its own). Tests use it because it is fast;
  * the child-process path is tested against the simulator's superserver separately.
  */
-import { IrisUnavailableError } from '../errors.ts';
+import { IrisUnavailableError } from '../../model/errors.ts';
 import { classifyError, decodeValue, type NativeArg, type NativeValue } from '../native/protocol.ts';
 import { callError } from '../native/transport.ts';
 import type { AgentTransport } from '../agent/client.ts';

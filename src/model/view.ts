@@ -1,10 +1,5 @@
-import type { InstanceMetrics } from '../iris/monitor-api/metrics.ts';
-import type {
-  InstanceSnapshot,
-  ProductionAction,
-  ProductionSnapshot,
-  ProductionState,
-} from '../model/production.ts';
+import type { InstanceMetrics } from './instance-health.ts';
+import type { InstanceSnapshot, ProductionAction, ProductionSnapshot, ProductionState } from './production.ts';
 
 /** A production as the bridge presents it: IRIS's facts plus the command the bridge has in flight. */
 export interface ProductionView extends Omit<ProductionSnapshot, 'state'> {
@@ -27,11 +22,3 @@ export interface MonitorView {
   metrics: InstanceMetrics | null;
   productions: ProductionView[];
 }
-
-export const TRANSITIONAL: Record<ProductionAction, ProductionState> = {
-  start: 'starting',
-  stop: 'stopping',
-  restart: 'restarting',
-  update: 'updating',
-  recover: 'recovering',
-};

@@ -1,4 +1,7 @@
-/** Typed errors of the IRIS room. Messages are written for the user who reads the add-on log. */
+/**
+ * Typed errors of IRIS calls, thrown by iris/ and told apart by every consumer (MQTT answers, HTTP
+ * status codes). Messages are written for the user who reads the add-on log.
+ */
 
 export class IrisError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

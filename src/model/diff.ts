@@ -1,9 +1,10 @@
 /**
- * What changed between two monitor views, in the terms Home Assistant reacts to. Pure: no I/O,
- * no clock, so every rule here is unit-tested on plain data.
+ * What changed between two monitor views: the one set of rules behind the events on MQTT, Home
+ * Assistant's events and notifications, and the panel. Pure: no I/O, no clock, so every rule here
+ * is unit-tested on plain data.
  */
-import type { IrisProductionState } from '../model/production.ts';
-import type { MonitorView, ProductionView } from '../monitor/view.ts';
+import { isActive, type IrisProductionState } from './production.ts';
+import type { MonitorView, ProductionView } from './view.ts';
 
 export interface ProductionTransition {
   key: string;
@@ -22,8 +23,6 @@ export interface ProductionTransition {
   /** It left troubled for running or suspended, or was stopped on purpose. */
   recovered: boolean;
 }
-
-const ACTIVE: ReadonlySet<IrisProductionState> = new Set(['running', 'suspended', 'troubled']);
 
 /**
  * One transition per production whose IRIS state differs between `prev` and `next`. Productions
@@ -48,7 +47,7 @@ export function productionTransitions(prev: MonitorView | null, next: MonitorVie
       to,
       commanded,
       troubled: to === 'troubled',
-      stoppedUnexpectedly: to === 'stopped' && !commanded && ACTIVE.has(from),
+      stoppedUnexpectedly: to === 'stopped' && !commanded && isActive(from),
       recovered: from === 'troubled' && (to === 'running' || to === 'suspended' || (to === 'stopped' && commanded)),
     });
   }
@@ -62,4 +61,27 @@ export function productionTransitions(prev: MonitorView | null, next: MonitorVie
 export function reachabilityChange(prev: MonitorView | null, next: MonitorView): boolean | null {
   if (!prev) return null;
   return prev.reachable === next.reachable ? null : next.reachable;
+}
+
+/** Business hosts of a production whose error count rose between the views. */
+export interface HostErrors {
+  key: string;
+  namespace: string;
+  name: string;
+  hosts: string[];
+}
+
+/** Productions present in both views whose hosts reported new errors (a new host counts from 0). */
+export function newHostErrors(prev: MonitorView | null, next: MonitorView): HostErrors[] {
+  if (!prev) return [];
+  const before = new Map<string, ProductionView>(prev.productions.map((p) => [p.key, p]));
+  const out: HostErrors[] = [];
+  for (const p of next.productions) {
+    const old = before.get(p.key);
+    if (!old) continue;
+    const errorsBefore = new Map(old.hosts.map((h) => [h.name, h.errors]));
+    const hosts = p.hosts.filter((h) => h.errors > (errorsBefore.get(h.name) ?? 0)).map((h) => h.name);
+    if (hosts.length > 0) out.push({ key: p.key, namespace: p.namespace, name: p.name, hosts });
+  }
+  return out;
 }
