@@ -309,7 +309,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   const reactions = ha
     ? instances.map((inst) => {
         const assist = new AssistExposure(ha, inst.topics, config.exposeToAssist, log);
-        const r = new HaReactions({ core: ha, monitor: inst.monitor, topics: inst.topics, log, assist });
+        const r = new HaReactions({ core: ha, monitor: inst.monitor, ids: inst.topics, log, assist });
         inst.monitor.on('alert', (a) => r.onAlert(a));
         r.start();
         return r;

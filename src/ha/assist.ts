@@ -5,7 +5,7 @@
  * expose_to_assist option off both are hidden from Assist instead.
  */
 import type { Logger } from '../log/logger.ts';
-import type { Topics } from '../mqtt/topics.ts';
+import type { DeviceIds } from '../model/ids.ts';
 import { HaUnavailableError, type HaCore } from './core.ts';
 
 /** Words of one class-name segment: "LabResults" -> "Lab Results", "HL7Router" -> "HL7 Router". */
@@ -64,7 +64,7 @@ export class AssistExposure {
 
   constructor(
     private readonly core: HaCore,
-    private readonly topics: Topics,
+    private readonly ids: DeviceIds,
     private readonly exposeToAssist: boolean,
     private readonly log: Logger,
     options: AssistOptions = {},
@@ -75,7 +75,7 @@ export class AssistExposure {
 
   /** The entities of a production, with their unique ids and aliases. */
   entitiesOf(p: ProductionRef): { uniqueId: string; aliases: string[] }[] {
-    const id = this.topics.productionDeviceId(p);
+    const id = this.ids.productionDeviceId(p);
     const on = this.exposeToAssist;
     return [
       { uniqueId: `${id}_running`, aliases: on ? productionAliases(p.name) : [] },

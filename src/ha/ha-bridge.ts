@@ -15,7 +15,7 @@ import type { Logger } from '../log/logger.ts';
 import type { IrisAlert } from '../model/alerts.ts';
 import type { MonitorView } from '../model/view.ts';
 import { productionDisplayName } from '../model/production.ts';
-import type { Topics } from '../mqtt/topics.ts';
+import type { DeviceIds } from '../model/ids.ts';
 import type { AssistExposure } from './assist.ts';
 import { HaUnavailableError, type HaCore } from './core.ts';
 import { productionTransitions, reachabilityChange, type ProductionTransition } from '../model/diff.ts';
@@ -34,7 +34,7 @@ export interface ViewSource {
 export interface HaReactionsOptions {
   core: HaCore;
   monitor: ViewSource;
-  topics: Topics;
+  ids: DeviceIds;
   log: Logger;
   /** Applies Assist exposure to new productions and again after HA reconnects. */
   assist?: AssistExposure;
@@ -45,7 +45,7 @@ type Note = { title: string; message: string };
 export class HaReactions {
   private readonly core: HaCore;
   private readonly monitor: ViewSource;
-  private readonly topics: Topics;
+  private readonly ids: DeviceIds;
   private readonly log: Logger;
   private readonly assist: AssistExposure | undefined;
   private prev: MonitorView | null = null;
@@ -63,7 +63,7 @@ export class HaReactions {
   constructor(options: HaReactionsOptions) {
     this.core = options.core;
     this.monitor = options.monitor;
-    this.topics = options.topics;
+    this.ids = options.ids;
     this.log = options.log;
     this.assist = options.assist;
   }
@@ -89,15 +89,15 @@ export class HaReactions {
   }
 
   get instance(): string {
-    return this.topics.instanceId;
+    return this.ids.instanceId;
   }
 
   notificationId(p: { namespace: string; name: string }): string {
-    return this.topics.productionDeviceId(p);
+    return this.ids.productionDeviceId(p);
   }
 
   get alertNotificationId(): string {
-    return `${this.topics.nodeId}_alert`;
+    return `${this.ids.nodeId}_alert`;
   }
 
   private handleView(view: MonitorView): void {

@@ -4,7 +4,8 @@
  */
 import type { BackupStatus } from '../backups/service.ts';
 import { entityId, type Component, type DiscoveryContext } from './discovery.ts';
-import { slug, type Topics } from './topics.ts';
+import { slug } from '../model/ids.ts';
+import type { Topics } from './topics.ts';
 
 export const BACKUP_RESULTS = ['success', 'failed'] as const;
 

@@ -4,7 +4,7 @@
  */
 import type { CertExpiry } from '../certs/expiry.ts';
 import { entityId, type Component, type DiscoveryContext } from './discovery.ts';
-import { slug } from './topics.ts';
+import { slug } from '../model/ids.ts';
 
 export function certificateComponents(ctx: DiscoveryContext, stateTopic: string, certs: CertExpiry[]): Record<string, Component> {
   if (certs.length === 0) return {};

@@ -8,7 +8,8 @@ import type { CommandResult, Monitor } from '../monitor/monitor.ts';
 import type { ProductionView } from '../model/view.ts';
 import { productionDisplayName } from '../model/production.ts';
 import { NO_PRODUCTION } from './discovery.ts';
-import { slug, type CommandTopic, type Topics } from './topics.ts';
+import { slug } from '../model/ids.ts';
+import type { CommandTopic, Topics } from './topics.ts';
 
 /** Our commands are single words or production names; anything longer is not one of them. */
 const MAX_COMMAND_BYTES = 256;

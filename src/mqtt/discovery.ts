@@ -5,7 +5,8 @@
  */
 import { PRODUCTION_STATES, productionDisplayName, type ProductionSnapshot } from '../model/production.ts';
 import { PRODUCTION_EVENT_TYPES } from '../monitor/events.ts';
-import { slug, type Topics } from './topics.ts';
+import { slug } from '../model/ids.ts';
+import type { Topics } from './topics.ts';
 
 export interface DiscoveryContext {
   topics: Topics;

@@ -5,7 +5,7 @@
  */
 import { HOST_STATUSES, type HostSnapshot, type ProductionSnapshot } from '../model/production.ts';
 import { entityId, irisAvailability, origin, type Component, type DevicePayload, type DiscoveryContext } from './discovery.ts';
-import { slug } from './topics.ts';
+import { slug } from '../model/ids.ts';
 
 type ProductionRef = Pick<ProductionSnapshot, 'namespace' | 'name'>;
 

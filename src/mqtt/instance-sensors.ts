@@ -13,7 +13,7 @@ import type { InstanceMetrics } from '../model/instance-health.ts';
 import { SYSTEM_STATE_WORDS } from '../model/instance-health.ts';
 import type { LicenseSnapshot } from '../model/production.ts';
 import { entityId, irisAvailability, type Component, type DiscoveryContext } from './discovery.ts';
-import { slug } from './topics.ts';
+import { slug } from '../model/ids.ts';
 
 /** MQTT sensors treat this payload as "unknown" (HA mqtt/sensor.py PAYLOAD_NONE). */
 export const UNKNOWN = 'None';

@@ -1,22 +1,9 @@
 /**
  * Every MQTT topic and identifier the bridge owns, in one place. Identifiers are built from
  * stable technical keys (instance id, namespace, production class, host name), never from
- * display names.
+ * display names (the identifiers themselves are model/ids.ts).
  */
-
-/** Lower-case, [a-z0-9_] only: valid in discovery topics, unique ids and entity ids. */
-export function slug(text: string): string {
-  const s = text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
-  return s || 'x';
-}
-
-export interface ProductionRef {
-  namespace: string;
-  name: string;
-}
+import { DeviceIds, slug, type ProductionRef } from '../model/ids.ts';
 
 /** A command topic, decoded. Slugs are matched against the current inventory by the caller. */
 export type CommandTopic =
@@ -27,12 +14,14 @@ export type CommandTopic =
 
 const PRODUCTION_COMMANDS = new Set(['set', 'restart', 'update', 'recover']);
 
-export class Topics {
+export class Topics extends DeviceIds {
   constructor(
-    readonly instanceId: string,
+    instanceId: string,
     readonly topicPrefix = 'iris-edge',
     readonly discoveryPrefix = 'homeassistant',
-  ) {}
+  ) {
+    super(instanceId);
+  }
 
   get base(): string {
     return `${this.topicPrefix}/${this.instanceId}`;
@@ -115,19 +104,6 @@ export class Topics {
     ];
   }
 
-  /** Discovery node id: scopes every discovery topic we own, so cleanup never touches others'. */
-  get nodeId(): string {
-    return `iris_edge_${this.instanceId}`;
-  }
-  get instanceDeviceId(): string {
-    return this.nodeId;
-  }
-  productionDeviceId(p: ProductionRef): string {
-    return `${this.nodeId}_${slug(p.namespace)}_${slug(p.name)}`;
-  }
-  hostDeviceId(p: ProductionRef, host: string): string {
-    return `${this.productionDeviceId(p)}__${slug(host)}`;
-  }
   instanceDiscovery(): string {
     return `${this.discoveryPrefix}/device/${this.nodeId}/instance/config`;
   }

@@ -76,7 +76,7 @@ before(async () => {
   core = HaCore.start({ url: ha.url, token: ha.token }, log);
   await once(core, 'ready');
   assist = new AssistExposure(core, topics, true, log);
-  reactions = new HaReactions({ core, monitor: bridge.monitor, topics, log, assist });
+  reactions = new HaReactions({ core, monitor: bridge.monitor, ids: topics, log, assist });
   reactions.start();
 });
 

@@ -4,7 +4,7 @@ import { PRODUCTION_STATES } from '../../src/model/production.ts';
 import { productionDisplayName } from '../../src/model/production.ts';
 import { instanceDiscovery, productionDiscovery } from '../../src/mqtt/discovery.ts';
 import { productionState } from '../../src/mqtt/state.ts';
-import { slug } from '../../src/mqtt/topics.ts';
+import { slug } from '../../src/model/ids.ts';
 import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from '../../src/mqtt/hosts.ts';
 import { roundQueue, namespaceState } from '../../src/mqtt/state.ts';
 import type { ProductionView } from '../../src/model/view.ts';

@@ -43,7 +43,7 @@ async function setup(initial: ProductionView[], withAssist = false) {
   await once(core, 'ready');
   const monitor = new FakeMonitor(initial);
   const assist = withAssist ? new AssistExposure(core, topics, true, log, { retryDelayMs: 20, attempts: 2 }) : undefined;
-  reactions = new HaReactions({ core, monitor, topics, log, assist });
+  reactions = new HaReactions({ core, monitor, ids: topics, log, assist });
   reactions.start();
   await reactions.idle();
   return { monitor, lines };
