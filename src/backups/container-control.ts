@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { IrisClient } from '../iris/client.ts';
 import { BackupError } from './errors.ts';
-import type { InstanceControl } from './service.ts';
+import type { InstanceControl } from './instance-control.ts';
 
 const run = promisify(execFile);
 

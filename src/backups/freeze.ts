@@ -9,7 +9,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { InstanceControl } from './service.ts';
+import type { InstanceControl } from './instance-control.ts';
 import { IrisUnavailableError } from '../model/errors.ts';
 import { BackupError } from './errors.ts';
 

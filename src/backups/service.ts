@@ -18,31 +18,13 @@ import { captureDatabases, type CapturedDatabase } from './capture.ts';
 import { BackupError, fsProblem } from './errors.ts';
 import { CountingStream, hashFile, type Digest } from './files.ts';
 import { FreezeHolder, type FreezeMarker } from './freeze.ts';
+import type { InstanceControl } from './instance-control.ts';
 import { backupId, databaseEntry, FORMAT, FORMAT_VERSION, type BackupKind, type Manifest } from './manifest.ts';
 import { ProgressMeter, type Progress } from './progress.ts';
 import { journalPath, planRestore, recoverRestore, RestoreJournal, restoreItems, type RestorePlan } from './restore.ts';
 import { Schedule, type BackupSettings } from './schedule.ts';
 import { selectDatabases } from './select.ts';
 import { BackupStore, checkId, type BackupRecord } from './store.ts';
-
-/**
- * What only the owner of the IRIS instance may do, through the privileged path (in the add-on:
- * `iris` commands run as irisowner, with OS authentication), never through the bridge's
- * least-privilege IRIS user.
- */
-export interface InstanceControl {
-  /** A clean shutdown; resolves when IRIS is down. */
-  stop(): Promise<void>;
-  /** Resolves when IRIS answers again. */
-  start(): Promise<void>;
-  /**
-   * Backup.General.ExternalFreeze(): IRIS flushes and then suspends database writes; processes go
-   * on in memory and the journal is still written. Rejects when IRIS cannot freeze.
-   */
-  freeze(): Promise<void>;
-  /** Backup.General.ExternalThaw(): database writes resume. */
-  thaw(): Promise<void>;
-}
 
 export interface BackupServiceOptions {
   dir: string;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { SOURCE_AGENT_DIR } from '../source-paths.ts';
+import { SOURCE_AGENT_DIR } from '../iris/agent/source-dir.ts';
 import { ConfigError } from './errors.ts';
 import { rawConfigSchema, type Config, type MqttTarget, type RawConfig } from './config.ts';
 

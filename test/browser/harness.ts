@@ -18,7 +18,7 @@ import { LogBuffer } from '../../src/panel/log-buffer.ts';
 import { startPanel, type RunningPanel } from '../../src/panel/server.ts';
 import { SelfCheckRunner } from '../../src/iris/diagnostics.ts';
 import { loadBridgeRole } from '../../src/iris/privileges.ts';
-import { SOURCE_AGENT_DIR } from '../../src/source-paths.ts';
+import { SOURCE_AGENT_DIR } from '../../src/iris/agent/source-dir.ts';
 import type { BackupService } from '../../src/backups/service.ts';
 
 export const SUPERVISOR_STANDIN = '127.0.0.2';

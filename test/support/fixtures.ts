@@ -6,7 +6,7 @@ import type { ProductionView } from '../../src/model/view.ts';
 import { TRANSITIONAL } from '../../src/model/production.ts';
 import type { DiscoveryContext } from '../../src/mqtt/discovery.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
-import { SOURCE_AGENT_DIR } from '../../src/source-paths.ts';
+import { SOURCE_AGENT_DIR } from '../../src/iris/agent/source-dir.ts';
 
 /** A logger whose lines are kept for assertions (and shown when DEBUG_TESTS is set). */
 export function captureLogger(): { log: Logger; lines: string[] } {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createNativeIrisClient } from '../../src/iris/native/client.ts';
 import { SimulatedDatabases } from '../../src/iris/simulator/databases.ts';
 import { SIMULATOR_DRIVER, SimulatedIris, startSuperserver } from '../../src/iris/simulator/index.ts';
-import { SOURCE_AGENT_DIR } from '../../src/source-paths.ts';
+import { SOURCE_AGENT_DIR } from '../../src/iris/agent/source-dir.ts';
 import { irisContract } from '../contract/expectations.ts';
 
 irisContract(

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { IrisUnavailableError } from '../../src/model/errors.ts';
 import { createNativeIrisClient, type NativeIrisClient } from '../../src/iris/native/client.ts';
 import { SIMULATOR_DRIVER, SimulatedIris, startSuperserver, type RunningSuperserver } from '../../src/iris/simulator/index.ts';
-import { SOURCE_AGENT_DIR } from '../../src/source-paths.ts';
+import { SOURCE_AGENT_DIR } from '../../src/iris/agent/source-dir.ts';
 
 const open: Array<{ close(): Promise<void> | void }> = [];
 after(async () => {

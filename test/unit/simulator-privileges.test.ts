@@ -15,7 +15,7 @@ import { selfCheck } from '../../src/iris/diagnostics.ts';
 import { loadBridgeRole, type Permission } from '../../src/iris/privileges.ts';
 import { SimulatedDatabases } from '../../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
-import { SOURCE_AGENT_DIR } from '../../src/source-paths.ts';
+import { SOURCE_AGENT_DIR } from '../../src/iris/agent/source-dir.ts';
 import type { AgentProblem } from '../../src/iris/agent/contract.ts';
 
 const ROLE = loadBridgeRole(SOURCE_AGENT_DIR);

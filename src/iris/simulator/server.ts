@@ -11,7 +11,7 @@
  * [GSA] "iris stop": productions shut down, buffers are written, the instance stops answering.
  */
 import { loadBridgeRole, type BridgeRoleSpec } from '../privileges.ts';
-import { SOURCE_AGENT_DIR } from '../../source-paths.ts';
+import { SOURCE_AGENT_DIR } from '../agent/source-dir.ts';
 import { shippedAgentVersion } from '../agent/version.ts';
 import type { NativeArg } from '../native/protocol.ts';
 import { SimulatedAgent, type AgentInstance } from './agent.ts';
