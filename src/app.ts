@@ -1,47 +1,36 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { MqttClient } from 'mqtt';
+/**
+ * The composition root: config -> IRIS -> monitor -> MQTT, Home Assistant and the panel, for
+ * every instance. Wiring only: how each piece is built lives in compose/ and in its own room.
+ */
 import type { Config, RemoteInstance } from './config/config.ts';
-import { containerControl } from './backups/container-control.ts';
 import type { InstanceControl } from './backups/instance-control.ts';
-import { BackupService, recoverInterruptedRestore, type BackupStatus } from './backups/service.ts';
+import { BackupService } from './backups/service.ts';
 import { certificateExpiries } from './certs/expiry.ts';
 import { CertExpiryWatcher } from './certs/expiry-watcher.ts';
 import { irisCertFiles, isLocalIris } from './certs/iris-inventory.ts';
 import { CertStore } from './certs/store.ts';
+import { heartbeat, instanceTopics, resolveMqtt, startInstance, type InstancePlan, type MqttTimings, type RunningInstance } from './compose/instance.ts';
+import { localIris, remotePlan } from './compose/iris.ts';
+import { startPanelFor } from './compose/panel.ts';
 import { AssistExposure } from './ha/assist.ts';
 import { BackupNotices } from './ha/backup-notices.ts';
 import { CertificateNotices } from './ha/cert-notices.ts';
 import { HaCore } from './ha/core.ts';
 import { HaReactions } from './ha/ha-bridge.ts';
-import { createAddonBackup, getMqttService } from './ha/supervisor.ts';
+import { createAddonBackup } from './ha/supervisor.ts';
 import type { IrisClient } from './iris/client.ts';
 import { SelfCheckRunner } from './iris/diagnostics.ts';
 import { loadBridgeRole } from './iris/privileges.ts';
-import { MonitorApiClient } from './iris/monitor-api/client.ts';
-import { SimulatedDatabases } from './iris/simulator/databases.ts';
-import { demoScenario, scaleScenario, SimulatedIris, SIMULATOR_DRIVER, startSuperserver } from './iris/simulator/index.ts';
-import type { NativeIrisClientOptions } from './iris/native/client.ts';
-import { startSimulatedMonitorApi } from './iris/simulator/monitor-api.ts';
 import type { Logger } from './log/logger.ts';
-import { Monitor, type HealthSource } from './monitor/monitor.ts';
-import { MqttBridge } from './mqtt/bridge.ts';
-import { connectMqtt, describeBroker } from './mqtt/connection.ts';
-import { Topics } from './mqtt/topics.ts';
+import type { HealthSource } from './monitor/monitor.ts';
+import { describeBroker } from './mqtt/connection.ts';
+import { BackupFeature } from './mqtt/backup-sensors.ts';
+import { CertificateFeature } from './mqtt/cert-sensors.ts';
+import type { LogBuffer } from './panel/log-buffer.ts';
+import type { RunningPanel } from './panel/server.ts';
 import { BRIDGE_VERSION } from './version.ts';
 
-/** One monitored IRIS instance with its own MQTT connection (and so its own Last Will). */
-export interface RunningInstance {
-  id: string;
-  instanceName: string;
-  topics: Topics;
-  iris: IrisClient;
-  monitor: Monitor;
-  mqtt: MqttClient;
-  bridge: MqttBridge;
-  stop(): Promise<void>;
-}
+export type { RunningInstance };
 
 /** The local (or simulated) instance first, then the remote ones from the options. */
 export interface RunningBridge extends RunningInstance {
@@ -50,9 +39,11 @@ export interface RunningBridge extends RunningInstance {
   backups: BackupService | undefined;
   /** The self-check of every instance: run once after the start, again when the panel asks. */
   selfCheck: SelfCheckRunner;
+  /** The ingress panel, when it was asked for and could start. */
+  panel: RunningPanel | undefined;
 }
 
-export interface StartOptions {
+export interface StartOptions extends MqttTimings {
   /** An IRIS client to use instead of the one the configuration names (tests, benches). */
   iris?: IrisClient;
   /** Its /api/monitor, when `iris` is given (tests); none when omitted. */
@@ -61,199 +52,8 @@ export interface StartOptions {
   control?: InstanceControl;
   /** Clients for the remote instances of the configuration (tests), instead of the Native API. */
   remoteIris?: (r: RemoteInstance) => Pick<InstancePlan, 'iris' | 'health'>;
-  inventoryWindowMs?: number;
-  birthJitterMs?: number;
-}
-
-type NativeTarget = { host: string; port: number; username: string; password: string; agentDir: string };
-
-async function nativeClient(t: NativeTarget, log: Logger, extra: Pick<NativeIrisClientOptions, 'inAddon'> & Partial<NativeIrisClientOptions>): Promise<IrisClient> {
-  const { createNativeIrisClient } = await import('./iris/native/client.ts');
-  let announced = false;
-  return createNativeIrisClient({
-    ...t,
-    onProblems: (problems) => {
-      for (const p of problems) log.warn(`IRIS namespace ${p.namespace} was skipped in the inventory: ${p.text}`);
-    },
-    onDriver: (driver, pid) => {
-      const line = `IRIS at ${t.host}:${t.port} is reached through ${driver}, in a separate process (pid ${pid ?? '?'}) the bridge can kill`;
-      if (announced) log.debug(line);
-      else log.info(line);
-      announced = true;
-    },
-    onAbandoned: (call, stats) =>
-      log.warn(
-        `IRIS did not answer ${call.call} within ${Math.round(call.afterMs / 1000)} s; its connection process was killed ` +
-          `(${stats.abandonedRecently} unanswered calls in the last 10 minutes, ${stats.callsAbandoned} since the start).`,
-      ),
-    onOutput: (line) => log.debug(`IRIS connection process: ${line}`),
-    ...extra,
-  });
-}
-
-/**
- * The simulator for `npm start` and the tests that run the bridge as a process: a simulated IRIS
- * with its setup done, reached like a real one (superserver on loopback, the bridge's own user,
- * the Native API transport in a child process), plus its /api/monitor.
- */
-async function simulatedIris(
-  config: Extract<Config['iris'], { mode: 'simulator' }>,
-  dirs: { stateDir: string; agentDir: string },
-  log: Logger,
-): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'>> {
-  const api = await startSimulatedMonitorApi();
-  const [productions, hosts] = config.scenario.split('x').map(Number);
-  const seeds = config.scenario === 'demo' ? undefined : scaleScenario(productions ?? 1, hosts ?? 1);
-  // As in the add-on, where the iris service does this: no IRIS starts on half-restored files.
-  await recoverInterruptedRestore(dirs.stateDir, log);
-  const namespaces = [...new Set((seeds ?? demoScenario()).map((p) => p.namespace))];
-  const data = new SimulatedDatabases(config.dataDir, { namespaces, writeIntervalMs: config.writeIntervalMs });
-  // The demo lives (queues move, an error now and then); bench scenarios stay still.
-  const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data, agentDir: dirs.agentDir });
-  const credentials = { username: 'iris_edge', password: randomBytes(16).toString('hex') };
-  instance.runSetup(credentials);
-  const superserver = await startSuperserver(instance);
-  const iris = await nativeClient(
-    { host: superserver.host, port: superserver.port, ...credentials, agentDir: instance.agentDir },
-    log,
-    { kind: 'simulator', driverModule: SIMULATOR_DRIVER, inAddon: false },
-  );
-  return {
-    iris,
-    health: new MonitorApiClient({ baseUrl: api.url }),
-    close: async () => {
-      await superserver.close();
-      await api.close();
-      instance.close();
-    },
-    control: {
-      stop: async () => instance.stopInstance(),
-      start: async () => instance.startInstance(),
-      freeze: async () => instance.freeze(),
-      thaw: async () => instance.thaw(),
-    },
-  };
-}
-
-/** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
-async function localIris(config: Config, log: Logger): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'>> {
-  if (config.iris.mode === 'simulator') return simulatedIris(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, log);
-  // Inside Home Assistant the add-on's setup installs the agent.
-  const iris = await nativeClient(config.iris, log, { inAddon: Boolean(config.supervisorToken) });
-  return {
-    iris,
-    health: new MonitorApiClient({ baseUrl: `http://${config.iris.host}:${config.iris.webPort}` }),
-    // Only inside the add-on are IRIS's files and its process within reach.
-    control: config.supervisorToken ? containerControl({ stateDir: config.stateDir, iris, irisBin: process.env.IRIS_EDGE_IRIS_BIN }) : undefined,
-  };
-}
-
-async function resolveMqtt(config: Config, log: Logger): Promise<{ url: string; username?: string; password?: string }> {
-  if (config.mqtt.source !== 'supervisor') return config.mqtt;
-  const svc = await getMqttService(config.supervisorToken ?? '');
-  const url = `${svc.ssl ? 'mqtts' : 'mqtt'}://${svc.host}:${svc.port}`;
-  log.info(`Using the MQTT broker Home Assistant provides at ${describeBroker(url)}`);
-  return { url, username: svc.username, password: svc.password };
-}
-
-function heartbeat(path: string | undefined): (() => void) | undefined {
-  if (!path) return undefined;
-  mkdirSync(dirname(path), { recursive: true });
-  return () => writeFileSync(path, new Date().toISOString());
-}
-
-interface InstancePlan {
-  id: string;
-  iris: IrisClient;
-  health: HealthSource | undefined;
-  /** Stops what the plan started besides the IRIS client (the simulator's web server). */
-  close?: () => Promise<void>;
-  entityPrefix: string;
-  instanceName: string;
-  onTick?: () => void;
-  control?: InstanceControl;
-  backupNow?: () => void;
-  backupStatus?: BackupStatus;
-}
-
-async function startInstance(
-  plan: InstancePlan,
-  config: Config,
-  broker: { url: string; username?: string; password?: string },
-  parentLog: Logger,
-  options: StartOptions,
-): Promise<RunningInstance> {
-  const { iris } = plan;
-  const log = plan.entityPrefix ? parentLog.child({ instance: plan.id }) : parentLog;
-  const topics = new Topics(plan.id, config.topicPrefix, config.discoveryPrefix);
-  const monitor = new Monitor(
-    iris,
-    {
-      pollIntervalMs: config.pollIntervalMs,
-      removalGracePolls: config.removalGracePolls,
-      health: plan.health,
-      commandCooldownMs: config.commandCooldownMs,
-      onTick: plan.onTick,
-    },
-    log,
-  );
-
-  monitor.on('reachability', (up, err) => {
-    if (up) log.info(`IRIS answers at ${iris.target}`);
-    else log.error(`IRIS does not answer at ${iris.target}: ${err?.message ?? 'unknown error'}. Its entities are unavailable until it does.`);
-  });
-  const mqtt = connectMqtt({ ...broker, instanceId: plan.id, will: { topic: topics.bridgeAvailability, payload: 'offline' } }, log);
-  const bridge = new MqttBridge({
-    client: mqtt,
-    monitor,
-    log,
-    inventoryWindowMs: options.inventoryWindowMs,
-    birthJitterMs: options.birthJitterMs,
-    hostDeviceThreshold: config.hostDeviceThreshold,
-    backupNow: plan.backupNow,
-    backups: plan.backupStatus,
-    discovery: {
-      topics,
-      bridgeVersion: BRIDGE_VERSION,
-      entityPrefix: plan.entityPrefix,
-      instanceName: plan.instanceName,
-      instanceModel: iris.kind === 'simulator' ? 'IRIS simulator' : 'InterSystems IRIS',
-      useDefaultEntityId: true,
-    },
-  });
-  await monitor.start();
-  await bridge.start();
-  return {
-    id: plan.id,
-    instanceName: plan.instanceName,
-    topics,
-    iris,
-    monitor,
-    mqtt,
-    bridge,
-    async stop() {
-      monitor.stop();
-      await bridge.stop();
-      await mqtt.endAsync();
-      await iris.close();
-      await plan.close?.();
-    },
-  };
-}
-
-async function remotePlan(r: RemoteInstance, config: Config, log: Logger): Promise<InstancePlan> {
-  return {
-    id: r.id,
-    health: new MonitorApiClient({ baseUrl: `http://${r.host}:${r.web_port ?? 52773}` }),
-    // A remote instance never has the add-on's setup: an administrator installs the agent there.
-    iris: await nativeClient(
-      { host: r.host, port: r.superserver_port, username: r.username, password: r.password, agentDir: config.agentDir },
-      log.child({ instance: r.id }),
-      { inAddon: false },
-    ),
-    entityPrefix: r.id,
-    instanceName: `IRIS ${r.id}`,
-  };
+  /** Starts the ingress panel too, showing these recent log lines on its Logs page. */
+  panelLogs?: LogBuffer;
 }
 
 function backupServiceFor(plan: InstancePlan, config: Config, log: Logger): BackupService | undefined {
@@ -272,35 +72,41 @@ function backupServiceFor(plan: InstancePlan, config: Config, log: Logger): Back
   });
 }
 
-/** The composition root minus process concerns: config -> IRIS -> monitor -> MQTT, per instance. */
 export async function startBridge(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningBridge> {
   const broker = await resolveMqtt(config, log);
   log.info(`Connecting to the MQTT broker at ${describeBroker(broker.url)}`);
-  const plans: InstancePlan[] = [
-    {
-      id: config.instanceId,
-      ...(options.iris ? { iris: options.iris, health: options.health, control: options.control } : await localIris(config, log)),
-      entityPrefix: '',
-      instanceName: config.instanceId === 'iris' ? 'IRIS' : `IRIS ${config.instanceId}`,
-      onTick: heartbeat(config.heartbeatFile),
-    },
-  ];
+  const local: InstancePlan = {
+    id: config.instanceId,
+    topics: instanceTopics(config.instanceId, config),
+    ...(options.iris ? { iris: options.iris, health: options.health, control: options.control } : await localIris(config, log)),
+    entityPrefix: '',
+    instanceName: config.instanceId === 'iris' ? 'IRIS' : `IRIS ${config.instanceId}`,
+    onTick: heartbeat(config.heartbeatFile),
+  };
+  const plans: InstancePlan[] = [local];
   for (const r of config.remoteInstances) {
-    plans.push(options.remoteIris ? { id: r.id, entityPrefix: r.id, instanceName: `IRIS ${r.id}`, ...options.remoteIris(r) } : await remotePlan(r, config, log));
+    const topics = instanceTopics(r.id, config);
+    plans.push(options.remoteIris ? { id: r.id, topics, entityPrefix: r.id, instanceName: `IRIS ${r.id}`, ...options.remoteIris(r) } : { ...(await remotePlan(r, config, log)), topics });
   }
-  // Backups start first: their entities are then part of the instance's first discovery message
+
+  // The local instance's device shows its certificates and, when its files are in reach, its
+  // backups. Backups start first so that the device's first discovery message already has them
   // (Home Assistant drops components added by a second device message while the first is pending).
-  const backups = backupServiceFor(plans[0] as InstancePlan, config, log);
+  const certificates = new CertificateFeature(local.topics.instanceCertificates);
+  local.features = [certificates];
+  const backups = backupServiceFor(local, config, log);
+  let backupFeature: BackupFeature | undefined;
   if (backups) {
     await backups.start();
-    const local = plans[0] as InstancePlan;
-    local.backupStatus = await backups.status();
-    local.backupNow = () => {
+    const backupNow = () => {
       backups.startBackup('manual').catch((err: unknown) => log.warn(`Backup now: ${(err as Error).message}`));
     };
+    backupFeature = new BackupFeature(local.topics, await backups.status(), backupNow);
+    local.features.push(backupFeature);
   }
   // Instances start side by side: one that does not answer must not hold up the others.
   const instances = await Promise.all(plans.map((p) => startInstance(p, config, broker, log, options)));
+  const primary = instances[0] as RunningInstance;
 
   // Home Assistant Core (when reachable): events for automations, notifications, Assist.
   const ha = config.homeAssistant ? HaCore.start(config.homeAssistant, log) : undefined;
@@ -317,12 +123,10 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
       })
     : [];
 
-  const primary = instances[0] as RunningInstance;
-
   // The self-check runs beside the first polls, never in their way; its summary goes to the log.
   const selfCheck = new SelfCheckRunner(
     instances.map((i, n) => ({ id: i.id, iris: i.iris, local: n === 0 })),
-    { bridgeVersion: BRIDGE_VERSION, role: loadBridgeRole(config.agentDir), inAddon: Boolean(config.supervisorToken) },
+    { bridgeVersion: BRIDGE_VERSION, role: loadBridgeRole(config.agentDir), inAddon: config.inAddon },
     log,
   );
   selfCheck.run().catch((err: unknown) => log.warn(`The self-check could not run: ${(err as Error).message}`));
@@ -334,7 +138,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   const certWatch = new CertExpiryWatcher(async () => certificateExpiries(await store.list(), await irisCertFiles(readableIris)), log);
   const notices = ha ? new CertificateNotices(ha, log) : undefined;
   certWatch.on('change', (list) => {
-    primary.bridge.setCertificates(list);
+    certificates.update(list);
     void notices?.onChange(list, (id) => certWatch.isWarned(id));
   });
   certWatch.on('warning', (w) => {
@@ -346,24 +150,30 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   if (backups) {
     const backupNotices = ha ? new BackupNotices(ha, log) : undefined;
     backups.on('status', (s) => {
-      primary.bridge.setBackups(s);
+      backupFeature?.update(s);
       if (s.last?.result === 'ok') void backupNotices?.onBackupOk();
     });
     backups.on('failed', (f) => void backupNotices?.onFailed(f));
     backups.on('thawed', (m) => void backupNotices?.onThawed(m));
   }
 
+  const running = { instances, backups, selfCheck };
+  const panel = options.panelLogs ? await startPanelFor(running, config, options.panelLogs, log) : undefined;
+
   return {
     ...primary,
-    instances,
-    backups,
-    selfCheck,
+    ...running,
+    panel,
     async stop() {
       backups?.stop();
       certWatch.stop();
       for (const r of reactions) r.stop();
       ha?.close();
+      // Home Assistant hears "offline" first; then the panel closes, cutting open uploads and
+      // downloads (an upload cut short leaves nothing behind), which must not hold the stop up.
       await Promise.all(instances.map((i) => i.stop()));
+      await panel?.close().catch((err: unknown) => log.error({ err }, 'Error while stopping the panel'));
+      await backups?.settle();
     },
   };
 }

@@ -5,8 +5,6 @@ import { loadConfig } from './config/load.ts';
 import { SupervisorError } from './ha/supervisor.ts';
 import { createLogger } from './log/logger.ts';
 import { LogBuffer } from './panel/log-buffer.ts';
-import type { RunningPanel } from './panel/server.ts';
-import { startPanelFor } from './panel/start.ts';
 import { BRIDGE_VERSION } from './version.ts';
 
 async function main(): Promise<void> {
@@ -31,7 +29,6 @@ async function main(): Promise<void> {
   }
 
   let running: RunningBridge | undefined;
-  let panel: RunningPanel | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -39,18 +36,14 @@ async function main(): Promise<void> {
     log.info(`${signal} received: stopping`);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    // Home Assistant hears "offline" first; then the panel closes, cutting open uploads and
-    // downloads (an upload cut short leaves nothing behind), which must not hold the stop up.
     await running?.stop().catch((err: unknown) => log.error({ err }, 'Error while stopping'));
-    await panel?.close().catch((err: unknown) => log.error({ err }, 'Error while stopping the panel'));
-    await running?.backups?.settle();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   try {
-    running = await startBridge(config, log);
+    running = await startBridge(config, log, { panelLogs: logs });
   } catch (err) {
     if (err instanceof SupervisorError) {
       log.error(err.message);
@@ -59,7 +52,6 @@ async function main(): Promise<void> {
     throw err;
   }
   log.info(`Mirroring ${running.monitor.view.productions.length} productions from ${running.iris.target}`);
-  panel = await startPanelFor(running, config, logs, log);
 }
 
 main().catch((err: unknown) => {

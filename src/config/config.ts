@@ -9,6 +9,9 @@ import { LOG_LEVELS } from '../log/logger.ts';
 
 const INSTANCE_ID = /^[a-z][a-z0-9_]{0,30}$/;
 
+/** IRIS's private web server (/api/monitor) in the containers, and the default for remote instances. */
+export const IRIS_WEB_PORT = 52773;
+
 export const remoteInstanceSchema = z.object({
   id: z.string().regex(INSTANCE_ID, 'lower-case letters, digits and _, starting with a letter, at most 31 characters'),
   host: z.string().min(1, 'a host name or address'),
@@ -42,7 +45,7 @@ export const rawConfigSchema = z.object({
   simulator_scenario: z.string().regex(/^(demo|\d{1,3}x\d{1,4})$/, 'demo, or productions x hosts such as 10x100').default('demo'),
   iris_host: z.string().min(1).optional(),
   iris_port: z.number().int().min(1).max(65535).default(1972),
-  iris_web_port: z.number().int().min(1).max(65535).default(52773),
+  iris_web_port: z.number().int().min(1).max(65535).default(IRIS_WEB_PORT),
   iris_user: z.string().min(1).optional(),
   iris_password: z.string().optional(),
   /** IrisEdge.Agent.cls and bridge-role.json: the image's copy in the add-on, the repository's elsewhere. */
@@ -87,6 +90,8 @@ export interface Config {
   iris: IrisTarget;
   remoteInstances: RemoteInstance[];
   mqtt: MqttTarget;
+  /** Running as the Home Assistant add-on (the Supervisor gave us its token). */
+  inAddon: boolean;
   /** Set inside Home Assistant: the Supervisor API token. */
   supervisorToken: string | undefined;
   /** Successful inventories a production must be missing from before its entities are removed. */
@@ -111,4 +116,15 @@ export interface Config {
   backups: { dir: string; uploadLimitBytes: number };
   discoveryPrefix: string;
   topicPrefix: string;
+  /** Files of the IRIS beside the bridge, known only in the add-on. */
+  addon: {
+    /** The bridge's generated IRIS password, written by init-iris (the Connect page reveals it). */
+    passwordFile: string | undefined;
+    /** IRIS's messages.log (the panel's Logs page). */
+    messagesLog: string | undefined;
+    /** The `iris` command that stops, starts, freezes and thaws the instance as its owner. */
+    irisBin: string | undefined;
+  };
+  /** Where PEM files for IRIS SSL/TLS configurations are written (IRIS must be able to read them). */
+  irisSslDir: string;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { SOURCE_AGENT_DIR } from '../iris/agent/source-dir.ts';
@@ -39,18 +40,15 @@ const ENV: Record<string, keyof RawConfig> = {
   HA_TOKEN: 'ha_token',
 };
 
-const NUMERIC = new Set<keyof RawConfig>([
-  'poll_interval',
-  'iris_port',
-  'iris_web_port',
-  'removal_grace_polls',
-  'command_cooldown',
-  'host_device_threshold',
-  'panel_port',
-  'backup_upload_limit_mb',
-  'simulator_write_ms',
-]);
-const BOOLEAN = new Set<keyof RawConfig>(['simulator', 'expose_to_assist']);
+/** Environment values are text; the option's own type in rawConfigSchema says how to read it. */
+const WHOLE_NUMBER = z.string().trim().regex(/^-?\d+$/).pipe(z.coerce.number<string>().int());
+const TRUE_OR_FALSE = z.stringbool({ truthy: ['1', 'true', 'yes', 'on'], falsy: ['0', 'false', 'no', 'off'] });
+
+function optionType(key: keyof RawConfig): string {
+  let schema: z.ZodType = rawConfigSchema.shape[key];
+  while (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+  return schema.def.type;
+}
 
 export interface ConfigSources {
   env: NodeJS.ProcessEnv;
@@ -59,14 +57,16 @@ export interface ConfigSources {
 }
 
 function coerce(key: keyof RawConfig, value: string, origin: string): unknown {
-  if (NUMERIC.has(key)) {
-    if (!/^-?\d+$/.test(value.trim())) throw new ConfigError(`${origin}: "${value}" is not a whole number.`);
-    return Number(value);
+  const type = optionType(key);
+  if (type === 'number') {
+    const n = WHOLE_NUMBER.safeParse(value);
+    if (!n.success) throw new ConfigError(`${origin}: "${value}" is not a whole number.`);
+    return n.data;
   }
-  if (BOOLEAN.has(key)) {
-    if (/^(1|true|yes|on)$/i.test(value)) return true;
-    if (/^(0|false|no|off)$/i.test(value)) return false;
-    throw new ConfigError(`${origin}: "${value}" is not true or false.`);
+  if (type === 'boolean') {
+    const b = TRUE_OR_FALSE.safeParse(value);
+    if (!b.success) throw new ConfigError(`${origin}: "${value}" is not true or false.`);
+    return b.data;
   }
   return value;
 }
@@ -158,7 +158,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
 export function loadConfig(sources: ConfigSources): Config {
   const read = sources.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   const supervisorToken = sources.env.SUPERVISOR_TOKEN || undefined;
-  const optionsPath = sources.env.IRIS_EDGE_OPTIONS_FILE || (supervisorToken ? '/data/options.json' : undefined);
+  const inAddon = supervisorToken !== undefined;
+  const optionsPath = sources.env.IRIS_EDGE_OPTIONS_FILE || (inAddon ? '/data/options.json' : undefined);
   const fromOptions = optionsPath ? fromOptionsFile(optionsPath, read) : {};
   const fromEnvironment = fromEnv(sources.env);
   const fromCli = fromArgv(sources.argv);
@@ -177,8 +178,11 @@ export function loadConfig(sources: ConfigSources): Config {
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new ConfigError(`option "instances": the id "${dup}" is used twice (the local instance is "${raw.instance_id}"); every instance needs its own id.`);
 
-  const stateDir = raw.state_dir ?? (supervisorToken ? '/data/iris-edge' : '.iris-edge');
-  const agentDir = raw.iris_agent_dir ?? (supervisorToken ? '/usr/share/iris-edge/agent' : SOURCE_AGENT_DIR);
+  const stateDir = raw.state_dir ?? (inAddon ? '/data/iris-edge' : '.iris-edge');
+  // In the add-on: the bridge's own directory under /data (it survives updates and is in Home
+  // Assistant's backups of the add-on); bridge/run sets it explicitly too.
+  const certDir = raw.cert_dir ?? (inAddon ? '/data/iris-edge/certs' : '.iris-edge/certs');
+  const agentDir = raw.iris_agent_dir ?? (inAddon ? '/usr/share/iris-edge/agent' : SOURCE_AGENT_DIR);
   let iris: Config['iris'];
   if (raw.simulator || !raw.iris_host) {
     iris = {
@@ -221,6 +225,7 @@ export function loadConfig(sources: ConfigSources): Config {
     iris,
     remoteInstances: raw.instances,
     mqtt,
+    inAddon,
     supervisorToken,
     removalGracePolls: raw.removal_grace_polls,
     commandCooldownMs: raw.command_cooldown * 1000,
@@ -237,18 +242,23 @@ export function loadConfig(sources: ConfigSources): Config {
       port: raw.panel_port,
       allowedHosts: (raw.panel_allowed_hosts ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''),
     },
-    // In the add-on: the bridge's own directory under /data (it survives updates and is in Home
-    // Assistant's backups of the add-on); bridge/run sets it explicitly too.
-    certDir: raw.cert_dir ?? (supervisorToken ? '/data/iris-edge/certs' : '.iris-edge/certs'),
+    certDir,
     stateDir,
     agentDir,
     // /backup: Samba and the file editor show it, it survives uninstalling the add-on, and it is
     // not inside /data, so Home Assistant's backups of the add-on do not carry every archive.
     backups: {
-      dir: raw.backup_dir ?? (supervisorToken ? '/backup/iris-edge' : '.iris-edge/backups'),
+      dir: raw.backup_dir ?? (inAddon ? '/backup/iris-edge' : '.iris-edge/backups'),
       uploadLimitBytes: raw.backup_upload_limit_mb * 1024 * 1024,
     },
     discoveryPrefix: 'homeassistant',
     topicPrefix: 'iris-edge',
+    addon: {
+      passwordFile: inAddon ? (sources.env.IRIS_PASSWORD_FILE ?? '/data/secrets/iris_edge_password') : undefined,
+      // ISC_DATA_DIRECTORY in the add-on is /data/iris; only a real IRIS writes a messages.log.
+      messagesLog: inAddon && iris.mode === 'native' ? '/data/iris/mgr/messages.log' : undefined,
+      irisBin: inAddon ? sources.env.IRIS_EDGE_IRIS_BIN : undefined,
+    },
+    irisSslDir: inAddon ? '/data/iris-edge/ssl' : join(certDir, '..', 'iris-ssl'),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { BackupStatus } from '../backups/service.ts';
 import { entityId, type Component, type DiscoveryContext } from './discovery.ts';
+import { FeatureSignal, type InstanceFeature, type StateMessage } from './feature.ts';
 import { slug } from '../model/ids.ts';
 import type { Topics } from './topics.ts';
 
@@ -86,3 +87,36 @@ export function backupState(s: BackupStatus): string {
     count: s.count,
   });
 }
+
+/** IRIS Edge backups of the instance they belong to (the local one), as a device feature. */
+export class BackupFeature extends FeatureSignal implements InstanceFeature<null> {
+  readonly press: { topic: string; run(): void };
+
+  constructor(
+    private readonly topics: Topics,
+    private status: BackupStatus,
+    backupNow: () => void,
+  ) {
+    super();
+    this.press = { topic: topics.backupCommand, run: backupNow };
+  }
+
+  update(status: BackupStatus): void {
+    this.status = status;
+    this.changed();
+  }
+
+  /** The components never change: the figures are all in the state. */
+  discoveryInputs(): null {
+    return null;
+  }
+
+  components(ctx: DiscoveryContext): Record<string, Component> {
+    return backupComponents(ctx, this.topics);
+  }
+
+  states(): StateMessage[] {
+    return [{ topic: this.topics.instanceBackups, payload: backupState(this.status) }];
+  }
+}
+

@@ -9,10 +9,7 @@ import { CommandHandler } from './commands.ts';
 import { productionDisplayName } from '../model/production.ts';
 import { instanceDiscovery, productionDiscovery, type DiscoveryContext } from './discovery.ts';
 import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from './hosts.ts';
-import type { CertExpiry } from '../certs/expiry.ts';
-import { certificateComponents, certificateState } from './cert-sensors.ts';
-import { backupComponents, backupState } from './backup-sensors.ts';
-import type { BackupStatus } from '../backups/service.ts';
+import type { InstanceFeature } from './feature.ts';
 import { instanceSensorComponents, metricsState } from './instance-sensors.ts';
 import { RetainedPublisher } from './publisher.ts';
 import { hostState, instanceState, namespaceState, productionState, updateState } from './state.ts';
@@ -31,10 +28,11 @@ export interface MqttBridgeOptions {
   discovery: Omit<DiscoveryContext, 'irisVersion'>;
   /** Productions with more hosts than this get one device per host. */
   hostDeviceThreshold: number;
-  /** Starts an IRIS Edge backup: given for the instance IRIS Edge backs up. */
-  backupNow?: () => void;
-  /** Its backups as they stand at start, so the first discovery message already has them. */
-  backups?: BackupStatus;
+  /**
+   * What the instance's device shows besides its productions (backups, certificates...). Given at
+   * construction, with what they know at start, so the device's first discovery message has them.
+   */
+  features?: InstanceFeature[];
   /** How long to listen for our own retained discovery topics at start (ms). */
   inventoryWindowMs?: number;
   /** Upper bound of the random delay before answering Home Assistant's birth message (ms). */
@@ -62,10 +60,7 @@ export class MqttBridge {
   /** Delayed state clears; a stop runs them at once rather than leaving retained orphans. */
   private readonly pendingClears = new Set<() => void>();
   private databases: string[] = [];
-  /** Stored certificates whose expiry this instance's device shows (the local instance only). */
-  private certificates: CertExpiry[] = [];
-  /** IRIS Edge backups of this instance (the local instance only). */
-  private backups: BackupStatus | null = null;
+  private readonly features: InstanceFeature[];
   /** What each discovery payload was last built from (see publishDiscovery). */
   private readonly discoveryInputs = new Map<string, string>();
   /** Productions for which IRIS has published interoperability metrics. */
@@ -75,8 +70,9 @@ export class MqttBridge {
     this.client = opts.client;
     this.topics = opts.discovery.topics;
     this.publisher = new RetainedPublisher(this.client);
-    this.commands = new CommandHandler(this.topics, opts.monitor, opts.log, opts.backupNow);
-    this.backups = opts.backups ?? null;
+    this.features = opts.features ?? [];
+    const presses = new Map(this.features.flatMap((f) => (f.press ? [[f.press.topic, f.press.run] as const] : [])));
+    this.commands = new CommandHandler(this.topics, opts.monitor, opts.log, (topic) => presses.get(topic));
   }
 
   /** Subscribes, learns what we left on the broker last time, and starts mirroring. */
@@ -95,6 +91,7 @@ export class MqttBridge {
     this.opts.monitor.on('removed', this.onRemoved);
     this.opts.monitor.on('event', this.onEvent);
     this.opts.monitor.on('alert', this.onAlert);
+    for (const f of this.features) f.onChange(() => this.onView(this.opts.monitor.view));
     this.onView(this.opts.monitor.view);
     await this.chain;
   }
@@ -121,18 +118,6 @@ export class MqttBridge {
   setUseDefaultEntityId(use: boolean): void {
     if (this.opts.discovery.useDefaultEntityId === use) return;
     this.opts.discovery = { ...this.opts.discovery, useDefaultEntityId: use };
-    this.onView(this.opts.monitor.view);
-  }
-
-  /** Shows the certificate store's expiry dates on this instance's device. */
-  setCertificates(certs: CertExpiry[]): void {
-    this.certificates = certs;
-    this.onView(this.opts.monitor.view);
-  }
-
-  /** Shows IRIS Edge backups (last, result, next, size, Backup now) on this instance's device. */
-  setBackups(status: BackupStatus): void {
-    this.backups = status;
     this.onView(this.opts.monitor.view);
   }
 
@@ -270,20 +255,19 @@ export class MqttBridge {
     const t = this.topics;
     // Health sensors appear once the first scrape tells which databases exist, and stay after.
     if (view.metrics) this.databases = [...new Set([...this.databases, ...view.metrics.databases.map((d) => d.name)])].sort();
-    const health = view.metrics || this.publisher.has(t.instanceMetrics) ? instanceSensorComponents(ctx, t.instanceMetrics, this.databases) : {};
-    const certs = certificateComponents(ctx, t.instanceCertificates, this.certificates);
+    const withHealth = view.metrics !== null || this.publisher.has(t.instanceMetrics);
     const base = `${ctx.useDefaultEntityId}`;
-    const backups = this.backups ? backupComponents(ctx, t) : {};
-    const certKey = this.certificates.map((c) => `${c.id}:${c.name}`).join(',');
+    const featureInputs = this.features.map((f) => f.discoveryInputs());
     await this.publishDiscovery(
       t.instanceDiscovery(),
-      `${base}|${ctx.irisVersion}|${view.productions.map((p) => p.key)}|${this.databases}|${Object.keys(health).length}|${certKey}|${!!this.backups}`,
-      () => instanceDiscovery(ctx, view.productions, { ...health, ...certs, ...backups }),
+      JSON.stringify([base, ctx.irisVersion, view.productions.map((p) => p.key), this.databases, withHealth, featureInputs]),
+      () => {
+        const components = withHealth ? instanceSensorComponents(ctx, t.instanceMetrics, this.databases) : {};
+        this.features.forEach((f, i) => Object.assign(components, f.components(ctx, featureInputs[i])));
+        return instanceDiscovery(ctx, view.productions, components);
+      },
     );
-    if (this.backups) await this.publisher.publish(t.instanceBackups, backupState(this.backups));
-    if (this.certificates.length > 0 || this.publisher.has(t.instanceCertificates)) {
-      await this.publisher.publish(t.instanceCertificates, certificateState(this.certificates));
-    }
+    for (const f of this.features) for (const s of f.states()) await this.publisher.publish(s.topic, s.payload);
     if (view.metrics) await this.publisher.publish(t.instanceMetrics, metricsState(view.metrics, view.instance?.license));
     // While the scrape fails the figures read unknown rather than showing stale values.
     else if (this.publisher.has(t.instanceMetrics)) await this.publisher.publish(t.instanceMetrics, metricsState(unknownMetrics()));

@@ -4,9 +4,10 @@
  */
 import type { CertExpiry } from '../certs/expiry.ts';
 import { entityId, type Component, type DiscoveryContext } from './discovery.ts';
+import { FeatureSignal, type InstanceFeature, type StateMessage } from './feature.ts';
 import { slug } from '../model/ids.ts';
 
-export function certificateComponents(ctx: DiscoveryContext, stateTopic: string, certs: CertExpiry[]): Record<string, Component> {
+export function certificateComponents(ctx: DiscoveryContext, stateTopic: string, certs: Pick<CertExpiry, 'id' | 'name'>[]): Record<string, Component> {
   if (certs.length === 0) return {};
   const id = ctx.topics.instanceDeviceId;
   const base = slug(ctx.instanceName);
@@ -42,3 +43,33 @@ export function certificateState(certs: CertExpiry[]): string {
     certs: Object.fromEntries(certs.map((c) => [c.id, c.notAfter])),
   });
 }
+
+/** The certificate store's expiry dates on the instance device, as a device feature. */
+export class CertificateFeature extends FeatureSignal implements InstanceFeature<Pick<CertExpiry, 'id' | 'name'>[]> {
+  private certs: CertExpiry[] = [];
+  /** Once a sensor was shown its state keeps being published, as an empty list if need be. */
+  private shown = false;
+
+  constructor(private readonly stateTopic: string) {
+    super();
+  }
+
+  update(certs: CertExpiry[]): void {
+    this.certs = certs;
+    this.shown ||= certs.length > 0;
+    this.changed();
+  }
+
+  discoveryInputs(): Pick<CertExpiry, 'id' | 'name'>[] {
+    return this.certs.map((c) => ({ id: c.id, name: c.name }));
+  }
+
+  components(ctx: DiscoveryContext, certs: Pick<CertExpiry, 'id' | 'name'>[]): Record<string, Component> {
+    return certificateComponents(ctx, this.stateTopic, certs);
+  }
+
+  states(): StateMessage[] {
+    return this.shown ? [{ topic: this.stateTopic, payload: certificateState(this.certs) }] : [];
+  }
+}
+

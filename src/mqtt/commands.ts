@@ -35,8 +35,8 @@ export class CommandHandler {
     private readonly topics: Topics,
     private readonly monitor: Monitor,
     private readonly log: Logger,
-    /** Starts an IRIS Edge backup (the local instance only). */
-    private readonly backupNow?: () => void,
+    /** What a press on a feature's button topic does (Backup now, on the local instance only). */
+    private readonly press: (topic: string) => (() => void) | undefined = () => undefined,
   ) {
     this.throttle = new Throttle((label, n) => this.log.warn(`${n} more MQTT command(s) like this in the last 10 s were not logged one by one: ${label}`));
   }
@@ -92,12 +92,13 @@ export class CommandHandler {
 
   private backup(topic: string, text: string): void {
     if (text !== 'PRESS') return this.ignoreBadPayload(topic, text, ['PRESS']);
-    if (!this.backupNow) {
+    const backupNow = this.press(topic);
+    if (!backupNow) {
       this.warn('backup', topic, `Ignored PRESS on ${shownTopic(topic)}: IRIS Edge backs up only the IRIS instance of the add-on.`);
       return;
     }
     this.log.info('Backup now: requested over MQTT');
-    this.backupNow();
+    backupNow();
   }
 
   private hostSet(topic: string, cmd: Extract<CommandTopic, { kind: 'host-set' }>, text: string): void {

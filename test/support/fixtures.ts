@@ -29,6 +29,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     iris: { mode: 'simulator', scenario: 'demo', dataDir: '.iris-edge/test-state/simulator', writeIntervalMs: 0 },
     remoteInstances: [],
     mqtt: { source: 'default', url: 'mqtt://127.0.0.1:1883' },
+    inAddon: false,
     supervisorToken: undefined,
     removalGracePolls: 2,
     agentDir: SOURCE_AGENT_DIR,
@@ -43,6 +44,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     backups: { dir: '.iris-edge/test-state/backups', uploadLimitBytes: 64 * 1024 * 1024 },
     discoveryPrefix: 'homeassistant',
     topicPrefix: 'iris-edge',
+    addon: { passwordFile: undefined, messagesLog: undefined, irisBin: undefined },
+    irisSslDir: '.iris-edge/test-iris-ssl',
     ...overrides,
   };
 }

@@ -230,7 +230,7 @@ describe('backups in Home Assistant', () => {
     const ctx = discoveryContext();
     const { log, lines } = captureLogger();
     let pressed = 0;
-    const handler = new CommandHandler(ctx.topics, {} as Monitor, log, () => pressed++);
+    const handler = new CommandHandler(ctx.topics, {} as Monitor, log, () => () => pressed++);
     handler.handle(ctx.topics.backupCommand, Buffer.from('PRESS'), { retain: false });
     handler.handle(ctx.topics.backupCommand, Buffer.from('NOW'), { retain: false });
     handler.handle(ctx.topics.backupCommand, Buffer.from('PRESS'), { retain: true });

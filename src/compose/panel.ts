@@ -1,22 +1,20 @@
+/** The ingress panel, wired to the running instances and to what the add-on knows about ports. */
 import { readFile } from 'node:fs/promises';
-import type { RunningBridge } from '../app.ts';
+import type { BackupService } from '../backups/service.ts';
 import type { Config } from '../config/config.ts';
 import { getMappedPorts } from '../ha/supervisor.ts';
+import type { SelfCheckRunner } from '../iris/diagnostics.ts';
 import type { Logger } from '../log/logger.ts';
-import type { LogBuffer } from './log-buffer.ts';
-import { startPanel, type ConnectInfo, type RunningPanel } from './server.ts';
-
-/** Where the add-on's init-iris keeps the bridge's generated IRIS password. */
-const PASSWORD_FILE = '/data/secrets/iris_edge_password';
-/** IRIS's durable data directory in the add-on (ISC_DATA_DIRECTORY). */
-const MESSAGES_LOG = '/data/iris/mgr/messages.log';
+import type { LogBuffer } from '../panel/log-buffer.ts';
+import { startPanel, type ConnectInfo, type RunningPanel } from '../panel/server.ts';
+import type { RunningInstance } from './instance.ts';
 
 async function connectInfo(config: Config, log: Logger): Promise<ConnectInfo> {
   const iris = config.iris;
   const username = iris.mode === 'native' ? iris.username : 'none (simulator)';
   const readPassword = async () => {
     if (iris.mode !== 'native') return 'none: the simulator has no password';
-    if (config.supervisorToken) return (await readFile(process.env.IRIS_PASSWORD_FILE ?? PASSWORD_FILE, 'utf8')).trim();
+    if (config.addon.passwordFile) return (await readFile(config.addon.passwordFile, 'utf8')).trim();
     return iris.password;
   };
   if (!config.supervisorToken) {
@@ -48,18 +46,24 @@ async function connectInfo(config: Config, log: Logger): Promise<ConnectInfo> {
  * The ingress panel for every monitored instance. A panel that cannot start (port taken) is an
  * error in the log, not the end of the bridge: Home Assistant keeps its entities.
  */
-export async function startPanelFor(running: RunningBridge, config: Config, logs: LogBuffer, log: Logger): Promise<RunningPanel | undefined> {
+export async function startPanelFor(
+  running: { instances: RunningInstance[]; backups: BackupService | undefined; selfCheck: SelfCheckRunner },
+  config: Config,
+  logs: LogBuffer,
+  log: Logger,
+): Promise<RunningPanel | undefined> {
   try {
     const panel = await startPanel({
       monitors: running.instances.map((i) => ({ id: i.id, monitor: i.monitor, instanceName: i.instanceName, iris: i.iris })),
-      mode: config.supervisorToken ? 'addon' : 'standalone',
+      mode: config.inAddon ? 'addon' : 'standalone',
       host: config.panel.host,
       port: config.panel.port,
       allowedHosts: config.panel.allowedHosts,
       connect: await connectInfo(config, log),
       logs,
-      messagesLogPath: config.supervisorToken && config.iris.mode === 'native' ? MESSAGES_LOG : undefined,
+      messagesLogPath: config.addon.messagesLog,
       certStoreDir: config.certDir,
+      irisSslDir: config.irisSslDir,
       backups: running.backups,
       diagnostics: running.selfCheck,
       backupUploadLimitBytes: config.backups.uploadLimitBytes,

@@ -1,0 +1,115 @@
+/**
+ * The IRIS side of each instance the configuration names: the Native API client (in a process the
+ * bridge can kill), the simulator for `npm start` and the tests, and /api/monitor.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Config, RemoteInstance } from '../config/config.ts';
+import { IRIS_WEB_PORT } from '../config/config.ts';
+import { containerControl } from '../backups/container-control.ts';
+import { recoverInterruptedRestore } from '../backups/service.ts';
+import type { IrisClient } from '../iris/client.ts';
+import { MonitorApiClient } from '../iris/monitor-api/client.ts';
+import type { NativeIrisClientOptions } from '../iris/native/client.ts';
+import { SimulatedDatabases } from '../iris/simulator/databases.ts';
+import { demoScenario, scaleScenario, SimulatedIris, SIMULATOR_DRIVER, startSuperserver } from '../iris/simulator/index.ts';
+import { startSimulatedMonitorApi } from '../iris/simulator/monitor-api.ts';
+import type { Logger } from '../log/logger.ts';
+import type { InstancePlan } from './instance.ts';
+
+type NativeTarget = { host: string; port: number; username: string; password: string; agentDir: string };
+
+async function nativeClient(t: NativeTarget, log: Logger, extra: Pick<NativeIrisClientOptions, 'inAddon'> & Partial<NativeIrisClientOptions>): Promise<IrisClient> {
+  const { createNativeIrisClient } = await import('../iris/native/client.ts');
+  let announced = false;
+  return createNativeIrisClient({
+    ...t,
+    onProblems: (problems) => {
+      for (const p of problems) log.warn(`IRIS namespace ${p.namespace} was skipped in the inventory: ${p.text}`);
+    },
+    onDriver: (driver, pid) => {
+      const line = `IRIS at ${t.host}:${t.port} is reached through ${driver}, in a separate process (pid ${pid ?? '?'}) the bridge can kill`;
+      if (announced) log.debug(line);
+      else log.info(line);
+      announced = true;
+    },
+    onAbandoned: (call, stats) =>
+      log.warn(
+        `IRIS did not answer ${call.call} within ${Math.round(call.afterMs / 1000)} s; its connection process was killed ` +
+          `(${stats.abandonedRecently} unanswered calls in the last 10 minutes, ${stats.callsAbandoned} since the start).`,
+      ),
+    onOutput: (line) => log.debug(`IRIS connection process: ${line}`),
+    ...extra,
+  });
+}
+
+/**
+ * The simulator for `npm start` and the tests that run the bridge as a process: a simulated IRIS
+ * with its setup done, reached like a real one (superserver on loopback, the bridge's own user,
+ * the Native API transport in a child process), plus its /api/monitor.
+ */
+async function simulatedIris(
+  config: Extract<Config['iris'], { mode: 'simulator' }>,
+  dirs: { stateDir: string; agentDir: string },
+  log: Logger,
+): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'>> {
+  const api = await startSimulatedMonitorApi();
+  const [productions, hosts] = config.scenario.split('x').map(Number);
+  const seeds = config.scenario === 'demo' ? undefined : scaleScenario(productions ?? 1, hosts ?? 1);
+  // As in the add-on, where the iris service does this: no IRIS starts on half-restored files.
+  await recoverInterruptedRestore(dirs.stateDir, log);
+  const namespaces = [...new Set((seeds ?? demoScenario()).map((p) => p.namespace))];
+  const data = new SimulatedDatabases(config.dataDir, { namespaces, writeIntervalMs: config.writeIntervalMs });
+  // The demo lives (queues move, an error now and then); bench scenarios stay still.
+  const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data, agentDir: dirs.agentDir });
+  const credentials = { username: 'iris_edge', password: randomBytes(16).toString('hex') };
+  instance.runSetup(credentials);
+  const superserver = await startSuperserver(instance);
+  const iris = await nativeClient(
+    { host: superserver.host, port: superserver.port, ...credentials, agentDir: instance.agentDir },
+    log,
+    { kind: 'simulator', driverModule: SIMULATOR_DRIVER, inAddon: false },
+  );
+  return {
+    iris,
+    health: new MonitorApiClient({ baseUrl: api.url }),
+    close: async () => {
+      await superserver.close();
+      await api.close();
+      instance.close();
+    },
+    control: {
+      stop: async () => instance.stopInstance(),
+      start: async () => instance.startInstance(),
+      freeze: async () => instance.freeze(),
+      thaw: async () => instance.thaw(),
+    },
+  };
+}
+
+/** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
+export async function localIris(config: Config, log: Logger): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'>> {
+  if (config.iris.mode === 'simulator') return simulatedIris(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, log);
+  // Inside Home Assistant the add-on's setup installs the agent.
+  const iris = await nativeClient(config.iris, log, { inAddon: config.inAddon });
+  return {
+    iris,
+    health: new MonitorApiClient({ baseUrl: `http://${config.iris.host}:${config.iris.webPort}` }),
+    // Only inside the add-on are IRIS's files and its process within reach.
+    control: config.inAddon ? containerControl({ stateDir: config.stateDir, iris, irisBin: config.addon.irisBin }) : undefined,
+  };
+}
+
+export async function remotePlan(r: RemoteInstance, config: Config, log: Logger): Promise<Omit<InstancePlan, 'topics'>> {
+  return {
+    id: r.id,
+    health: new MonitorApiClient({ baseUrl: `http://${r.host}:${r.web_port ?? IRIS_WEB_PORT}` }),
+    // A remote instance never has the add-on's setup: an administrator installs the agent there.
+    iris: await nativeClient(
+      { host: r.host, port: r.superserver_port, username: r.username, password: r.password, agentDir: config.agentDir },
+      log.child({ instance: r.id }),
+      { inAddon: false },
+    ),
+    entityPrefix: r.id,
+    instanceName: `IRIS ${r.id}`,
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * What a feature adds to an IRIS instance's Home Assistant device besides the productions
+ * (backups, certificates, and the features to come): its components, its retained states, and the
+ * button it answers. MqttBridge merges every feature into the one discovery message of the device.
+ */
+import type { Component, DiscoveryContext } from './discovery.ts';
+
+export interface StateMessage {
+  topic: string;
+  payload: string;
+}
+
+export interface InstanceFeature<Inputs = unknown> {
+  /**
+   * Everything its components are built from. The bridge rebuilds and republishes discovery
+   * exactly when this changes, and components() sees nothing else, so a builder that needs a new
+   * field has to add it here.
+   */
+  discoveryInputs(): Inputs;
+  components(ctx: DiscoveryContext, inputs: Inputs): Record<string, Component>;
+  /** Its retained states as they are now (none before it has anything to show). */
+  states(): StateMessage[];
+  /** A button on the device: its command topic and what a press does. */
+  readonly press?: { topic: string; run(): void };
+  /** The bridge's listener, called whenever the inputs or the states may have changed. */
+  onChange(listener: () => void): void;
+}
+
+/** Keeps a feature's one listener; features call changed() when what they show changes. */
+export class FeatureSignal {
+  private listener: (() => void) | undefined;
+
+  onChange(listener: () => void): void {
+    this.listener = listener;
+  }
+
+  protected changed(): void {
+    this.listener?.();
+  }
+}
