@@ -3,7 +3,7 @@
  * result, the next scheduled run, the size of the backups kept, and a Backup now button.
  */
 import type { BackupStatus } from '../backups/service.ts';
-import { entityId, type Component, type DiscoveryContext } from './discovery.ts';
+import { componentNamer, type Component, type DiscoveryContext } from './discovery.ts';
 import { FeatureSignal, type InstanceFeature, type StateMessage } from './feature.ts';
 import { slug } from '../model/ids.ts';
 import type { Topics } from './topics.ts';
@@ -11,49 +11,32 @@ import type { Topics } from './topics.ts';
 export const BACKUP_RESULTS = ['success', 'failed'] as const;
 
 export function backupComponents(ctx: DiscoveryContext, topics: Topics): Record<string, Component> {
-  const id = ctx.topics.instanceDeviceId;
-  const base = slug(ctx.instanceName);
+  const c = componentNamer(ctx, ctx.topics.instanceDeviceId, slug(ctx.instanceName));
   // The bridge, not IRIS, keeps the backups: these stay available while IRIS is down.
   const avty = [{ t: ctx.topics.bridgeAvailability }];
   const stat_t = topics.instanceBackups;
   return {
-    backup_last: {
-      p: 'sensor',
-      name: 'Last backup',
-      uniq_id: `${id}_backup_last`,
-      ...entityId(ctx, 'sensor', `${base}_last_backup`),
+    backup_last: c('sensor', 'backup_last', 'Last backup', {
       dev_cla: 'timestamp',
       stat_t,
       val_tpl: '{{ value_json.last_at }}',
       avty,
-    },
-    backup_result: {
-      p: 'sensor',
-      name: 'Last backup result',
-      uniq_id: `${id}_backup_result`,
-      ...entityId(ctx, 'sensor', `${base}_last_backup_result`),
+    }, 'last_backup'),
+    backup_result: c('sensor', 'backup_result', 'Last backup result', {
       dev_cla: 'enum',
       ops: [...BACKUP_RESULTS],
       icon: 'mdi:database-check',
       stat_t,
       val_tpl: '{{ value_json.last_result }}',
       avty,
-    },
-    backup_next: {
-      p: 'sensor',
-      name: 'Next scheduled backup',
-      uniq_id: `${id}_backup_next`,
-      ...entityId(ctx, 'sensor', `${base}_next_scheduled_backup`),
+    }, 'last_backup_result'),
+    backup_next: c('sensor', 'backup_next', 'Next scheduled backup', {
       dev_cla: 'timestamp',
       stat_t,
       val_tpl: '{{ value_json.next_run }}',
       avty,
-    },
-    backup_size: {
-      p: 'sensor',
-      name: 'Backups size',
-      uniq_id: `${id}_backup_size`,
-      ...entityId(ctx, 'sensor', `${base}_backups_size`),
+    }, 'next_scheduled_backup'),
+    backup_size: c('sensor', 'backup_size', 'Backups size', {
       dev_cla: 'data_size',
       unit_of_meas: 'MB',
       stat_cla: 'measurement',
@@ -62,17 +45,13 @@ export function backupComponents(ctx: DiscoveryContext, topics: Topics): Record<
       stat_t,
       val_tpl: '{{ value_json.total_mb }}',
       avty,
-    },
-    backup_now: {
-      p: 'button',
-      name: 'Backup now',
-      uniq_id: `${id}_backup_now`,
-      ...entityId(ctx, 'button', `${base}_backup_now`),
+    }, 'backups_size'),
+    backup_now: c('button', 'backup_now', 'Backup now', {
       icon: 'mdi:database-export',
       cmd_t: topics.backupCommand,
       pl_prs: 'PRESS',
       avty,
-    },
+    }),
   };
 }
 

@@ -3,36 +3,29 @@
  * expiry, on the instance device. Timestamps carry their timezone, as HA requires.
  */
 import type { CertExpiry } from '../certs/expiry.ts';
-import { entityId, type Component, type DiscoveryContext } from './discovery.ts';
+import { componentNamer, type Component, type DiscoveryContext } from './discovery.ts';
 import { FeatureSignal, type InstanceFeature, type StateMessage } from './feature.ts';
 import { slug } from '../model/ids.ts';
 
 export function certificateComponents(ctx: DiscoveryContext, stateTopic: string, certs: Pick<CertExpiry, 'id' | 'name'>[]): Record<string, Component> {
   if (certs.length === 0) return {};
-  const id = ctx.topics.instanceDeviceId;
-  const base = slug(ctx.instanceName);
+  const c = componentNamer(ctx, ctx.topics.instanceDeviceId, slug(ctx.instanceName));
   // The bridge, not IRIS, owns the store: these stay available while IRIS is down.
   const common = { stat_t: stateTopic, avty: [{ t: ctx.topics.bridgeAvailability }], dev_cla: 'timestamp', ent_cat: 'diagnostic' };
   const out: Record<string, Component> = {
-    cert_soonest: {
-      p: 'sensor',
-      name: 'Soonest certificate expiry',
-      uniq_id: `${id}_cert_soonest`,
-      ...entityId(ctx, 'sensor', `${base}_soonest_certificate_expiry`),
+    cert_soonest: c('sensor', 'cert_soonest', 'Soonest certificate expiry', {
       val_tpl: '{{ value_json.soonest }}',
       ...common,
-    },
+    }, 'soonest_certificate_expiry'),
   };
-  for (const c of certs) {
-    out[`cert_${c.id}`] = {
-      p: 'sensor',
-      name: `Certificate ${c.name} expiry`,
-      uniq_id: `${id}_cert_${c.id}`,
-      ...entityId(ctx, 'sensor', `${base}_certificate_${slug(c.name)}_expiry`),
-      icon: 'mdi:certificate',
-      val_tpl: `{{ value_json.certs[${JSON.stringify(c.id)}] | default('None') }}`,
-      ...common,
-    };
+  for (const cert of certs) {
+    out[`cert_${cert.id}`] = c(
+      'sensor',
+      `cert_${cert.id}`,
+      `Certificate ${cert.name} expiry`,
+      { icon: 'mdi:certificate', val_tpl: `{{ value_json.certs[${JSON.stringify(cert.id)}] | default('None') }}`, ...common },
+      `certificate_${slug(cert.name)}_expiry`,
+    );
   }
   return out;
 }

@@ -44,6 +44,21 @@ export function entityId(ctx: DiscoveryContext, domain: string, id: string): Com
   return ctx.useDefaultEntityId ? { default_entity_id: `${domain}.${objectId}` } : { object_id: objectId };
 }
 
+/**
+ * Builds the components of one device with one naming rule: unique id `<uidPrefix>_<key>` and
+ * entity id `<entityPrefix>_<entity>` (the key unless given; the bare prefix when ''). The id
+ * scheme is written here once; the builders say only what differs.
+ */
+export function componentNamer(ctx: DiscoveryContext, uidPrefix: string, entityPrefix: string) {
+  return (p: string, key: string, name: string | null, fields: Component, entity = key): Component => ({
+    p,
+    name,
+    uniq_id: `${uidPrefix}_${key}`,
+    ...entityId(ctx, p, entity ? `${entityPrefix}_${entity}` : entityPrefix),
+    ...fields,
+  });
+}
+
 export function origin(ctx: DiscoveryContext): Record<string, unknown> {
   return { name: 'IRIS Edge', sw: ctx.bridgeVersion, url: ORIGIN_URL };
 }
@@ -60,25 +75,21 @@ export function instanceDiscovery(
 ): DevicePayload {
   const t = ctx.topics;
   const id = t.instanceDeviceId;
-  const base = slug(ctx.instanceName);
+  const c = componentNamer(ctx, id, slug(ctx.instanceName));
   const dev: Record<string, unknown> = { ids: [id], name: ctx.instanceName, mf: 'InterSystems', mdl: ctx.instanceModel };
   if (ctx.irisVersion) dev.sw = ctx.irisVersion;
   const selects: Record<string, Component> = {};
   const namespaces = [...new Set(productions.map((p) => p.namespace))].sort();
   for (const ns of namespaces) {
     const options = productions.filter((p) => p.namespace === ns).map((p) => productionDisplayName(p.name)).sort();
-    selects[`ns_${slug(ns)}_production`] = {
-      p: 'select',
-      name: `${ns} running production`,
-      uniq_id: `${id}_ns_${slug(ns)}_production`,
-      ...entityId(ctx, 'select', `${base}_${slug(ns)}_production`),
+    selects[`ns_${slug(ns)}_production`] = c('select', `ns_${slug(ns)}_production`, `${ns} running production`, {
       icon: 'mdi:transit-connection-variant',
       ops: [...options, NO_PRODUCTION],
       stat_t: t.namespaceState(ns),
       val_tpl: '{{ value_json.option }}',
       cmd_t: t.namespaceSelect(ns),
       ...irisAvailability(ctx),
-    };
+    }, `${slug(ns)}_production`);
   }
   return {
     dev,
@@ -88,43 +99,27 @@ export function instanceDiscovery(
     stat_t: t.instanceState,
     qos: 1,
     cmps: {
-      reachable: {
-        p: 'binary_sensor',
-        name: 'Reachable',
-        uniq_id: `${id}_reachable`,
-        ...entityId(ctx, 'binary_sensor', `${base}_reachable`),
+      reachable: c('binary_sensor', 'reachable', 'Reachable', {
         dev_cla: 'connectivity',
         ent_cat: 'diagnostic',
         stat_t: t.irisAvailability,
         pl_on: 'online',
         pl_off: 'offline',
-      },
-      version: {
-        p: 'sensor',
-        name: 'Version',
-        uniq_id: `${id}_version`,
-        ...entityId(ctx, 'sensor', `${base}_version`),
+      }),
+      version: c('sensor', 'version', 'Version', {
         ent_cat: 'diagnostic',
         icon: 'mdi:database',
         val_tpl: '{{ value_json.iris_version }}',
-      },
-      bridge_version: {
-        p: 'sensor',
-        name: 'Bridge version',
-        uniq_id: `${id}_bridge_version`,
-        ...entityId(ctx, 'sensor', `${base}_bridge_version`),
+      }),
+      bridge_version: c('sensor', 'bridge_version', 'Bridge version', {
         ent_cat: 'diagnostic',
         icon: 'mdi:bridge',
         val_tpl: '{{ value_json.bridge_version }}',
-      },
-      events: {
-        p: 'event',
-        name: 'Alerts',
-        uniq_id: `${id}_alerts`,
-        ...entityId(ctx, 'event', `${base}_alerts`),
+      }),
+      events: c('event', 'alerts', 'Alerts', {
         evt_typ: ['info', 'warning', 'severe', 'fatal'],
         stat_t: t.instanceEvent,
-      },
+      }),
       ...selects,
       ...extra,
     },
@@ -144,7 +139,7 @@ export function productionDiscovery(
 ): DevicePayload {
   const t = ctx.topics;
   const id = t.productionDeviceId(p);
-  const base = slug(p.name);
+  const c = componentNamer(ctx, id, slug(p.name));
   return {
     dev: {
       ids: [id],
@@ -158,12 +153,8 @@ export function productionDiscovery(
     stat_t: t.productionState(p),
     qos: 1,
     cmps: {
-      running: {
-        p: 'switch',
-        // The device's main feature: its friendly name is the production's ("Orders Production").
-        name: null,
-        uniq_id: `${id}_running`,
-        ...entityId(ctx, 'switch', base),
+      // The device's main feature: its friendly name is the production's ("Orders Production").
+      running: c('switch', 'running', null, {
         icon: 'mdi:transit-connection-variant',
         cmd_t: t.productionSet(p),
         pl_on: 'START',
@@ -171,101 +162,61 @@ export function productionDiscovery(
         stat_on: 'ON',
         stat_off: 'OFF',
         val_tpl: "{{ 'ON' if value_json.running else 'OFF' }}",
-      },
-      status: {
-        p: 'sensor',
-        name: 'Status',
-        uniq_id: `${id}_status`,
-        ...entityId(ctx, 'sensor', `${base}_status`),
+      }, ''),
+      status: c('sensor', 'status', 'Status', {
         dev_cla: 'enum',
         ops: [...PRODUCTION_STATES],
         val_tpl: '{{ value_json.state }}',
-      },
-      troubled: {
-        p: 'binary_sensor',
-        name: 'Troubled',
-        uniq_id: `${id}_troubled`,
-        ...entityId(ctx, 'binary_sensor', `${base}_troubled`),
+      }),
+      troubled: c('binary_sensor', 'troubled', 'Troubled', {
         dev_cla: 'problem',
         val_tpl: "{{ 'ON' if value_json.troubled else 'OFF' }}",
-      },
-      queue: {
-        p: 'sensor',
-        name: 'Queue',
-        uniq_id: `${id}_queue`,
-        ...entityId(ctx, 'sensor', `${base}_queue`),
+      }),
+      queue: c('sensor', 'queue', 'Queue', {
         icon: 'mdi:tray-full',
         unit_of_meas: 'messages',
         stat_cla: 'measurement',
         val_tpl: '{{ value_json.queue }}',
-      },
-      errors: {
-        p: 'sensor',
-        name: 'Errors',
-        uniq_id: `${id}_errors`,
-        ...entityId(ctx, 'sensor', `${base}_errors`),
+      }),
+      errors: c('sensor', 'errors', 'Errors', {
         icon: 'mdi:alert-circle-outline',
         unit_of_meas: 'errors',
         stat_cla: 'total_increasing',
         val_tpl: '{{ value_json.errors }}',
-      },
-      events: {
-        p: 'event',
-        name: 'Events',
-        uniq_id: `${id}_events`,
-        ...entityId(ctx, 'event', `${base}_events`),
+      }),
+      events: c('event', 'events', 'Events', {
         evt_typ: [...PRODUCTION_EVENT_TYPES],
         stat_t: t.productionEvent(p),
-      },
-      restart: {
-        p: 'button',
-        name: 'Restart',
-        uniq_id: `${id}_restart`,
-        ...entityId(ctx, 'button', `${base}_restart`),
+      }),
+      restart: c('button', 'restart', 'Restart', {
         dev_cla: 'restart',
         cmd_t: t.productionRestart(p),
         pl_prs: 'PRESS',
-      },
-      apply_update: {
-        p: 'button',
-        name: 'Apply configuration',
-        uniq_id: `${id}_apply_update`,
-        ...entityId(ctx, 'button', `${base}_apply_update`),
+      }),
+      apply_update: c('button', 'apply_update', 'Apply configuration', {
         dev_cla: 'update',
         cmd_t: t.productionUpdate(p),
         pl_prs: 'PRESS',
-      },
-      recover: {
-        p: 'button',
-        name: 'Recover',
-        uniq_id: `${id}_recover`,
-        ...entityId(ctx, 'button', `${base}_recover`),
+      }),
+      recover: c('button', 'recover', 'Recover', {
         icon: 'mdi:medical-bag',
         cmd_t: t.productionRecover(p),
         pl_prs: 'PRESS',
-      },
-      update: {
-        p: 'update',
-        name: 'Configuration',
-        uniq_id: `${id}_update`,
-        ...entityId(ctx, 'update', `${base}_configuration`),
+      }),
+      update: c('update', 'update', 'Configuration', {
         ent_cat: 'config',
         stat_t: t.productionUpdateState(p),
         cmd_t: t.productionUpdate(p),
         pl_inst: 'INSTALL',
-      },
+      }, 'configuration'),
       ...(interop
         ? {
-            messages: {
-              p: 'sensor',
-              name: 'Messages',
-              uniq_id: `${id}_messages`,
-              ...entityId(ctx, 'sensor', `${base}_messages`),
+            messages: c('sensor', 'messages', 'Messages', {
               icon: 'mdi:email-fast-outline',
               unit_of_meas: 'messages',
               stat_cla: 'total_increasing',
               val_tpl: '{{ value_json.messages }}',
-            },
+            }),
           }
         : {}),
       ...hostComponents,

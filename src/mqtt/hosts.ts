@@ -4,7 +4,7 @@
  * the production's, so that large productions stay readable.
  */
 import { HOST_STATUSES, type HostSnapshot, type ProductionSnapshot } from '../model/production.ts';
-import { entityId, irisAvailability, origin, type Component, type DevicePayload, type DiscoveryContext } from './discovery.ts';
+import { componentNamer, irisAvailability, origin, type Component, type DevicePayload, type DiscoveryContext } from './discovery.ts';
 import { slug } from '../model/ids.ts';
 
 type ProductionRef = Pick<ProductionSnapshot, 'namespace' | 'name'>;
@@ -15,63 +15,42 @@ type ProductionRef = Pick<ProductionSnapshot, 'namespace' | 'name'>;
  */
 export function hostComponents(ctx: DiscoveryContext, p: ProductionRef, host: Pick<HostSnapshot, 'name'>, label: string): Record<string, Component> {
   const t = ctx.topics;
-  const uid = `${t.productionDeviceId(p)}_host_${slug(host.name)}`;
-  const eid = `${slug(p.name)}_${slug(host.name)}`;
+  const c = componentNamer(ctx, `${t.productionDeviceId(p)}_host_${slug(host.name)}`, `${slug(p.name)}_${slug(host.name)}`);
   // "HL7.In.File queue" on the production's device, "Queue" on the host's own.
   const named = (what: string) => (label ? `${label} ${what}` : what.charAt(0).toUpperCase() + what.slice(1));
   const key = (metric: string) => (label ? `h_${slug(host.name)}_${metric}` : metric);
   const common = { stat_t: t.hostState(p, host.name) };
   return {
-    [key('status')]: {
-      p: 'sensor',
-      name: named('status'),
-      uniq_id: `${uid}_status`,
-      ...entityId(ctx, 'sensor', `${eid}_status`),
+    [key('status')]: c('sensor', 'status', named('status'), {
       dev_cla: 'enum',
       ops: [...HOST_STATUSES],
       val_tpl: '{{ value_json.status }}',
       ...common,
-    },
-    [key('queue')]: {
-      p: 'sensor',
-      name: named('queue'),
-      uniq_id: `${uid}_queue`,
-      ...entityId(ctx, 'sensor', `${eid}_queue`),
+    }),
+    [key('queue')]: c('sensor', 'queue', named('queue'), {
       icon: 'mdi:tray-full',
       unit_of_meas: 'messages',
       stat_cla: 'measurement',
       val_tpl: '{{ value_json.queue }}',
       ...common,
-    },
+    }),
     // Per-host errors and activity change often and matter less than the production totals:
     // off by default, one click to enable in Home Assistant.
-    [key('errors')]: {
-      p: 'sensor',
-      name: named('errors'),
-      uniq_id: `${uid}_errors`,
-      ...entityId(ctx, 'sensor', `${eid}_errors`),
+    [key('errors')]: c('sensor', 'errors', named('errors'), {
       icon: 'mdi:alert-circle-outline',
       unit_of_meas: 'errors',
       stat_cla: 'total_increasing',
       en: false,
       val_tpl: '{{ value_json.errors }}',
       ...common,
-    },
-    [key('last_activity')]: {
-      p: 'sensor',
-      name: named('last activity'),
-      uniq_id: `${uid}_last_activity`,
-      ...entityId(ctx, 'sensor', `${eid}_last_activity`),
+    }),
+    [key('last_activity')]: c('sensor', 'last_activity', named('last activity'), {
       dev_cla: 'timestamp',
       en: false,
       val_tpl: '{{ value_json.last_activity }}',
       ...common,
-    },
-    [key('enabled')]: {
-      p: 'switch',
-      name: named('enabled'),
-      uniq_id: `${uid}_enabled`,
-      ...entityId(ctx, 'switch', `${eid}_enabled`),
+    }),
+    [key('enabled')]: c('switch', 'enabled', named('enabled'), {
       icon: 'mdi:power-plug-outline',
       ent_cat: 'config',
       cmd_t: t.hostSet(p, host.name),
@@ -81,7 +60,7 @@ export function hostComponents(ctx: DiscoveryContext, p: ProductionRef, host: Pi
       stat_off: 'OFF',
       val_tpl: "{{ 'ON' if value_json.enabled else 'OFF' }}",
       ...common,
-    },
+    }),
   };
 }
 

@@ -12,7 +12,7 @@
 import type { InstanceMetrics } from '../model/instance-health.ts';
 import { SYSTEM_STATE_WORDS } from '../model/instance-health.ts';
 import type { LicenseSnapshot } from '../model/production.ts';
-import { entityId, irisAvailability, type Component, type DiscoveryContext } from './discovery.ts';
+import { componentNamer, irisAvailability, type Component, type DiscoveryContext } from './discovery.ts';
 import { slug } from '../model/ids.ts';
 
 /** MQTT sensors treat this payload as "unknown" (HA mqtt/sensor.py PAYLOAD_NONE). */
@@ -64,23 +64,18 @@ export function instanceSensorComponents(
   stateTopic: string,
   databases: readonly string[] = [],
 ): Record<string, Component> {
-  const id = ctx.topics.instanceDeviceId;
-  const base = slug(ctx.instanceName);
+  const c = componentNamer(ctx, ctx.topics.instanceDeviceId, slug(ctx.instanceName));
   // Unlike the device's "Reachable" sensor, these figures mean nothing while IRIS is down: they go
   // unavailable then rather than showing stale values.
   const avty = irisAvailability(ctx);
   const sensor = (key: string, name: string, field: string, extra: Component): [string, Component] => [
     key,
-    {
-      p: 'sensor',
-      name,
-      uniq_id: `${id}_${key}`,
-      ...entityId(ctx, 'sensor', `${base}_${key}`),
+    c('sensor', key, name, {
       stat_t: stateTopic,
       val_tpl: `{{ value_json.${field} }}`,
       ...avty,
       ...extra,
-    },
+    }),
   ];
   const measurement = { stat_cla: 'measurement' };
   const cmps: Record<string, Component> = Object.fromEntries([
@@ -100,11 +95,7 @@ export function instanceSensorComponents(
     sensor('open_transactions', 'Open transactions', 'open_transactions', { ...measurement, ent_cat: 'diagnostic', icon: 'mdi:swap-horizontal' }),
   ]);
   for (const [name, key] of databaseComponentKeys(databases)) {
-    cmps[key] = {
-      p: 'sensor',
-      name: `Database ${name} size`,
-      uniq_id: `${id}_${key}`,
-      ...entityId(ctx, 'sensor', `${base}_${key}`),
+    cmps[key] = c('sensor', key, `Database ${name} size`, {
       stat_t: stateTopic,
       ...avty,
       // default: a database that vanished from the scrape reads unknown, not a template error.
@@ -113,7 +104,7 @@ export function instanceSensorComponents(
       unit_of_meas: 'MB',
       stat_cla: 'measurement',
       ent_cat: 'diagnostic',
-    };
+    });
   }
   return cmps;
 }
