@@ -255,18 +255,18 @@ export class MqttBridge {
     const t = this.topics;
     // Health sensors appear once the first scrape tells which databases exist, and stay after.
     if (view.metrics) this.databases = [...new Set([...this.databases, ...view.metrics.databases.map((d) => d.name)])].sort();
-    const withHealth = view.metrics !== null || this.publisher.has(t.instanceMetrics);
-    const base = `${ctx.useDefaultEntityId}`;
-    const featureInputs = this.features.map((f) => f.discoveryInputs());
-    await this.publishDiscovery(
-      t.instanceDiscovery(),
-      JSON.stringify([base, ctx.irisVersion, view.productions.map((p) => p.key), this.databases, withHealth, featureInputs]),
-      () => {
-        const components = withHealth ? instanceSensorComponents(ctx, t.instanceMetrics, this.databases) : {};
-        this.features.forEach((f, i) => Object.assign(components, f.components(ctx, featureInputs[i])));
-        return instanceDiscovery(ctx, view.productions, components);
-      },
-    );
+    const ctxKey = JSON.stringify(ctx);
+    const instanceInputs = {
+      productions: view.productions.map((p) => ({ namespace: p.namespace, name: p.name })),
+      databases: this.databases,
+      withHealth: view.metrics !== null || this.publisher.has(t.instanceMetrics),
+      features: this.features.map((f) => f.discoveryInputs()),
+    };
+    await this.publishDiscovery(ctxKey, t.instanceDiscovery(), instanceInputs, (i) => {
+      const components = i.withHealth ? instanceSensorComponents(ctx, t.instanceMetrics, i.databases) : {};
+      this.features.forEach((f, n) => Object.assign(components, f.components(ctx, i.features[n])));
+      return instanceDiscovery(ctx, i.productions, components);
+    });
     for (const f of this.features) for (const s of f.states()) await this.publisher.publish(s.topic, s.payload);
     if (view.metrics) await this.publisher.publish(t.instanceMetrics, metricsState(view.metrics, view.instance?.license));
     // While the scrape fails the figures read unknown rather than showing stale values.
@@ -282,11 +282,15 @@ export class MqttBridge {
     for (const p of view.productions) {
       // Once seen, the Messages sensor stays (unknown) rather than vanishing during a failed scrape.
       if (interopOf(p)) this.interop.add(p.key);
-      const inputs = `${base}|${this.interop.has(p.key)}|${ownHosts(p) ? '' : p.hosts.map((h) => h.name)}`;
-      await this.publishDiscovery(t.productionDiscovery(p), inputs, () => productionDiscovery(ctx, p, hostComponentsForProduction(ctx, p, ownHosts(p)), this.interop.has(p.key)));
+      const own = ownHosts(p);
+      const inputs = { namespace: p.namespace, name: p.name, interop: this.interop.has(p.key), own, hosts: own ? [] : p.hosts.map((h) => ({ name: h.name })) };
+      await this.publishDiscovery(ctxKey, t.productionDiscovery(p), inputs, (i) => productionDiscovery(ctx, i, hostComponentsForProduction(ctx, i, i.own), i.interop));
     }
     for (const p of view.productions.filter(ownHosts)) {
-      for (const h of p.hosts) await this.publishDiscovery(t.hostDiscovery(p, h.name), `${base}|${h.className}|${h.kind}`, () => hostDiscovery(ctx, p, h));
+      for (const h of p.hosts) {
+        const inputs = { namespace: p.namespace, name: p.name, host: { name: h.name, className: h.className, kind: h.kind } };
+        await this.publishDiscovery(ctxKey, t.hostDiscovery(p, h.name), inputs, (i) => hostDiscovery(ctx, i, i.host));
+      }
     }
     for (const p of view.productions) {
       const interop = this.interop.has(p.key) ? (interopOf(p) ?? { production: p.name, namespace: null, queued: null, errored: null, messages: null }) : undefined;
@@ -306,12 +310,15 @@ export class MqttBridge {
   /**
    * Builds and publishes a discovery payload only when what it is built from changed: with a
    * thousand hosts, serialising every payload on every poll just to compare it costs more CPU
-   * than everything else the bridge does while nothing happens.
+   * than everything else the bridge does while nothing happens. The builder is handed only the
+   * context and `inputs`, and the memo key is made of both, so a builder that reads a new field
+   * must take it from `inputs`, and its change republishes.
    */
-  private async publishDiscovery(topic: string, inputs: string, build: () => object): Promise<void> {
-    if (this.discoveryInputs.get(topic) === inputs && this.publisher.has(topic)) return;
-    this.discoveryInputs.set(topic, inputs);
-    await this.publisher.publish(topic, JSON.stringify(build()));
+  private async publishDiscovery<I>(ctxKey: string, topic: string, inputs: I, build: (inputs: I) => object): Promise<void> {
+    const key = ctxKey + JSON.stringify(inputs);
+    if (this.discoveryInputs.get(topic) === key && this.publisher.has(topic)) return;
+    this.discoveryInputs.set(topic, key);
+    await this.publisher.publish(topic, JSON.stringify(build(inputs)));
   }
 
   /**

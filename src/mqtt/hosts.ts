@@ -89,7 +89,7 @@ export function hostsOnOwnDevices(hostCount: number, threshold: number): boolean
 /** Components to merge into the production's device: none when its hosts have devices of their own. */
 export function hostComponentsForProduction(
   ctx: DiscoveryContext,
-  p: Pick<ProductionSnapshot, 'namespace' | 'name' | 'hosts'>,
+  p: ProductionRef & { hosts: Pick<HostSnapshot, 'name'>[] },
   ownDevices = false,
 ): Record<string, Component> {
   if (ownDevices) return {};
