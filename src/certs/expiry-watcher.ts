@@ -1,11 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log/logger.ts';
-import { daysLeft, reachedThreshold, type CertExpiry, type ExpiryThreshold } from './expiry.ts';
-
-export interface ExpiryWarning extends CertExpiry {
-  threshold: ExpiryThreshold;
-  daysLeft: number;
-}
+import type { CertExpiry, ExpiryThreshold, ExpiryWarning } from '../model/certificate.ts';
+import { daysLeft, reachedThreshold } from './expiry.ts';
 
 interface Events {
   /** The stored certificates and their expiry dates changed (added, removed, renewed). */

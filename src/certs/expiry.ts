@@ -4,17 +4,8 @@
  */
 import type { IrisCertFile } from './iris-inventory.ts';
 import type { Entry } from './store.ts';
+import { EXPIRY_THRESHOLDS, type CertExpiry, type ExpiryThreshold } from '../model/certificate.ts';
 
-export interface CertExpiry {
-  id: string;
-  name: string;
-  /** ISO-8601 with timezone. */
-  notAfter: string;
-}
-
-/** Days before expiry at which Home Assistant gets a notification; 0 = expired. */
-export const EXPIRY_THRESHOLDS = [30, 7, 1, 0] as const;
-export type ExpiryThreshold = (typeof EXPIRY_THRESHOLDS)[number];
 
 const DAY = 86_400_000;
 

@@ -1,5 +1,4 @@
-import type { CertExpiry } from '../certs/expiry.ts';
-import type { ExpiryWarning } from '../certs/expiry-watcher.ts';
+import type { CertExpiry, ExpiryWarning } from '../model/certificate.ts';
 import type { Logger } from '../log/logger.ts';
 import type { HaCore } from './core.ts';
 

@@ -2,7 +2,7 @@
  * Certificate expiry in Home Assistant: a timestamp sensor per stored certificate and the soonest
  * expiry, on the instance device. Timestamps carry their timezone, as HA requires.
  */
-import type { CertExpiry } from '../certs/expiry.ts';
+import type { CertExpiry } from '../model/certificate.ts';
 import { componentNamer, type Component, type DiscoveryContext } from './discovery.ts';
 import { FeatureSignal, type InstanceFeature, type StateMessage } from './feature.ts';
 import { slug } from '../model/ids.ts';

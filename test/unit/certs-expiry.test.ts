@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { certificateExpiries, reachedThreshold, type CertExpiry } from '../../src/certs/expiry.ts';
-import { CertExpiryWatcher, type ExpiryWarning } from '../../src/certs/expiry-watcher.ts';
+import { certificateExpiries, reachedThreshold } from '../../src/certs/expiry.ts';
+import type { CertExpiry, ExpiryWarning } from '../../src/model/certificate.ts';
+import { CertExpiryWatcher } from '../../src/certs/expiry-watcher.ts';
 import type { Entry } from '../../src/certs/store.ts';
 import { certificateComponents, certificateState } from '../../src/mqtt/cert-sensors.ts';
 import { instanceDiscovery } from '../../src/mqtt/discovery.ts';
