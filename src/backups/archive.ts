@@ -8,7 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { BackupError } from './errors.ts';
-import { CountingStream, fsyncPath, HashingStream } from './files.ts';
+import { fsyncPath } from '../files/atomic-write.ts';
+import { CountingStream, HashingStream } from './files.ts';
 import { MANIFEST_NAME, parseManifest, type Manifest, type ManifestDatabase } from './manifest.ts';
 import type { ProgressMeter } from './progress.ts';
 

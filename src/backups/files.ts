@@ -1,7 +1,6 @@
 /** Streaming file work shared by backup, archive and restore: reading while hashing, durable writes. */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rename, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -48,20 +47,3 @@ export async function hashFile(path: string, onBytes?: (n: number) => void): Pro
   return h.digest();
 }
 
-/** fsync: a rename that follows must not publish a file whose bytes are still in the page cache. */
-export async function fsyncPath(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Replaces `path` with `text` so that a crash leaves either the old or the new content. */
-export async function writeDurable(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, text, { mode: 0o600 });
-  await fsyncPath(tmp);
-  await rename(tmp, path);
-}

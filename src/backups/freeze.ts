@@ -6,12 +6,13 @@
  * The marker is written by this module for IRIS Edge backups and by the backup_pre hook
  * (rootfs/usr/share/iris-edge/setup/freeze.sh) for Home Assistant's backups.
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { InstanceControl } from './instance-control.ts';
 import { IrisUnavailableError } from '../model/errors.ts';
 import { BackupError } from './errors.ts';
+import { writeAtomic } from '../files/atomic-write.ts';
 
 const markerSchema = z.object({ by: z.enum(['iris-edge', 'home-assistant']), at: z.string() });
 export type FreezeMarker = z.infer<typeof markerSchema>;
@@ -106,8 +107,6 @@ export class FreezeHolder {
   }
 
   private async write(m: FreezeMarker): Promise<void> {
-    const tmp = `${this.markerPath}.tmp`;
-    await writeFile(tmp, JSON.stringify(m));
-    await rename(tmp, this.markerPath);
+    await writeAtomic(this.markerPath, JSON.stringify(m));
   }
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { DatabaseInfo } from '../model/backup.ts';
 import { failpoint } from './failpoint.ts';
-import { writeDurable } from './files.ts';
+import { writeAtomic } from '../files/atomic-write.ts';
 import type { Manifest } from './manifest.ts';
 
 export interface RestorePlan {
@@ -65,7 +65,7 @@ export class RestoreJournal {
   ) {}
 
   private write(phase: Journal['phase']): Promise<void> {
-    return writeDurable(this.path, JSON.stringify({ id: this.id, phase, items: this.items }));
+    return writeAtomic(this.path, JSON.stringify({ id: this.id, phase, items: this.items }), { mode: 0o600, durable: true });
   }
 
   /** Before unpacking: from here on, a crash removes the unpacked files. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { BackupError } from './errors.ts';
-import { writeDurable } from './files.ts';
+import { writeAtomic } from '../files/atomic-write.ts';
 
 export const settingsSchema = z.object({
   /** Scheduled backups on or off. */
@@ -74,7 +74,7 @@ export class Schedule {
 
   async update(next: BackupSettings): Promise<void> {
     checkCron(next.cron);
-    await writeDurable(this.path, JSON.stringify(next, null, 2));
+    await writeAtomic(this.path, JSON.stringify(next, null, 2), { mode: 0o600, durable: true });
     this.current = next;
     this.arm();
   }

@@ -4,11 +4,12 @@
  * Only a finished, flushed archive is renamed out of `.work/`, so a crash never leaves a partial
  * archive where backups are listed; `cleanUp()` empties `.work/` at start.
  */
-import { mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BackupError } from './errors.ts';
 import { BACKUP_ID, BACKUP_KINDS } from './manifest.ts';
+import { writeAtomic } from '../files/atomic-write.ts';
 
 export const VERIFY_STATES = ['verified', 'damaged', 'unverified'] as const;
 
@@ -108,9 +109,7 @@ export class BackupStore {
   }
 
   async save(r: BackupRecord): Promise<void> {
-    const tmp = join(this.workDir, `${r.id}.json`);
-    await writeFile(tmp, JSON.stringify(r, null, 2), { mode: 0o600 });
-    await rename(tmp, this.recordPath(r.id));
+    await writeAtomic(this.recordPath(r.id), JSON.stringify(r, null, 2), { mode: 0o600, tmp: join(this.workDir, `${r.id}.json`) });
   }
 
   /** Moves a finished archive from `.work/` into place (same file system: atomic). */

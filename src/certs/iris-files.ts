@@ -7,10 +7,11 @@
  * has a passphrase, which then goes to IRIS as PrivateKeyPassword), ca.pem (the chosen CA bundle).
  * Each file is written to a temporary name and renamed into place.
  */
-import { chmod, chown, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SSL_CONFIG_NAME } from '../model/ssl.ts';
 import { CertError } from './errors.ts';
+import { writeAtomic } from '../files/atomic-write.ts';
 
 /** irisowner in the InterSystems container images (iris.md §4.2, §6.1). */
 export const IRISOWNER_UID = 51773;
@@ -51,11 +52,7 @@ export async function writeIrisFiles(baseDir: string, configName: string, input:
   await chmod(dir, 0o700);
   const put = async (file: string, text: string, mode: number): Promise<string> => {
     const path = join(dir, file);
-    const tmp = `${path}.tmp`;
-    await writeFile(tmp, text, { mode });
-    await chmod(tmp, mode);
-    if (opts.owner) await chown(tmp, opts.owner.uid, opts.owner.gid);
-    await rename(tmp, path);
+    await writeAtomic(path, text, { mode, owner: opts.owner });
     return path;
   };
   const out: IrisFiles = { dir, certificateFile: '', privateKeyFile: '', caFile: '', created };

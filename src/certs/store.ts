@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { decodeInput, readPrivateKey, spkiOf } from './decode.ts';
 import { CertError } from './errors.ts';
 import type { ParsedCert } from './inspect.ts';
+import { writeAtomic } from '../files/atomic-write.ts';
 
 export type EntryKind = 'certificate' | 'csr' | 'lab-ca';
 
@@ -140,9 +141,7 @@ export class CertStore {
       throw new CertError('key-mismatch', 'None of these certificates matches the private key of this entry (a certificate for a different key).');
     }
     const ordered = orderChain(certs, entry.meta.keySpki);
-    const tmp = this.path(id, 'certs.pem.tmp');
-    await writeFile(tmp, certsPem(ordered), { mode: 0o600 });
-    await rename(tmp, this.path(id, 'certs.pem'));
+    await writeAtomic(this.path(id, 'certs.pem'), certsPem(ordered), { mode: 0o600 });
     await rm(this.path(id, 'csr.pem'), { force: true });
     const meta: EntryMeta = { ...entry.meta, kind: entry.meta.kind === 'csr' ? 'certificate' : entry.meta.kind, updatedAt: new Date().toISOString() };
     await writeFile(this.path(id, 'meta.json'), JSON.stringify(meta, null, 2), { mode: 0o600 });
