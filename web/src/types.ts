@@ -1,28 +1,11 @@
 /** The API's shapes as the UI reads them (see api/openapi.json). */
 import type { BackupStatus, JobStatus } from '../../src/backups/service.ts';
 import type { InstanceMetrics } from '../../src/model/instance-health.ts';
+import type { HostSnapshot } from '../../src/model/production.ts';
+import type { ProductionView } from '../../src/model/view.ts';
 
-export interface Host {
-  name: string;
-  className: string;
-  kind: 'service' | 'process' | 'operation';
-  enabled: boolean;
-  status: string;
-  queue: number;
-  errors: number;
-  lastActivity: string | null;
-}
-export interface Production {
-  key: string;
-  namespace: string;
-  name: string;
-  state: string;
-  irisState: string;
-  commandInFlight: string | null;
-  needsUpdate: boolean;
-  updateReason: string;
-  hosts: Host[];
-}
+export type Host = HostSnapshot;
+export type Production = ProductionView;
 /** The figures the overview shows, as the server's InstanceMetrics has them. */
 export type Metrics = Pick<
   InstanceMetrics,
