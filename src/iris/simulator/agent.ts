@@ -4,6 +4,9 @@
  * makes every IRIS call through `call()`, which enforces the privilege IRIS_CALLS names for it in
  * the namespace the code is in, and fails as IRIS fails. A test compares the calls each method
  * makes here with the calls the .cls makes, so the two cannot drift apart silently.
+ *
+ * Over 400 lines: it is one ObjectScript class, mirrored method for method in the .cls's order so
+ * that a reader (and the call comparison) can hold the two side by side.
  */
 import type { HostKind } from '../../model/production.ts';
 import type { SslConfigInput } from '../../model/ssl.ts';
