@@ -1,0 +1,117 @@
+/**
+ * A feature plugs into an instance's device through InstanceFeature alone (backups and certificates
+ * do; the features to come will): its components join the device's one discovery message, which is
+ * republished exactly when the feature's discovery inputs change, its states are published, and a
+ * press on its button reaches it. Against a real mosquitto, with the simulated IRIS.
+ */
+import assert from 'node:assert/strict';
+import { after, afterEach, before, it } from 'node:test';
+import { IrisSimulator } from '../../src/iris/simulator/index.ts';
+import { Monitor } from '../../src/monitor/monitor.ts';
+import { MqttBridge } from '../../src/mqtt/bridge.ts';
+import { connectMqtt } from '../../src/mqtt/connection.ts';
+import type { DiscoveryContext } from '../../src/mqtt/discovery.ts';
+import { FeatureSignal, type InstanceFeature, type StateMessage } from '../../src/mqtt/feature.ts';
+import { Topics } from '../../src/mqtt/topics.ts';
+import { validateDiscovery } from '../support/discovery-validator.ts';
+import { captureLogger, waitFor } from '../support/fixtures.ts';
+import { Mosquitto } from '../support/mosquitto.ts';
+import { Observer } from '../support/observer.ts';
+
+const topics = new Topics('iris');
+const gaugeTopic = `${topics.base}/gauges`;
+
+/** A feature with a gauge per name: names shape discovery, values only the state. */
+class Gauges extends FeatureSignal implements InstanceFeature<string[]> {
+  readonly presses: number[] = [];
+  readonly press = { topic: topics.backupCommand, run: () => this.presses.push(Date.now()) };
+  constructor(private values: Record<string, number>) {
+    super();
+  }
+  set(values: Record<string, number>): void {
+    this.values = values;
+    this.changed();
+  }
+  discoveryInputs(): string[] {
+    return Object.keys(this.values).sort();
+  }
+  components(ctx: DiscoveryContext, names: string[]) {
+    return Object.fromEntries(
+      names.map((n) => [
+        `gauge_${n}`,
+        { p: 'sensor', name: `Gauge ${n}`, uniq_id: `${ctx.topics.instanceDeviceId}_gauge_${n}`, stat_t: gaugeTopic, val_tpl: `{{ value_json.${n} }}`, avty: [{ t: ctx.topics.bridgeAvailability }] },
+      ]),
+    );
+  }
+  states(): StateMessage[] {
+    return [{ topic: gaugeTopic, payload: JSON.stringify(this.values) }];
+  }
+}
+
+let broker: Mosquitto;
+let stopAll: (() => Promise<void>) | undefined;
+before(async () => {
+  broker = await Mosquitto.start();
+});
+after(async () => broker.close());
+afterEach(async () => {
+  await stopAll?.();
+  stopAll = undefined;
+});
+
+async function start(feature: Gauges) {
+  const { log } = captureLogger();
+  const sim = new IrisSimulator({ transitionMs: 10 });
+  const monitor = new Monitor(sim, { pollIntervalMs: 60_000, removalGracePolls: 2 }, log);
+  const observer = await Observer.connect(broker.url);
+  const client = connectMqtt({ url: broker.url, instanceId: 'iris', will: { topic: topics.bridgeAvailability, payload: 'offline' } }, log);
+  const bridge = new MqttBridge({
+    client,
+    monitor,
+    log,
+    hostDeviceThreshold: 20,
+    inventoryWindowMs: 200,
+    features: [feature],
+    discovery: { topics, bridgeVersion: 'test', entityPrefix: '', instanceName: 'IRIS', instanceModel: 'IRIS simulator', useDefaultEntityId: true },
+  });
+  await monitor.start();
+  await bridge.start();
+  stopAll = async () => {
+    monitor.stop();
+    await bridge.stop();
+    await client.endAsync();
+    await observer.close();
+    await broker.restart();
+  };
+  return { bridge, observer };
+}
+
+it('puts a feature on the instance device and republishes its discovery only when its inputs change', async () => {
+  const feature = new Gauges({ a: 1 });
+  const { bridge, observer } = await start(feature);
+  const first = await observer.waitFor(topics.instanceDiscovery(), (p) => 'gauge_a' in JSON.parse(p).cmps);
+  assert.deepEqual(validateDiscovery(new Map([[topics.instanceDiscovery(), first.payload]])), []);
+  assert.deepEqual(JSON.parse(observer.latest(gaugeTopic) ?? '{}'), { a: 1 });
+
+  // A new value is a state, not a new device message.
+  const before = observer.count(topics.instanceDiscovery());
+  feature.set({ a: 2 });
+  await observer.waitFor(gaugeTopic, (p) => JSON.parse(p).a === 2);
+  await bridge.settled();
+  assert.equal(observer.count(topics.instanceDiscovery()), before);
+
+  // A new gauge changes what the builder is handed: the device message is sent again, with it.
+  feature.set({ a: 2, b: 5 });
+  await observer.waitFor(topics.instanceDiscovery(), (p) => 'gauge_b' in JSON.parse(p).cmps, 5000, Date.now() - 1);
+  assert.equal(observer.count(topics.instanceDiscovery()), before + 1);
+});
+
+it('hands a press on the feature button to the feature, and only a valid one', async () => {
+  const feature = new Gauges({ a: 1 });
+  const { observer } = await start(feature);
+  // One connection delivers in order: once the PRESS is handled, the bad payload before it was too.
+  await observer.publish(topics.backupCommand, 'press it now');
+  await observer.publish(topics.backupCommand, 'PRESS');
+  await waitFor(() => feature.presses.length >= 1, 5000, 'the press reaching the feature');
+  assert.equal(feature.presses.length, 1);
+});
