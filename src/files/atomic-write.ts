@@ -24,7 +24,8 @@ export async function writeAtomic(path: string, data: string | Uint8Array, optio
     if (options.durable) await fsyncPath(tmp);
     await rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
+    // The write's own error is the one to report, not a failure to clean up after it.
+    await rm(tmp, { force: true }).catch(() => {});
     throw err;
   }
 }
