@@ -1,7 +1,7 @@
 /** The ingress panel, wired to the running instances and to what the add-on knows about ports. */
 import { readFile } from 'node:fs/promises';
 import type { BackupService } from '../backups/service.ts';
-import type { Config } from '../config/config.ts';
+import { IRIS_SUPERSERVER_PORT, IRIS_WEB_PORT, type Config } from '../config/config.ts';
 import { getMappedPorts } from '../ha/supervisor.ts';
 import type { SelfCheckRunner } from '../iris/diagnostics.ts';
 import type { Logger } from '../log/logger.ts';
@@ -34,8 +34,8 @@ async function connectInfo(config: Config, log: Logger): Promise<ConnectInfo> {
     log.warn(`Could not read the add-on's port mapping from the Supervisor: ${(err as Error).message}`);
   }
   return {
-    superserverPort: ports['1972/tcp'] ?? null,
-    webPort: ports['52773/tcp'] ?? null,
+    superserverPort: ports[`${IRIS_SUPERSERVER_PORT}/tcp`] ?? null,
+    webPort: ports[`${IRIS_WEB_PORT}/tcp`] ?? null,
     portalPath: '/csp/sys/UtilHome.csp',
     username,
     readPassword,

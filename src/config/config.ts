@@ -9,7 +9,8 @@ import { LOG_LEVELS } from '../log/logger.ts';
 
 const INSTANCE_ID = /^[a-z][a-z0-9_]{0,30}$/;
 
-/** IRIS's private web server (/api/monitor) in the containers, and the default for remote instances. */
+/** IRIS's superserver and private web server (/api/monitor) in the containers; the defaults elsewhere. */
+export const IRIS_SUPERSERVER_PORT = 1972;
 export const IRIS_WEB_PORT = 52773;
 
 export const remoteInstanceSchema = z.object({
@@ -44,7 +45,7 @@ export const rawConfigSchema = z.object({
   /** The simulator's productions: the demo, or N productions x M hosts ("10x100") for benches. */
   simulator_scenario: z.string().regex(/^(demo|\d{1,3}x\d{1,4})$/, 'demo, or productions x hosts such as 10x100').default('demo'),
   iris_host: z.string().min(1).optional(),
-  iris_port: z.number().int().min(1).max(65535).default(1972),
+  iris_port: z.number().int().min(1).max(65535).default(IRIS_SUPERSERVER_PORT),
   iris_web_port: z.number().int().min(1).max(65535).default(IRIS_WEB_PORT),
   iris_user: z.string().min(1).optional(),
   iris_password: z.string().optional(),
