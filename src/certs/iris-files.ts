@@ -20,6 +20,11 @@ export function defaultIrisSslDir(mode: 'addon' | 'standalone', certStoreDir: st
   return mode === 'addon' ? ADDON_IRIS_SSL_DIR : join(dirname(certStoreDir), 'iris-ssl');
 }
 
+/** In the add-on the bridge runs as root and IRIS as irisowner, who must own what it reads. */
+export function defaultIrisFilesOwner(mode: 'addon' | 'standalone'): { uid: number; gid: number } | undefined {
+  return mode === 'addon' && process.getuid?.() === 0 ? { uid: IRISOWNER_UID, gid: IRISOWNER_UID } : undefined;
+}
+
 export interface IrisFilesInput {
   /** Leaf first, then its chain; PEM. Empty: no certificate (a client config without one). */
   certPem: string;

@@ -10,7 +10,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ProductionAction } from '../model/production.ts';
 import { ApiError, parseRequest } from './errors.ts';
 import type { LiveFeed } from './feed.ts';
-import { describeUser } from './guard.ts';
 import { tailFile } from './messages-log.ts';
 import { openApiDocument } from './openapi.ts';
 import {
@@ -23,7 +22,7 @@ import {
   NoFields,
   type InstanceBody,
 } from './schemas.ts';
-import type { PanelContext, PanelInstance } from './server.ts';
+import type { PanelContext, PanelInstance } from './context.ts';
 import { instanceBody } from './state.ts';
 
 type ProdParams = { instance: string; namespace: string; production: string };
@@ -75,7 +74,7 @@ export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed:
       throw new ApiError(400, 'confirmation-required', `To ${action} ${p.production}, send {"confirm": true}: it interrupts the messages the production is handling.`);
     }
     const { i } = production(p);
-    options.log.info(`Panel: ${action} ${p.namespace}/${p.production} requested by ${describeUser(ctx.ingress(req))}`);
+    options.log.info(`Panel: ${action} ${p.namespace}/${p.production} requested by ${ctx.who(req)}`);
     const result = await i.monitor.execute(p.namespace, p.production, action);
     return { ...result, production: after(i, p) };
   });
@@ -85,7 +84,7 @@ export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed:
     const p = req.params;
     const body = parseRequest(HostBody, req.body, 'host request');
     const { i } = production(p);
-    options.log.info(`Panel: ${body.enabled ? 'enable' : 'disable'} ${p.host} in ${p.namespace}/${p.production} requested by ${describeUser(ctx.ingress(req))}`);
+    options.log.info(`Panel: ${body.enabled ? 'enable' : 'disable'} ${p.host} in ${p.namespace}/${p.production} requested by ${ctx.who(req)}`);
     const result = await i.monitor.setHostEnabled(p.namespace, p.production, p.host, body.enabled);
     return { ...result, production: after(i, p) };
   });
@@ -104,7 +103,7 @@ export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed:
       options.log.warn(`Panel: the bridge's IRIS password could not be read: ${(err as Error).message}`);
       throw new ApiError(503, 'password-unavailable', 'The generated password could not be read from /data; the add-on log says why.');
     }
-    options.log.info(`Panel: the bridge's IRIS password was shown to ${describeUser(ctx.ingress(req))}`);
+    options.log.info(`Panel: the bridge's IRIS password was shown to ${ctx.who(req)}`);
     reply.header('cache-control', 'no-store');
     return { password };
   });

@@ -9,12 +9,11 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { BackupService } from '../backups/service.ts';
-import { settingsSchema } from '../backups/schedule.ts';
-import { BACKUP_ID } from '../backups/manifest.ts';
+import { BACKUP_ID } from '../model/backup-record.ts';
+import { settingsSchema } from '../model/backup-settings.ts';
 import { checkId } from '../backups/store.ts';
-import { describeUser } from './guard.ts';
 import { ApiError, parseRequest } from './errors.ts';
-import type { PanelContext } from './server.ts';
+import type { PanelContext } from './context.ts';
 import { NoFields } from './schemas.ts';
 
 export const BackupRestoreBody = z
@@ -35,7 +34,6 @@ function serviceOf(ctx: PanelContext): BackupService {
 export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext): Promise<void> {
   // The upload body is the archive, streamed; every other route takes JSON within the body limit.
   api.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
-  const who = (req: Parameters<PanelContext['ingress']>[0]) => describeUser(ctx.ingress(req));
 
   api.get('/backups', async () => {
     const s = serviceOf(ctx);
@@ -51,7 +49,7 @@ export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext
   api.post('/backups', async (req, reply) => {
     const s = serviceOf(ctx);
     parseRequest(NoFields, req.body, 'backup request');
-    ctx.options.log.info(`Backup now: requested in the panel by ${who(req)}`);
+    ctx.options.log.info(`Backup now: requested in the panel by ${ctx.who(req)}`);
     return reply.code(202).send({ job: await s.startBackup('manual') });
   });
 
@@ -66,7 +64,7 @@ export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext
     const s = serviceOf(ctx);
     const settings = parseRequest(BackupSettingsBody, req.body, 'backup settings');
     await s.updateSettings(settings);
-    ctx.options.log.info(`Backup settings changed by ${who(req)}: ${settings.enabled ? `"${settings.cron}"` : 'no schedule'}, keep ${settings.retention}`);
+    ctx.options.log.info(`Backup settings changed by ${ctx.who(req)}: ${settings.enabled ? `"${settings.cron}"` : 'no schedule'}, keep ${settings.retention}`);
     return { settings: s.schedule.settings, nextRun: s.schedule.nextRun()?.toISOString() ?? null };
   });
 
@@ -75,7 +73,7 @@ export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext
     const s = serviceOf(ctx);
     try {
       const record = await s.upload(req.body as Readable);
-      ctx.options.log.info(`Backup ${record.id} uploaded by ${who(req)}`);
+      ctx.options.log.info(`Backup ${record.id} uploaded by ${ctx.who(req)}`);
       return reply.code(201).send({ backup: record });
     } catch (err) {
       // A refused upload may leave most of its body unread on the socket; reusing that
@@ -93,7 +91,7 @@ export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext
   api.delete('/backups/:id', async (req) => {
     const { id } = parseRequest(IdParams, req.params, 'backup id');
     await serviceOf(ctx).delete(id);
-    ctx.options.log.info(`Backup ${id} deleted by ${who(req)}`);
+    ctx.options.log.info(`Backup ${id} deleted by ${ctx.who(req)}`);
     return { deleted: id };
   });
 
@@ -124,7 +122,7 @@ export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext
     const { id } = parseRequest(IdParams, req.params, 'backup id');
     const { confirm } = parseRequest(BackupRestoreBody, req.body, 'restore request');
     const job = await serviceOf(ctx).startRestore(id, confirm);
-    ctx.options.log.warn(`Restore of backup ${id} started by ${who(req)}`);
+    ctx.options.log.warn(`Restore of backup ${id} started by ${ctx.who(req)}`);
     return reply.code(202).send({ job });
   });
 }

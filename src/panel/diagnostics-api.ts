@@ -5,19 +5,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import type { Diagnostics } from '../model/diagnostics.ts';
 import { BRIDGE_VERSION } from '../version.ts';
-import { describeUser } from './guard.ts';
 import { ApiError, parseRequest } from './errors.ts';
-import type { PanelContext } from './server.ts';
+import type { DiagnosticsSource, PanelContext } from './context.ts';
 import { NoFields } from './schemas.ts';
 
-
-/** What the bridge keeps of its self-checks (SelfCheckRunner). */
-export interface DiagnosticsSource {
-  readonly results: Diagnostics[];
-  run(): Promise<Diagnostics[]>;
-}
 
 function sourceOf(ctx: PanelContext): DiagnosticsSource {
   const s = ctx.options.diagnostics;
@@ -33,7 +25,7 @@ export async function registerDiagnosticsApi(api: FastifyInstance, ctx: PanelCon
 
   api.post('/diagnostics', async (req) => {
     parseRequest(NoFields, req.body, 'self-check request');
-    ctx.options.log.info(`Self-check requested in the panel by ${describeUser(ctx.ingress(req))}`);
+    ctx.options.log.info(`Self-check requested in the panel by ${ctx.who(req)}`);
     return { diagnostics: await sourceOf(ctx).run() };
   });
 

@@ -1,5 +1,8 @@
-/** From the bridge's errors to HTTP answers a person can act on. */
+/** From the bridge's errors to HTTP answers a person can act on: the one error map of every route. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { CertError } from '../certs/errors.ts';
+import type { Logger } from '../log/logger.ts';
 import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../iris/errors.ts';
 import { BackupError, type BackupErrorCode } from '../backups/errors.ts';
 import { CommandGuardError } from '../monitor/errors.ts';
@@ -51,9 +54,10 @@ export interface HttpError {
   body: { error: string; message: string };
 }
 
-/** Maps the monitor's and IRIS's errors; anything else is a 500 whose detail goes to the log only. */
+/** Maps the panel's, the certificate manager's, the backups', the monitor's and IRIS's errors; anything else is a 500 whose detail goes to the log only. */
 export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof ApiError) return { status: err.statusCode, body: { error: err.code, message: err.message } };
+  if (err instanceof CertError) return { status: err.status, body: { error: err.code, message: err.message } };
   if (err instanceof BackupError) return { status: BACKUP_STATUS[err.code], body: { error: `backup-${err.code}`, message: err.message } };
   if (err instanceof CommandGuardError) return { status: 409, body: { error: 'refused-by-bridge', message: err.message } };
   if (err instanceof IrisCommandRefusedError) {
@@ -64,4 +68,41 @@ export function toHttpError(err: unknown): HttpError | undefined {
     return { status: 503, body: { error: 'iris-unavailable', message: `IRIS does not answer: ${err.message}. Check that IRIS is running, then try again.` } };
   }
   return undefined;
+}
+
+/** What a route may say about itself to the error map (route option `config`). */
+export interface RouteErrorConfig {
+  /** The answer when the body is over the route's limit (an upload route names what it takes). */
+  tooLarge?: string;
+}
+
+/**
+ * The panel's error handler: the map above, then what Fastify raises while it reads a request,
+ * then a 500 whose detail goes to the log only.
+ */
+export function panelErrorHandler(log: Logger) {
+  return (err: Error & { code?: string; statusCode?: number }, req: FastifyRequest, reply: FastifyReply) => {
+    const mapped = toHttpError(err);
+    if (mapped) return reply.code(mapped.status).send(mapped.body);
+    switch (err.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+        const limit = req.routeOptions.bodyLimit ?? 0;
+        const message = (req.routeOptions.config as RouteErrorConfig | undefined)?.tooLarge ?? `The request body is larger than the ${Math.round(limit / 1024)} KiB the panel accepts.`;
+        return reply.code(413).send({ error: 'too-large', message });
+      }
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return reply.code(400).send({ error: 'bad-json', message: 'The request body is not valid JSON. Send a JSON object, e.g. {"confirm": true}.' });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return reply.code(415).send({ error: 'unsupported-media-type', message: 'Send the request body as JSON with "Content-Type: application/json".' });
+    }
+    if (err instanceof SyntaxError && err.statusCode === 400) {
+      return reply.code(400).send({ error: 'bad-json', message: `The request body is not valid JSON (${err.message}). Send a JSON object, e.g. {"confirm": true}.` });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ error: 'bad-request', message: err.message });
+    }
+    log.error({ err }, `Panel: ${req.method} ${req.url} failed`);
+    return reply.code(500).send({ error: 'internal', message: 'The bridge failed to answer this request; the add-on log has the details.' });
+  };
 }

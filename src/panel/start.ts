@@ -1,10 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { RunningBridge } from '../app.ts';
+import { defaultIrisFilesOwner, defaultIrisSslDir } from '../certs/iris-files.ts';
+import { CertService } from '../certs/service.ts';
+import { CertStore } from '../certs/store.ts';
 import type { Config } from '../config/config.ts';
 import { getMappedPorts } from '../ha/supervisor.ts';
 import type { Logger } from '../log/logger.ts';
+import { SslConfigs } from '../monitor/ssl-configs.ts';
+import type { ConnectInfo } from './context.ts';
 import type { LogBuffer } from './log-buffer.ts';
-import { startPanel, type ConnectInfo, type RunningPanel } from './server.ts';
+import { startPanel, type RunningPanel } from './server.ts';
 
 /** Where the add-on's init-iris keeps the bridge's generated IRIS password. */
 const PASSWORD_FILE = '/data/secrets/iris_edge_password';
@@ -50,16 +55,18 @@ async function connectInfo(config: Config, log: Logger): Promise<ConnectInfo> {
  */
 export async function startPanelFor(running: RunningBridge, config: Config, logs: LogBuffer, log: Logger): Promise<RunningPanel | undefined> {
   try {
+    const mode = config.supervisorToken ? 'addon' : 'standalone';
+    const irisFiles = { dir: defaultIrisSslDir(mode, config.certDir), owner: defaultIrisFilesOwner(mode) };
     const panel = await startPanel({
-      monitors: running.instances.map((i) => ({ id: i.id, monitor: i.monitor, instanceName: i.instanceName, iris: i.iris })),
-      mode: config.supervisorToken ? 'addon' : 'standalone',
+      monitors: running.instances.map((i) => ({ id: i.id, monitor: i.monitor, instanceName: i.instanceName, sslConfigs: new SslConfigs(i.iris, i.monitor, irisFiles) })),
+      mode,
       host: config.panel.host,
       port: config.panel.port,
       allowedHosts: config.panel.allowedHosts,
       connect: await connectInfo(config, log),
       logs,
       messagesLogPath: config.supervisorToken && config.iris.mode === 'native' ? MESSAGES_LOG : undefined,
-      certStoreDir: config.certDir,
+      certs: new CertService({ store: new CertStore(config.certDir), irisClients: running.instances.map((i) => ({ id: i.id, iris: i.iris })) }),
       backups: running.backups,
       diagnostics: running.selfCheck,
       backupUploadLimitBytes: config.backups.uploadLimitBytes,

@@ -9,11 +9,9 @@ import { card, h, render, resultBox, say, type Child } from './dom.ts';
 import { ago } from './format.ts';
 import { confirmDialog, type Page } from './pages.ts';
 import { store } from './store.ts';
-import type { Progress } from '../../src/backups/progress.ts';
-import type { RestorePlan } from '../../src/backups/restore.ts';
-import type { BackupSettings } from '../../src/backups/schedule.ts';
-import type { BackupStatus, JobStatus, JobStep } from '../../src/backups/service.ts';
-import type { BackupRecord } from '../../src/backups/store.ts';
+import type { BackupStatus, JobStatus, JobStep, Progress, RestorePlan } from '../../src/model/backup.ts';
+import type { BackupRecord } from '../../src/model/backup-record.ts';
+import type { BackupSettings } from '../../src/model/backup-settings.ts';
 
 interface Overview {
   backups: BackupRecord[];

@@ -5,8 +5,8 @@
  */
 import { ApiFailure, call } from './api.ts';
 import { card, h, render, resultBox, say } from './dom.ts';
-import type { CertInfo, DnPart } from '../../src/certs/cert-info.ts';
-import { EC_CURVES, keySpecLabel, RSA_SIZES, type KeySpec } from '../../src/certs/key-spec.ts';
+import type { CertInfo, DnPart } from '../../src/model/cert-info.ts';
+import { EC_CURVES, keySpecLabel, RSA_SIZES, type KeySpec } from '../../src/model/cert-key-spec.ts';
 import type { Page } from './pages.ts';
 import { applyToIrisCard, sslConfigsCard } from './ssl.ts';
 
