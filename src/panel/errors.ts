@@ -35,18 +35,14 @@ export class ApiError extends Error {
   }
 }
 
-/** Validates a request part; a mismatch is a 400 that names every bad field. */
-export function parseRequest<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  // Only an absent part is empty; a JSON null is a body, and not an object.
-  const r = schema.safeParse(value === undefined ? {} : value);
-  if (r.success) return r.data;
-  const issues = r.error.issues
+/** What is wrong with a request part, every bad field named. */
+export function describeIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
     .map((i) => {
       if (i.code === 'unrecognized_keys') return `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
       return `${i.path.length ? `"${i.path.join('.')}"` : 'the body'}: ${i.message}`;
     })
     .join('; ');
-  throw new ApiError(400, 'invalid-request', `Invalid ${what}: ${issues}.`);
 }
 
 export interface HttpError {

@@ -18,6 +18,7 @@ import { registerDiagnosticsApi } from './diagnostics-api.ts';
 import { panelErrorHandler } from './errors.ts';
 import { LiveFeed } from './feed.ts';
 import { allowedHost, allowedHostSet, describeUser, ingressContext, isTrustedPeer, trustedSet } from './guard.ts';
+import { registerOpenApi } from './openapi.ts';
 import { allowHeader, RouteTable } from './routes.ts';
 import { registerSslApi } from './ssl-api.ts';
 
@@ -89,6 +90,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
   });
   const routes = new RouteTable();
   app.addHook('onRoute', (r) => routes.add(r.url, r.method));
+  await registerOpenApi(app);
   // permessage-deflate for big snapshots (1,000 hosts: ~160 KB of JSON, ~3 KB deflated); small messages go as they are.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: { threshold: 8 * 1024 } } });
 
@@ -161,10 +163,12 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
   // The certificate workers stop with the panel, the only user of them.
   app.addHook('onClose', async () => options.certs?.close());
 
+  // The UI's files are not part of the API document.
+  const hide = { schema: { hide: true } };
   const index = assets.get('index.html');
-  app.get('/', (req, reply) => sendAsset(req, reply, index));
-  app.get('/index.html', (req, reply) => sendAsset(req, reply, index));
-  app.get<{ Params: { file: string } }>('/assets/:file', (req, reply) => sendAsset(req, reply, assets.get(`assets/${req.params.file}`)));
+  app.get('/', hide, (req, reply) => sendAsset(req, reply, index));
+  app.get('/index.html', hide, (req, reply) => sendAsset(req, reply, index));
+  app.get<{ Params: { file: string } }>('/assets/:file', hide, (req, reply) => sendAsset(req, reply, assets.get(`assets/${req.params.file}`)));
   return { app, feed };
 }
 

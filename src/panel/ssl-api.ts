@@ -7,11 +7,13 @@
  * Bad input is a 4xx and writes nothing (no file, no IRIS call). The key password goes to IRIS only.
  */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TLS_VERSION_VALUES, SSL_CONFIG_NAME } from '../model/ssl.ts';
 import { checkSslConfigName, type SslConfigs } from '../monitor/ssl-configs.ts';
 import type { PanelContext, PanelInstance } from './context.ts';
-import { ApiError, parseRequest } from './errors.ts';
+import { ApiError } from './errors.ts';
+import { err, ok } from './schemas.ts';
 
 const tls = z.literal(TLS_VERSION_VALUES as [number, ...number[]], { error: `must be one of ${TLS_VERSION_VALUES.join(', ')} (2 SSLv3, 4 TLS1.0, 8 TLS1.1, 16 TLS1.2, 32 TLS1.3)` });
 export const SslApplyBody = z
@@ -37,7 +39,19 @@ export const SslRestartBody = z
   .meta({ id: 'SslConfigRestartHosts' });
 const ListQuery = z.object({ instance: z.string().max(100).optional() }).strict();
 
-export const SSL_SCHEMAS = [SslApplyBody, SslRestartBody];
+const tags = ['certificates'];
+const post = <B extends z.ZodType>(summary: string, body: B) => ({
+  summary,
+  tags,
+  body,
+  response: {
+    200: ok('OK'),
+    400: err('Bad input (nothing written)'),
+    404: err('Unknown instance, certificate or configuration'),
+    409: err('IRIS refused'),
+    503: err('IRIS or the store unavailable'),
+  },
+});
 
 
 function instanceOf(ctx: PanelContext, id: string | undefined): PanelInstance & { sslConfigs: SslConfigs } {
@@ -50,17 +64,24 @@ function instanceOf(ctx: PanelContext, id: string | undefined): PanelInstance & 
   return inst as PanelInstance & { sslConfigs: SslConfigs };
 }
 
-export async function registerSslApi(api: FastifyInstance, ctx: PanelContext): Promise<void> {
+export async function registerSslApi(app: FastifyInstance, ctx: PanelContext): Promise<void> {
+  const api = app.withTypeProvider<ZodTypeProvider>();
   const { log } = ctx.options;
 
-  api.get('/ssl-configs', async (req) => {
-    const q = parseRequest(ListQuery, req.query, 'query');
+  const listSchema = {
+    summary: 'IRIS SSL/TLS configurations and the business hosts that use them',
+    tags,
+    querystring: ListQuery,
+    response: { 200: ok('OK'), 400: err('Several instances: name one'), 404: err('No such instance'), 503: err('This instance has no IRIS client here') },
+  };
+  api.get('/ssl-configs', { schema: listSchema }, async (req) => {
+    const q = req.query;
     const inst = instanceOf(ctx, q.instance);
     return { instance: inst.id, configs: await inst.sslConfigs.list() };
   });
 
-  api.post('/ssl-configs/apply', async (req) => {
-    const body = parseRequest(SslApplyBody, req.body, 'SSL/TLS configuration');
+  api.post('/ssl-configs/apply', { schema: post('Create or update an IRIS SSL/TLS configuration from stored certificates', SslApplyBody) }, async (req) => {
+    const body = req.body;
     checkSslConfigName(body.name);
     const inst = instanceOf(ctx, body.instance);
     const certs = ctx.options.certs;
@@ -74,24 +95,11 @@ export async function registerSslApi(api: FastifyInstance, ctx: PanelContext): P
     return { instance: inst.id, config: r.config, usedBy: r.config?.usedBy ?? [], files: r.files, warnings: r.warnings };
   });
 
-  api.post('/ssl-configs/restart-hosts', async (req) => {
-    const body = parseRequest(SslRestartBody, req.body, 'restart request');
+  api.post('/ssl-configs/restart-hosts', { schema: post('Restart (disable, then enable) the business hosts that use a configuration', SslRestartBody) }, async (req) => {
+    const body = req.body;
     const inst = instanceOf(ctx, body.instance);
     const results = await inst.sslConfigs.restartHosts(body.name);
     log.info(`Panel: hosts using SSL/TLS configuration "${body.name}" restarted on ${inst.id} by ${ctx.who(req)}: ${results.map((r) => `${r.host} ${r.outcome}`).join(', ') || 'none'}`);
     return { instance: inst.id, name: body.name, results };
   });
-}
-
-export function sslOpenApiPaths(ref: (s: z.ZodType) => Record<string, unknown>, csrfHeader: Record<string, unknown>): Record<string, unknown> {
-  const post = (summary: string, schema: z.ZodType) => ({
-    post: { summary, tags: ['certificates'], parameters: [csrfHeader], requestBody: { required: true, content: { 'application/json': { schema: ref(schema) } } }, responses: { 200: { description: 'OK' }, 400: { description: 'Bad input (nothing written)' }, 404: { description: 'Unknown instance, certificate or configuration' }, 409: { description: 'IRIS refused' }, 503: { description: 'IRIS or the store unavailable' } } },
-  });
-  return {
-    '/api/ssl-configs': {
-      get: { summary: "IRIS SSL/TLS configurations and the business hosts that use them", tags: ['certificates'], parameters: [{ name: 'instance', in: 'query', required: false, schema: { type: 'string' } }], responses: { 200: { description: 'OK' }, 400: { description: 'Several instances: name one' }, 404: { description: 'No such instance' }, 503: { description: 'This instance has no IRIS client here' } } },
-    },
-    '/api/ssl-configs/apply': post('Create or update an IRIS SSL/TLS configuration from stored certificates', SslApplyBody),
-    '/api/ssl-configs/restart-hosts': post('Restart (disable, then enable) the business hosts that use a configuration', SslRestartBody),
-  };
 }
