@@ -1,4 +1,5 @@
 /** From the bridge's errors to HTTP answers a person can act on: the one error map of every route. */
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { CertError } from '../certs/errors.ts';
@@ -101,4 +102,22 @@ export function panelErrorHandler(log: Logger) {
     log.error({ err }, `Panel: ${req.method} ${req.url} failed`);
     return reply.code(500).send({ error: 'internal', message: 'The bridge failed to answer this request; the add-on log has the details.' });
   };
+}
+
+/** Fastify's own refusals before routing (a bad URL, one too long). */
+export function frameworkErrors(err: Error & { statusCode?: number }, _req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 400;
+  void reply.code(status).send({ error: status === 414 ? 'uri-too-long' : 'bad-request', message: status === 414 ? 'The address is too long.' : `The request is malformed: ${err.message.slice(0, 200)}` });
+}
+
+/** Node's refusals of what is not HTTP (or headers too large): written on the socket, in the same shape. */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  const [status, error, message] =
+    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers-too-large', 'The request headers are larger than the panel accepts.'] : [400, 'bad-request', 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ error, message });
+  if (socket.writable) {
+    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  } else {
+    socket.destroy(err);
+  }
 }

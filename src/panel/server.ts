@@ -15,7 +15,7 @@ import { registerBackupsApi } from './backups-api.ts';
 import { registerCertsApi } from './certs-api.ts';
 import type { PanelContext, PanelOptions } from './context.ts';
 import { registerDiagnosticsApi } from './diagnostics-api.ts';
-import { panelErrorHandler } from './errors.ts';
+import { clientErrorHandler, frameworkErrors, panelErrorHandler } from './errors.ts';
 import { LiveFeed } from './feed.ts';
 import { allowedHost, allowedHostSet, describeUser, ingressContext, isTrustedPeer, trustedSet } from './guard.ts';
 import { registerOpenApi } from './openapi.ts';
@@ -72,21 +72,9 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: true,
-    // What Fastify and Node answer before a route runs gets the API's {error, message} shape too.
-    frameworkErrors: (err, _req, reply: FastifyReply) => {
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 400;
-      void reply.code(status).send({ error: status === 414 ? 'uri-too-long' : 'bad-request', message: status === 414 ? 'The address is too long.' : `The request is malformed: ${err.message.slice(0, 200)}` });
-    },
-    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
-      const [status, error, message] =
-        err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers-too-large', 'The request headers are larger than the panel accepts.'] : [400, 'bad-request', 'The request is not valid HTTP.'];
-      const body = JSON.stringify({ error, message });
-      if (socket.writable) {
-        socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-      } else {
-        socket.destroy(err);
-      }
-    },
+    // What Fastify and Node answer before a route runs gets the API's {error, message} shape too (errors.ts).
+    frameworkErrors,
+    clientErrorHandler,
   });
   const routes = new RouteTable();
   app.addHook('onRoute', (r) => routes.add(r.url, r.method));
