@@ -12,7 +12,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { BackupStatus, JobStatus } from '../backups/service.ts';
+import type { BackupStatus, JobStatus } from '../model/backup.ts';
 import type { LogLine } from './log-buffer.ts';
 import type { PanelContext, PanelInstance } from './context.ts';
 import { instanceBody } from './state.ts';
