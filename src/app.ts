@@ -157,7 +157,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     backups.on('thawed', (m) => void backupNotices?.onThawed(m));
   }
 
-  const running = { instances, backups, selfCheck };
+  const running = { instances, backups, selfCheck, certStore: store };
   const panel = options.panelLogs ? await startPanelFor(running, config, options.panelLogs, log) : undefined;
 
   return {

@@ -3,17 +3,12 @@
  * follow. An uploaded archive is checked against these before anything of it is kept.
  */
 import { z } from 'zod';
+import { BACKUP_ID, BACKUP_KINDS, type BackupKind } from '../model/backup-record.ts';
 import { BackupError } from './errors.ts';
 
 export const FORMAT = 'iris-edge-backup';
 export const FORMAT_VERSION = 1;
 export const MANIFEST_NAME = 'manifest.json';
-
-export const BACKUP_KINDS = ['manual', 'scheduled', 'safety'] as const;
-export type BackupKind = (typeof BACKUP_KINDS)[number];
-
-/** iris-20261122T033000Z-scheduled: the only shape a backup id (and so a file name) can have. */
-export const BACKUP_ID = /^[a-z][a-z0-9_]{0,30}-\d{8}T\d{6}Z-(manual|scheduled|safety)$/;
 
 /** IRIS database names: letters, digits, "_", "-" and "%" (Config.Databases). */
 const DB_NAME = /^[A-Z0-9%_-]{1,64}$/;

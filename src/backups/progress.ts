@@ -1,14 +1,5 @@
 /** Bytes done, rate and time left of a long operation, for the panel's progress bar. */
-
-export interface Progress {
-  phase: string;
-  bytesDone: number;
-  bytesTotal: number;
-  /** Bytes per second over the phase so far; 0 until there is something to measure. */
-  rate: number;
-  /** Seconds left at that rate, or null while unknown. */
-  etaSeconds: number | null;
-}
+import type { Progress } from '../model/backup.ts';
 
 export class ProgressMeter {
   private started = Date.now();

@@ -10,20 +10,10 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { DatabaseInfo } from '../model/backup.ts';
+import type { DatabaseInfo, RestorePlan } from '../model/backup.ts';
 import { failpoint } from './failpoint.ts';
 import { writeAtomic } from '../files/atomic-write.ts';
 import type { Manifest } from './manifest.ts';
-
-export interface RestorePlan {
-  id: string;
-  createdAt: string;
-  irisVersion: string;
-  /** Databases whose IRIS.DAT is replaced. */
-  replace: { name: string; directory: string; currentBytes: number; backupBytes: number }[];
-  /** Databases in the backup that cannot be restored here, and why. */
-  skip: { name: string; reason: string }[];
-}
 
 export function planRestore(manifest: Manifest, current: DatabaseInfo[]): RestorePlan {
   const plan: RestorePlan = { id: manifest.id, createdAt: manifest.startedAt, irisVersion: manifest.instance.irisVersion, replace: [], skip: [] };

@@ -19,12 +19,15 @@ import { BackupError, fsProblem } from './errors.ts';
 import { CountingStream, hashFile, type Digest } from './files.ts';
 import { FreezeHolder, type FreezeMarker } from './freeze.ts';
 import type { InstanceControl } from './instance-control.ts';
-import { backupId, databaseEntry, FORMAT, FORMAT_VERSION, type BackupKind, type Manifest } from './manifest.ts';
-import { ProgressMeter, type Progress } from './progress.ts';
-import { journalPath, planRestore, recoverRestore, RestoreJournal, restoreItems, type RestorePlan } from './restore.ts';
-import { Schedule, type BackupSettings } from './schedule.ts';
+import type { BackupStatus, JobKind, JobStatus, JobStep, RestorePlan, StepState } from '../model/backup.ts';
+import type { BackupRecord, BackupKind } from '../model/backup-record.ts';
+import type { BackupSettings } from '../model/backup-settings.ts';
+import { backupId, databaseEntry, FORMAT, FORMAT_VERSION, type Manifest } from './manifest.ts';
+import { ProgressMeter } from './progress.ts';
+import { journalPath, planRestore, recoverRestore, RestoreJournal, restoreItems } from './restore.ts';
+import { Schedule } from './schedule.ts';
 import { selectDatabases } from './select.ts';
-import { BackupStore, checkId, type BackupRecord } from './store.ts';
+import { BackupStore, checkId } from './store.ts';
 
 export interface BackupServiceOptions {
   dir: string;
@@ -39,32 +42,7 @@ export interface BackupServiceOptions {
   homeAssistantBackup?: (name: string) => Promise<void>;
 }
 
-export type JobKind = 'backup' | 'verify' | 'restore';
-export type StepState = 'running' | 'done' | 'failed' | 'skipped';
-export interface JobStep {
-  text: string;
-  state: StepState;
-  detail?: string;
-}
-export interface JobStatus {
-  id: string;
-  kind: JobKind;
-  /** The backup the job works on (verify, restore) or made (backup). */
-  backupId: string | null;
-  state: 'running' | 'ok' | 'failed';
-  startedAt: string;
-  endedAt: string | null;
-  progress: Progress | null;
-  steps: JobStep[];
-  error: string | null;
-}
-
-export interface BackupStatus {
-  last: { at: string; result: 'ok' | 'failed'; id: string; error: string | null } | null;
-  nextRun: string | null;
-  totalBytes: number;
-  count: number;
-}
+// Where ha/, mqtt/ and app.ts import them today; src/model/backup.ts is their home.
 
 type Events = {
   job: [JobStatus];

@@ -6,35 +6,9 @@
  */
 import { mkdir, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { BackupError } from './errors.ts';
-import { BACKUP_ID, BACKUP_KINDS } from './manifest.ts';
+import { BACKUP_ID, recordSchema, type BackupRecord } from '../model/backup-record.ts';
 import { writeAtomic } from '../files/atomic-write.ts';
-
-export const VERIFY_STATES = ['verified', 'damaged', 'unverified'] as const;
-
-export const recordSchema = z.object({
-  id: z.string().regex(BACKUP_ID),
-  kind: z.enum(BACKUP_KINDS),
-  /** When the backup started (the id's time). */
-  createdAt: z.string(),
-  completedAt: z.string(),
-  result: z.enum(['ok', 'failed']),
-  /** Why it failed (result "failed"; there is no archive then). */
-  error: z.string().optional(),
-  /** Size of the archive file. */
-  sizeBytes: z.number().int().nonnegative(),
-  /** Bytes of database files inside. */
-  databasesBytes: z.number().int().nonnegative(),
-  databases: z.array(z.string()),
-  freezeMs: z.number().int().nonnegative(),
-  irisVersion: z.string(),
-  instance: z.string(),
-  /** Came in through an upload rather than made here. */
-  uploaded: z.boolean(),
-  verify: z.object({ state: z.enum(VERIFY_STATES), at: z.string().optional(), error: z.string().optional() }),
-});
-export type BackupRecord = z.infer<typeof recordSchema>;
 
 export function checkId(id: string): string {
   if (!BACKUP_ID.test(id)) throw new BackupError('bad-id', `"${id.slice(0, 80)}" is not a backup id (they look like iris-20261122T033000Z-manual).`);

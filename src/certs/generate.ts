@@ -11,7 +11,7 @@ import { bytes, children, EKU_NAMES, isContext, oid, OID_NAMES, parseDer, text, 
 import { extension, int, keyId, namedBits, octets, oidNode, printable, seq, set, signDer, tagged, timeNode, toPemBlock, trueNode, uint, utf8 } from './der.ts';
 import { spkiOf } from './decode.ts';
 import { CertError } from './errors.ts';
-import type { KeySpec } from './key-spec.ts';
+import type { KeySpec } from '../model/cert-key-spec.ts';
 
 export interface SubjectInput {
   commonName?: string;

@@ -5,10 +5,10 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { ASN1, bytes, children, EKU_NAMES, intHex, isContext, isUniversal, KEY_USAGE_BITS, OID_NAMES, oid, parseDer, SIG_ALGS, text, time, type Node } from './asn1.ts';
-import type { CertInfo, DnPart } from './cert-info.ts';
+import type { CertInfo, DnPart } from '../model/cert-info.ts';
 import { CertError } from './errors.ts';
 
-export type { CertInfo, DnPart } from './cert-info.ts';
+export type { CertInfo, DnPart } from '../model/cert-info.ts';
 
 export interface ParsedCert {
   der: Buffer;

@@ -1,6 +1,6 @@
 /**
  * The PEM files an IRIS SSL/TLS configuration reads (CertificateFile, PrivateKeyFile, CAFile).
- * IRIS opens them itself, so they live where IRIS can read them:
+ * IRIS opens them itself, so they live where IRIS can read them (config/ names the folder):
  *   add-on:        /data/iris-edge/ssl/<config name>/   owned by irisowner (51773), key 0600
  *   outside HA:    <cert store dir>/../iris-ssl/<config name>/ (next to the store)
  * Files: cert.pem (leaf then chain), key.pem (0600; encrypted exactly as stored when the stored key
@@ -8,17 +8,17 @@
  * Each file is written to a temporary name and renamed into place.
  */
 import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { SSL_CONFIG_NAME } from '../model/ssl.ts';
 import { CertError } from './errors.ts';
 import { writeAtomic } from '../files/atomic-write.ts';
 
 /** irisowner in the InterSystems container images (iris.md §4.2, §6.1). */
 export const IRISOWNER_UID = 51773;
-export const ADDON_IRIS_SSL_DIR = '/data/iris-edge/ssl';
 
-export function defaultIrisSslDir(mode: 'addon' | 'standalone', certStoreDir: string): string {
-  return mode === 'addon' ? ADDON_IRIS_SSL_DIR : join(dirname(certStoreDir), 'iris-ssl');
+/** In the add-on the bridge runs as root and IRIS as irisowner, who must own what it reads. */
+export function defaultIrisFilesOwner(mode: 'addon' | 'standalone'): { uid: number; gid: number } | undefined {
+  return mode === 'addon' && process.getuid?.() === 0 ? { uid: IRISOWNER_UID, gid: IRISOWNER_UID } : undefined;
 }
 
 export interface IrisFilesInput {

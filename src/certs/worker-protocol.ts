@@ -1,6 +1,6 @@
 /** Messages between the certificate worker pool (cert-workers.ts) and its threads (worker.ts). */
 import type { KeyObject } from 'node:crypto';
-import type { CertInfo } from './cert-info.ts';
+import type { CertInfo } from '../model/cert-info.ts';
 import type { DecodeInput } from './decode.ts';
 import type { ChainResult } from './verify.ts';
 

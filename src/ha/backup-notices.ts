@@ -1,5 +1,5 @@
 import type { FreezeMarker } from '../backups/freeze.ts';
-import type { JobKind } from '../backups/service.ts';
+import type { JobKind } from '../model/backup.ts';
 import type { Logger } from '../log/logger.ts';
 import type { HaCore } from './core.ts';
 

@@ -13,3 +13,53 @@ export interface DatabaseInfo {
   readOnly: boolean;
   mounted: boolean;
 }
+
+/** Bytes done, rate and time left of a long operation, for the panel's progress bar. */
+export interface Progress {
+  phase: string;
+  bytesDone: number;
+  bytesTotal: number;
+  /** Bytes per second over the phase so far; 0 until there is something to measure. */
+  rate: number;
+  /** Seconds left at that rate, or null while unknown. */
+  etaSeconds: number | null;
+}
+
+/** What a restore would replace: the confirmation the panel shows before it starts. */
+export interface RestorePlan {
+  id: string;
+  createdAt: string;
+  irisVersion: string;
+  /** Databases whose IRIS.DAT is replaced. */
+  replace: { name: string; directory: string; currentBytes: number; backupBytes: number }[];
+  /** Databases in the backup that cannot be restored here, and why. */
+  skip: { name: string; reason: string }[];
+}
+
+export type JobKind = 'backup' | 'verify' | 'restore';
+export type StepState = 'running' | 'done' | 'failed' | 'skipped';
+export interface JobStep {
+  text: string;
+  state: StepState;
+  detail?: string;
+}
+/** The one long operation (backup, verify, restore) that runs at a time, as the panel follows it. */
+export interface JobStatus {
+  id: string;
+  kind: JobKind;
+  /** The backup the job works on (verify, restore) or made (backup). */
+  backupId: string | null;
+  state: 'running' | 'ok' | 'failed';
+  startedAt: string;
+  endedAt: string | null;
+  progress: Progress | null;
+  steps: JobStep[];
+  error: string | null;
+}
+
+export interface BackupStatus {
+  last: { at: string; result: 'ok' | 'failed'; id: string; error: string | null } | null;
+  nextRun: string | null;
+  totalBytes: number;
+  count: number;
+}

@@ -2,7 +2,7 @@
  * IRIS Edge backups in Home Assistant, on the instance device: last backup (timestamp) and its
  * result, the next scheduled run, the size of the backups kept, and a Backup now button.
  */
-import type { BackupStatus } from '../backups/service.ts';
+import type { BackupStatus } from '../model/backup.ts';
 import { componentNamer, type Component, type DiscoveryContext } from './discovery.ts';
 import { FeatureSignal, type InstanceFeature, type StateMessage } from './feature.ts';
 import { slug } from '../model/ids.ts';

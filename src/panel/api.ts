@@ -1,35 +1,60 @@
 /**
  * The panel's HTTP API (mounted under /api). The UI uses exactly these routes; scripts may too
- * (through ingress, or on the standalone port). Described by api/openapi.json (openapi.ts).
+ * (through ingress, or on the standalone port). Each route declares its schemas; api/openapi.json
+ * (openapi.ts) documents them.
  *
  * Rules: GET never changes anything; every state change is a POST with a JSON body and the
  * X-IRIS-Edge header (checked in server.ts); stop and restart need {"confirm": true}; a command
  * answers with the production as IRIS reports it afterwards.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ProductionAction } from '../model/production.ts';
-import { ApiError, parseRequest } from './errors.ts';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CONFIRMED_ACTIONS, PRODUCTION_ACTIONS, type ProductionAction } from '../model/production.ts';
+import type { PanelContext, PanelInstance } from './context.ts';
+import { ApiError } from './errors.ts';
 import type { LiveFeed } from './feed.ts';
-import { describeUser } from './guard.ts';
 import { tailFile } from './messages-log.ts';
 import { openApiDocument } from './openapi.ts';
 import {
-  ACTIONS,
   ActionBody,
-  CONFIRMED_ACTIONS,
+  ActionResult,
+  ConnectSchema,
+  err,
   HostBody,
+  InstanceSchema,
+  json,
   LogsQuery,
+  LogsSchema,
   MessagesLogQuery,
+  MessagesLogSchema,
   NoFields,
-  type InstanceBody,
+  ok,
+  other,
+  PasswordSchema,
+  ProductionViewSchema,
+  SessionSchema,
+  StateSchema,
 } from './schemas.ts';
-import type { PanelContext, PanelInstance } from './server.ts';
 import { instanceBody } from './state.ts';
 
 type ProdParams = { instance: string; namespace: string; production: string };
 
+const InstanceParams = z.object({ instance: z.string().describe('Instance id (see /api/state)') });
+const ProdParamsSchema = InstanceParams.extend({
+  namespace: z.string().describe('IRIS namespace, e.g. ORDERS'),
+  production: z.string().describe('Production class, e.g. Orders.Production'),
+});
+const COMMAND_ERRORS = {
+  400: err('Malformed JSON, unknown fields, or stop/restart without {"confirm": true}'),
+  404: err('No such instance, production, host or action'),
+  409: err('Refused by the bridge (a command already runs, cooldown) or by IRIS (its text)'),
+  503: err('IRIS does not answer'),
+};
 
-export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed: LiveFeed): Promise<void> {
+
+export async function registerApi(app: FastifyInstance, ctx: PanelContext, feed: LiveFeed): Promise<void> {
+  const api = app.withTypeProvider<ZodTypeProvider>();
   const { options } = ctx;
   const byId = new Map(options.monitors.map((m) => [m.id, m]));
 
@@ -50,53 +75,79 @@ export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed:
     return prod;
   };
 
-  api.get('/openapi.json', async (req) => openApiDocument(ctx.ingress(req).ingressPath));
+  api.get('/openapi.json', { schema: { summary: 'This document', response: { 200: ok('OpenAPI 3.1') } } }, async (req) => openApiDocument(app, ctx.ingress(req).ingressPath));
 
-  api.get('/session', async (req) => {
+  api.get('/session', { schema: { summary: 'Who is asking, and through what', response: { 200: json(SessionSchema, 'The session') } } }, async (req) => {
     const ing = ctx.ingress(req);
     return { mode: options.mode, viaIngress: ing.viaIngress, ingressPath: ing.ingressPath, user: ing.user };
   });
 
-  api.get('/state', async () => ({ instances: options.monitors.map(instanceBody) }));
+  api.get('/state', { schema: { summary: 'Every monitored instance with its productions and health', response: { 200: json(StateSchema, 'All instances') } } }, async () => ({
+    instances: options.monitors.map(instanceBody),
+  }));
 
-  api.get<{ Params: { instance: string } }>('/instances/:instance', async (req): Promise<InstanceBody> => instanceBody(instance(req.params.instance)));
+  api.get(
+    '/instances/:instance',
+    { schema: { summary: 'One instance', params: InstanceParams, response: { 200: json(InstanceSchema, 'The instance'), 404: err('No such instance') } } },
+    async (req) => instanceBody(instance(req.params.instance)),
+  );
 
-  api.get<{ Params: ProdParams }>('/instances/:instance/productions/:namespace/:production', async (req) => production(req.params).prod);
+  api.get(
+    '/instances/:instance/productions/:namespace/:production',
+    { schema: { summary: 'One production with its hosts', params: ProdParamsSchema, response: { 200: json(ProductionViewSchema, 'The production'), 404: err('No such production') } } },
+    async (req) => production(req.params).prod,
+  );
 
-  const actionPath = '/instances/:instance/productions/:namespace/:production/actions/:action';
-  api.post<{ Params: ProdParams & { action: string } }>(actionPath, async (req) => {
+  const actionSchema = {
+    summary: 'Start, stop, restart, update or recover a production',
+    description: 'stop and restart need {"confirm": true}. The answer holds the production as IRIS reports it after the command.',
+    // The action is checked by the route: an unknown one is a 404 that lists the actions.
+    params: ProdParamsSchema.extend({ action: z.string().meta({ enum: [...PRODUCTION_ACTIONS] }) }),
+    body: ActionBody,
+    response: { 200: json(ActionResult, 'Done, or nothing to do (with the reason)'), ...COMMAND_ERRORS },
+  };
+  api.post('/instances/:instance/productions/:namespace/:production/actions/:action', { schema: actionSchema }, async (req) => {
     const p = req.params;
-    if (!(ACTIONS as readonly string[]).includes(p.action)) {
-      throw new ApiError(404, 'not-found', `Unknown action "${p.action}"; the actions are ${ACTIONS.join(', ')}.`);
+    if (!(PRODUCTION_ACTIONS as readonly string[]).includes(p.action)) {
+      throw new ApiError(404, 'not-found', `Unknown action "${p.action}"; the actions are ${PRODUCTION_ACTIONS.join(', ')}.`);
     }
     const action = p.action as ProductionAction;
-    const body = parseRequest(ActionBody, req.body, `${action} request`);
+    const body = req.body;
     if (CONFIRMED_ACTIONS.includes(action) && body.confirm !== true) {
       throw new ApiError(400, 'confirmation-required', `To ${action} ${p.production}, send {"confirm": true}: it interrupts the messages the production is handling.`);
     }
     const { i } = production(p);
-    options.log.info(`Panel: ${action} ${p.namespace}/${p.production} requested by ${describeUser(ctx.ingress(req))}`);
+    options.log.info(`Panel: ${action} ${p.namespace}/${p.production} requested by ${ctx.who(req)}`);
     const result = await i.monitor.execute(p.namespace, p.production, action);
     return { ...result, production: after(i, p) };
   });
 
-  const hostPath = '/instances/:instance/productions/:namespace/:production/hosts/:host';
-  api.post<{ Params: ProdParams & { host: string } }>(hostPath, async (req) => {
+  const hostSchema = {
+    summary: 'Enable or disable a business host (Ens.Director.EnableConfigItem)',
+    params: ProdParamsSchema.extend({ host: z.string().describe('Config item name') }),
+    body: HostBody,
+    response: { 200: json(ActionResult, 'The production afterwards'), ...COMMAND_ERRORS },
+  };
+  api.post('/instances/:instance/productions/:namespace/:production/hosts/:host', { schema: hostSchema }, async (req) => {
     const p = req.params;
-    const body = parseRequest(HostBody, req.body, 'host request');
+    const body = req.body;
     const { i } = production(p);
-    options.log.info(`Panel: ${body.enabled ? 'enable' : 'disable'} ${p.host} in ${p.namespace}/${p.production} requested by ${describeUser(ctx.ingress(req))}`);
+    options.log.info(`Panel: ${body.enabled ? 'enable' : 'disable'} ${p.host} in ${p.namespace}/${p.production} requested by ${ctx.who(req)}`);
     const result = await i.monitor.setHostEnabled(p.namespace, p.production, p.host, body.enabled);
     return { ...result, production: after(i, p) };
   });
 
-  api.get('/connect', async () => {
+  api.get('/connect', { schema: { summary: 'Ports, Management Portal path and the bridge user (no password)', response: { 200: json(ConnectSchema, 'Connection details') } } }, async () => {
     const c = options.connect;
     return { superserverPort: c.superserverPort, webPort: c.webPort, portalPath: c.portalPath, username: c.username };
   });
 
-  api.post('/connect/password', async (req, reply) => {
-    parseRequest(NoFields, req.body, 'password request');
+  const passwordSchema = {
+    summary: "The bridge's generated IRIS password (the panel asks only on an explicit click)",
+    body: NoFields,
+    response: { 200: json(PasswordSchema, 'The password'), 503: err('The password could not be read') },
+  };
+  api.post('/connect/password', { schema: passwordSchema }, async (req, reply) => {
     let password: string;
     try {
       password = await options.connect.readPassword();
@@ -104,18 +155,23 @@ export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed:
       options.log.warn(`Panel: the bridge's IRIS password could not be read: ${(err as Error).message}`);
       throw new ApiError(503, 'password-unavailable', 'The generated password could not be read from /data; the add-on log says why.');
     }
-    options.log.info(`Panel: the bridge's IRIS password was shown to ${describeUser(ctx.ingress(req))}`);
+    options.log.info(`Panel: the bridge's IRIS password was shown to ${ctx.who(req)}`);
     reply.header('cache-control', 'no-store');
     return { password };
   });
 
-  api.get('/logs', async (req) => {
-    const q = parseRequest(LogsQuery, req.query, 'logs query');
+  api.get('/logs', { schema: { summary: "The bridge's recent log lines", querystring: LogsQuery, response: { 200: json(LogsSchema, 'Oldest first'), 400: err('Bad query') } } }, async (req) => {
+    const q = req.query;
     return { lines: options.logs.lines({ minLevel: q.level, limit: q.limit }) };
   });
 
-  api.get('/messages-log', async (req) => {
-    const q = parseRequest(MessagesLogQuery, req.query, 'messages.log query');
+  const messagesSchema = {
+    summary: "The tail of IRIS's messages.log",
+    querystring: MessagesLogQuery,
+    response: { 200: json(MessagesLogSchema, 'The tail, or why it is not available'), 400: err('Bad query') },
+  };
+  api.get('/messages-log', { schema: messagesSchema }, async (req) => {
+    const q = req.query;
     const tail = await tailFile(options.messagesLogPath, q.lines);
     return { ...tail, path: options.messagesLogPath ?? null };
   });
@@ -123,6 +179,10 @@ export async function registerApi(api: FastifyInstance, ctx: PanelContext, feed:
   api.route({
     method: 'GET',
     url: '/feed',
+    schema: {
+      summary: 'Websocket: the live feed (upgrade required)',
+      response: { 101: other('Switching protocols'), 426: err('A plain GET: this address is a websocket'), 403: err('A websocket from another site (Origin), or a refused host') },
+    },
     preValidation: async (req, reply) => {
       if (!feed.allowed(req)) return reply.code(403).send({ error: 'cross-site', message: 'A websocket from another site is refused.' });
       return undefined;

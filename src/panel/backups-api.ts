@@ -7,24 +7,32 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { BackupService } from '../backups/service.ts';
-import { settingsSchema } from '../backups/schedule.ts';
-import { BACKUP_ID } from '../backups/manifest.ts';
+import { BACKUP_ID } from '../model/backup-record.ts';
+import { settingsSchema } from '../model/backup-settings.ts';
 import { checkId } from '../backups/store.ts';
-import { describeUser } from './guard.ts';
-import { ApiError, parseRequest } from './errors.ts';
-import type { PanelContext } from './server.ts';
-import { NoFields } from './schemas.ts';
+import { ApiError } from './errors.ts';
+import type { PanelContext } from './context.ts';
+import { err, NoFields, ok } from './schemas.ts';
 
 export const BackupRestoreBody = z
   .object({ confirm: z.string().max(100).describe("The backup's id, typed or sent back to confirm what is replaced") })
   .strict()
   .meta({ id: 'BackupRestore' });
 export const BackupSettingsBody = settingsSchema.strict().meta({ id: 'BackupSettings' });
-export const BACKUP_SCHEMAS = [BackupRestoreBody, BackupSettingsBody];
 
-const IdParams = z.object({ id: z.string().max(200) });
+// The id's shape is documented here and checked by the service, whose refusal says what an id looks like.
+const IdParams = z.object({ id: z.string().max(200).meta({ pattern: BACKUP_ID.source }) });
+const ERRORS = {
+  400: err('Bad input: not a backup id, not an IRIS Edge archive, wrong checksum, bad cron'),
+  404: err('No such backup'),
+  409: err('Another backup, verify or restore is running'),
+  503: err('Backups are not available here, or IRIS does not answer'),
+};
+const tags = ['backups'];
+const doc = <A extends Record<number, unknown>>(summary: string, answers: A) => ({ summary, tags, response: { ...answers, ...ERRORS } });
 
 function serviceOf(ctx: PanelContext): BackupService {
   const s = ctx.options.backups;
@@ -32,12 +40,12 @@ function serviceOf(ctx: PanelContext): BackupService {
   return s;
 }
 
-export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext): Promise<void> {
+export async function registerBackupsApi(app: FastifyInstance, ctx: PanelContext): Promise<void> {
+  const api = app.withTypeProvider<ZodTypeProvider>();
   // The upload body is the archive, streamed; every other route takes JSON within the body limit.
   api.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
-  const who = (req: Parameters<PanelContext['ingress']>[0]) => describeUser(ctx.ingress(req));
 
-  api.get('/backups', async () => {
+  api.get('/backups', { schema: doc('Backups with size, date, result and verify state; status, settings, the current job', { 200: ok('OK') }) }, async () => {
     const s = serviceOf(ctx);
     return {
       backups: await s.list(),
@@ -48,34 +56,38 @@ export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext
     };
   });
 
-  api.post('/backups', async (req, reply) => {
+  api.post('/backups', { schema: { ...doc('Start a backup now', { 202: ok('Started; follow the job') }), body: NoFields } }, async (req, reply) => {
     const s = serviceOf(ctx);
-    parseRequest(NoFields, req.body, 'backup request');
-    ctx.options.log.info(`Backup now: requested in the panel by ${who(req)}`);
+    ctx.options.log.info(`Backup now: requested in the panel by ${ctx.who(req)}`);
     return reply.code(202).send({ job: await s.startBackup('manual') });
   });
 
-  api.get('/backups/job', async () => ({ job: serviceOf(ctx).job() }));
+  api.get('/backups/job', { schema: doc('The running job, or the last one', { 200: ok('OK') }) }, async () => ({ job: serviceOf(ctx).job() }));
 
-  api.get('/backups/schedule', async () => {
+  api.get('/backups/schedule', { schema: doc('Schedule (cron), retention, Home Assistant backup; next run', { 200: ok('OK') }) }, async () => {
     const s = serviceOf(ctx);
     return { settings: s.schedule.settings, nextRun: s.schedule.nextRun()?.toISOString() ?? null };
   });
 
-  api.put('/backups/schedule', async (req) => {
+  api.put('/backups/schedule', { schema: { ...doc('Change the schedule and retention', { 200: ok('Saved') }), body: BackupSettingsBody } }, async (req) => {
     const s = serviceOf(ctx);
-    const settings = parseRequest(BackupSettingsBody, req.body, 'backup settings');
+    const settings = req.body;
     await s.updateSettings(settings);
-    ctx.options.log.info(`Backup settings changed by ${who(req)}: ${settings.enabled ? `"${settings.cron}"` : 'no schedule'}, keep ${settings.retention}`);
+    ctx.options.log.info(`Backup settings changed by ${ctx.who(req)}: ${settings.enabled ? `"${settings.cron}"` : 'no schedule'}, keep ${settings.retention}`);
     return { settings: s.schedule.settings, nextRun: s.schedule.nextRun()?.toISOString() ?? null };
   });
 
   // The one body that is not JSON: the guard in server.ts refuses any other type (415).
-  api.post('/backups/upload', { config: { bodyType: 'application/octet-stream' } }, async (req, reply) => {
+  const uploadSchema = {
+    ...doc('Upload an archive (verified before it is accepted)', { 201: ok('Accepted'), 413: err('Larger than the upload limit') }),
+    consumes: ['application/octet-stream'],
+    body: z.custom<Readable>().meta({ type: 'string', format: 'binary' }),
+  };
+  api.post('/backups/upload', { schema: uploadSchema, config: { bodyType: 'application/octet-stream' } }, async (req, reply) => {
     const s = serviceOf(ctx);
     try {
-      const record = await s.upload(req.body as Readable);
-      ctx.options.log.info(`Backup ${record.id} uploaded by ${who(req)}`);
+      const record = await s.upload(req.body);
+      ctx.options.log.info(`Backup ${record.id} uploaded by ${ctx.who(req)}`);
       return reply.code(201).send({ backup: record });
     } catch (err) {
       // A refused upload may leave most of its body unread on the socket; reusing that
@@ -85,20 +97,24 @@ export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext
     }
   });
 
-  api.get('/backups/:id', async (req) => {
-    const { id } = parseRequest(IdParams, req.params, 'backup id');
+  api.get('/backups/:id', { schema: { ...doc('One backup', { 200: ok('OK') }), params: IdParams } }, async (req) => {
+    const { id } = req.params;
     return { backup: await serviceOf(ctx).get(id) };
   });
 
-  api.delete('/backups/:id', async (req) => {
-    const { id } = parseRequest(IdParams, req.params, 'backup id');
+  api.delete('/backups/:id', { schema: { ...doc('Delete a backup', { 200: ok('Deleted') }), params: IdParams } }, async (req) => {
+    const { id } = req.params;
     await serviceOf(ctx).delete(id);
-    ctx.options.log.info(`Backup ${id} deleted by ${who(req)}`);
+    ctx.options.log.info(`Backup ${id} deleted by ${ctx.who(req)}`);
     return { deleted: id };
   });
 
-  api.get('/backups/:id/download', async (req, reply) => {
-    const { id } = parseRequest(IdParams, req.params, 'backup id');
+  const downloadSchema = {
+    ...doc('The archive (tar.gz)', { 200: { description: 'The file', content: { 'application/gzip': { schema: z.string().meta({ format: 'binary' }) } } } }),
+    params: IdParams,
+  };
+  api.get('/backups/:id/download', { schema: downloadSchema }, async (req, reply) => {
+    const { id } = req.params;
     const s = serviceOf(ctx);
     const r = await s.get(id);
     if (r.result !== 'ok') throw new ApiError(404, 'not-found', `Backup ${id} failed when it was made; it has no archive.`);
@@ -109,60 +125,22 @@ export async function registerBackupsApi(api: FastifyInstance, ctx: PanelContext
     return reply.send(createReadStream(path));
   });
 
-  api.post('/backups/:id/verify', async (req, reply) => {
-    const { id } = parseRequest(IdParams, req.params, 'backup id');
-    parseRequest(NoFields, req.body, 'verify request');
+  api.post('/backups/:id/verify', { schema: { ...doc('Verify checksums, manifest and archive', { 202: ok('Started') }), params: IdParams, body: NoFields } }, async (req, reply) => {
+    const { id } = req.params;
     return reply.code(202).send({ job: await serviceOf(ctx).startVerify(id) });
   });
 
-  api.get('/backups/:id/restore', async (req) => {
-    const { id } = parseRequest(IdParams, req.params, 'backup id');
+  api.get('/backups/:id/restore', { schema: { ...doc('What a restore would replace (for the confirmation)', { 200: ok('The plan') }), params: IdParams } }, async (req) => {
+    const { id } = req.params;
     return { plan: await serviceOf(ctx).restorePlan(id) };
   });
 
-  api.post('/backups/:id/restore', async (req, reply) => {
-    const { id } = parseRequest(IdParams, req.params, 'backup id');
-    const { confirm } = parseRequest(BackupRestoreBody, req.body, 'restore request');
+  const restoreSchema = { ...doc('Restore (a safety backup first; IRIS stopped and started)', { 202: ok('Started') }), params: IdParams, body: BackupRestoreBody };
+  api.post('/backups/:id/restore', { schema: restoreSchema }, async (req, reply) => {
+    const { id } = req.params;
+    const { confirm } = req.body;
     const job = await serviceOf(ctx).startRestore(id, confirm);
-    ctx.options.log.warn(`Restore of backup ${id} started by ${who(req)}`);
+    ctx.options.log.warn(`Restore of backup ${id} started by ${ctx.who(req)}`);
     return reply.code(202).send({ job });
   });
-}
-
-export function backupsOpenApiPaths(ref: (s: z.ZodType) => Record<string, unknown>, csrfHeader: Record<string, unknown>): Record<string, unknown> {
-  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: BACKUP_ID.source } };
-  const jsonBody = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: ref(schema) } } });
-  const errors = { 400: { description: 'Bad input: not a backup id, not an IRIS Edge archive, wrong checksum, bad cron' }, 404: { description: 'No such backup' }, 409: { description: 'Another backup, verify or restore is running' }, 503: { description: 'Backups are not available here, or IRIS does not answer' } };
-  return {
-    '/api/backups': {
-      get: { summary: 'Backups with size, date, result and verify state; status, settings, the current job', tags: ['backups'], responses: { 200: { description: 'OK' } } },
-      post: { summary: 'Start a backup now', tags: ['backups'], parameters: [csrfHeader], requestBody: jsonBody(NoFields), responses: { 202: { description: 'Started; follow the job' }, ...errors } },
-    },
-    '/api/backups/job': { get: { summary: 'The running job, or the last one', tags: ['backups'], responses: { 200: { description: 'OK' } } } },
-    '/api/backups/schedule': {
-      get: { summary: 'Schedule (cron), retention, Home Assistant backup; next run', tags: ['backups'], responses: { 200: { description: 'OK' } } },
-      put: { summary: 'Change the schedule and retention', tags: ['backups'], parameters: [csrfHeader], requestBody: jsonBody(BackupSettingsBody), responses: { 200: { description: 'Saved' }, ...errors } },
-    },
-    '/api/backups/upload': {
-      post: {
-        summary: 'Upload an archive (verified before it is accepted)',
-        tags: ['backups'],
-        parameters: [csrfHeader],
-        requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
-        responses: { 201: { description: 'Accepted' }, 413: { description: 'Larger than the upload limit' }, ...errors },
-      },
-    },
-    '/api/backups/{id}': {
-      get: { summary: 'One backup', tags: ['backups'], parameters: [id], responses: { 200: { description: 'OK' }, ...errors } },
-      delete: { summary: 'Delete a backup', tags: ['backups'], parameters: [id, csrfHeader], responses: { 200: { description: 'Deleted' }, ...errors } },
-    },
-    '/api/backups/{id}/download': {
-      get: { summary: 'The archive (tar.gz)', tags: ['backups'], parameters: [id], responses: { 200: { description: 'The file', content: { 'application/gzip': {} } }, ...errors } },
-    },
-    '/api/backups/{id}/verify': { post: { summary: 'Verify checksums, manifest and archive', tags: ['backups'], parameters: [id, csrfHeader], requestBody: jsonBody(NoFields), responses: { 202: { description: 'Started' }, ...errors } } },
-    '/api/backups/{id}/restore': {
-      get: { summary: 'What a restore would replace (for the confirmation)', tags: ['backups'], parameters: [id], responses: { 200: { description: 'The plan' }, ...errors } },
-      post: { summary: 'Restore (a safety backup first; IRIS stopped and started)', tags: ['backups'], parameters: [id, csrfHeader], requestBody: jsonBody(BackupRestoreBody), responses: { 202: { description: 'Started' }, ...errors } },
-    },
-  };
 }

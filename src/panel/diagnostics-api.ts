@@ -4,20 +4,12 @@
  * permissions, not credentials, and the log lines come from the redacting logger.
  */
 import type { FastifyInstance } from 'fastify';
-import type { z } from 'zod';
-import type { Diagnostics } from '../model/diagnostics.ts';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { BRIDGE_VERSION } from '../version.ts';
-import { describeUser } from './guard.ts';
-import { ApiError, parseRequest } from './errors.ts';
-import type { PanelContext } from './server.ts';
-import { NoFields } from './schemas.ts';
+import { ApiError } from './errors.ts';
+import type { DiagnosticsSource, PanelContext } from './context.ts';
+import { err, NoFields, ok } from './schemas.ts';
 
-
-/** What the bridge keeps of its self-checks (SelfCheckRunner). */
-export interface DiagnosticsSource {
-  readonly results: Diagnostics[];
-  run(): Promise<Diagnostics[]>;
-}
 
 function sourceOf(ctx: PanelContext): DiagnosticsSource {
   const s = ctx.options.diagnostics;
@@ -25,19 +17,24 @@ function sourceOf(ctx: PanelContext): DiagnosticsSource {
   return s;
 }
 
-export async function registerDiagnosticsApi(api: FastifyInstance, ctx: PanelContext): Promise<void> {
-  api.get('/diagnostics', async () => {
+const tags = ['diagnostics'];
+const unavailable = { 503: err('No self-check here') };
+
+export async function registerDiagnosticsApi(app: FastifyInstance, ctx: PanelContext): Promise<void> {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get('/diagnostics', { schema: { summary: 'The latest self-check of every instance (run now if none yet)', tags, response: { 200: ok('OK'), ...unavailable } } }, async () => {
     const s = sourceOf(ctx);
     return { diagnostics: s.results.length > 0 ? s.results : await s.run() };
   });
 
-  api.post('/diagnostics', async (req) => {
-    parseRequest(NoFields, req.body, 'self-check request');
-    ctx.options.log.info(`Self-check requested in the panel by ${describeUser(ctx.ingress(req))}`);
+  const runSchema = { summary: 'Run the self-check again: privileges, agent, transport, time zone, reads', tags, body: NoFields, response: { 200: ok('The new results'), ...unavailable } };
+  api.post('/diagnostics', { schema: runSchema }, async (req) => {
+    ctx.options.log.info(`Self-check requested in the panel by ${ctx.who(req)}`);
     return { diagnostics: await sourceOf(ctx).run() };
   });
 
-  api.get('/diagnostics/download', async (_req, reply) => {
+  const downloadSchema = { summary: 'The diagnostics file to attach to a bug report (no secrets)', tags, response: { 200: ok('The diagnostics file, as an attachment') } };
+  api.get('/diagnostics/download', { schema: downloadSchema }, async (_req, reply) => {
     const s = sourceOf(ctx);
     const diagnostics = s.results.length > 0 ? s.results : await s.run();
     const now = new Date().toISOString();
@@ -57,22 +54,4 @@ export async function registerDiagnosticsApi(api: FastifyInstance, ctx: PanelCon
       .header('content-disposition', `attachment; filename="iris-edge-diagnostics-${now.slice(0, 19).replace(/[:T]/g, '-')}.json"`)
       .send(JSON.stringify(file, null, 2));
   });
-}
-
-export function diagnosticsOpenApiPaths(ref: (s: z.ZodType) => Record<string, unknown>, csrfHeader: Record<string, unknown>): Record<string, unknown> {
-  return {
-    '/api/diagnostics': {
-      get: { summary: "The latest self-check of every instance (run now if none yet)", tags: ['diagnostics'], responses: { 200: { description: 'OK' }, 503: { description: 'No self-check here' } } },
-      post: {
-        summary: 'Run the self-check again: privileges, agent, transport, time zone, reads',
-        tags: ['diagnostics'],
-        parameters: [csrfHeader],
-        requestBody: { required: true, content: { 'application/json': { schema: ref(NoFields) } } },
-        responses: { 200: { description: 'The new results' }, 503: { description: 'No self-check here' } },
-      },
-    },
-    '/api/diagnostics/download': {
-      get: { summary: 'The diagnostics file to attach to a bug report (no secrets)', tags: ['diagnostics'], responses: { 200: { description: 'application/json attachment' } } },
-    },
-  };
 }

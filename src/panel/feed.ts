@@ -12,9 +12,9 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { BackupStatus, JobStatus } from '../backups/service.ts';
+import type { BackupStatus, JobStatus } from '../model/backup.ts';
 import type { LogLine } from './log-buffer.ts';
-import type { PanelContext, PanelInstance } from './server.ts';
+import type { PanelContext, PanelInstance } from './context.ts';
 import { instanceBody } from './state.ts';
 
 /** A client that cannot keep up (1 MiB unsent) is dropped; it reconnects and gets a snapshot. */

@@ -1,23 +1,29 @@
 /**
- * The panel API's request and response shapes. Requests are parsed with these schemas; responses
- * are typed by them; openapi.ts turns them into the OpenAPI document served at api/openapi.json.
+ * The panel API's request and response shapes, shared by its routes. Each route declares the ones
+ * it takes and gives (its `schema`): requests are validated by them, and openapi.ts documents them
+ * at api/openapi.json.
  */
 import { z } from 'zod';
-import { HOST_STATUSES, PRODUCTION_STATES } from '../model/production.ts';
+import { HOST_STATUSES, IRIS_PRODUCTION_STATES, PRODUCTION_ACTIONS, PRODUCTION_STATES } from '../model/production.ts';
 import { PANEL_LOG_LEVELS } from './log-buffer.ts';
-
-export const ACTIONS = ['start', 'stop', 'restart', 'update', 'recover'] as const;
-/** Actions the panel asks a person to confirm; the API refuses them without {"confirm": true}. */
-export const CONFIRMED_ACTIONS: readonly string[] = ['stop', 'restart'];
 
 export const ErrorBody = z
   .object({ error: z.string().describe('A short machine-readable code'), message: z.string().describe('What went wrong and what to do, for a person') })
   .meta({ id: 'Error' });
 
+/** An answer of this shape, and what it means. */
+export const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+/** An error answer ({error, message}) and when it comes. */
+export const err = (description: string) => json(ErrorBody, description);
+/** A JSON object the document does not detail. */
+export const ok = (description: string) => json(z.object({}).loose(), description);
+/** An answer that is not JSON: a file, a websocket upgrade. */
+export const other = (description: string) => z.null().describe(description);
+
 /** The body of a POST that needs nothing more than the request itself: {} (a body is still required, see server.ts). */
 export const NoFields = z.object({}).strict().meta({ id: 'NoFields' });
 
-const IrisStates = z.enum(PRODUCTION_STATES.filter((s) => !['starting', 'stopping', 'restarting', 'updating', 'recovering'].includes(s)) as [string, ...string[]]);
+const IrisStates = z.enum(IRIS_PRODUCTION_STATES);
 
 export const HostView = z
   .object({
@@ -39,7 +45,7 @@ export const ProductionViewSchema = z
     name: z.string(),
     state: z.enum(PRODUCTION_STATES).describe('What IRIS reports, or a transitional state while a command of the bridge runs'),
     irisState: IrisStates,
-    commandInFlight: z.enum(ACTIONS).nullable(),
+    commandInFlight: z.enum(PRODUCTION_ACTIONS).nullable(),
     needsUpdate: z.boolean(),
     updateReason: z.string(),
     hosts: z.array(HostView),

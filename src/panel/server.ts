@@ -9,75 +9,18 @@
  */
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from '../log/logger.ts';
-import type { Monitor } from '../monitor/monitor.ts';
 import { registerApi } from './api.ts';
-import { registerCertsApi } from './certs-api.ts';
-import { registerSslApi } from './ssl-api.ts';
-import type { IrisClient } from '../iris/client.ts';
 import { loadAssets, type Asset } from './assets.ts';
-import { toHttpError } from './errors.ts';
-import { LiveFeed } from './feed.ts';
 import { registerBackupsApi } from './backups-api.ts';
-import { registerDiagnosticsApi, type DiagnosticsSource } from './diagnostics-api.ts';
-import type { BackupService } from '../backups/service.ts';
-import { allowedHost, allowedHostSet, ingressContext, isTrustedPeer, trustedSet, type IngressContext } from './guard.ts';
-import type { LogBuffer } from './log-buffer.ts';
-import type { CertWorkersOptions } from '../certs/cert-workers.ts';
+import { registerCertsApi } from './certs-api.ts';
+import type { PanelContext, PanelOptions } from './context.ts';
+import { registerDiagnosticsApi } from './diagnostics-api.ts';
+import { clientErrorHandler, frameworkErrors, panelErrorHandler } from './errors.ts';
+import { LiveFeed } from './feed.ts';
+import { allowedHost, allowedHostSet, describeUser, ingressContext, isTrustedPeer, trustedSet } from './guard.ts';
+import { registerOpenApi } from './openapi.ts';
 import { allowHeader, RouteTable } from './routes.ts';
-
-export interface ConnectInfo {
-  /** Host ports the user mapped in the add-on's Network section; null = not mapped (off). */
-  superserverPort: number | null;
-  webPort: number | null;
-  /** '/csp/sys/UtilHome.csp' */
-  portalPath: string;
-  /** The bridge's IRIS user. */
-  username: string;
-  /** The generated password, read only when a person asks for it. */
-  readPassword(): Promise<string>;
-}
-
-export interface PanelInstance {
-  id: string;
-  monitor: Monitor;
-  instanceName: string;
-  /** The instance's IRIS client, for SSL/TLS configurations (/api/ssl-configs); without it those routes answer 503. */
-  iris?: IrisClient;
-}
-
-export interface PanelOptions {
-  monitors: PanelInstance[];
-  mode: 'addon' | 'standalone';
-  /** Default: all interfaces in the add-on (the Supervisor connects over the hassio network), else 127.0.0.1. */
-  host?: string;
-  /** Default 8099 (the add-on's ingress_port); 0 picks a free port (tests). */
-  port?: number;
-  connect: ConnectInfo;
-  logs: LogBuffer;
-  /** IRIS's messages.log, when the bridge runs beside IRIS (the add-on). */
-  messagesLogPath?: string;
-  log: Logger;
-  /** Peers treated like the Supervisor (tests simulate ingress from 127.0.0.1). */
-  trustedPeers?: string[];
-  /** Outside the add-on: host names the panel answers to besides loopback and its own address. */
-  allowedHosts?: string[];
-  /** A built panel (dist/web); default: the one beside the code, else bundled from web/ now. */
-  assetsDir?: string;
-  /** The certificate store (add-on: /data/certs). Without it the certificate routes that store answer 503. */
-  certStoreDir?: string;
-  /** Home Assistant's certificates, shown read-only. Default /ssl. */
-  haSslDir?: string;
-  /** IRIS Edge backups of the local instance; without it the backup routes answer 503. */
-  backups?: BackupService;
-  backupUploadLimitBytes?: number;
-  /** The bridge's self-checks (latest results, run on demand); without it the diagnostics routes answer 503. */
-  diagnostics?: DiagnosticsSource;
-  /** The certificate worker threads (deadline, queue); tests shorten the deadline. */
-  certWorkers?: CertWorkersOptions;
-  /** Where PEM files for IRIS SSL/TLS configurations go. Default: add-on /data/iris-edge/ssl, else <certStoreDir>/../iris-ssl. */
-  irisSslDir?: string;
-}
+import { registerSslApi } from './ssl-api.ts';
 
 export interface RunningPanel {
   url: string;
@@ -101,12 +44,6 @@ const CSP = [
   "object-src 'none'",
 ].join('; ');
 
-export interface PanelContext {
-  options: PanelOptions;
-  trusted: Set<string>;
-  ingress(req: FastifyRequest): IngressContext;
-}
-
 function sendAsset(req: FastifyRequest, reply: FastifyReply, asset: Asset | undefined): FastifyReply {
   if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
   reply.header('content-type', asset.type);
@@ -124,11 +61,9 @@ function sendAsset(req: FastifyRequest, reply: FastifyReply, asset: Asset | unde
 export async function buildPanelServer(options: PanelOptions): Promise<{ app: FastifyInstance; feed: LiveFeed }> {
   const trusted = trustedSet(options.trustedPeers);
   const allowedHosts = allowedHostSet(options.host, options.allowedHosts);
-  const ctx: PanelContext = {
-    options,
-    trusted,
-    ingress: (req) => ingressContext(req.socket.remoteAddress, req.headers, trusted),
-  };
+  const ingress = (req: FastifyRequest) => ingressContext(req.socket.remoteAddress, req.headers, trusted);
+  const ctx: PanelContext = { options, ingress, who: (req) => describeUser(ingress(req)) };
+  await options.certs?.init();
   const assets = await loadAssets(options.assetsDir);
   // forceCloseConnections: stopping the add-on must not wait for a transfer that never ends.
   const app = Fastify({
@@ -137,24 +72,13 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: true,
-    // What Fastify and Node answer before a route runs gets the API's {error, message} shape too.
-    frameworkErrors: (err, _req, reply: FastifyReply) => {
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 400;
-      void reply.code(status).send({ error: status === 414 ? 'uri-too-long' : 'bad-request', message: status === 414 ? 'The address is too long.' : `The request is malformed: ${err.message.slice(0, 200)}` });
-    },
-    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
-      const [status, error, message] =
-        err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers-too-large', 'The request headers are larger than the panel accepts.'] : [400, 'bad-request', 'The request is not valid HTTP.'];
-      const body = JSON.stringify({ error, message });
-      if (socket.writable) {
-        socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-      } else {
-        socket.destroy(err);
-      }
-    },
+    // What Fastify and Node answer before a route runs gets the API's {error, message} shape too (errors.ts).
+    frameworkErrors,
+    clientErrorHandler,
   });
   const routes = new RouteTable();
   app.addHook('onRoute', (r) => routes.add(r.url, r.method));
+  await registerOpenApi(app);
   // permessage-deflate for big snapshots (1,000 hosts: ~160 KB of JSON, ~3 KB deflated); small messages go as they are.
   await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: { threshold: 8 * 1024 } } });
 
@@ -209,27 +133,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
     return undefined;
   });
 
-  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
-    const mapped = toHttpError(err);
-    if (mapped) return reply.code(mapped.status).send(mapped.body);
-    switch (err.code) {
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return reply.code(413).send({ error: 'too-large', message: `The request body is larger than the ${BODY_LIMIT / 1024} KiB the panel accepts.` });
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return reply.code(400).send({ error: 'bad-json', message: 'The request body is not valid JSON. Send a JSON object, e.g. {"confirm": true}.' });
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return reply.code(415).send({ error: 'unsupported-media-type', message: 'Send the request body as JSON with "Content-Type: application/json".' });
-    }
-    if (err instanceof SyntaxError && err.statusCode === 400) {
-      return reply.code(400).send({ error: 'bad-json', message: `The request body is not valid JSON (${err.message}). Send a JSON object, e.g. {"confirm": true}.` });
-    }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ error: 'bad-request', message: err.message });
-    }
-    options.log.error({ err }, `Panel: ${req.method} ${req.url} failed`);
-    return reply.code(500).send({ error: 'internal', message: 'The bridge failed to answer this request; the add-on log has the details.' });
-  });
+  app.setErrorHandler(panelErrorHandler(options.log));
 
   app.setNotFoundHandler((req, reply) => {
     if (req.url.startsWith('/api/')) {
@@ -243,12 +147,16 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
   await app.register(async (api) => registerCertsApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerBackupsApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerDiagnosticsApi(api, ctx), { prefix: '/api' });
-  await app.register(async (api) => registerSslApi(api, ctx, options.irisSslDir ? { irisSslDir: options.irisSslDir } : {}), { prefix: '/api' });
+  await app.register(async (api) => registerSslApi(api, ctx), { prefix: '/api' });
+  // The certificate workers stop with the panel, the only user of them.
+  app.addHook('onClose', async () => options.certs?.close());
 
+  // The UI's files are not part of the API document.
+  const hide = { schema: { hide: true } };
   const index = assets.get('index.html');
-  app.get('/', (req, reply) => sendAsset(req, reply, index));
-  app.get('/index.html', (req, reply) => sendAsset(req, reply, index));
-  app.get<{ Params: { file: string } }>('/assets/:file', (req, reply) => sendAsset(req, reply, assets.get(`assets/${req.params.file}`)));
+  app.get('/', hide, (req, reply) => sendAsset(req, reply, index));
+  app.get('/index.html', hide, (req, reply) => sendAsset(req, reply, index));
+  app.get<{ Params: { file: string } }>('/assets/:file', hide, (req, reply) => sendAsset(req, reply, assets.get(`assets/${req.params.file}`)));
   return { app, feed };
 }
 

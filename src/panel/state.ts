@@ -1,6 +1,6 @@
 /** What the panel shows of one monitored instance: the monitor's view, shaped for the API. */
 import type { InstanceBody } from './schemas.ts';
-import type { PanelInstance } from './server.ts';
+import type { PanelInstance } from './context.ts';
 
 export function instanceBody(i: PanelInstance): InstanceBody {
   const v = i.monitor.view;

@@ -12,11 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startBridge, type RunningBridge } from '../../src/app.ts';
-import type { JobStatus } from '../../src/backups/service.ts';
-import type { RestorePlan } from '../../src/backups/restore.ts';
+import type { JobStatus } from '../../src/model/backup.ts';
+import type { RestorePlan } from '../../src/model/backup.ts';
 import type { Config } from '../../src/config/config.ts';
 import { LogBuffer } from '../../src/panel/log-buffer.ts';
 import { startPanel, type RunningPanel } from '../../src/panel/server.ts';
+import { CertService } from '../../src/certs/service.ts';
+import { CertStore } from '../../src/certs/store.ts';
 import { captureLogger, testConfig } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
 import { launchChromium, startHarness, startIngressFor, SUPERVISOR_STANDIN } from './harness.ts';
@@ -92,13 +94,13 @@ describe('Backups page in Chromium, on the whole bridge', () => {
     assert.ok(bridge.backups, 'the simulated local instance has backups');
     // As startPanelFor wires it, but as the add-on: only the (stand-in) Supervisor connects.
     panel = await startPanel({
-      monitors: bridge.instances.map((i) => ({ id: i.id, monitor: i.monitor, instanceName: i.instanceName, iris: i.iris })),
+      monitors: bridge.instances.map((i) => ({ id: i.id, monitor: i.monitor, instanceName: i.instanceName })),
       mode: 'addon',
       host: '127.0.0.1',
       port: 0,
       connect: { superserverPort: null, webPort: null, portalPath: '/csp/sys/UtilHome.csp', username: 'none (simulator)', readPassword: async () => 'none' },
       logs: new LogBuffer(100),
-      certStoreDir: config.certDir,
+      certs: new CertService({ store: new CertStore(config.certDir) }),
       backups: bridge.backups,
       backupUploadLimitBytes: config.backups.uploadLimitBytes,
       log,

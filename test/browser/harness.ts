@@ -9,6 +9,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { startSimulatedMonitorApi, type SimulatedMonitorApi } from '../../src/iris/simulator/monitor-api.ts';
@@ -20,6 +22,10 @@ import { SelfCheckRunner } from '../../src/iris/diagnostics.ts';
 import { loadBridgeRole } from '../../src/iris/privileges.ts';
 import { SOURCE_AGENT_DIR } from '../../src/iris/agent/source-dir.ts';
 import type { BackupService } from '../../src/backups/service.ts';
+import { defaultIrisFilesOwner } from '../../src/certs/iris-files.ts';
+import { CertService } from '../../src/certs/service.ts';
+import { CertStore } from '../../src/certs/store.ts';
+import { SslConfigs } from '../../src/monitor/ssl-configs.ts';
 
 export const SUPERVISOR_STANDIN = '127.0.0.2';
 export const INGRESS_TOKEN = 'x4Fz9Qk2TestToken';
@@ -70,17 +76,17 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   );
   await monitor.start();
   const password = 'gen-Pa55word-' + Math.random().toString(36).slice(2, 8);
+  // Without a store nothing is written, so the directory for IRIS's files only has to be named.
+  const irisFiles = { dir: opts.irisSslDir ?? join(opts.certStoreDir ?? join(tmpdir(), 'certs'), '..', 'iris-ssl'), owner: defaultIrisFilesOwner(opts.mode) };
   const panel = await startPanel({
-    monitors: [{ id: 'iris', monitor, instanceName: 'IRIS', iris: sim }],
+    monitors: [{ id: 'iris', monitor, instanceName: 'IRIS', sslConfigs: new SslConfigs(sim, monitor, irisFiles) }],
     mode: opts.mode,
     host: '127.0.0.1',
     port: 0,
     connect: { superserverPort: 1972, webPort: 52773, portalPath: '/csp/sys/UtilHome.csp', username: 'iris_edge', readPassword: async () => password },
     logs,
     messagesLogPath: opts.messagesLogPath,
-    certStoreDir: opts.certStoreDir,
-    haSslDir: opts.haSslDir,
-    ...(opts.irisSslDir ? { irisSslDir: opts.irisSslDir } : {}),
+    certs: new CertService({ store: opts.certStoreDir ? new CertStore(opts.certStoreDir) : undefined, haSslDir: opts.haSslDir, irisClients: [{ id: 'iris', iris: sim }] }),
     ...(opts.backups ? { backups: opts.backups, backupUploadLimitBytes: opts.backupUploadLimitBytes } : {}),
     diagnostics: new SelfCheckRunner([{ id: 'iris', iris: sim, local: true }], { bridgeVersion: 'test', role: loadBridgeRole(SOURCE_AGENT_DIR), inAddon: opts.mode === 'addon' }, log),
     log,

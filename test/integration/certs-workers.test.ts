@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CERT_DEADLINE_MS } from '../../src/certs/cert-workers.ts';
+import { CertService } from '../../src/certs/service.ts';
+import { CertStore } from '../../src/certs/store.ts';
 import { LogBuffer } from '../../src/panel/log-buffer.ts';
 import { startPanel, type RunningPanel } from '../../src/panel/server.ts';
 import { captureLogger } from '../support/fixtures.ts';
@@ -47,9 +49,7 @@ before(async () => {
     connect: { superserverPort: null, webPort: null, portalPath: '/', username: 'x', readPassword: async () => 'x' },
     logs: new LogBuffer(100),
     log: captureLogger().log,
-    certStoreDir: storeDir,
-    haSslDir: join(dir, 'ssl'),
-    certWorkers: { size: 1, deadlineMs: DEADLINE_MS, maxQueued: 2 },
+    certs: new CertService({ store: new CertStore(storeDir), haSslDir: join(dir, 'ssl'), workers: { size: 1, deadlineMs: DEADLINE_MS, maxQueued: 2 } }),
   });
 });
 

@@ -16,7 +16,7 @@ import { decodeInput, keyMatchesCert } from '../../src/certs/decode.ts';
 import { CertError } from '../../src/certs/errors.ts';
 import { caBundle, toPkcs12 } from '../../src/certs/export.ts';
 import { createLabCa, generateCsr, issueFromCa, readCsr } from '../../src/certs/generate.ts';
-import type { KeySpec } from '../../src/certs/key-spec.ts';
+import type { KeySpec } from '../../src/model/cert-key-spec.ts';
 import { CertStore, readSslDir } from '../../src/certs/store.ts';
 import { buildChain, checkHost, lintCert, SERVER_AUTH_ONLY_WARNING, statusOf } from '../../src/certs/verify.ts';
 import { csrVerifies, expiredCertPem, makePki, opensslFields, opensslPkcs12, ossl, type Pki } from './certs-helpers.ts';

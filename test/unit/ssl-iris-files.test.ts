@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultIrisSslDir, removeIrisFiles, writeIrisFiles } from '../../src/certs/iris-files.ts';
+import { removeIrisFiles, writeIrisFiles } from '../../src/certs/iris-files.ts';
 import { applySslConfigJson, sslConfigsFromAgent } from '../../src/iris/agent/contract.ts';
 import { IrisContractError } from '../../src/model/errors.ts';
 
@@ -31,11 +31,6 @@ describe('PEM files for IRIS', () => {
     for (const bad of ['../x', '%SuperServer', '', 'a/b', '.hidden']) {
       await assert.rejects(writeIrisFiles(base, bad, { certPem: 'C', keyPem: null, caPem: '' }));
     }
-  });
-
-  it('default directory: /data/iris-edge/ssl in the add-on, next to the store outside', () => {
-    assert.equal(defaultIrisSslDir('addon', '/data/certs'), '/data/iris-edge/ssl');
-    assert.equal(defaultIrisSslDir('standalone', '/home/u/.iris-edge/certs'), '/home/u/.iris-edge/iris-ssl');
   });
 });
 

@@ -10,7 +10,9 @@ import { store } from './store.ts';
 import { backupsPage } from './backups.ts';
 import { certificateDetailPage, certificatesPage } from './certs.ts';
 import { diagnosticsPage } from './diagnostics.ts';
-import { connect, logsPage, overview, productionPage, type Page } from './pages.ts';
+import { connect } from './connect.ts';
+import { logsPage } from './logs.ts';
+import { overview, productionPage, type Page } from './pages.ts';
 
 const THEMES = ['auto', 'light', 'dark'] as const;
 type Theme = (typeof THEMES)[number];

@@ -3,7 +3,7 @@
  * page), and the list of IRIS's SSL/TLS configurations with the hosts that use them (on the
  * Certificates page). Relative URLs only (ingress).
  */
-import { ApiFailure, call } from './api.ts';
+import { call } from './api.ts';
 import { card, h, render, resultBox, say } from './dom.ts';
 
 interface SslUser { namespace: string; production: string; host: string }

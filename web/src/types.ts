@@ -1,5 +1,5 @@
 /** The API's shapes as the UI reads them (see api/openapi.json). */
-import type { BackupStatus, JobStatus } from '../../src/backups/service.ts';
+import type { BackupStatus, JobStatus } from '../../src/model/backup.ts';
 import type { InstanceMetrics } from '../../src/model/instance-health.ts';
 import type { HostSnapshot } from '../../src/model/production.ts';
 import type { ProductionView } from '../../src/model/view.ts';

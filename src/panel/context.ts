@@ -1,0 +1,76 @@
+/**
+ * What the panel is started with and what every route gets. Route files import this file and
+ * server.ts imports the route files, never the other way round.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { BackupService } from '../backups/service.ts';
+import type { CertService } from '../certs/service.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Diagnostics } from '../model/diagnostics.ts';
+import type { Monitor } from '../monitor/monitor.ts';
+import type { SslConfigs } from '../monitor/ssl-configs.ts';
+import type { IngressContext } from './guard.ts';
+import type { LogBuffer } from './log-buffer.ts';
+
+export interface ConnectInfo {
+  /** Host ports the user mapped in the add-on's Network section; null = not mapped (off). */
+  superserverPort: number | null;
+  webPort: number | null;
+  /** '/csp/sys/UtilHome.csp' */
+  portalPath: string;
+  /** The bridge's IRIS user. */
+  username: string;
+  /** The generated password, read only when a person asks for it. */
+  readPassword(): Promise<string>;
+}
+
+export interface PanelInstance {
+  id: string;
+  monitor: Monitor;
+  instanceName: string;
+  /** The instance's IRIS SSL/TLS configurations (/api/ssl-configs); without them those routes answer 503. */
+  sslConfigs?: SslConfigs;
+}
+
+/** What the bridge keeps of its self-checks (SelfCheckRunner). */
+export interface DiagnosticsSource {
+  readonly results: Diagnostics[];
+  run(): Promise<Diagnostics[]>;
+}
+
+export interface PanelOptions {
+  monitors: PanelInstance[];
+  mode: 'addon' | 'standalone';
+  /** Default: all interfaces in the add-on (the Supervisor connects over the hassio network), else 127.0.0.1. */
+  host?: string;
+  /** Default 8099 (the add-on's ingress_port); 0 picks a free port (tests). */
+  port?: number;
+  connect: ConnectInfo;
+  logs: LogBuffer;
+  /** IRIS's messages.log, when the bridge runs beside IRIS (the add-on). */
+  messagesLogPath?: string;
+  log: Logger;
+  /** Peers treated like the Supervisor (tests simulate ingress from 127.0.0.1). */
+  trustedPeers?: string[];
+  /** Outside the add-on: host names the panel answers to besides loopback and its own address. */
+  allowedHosts?: string[];
+  /** A built panel (dist/web); default: the one beside the code, else bundled from web/ now. */
+  assetsDir?: string;
+  /**
+   * The certificate manager (its store, Home Assistant's /ssl, IRIS's files); without it the
+   * certificate routes answer 503. The panel initialises its store and stops its workers when it closes.
+   */
+  certs?: CertService;
+  /** IRIS Edge backups of the local instance; without it the backup routes answer 503. */
+  backups?: BackupService;
+  backupUploadLimitBytes?: number;
+  /** The bridge's self-checks (latest results, run on demand); without it the diagnostics routes answer 503. */
+  diagnostics?: DiagnosticsSource;
+}
+
+export interface PanelContext {
+  options: PanelOptions;
+  ingress(req: FastifyRequest): IngressContext;
+  /** Who asked, for the log line of what they did. */
+  who(req: FastifyRequest): string;
+}
