@@ -84,10 +84,12 @@ after(async () => {
   reactions?.stop();
   core?.close();
   await bridge?.stop();
+  const problems = (await ha?.problems()) ?? [];
   await ha?.stop();
   await broker?.close();
   mkdirSync(artifactDir, { recursive: true });
   writeFileSync(join(artifactDir, 'bridge.log'), logLines.join('\n') + '\n');
+  assert.deepEqual(problems, [], 'Home Assistant logged warnings or kept placeholder devices');
 });
 
 describe('the bridge and Home Assistant Core', () => {
