@@ -264,6 +264,8 @@ describe('discovery contract: every val_tpl, rendered by Home Assistant against 
           const statePayload = sc.payloads.get(topic);
           assert.ok(statePayload !== undefined, `${sc.name}: the bridge publishes ${topic} (${name})`);
           const template = c.val_tpl as string | undefined;
+          const want = sc.expect[name];
+          if (want !== undefined) seen.add(name);
           let value: string;
           try {
             value = template === undefined ? statePayload : await render(template, statePayload);
@@ -274,11 +276,7 @@ describe('discovery contract: every val_tpl, rendered by Home Assistant against 
           rendered++;
           const why = unacceptable(c, value);
           if (why) failures.push(`${sc.name}: ${name}: ${template} gives ${JSON.stringify(value)}, ${why}`);
-          const want = sc.expect[name];
-          if (want !== undefined) {
-            seen.add(name);
-            if (value !== want) failures.push(`${sc.name}: ${name}: ${template} gives ${JSON.stringify(value)}, expected ${JSON.stringify(want)}`);
-          }
+          if (want !== undefined && value !== want) failures.push(`${sc.name}: ${name}: ${template} gives ${JSON.stringify(value)}, expected ${JSON.stringify(want)}`);
         }
       }
       assert.deepEqual([...seen].sort(), Object.keys(sc.expect).sort(), `${sc.name}: every hand-written case names an existing component`);
