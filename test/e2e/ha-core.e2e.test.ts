@@ -74,7 +74,7 @@ before(async () => {
   );
   // What src/app.ts does when config.homeAssistant is set.
   core = HaCore.start({ url: ha.url, token: ha.token }, log);
-  await once(core, 'ready');
+  await once(core, 'ready', { signal: AbortSignal.timeout(30_000) });
   assist = new AssistExposure(core, topics, true, log);
   reactions = new HaReactions({ core, monitor: bridge.monitor, topics, log, assist });
   reactions.start();
@@ -156,8 +156,9 @@ describe('the bridge and Home Assistant Core', () => {
   it('reconnects after Home Assistant restarts and puts the open notifications back', async () => {
     sim.makeTroubled(ORDERS.namespace, ORDERS.name);
     await ha.waitFor(async () => (await notifications()).some((n) => n.notification_id === ORDERS_NOTE), 10_000, 'the troubled notification');
-    const down = once(core!, 'disconnected');
-    const up = once(core!, 'ready');
+    // The restart itself may take a minute or two on a loaded machine (the harness allows 180 s).
+    const down = once(core!, 'disconnected', { signal: AbortSignal.timeout(60_000) });
+    const up = once(core!, 'ready', { signal: AbortSignal.timeout(240_000) });
     await ha.restart();
     await down;
     await up;
