@@ -60,7 +60,6 @@ const row = (
   device: string,
 ): GoldenEntity => ({ entityId, uniqueId, friendlyName, deviceClass, unit, state, device });
 
-// prettier-ignore
 export const GOLDEN_ENTITIES: GoldenEntity[] = [
   //  entity id                                                   unique id                                                                      friendly name                                                  device class   unit        state
   row('binary_sensor.iris_reachable',                             'iris_edge_iris_reachable',                                                    'IRIS Reachable',                                              'connectivity', null,      'on',                      IRIS),
