@@ -74,7 +74,7 @@ before(async () => {
   );
   // What src/app.ts does when config.homeAssistant is set.
   core = HaCore.start({ url: ha.url, token: ha.token }, log);
-  await once(core, 'ready');
+  await once(core, 'ready', { signal: AbortSignal.timeout(30_000) });
   assist = new AssistExposure(core, topics, true, log);
   reactions = new HaReactions({ core, monitor: bridge.monitor, ids: topics, log, assist });
   reactions.start();
@@ -84,10 +84,12 @@ after(async () => {
   reactions?.stop();
   core?.close();
   await bridge?.stop();
+  const problems = (await ha?.problems()) ?? [];
   await ha?.stop();
   await broker?.close();
   mkdirSync(artifactDir, { recursive: true });
   writeFileSync(join(artifactDir, 'bridge.log'), logLines.join('\n') + '\n');
+  assert.deepEqual(problems, [], 'Home Assistant logged warnings or kept placeholder devices');
 });
 
 describe('the bridge and Home Assistant Core', () => {
@@ -154,8 +156,9 @@ describe('the bridge and Home Assistant Core', () => {
   it('reconnects after Home Assistant restarts and puts the open notifications back', async () => {
     sim.makeTroubled(ORDERS.namespace, ORDERS.name);
     await ha.waitFor(async () => (await notifications()).some((n) => n.notification_id === ORDERS_NOTE), 10_000, 'the troubled notification');
-    const down = once(core!, 'disconnected');
-    const up = once(core!, 'ready');
+    // The restart itself may take a minute or two on a loaded machine (the harness allows 180 s).
+    const down = once(core!, 'disconnected', { signal: AbortSignal.timeout(60_000) });
+    const up = once(core!, 'ready', { signal: AbortSignal.timeout(240_000) });
     await ha.restart();
     await down;
     await up;

@@ -193,14 +193,14 @@ describe('e2e harness: a real Home Assistant with hand-written MQTT discovery', 
     assert.equal(entities.length, EXPECTED.length);
   });
 
-  it('has a clean MQTT log', () => {
+  it('has a clean log', async () => {
     // The log is really parsed (an unparsed log would make this check pass vacuously).
     const mqttEntries = logEntries(ha.logText()).filter((e) => e.logger.startsWith('homeassistant.components.mqtt'));
     assert.ok(mqttEntries.length > 20, `the MQTT debug log is captured and parsed (${mqttEntries.length} entries)`);
-    assert.deepEqual(ha.mqttProblems(), []);
+    assert.deepEqual(await ha.problems(), []);
   });
 
-  it('reports an invalid discovery payload in mqttProblems() (the log check can fail)', async () => {
+  it('reports an invalid discovery payload in problems() (the log check can fail)', async () => {
     const topic = `homeassistant/sensor/${NODE}/bad_temperature/config`;
     await client.publishAsync(
       topic,
@@ -215,8 +215,8 @@ describe('e2e harness: a real Home Assistant with hand-written MQTT discovery', 
       { retain: true, qos: 1 },
     );
     const problems = await ha.waitFor(
-      () => {
-        const p = ha.mqttProblems().filter((line) => line.includes('bad_temperature'));
+      async () => {
+        const p = (await ha.problems()).filter((line) => line.includes('bad_temperature'));
         return p.length > 0 ? p : undefined;
       },
       15_000,
