@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { Logger } from '../log/logger.ts';
 import type { DatabaseInfo, RestorePlan } from '../model/backup.ts';
 import { failpoint } from './failpoint.ts';
 import { writeAtomic } from '../files/atomic-write.ts';
@@ -128,4 +129,11 @@ export async function recoverRestore(stateDir: string): Promise<{ id: string; ac
   }
   await rollBack(path, journal.items);
   return { id: journal.id, action: 'rolled-back' };
+}
+
+/** Finishes or undoes a restore a crash interrupted; run before IRIS (or the simulator) starts. */
+export async function recoverInterruptedRestore(stateDir: string, log: Logger): Promise<void> {
+  const r = await recoverRestore(stateDir);
+  if (r?.action === 'rolled-back') log.warn(`The restore of ${r.id} was interrupted; the previous database files were put back.`);
+  if (r?.action === 'completed') log.info(`The restore of ${r.id} had finished; its leftover files were removed.`);
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config, RemoteInstance } from '../config/config.ts';
 import { IRIS_WEB_PORT } from '../config/config.ts';
 import { containerControl } from '../backups/container-control.ts';
-import { recoverInterruptedRestore } from '../backups/service.ts';
+import { recoverInterruptedRestore } from '../backups/restore.ts';
 import type { IrisClient } from '../iris/client.ts';
 import { MonitorApiClient } from '../iris/monitor-api/client.ts';
 import type { NativeIrisClientOptions } from '../iris/native/client.ts';
