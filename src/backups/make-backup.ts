@@ -19,8 +19,8 @@ import type { Schedule } from './schedule.ts';
 import { selectDatabases } from './select.ts';
 import type { BackupStore } from './store.ts';
 
-/** What the backup and restore work needs of the service that runs it. */
-export interface BackupWork {
+/** Where backups go and what they are made of, as the composition root gives it. */
+export interface BackupSetup {
   dir: string;
   stateDir: string;
   instanceId: string;
@@ -28,7 +28,12 @@ export interface BackupWork {
   control: InstanceControl;
   bridgeVersion: string;
   log: Logger;
+  /** Asks the Supervisor for a partial backup of this add-on (only inside Home Assistant). */
   homeAssistantBackup?: (name: string) => Promise<void>;
+}
+
+/** What the backup and restore work needs of the service that runs it. */
+export interface BackupWork extends BackupSetup {
   store: BackupStore;
   freeze: FreezeHolder;
   schedule: Schedule;

@@ -11,34 +11,22 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { IrisClient } from '../iris/client.ts';
-import type { Logger } from '../log/logger.ts';
 import { readArchive } from './archive.ts';
 import { BackupError, fsProblem } from './errors.ts';
 import { CountingStream } from './files.ts';
 import { FreezeHolder, type FreezeMarker } from './freeze.ts';
-import type { InstanceControl } from './instance-control.ts';
 import type { BackupStatus, JobKind, JobStatus, RestorePlan } from '../model/backup.ts';
 import type { BackupRecord, BackupKind } from '../model/backup-record.ts';
 import type { BackupSettings } from '../model/backup-settings.ts';
 import { planRestore } from './restore.ts';
 import { Job } from './job.ts';
-import { makeBackup, mb, recordOf, type BackupWork } from './make-backup.ts';
+import { makeBackup, mb, recordOf, type BackupSetup, type BackupWork } from './make-backup.ts';
 import { runRestore } from './run-restore.ts';
 import { Schedule } from './schedule.ts';
 import { BackupStore, checkId } from './store.ts';
 
-export interface BackupServiceOptions {
-  dir: string;
-  stateDir: string;
-  instanceId: string;
-  iris: IrisClient;
-  control: InstanceControl;
-  bridgeVersion: string;
+export interface BackupServiceOptions extends BackupSetup {
   uploadLimitBytes: number;
-  log: Logger;
-  /** Asks the Supervisor for a partial backup of this add-on (only inside Home Assistant). */
-  homeAssistantBackup?: (name: string) => Promise<void>;
 }
 
 type Events = {
