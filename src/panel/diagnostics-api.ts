@@ -43,7 +43,7 @@ export async function registerDiagnosticsApi(app: FastifyInstance, ctx: PanelCon
       bridgeVersion: BRIDGE_VERSION,
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
-      timeZone: process.env.TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       mode: ctx.options.mode,
       diagnostics,
       // The warnings and errors of the bridge's recent log, as the logger wrote them (redacted).

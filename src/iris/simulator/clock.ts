@@ -9,12 +9,12 @@
  */
 
 export interface SimClock {
-  /** The instance's time zone (IANA name), i.e. the container's TZ. */
+  /** The instance's time zone (IANA name): the container's TZ, as Node's Intl reads it. */
   readonly timeZone: string;
   now(): Date;
 }
 
-export function systemClock(timeZone = process.env.TZ || Intl.DateTimeFormat().resolvedOptions().timeZone): SimClock {
+export function systemClock(timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone): SimClock {
   return { timeZone, now: () => new Date() };
 }
 
