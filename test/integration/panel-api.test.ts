@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { startHarness, INGRESS_PATH, type Harness } from '../browser/harness.ts';
+import { holdNextCall, within } from '../support/fixtures.ts';
 
 const JSON_POST = { 'content-type': 'application/json', 'x-iris-edge': '1' };
 const ORDERS = 'api/instances/iris/productions/ORDERS/Orders.Production';
@@ -340,9 +341,12 @@ describe('panel API rules (standalone)', () => {
     assert.match(refused.body.message, /^IRIS refused: .*Quiescent/i);
     h.sim.setBusy('ORDERS', 'Orders.Production', 'Orders.Router', false);
 
+    // The restart is held where it reaches IRIS, so the second command comes while it runs.
+    const restart = holdNextCall(h.sim, 'control');
     const first = post(h.direct + `${ORDERS}/actions/restart`, { confirm: true });
-    await new Promise((r) => setTimeout(r, 10));
-    const busy = await post(h.direct + `${ORDERS}/actions/update`, {});
+    const busy = await within(restart.entered, 5000, 'the restart to reach IRIS')
+      .then(() => post(h.direct + `${ORDERS}/actions/update`, {}))
+      .finally(() => restart.release());
     assert.equal(busy.status, 409);
     assert.equal(busy.body.error, 'refused-by-bridge');
     assert.equal((await first).status, 200);
