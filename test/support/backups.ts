@@ -8,7 +8,7 @@ import tar from 'tar-stream';
 import { BackupService, type JobStatus } from '../../src/backups/service.ts';
 import { SimulatedDatabases, type SimulatedDatabasesOptions } from '../../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
-import { captureLogger } from './fixtures.ts';
+import { captureLogger, within } from './fixtures.ts';
 
 export const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -55,7 +55,10 @@ export async function backupRig(
     atFreeze: new Map(),
     atStart: new Map(),
     service: undefined as unknown as BackupService,
-    run: async (start) => rig.service.wait((await start).id),
+    run: async (start) => {
+      const job = await start;
+      return within(rig.service.wait(job.id), 60_000, () => `the ${job.kind} job to end (steps: ${JSON.stringify(rig.service.job()?.steps)})`);
+    },
     close: async () => {
       rig.service.stop();
       await sim.close();
