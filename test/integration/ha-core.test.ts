@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, it } from 'node:test';
 import { HaCommandError, HaCore, HaUnavailableError, versionAtLeast, type HaCoreOptions } from '../../src/ha/core.ts';
 import { FakeHa } from '../support/fake-ha.ts';
@@ -124,9 +126,18 @@ describe('HaCore', () => {
   it('retries in the background while HA is away at start, logging that once', async () => {
     fake = await FakeHa.start({ token: 'secret-token' });
     await fake.stopServer();
+    // While HA is away its port takes connections and drops them, so the attempts can be counted.
+    let attempts = 0;
+    const away = createServer((s) => {
+      attempts++;
+      s.destroy();
+    });
+    away.listen(fake.port, '127.0.0.1');
+    await once(away, 'listening');
     const { log, lines } = captureLogger();
     core = HaCore.start({ url: fake.url, token: 'secret-token' }, log, FAST);
-    await new Promise((r) => setTimeout(r, 400));
+    await waitFor(() => attempts >= 3, 5000, 'three attempts to connect');
+    await new Promise((r) => away.close(r));
     assert.equal(core.connected, false);
     assert.equal(core.haVersion, null);
     await assert.rejects(core.fireEvent('x', {}), HaUnavailableError);
@@ -175,8 +186,10 @@ describe('HaCore', () => {
   it('stops for good on close()', async () => {
     const { core, fake } = await connected();
     core.close();
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(fake.connectionCount, 0);
+    await waitFor(() => fake.connectionCount === 0, 2000, 'the connection to be closed');
+    // A reconnect would come after the first retry delay (50 ms): that none comes can only be seen
+    // by letting several times that pass.
+    await delay(250);
     assert.equal(fake.accepted, 1, 'no reconnect after close');
     await assert.rejects(core.fireEvent('x', {}), HaUnavailableError);
   });
