@@ -5,7 +5,7 @@ import { AssistExposure, productionAliases, restartAliases } from '../../src/ha/
 import { HaCore } from '../../src/ha/core.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { FakeHa } from '../support/fake-ha.ts';
-import { captureLogger } from '../support/fixtures.ts';
+import { captureLogger, waitFor } from '../support/fixtures.ts';
 
 describe('productionAliases', () => {
   it('names a production the way people say it', () => {
@@ -86,7 +86,9 @@ describe('AssistExposure', () => {
     const { log } = await setup();
     const assist = new AssistExposure(core, topics, true, log, { retryDelayMs: 50, attempts: 6 });
     const done = assist.sync([orders]);
-    setTimeout(() => register(orders, 'orders_production'), 120);
+    // Registered only after a look-up has missed them, so the sync must have waited for them.
+    await waitFor(() => fake.ofType('config/entity_registry/list').length > 0, 2000, 'a look-up in the entity registry');
+    register(orders, 'orders_production');
     await done;
     assert.equal(fake.exposed.get('switch.orders_production'), true);
     assert.equal(fake.exposed.get('button.orders_production_restart'), true);

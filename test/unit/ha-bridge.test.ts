@@ -146,8 +146,7 @@ describe('HaReactions', () => {
     assert.equal(lines.filter((l) => l.includes('dropping')).length, 1, lines.join('\n'));
     const up = once(core, 'ready');
     await fake.startServer();
-    await up;
-    await new Promise((r) => setImmediate(r));
+    await up; // HaReactions re-syncs inside the same 'ready' event, before this listener runs
     await reactions.idle();
     assert.equal(fake.received.length > sent, true);
     assert.equal(events('iris_edge_production_state_changed').length, 0, 'events of the outage are gone');
@@ -170,8 +169,7 @@ describe('HaReactions', () => {
     assert.deepEqual(fake.entities.get('switch.lab_results_production')?.aliases, ['Lab Results production', 'Lab Results interface']);
     assert.equal(fake.exposed.has('switch.orders_production'), false, 'gave up until the next reconnect');
     fake.dropConnections();
-    await once(core, 'ready');
-    await new Promise((r) => setImmediate(r));
+    await once(core, 'ready'); // HaReactions re-syncs inside the same event, before this listener runs
     await reactions.idle();
     assert.equal(fake.exposed.get('switch.orders_production'), true);
     assert.equal(fake.exposed.get('button.orders_production_restart'), true);

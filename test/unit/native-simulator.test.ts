@@ -8,6 +8,7 @@ import { IrisUnavailableError } from '../../src/iris/errors.ts';
 import { createNativeIrisClient, type NativeIrisClient } from '../../src/iris/native/client.ts';
 import { SIMULATOR_DRIVER, SimulatedIris, startSuperserver, type RunningSuperserver } from '../../src/iris/simulator/index.ts';
 import { SOURCE_AGENT_DIR } from '../../src/source-paths.ts';
+import { waitFor } from '../support/fixtures.ts';
 
 const open: Array<{ close(): Promise<void> | void }> = [];
 after(async () => {
@@ -51,8 +52,8 @@ describe('the connection process against the simulator superserver', () => {
     // The killed client's socket is gone, but IRIS still runs the call: its process remains.
     assert.equal(iris.processCount, before, 'the abandoned process ended before its call did');
     release();
-    for (let i = 0; i < 50 && iris.processCount >= before; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(iris.processCount, before - 1, 'the abandoned process did not end with its call');
+    await waitFor(() => iris.processCount < before, 1000, 'the abandoned process to end with its call');
+    assert.equal(iris.processCount, before - 1);
     assert.ok((await c.snapshot()).productions.length > 0, 'the next call works on a new connection');
     assert.equal(c.nativeTransport.stats().processesStarted, 2);
   });
