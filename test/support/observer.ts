@@ -64,11 +64,6 @@ export class Observer {
     );
   }
 
-  /** Resolves once nothing has arrived for `ms` (a burst such as a republish is over). */
-  async quiet(ms: number, timeoutMs = 10_000): Promise<void> {
-    await waitFor(() => Date.now() - (this.messages.at(-1)?.at ?? 0) >= ms || undefined, timeoutMs, `${ms} ms without messages`);
-  }
-
   /**
    * Resolves once every message the broker accepted before this call has reached `messages`: a
    * message of our own goes through the broker behind them (mosquitto forwards in the order it
