@@ -53,11 +53,16 @@ export type WaitingFor = string | (() => string);
 const timedOut = (timeoutMs: number, what: WaitingFor) => new Error(`Timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
 
 /**
- * Polls `probe` until it returns something other than undefined or false, and returns that. The
- * one poll loop of the tests: it always has a deadline, and says what it waited for when it fails,
- * also when a probe itself never answers.
+ * Polls `probe` every `everyMs` until it returns something other than undefined or false, and
+ * returns that. The one poll loop of the tests: it always has a deadline, and says what it waited
+ * for when it fails, also when a probe itself never answers.
  */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: WaitingFor): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: WaitingFor,
+  everyMs = 25,
+): Promise<T> {
   let abandoned = false;
   const poll = async (): Promise<T> => {
     for (;;) {
@@ -65,7 +70,7 @@ export async function waitFor<T>(probe: () => T | undefined | false | Promise<T 
       if (v !== undefined && v !== false) return v;
       // within() has failed the wait already; this only ends the loop.
       if (abandoned) throw timedOut(timeoutMs, what);
-      await delay(25);
+      await delay(everyMs);
     }
   };
   try {
