@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, it } from 'node:test';
 import { HaCommandError, HaCore, HaUnavailableError, versionAtLeast, type HaCoreOptions } from '../../src/ha/core.ts';
 import { FakeHa } from '../support/fake-ha.ts';
-import { captureLogger, waitFor } from '../support/fixtures.ts';
+import { captureLogger, waitFor, within } from '../support/fixtures.ts';
 
 const FAST: HaCoreOptions = { pingIntervalMs: 150, pingTimeoutMs: 150, callTimeoutMs: 400, retryDelaysMs: [50, 100] };
 
@@ -28,7 +28,7 @@ async function connected(options: HaCoreOptions = FAST, fakeOptions = {}) {
   fake = await FakeHa.start({ token: 'secret-token', ...fakeOptions });
   const { log, lines } = captureLogger();
   core = HaCore.start({ url: fake.url, token: 'secret-token' }, log, options);
-  const [version] = await once(core, 'ready');
+  const [version] = await within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
   return { fake, core, lines, version: version as string };
 }
 
@@ -85,7 +85,7 @@ describe('HaCore', () => {
 
   it('fails calls fast while disconnected, and reconnects when HA is back', async () => {
     const { core, fake, lines } = await connected();
-    const down = once(core, 'disconnected');
+    const down = within(once(core, 'disconnected'), 10_000, 'the connection to Home Assistant to drop');
     await fake.stopServer();
     await down;
     assert.equal(core.connected, false);
@@ -96,7 +96,7 @@ describe('HaCore', () => {
     assert.equal(core.haVersion, '2026.11.0', 'the last version stays known');
 
     fake.haVersion = '2026.12.0';
-    const up = once(core, 'ready');
+    const up = within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
     await fake.startServer();
     const [version] = await up;
     assert.equal(version, '2026.12.0');
@@ -109,9 +109,9 @@ describe('HaCore', () => {
     const { core, fake, lines } = await connected();
     assert.equal(fake.accepted, 1);
     fake.refusePings = true;
-    await once(core, 'disconnected');
+    await within(once(core, 'disconnected'), 10_000, 'the connection to Home Assistant to drop');
     fake.refusePings = false;
-    await once(core, 'ready');
+    await within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
     assert.ok(fake.accepted >= 2, 'a new connection');
     assert.ok(lines.some((l) => l.includes('did not answer a ping')), lines.join('\n'));
     await core.fireEvent('still-works', {});
@@ -141,7 +141,7 @@ describe('HaCore', () => {
     assert.equal(core.connected, false);
     assert.equal(core.haVersion, null);
     await assert.rejects(core.fireEvent('x', {}), HaUnavailableError);
-    const up = once(core, 'ready');
+    const up = within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
     await fake.startServer();
     await up;
     assert.equal(lines.filter((l) => l.includes('does not answer')).length, 1, lines.join('\n'));
