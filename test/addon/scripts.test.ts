@@ -13,7 +13,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../support/fixtures.ts';
+import { waitFor, within } from '../support/fixtures.ts';
 import { imagePaths, pathRewriter } from '../support/rootfs-sandbox.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -140,14 +140,11 @@ esac`);
         sleeps: () => (existsSync(sleeps) ? readFileSync(sleeps, 'utf8').split('\n').filter(Boolean).length : 0),
         running: () => child.exitCode === null && child.signalCode === null,
         async exited(ms) {
-          let timer: NodeJS.Timeout | undefined;
-          const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, ms, 'timeout')));
-          const ended = await Promise.race([closed, timeout]).finally(() => clearTimeout(timer));
-          if (ended === 'timeout') {
+          const [status] = await within(closed, ms, () => `${script} to end:\n${result(null, output).log}`).catch((err: unknown) => {
             child.kill('SIGKILL');
-            throw new Error(`${script} still ran after ${ms} ms:\n${result(null, output).log}`);
-          }
-          return result(ended[0], output);
+            throw err;
+          });
+          return result(status, output);
         },
       };
     },
