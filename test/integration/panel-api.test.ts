@@ -50,13 +50,11 @@ function openFeed(base: string, headers: Record<string, string> = {}): Promise<F
   const feed: Feed = {
     ws,
     messages,
-    next: (pred, timeoutMs = 3000) =>
-      new Promise((resolve, reject) => {
-        const hit = messages.find(pred);
-        if (hit) return resolve(hit);
-        const t = setTimeout(() => reject(new Error('no matching feed message')), timeoutMs);
-        waiters.push({ pred, resolve: (m) => (clearTimeout(t), resolve(m)) });
-      }),
+    next: (pred, timeoutMs = 3000) => {
+      const hit = messages.find(pred);
+      if (hit) return Promise.resolve(hit);
+      return within(new Promise((resolve) => waiters.push({ pred, resolve })), timeoutMs, 'a matching feed message');
+    },
   };
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(feed));
