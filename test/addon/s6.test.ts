@@ -17,7 +17,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, 
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { waitFor } from '../support/fixtures.ts';
 import { copyRootfs, imagePaths, pathRewriter, repoRoot } from '../support/rootfs-sandbox.ts';
 import { compile, Rc, readSources, startOrder, type ChrootRun } from './harness/s6-rc-standin.ts';
 
@@ -234,13 +234,17 @@ async function startBox(t: { after(fn: () => unknown): void }, root: string, opt
   // pipe can never block a service while the test waits in spawnSync).
   const consoleFile = join(dir, 'console.log');
   const fd = openSync(consoleFile, 'a');
-  svscan = spawn('bash', [enter, root, dir, '--', ...env, 's6-svscan', scan], { stdio: ['ignore', fd, fd] });
+  const proc = spawn('bash', [enter, root, dir, '--', ...env, 's6-svscan', scan], { stdio: ['ignore', fd, fd] });
+  svscan = proc;
   closeSync(fd);
-  for (let i = 0; ; i++) {
-    if (servicedirs.every((sd) => run(['s6-svok', sd], 5000).status === 0)) break;
-    if (i === 100 || svscan.exitCode !== null) assert.fail(`s6-svscan did not start supervising ${scan}:\n${readFileSync(consoleFile, 'utf8')}`);
-    await delay(50);
-  }
+  await waitFor(
+    () => {
+      if (proc.exitCode !== null) assert.fail(`s6-svscan ended:\n${readFileSync(consoleFile, 'utf8')}`);
+      return servicedirs.every((sd) => run(['s6-svok', sd], 5000).status === 0);
+    },
+    10_000,
+    () => `s6-svscan to supervise ${scan}:\n${readFileSync(consoleFile, 'utf8')}`,
+  );
 
   const events = (): Event[] => {
     const file = join(dir, 'events.log');
@@ -257,11 +261,7 @@ async function startBox(t: { after(fn: () => unknown): void }, root: string, opt
     events,
     console: () => readFileSync(consoleFile, 'utf8'),
     async waitFor(what, ms) {
-      const until = Date.now() + ms;
-      while (!events().some((e) => what.test(e.what))) {
-        if (Date.now() > until) assert.fail(`no event ${what} within ${ms} ms:\n${showEvents(events())}\n--- add-on log:\n${readFileSync(consoleFile, 'utf8')}`);
-        await delay(100);
-      }
+      await waitFor(() => events().some((e) => what.test(e.what)), ms, () => `an event ${what}:\n${showEvents(events())}\n--- add-on log:\n${readFileSync(consoleFile, 'utf8')}`);
     },
   };
 }

@@ -1,7 +1,8 @@
 // Behaviour of the image's shell scripts, run for real with bash in a sandbox: the absolute paths
 // of the image (/data, /backup/iris-edge, /run/iris-edge, /proc/1/fd/1, ...) are rewritten to a
 // temporary directory, and `iris`, `s6-setuidgid`, `s6-svstat`, halt and node are small fakes that
-// record their calls.
+// record their calls. `sleep` is the real one, counted: a script that waits for something sleeps
+// between its checks, so the test sees it wait by its sleeps rather than by the clock.
 // What IRIS itself does is outside this test (it needs a real IRIS image).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,12 +12,13 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { waitFor, within } from '../support/fixtures.ts';
 import { imagePaths, pathRewriter } from '../support/rootfs-sandbox.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const rootfs = join(root, 'rootfs');
+const realSleep = spawnSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim();
 
 /** The scripts read /data/options.json with jq (installed in the image). */
 function requireJq(t: { skip(msg: string): void }): boolean {
@@ -35,6 +37,8 @@ interface RunResult {
 /** A script started in the background; `exited` rejects when it has not ended within `ms`. */
 interface Running {
   calls(): string[];
+  /** How many times the script has called sleep so far. */
+  sleeps(): number;
   running(): boolean;
   exited(ms: number): Promise<RunResult>;
 }
@@ -77,6 +81,7 @@ function sandbox(extra: Array<[string, string]> = []): Sandbox {
     chmodSync(join(dir, 'fake', name), 0o755);
   };
   const calls = join(dir, 'calls.log');
+  const sleeps = join(dir, 'sleeps.log');
   fake('iris', `echo "iris $*" >>"${calls}"
 case "$1" in
   qlist)
@@ -97,6 +102,7 @@ esac`);
   fake('iris-main', `echo "iris-main $*" >>"${calls}"; echo "ISC_CPF_MERGE_FILE=\${ISC_CPF_MERGE_FILE:-}" >"${join(dir, 'iris-main.env')}"; echo "ISC_DATA_DIRECTORY=\${ISC_DATA_DIRECTORY:-}" >>"${join(dir, 'iris-main.env')}"`);
   fake('iris-edge-setup-user', `echo "setup-user" >>"${calls}"; exit "\${FAKE_SETUP_STATUS:-0}"`);
   fake('node', `echo "node $*" >>"${calls}"; env | sort >"${join(dir, 'node.env')}"; pwd >>"${join(dir, 'node.env')}"; exit "\${FAKE_NODE_STATUS:-0}"`);
+  fake('sleep', `echo "$*" >>"${sleeps}"; exec ${realSleep} "$@"`);
   fake('id', `id_real=/usr/bin/id; if [[ "\${2:-}" == irisowner ]]; then "$id_real" "$1"; else exec "$id_real" "$@"; fi`);
   writeFileSync(join(dir, 'fake', 'bashio.sh'), [
     'bashio::log.info() { echo "[INFO] $*"; }',
@@ -112,6 +118,7 @@ esac`);
   });
   const prepare = (env: Record<string, string>) => {
     rmSync(calls, { force: true });
+    rmSync(sleeps, { force: true });
     rmSync(join(dir, 'addon.log'), { force: true });
     return { cwd: dir, env: { PATH: `${join(dir, 'fake')}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: dir, ...env } };
   };
@@ -130,16 +137,14 @@ esac`);
       const closed = once(child, 'close') as Promise<[number | null]>;
       return {
         calls: readCalls,
+        sleeps: () => (existsSync(sleeps) ? readFileSync(sleeps, 'utf8').split('\n').filter(Boolean).length : 0),
         running: () => child.exitCode === null && child.signalCode === null,
         async exited(ms) {
-          let timer: NodeJS.Timeout | undefined;
-          const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, ms, 'timeout')));
-          const ended = await Promise.race([closed, timeout]).finally(() => clearTimeout(timer));
-          if (ended === 'timeout') {
+          const [status] = await within(closed, ms, () => `${script} to end:\n${result(null, output).log}`).catch((err: unknown) => {
             child.kill('SIGKILL');
-            throw new Error(`${script} still ran after ${ms} ms:\n${result(null, output).log}`);
-          }
-          return result(ended[0], output);
+            throw err;
+          });
+          return result(status, output);
         },
       };
     },
@@ -166,6 +171,17 @@ async function liveProcess(t: { after(fn: () => void): void }): Promise<ChildPro
 
 /** The pid of a process that has ended. */
 const deadPid = (): number => spawnSync('true').pid;
+
+/**
+ * Resolves once a script that waits for something has slept twice: it checked, found it must
+ * wait, slept, checked again, found the same and slept again. Fails at once if the script ends.
+ */
+async function checkedTwice(script: Running, what: string): Promise<void> {
+  await waitFor(() => {
+    assert.ok(script.running(), `${what}: the script ended instead of waiting`);
+    return script.sleeps() >= 2;
+  }, 10_000, `${what}: two checks, each followed by a sleep`);
+}
 
 test('backup_pre freezes IRIS through iris session as irisowner and reports the outcome', (t) => {
   const box = sandbox();
@@ -271,8 +287,7 @@ test('backup_pre waits for an IRIS Edge backup to release the freeze and fails c
 
   writeFileSync(marker, edge);
   const waiting = box.start('backup_pre', { IRIS_EDGE_FREEZE_WAIT_SECONDS: '30', FAKE_SESSION_STATUS: '5' });
-  await delay(1500);
-  assert.ok(waiting.running(), 'still waiting for the IRIS Edge backup');
+  await checkedTwice(waiting, 'backup_pre waits for the IRIS Edge backup');
   assert.ok(!waiting.calls().some((c) => c.startsWith('iris session')), 'no freeze while IRIS Edge holds one');
   rmSync(marker);
   const done = await waiting.exited(10_000);
@@ -504,8 +519,7 @@ test('iris/run waits while a live bridge holds IRIS down and starts IRIS once th
   writeFileSync(hold, String(bridge.pid));
 
   const waiting = box.start('iris-run');
-  await delay(1500);
-  assert.ok(waiting.running(), 'iris/run waits');
+  await checkedTwice(waiting, 'iris/run waits');
   assert.deepEqual(waiting.calls(), [], 'IRIS is not started during the restore');
   rmSync(hold);
   const started = await waiting.exited(10_000);
@@ -522,8 +536,7 @@ test('iris/run recovers the restore of a bridge that died holding IRIS down, the
   const bridge = await liveProcess(t);
   writeFileSync(hold, String(bridge.pid));
   const waiting = box.start('iris-run');
-  await delay(1200);
-  assert.ok(waiting.running(), 'iris/run waits while the bridge lives');
+  await checkedTwice(waiting, 'iris/run waits while the bridge lives');
   bridge.kill();
   await once(bridge, 'exit');
   const afterDeath = await waiting.exited(10_000);

@@ -199,7 +199,10 @@ describe('panel in Chromium behind an ingress prefix', () => {
     assert.equal(await bg(page), 'rgb(250, 250, 250)', 'light kept after reload although the system is dark');
     await page.getByRole('button', { name: /^Theme: light/ }).click(); // light -> dark
     await page.emulateMedia({ colorScheme: 'light' });
-    await new Promise((r) => setTimeout(r, 300)); // a change of the system must not override the choice
+    // A change of the system must not override the choice. The page hears of it in its next
+    // rendering step (media-query events come before animation frames): two frames later it has.
+    assert.equal(await page.evaluate(() => matchMedia('(prefers-color-scheme: light)').matches), true);
+    await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
     assert.equal(await bg(page), 'rgb(17, 17, 17)');
     await ctx.close();
     const phone = await newPage(PHONE, 'dark');

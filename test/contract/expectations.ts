@@ -17,6 +17,7 @@ import {
   type ProductionState,
   type Snapshot,
 } from '../../src/model/production.ts';
+import { waitFor as poll } from '../support/fixtures.ts';
 
 export interface ContractSubject {
   client: IrisClient;
@@ -73,16 +74,16 @@ export function irisContract(
     }
 
     async function waitFor(state: ProductionState, why: string): Promise<ProductionSnapshot> {
-      const deadline = Date.now() + settleMs;
       let last: ProductionSnapshot | undefined;
-      for (;;) {
-        last = await current();
-        if (last.state === state) return last;
-        if (Date.now() > deadline) {
-          assert.fail(`${why}: ${productionKey(target())} is still "${last.state}" after ${settleMs} ms, expected "${state}"`);
-        }
-        await new Promise((r) => setTimeout(r, pollMs));
-      }
+      return poll(
+        async () => {
+          last = await current();
+          return last.state === state && last;
+        },
+        settleMs,
+        () => `${why}: ${productionKey(target())} to be "${state}"; it is still "${last?.state}"`,
+        pollMs,
+      );
     }
 
     async function ensureState(state: 'running' | 'stopped'): Promise<void> {

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { LogBuffer } from '../../src/panel/log-buffer.ts';
 import { buildPanelServer } from '../../src/panel/server.ts';
 import { backupRig, type BackupRig } from '../support/backups.ts';
+import { captureLogger, waitFor } from '../support/fixtures.ts';
 
 const H = { 'content-type': 'application/json', 'x-iris-edge': '1' };
 let rig: BackupRig;
@@ -22,12 +23,23 @@ async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body
   return { status: r.statusCode, json: () => r.json(), raw: r.rawPayload, headers: r.headers };
 }
 
-async function settled(): Promise<{ state: string; backupId: string | null; steps: { text: string; state: string }[] }> {
-  for (;;) {
-    const { job } = (await call('GET', '/api/backups/job')).json();
-    if (job.state !== 'running') return job;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+interface Job {
+  state: string;
+  backupId: string | null;
+  steps: { text: string; state: string }[];
+}
+
+/** The job once GET /api/backups/job no longer shows it running; a stuck job fails the test. */
+async function settled(): Promise<Job> {
+  let last: Job | undefined;
+  return waitFor(
+    async () => {
+      last = (await call('GET', '/api/backups/job')).json().job as Job;
+      return last.state !== 'running' && last;
+    },
+    30_000,
+    () => `the backup job to end; it still runs: ${JSON.stringify(last?.steps)}`,
+  );
 }
 
 before(async () => {
@@ -38,7 +50,7 @@ before(async () => {
     mode: 'standalone',
     connect: { superserverPort: null, webPort: null, portalPath: '/', username: 'x', readPassword: async () => 'x' },
     logs,
-    log: (await import('../support/fixtures.ts')).captureLogger().log,
+    log: captureLogger().log,
     backups: rig.service,
     backupUploadLimitBytes: 2 * 1024 * 1024,
   }));

@@ -69,7 +69,7 @@ describe('SIGKILL in the middle of a backup', () => {
     // The simulated write daemon runs: the databases change while the backup copies them.
     const first = await start(d, { IRIS_EDGE_FAILPOINT: 'backup:capturing', IRIS_EDGE_SIMULATOR_WRITE_MS: '5' });
     await post(first.api, 'backups', {});
-    assert.equal(await first.b.exited, 'SIGKILL');
+    assert.equal(await first.b.exited(), 'SIGKILL');
     // Killed while IRIS was frozen, with a staging copy half made: what a power cut leaves.
     assert.ok(existsSync(join(d.sim, '.simulated-freeze')), 'the simulated IRIS is still frozen after the crash');
     assert.ok(existsSync(join(d.state, 'freeze.json')), 'the freeze marker names IRIS Edge');
@@ -108,7 +108,7 @@ describe('SIGKILL in the middle of a restore', () => {
       backupId = job.backupId!;
     } finally {
       first.b.proc.kill('SIGTERM');
-      await first.b.exited;
+      await first.b.exited();
     }
     // Work done after the backup: the state a failed restore must not lose.
     const user = join(d.sim, 'mgr/user/IRIS.DAT');
@@ -117,7 +117,7 @@ describe('SIGKILL in the middle of a restore', () => {
 
     const second = await start(d, { ...quiet, IRIS_EDGE_FAILPOINT: 'restore:swapping' });
     await post(second.api, `backups/${backupId}/restore`, { confirm: backupId });
-    assert.equal(await second.b.exited, 'SIGKILL');
+    assert.equal(await second.b.exited(), 'SIGKILL');
     // Killed with the first database file moved aside: neither the old nor the new state as a whole.
     assert.ok(existsSync(join(d.state, 'restore-journal.json')));
     assert.ok(existsSync(join(d.sim, 'mgr', 'IRIS.DAT.iris-edge-previous')));

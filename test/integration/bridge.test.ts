@@ -8,7 +8,8 @@ import { startBridge, type RunningBridge } from '../../src/app.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
-import { captureLogger, testConfig, waitFor } from '../support/fixtures.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { captureLogger, polls, testConfig, waitFor } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
 import { Observer, stateIs } from '../support/observer.ts';
 
@@ -36,20 +37,28 @@ afterEach(async () => {
   await broker.restart();
 });
 
-async function start(options: { pollIntervalMs?: number; sim?: IrisSimulator } = {}): Promise<void> {
+async function start(options: { pollIntervalMs?: number; sim?: IrisSimulator } = {}): Promise<RunningBridge> {
   sim = options.sim ?? new IrisSimulator({ transitionMs: 150 });
   const cap = captureLogger();
   lines = cap.lines;
   observer = await Observer.connect(broker.url);
-  running = await startBridge(
+  const started = await startBridge(
     testConfig({ mqtt: { source: 'default', url: broker.url }, pollIntervalMs: options.pollIntervalMs ?? 300 }),
     cap.log,
     { iris: sim, inventoryWindowMs: 300, birthJitterMs: 200 },
   );
-  await running.bridge.settled();
+  running = started;
+  await started.bridge.settled();
+  return started;
 }
 
 const warnings = () => lines.filter((l) => / WARN: /.test(l));
+
+/** Everything the bridge has published so far has reached the observer. */
+async function delivered(): Promise<void> {
+  await running?.bridge.settled();
+  await observer.flush();
+}
 
 describe('bridge over a real mosquitto', () => {
   it('announces the instance and every production with payloads Home Assistant accepts', async () => {
@@ -81,14 +90,17 @@ describe('bridge over a real mosquitto', () => {
   });
 
   it('publishes discovery and states only when they change', async () => {
-    await start({ pollIntervalMs: 100 });
-    await new Promise((r) => setTimeout(r, 200)); // let the start-up messages arrive
-    const since = Date.now();
-    await new Promise((r) => setTimeout(r, 800)); // several polls with nothing changing
-    assert.deepEqual(observer.messages.filter((m) => m.at >= since).map((m) => `${m.topic} ${m.payload}`), []);
+    const { monitor } = await start({ pollIntervalMs: 100 });
+    await delivered(); // the start-up messages
+    const from = observer.messages.length;
+    const since = () => observer.messages.slice(from);
+    await polls(monitor, 5); // several polls with nothing changing
+    await delivered();
+    assert.deepEqual(since().map((m) => `${m.topic} ${m.payload}`), []);
     sim.setQueue('ORDERS', 'Orders.Production', 'HL7.In.File', 5); // not part of the production's state payload
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(observer.count(topics.productionDiscovery(orders), since), 0);
+    // A poll saw it: the host's state carries the queue, published after any discovery of that poll.
+    await observer.waitFor(topics.hostState(orders, 'HL7.In.File'), (p) => JSON.parse(p).queue === 5);
+    assert.deepEqual(since().filter((m) => m.topic === topics.productionDiscovery(orders)), []);
   });
 
   it('stops a production when its switch is turned off, showing stopping then stopped', async () => {
@@ -141,9 +153,9 @@ describe('bridge over a real mosquitto', () => {
     await observer.publish(topics.productionSet({ namespace: 'ORDERS', name: 'Ghost.Production' }), 'STOP');
     await observer.publish(topics.productionRestart(orders), Buffer.alloc(1024 * 1024, 0x41));
     await observer.publish(topics.productionRestart(orders), Buffer.from([0xff, 0xfe, 0x00]));
-    await waitFor(() => warnings().length - before >= 5, 5000, 'five warnings');
-    await new Promise((r) => setTimeout(r, 300));
-    const w = warnings().slice(before);
+    const sentinel = await observer.handled(topics, lines);
+    assert.equal(warnings().at(-1), sentinel);
+    const w = warnings().slice(before, -1);
     assert.equal(w.length, 5, w.join('\n'));
     assert.match(w[0] ?? '', /Ignored "EXPLODE" .*allowed are START, STOP/);
     assert.match(w[1] ?? '', /Ignored a retained command/);
@@ -185,12 +197,16 @@ describe('bridge over a real mosquitto', () => {
     await observer.publish('homeassistant/status', 'online');
     await observer.waitFor(topics.productionState(orders), () => true, 5000, since);
     await observer.waitFor(topics.bridgeAvailability, (p) => p === 'online', 5000, since);
-    await observer.quiet(300);
+    await delivered();
     assert.equal(observer.count(topics.productionDiscovery(orders), since), 0);
     // "offline" is not a reason to republish
     const since2 = Date.now();
     await observer.publish('homeassistant/status', 'offline');
-    await new Promise((r) => setTimeout(r, 600));
+    await observer.handled(topics, lines);
+    // A republish answers a birth only after a random delay of up to birthJitterMs (200 ms): that
+    // nothing comes can only be seen by letting more than that pass.
+    await delay(400);
+    await delivered();
     assert.equal(observer.count(topics.productionState(orders), since2), 0);
   });
 
@@ -202,8 +218,9 @@ describe('bridge over a real mosquitto', () => {
     await pre.close();
     const down = new IrisSimulator({ transitionMs: 50 });
     down.setReachable(false);
-    await start({ sim: down, pollIntervalMs: 200 });
-    await new Promise((r) => setTimeout(r, 600));
+    const { monitor } = await start({ sim: down, pollIntervalMs: 200 });
+    await polls(monitor, 3);
+    await delivered();
     assert.ok(observer.retained().has(topics.productionDiscovery(ghost)), 'kept while IRIS does not answer');
     down.setReachable(true);
     await waitFor(() => !observer.retained().has(topics.productionDiscovery(ghost)), 5000, 'the ghost discovery to be cleared');

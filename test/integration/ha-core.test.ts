@@ -5,10 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, it } from 'node:test';
 import { HaCommandError, HaCore, HaUnavailableError, versionAtLeast, type HaCoreOptions } from '../../src/ha/core.ts';
 import { FakeHa } from '../support/fake-ha.ts';
-import { captureLogger, waitFor } from '../support/fixtures.ts';
+import { captureLogger, waitFor, within } from '../support/fixtures.ts';
 
 const FAST: HaCoreOptions = { pingIntervalMs: 150, pingTimeoutMs: 150, callTimeoutMs: 400, retryDelaysMs: [50, 100] };
 
@@ -26,7 +28,7 @@ async function connected(options: HaCoreOptions = FAST, fakeOptions = {}) {
   fake = await FakeHa.start({ token: 'secret-token', ...fakeOptions });
   const { log, lines } = captureLogger();
   core = HaCore.start({ url: fake.url, token: 'secret-token' }, log, options);
-  const [version] = await once(core, 'ready');
+  const [version] = await within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
   return { fake, core, lines, version: version as string };
 }
 
@@ -83,7 +85,7 @@ describe('HaCore', () => {
 
   it('fails calls fast while disconnected, and reconnects when HA is back', async () => {
     const { core, fake, lines } = await connected();
-    const down = once(core, 'disconnected');
+    const down = within(once(core, 'disconnected'), 10_000, 'the connection to Home Assistant to drop');
     await fake.stopServer();
     await down;
     assert.equal(core.connected, false);
@@ -94,7 +96,7 @@ describe('HaCore', () => {
     assert.equal(core.haVersion, '2026.11.0', 'the last version stays known');
 
     fake.haVersion = '2026.12.0';
-    const up = once(core, 'ready');
+    const up = within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
     await fake.startServer();
     const [version] = await up;
     assert.equal(version, '2026.12.0');
@@ -107,9 +109,9 @@ describe('HaCore', () => {
     const { core, fake, lines } = await connected();
     assert.equal(fake.accepted, 1);
     fake.refusePings = true;
-    await once(core, 'disconnected');
+    await within(once(core, 'disconnected'), 10_000, 'the connection to Home Assistant to drop');
     fake.refusePings = false;
-    await once(core, 'ready');
+    await within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
     assert.ok(fake.accepted >= 2, 'a new connection');
     assert.ok(lines.some((l) => l.includes('did not answer a ping')), lines.join('\n'));
     await core.fireEvent('still-works', {});
@@ -124,13 +126,22 @@ describe('HaCore', () => {
   it('retries in the background while HA is away at start, logging that once', async () => {
     fake = await FakeHa.start({ token: 'secret-token' });
     await fake.stopServer();
+    // While HA is away its port takes connections and drops them, so the attempts can be counted.
+    let attempts = 0;
+    const away = createServer((s) => {
+      attempts++;
+      s.destroy();
+    });
+    away.listen(fake.port, '127.0.0.1');
+    await once(away, 'listening');
     const { log, lines } = captureLogger();
     core = HaCore.start({ url: fake.url, token: 'secret-token' }, log, FAST);
-    await new Promise((r) => setTimeout(r, 400));
+    await waitFor(() => attempts >= 3, 5000, 'three attempts to connect');
+    await new Promise((r) => away.close(r));
     assert.equal(core.connected, false);
     assert.equal(core.haVersion, null);
     await assert.rejects(core.fireEvent('x', {}), HaUnavailableError);
-    const up = once(core, 'ready');
+    const up = within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
     await fake.startServer();
     await up;
     assert.equal(lines.filter((l) => l.includes('does not answer')).length, 1, lines.join('\n'));
@@ -175,8 +186,10 @@ describe('HaCore', () => {
   it('stops for good on close()', async () => {
     const { core, fake } = await connected();
     core.close();
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(fake.connectionCount, 0);
+    await waitFor(() => fake.connectionCount === 0, 2000, 'the connection to be closed');
+    // A reconnect would come after the first retry delay (50 ms): that none comes can only be seen
+    // by letting several times that pass.
+    await delay(250);
     assert.equal(fake.accepted, 1, 'no reconnect after close');
     await assert.rejects(core.fireEvent('x', {}), HaUnavailableError);
   });

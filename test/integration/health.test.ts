@@ -7,7 +7,7 @@ import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { startSimulatedMonitorApi, type SimulatedMonitorApi } from '../../src/iris/simulator/monitor-api.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
-import { captureLogger, testConfig, waitFor } from '../support/fixtures.ts';
+import { captureLogger, polls, testConfig, waitFor } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
 import { Observer } from '../support/observer.ts';
 
@@ -52,9 +52,10 @@ describe('IRIS health over MQTT', () => {
     }
     assert.ok(Object.keys(instance.cmps).some((k) => k.startsWith('db_')), 'database size sensors');
     const before = api.requests()['/api/monitor/metrics'] ?? 0;
-    await new Promise((r) => setTimeout(r, 1000));
+    await polls(running.monitor, 5);
     const scrapes = (api.requests()['/api/monitor/metrics'] ?? 0) - before;
-    assert.ok(scrapes >= 3 && scrapes <= 6, `${scrapes} scrapes in 5 polls`);
+    // A poll under way at either end may have scraped on the other side of the count.
+    assert.ok(scrapes >= 4 && scrapes <= 6, `${scrapes} scrapes in 5 polls`);
   });
 
   it('adds a Messages sensor once a namespace publishes interoperability metrics', async () => {
@@ -73,7 +74,9 @@ describe('IRIS health over MQTT', () => {
     assert.deepEqual(JSON.parse(inst.payload), { event_type: 'severe', detail: 'Orders.Production: HL7.Out.Lab could not connect' });
     const prod = await observer.waitFor(topics.productionEvent(orders), (p) => JSON.parse(p).event_type === 'alert', 5000, since);
     assert.equal(prod.retain, false);
-    await new Promise((r) => setTimeout(r, 500));
+    // Two more polls read the alerts again; one not consumed would be published again by now.
+    await polls(running.monitor, 2);
+    await observer.flush();
     assert.equal(observer.count(topics.instanceEvent, since), 1, 'an alert is delivered once (consumed on read)');
   });
 
@@ -81,7 +84,7 @@ describe('IRIS health over MQTT', () => {
     const before = lines.length;
     await api.setDown(true);
     await waitFor(() => metrics().cpu === 'None' || undefined, 5000, 'unknown CPU');
-    await new Promise((r) => setTimeout(r, 600));
+    await polls(running.monitor, 3); // each fails to scrape again
     assert.equal(lines.slice(before).filter((l) => /health metrics are unavailable/.test(l)).length, 1);
     assert.equal(observer.latest(topics.irisAvailability), 'online', 'the Native API side is still up');
     await api.setDown(false);

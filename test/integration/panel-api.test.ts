@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { startHarness, INGRESS_PATH, type Harness } from '../browser/harness.ts';
+import { holdNextCall, within } from '../support/fixtures.ts';
 
 const JSON_POST = { 'content-type': 'application/json', 'x-iris-edge': '1' };
 const ORDERS = 'api/instances/iris/productions/ORDERS/Orders.Production';
@@ -49,13 +50,11 @@ function openFeed(base: string, headers: Record<string, string> = {}): Promise<F
   const feed: Feed = {
     ws,
     messages,
-    next: (pred, timeoutMs = 3000) =>
-      new Promise((resolve, reject) => {
-        const hit = messages.find(pred);
-        if (hit) return resolve(hit);
-        const t = setTimeout(() => reject(new Error('no matching feed message')), timeoutMs);
-        waiters.push({ pred, resolve: (m) => (clearTimeout(t), resolve(m)) });
-      }),
+    next: (pred, timeoutMs = 3000) => {
+      const hit = messages.find(pred);
+      if (hit) return Promise.resolve(hit);
+      return within(new Promise((resolve) => waiters.push({ pred, resolve })), timeoutMs, 'a matching feed message');
+    },
   };
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(feed));
@@ -340,9 +339,12 @@ describe('panel API rules (standalone)', () => {
     assert.match(refused.body.message, /^IRIS refused: .*Quiescent/i);
     h.sim.setBusy('ORDERS', 'Orders.Production', 'Orders.Router', false);
 
+    // The restart is held where it reaches IRIS, so the second command comes while it runs.
+    const restart = holdNextCall(h.sim, 'control');
     const first = post(h.direct + `${ORDERS}/actions/restart`, { confirm: true });
-    await new Promise((r) => setTimeout(r, 10));
-    const busy = await post(h.direct + `${ORDERS}/actions/update`, {});
+    const busy = await within(restart.entered, 5000, 'the restart to reach IRIS')
+      .then(() => post(h.direct + `${ORDERS}/actions/update`, {}))
+      .finally(() => restart.release());
     assert.equal(busy.status, 409);
     assert.equal(busy.body.error, 'refused-by-bridge');
     assert.equal((await first).status, 200);

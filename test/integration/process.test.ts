@@ -42,7 +42,7 @@ describe('the bridge process', () => {
     try {
       await observer.waitFor('iris-edge/stopped/bridge/availability', (p) => p === 'online', 20_000);
       b.proc.kill('SIGTERM');
-      assert.equal(await b.exited, 0);
+      assert.equal(await b.exited(), 0);
       await observer.waitFor('iris-edge/stopped/bridge/availability', (p) => p === 'offline', 5000);
     } finally {
       b.proc.kill('SIGKILL');
@@ -95,7 +95,7 @@ describe('the bridge process', () => {
       upload.write(Buffer.alloc(1024 * 1024));
       await waitFor(() => readdirSync(join(stateDir, 'backups', '.work')).length > 0 || undefined, 10_000, 'the upload to arrive');
       b.proc.kill('SIGTERM');
-      assert.equal(await b.exited, 0, b.output());
+      assert.equal(await b.exited(), 0, b.output());
       await observer.waitFor('iris-edge/midupload/bridge/availability', (p) => p === 'offline', 5000);
       assert.deepEqual(readdirSync(join(stateDir, 'backups', '.work')), [], 'the cut upload left a file behind');
       upload.destroy();
@@ -162,7 +162,7 @@ describe('the bridge process', () => {
 
   it('refuses to start with a bad option, naming it and what is allowed', async () => {
     const b = runBridge({ POLL_INTERVAL: '1', LOG_LEVEL: 'chatty' });
-    assert.equal(await b.exited, 2);
+    assert.equal(await b.exited(), 2);
     assert.match(b.output(), /option "poll_interval" is 1; allowed: at least 2/);
     assert.match(b.output(), /option "log_level" is "chatty"; allowed: one of trace, debug, info, warning, error/);
   });

@@ -9,7 +9,7 @@ import { BackupService } from '../../src/backups/service.ts';
 import type { JobStatus } from '../../src/model/backup.ts';
 import { SimulatedDatabases, type SimulatedDatabasesOptions } from '../../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
-import { captureLogger } from './fixtures.ts';
+import { captureLogger, within } from './fixtures.ts';
 
 export const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -56,7 +56,10 @@ export async function backupRig(
     atFreeze: new Map(),
     atStart: new Map(),
     service: undefined as unknown as BackupService,
-    run: async (start) => rig.service.wait((await start).id),
+    run: async (start) => {
+      const job = await start;
+      return within(rig.service.wait(job.id), 60_000, () => `the ${job.kind} job to end (steps: ${JSON.stringify(rig.service.job()?.steps)})`);
+    },
     close: async () => {
       rig.service.stop();
       await sim.close();

@@ -1,14 +1,15 @@
 /** The bridge as a user runs it (`npm start`), as a separate process the test can kill. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { within } from './fixtures.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface BridgeProcess {
   proc: ChildProcess;
   output: () => string;
-  /** The exit code, or the signal's name when it was killed. */
-  exited: Promise<number | string | null>;
+  /** The exit code, or the signal's name when it was killed; a failure if it still runs after `timeoutMs`. */
+  exited(timeoutMs?: number): Promise<number | string | null>;
 }
 
 export function runBridge(env: Record<string, string>): BridgeProcess {
@@ -21,6 +22,6 @@ export function runBridge(env: Record<string, string>): BridgeProcess {
   });
   proc.stdout?.on('data', (d) => (out += String(d)));
   proc.stderr?.on('data', (d) => (out += String(d)));
-  const exited = new Promise<number | string | null>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal)));
-  return { proc, output: () => out, exited };
+  const exit = new Promise<number | string | null>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal)));
+  return { proc, output: () => out, exited: (timeoutMs = 30_000) => within(exit, timeoutMs, () => `the bridge process to exit; its output:\n${out}`) };
 }

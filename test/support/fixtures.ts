@@ -1,9 +1,11 @@
 import { Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import type { Config } from '../../src/config/config.ts';
 import type { IrisProductionState, ProductionAction } from '../../src/model/production.ts';
 import type { ProductionView } from '../../src/model/view.ts';
 import { TRANSITIONAL } from '../../src/model/production.ts';
+import type { Monitor } from '../../src/monitor/monitor.ts';
 import type { DiscoveryContext } from '../../src/mqtt/discovery.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { SOURCE_AGENT_DIR } from '../../src/iris/agent/source-dir.ts';
@@ -50,14 +52,97 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
+/** What a wait was for, in its failure message: a function when the message needs the last state seen. */
+export type WaitingFor = string | (() => string);
+const timedOut = (timeoutMs: number, what: WaitingFor) => new Error(`Timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+
+/**
+ * Polls `probe` every `everyMs` until it returns something other than undefined or false, and
+ * returns that. The one poll loop of the tests: it always has a deadline, and says what it waited
+ * for when it fails, also when a probe itself never answers.
+ */
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: WaitingFor,
+  everyMs = 25,
+): Promise<T> {
+  let abandoned = false;
+  const poll = async (): Promise<T> => {
+    for (;;) {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+      // within() has failed the wait already; this only ends the loop.
+      if (abandoned) throw timedOut(timeoutMs, what);
+      await delay(everyMs);
+    }
+  };
+  try {
+    return await within(poll(), timeoutMs, what);
+  } finally {
+    abandoned = true;
   }
+}
+
+/** `work`, or a failure naming what it was once `timeoutMs` have passed: awaiting an event never hangs a run. */
+export async function within<T>(work: Promise<T>, timeoutMs: number, what: WaitingFor): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut(timeoutMs, what)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Resolves after the monitor has finished `count` more polls (it shows a view after each one,
+ * and after a command starts). For tests that prove something does NOT change over several
+ * polls: counting polls rather than milliseconds keeps the proof the same on a slow machine.
+ */
+export function polls(monitor: Monitor, count: number, timeoutMs = 10_000): Promise<void> {
+  let seen = 0;
+  let onView: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    onView = () => {
+      if (++seen >= count) resolve();
+    };
+    monitor.on('view', onView);
+  });
+  return within(done, timeoutMs, () => `${count} polls of the monitor (${seen} seen)`).finally(() => monitor.off('view', onView));
+}
+
+/**
+ * Holds the next call of `obj[method]` open: `entered` resolves once it is called, and the call
+ * goes on (to the real method) only after `release()`. A test sees an operation in flight this
+ * way without racing a timer against it.
+ */
+export function holdNextCall<K extends string, T extends Record<K, (...args: never[]) => Promise<unknown>>>(obj: T, method: K): { entered: Promise<void>; release(): void } {
+  const own = Object.prototype.hasOwnProperty.call(obj, method);
+  const original = obj[method];
+  const restore = () => {
+    if (own) obj[method] = original;
+    else delete (obj as Partial<T>)[method];
+  };
+  let enter: () => void = () => undefined;
+  let open: () => void = () => undefined;
+  const entered = new Promise<void>((resolve) => (enter = resolve));
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  obj[method] = (async (...args: never[]) => {
+    restore();
+    enter();
+    await gate;
+    return original.apply(obj, args);
+  }) as T[K];
+  return {
+    entered,
+    release: () => {
+      restore();
+      open();
+    },
+  };
 }
 
 /** The discovery context of the local instance "iris" as the tests' payload builders use it. */

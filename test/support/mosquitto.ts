@@ -7,6 +7,8 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { waitFor } from './fixtures.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -21,21 +23,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    s.once('error', () => resolve(false));
+  });
 }
 
 export class Mosquitto {
@@ -68,7 +64,7 @@ export class Mosquitto {
     proc.stdout?.on('data', (d) => (this.log += String(d)));
     proc.stderr?.on('data', (d) => (this.log += String(d)));
     this.proc = proc;
-    await waitForPort(this.port, 5000);
+    await waitFor(() => listening(this.port), 5000, () => `mosquitto to listen on ${this.port}:\n${this.log}`);
   }
 
   async stop(): Promise<void> {
@@ -81,9 +77,11 @@ export class Mosquitto {
     });
   }
 
+  /** Stops the broker and starts it again on the same port, after being away for `downMs`. */
   async restart(downMs = 0): Promise<void> {
     await this.stop();
-    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+    // How long the broker is away is the scenario (clients retrying meanwhile), not a wait.
+    if (downMs > 0) await delay(downMs);
     await this.startProcess();
   }
 

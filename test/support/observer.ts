@@ -1,6 +1,7 @@
 /** A plain MQTT client that watches what the bridge publishes, as Home Assistant would. */
 import mqtt, { type MqttClient } from 'mqtt';
-import { waitFor } from './fixtures.ts';
+import type { Topics } from '../../src/mqtt/topics.ts';
+import { waitFor, within } from './fixtures.ts';
 
 export interface Seen {
   topic: string;
@@ -11,8 +12,18 @@ export interface Seen {
 
 export class Observer {
   readonly messages: Seen[] = [];
+  /** The observer's own topic for flush(); what arrives there is not among `messages`. */
+  private readonly flushTopic = `iris-edge-test/flush/${Math.random().toString(16).slice(2)}`;
+  private flushed = 0;
+  private sentinels = 0;
+  private readonly flushWaiters = new Map<string, () => void>();
+
   private constructor(readonly client: MqttClient) {
     client.on('message', (topic, payload, packet) => {
+      if (topic === this.flushTopic) {
+        this.flushWaiters.get(payload.toString())?.();
+        return;
+      }
       this.messages.push({ topic, payload: payload.toString(), retain: packet.retain, at: Date.now() });
     });
   }
@@ -53,9 +64,33 @@ export class Observer {
     );
   }
 
-  /** Resolves once nothing has arrived for `ms` (a burst such as a republish is over). */
-  async quiet(ms: number, timeoutMs = 10_000): Promise<void> {
-    await waitFor(() => Date.now() - (this.messages.at(-1)?.at ?? 0) >= ms || undefined, timeoutMs, `${ms} ms without messages`);
+  /**
+   * Resolves once every message the broker accepted before this call has reached `messages`: a
+   * message of our own goes through the broker behind them (mosquitto forwards in the order it
+   * accepts). After the bridge's settled(), this makes "nothing more was published" a condition
+   * rather than a pause.
+   */
+  async flush(timeoutMs = 5000): Promise<void> {
+    if (this.flushed === 0) await this.client.subscribeAsync(this.flushTopic, { qos: 1 });
+    const mark = String(++this.flushed);
+    const back = new Promise<void>((resolve) => this.flushWaiters.set(mark, resolve));
+    try {
+      await this.client.publishAsync(this.flushTopic, mark, { qos: 1 });
+      await within(back, timeoutMs, 'our own message to come back through the broker');
+    } finally {
+      this.flushWaiters.delete(mark);
+    }
+  }
+
+  /**
+   * Resolves once the bridge has handled every command published here before: it handles them
+   * in order, and warns about a STOP for a production IRIS does not have. A topic of its own
+   * each time, because the bridge warns once per kind of bad input and topic. Returns the warning.
+   */
+  async handled(topics: Topics, log: string[], timeoutMs = 5000): Promise<string> {
+    const topic = topics.productionSet({ namespace: 'SENTINEL', name: `Sentinel${++this.sentinels}` });
+    await this.publish(topic, 'STOP');
+    return waitFor(() => log.find((l) => l.includes(topic) && l.includes('there is no such production')), timeoutMs, `the warning about the STOP on ${topic}`);
   }
 
   async publish(topic: string, payload: string | Buffer, retain = false): Promise<void> {

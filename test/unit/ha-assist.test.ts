@@ -5,7 +5,7 @@ import { AssistExposure, productionAliases, restartAliases } from '../../src/ha/
 import { HaCore } from '../../src/ha/core.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { FakeHa } from '../support/fake-ha.ts';
-import { captureLogger } from '../support/fixtures.ts';
+import { captureLogger, waitFor, within } from '../support/fixtures.ts';
 
 describe('productionAliases', () => {
   it('names a production the way people say it', () => {
@@ -45,7 +45,7 @@ describe('AssistExposure', () => {
     fake = await FakeHa.start();
     const { log, lines } = captureLogger();
     core = HaCore.start({ url: fake.url, token: fake.token }, log, { retryDelaysMs: [50] });
-    await once(core, 'ready');
+    await within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
     return { log, lines };
   }
 
@@ -86,7 +86,9 @@ describe('AssistExposure', () => {
     const { log } = await setup();
     const assist = new AssistExposure(core, topics, true, log, { retryDelayMs: 50, attempts: 6 });
     const done = assist.sync([orders]);
-    setTimeout(() => register(orders, 'orders_production'), 120);
+    // Registered only after a look-up has missed them, so the sync must have waited for them.
+    await waitFor(() => fake.ofType('config/entity_registry/list').length > 0, 2000, 'a look-up in the entity registry');
+    register(orders, 'orders_production');
     await done;
     assert.equal(fake.exposed.get('switch.orders_production'), true);
     assert.equal(fake.exposed.get('button.orders_production_restart'), true);
@@ -113,13 +115,13 @@ describe('AssistExposure', () => {
   it('leaves entities for later when HA is not connected', async () => {
     const { log } = await setup();
     register(orders, 'orders_production');
-    const down = once(core, 'disconnected');
+    const down = within(once(core, 'disconnected'), 10_000, 'the connection to Home Assistant to drop');
     await fake.stopServer();
     await down;
     const assist = new AssistExposure(core, topics, true, log);
     await assist.sync([orders]);
     assert.equal(fake.exposed.size, 0);
-    const up = once(core, 'ready');
+    const up = within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
     await fake.startServer();
     await up;
     await assist.sync([orders]);

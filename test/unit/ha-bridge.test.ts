@@ -8,7 +8,7 @@ import { HaReactions } from '../../src/ha/ha-bridge.ts';
 import type { MonitorView, ProductionView } from '../../src/model/view.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { FakeHa } from '../support/fake-ha.ts';
-import { captureLogger, productionView } from '../support/fixtures.ts';
+import { captureLogger, productionView, within } from '../support/fixtures.ts';
 
 const prod = productionView;
 
@@ -40,7 +40,7 @@ async function setup(initial: ProductionView[], withAssist = false) {
   fake = await FakeHa.start();
   const { log, lines } = captureLogger();
   core = HaCore.start({ url: fake.url, token: fake.token }, log, { retryDelaysMs: [50] });
-  await once(core, 'ready');
+  await within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
   const monitor = new FakeMonitor(initial);
   const assist = withAssist ? new AssistExposure(core, topics, true, log, { retryDelayMs: 20, attempts: 2 }) : undefined;
   reactions = new HaReactions({ core, monitor, ids: topics, log, assist });
@@ -135,7 +135,7 @@ describe('HaReactions', () => {
     const { monitor, lines } = await setup([prod('Orders.Production', 'running'), prod('Lab.Results.Production', 'troubled', null, 'LAB')]);
     const labNote = 'iris_edge_iris_lab_lab_results_production';
     assert.equal(fake.notifications.has(labNote), true);
-    const down = once(core, 'disconnected');
+    const down = within(once(core, 'disconnected'), 10_000, 'the connection to Home Assistant to drop');
     await fake.stopServer();
     await down;
     const sent = fake.received.length;
@@ -144,10 +144,9 @@ describe('HaReactions', () => {
     reactions.onAlert({ time: 't', severity: 3, severityWord: 'fatal', message: 'lost' });
     await reactions.idle();
     assert.equal(lines.filter((l) => l.includes('dropping')).length, 1, lines.join('\n'));
-    const up = once(core, 'ready');
+    const up = within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
     await fake.startServer();
-    await up;
-    await new Promise((r) => setImmediate(r));
+    await up; // HaReactions re-syncs inside the same 'ready' event, before this listener runs
     await reactions.idle();
     assert.equal(fake.received.length > sent, true);
     assert.equal(events('iris_edge_production_state_changed').length, 0, 'events of the outage are gone');
@@ -170,8 +169,7 @@ describe('HaReactions', () => {
     assert.deepEqual(fake.entities.get('switch.lab_results_production')?.aliases, ['Lab Results production', 'Lab Results interface']);
     assert.equal(fake.exposed.has('switch.orders_production'), false, 'gave up until the next reconnect');
     fake.dropConnections();
-    await once(core, 'ready');
-    await new Promise((r) => setImmediate(r));
+    await within(once(core, 'ready'), 10_000, 'Home Assistant to be connected'); // HaReactions re-syncs inside the same event, before this listener runs
     await reactions.idle();
     assert.equal(fake.exposed.get('switch.orders_production'), true);
     assert.equal(fake.exposed.get('button.orders_production_restart'), true);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { IrisUnavailableError } from '../../src/model/errors.ts';
 import { IrisServerError, NativeTransport, type AbandonedCall, type NativeTransportOptions } from '../../src/iris/native/transport.ts';
+import { waitFor } from '../support/fixtures.ts';
 import { FAKE_DRIVER_URL, fakeDriverData, lines, type FakeDriverData } from './native-fake-driver.fixture.ts';
 
 const open: NativeTransport[] = [];
@@ -91,8 +92,7 @@ describe('Native transport (child process + a synchronous fake SDK)', () => {
     });
     assert.ok(Date.now() - started < 3000, 'the deadline was not honoured');
     // A worker thread blocked in native code ignored terminate(); a process does not survive SIGKILL.
-    for (let i = 0; i < 50 && alive(hungPid); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(alive(hungPid), false, 'the hung connection process is still alive');
+    await waitFor(() => !alive(hungPid), 1000, 'the hung connection process to be gone');
     assert.equal(await t.classMethodValue('Fake', 'Echo', 'after'), 'after');
     const s = t.stats();
     assert.equal(s.processesStarted, 2, 'a new process must replace the hung one');
@@ -128,7 +128,10 @@ describe('Native transport (child process + a synchronous fake SDK)', () => {
     const t = transport(fakeDriverData(), { maxAbandoned: 1, abandonedWindowMs: 300 });
     await assert.rejects(t.call('Fake', 'Hang', [], { timeoutMs: 100 }), /did not answer/);
     await assert.rejects(t.classMethodValue('Fake', 'Echo', 'held'), /opens no new connection/);
-    await new Promise((r) => setTimeout(r, 350));
+    // The window is the behaviour: wait until the moment the transport itself says the hold ends.
+    const until = Date.parse(t.stats().holdUntil ?? '');
+    assert.ok(until <= Date.now() + 300, `held until ${t.stats().holdUntil}, beyond the 300 ms window`);
+    await waitFor(() => Date.now() > until, 1000, `the hold to end at ${t.stats().holdUntil}`);
     assert.equal(await t.classMethodValue('Fake', 'Echo', 'free'), 'free');
     assert.equal(t.stats().holdUntil, null);
   });
@@ -183,17 +186,17 @@ describe('Native transport (child process + a synchronous fake SDK)', () => {
     const seen: string[] = [];
     const t = transport(fakeDriverData(), { onOutput: (line) => seen.push(line) });
     await t.classMethodValue('Fake', 'Echo', 1);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.ok(seen.includes('fake driver connecting'), JSON.stringify(seen));
+    await waitFor(() => seen.includes('fake driver connecting'), 2000, () => `the driver's line among ${JSON.stringify(seen)}`);
   });
 
   it('close() rejects queued calls, refuses new ones, and kills a process blocked in a call within about a second', async () => {
-    const t = transport(fakeDriverData());
+    const data = fakeDriverData();
+    const t = transport(data);
     await t.classMethodValue('Fake', 'Echo', 'warm');
     const pid = t.stats().pid as number;
     const hung = assert.rejects(t.call('Fake', 'Hang', [], { timeoutMs: 60_000 }), IrisUnavailableError);
     const queued = assert.rejects(t.classMethodValue('Fake', 'Echo', 1), IrisUnavailableError);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => lines(data, 'calls').some((l) => l.includes('start Fake.Hang')), 2000, 'the connection process to block in Fake.Hang');
     const started = Date.now();
     await t.close();
     assert.ok(Date.now() - started < 3000, `close() took ${Date.now() - started} ms`);
