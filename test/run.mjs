@@ -99,7 +99,8 @@ const tz = process.env.TZ || 'Pacific/Chatham';
 console.error(`Tests run with TZ=${tz}.`);
 const res = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', ...files],
+  // A backstop for an await that never settles: the test fails after 10 minutes instead of holding CI.
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...files],
   { cwd: root, stdio: 'inherit', env: { ...process.env, TZ: tz, NODE_OPTIONS: '' } },
 );
 banner();
