@@ -12,9 +12,9 @@ before(() => {
   san = k.make({
     subj: '/CN=cn-name.lab.example',
     by: root,
-    ext: LEAF_EXT + 'subjectAltName=DNS:iris.lab.example,DNS:*.svc.lab.example,DNS:*.example,DNS:Upper.Lab.Example,DNS:dot.lab.example.,IP:10.0.0.5,IP:fd00::5\n',
+    ext: LEAF_EXT + 'subjectAltName=DNS:iris.lab.example,DNS:*.svc.lab.example,DNS:*.example,DNS:*.lab3.example,DNS:Upper.Lab.Example,DNS:dot.lab.example.,IP:10.0.0.5,IP:fd00::5,IP:::1,IP:fe80::\n',
   });
-  cnOnly = k.make({ subj: '/CN=only-cn.lab.example', by: root });
+  cnOnly = k.make({ subj: '/O=lab.example/CN=only-cn.lab.example', by: root });
   cnIp = k.make({ subj: '/CN=10.1.1.1', by: root });
   cnWild = k.make({ subj: '/CN=*.wild.lab.example', by: root });
 });
@@ -30,6 +30,7 @@ describe('host check against the SAN list', () => {
     ['upper.lab.example', true, 'san-dns'],
     ['dot.lab.example', true, 'san-dns'],
     ['a.svc.lab.example', true, 'san-dns'],
+    ['a.lab3.example', true, 'san-dns'],
     ['A-1.SVC.lab.example', true, 'san-dns'],
     // A wildcard is one whole left-most label, never none, never two, never a bare TLD's.
     ['svc.lab.example', false, null],
@@ -55,6 +56,11 @@ describe('host check against the SAN list', () => {
     ['FD00:0:0:0:0:0:0:5', true, 'san-ip'],
     ['fd00:0::0005', true, 'san-ip'],
     ['[fd00::5]', true, 'san-ip'],
+    ['0:0:0:0:0:0:0:1', true, 'san-ip'],
+    ['[::1]', true, 'san-ip'],
+    ['FE80:0::0', true, 'san-ip'],
+    ['fe80::1', false, null],
+    ['::2', false, null],
     [' [fd00::5] ', true, 'san-ip'],
     ['10.0.0.6', false, null],
     ['fd00::6', false, null],
@@ -65,7 +71,8 @@ describe('host check against the SAN list', () => {
     it(`${JSON.stringify(host)}: ${matches ? by : 'no match'}`, () => {
       const r = checkHost(san.cert.info, host);
       assert.deepEqual([r.host, r.matches, r.matchedBy], [host.trim().replace(/^\[|\]$/g, ''), matches, by]);
-      assert.deepEqual(r.checked, matches ? ['10.0.0.5', 'fd00::5'] : ['10.0.0.5', 'fd00::5', 'cn-name.lab.example']);
+      const ipSans = ['10.0.0.5', 'fd00::5', '::1', 'fe80::'];
+      assert.deepEqual(r.checked, matches ? ipSans : [...ipSans, 'cn-name.lab.example']);
     });
   }
 

@@ -56,6 +56,7 @@ describe('lint: a leaf for mutual TLS', () => {
   it('no SAN at all is a warning for a leaf; an IP SAN alone is enough', () => {
     assert.deepEqual(codes(lintCert(mk(leafExt('serverAuth,clientAuth', '')), { now: NOW })), ['warning:missing-san']);
     assert.deepEqual(codes(lintCert(mk(leafExt('serverAuth,clientAuth', 'IP:10.0.0.5')), { now: NOW })), []);
+    assert.deepEqual(codes(lintCert(mk(leafExt('serverAuth,clientAuth', 'DNS:a.lab.example,IP:10.0.0.5')), { now: NOW })), []);
   });
 });
 
