@@ -40,6 +40,12 @@ describe('discovery documents, whole', () => {
 });
 
 describe('discovery options', () => {
+  it('the instance document does not depend on the order IRIS lists productions in', () => {
+    // Discovery is republished when its text changes: a reordered inventory must not change it.
+    const productions = [orders, { namespace: 'LAB', name: 'Lab.Production' }, { namespace: 'ORDERS', name: 'Orders.Replay.Production' }];
+    assert.equal(JSON.stringify(instanceDiscovery(ctx, productions)), JSON.stringify(instanceDiscovery(ctx, [...productions].reverse())));
+  });
+
   it('no IRIS version yet: the instance device has no sw_version', () => {
     const dev = instanceDiscovery({ ...ctx, irisVersion: null }).dev;
     assert.equal('sw' in dev, false);
