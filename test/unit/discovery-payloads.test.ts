@@ -42,7 +42,7 @@ describe('discovery documents, whole', () => {
 describe('discovery options', () => {
   it('the instance document does not depend on the order IRIS lists productions in', () => {
     // Discovery is republished when its text changes: a reordered inventory must not change it.
-    const productions = [orders, { namespace: 'LAB', name: 'Lab.Production' }, { namespace: 'ORDERS', name: 'Orders.Replay.Production' }];
+    const productions = [orders, { namespace: 'ORDERS', name: 'Orders.Replay.Production' }, { namespace: 'LAB', name: 'Lab.Production' }];
     assert.equal(JSON.stringify(instanceDiscovery(ctx, productions)), JSON.stringify(instanceDiscovery(ctx, [...productions].reverse())));
   });
 
