@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import { checkHost } from '../../src/certs/verify.ts';
 import { ChainPki, LEAF_EXT, type Made } from './chain-pki.ts';
 
-let san: Made, cnOnly: Made, cnIp: Made, cnWild: Made;
+let san: Made, cnOnly: Made, cnIp: Made, cnWild: Made, twoCn: Made;
 before(() => {
   const k = new ChainPki();
   const root = k.make({ subj: '/CN=Host Root' });
@@ -17,6 +17,7 @@ before(() => {
   cnOnly = k.make({ subj: '/O=lab.example/CN=only-cn.lab.example', by: root });
   cnIp = k.make({ subj: '/CN=10.1.1.1', by: root });
   cnWild = k.make({ subj: '/CN=*.wild.lab.example', by: root });
+  twoCn = k.make({ subj: '/CN=a.lab.example/CN=b.lab.example', by: root });
 });
 
 type Want = [host: string, matches: boolean, by: 'san-dns' | 'san-ip' | 'cn' | null];
@@ -38,6 +39,8 @@ describe('host check against the SAN list', () => {
     ['a.b.svc.lab.example', false, null],
     ['x.example', false, null],
     ['iris.lab.example.evil', false, null],
+    // Only "*." makes a wildcard: "iris.lab.example" does not stand for "<label>.is.lab.example".
+    ['a.is.lab.example', false, null],
     ['lab.example', false, null],
   ];
   for (const [host, matches, by] of dns) {
@@ -58,6 +61,7 @@ describe('host check against the SAN list', () => {
     ['[fd00::5]', true, 'san-ip'],
     ['0:0:0:0:0:0:0:1', true, 'san-ip'],
     ['[::1]', true, 'san-ip'],
+    ['::0:1', true, 'san-ip'],
     ['FE80:0::0', true, 'san-ip'],
     ['fe80::1', false, null],
     ['::2', false, null],
@@ -109,6 +113,10 @@ describe('host check against the common name', () => {
       checked: ['only-cn.lab.example'],
       note: 'Matched the common name: modern clients need a DNS SAN.',
     });
+  });
+
+  it('any of several CNs matches', () => {
+    assert.deepEqual(['a.lab.example', 'b.lab.example', 'c.lab.example'].map((h) => checkHost(twoCn.cert.info, h).matches), [true, true, false]);
   });
 
   it('a wildcard CN follows the wildcard rule', () => {

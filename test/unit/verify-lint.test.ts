@@ -51,6 +51,7 @@ describe('lint: a leaf for mutual TLS', () => {
     const msg = (e: string) => lintCert(mk(leafExt(e)), { now: NOW })[0]!.message;
     assert.equal(msg('serverAuth'), SERVER_AUTH_ONLY_WARNING);
     assert.equal(msg('clientAuth'), 'Mutual TLS needs both serverAuth and clientAuth; this certificate has clientAuth.');
+    assert.equal(msg('codeSigning'), 'Mutual TLS needs both serverAuth and clientAuth; this certificate has codeSigning.');
   });
 
   it('no SAN at all is a warning for a leaf; an IP SAN alone is enough', () => {
