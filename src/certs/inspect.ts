@@ -8,7 +8,6 @@ import { ASN1, bytes, children, EKU_NAMES, intHex, isContext, isUniversal, KEY_U
 import type { CertInfo, DnPart } from '../model/cert-info.ts';
 import { CertError } from './errors.ts';
 
-export type { CertInfo, DnPart } from '../model/cert-info.ts';
 
 export interface ParsedCert {
   der: Buffer;

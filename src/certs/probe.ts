@@ -6,7 +6,8 @@
 import type { KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
-import { parseCertificate, type CertInfo } from './inspect.ts';
+import type { CertInfo } from '../model/cert-info.ts';
+import { parseCertificate } from './inspect.ts';
 
 export const PROBE_TIMEOUT_MS = 5000;
 

@@ -5,7 +5,8 @@
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { decodeInput } from './decode.ts';
-import type { CertInfo, ParsedCert } from './inspect.ts';
+import type { CertInfo } from '../model/cert-info.ts';
+import type { ParsedCert } from './inspect.ts';
 
 export const EXPIRING_DAYS = 30;
 const DAY = 86_400_000;

@@ -1,0 +1,34 @@
+// Ens.Director's production state codes and the vocabularies Home Assistant is given: the enum
+// sensor's options and the host statuses are part of the discovery contract, so they are pinned
+// word for word.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HOST_STATUSES, PRODUCTION_STATES, productionKey, productionStateFromCode } from '../../src/model/production.ts';
+
+describe('production state codes', () => {
+  // $$$eProductionState*: 1 running, 2 stopped, 3 suspended, 4 troubled, 5 network stopped; a
+  // mirror backup member reports the same codes negated. Anything else is not a state we know.
+  const table: [number, string][] = [
+    [1, 'running'], [2, 'stopped'], [3, 'suspended'], [4, 'troubled'], [5, 'network_stopped'],
+    [-1, 'running'], [-2, 'stopped'], [-3, 'suspended'], [-4, 'troubled'], [-5, 'network_stopped'],
+    [0, 'unknown'], [6, 'unknown'], [-6, 'unknown'], [7, 'unknown'], [1.5, 'unknown'], [Number.NaN, 'unknown'],
+  ];
+  for (const [code, want] of table) it(`${code} -> ${want}`, () => assert.equal(productionStateFromCode(code), want));
+});
+
+describe('vocabularies', () => {
+  it('the enum sensor offers the IRIS states, then the transitional ones', () => {
+    assert.deepEqual(PRODUCTION_STATES, [
+      'running', 'stopped', 'suspended', 'troubled', 'network_stopped', 'unknown',
+      'starting', 'stopping', 'restarting', 'updating', 'recovering',
+    ]);
+  });
+
+  it('host statuses are EnumerateHostStatus words, lower-cased', () => {
+    assert.deepEqual(HOST_STATUSES, ['ok', 'error', 'inactive', 'retry', 'stopped', 'disabled', 'unconfigured']);
+  });
+
+  it('a production is keyed by namespace and class', () => {
+    assert.equal(productionKey({ namespace: 'ORDERS', name: 'Orders.Production' }), 'ORDERS/Orders.Production');
+  });
+});
