@@ -102,10 +102,12 @@ describe('instance, host and namespace documents', () => {
     assert.equal(JSON.parse(hostState(host({ lastActivity: '2026-11-22T03:30:00Z' }))).last_activity, '2026-11-22T03:30:00Z');
   });
 
-  it('namespace: the production IRIS runs there (troubled counts), else "No production"', () => {
+  // Suspended holds the namespace too (isActive): the select shows what choosing another would stop.
+  it('namespace: the production that holds it (troubled and suspended count), else "No production"', () => {
     const option = (...ps: ReturnType<typeof productionView>[]) => JSON.parse(namespaceState('ORDERS', ps)).option;
     assert.equal(option(productionView('Orders.Production', 'troubled')), 'Orders Production');
-    assert.equal(option(productionView('Orders.Production', 'suspended')), 'No production');
+    assert.equal(option(productionView('Orders.Production', 'suspended')), 'Orders Production');
+    assert.equal(option(productionView('Orders.Production', 'stopped')), 'No production');
     assert.equal(option(productionView('Lab.Production', 'running', null, 'LAB')), 'No production', 'another namespace');
   });
 });
