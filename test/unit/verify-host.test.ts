@@ -64,6 +64,8 @@ describe('host check against the SAN list', () => {
     ['::0:1', true, 'san-ip'],
     ['FE80:0::0', true, 'san-ip'],
     ['fe80::1', false, null],
+    // Its groups run together read "fd00::5": groups are compared as groups.
+    ['f:d000:0:0:0:0:0:5', false, null],
     ['::2', false, null],
     [' [fd00::5] ', true, 'san-ip'],
     ['10.0.0.6', false, null],
