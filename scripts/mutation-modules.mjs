@@ -18,15 +18,15 @@ export const MODULES = {
   },
   discovery: {
     file: 'src/mqtt/discovery.ts',
-    tests: ['test/unit/discovery-payloads.test.ts', 'test/unit/discovery.test.ts', 'test/unit/instance-sensors.test.ts', 'test/integration/bridge.test.ts'],
+    tests: ['test/unit/discovery-payloads.test.ts', 'test/unit/discovery.test.ts', 'test/unit/discovery-contract.test.ts', 'test/unit/instance-sensors.test.ts', 'test/integration/bridge.test.ts'],
   },
   state: {
     file: 'src/mqtt/state.ts',
-    tests: ['test/unit/state-table.test.ts', 'test/unit/discovery.test.ts', 'test/integration/bridge.test.ts'],
+    tests: ['test/unit/state-table.test.ts', 'test/unit/namespace-switch.test.ts', 'test/unit/discovery.test.ts', 'test/integration/bridge.test.ts'],
   },
   production: {
     file: 'src/model/production.ts',
-    tests: ['test/unit/production-states.test.ts', 'test/unit/discovery.test.ts', 'test/unit/instance-sensors.test.ts', 'test/integration/bridge.test.ts'],
+    tests: ['test/unit/production-states.test.ts', 'test/unit/namespace-switch.test.ts', 'test/unit/discovery.test.ts', 'test/unit/instance-sensors.test.ts', 'test/integration/bridge.test.ts'],
   },
   manifest: {
     file: 'src/backups/manifest.ts',
