@@ -3,7 +3,17 @@
 // word for word.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HOST_STATUSES, PRODUCTION_STATES, productionKey, productionStateFromCode } from '../../src/model/production.ts';
+import {
+  CONFIRMED_ACTIONS,
+  HOST_STATUSES,
+  IRIS_PRODUCTION_STATES,
+  PRODUCTION_ACTIONS,
+  PRODUCTION_STATES,
+  productionDisplayName,
+  productionKey,
+  productionStateFromCode,
+  TRANSITIONAL,
+} from '../../src/model/production.ts';
 
 describe('production state codes', () => {
   // $$$eProductionState*: 1 running, 2 stopped, 3 suspended, 4 troubled, 5 network stopped; a
@@ -32,3 +42,21 @@ describe('vocabularies', () => {
     assert.equal(productionKey({ namespace: 'ORDERS', name: 'Orders.Production' }), 'ORDERS/Orders.Production');
   });
 });
+
+describe('the words every room shares about productions', () => {
+  it('tells the states IRIS reports from the ones only a command of the bridge shows', () => {
+    assert.deepEqual(IRIS_PRODUCTION_STATES, ['running', 'stopped', 'suspended', 'troubled', 'network_stopped', 'unknown']);
+    assert.deepEqual(TRANSITIONAL, { start: 'starting', stop: 'stopping', restart: 'restarting', update: 'updating', recover: 'recovering' });
+  });
+
+  it('names the actions, and the two the panel asks a person to confirm', () => {
+    assert.deepEqual(PRODUCTION_ACTIONS, ['start', 'stop', 'restart', 'update', 'recover']);
+    assert.deepEqual(CONFIRMED_ACTIONS, ['stop', 'restart']);
+  });
+
+  it('shows a class name as words, whatever dots it has', () => {
+    assert.equal(productionDisplayName('Orders.Production'), 'Orders Production');
+    assert.equal(productionDisplayName('.Orders..Replay.Production.'), 'Orders Replay Production');
+  });
+});
+
