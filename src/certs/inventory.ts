@@ -4,6 +4,7 @@ import type { IrisClient } from '../iris/client.ts';
 import type { CertInfo } from '../model/cert-info.ts';
 import type { CertWorkers } from './cert-workers.ts';
 import { CertError } from './errors.ts';
+import { daysLeft } from './expiry.ts';
 import type { ParsedCert } from './inspect.ts';
 import { irisCertFiles, type IrisCertFile } from './iris-inventory.ts';
 import { orderChain, readSslDir, type CertStore, type Entry } from './store.ts';
@@ -11,7 +12,7 @@ import { lintCert, statusOf, type LintItem } from './verify.ts';
 
 export const LAB_CA_NOTE = 'Lab CA: for private networks and tests only. Nothing outside your lab trusts it, and whoever holds its key can impersonate any host to the machines that trust it.';
 
-const daysLeft = (c: CertInfo) => Math.floor((Date.parse(c.notAfter) - Date.now()) / 86_400_000);
+const daysLeftOf = (c: CertInfo) => daysLeft(c.notAfter, new Date());
 
 interface ReadOnlyFile {
   id: string;
@@ -60,9 +61,9 @@ export class CertInventory {
   }
 
   /** CA certificates IRIS Edge holds: the anchors for the inventory's chain status. */
-  async heldCas(): Promise<ParsedCert[]> {
-    const entries = this.store ? await this.store.list() : [];
-    return entries.flatMap((e) => e.certs.filter((c) => c.info.isCa));
+  async heldCas(entries?: Entry[]): Promise<ParsedCert[]> {
+    const held = entries ?? (this.store ? await this.store.list() : []);
+    return held.flatMap((e) => e.certs.filter((c) => c.info.isCa));
   }
 
   async sslFiles() {
@@ -95,7 +96,7 @@ export class CertInventory {
       subject: d.leaf?.subject.text ?? null,
       issuer: d.leaf?.issuer.text ?? null,
       notAfter: d.leaf?.notAfter ?? null,
-      daysLeft: d.leaf ? daysLeft(d.leaf) : null,
+      daysLeft: d.leaf ? daysLeftOf(d.leaf) : null,
       certCount: e.certs.length,
       hasKey: e.meta.hasKey,
       keyEncrypted: e.meta.keyEncrypted,
@@ -128,8 +129,9 @@ export class CertInventory {
   }
 
   async list() {
-    const cas = await this.heldCas();
+    // One read of the store serves the list and its anchors.
     const entries = this.store ? await this.store.list() : [];
+    const cas = await this.heldCas(entries);
     const files = await this.readOnlyFiles();
     // One worker job, one budget of signature checks, for the whole inventory.
     const described = await this.describeAll([...entries.map((e) => ({ certs: e.certs, keySpki: e.meta.keySpki })), ...files.map((f) => ({ certs: f.certs, keySpki: null }))], cas);
@@ -147,7 +149,7 @@ export class CertInventory {
         subject: d.leaf?.subject.text ?? null,
         issuer: d.leaf?.issuer.text ?? null,
         notAfter: d.leaf?.notAfter ?? null,
-        daysLeft: d.leaf ? daysLeft(d.leaf) : null,
+        daysLeft: d.leaf ? daysLeftOf(d.leaf) : null,
         certCount: f.certs.length,
         hasKey: false,
         keyEncrypted: false,
