@@ -282,9 +282,10 @@ export class MqttBridge {
     for (const p of view.productions) {
       // Once seen, the Messages sensor stays (unknown) rather than vanishing during a failed scrape.
       if (interopOf(p)) this.interop.add(p.key);
-      const own = ownHosts(p);
-      const inputs = { namespace: p.namespace, name: p.name, interop: this.interop.has(p.key), own, hosts: own ? [] : p.hosts.map((h) => ({ name: h.name })) };
-      await this.publishDiscovery(ctxKey, t.productionDiscovery(p), inputs, (i) => productionDiscovery(ctx, i, hostComponentsForProduction(ctx, i, i.own), i.interop));
+      // Hosts on devices of their own add nothing to the production's device.
+      const hosts = ownHosts(p) ? [] : p.hosts.map((h) => ({ name: h.name }));
+      const inputs = { namespace: p.namespace, name: p.name, interop: this.interop.has(p.key), hosts };
+      await this.publishDiscovery(ctxKey, t.productionDiscovery(p), inputs, (i) => productionDiscovery(ctx, i, hostComponentsForProduction(ctx, i), i.interop));
     }
     for (const p of view.productions.filter(ownHosts)) {
       for (const h of p.hosts) {
