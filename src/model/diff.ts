@@ -30,12 +30,9 @@ export interface ProductionTransition {
  * yield nothing either.
  */
 export function productionTransitions(prev: MonitorView | null, next: MonitorView): ProductionTransition[] {
-  if (!prev) return [];
-  const before = new Map<string, ProductionView>(prev.productions.map((p) => [p.key, p]));
   const out: ProductionTransition[] = [];
-  for (const p of next.productions) {
-    const old = before.get(p.key);
-    if (!old || old.irisState === p.irisState) continue;
+  for (const [old, p] of kept(prev, next)) {
+    if (old.irisState === p.irisState) continue;
     const from = old.irisState;
     const to = p.irisState;
     const commanded = old.commandInFlight !== null || p.commandInFlight !== null;
@@ -73,15 +70,21 @@ export interface HostErrors {
 
 /** Productions present in both views whose hosts reported new errors (a new host counts from 0). */
 export function newHostErrors(prev: MonitorView | null, next: MonitorView): HostErrors[] {
-  if (!prev) return [];
-  const before = new Map<string, ProductionView>(prev.productions.map((p) => [p.key, p]));
   const out: HostErrors[] = [];
-  for (const p of next.productions) {
-    const old = before.get(p.key);
-    if (!old) continue;
+  for (const [old, p] of kept(prev, next)) {
     const errorsBefore = new Map(old.hosts.map((h) => [h.name, h.errors]));
     const hosts = p.hosts.filter((h) => h.errors > (errorsBefore.get(h.name) ?? 0)).map((h) => h.name);
     if (hosts.length > 0) out.push({ key: p.key, namespace: p.namespace, name: p.name, hosts });
   }
   return out;
+}
+
+/** The productions of `next` that `prev` had too, each with what it was then, in `next`'s order. */
+function kept(prev: MonitorView | null, next: MonitorView): [before: ProductionView, now: ProductionView][] {
+  if (!prev) return [];
+  const before = new Map(prev.productions.map((p) => [p.key, p]));
+  return next.productions.flatMap((p) => {
+    const old = before.get(p.key);
+    return old ? [[old, p] as [ProductionView, ProductionView]] : [];
+  });
 }
