@@ -28,6 +28,8 @@ const artifactDir = artifactDirFor('blueprints');
 const PHONE = { entity: 'notify.test_phone', topic: 'blueprint-e2e/phone/message', config: 'homeassistant/notify/blueprint_e2e_phone/config' };
 /** What the blueprints' "other actions" input fires in these automations. */
 const ACTION_EVENT = 'blueprint_e2e_action';
+const [SERVER, PROXY, LAB_CA] = ['iris_server', 'old_proxy', 'lab_ca'].map((c) => `sensor.iris_certificate_${c}_expiry`) as [string, string, string];
+const CERT_SENSORS = [SERVER, PROXY, LAB_CA];
 
 let root: string;
 let broker: Mosquitto;
@@ -36,7 +38,9 @@ let ha: HomeAssistant;
 let sim: IrisSimulator;
 let bridge: RunningBridge | undefined;
 const bridgeLog: string[] = [];
-const actions: { blueprint: string; title: string; message: string; extra: string }[] = [];
+const actions: { blueprint: string; trigger: string; title: string; message: string; extra: string }[] = [];
+/** When the certificate automation's daily reminder runs: after the certificates reach HA. */
+let reminderAt: string;
 let unsubscribe: (() => Promise<void>) | undefined;
 
 const files = new Map(blueprintFiles().map((f) => [f.path.split('/').pop()!.replace(/\.yaml$/, ''), f]));
@@ -67,7 +71,7 @@ async function automationFrom(id: string, blueprint: string, input: Record<strin
 }
 
 const actionInput = (blueprint: string) => [
-  { event: ACTION_EVENT, event_data: { blueprint, title: '{{ title }}', message: '{{ message }}', extra: `{{ ${blueprint === 'troubled' ? 'production' : blueprint === 'certificate' ? 'reported | join(",")' : 'kind'} }}` } },
+  { event: ACTION_EVENT, event_data: { blueprint, trigger: '{{ trigger.id }}', title: '{{ title }}', message: '{{ message }}', extra: `{{ ${blueprint === 'troubled' ? 'production' : blueprint === 'certificate' ? 'reported | join(",")' : 'kind'} }}` } },
 ];
 
 interface TraceSummary {
@@ -147,15 +151,18 @@ describe('the IRIS Edge blueprints in a real Home Assistant', () => {
       notify_entities: [PHONE.entity],
       extra_actions: actionInput('troubled'),
     });
+    // The bridge starts next and looks at the certificate store once a minute; HA runs in UTC.
+    reminderAt = new Date(Date.now() + 150_000).toISOString().slice(11, 19);
     await automationFrom('certificate', 'certificate_expiring', {
-      certificate_sensors: ['sensor.iris_certificate_iris_server_expiry', 'sensor.iris_certificate_lab_ca_expiry'],
+      certificate_sensors: CERT_SENSORS,
       days: 30,
+      notify_time: reminderAt,
       extra_actions: actionInput('certificate'),
     });
     await automationFrom('backup', 'backup_failed', { notify_entities: [PHONE.entity] });
   });
 
-  it('starts the bridge; then a certificate 5 days and one 100 days before expiry are imported', async () => {
+  it('starts the bridge; then certificates 5, 20 and 100 days before expiry are imported', async () => {
     const databases = new SimulatedDatabases(join(root, 'iris'), { namespaces: ['ORDERS', 'LAB'], writeIntervalMs: 20 });
     sim = new IrisSimulator({ transitionMs: 100, databases });
     const { log, lines } = captureLogger();
@@ -176,7 +183,7 @@ describe('the IRIS Edge blueprints in a real Home Assistant', () => {
     await ha.waitFor(async () => (await ha.state('button.iris_backup_now'))?.state === 'unknown', 30_000, 'the IRIS device to be complete');
     // Imported once Home Assistant has set the IRIS device up: the bridge finds them at its
     // next look at the store (every minute), which the certificate test waits for.
-    const pems = { 'IRIS server': certificatePem('IRIS server', 5), 'Lab CA': certificatePem('Lab CA', 100) };
+    const pems = { 'IRIS server': certificatePem('IRIS server', 5), 'Old proxy': certificatePem('Old proxy', 20), 'Lab CA': certificatePem('Lab CA', 100) };
     const store = new CertStore(join(root, 'certs'));
     await store.init();
     for (const [name, pem] of Object.entries(pems)) await store.add({ name, kind: 'certificate', certs: decodeInput({ pem }).certs });
@@ -207,18 +214,28 @@ describe('the IRIS Edge blueprints in a real Home Assistant', () => {
     }
   });
 
-  it('certificate blueprint: names the new certificate within 30 days of expiry, not the other one', async () => {
-    const seen = await ha.waitFor(() => actions.find((a) => a.blueprint === 'certificate'), 90_000, 'the certificate automation to act');
-    assert.equal(seen.title, 'A certificate expires within 30 days');
-    assert.equal(seen.extra, 'sensor.iris_certificate_iris_server_expiry');
-    assert.match(seen.message, /^IRIS Certificate IRIS server expiry: expires in 4 days, on \d{4}-\d\d-\d\d\.\nRenew and import/);
-    // The other certificate's new date ran the automation too, and its condition held it back.
+  it('certificate blueprint: names each new certificate within 30 days of expiry as it arrives, not the other one', async () => {
+    const changed = () => actions.filter((a) => a.blueprint === 'certificate' && a.trigger === 'changed');
+    await ha.waitFor(() => changed().length >= 2, 90_000, 'the certificate automation to report the two certificates');
+    const byEntity = new Map(changed().map((a) => [a.extra, a]));
+    assert.deepEqual([...byEntity.keys()].sort(), [SERVER, PROXY].sort());
+    assert.equal(byEntity.get(SERVER)?.title, 'A certificate expires within 30 days');
+    assert.match(byEntity.get(SERVER)!.message, /^IRIS Certificate IRIS server expiry: expires in 4 days, on \d{4}-\d\d-\d\d\.\nRenew and import/);
+    assert.match(byEntity.get(PROXY)!.message, /^IRIS Certificate Old proxy expiry: expires in 19 days, on /);
+    // The third certificate's new date ran the automation too, and its condition held it back.
     await ha.waitFor(
-      async () => (await traces('certificate')).find((t) => t.trigger.includes('lab_ca') && t.state === 'stopped' && t.script_execution === 'failed_conditions'),
-      // Both were stored at once, but the bridge may have looked at the store between the two.
+      async () => (await traces('certificate')).find((t) => t.trigger.includes(LAB_CA) && t.state === 'stopped' && t.script_execution === 'failed_conditions'),
+      // All three were stored at once, but the bridge may have looked at the store in between.
       75_000,
       'the Lab CA run to stop at the condition',
     );
-    assert.deepEqual(actions.filter((a) => a.blueprint === 'certificate').map((a) => a.extra), ['sensor.iris_certificate_iris_server_expiry']);
+    assert.equal(changed().length, 2);
+  });
+
+  it('certificate blueprint: the daily reminder lists every certificate within 30 days of expiry', async () => {
+    const daily = await ha.waitFor(() => actions.find((a) => a.blueprint === 'certificate' && a.trigger === 'daily'), 180_000, `the daily reminder at ${reminderAt}`);
+    assert.equal(daily.title, '2 certificates expire within 30 days');
+    assert.equal(daily.extra, `${SERVER},${PROXY}`);
+    assert.match(daily.message, /^IRIS Certificate IRIS server expiry: expires in 4 days, on [-\d]+\.\nIRIS Certificate Old proxy expiry: expires in 19 days, on [-\d]+\.\nRenew and import/);
   });
 });
