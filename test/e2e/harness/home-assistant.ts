@@ -45,6 +45,9 @@ export interface StartOptions {
   port?: number;
   /** Also configure `frontend` and `onboarding` (for a person to log in). */
   frontend?: boolean;
+  /** Also load `automation` (and with it `blueprint`) from an empty automations.yaml, which the
+   *  automation editor's REST API (`/api/config/automation/config/<id>`) writes to. */
+  automations?: boolean;
 }
 
 export interface EntityRegistryEntry {
@@ -209,7 +212,7 @@ export function registryProblemsIn(devices: DeviceRegistryEntry[], entities: Ent
   ];
 }
 
-function configurationYaml(port: number, frontend: boolean): string {
+function configurationYaml(port: number, frontend: boolean, automations: boolean): string {
   return `# Written by test/e2e/harness/home-assistant.ts. No default_config on purpose.
 homeassistant:
   name: IRIS Edge e2e
@@ -229,7 +232,7 @@ config:
 websocket_api:
 conversation:
 intent:
-${frontend ? 'frontend:\nonboarding:\n' : ''}logger:
+${frontend ? 'frontend:\nonboarding:\n' : ''}${automations ? 'automation: !include automations.yaml\n' : ''}logger:
   default: warning
   logs:
     homeassistant.components.mqtt: debug
@@ -585,7 +588,8 @@ export async function startHomeAssistant(opts: StartOptions): Promise<HomeAssist
   const tmp = join(root, 'tmp');
   mkdirSync(tmp, { recursive: true });
   const configDir = mkdtempSync(join(tmp, 'ha-'));
-  writeFileSync(join(configDir, 'configuration.yaml'), configurationYaml(port, opts.frontend ?? false));
+  writeFileSync(join(configDir, 'configuration.yaml'), configurationYaml(port, opts.frontend ?? false, opts.automations ?? false));
+  if (opts.automations) writeFileSync(join(configDir, 'automations.yaml'), '[]\n');
   const ha = new HomeAssistantImpl(root, configDir, port, opts.mqttPort, opts.artifactDir, 'iris', randomBytes(9).toString('base64url'));
   try {
     await ha.createAuth();
