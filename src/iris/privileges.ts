@@ -154,6 +154,14 @@ export const IRIS_CALLS: Record<string, IrisCall> = {
   'Security.SSLConfigs.%New': secure('Security.SSLConfigs class reference; ASECURITYAPI (2025.2+)'),
   'Security.SSLConfigs#%Save': secure('Security.SSLConfigs class reference; ASECURITYAPI (2025.2+)'),
   'Security.SSLConfigs#Activate': secure('Security.SSLConfigs class reference; ASECURITYAPI (2025.2+)'),
+
+  // The person account (IrisEdge.Setup.EnsureAdminUser, SetAccountPassword): only the IRIS owner
+  // runs these, through `iris session` with OS authentication; never the bridge's role.
+  'Security.Users.Exists': secure('Security.Users class reference; ROARS_gsecuring: the security classes\' APIs need %DB_IRISSYS:R and %Admin_Secure:U; ERROR #921 otherwise'),
+  'Security.Users.Create': secure('Security.Users class reference (Create: Username, Roles, Password, ...); ROARS_gsecuring; the password must match the system PasswordPattern (TSQS_IRISLogin), ERROR #845 otherwise'),
+  'Security.Users.Modify': secure(
+    'Security.Users class reference (Modify with the "Password" and "ChangePassword" keys); ROARS_gsecuring; a password that does not match the system PasswordPattern (default 3.32ANP, 8.32ANP locked down: TSQS_IRISLogin) is refused with ERROR #845, an unknown user with ERROR #838 (InterSystems Error Reference)',
+  ),
 };
 
 /** The calls that need nothing beyond being able to run the agent (language and status helpers). */
