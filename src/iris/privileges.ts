@@ -4,7 +4,8 @@
  * - `BridgeRoleSpec` is rootfs/usr/share/iris-edge/agent/bridge-role.json: what IrisEdge.Setup
  *   grants. It is declared once; the simulator grants exactly it, the self-check verifies it.
  * - `IRIS_CALLS` lists every IRIS call in IrisEdge.Agent.cls (and the few the bridge makes
- *   directly) with the privilege InterSystems documents for it, how IRIS refuses without it,
+ *   directly, and the Security.Users calls of the account for people, which only the IRIS owner
+ *   makes) with the privilege InterSystems documents for it, how IRIS refuses without it,
  *   and the source. The simulator enforces these entries; a test extracts the calls from the .cls
  *   and fails when one is missing here, so a new call cannot arrive without its privilege.
  *

@@ -3,7 +3,7 @@
  * warning (it is full administrator access), copied, hidden again, and changed with IRIS's own
  * rules deciding. The bridge's service account is named apart, as what it is.
  */
-import { api, type ConnectInfo } from './api.ts';
+import { api, type ApiFailure, type ConnectInfo } from './api.ts';
 import { card, h, resultBox, say } from './dom.ts';
 import { confirmDialog } from './pages.ts';
 
@@ -83,7 +83,8 @@ function passwordForm(username: string, changed: () => void): HTMLElement {
         changed();
         say(box, 'good', `IRIS took the new password of ${username}. Use it from now on in the Management Portal, VS Code and the terminal.`);
       },
-      (err: Error) => say(box, 'bad', err.message, ' Nothing was changed.'),
+      // 503s say themselves what happened to the stored password; the refusals changed nothing.
+      (err: ApiFailure) => say(box, 'bad', err.message, [400, 409, 422, 429].includes(err.status) ? ' Nothing was changed.' : ''),
     ).finally(() => submit.removeAttribute('disabled'));
   });
   return form;
