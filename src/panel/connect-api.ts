@@ -65,7 +65,13 @@ export async function registerConnectApi(app: FastifyInstance, ctx: PanelContext
   api.post('/connect/account/reveal', { schema: revealSchema }, async (req, reply) => {
     const a = account();
     limit(reveals, 'password reveals', reply);
-    const password = await a.readPassword();
+    let password: string;
+    try {
+      password = await a.readPassword();
+    } catch (e) {
+      options.log.warn(`Panel: the password of the IRIS account ${a.username} could not be shown: ${(e as Error).message}`);
+      throw e;
+    }
     options.log.info(`Panel: the password of the IRIS account ${a.username} was shown to ${ctx.who(req)}`);
     reply.header('cache-control', 'no-store');
     return { username: a.username, password };

@@ -5,7 +5,7 @@
  * a malformed request, no password ever reaches the log, and both routes are capped.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, renameSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startHarness, type Harness } from '../browser/harness.ts';
 import { CHANGES_PER_MINUTE } from '../../src/panel/connect-api.ts';
@@ -109,6 +109,19 @@ describe('the account for people through the panel API', () => {
     assert.equal((await post(h.ingress + 'api/connect/account/password', 'password=a', { 'content-type': 'application/x-www-form-urlencoded', 'x-iris-edge': '1' })).status, 415);
     assert.equal((await post(h.ingress + 'api/connect/account/password', { password: 'Good-0ne', repeat: 'Good-0ne' }, { 'content-type': 'application/json' })).status, 403, 'no CSRF header');
     assert.equal(stored(), before);
+  });
+
+  it('a stored password that cannot be read is a 503 that says what to do, logged without a secret', async () => {
+    renameSync(h.accountFile!, `${h.accountFile}.away`);
+    try {
+      const r = await post(h.ingress + 'api/connect/account/reveal', { confirm: true });
+      assert.equal(r.status, 503);
+      assert.equal(r.body.error, 'account-io');
+      assert.match(r.body.message, /could not be read \(ENOENT\); restarting the add-on generates it again/);
+      assert.ok(h.logs.lines({ minLevel: 'warn' }).some((l) => l.msg.startsWith('Panel: the password of the IRIS account ha_admin could not be shown')));
+    } finally {
+      renameSync(`${h.accountFile}.away`, h.accountFile!);
+    }
   });
 
   it(`allows ${CHANGES_PER_MINUTE} changes a minute, then 429 with Retry-After (and nothing changes)`, async () => {
