@@ -64,6 +64,8 @@ function passwordForm(username: string, changed: () => void): HTMLElement {
   const form = h(
     'form',
     { class: 'form', id: 'account-form', 'aria-label': `New password for ${username}` },
+    // Lets a password manager file the new password under the right account.
+    h('input', { type: 'text', name: 'username', autocomplete: 'username', value: username, hidden: true, readonly: true }),
     h('div', { class: 'field' }, h('label', { for: 'account-new' }, 'New password'), first),
     h('div', { class: 'field' }, h('label', { for: 'account-repeat' }, 'New password again'), second),
     h('div', { class: 'actions' }, submit, box),
