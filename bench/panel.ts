@@ -36,7 +36,7 @@ async function setup(productions: ProductionSeed[]) {
     monitors: [{ id: 'iris', monitor, instanceName: 'IRIS' }],
     mode: 'standalone',
     port: 0,
-    connect: { superserverPort: 1972, webPort: 52773, portalPath: '/csp/sys/UtilHome.csp', username: 'iris_edge', readPassword: async () => 'x' },
+    connect: { superserverPort: 1972, webPort: 52773, portalPath: '/csp/sys/UtilHome.csp', serviceAccount: 'iris_edge' },
     logs,
     log,
   });

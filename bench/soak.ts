@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     () => call('POST', 'api/certificates/inspect', json({ pem: '-----BEGIN CERTIFICATE-----\n'.repeat(20_000) })),
     () => call('POST', 'api/certificates/inspect', json({ pkcs12Base64: Buffer.from(Array.from({ length: 3000 }, () => Math.floor(Math.random() * 256))).toString('base64'), password: 'x' })),
     () => call('GET', 'api/backups/..%2F..%2Fetc%2Fpasswd/download'),
-    () => call('POST', 'api/connect/password', { body: 'null', type: 'application/json' }),
+    () => call('POST', 'api/connect/account/reveal', { body: 'null', type: 'application/json' }),
   ];
   every(500, async () => void (await pick(hostile)()));
 

@@ -10,7 +10,7 @@ import { CertExpiryWatcher } from './certs/expiry-watcher.ts';
 import { irisCertFiles, isLocalIris } from './certs/iris-inventory.ts';
 import { CertStore } from './certs/store.ts';
 import { heartbeat, instanceTopics, resolveMqtt, startInstance, type InstancePlan, type MqttTimings, type RunningInstance } from './compose/instance.ts';
-import { localIris, remotePlan } from './compose/iris.ts';
+import { localIris, remotePlan, type LocalIris } from './compose/iris.ts';
 import { startPanelFor } from './compose/panel.ts';
 import { AssistExposure } from './ha/assist.ts';
 import { BackupNotices } from './ha/backup-notices.ts';
@@ -75,10 +75,11 @@ function backupServiceFor(plan: InstancePlan, config: Config, log: Logger): Back
 export async function startBridge(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningBridge> {
   const broker = await resolveMqtt(config, log);
   log.info(`Connecting to the MQTT broker at ${describeBroker(broker.url)}`);
+  const { account, ...localParts }: LocalIris = options.iris ? { iris: options.iris, health: options.health, control: options.control } : await localIris(config, log);
   const local: InstancePlan = {
     id: config.instanceId,
     topics: instanceTopics(config.instanceId, config),
-    ...(options.iris ? { iris: options.iris, health: options.health, control: options.control } : await localIris(config, log)),
+    ...localParts,
     entityPrefix: '',
     instanceName: config.instanceId === 'iris' ? 'IRIS' : `IRIS ${config.instanceId}`,
     onTick: heartbeat(config.heartbeatFile),
@@ -157,7 +158,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     backups.on('thawed', (m) => void backupNotices?.onThawed(m));
   }
 
-  const running = { instances, backups, selfCheck, certStore: store };
+  const running = { instances, backups, selfCheck, certStore: store, account };
   const panel = options.panelLogs ? await startPanelFor(running, config, options.panelLogs, log) : undefined;
 
   return {

@@ -14,6 +14,8 @@ import { SimulatedDatabases } from '../iris/simulator/databases.ts';
 import { demoScenario, scaleScenario, SimulatedIris, SIMULATOR_DRIVER, startSuperserver } from '../iris/simulator/index.ts';
 import { startSimulatedMonitorApi } from '../iris/simulator/monitor-api.ts';
 import type { Logger } from '../log/logger.ts';
+import type { PersonAccountService } from '../accounts/person-account.ts';
+import { addonAccount, simulatorAccount } from './account.ts';
 import type { InstancePlan } from './instance.ts';
 
 type NativeTarget = { host: string; port: number; username: string; password: string; agentDir: string };
@@ -51,7 +53,7 @@ async function simulatedIris(
   config: Extract<Config['iris'], { mode: 'simulator' }>,
   dirs: { stateDir: string; agentDir: string },
   log: Logger,
-): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'>> {
+): Promise<LocalIris> {
   const api = await startSimulatedMonitorApi();
   const [productions, hosts] = config.scenario.split('x').map(Number);
   const seeds = config.scenario === 'demo' ? undefined : scaleScenario(productions ?? 1, hosts ?? 1);
@@ -63,6 +65,7 @@ async function simulatedIris(
   const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data, agentDir: dirs.agentDir });
   const credentials = { username: 'iris_edge', password: randomBytes(16).toString('hex') };
   instance.runSetup(credentials);
+  const account = await simulatorAccount(instance, dirs.stateDir);
   const superserver = await startSuperserver(instance);
   const iris = await nativeClient(
     { host: superserver.host, port: superserver.port, ...credentials, agentDir: instance.agentDir },
@@ -72,6 +75,7 @@ async function simulatedIris(
   return {
     iris,
     health: new MonitorApiClient({ baseUrl: api.url }),
+    account,
     close: async () => {
       await superserver.close();
       await api.close();
@@ -86,8 +90,11 @@ async function simulatedIris(
   };
 }
 
+/** The local instance's IRIS side, and its account for people when this bridge can manage it. */
+export type LocalIris = Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'> & { account?: PersonAccountService };
+
 /** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
-export async function localIris(config: Config, log: Logger): Promise<Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'>> {
+export async function localIris(config: Config, log: Logger): Promise<LocalIris> {
   if (config.iris.mode === 'simulator') return simulatedIris(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, log);
   // Inside Home Assistant the add-on's setup installs the agent.
   const iris = await nativeClient(config.iris, log, { inAddon: config.inAddon });
@@ -96,7 +103,13 @@ export async function localIris(config: Config, log: Logger): Promise<Pick<Insta
     health: new MonitorApiClient({ baseUrl: `http://${config.iris.host}:${config.iris.webPort}` }),
     // Only inside the add-on are IRIS's files and its process within reach.
     control: config.inAddon ? containerControl({ stateDir: config.stateDir, iris, irisBin: config.addon.irisBin }) : undefined,
+    account: await initialised(addonAccount(config)),
   };
+}
+
+async function initialised(account: PersonAccountService | undefined): Promise<PersonAccountService | undefined> {
+  await account?.init();
+  return account;
 }
 
 export async function remotePlan(r: RemoteInstance, config: Config, log: Logger): Promise<Omit<InstancePlan, 'topics'>> {

@@ -1,5 +1,5 @@
 /** The ingress panel, wired to the running instances and to what the add-on knows about ports. */
-import { readFile } from 'node:fs/promises';
+import type { PersonAccountService } from '../accounts/person-account.ts';
 import type { BackupService } from '../backups/service.ts';
 import { defaultIrisFilesOwner } from '../certs/iris-files.ts';
 import { CertService } from '../certs/service.ts';
@@ -16,19 +16,15 @@ import type { RunningInstance } from './instance.ts';
 
 async function connectInfo(config: Config, log: Logger): Promise<ConnectInfo> {
   const iris = config.iris;
-  const username = iris.mode === 'native' ? iris.username : 'none (simulator)';
-  const readPassword = async () => {
-    if (iris.mode !== 'native') return 'none: the simulator has no password';
-    if (config.addon.passwordFile) return (await readFile(config.addon.passwordFile, 'utf8')).trim();
-    return iris.password;
-  };
+  const serviceAccount = iris.mode === 'native' ? iris.username : 'iris_edge';
+  const remoteInstances = config.remoteInstances.map((r) => r.id);
   if (!config.supervisorToken) {
     return {
       superserverPort: iris.mode === 'native' ? iris.port : null,
       webPort: iris.mode === 'native' ? iris.webPort : null,
       portalPath: '/csp/sys/UtilHome.csp',
-      username,
-      readPassword,
+      serviceAccount,
+      remoteInstances,
     };
   }
   // Inside Home Assistant the ports people connect to are the host ports the user mapped.
@@ -42,17 +38,20 @@ async function connectInfo(config: Config, log: Logger): Promise<ConnectInfo> {
     superserverPort: ports[`${IRIS_SUPERSERVER_PORT}/tcp`] ?? null,
     webPort: ports[`${IRIS_WEB_PORT}/tcp`] ?? null,
     portalPath: '/csp/sys/UtilHome.csp',
-    username,
-    readPassword,
+    serviceAccount,
+    remoteInstances,
   };
 }
+
+const NO_ACCOUNT =
+  'This bridge runs outside the IRIS Edge add-on with a real IRIS, so it cannot act as the owner of that IRIS (the add-on runs its privileged steps as irisowner inside its own container): log in with an account the IRIS administrator gave you.';
 
 /**
  * The ingress panel for every monitored instance. A panel that cannot start (port taken) is an
  * error in the log, not the end of the bridge: Home Assistant keeps its entities.
  */
 export async function startPanelFor(
-  running: { instances: RunningInstance[]; backups: BackupService | undefined; selfCheck: SelfCheckRunner; certStore: CertStore },
+  running: { instances: RunningInstance[]; backups: BackupService | undefined; selfCheck: SelfCheckRunner; certStore: CertStore; account?: PersonAccountService },
   config: Config,
   logs: LogBuffer,
   log: Logger,
@@ -67,6 +66,8 @@ export async function startPanelFor(
       port: config.panel.port,
       allowedHosts: config.panel.allowedHosts,
       connect: await connectInfo(config, log),
+      account: running.account,
+      accountUnavailable: running.account ? undefined : NO_ACCOUNT,
       logs,
       messagesLogPath: config.addon.messagesLog,
       certs: new CertService({ store: running.certStore, irisClients: running.instances.map((i) => ({ id: i.id, iris: i.iris })) }),

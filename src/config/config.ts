@@ -119,8 +119,11 @@ export interface Config {
   topicPrefix: string;
   /** Files of the IRIS beside the bridge, known only in the add-on. */
   addon: {
-    /** The bridge's generated IRIS password, written by init-iris (the Connect page reveals it). */
+    /** The bridge's generated IRIS password, written by init-iris. */
     passwordFile: string | undefined;
+    /** The IRIS account for people that the setup creates (%All), and its stored password. */
+    adminUser: string | undefined;
+    adminPasswordFile: string | undefined;
     /** IRIS's messages.log (the panel's Logs page). */
     messagesLog: string | undefined;
     /** The `iris` command that stops, starts, freezes and thaws the instance as its owner. */

@@ -255,6 +255,9 @@ export function loadConfig(sources: ConfigSources): Config {
     topicPrefix: 'iris-edge',
     addon: {
       passwordFile: inAddon ? (sources.env.IRIS_PASSWORD_FILE ?? '/data/secrets/iris_edge_password') : undefined,
+      // The names rootfs/usr/share/iris-edge/setup/functions.sh gives them.
+      adminUser: inAddon && iris.mode === 'native' ? (sources.env.IRIS_EDGE_ADMIN_USER ?? 'ha_admin') : undefined,
+      adminPasswordFile: inAddon && iris.mode === 'native' ? (sources.env.IRIS_EDGE_ADMIN_PASSWORD_FILE ?? '/data/secrets/iris_admin_password') : undefined,
       // ISC_DATA_DIRECTORY in the add-on is /data/iris; only a real IRIS writes a messages.log.
       messagesLog: inAddon && iris.mode === 'native' ? '/data/iris/mgr/messages.log' : undefined,
       irisBin: inAddon ? sources.env.IRIS_EDGE_IRIS_BIN : undefined,

@@ -4,7 +4,8 @@
  * - `BridgeRoleSpec` is rootfs/usr/share/iris-edge/agent/bridge-role.json: what IrisEdge.Setup
  *   grants. It is declared once; the simulator grants exactly it, the self-check verifies it.
  * - `IRIS_CALLS` lists every IRIS call in IrisEdge.Agent.cls (and the few the bridge makes
- *   directly) with the privilege InterSystems documents for it, how IRIS refuses without it,
+ *   directly, and the Security.Users calls of the account for people, which only the IRIS owner
+ *   makes) with the privilege InterSystems documents for it, how IRIS refuses without it,
  *   and the source. The simulator enforces these entries; a test extracts the calls from the .cls
  *   and fails when one is missing here, so a new call cannot arrive without its privilege.
  *
@@ -154,6 +155,14 @@ export const IRIS_CALLS: Record<string, IrisCall> = {
   'Security.SSLConfigs.%New': secure('Security.SSLConfigs class reference; ASECURITYAPI (2025.2+)'),
   'Security.SSLConfigs#%Save': secure('Security.SSLConfigs class reference; ASECURITYAPI (2025.2+)'),
   'Security.SSLConfigs#Activate': secure('Security.SSLConfigs class reference; ASECURITYAPI (2025.2+)'),
+
+  // The person account (IrisEdge.Setup.EnsureAdminUser, SetAccountPassword): only the IRIS owner
+  // runs these, through `iris session` with OS authentication; never the bridge's role.
+  'Security.Users.Exists': secure('Security.Users class reference; ROARS_gsecuring: the security classes\' APIs need %DB_IRISSYS:R and %Admin_Secure:U; ERROR #921 otherwise'),
+  'Security.Users.Create': secure('Security.Users class reference (Create: Username, Roles, Password, ...); ROARS_gsecuring; the password must match the system PasswordPattern (TSQS_IRISLogin), ERROR #845 otherwise'),
+  'Security.Users.Modify': secure(
+    'Security.Users class reference (Modify with the "Password" and "ChangePassword" keys); ROARS_gsecuring; a password that does not match the system PasswordPattern (default 3.32ANP, 8.32ANP locked down: TSQS_IRISLogin) is refused with ERROR #845, an unknown user with ERROR #838 (InterSystems Error Reference)',
+  ),
 };
 
 /** The calls that need nothing beyond being able to run the agent (language and status helpers). */

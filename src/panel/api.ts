@@ -19,7 +19,6 @@ import { openApiDocument } from './openapi.ts';
 import {
   ActionBody,
   ActionResult,
-  ConnectSchema,
   err,
   HostBody,
   InstanceSchema,
@@ -31,7 +30,6 @@ import {
   NoFields,
   ok,
   other,
-  PasswordSchema,
   ProductionViewSchema,
   SessionSchema,
   StateSchema,
@@ -135,29 +133,6 @@ export async function registerApi(app: FastifyInstance, ctx: PanelContext, feed:
     options.log.info(`Panel: ${body.enabled ? 'enable' : 'disable'} ${p.host} in ${p.namespace}/${p.production} requested by ${ctx.who(req)}`);
     const result = await i.monitor.setHostEnabled(p.namespace, p.production, p.host, body.enabled);
     return { ...result, production: after(i, p) };
-  });
-
-  api.get('/connect', { schema: { summary: 'Ports, Management Portal path and the bridge user (no password)', response: { 200: json(ConnectSchema, 'Connection details') } } }, async () => {
-    const c = options.connect;
-    return { superserverPort: c.superserverPort, webPort: c.webPort, portalPath: c.portalPath, username: c.username };
-  });
-
-  const passwordSchema = {
-    summary: "The bridge's generated IRIS password (the panel asks only on an explicit click)",
-    body: NoFields,
-    response: { 200: json(PasswordSchema, 'The password'), 503: err('The password could not be read') },
-  };
-  api.post('/connect/password', { schema: passwordSchema }, async (req, reply) => {
-    let password: string;
-    try {
-      password = await options.connect.readPassword();
-    } catch (err) {
-      options.log.warn(`Panel: the bridge's IRIS password could not be read: ${(err as Error).message}`);
-      throw new ApiError(503, 'password-unavailable', 'The generated password could not be read from /data; the add-on log says why.');
-    }
-    options.log.info(`Panel: the bridge's IRIS password was shown to ${ctx.who(req)}`);
-    reply.header('cache-control', 'no-store');
-    return { password };
   });
 
   api.get('/logs', { schema: { summary: "The bridge's recent log lines", querystring: LogsQuery, response: { 200: json(LogsSchema, 'Oldest first'), 400: err('Bad query') } } }, async (req) => {

@@ -18,10 +18,21 @@ export interface ConnectInfo {
   webPort: number | null;
   /** '/csp/sys/UtilHome.csp' */
   portalPath: string;
-  /** The bridge's IRIS user. */
-  username: string;
-  /** The generated password, read only when a person asks for it. */
+  /** The IRIS user the bridge itself logs in as: a service account, never offered to people. */
+  serviceAccount: string;
+  /** The remote instances (option `instances`): IRIS Edge holds no account for people there. */
+  remoteInstances?: string[];
+}
+
+/**
+ * The local instance's IRIS account for people (a full administrator): its stored password, shown
+ * only on request, and changed through the IRIS owner (src/accounts/person-account.ts).
+ */
+export interface PersonAccount {
+  readonly username: string;
   readPassword(): Promise<string>;
+  /** Rejects with an AccountError; nothing changes unless IRIS accepted the password. */
+  setPassword(password: string): Promise<void>;
 }
 
 export interface PanelInstance {
@@ -46,6 +57,10 @@ export interface PanelOptions {
   /** Default 8099 (the add-on's ingress_port); 0 picks a free port (tests). */
   port?: number;
   connect: ConnectInfo;
+  /** The account for people; without it the Connect page says why (`accountUnavailable`). */
+  account?: PersonAccount;
+  /** Why there is no account for people here (outside the add-on, no IRIS owner to act as). */
+  accountUnavailable?: string;
   logs: LogBuffer;
   /** IRIS's messages.log, when the bridge runs beside IRIS (the add-on). */
   messagesLogPath?: string;

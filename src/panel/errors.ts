@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { AccountError, type AccountErrorCode } from '../accounts/errors.ts';
 import { CertError } from '../certs/errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../model/errors.ts';
@@ -23,6 +24,8 @@ const BACKUP_STATUS: Record<BackupErrorCode, number> = {
   'not-confirmed': 400,
   io: 500,
 };
+
+const ACCOUNT_STATUS: Record<AccountErrorCode, number> = { unavailable: 503, rejected: 422, busy: 409, iris: 503, io: 503 };
 
 /** An error the API answers with as it is. */
 export class ApiError extends Error {
@@ -51,9 +54,10 @@ export interface HttpError {
   body: { error: string; message: string };
 }
 
-/** Maps the panel's, the certificate manager's, the backups', the monitor's and IRIS's errors; anything else is a 500 whose detail goes to the log only. */
+/** Maps the panel's, the account's, the certificate manager's, the backups', the monitor's and IRIS's errors; anything else is a 500 whose detail goes to the log only. */
 export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof ApiError) return { status: err.statusCode, body: { error: err.code, message: err.message } };
+  if (err instanceof AccountError) return { status: ACCOUNT_STATUS[err.code], body: { error: `account-${err.code}`, message: err.message } };
   if (err instanceof CertError) return { status: err.status, body: { error: err.code, message: err.message } };
   if (err instanceof BackupError) return { status: BACKUP_STATUS[err.code], body: { error: `backup-${err.code}`, message: err.message } };
   if (err instanceof CommandGuardError) return { status: 409, body: { error: 'refused-by-bridge', message: err.message } };

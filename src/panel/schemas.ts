@@ -114,11 +114,43 @@ export const ConnectSchema = z
     superserverPort: z.number().nullable().describe('Host port mapped to the IRIS superserver (1972); null when not mapped'),
     webPort: z.number().nullable().describe('Host port mapped to the IRIS web server (52773); null when not mapped'),
     portalPath: z.string(),
-    username: z.string(),
+    account: z
+      .object({
+        username: z.string().nullable().describe('The IRIS account for people (a full administrator); null when there is none here'),
+        available: z.boolean().describe('Whether the panel can show and change its password'),
+        reason: z.string().nullable().describe('Why not, when it cannot'),
+      })
+      .describe('The account people log in with: Management Portal, VS Code, terminal'),
+    serviceAccount: z.string().describe("The IRIS user IRIS Edge's bridge logs in as; a service account, not for people"),
+    remoteInstances: z.array(z.string()).describe('Remote instances (option instances), where IRIS Edge holds no account for people'),
   })
   .meta({ id: 'Connect' });
 
-export const PasswordSchema = z.object({ password: z.string() }).meta({ id: 'Password' });
+export const RevealBody = z
+  .object({ confirm: z.literal(true).describe('The person was told the password gives full administrator access') })
+  .strict()
+  .meta({ id: 'RevealRequest' });
+
+export const AccountPasswordSchema = z.object({ username: z.string(), password: z.string() }).meta({ id: 'AccountPassword' });
+
+/** A password the account can have: IRIS decides the rest (its PasswordPattern, 3.32ANP by default). */
+const NewPassword = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain line breaks, tabs or other control characters')
+  .refine((s) => s.trim() === s, 'must not begin or end with a space');
+
+export const SetPasswordBody = z
+  .object({
+    password: NewPassword.describe('The new password; IRIS checks it against its password rules'),
+    repeat: z.string().max(128).describe('The same password again'),
+  })
+  .strict()
+  .refine((b) => b.password === b.repeat, { message: 'the two passwords are not the same', path: ['repeat'] })
+  .meta({ id: 'SetPasswordRequest' });
+
+export const SetPasswordResult = z.object({ username: z.string(), changed: z.literal(true) }).meta({ id: 'SetPasswordResult' });
 
 export const LogLineSchema = z
   .object({ seq: z.number(), time: z.string(), level: z.enum(PANEL_LOG_LEVELS), msg: z.string(), instance: z.string().optional() })

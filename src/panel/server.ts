@@ -13,6 +13,7 @@ import { registerApi } from './api.ts';
 import { loadAssets, type Asset } from './assets.ts';
 import { registerBackupsApi } from './backups-api.ts';
 import { registerCertsApi } from './certs-api.ts';
+import { registerConnectApi } from './connect-api.ts';
 import type { PanelContext, PanelOptions } from './context.ts';
 import { registerDiagnosticsApi } from './diagnostics-api.ts';
 import { clientErrorHandler, frameworkErrors, panelErrorHandler } from './errors.ts';
@@ -144,6 +145,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
 
   const feed = new LiveFeed(ctx);
   await app.register(async (api) => registerApi(api, ctx, feed), { prefix: '/api' });
+  await app.register(async (api) => registerConnectApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerCertsApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerBackupsApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerDiagnosticsApi(api, ctx), { prefix: '/api' });

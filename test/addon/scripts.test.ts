@@ -392,13 +392,14 @@ test('init-iris creates secrets, stages the predefined password once and writes 
   meminfo(1.8);
   const first = box.run('init-iris');
   assert.equal(first.status, 0, first.log);
-  for (const name of ['iris_password', 'iris_edge_password']) {
+  for (const name of ['iris_password', 'iris_edge_password', 'iris_admin_password']) {
     const file = join(secrets, name);
     assert.match(readFileSync(file, 'utf8'), /^[A-Za-z0-9]{24,32}\n$/, `${name} holds a generated password`);
     assert.equal(statSync(file).mode & 0o777, 0o600, `${name} is 0600`);
   }
   assert.equal(statSync(secrets).mode & 0o777, 0o700);
   assert.notEqual(readFileSync(join(secrets, 'iris_password'), 'utf8'), readFileSync(join(secrets, 'iris_edge_password'), 'utf8'));
+  assert.notEqual(readFileSync(join(secrets, 'iris_admin_password'), 'utf8'), readFileSync(join(secrets, 'iris_password'), 'utf8'));
   const once = join(box.dir, 'run', 'iris-password-once');
   assert.equal(readFileSync(once, 'utf8'), readFileSync(join(secrets, 'iris_password'), 'utf8'), 'iris-main gets a copy');
   assert.equal(merge(), '[config]\nglobals=0,0,64,0,0,0\nroutines=0,0,0,0,0,32\ngmheap=40960\n', 'auto picks small at 1.8 GiB');
@@ -406,10 +407,14 @@ test('init-iris creates secrets, stages the predefined password once and writes 
 
   // Second boot: same passwords; once the bridge marked the password applied, no copy any more.
   const before = readFileSync(join(secrets, 'iris_edge_password'), 'utf8');
+  const adminBefore = readFileSync(join(secrets, 'iris_admin_password'), 'utf8');
   writeFileSync(join(secrets, '.iris_password_applied'), '');
+  writeFileSync(join(secrets, '.iris_admin_password_applied'), '');
   meminfo(4);
   assert.equal(box.run('init-iris').status, 0);
   assert.equal(readFileSync(join(secrets, 'iris_edge_password'), 'utf8'), before, 'passwords survive restarts');
+  assert.equal(readFileSync(join(secrets, 'iris_admin_password'), 'utf8'), adminBefore, 'the password of the account for people survives restarts');
+  assert.ok(existsSync(join(secrets, '.iris_admin_password_applied')), 'an existing password file is not applied again');
   assert.ok(!existsSync(once), 'the predefined password is applied only once');
   assert.match(merge(), /globals=0,0,256,0,0,0\nroutines=0,0,0,0,0,64\ngmheap=65536/, 'auto picks medium at 4 GiB');
 
@@ -423,9 +428,12 @@ test('init-iris creates secrets, stages the predefined password once and writes 
 
   // A lost password file is generated anew and applied again.
   rmSync(join(secrets, 'iris_password'));
+  rmSync(join(secrets, 'iris_admin_password'));
   const regenerated = box.run('init-iris');
   assert.equal(regenerated.status, 0, regenerated.log);
   assert.ok(existsSync(once) && !existsSync(join(secrets, '.iris_password_applied')));
+  assert.notEqual(readFileSync(join(secrets, 'iris_admin_password'), 'utf8'), adminBefore);
+  assert.ok(!existsSync(join(secrets, '.iris_admin_password_applied')), 'the setup gives the account the new password');
 
   // A restore's hold from before this boot: its pid (here a live one) names no bridge any more.
   const hold = join(box.dir, 'data', 'iris-edge', 'iris.hold');
@@ -567,6 +575,8 @@ test('iris-edge-setup-user feeds the setup script to iris session and trusts onl
   t.after(() => box.cleanup());
   mkdirSync(join(box.dir, 'data', 'secrets'));
   writeFileSync(join(box.dir, 'data', 'secrets', 'iris_edge_password'), 'Secret123\n');
+  writeFileSync(join(box.dir, 'data', 'secrets', 'iris_admin_password'), 'AdminSecret456\n');
+  const applied = join(box.dir, 'data', 'secrets', '.iris_admin_password_applied');
 
   const ok = box.run('iris-edge-setup-user', {
     FAKE_SESSION_OUTPUT: 'Node: x, Instance: IRIS\\n%SYS>IRIS-EDGE-SETUP-INFO: role IrisEdgeBridge grants %Service_Bindings:U\\nIRIS-EDGE-SETUP-OK\\n',
@@ -581,6 +591,16 @@ test('iris-edge-setup-user feeds the setup script to iris session and trusts onl
   // The setup loads IrisEdge.Setup.cls, bridge-role.json and IrisEdge.Agent.cls from the agent folder.
   assert.match(env, /^IRIS_EDGE_AGENT_DIR=\/usr\/share\/iris-edge\/agent$/m);
   assert.ok(!env.includes('Secret123'), 'the password itself is never passed in the environment');
+  // The account for people: its name and password file, and "apply the file" while no setup has.
+  assert.match(env, /^IRIS_EDGE_ADMIN_USER=ha_admin$/m);
+  assert.ok(env.includes(`IRIS_EDGE_ADMIN_PASSWORD_FILE=${join(box.dir, 'data', 'secrets', 'iris_admin_password')}`));
+  assert.match(env, /^IRIS_EDGE_ADMIN_PASSWORD_RESET=1$/m);
+  assert.ok(!env.includes('AdminSecret456'));
+  assert.ok(existsSync(applied), 'a successful setup records that IRIS has the stored password');
+  const again = box.run('iris-edge-setup-user', { FAKE_SESSION_OUTPUT: 'IRIS-EDGE-SETUP-OK\n', FAKE_SESSION_STATUS: '0' });
+  assert.equal(again.status, 0, again.log);
+  assert.match(readFileSync(join(box.dir, 'session.env'), 'utf8'), /^IRIS_EDGE_ADMIN_PASSWORD_RESET=0$/m, 'later starts leave a chosen password alone');
+  rmSync(applied);
   assert.match(ok.log, /role IrisEdgeBridge grants/);
 
   const failed = box.run('iris-edge-setup-user', {
@@ -589,6 +609,7 @@ test('iris-edge-setup-user feeds the setup script to iris session and trusts onl
   });
   assert.equal(failed.status, 1);
   assert.match(failed.log, /ERROR.*no such role/);
+  assert.ok(!existsSync(applied), 'a failed setup records nothing');
 
   const silent = box.run('iris-edge-setup-user', { FAKE_SESSION_OUTPUT: '<UNDEFINED>\\n', FAKE_SESSION_STATUS: '0' });
   assert.equal(silent.status, 1, 'exit status 0 without the OK line is a failure');

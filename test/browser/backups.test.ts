@@ -98,7 +98,7 @@ describe('Backups page in Chromium, on the whole bridge', () => {
       mode: 'addon',
       host: '127.0.0.1',
       port: 0,
-      connect: { superserverPort: null, webPort: null, portalPath: '/csp/sys/UtilHome.csp', username: 'none (simulator)', readPassword: async () => 'none' },
+      connect: { superserverPort: null, webPort: null, portalPath: '/csp/sys/UtilHome.csp', serviceAccount: 'iris_edge' },
       logs: new LogBuffer(100),
       certs: new CertService({ store: new CertStore(config.certDir) }),
       backups: bridge.backups,

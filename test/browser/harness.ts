@@ -9,6 +9,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -26,6 +27,8 @@ import { defaultIrisFilesOwner } from '../../src/certs/iris-files.ts';
 import { CertService } from '../../src/certs/service.ts';
 import { CertStore } from '../../src/certs/store.ts';
 import { SslConfigs } from '../../src/monitor/ssl-configs.ts';
+import { simulatorAccount } from '../../src/compose/account.ts';
+import type { PersonAccountService } from '../../src/accounts/person-account.ts';
 
 export const SUPERVISOR_STANDIN = '127.0.0.2';
 export const INGRESS_TOKEN = 'x4Fz9Qk2TestToken';
@@ -41,7 +44,12 @@ export interface Harness {
   direct: string;
   /** The ingress-style URL (with trailing slash), when a proxy runs. */
   ingress: string | undefined;
+  /** The bridge's own (service account) password. */
   password: string;
+  /** The account for people (ha_admin on the simulator), unless the harness was told to have none. */
+  account: PersonAccountService | undefined;
+  /** Where its password is stored. */
+  accountFile: string | undefined;
   /** Cuts every websocket relayed by the proxy (a restarting Supervisor). */
   dropWebsockets(): void;
   close(): Promise<void>;
@@ -61,6 +69,8 @@ export interface HarnessOptions {
   sim?: IrisSimulator;
   backups?: BackupService;
   backupUploadLimitBytes?: number;
+  /** false: no account for people (a bridge outside the add-on with a real IRIS). */
+  account?: false;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -76,6 +86,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   );
   await monitor.start();
   const password = 'gen-Pa55word-' + Math.random().toString(36).slice(2, 8);
+  const stateDir = mkdtempSync(join(tmpdir(), 'iris-edge-harness-'));
+  const account = opts.account === false ? undefined : await simulatorAccount(sim.iris, stateDir);
   // Without a store nothing is written, so the directory for IRIS's files only has to be named.
   const irisFiles = { dir: opts.irisSslDir ?? join(opts.certStoreDir ?? join(tmpdir(), 'certs'), '..', 'iris-ssl'), owner: defaultIrisFilesOwner(opts.mode) };
   const panel = await startPanel({
@@ -83,7 +95,9 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     mode: opts.mode,
     host: '127.0.0.1',
     port: 0,
-    connect: { superserverPort: 1972, webPort: 52773, portalPath: '/csp/sys/UtilHome.csp', username: 'iris_edge', readPassword: async () => password },
+    connect: { superserverPort: 1972, webPort: 52773, portalPath: '/csp/sys/UtilHome.csp', serviceAccount: 'iris_edge', remoteInstances: ['office'] },
+    account,
+    accountUnavailable: account ? undefined : 'This bridge runs outside the IRIS Edge add-on (test).',
     logs,
     messagesLogPath: opts.messagesLogPath,
     certs: new CertService({ store: opts.certStoreDir ? new CertStore(opts.certStoreDir) : undefined, haSslDir: opts.haSslDir, irisClients: [{ id: 'iris', iris: sim }] }),
@@ -112,6 +126,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     direct: panel.url,
     ingress,
     password,
+    account,
+    accountFile: account ? join(stateDir, 'secrets', 'iris_admin_password') : undefined,
     dropWebsockets() {
       for (const s of upgraded) s.destroy();
       upgraded.clear();
@@ -123,6 +139,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       monitor.stop();
       if (!opts.sim) await sim.close();
       await monitorApi.close();
+      rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }

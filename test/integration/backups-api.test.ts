@@ -48,7 +48,7 @@ before(async () => {
   ({ app } = await buildPanelServer({
     monitors: [],
     mode: 'standalone',
-    connect: { superserverPort: null, webPort: null, portalPath: '/', username: 'x', readPassword: async () => 'x' },
+    connect: { superserverPort: null, webPort: null, portalPath: '/', serviceAccount: 'x' },
     logs,
     log: captureLogger().log,
     backups: rig.service,

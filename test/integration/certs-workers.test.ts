@@ -47,7 +47,7 @@ before(async () => {
     mode: 'standalone',
     host: '127.0.0.1',
     port: 0,
-    connect: { superserverPort: null, webPort: null, portalPath: '/', username: 'x', readPassword: async () => 'x' },
+    connect: { superserverPort: null, webPort: null, portalPath: '/', serviceAccount: 'x' },
     logs: new LogBuffer(100),
     log: captureLogger().log,
     certs: new CertService({ store: new CertStore(storeDir), haSslDir: join(dir, 'ssl'), workers: { size: 1, deadlineMs: DEADLINE_MS, maxQueued: 2 } }),

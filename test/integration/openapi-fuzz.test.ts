@@ -47,6 +47,8 @@ const CONTENT_DEPENDENT: { path: string; method: string; why: string }[] = [
   { path: '/api/backups/{id}/restore', method: 'POST', why: 'confirm must repeat the backup id' },
   { path: '/api/instances/{instance}/productions/{namespace}/{production}/actions/{action}', method: 'POST', why: 'stop and restart need confirm: true, the others do not' },
   { path: '/api/feed', method: 'GET', why: 'a websocket: a plain GET is answered 426' },
+  { path: '/api/connect/account/password', method: 'POST', why: 'the two passwords must be the same and match IRIS\'s password pattern; five changes a minute' },
+  { path: '/api/connect/account/reveal', method: 'POST', why: 'ten reveals a minute: past that a valid request is answered 429' },
 ];
 
 /**

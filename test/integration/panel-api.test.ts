@@ -138,7 +138,7 @@ describe('panel in add-on mode', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.openapi, '3.1.0');
     assert.deepEqual(r.body.servers, [{ url: `${INGRESS_PATH}/` }]);
-    for (const p of ['/api/state', '/api/instances/{instance}/productions/{namespace}/{production}/actions/{action}', '/api/connect/password', '/api/logs', '/api/messages-log', '/api/diagnostics', '/api/diagnostics/download', '/api/feed']) {
+    for (const p of ['/api/state', '/api/instances/{instance}/productions/{namespace}/{production}/actions/{action}', '/api/connect/account/reveal', '/api/connect/account/password', '/api/logs', '/api/messages-log', '/api/diagnostics', '/api/diagnostics/download', '/api/feed']) {
       assert.ok(r.body.paths[p], `${p} documented`);
     }
     const refs = JSON.stringify(r.body).match(/#\/components\/schemas\/(\w+)/g) ?? [];
@@ -194,10 +194,10 @@ describe('panel API rules (standalone)', () => {
         r.end(body);
       });
     const evil = `evil.example:${port}`;
-    const stolen = await raw('POST', '/api/connect/password', evil, JSON_POST, '{}');
+    const stolen = await raw('POST', '/api/connect/account/reveal', evil, JSON_POST, '{"confirm":true}');
     assert.equal(stolen.status, 403);
     assert.equal(JSON.parse(stolen.body).error, 'host-not-allowed');
-    assert.doesNotMatch(stolen.body, new RegExp(h.password));
+    assert.doesNotMatch(stolen.body, new RegExp(await h.account!.readPassword()));
     assert.equal((await raw('GET', '/', evil)).status, 403);
     assert.equal((await raw('GET', '/api/state', `rebound.attacker.net`)).status, 403);
     await assert.rejects(openFeed(h.direct, { host: evil }), /HTTP 403/);
@@ -247,7 +247,7 @@ describe('panel API rules (standalone)', () => {
   });
 
   it('makes a state change by GET impossible', async () => {
-    for (const url of [`${ORDERS}/actions/stop?confirm=true`, `${ORDERS}/actions/start`, `${ORDERS}/hosts/Orders.DB?enabled=false`, 'api/connect/password']) {
+    for (const url of [`${ORDERS}/actions/stop?confirm=true`, `${ORDERS}/actions/start`, `${ORDERS}/hosts/Orders.DB?enabled=false`, 'api/connect/account/reveal', 'api/connect/account/password']) {
       const r = await req(h.direct + url);
       assert.equal(r.status, 405, url);
       assert.equal(r.headers.get('allow'), 'POST', url);
@@ -277,7 +277,7 @@ describe('panel API rules (standalone)', () => {
     assert.equal(feed.status, 426);
     assert.equal(feed.body.error, 'upgrade-required');
     // A JSON null is a body, and not the {} a request without fields needs.
-    const nul = await req(h.direct + 'api/connect/password', { method: 'POST', headers: JSON_POST, body: 'null' });
+    const nul = await req(h.direct + 'api/connect/account/reveal', { method: 'POST', headers: JSON_POST, body: 'null' });
     assert.equal(nul.status, 400);
     assert.equal(nul.body.error, 'invalid-request');
   });
@@ -375,15 +375,18 @@ describe('panel API rules (standalone)', () => {
     assert.equal(on.body.production.hosts.find((x: any) => x.name === 'HL7.Out.Lab').enabled, true);
   });
 
-  it('shows connection details, and the password only on an explicit POST', async () => {
+  it('shows connection details naming the account for people, never a password', async () => {
     const c = await req(h.direct + 'api/connect');
-    assert.deepEqual(c.body, { superserverPort: 1972, webPort: 52773, portalPath: '/csp/sys/UtilHome.csp', username: 'iris_edge' });
+    assert.deepEqual(c.body, {
+      superserverPort: 1972,
+      webPort: 52773,
+      portalPath: '/csp/sys/UtilHome.csp',
+      account: { username: 'ha_admin', available: true, reason: null },
+      serviceAccount: 'iris_edge',
+      remoteInstances: ['office'],
+    });
     assert.ok(!JSON.stringify(c.body).includes(h.password));
-    const pw = await post(h.direct + 'api/connect/password', {});
-    assert.equal(pw.status, 200);
-    assert.equal(pw.body.password, h.password);
-    assert.equal(pw.headers.get('cache-control'), 'no-store');
-    assert.ok(!JSON.stringify(h.logs.lines({ minLevel: 'trace' })).includes(h.password), 'password never logged');
+    assert.ok(!JSON.stringify(c.body).includes(await h.account!.readPassword()));
   });
 
   it('serves the bridge log with a level filter and the messages.log tail', async () => {

@@ -46,7 +46,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     backups: { dir: '.iris-edge/test-state/backups', uploadLimitBytes: 64 * 1024 * 1024 },
     discoveryPrefix: 'homeassistant',
     topicPrefix: 'iris-edge',
-    addon: { passwordFile: undefined, messagesLog: undefined, irisBin: undefined },
+    addon: { passwordFile: undefined, adminUser: undefined, adminPasswordFile: undefined, messagesLog: undefined, irisBin: undefined },
     irisSslDir: '.iris-edge/test-iris-ssl',
     ...overrides,
   };

@@ -14,6 +14,8 @@ describe('configuration of the add-on files', () => {
     assert.equal(c.inAddon, true);
     assert.deepEqual(c.addon, {
       passwordFile: '/data/secrets/iris_edge_password',
+      adminUser: 'ha_admin',
+      adminPasswordFile: '/data/secrets/iris_admin_password',
       messagesLog: '/data/iris/mgr/messages.log',
       irisBin: '/usr/irissys/bin/iris',
     });
@@ -24,7 +26,7 @@ describe('configuration of the add-on files', () => {
   it('has no add-on files outside Home Assistant, and keeps IRIS PEM files beside the store', () => {
     const c = loadConfig({ env: { IRIS_EDGE_CERT_DIR: '/srv/edge/certs', IRIS_EDGE_IRIS_BIN: '/usr/irissys/bin/iris' }, argv: [] });
     assert.equal(c.inAddon, false);
-    assert.deepEqual(c.addon, { passwordFile: undefined, messagesLog: undefined, irisBin: undefined });
+    assert.deepEqual(c.addon, { passwordFile: undefined, adminUser: undefined, adminPasswordFile: undefined, messagesLog: undefined, irisBin: undefined });
     assert.equal(c.irisSslDir, '/srv/edge/iris-ssl');
   });
 
@@ -32,6 +34,8 @@ describe('configuration of the add-on files', () => {
     const c = loadConfig({ env: { SUPERVISOR_TOKEN: 't0k' }, argv: [], readFile: noOptions });
     assert.equal(c.iris.mode, 'simulator');
     assert.equal(c.addon.messagesLog, undefined);
+    // The simulator's account for people is its own (compose/account.ts), not the add-on's.
+    assert.equal(c.addon.adminPasswordFile, undefined);
   });
 
   it('takes another password file from IRIS_PASSWORD_FILE in the add-on', () => {

@@ -81,12 +81,24 @@ export const api = {
   action: (i: string, p: Production, action: string, confirm: boolean) =>
     call<ActionResult>('POST', `${prodPath(i, p)}/actions/${enc(action)}`, confirm ? { confirm: true } : {}),
   host: (i: string, p: Production, host: string, enabled: boolean) => call<ActionResult>('POST', `${prodPath(i, p)}/hosts/${enc(host)}`, { enabled }),
-  connect: () => call<{ superserverPort: number | null; webPort: number | null; portalPath: string; username: string }>('GET', 'api/connect'),
-  password: () => call<{ password: string }>('POST', 'api/connect/password', {}),
+  connect: () => call<ConnectInfo>('GET', 'api/connect'),
+  revealAccountPassword: () => call<{ username: string; password: string }>('POST', 'api/connect/account/reveal', { confirm: true }),
+  setAccountPassword: (password: string, repeat: string) => call<{ username: string; changed: true }>('POST', 'api/connect/account/password', { password, repeat }),
   logs: (level: string) => call<{ lines: LogLine[] }>('GET', `api/logs?level=${enc(level)}&limit=500`),
   messages: () => call<{ available: boolean; reason?: string; path: string | null; lines: string[] }>('GET', 'api/messages-log?lines=200'),
   session: () => call<{ mode: string; viaIngress: boolean; user: { displayName: string | null; name: string | null } | null }>('GET', 'api/session'),
 };
+
+export interface ConnectInfo {
+  superserverPort: number | null;
+  webPort: number | null;
+  portalPath: string;
+  /** The IRIS account for people; username null when this bridge has none. */
+  account: { username: string | null; available: boolean; reason: string | null };
+  /** The bridge's own IRIS user: a service account, not for people. */
+  serviceAccount: string;
+  remoteInstances: string[];
+}
 
 export interface LogLine {
   seq: number;

@@ -1,4 +1,5 @@
-/** The Connect page: superserver and web ports, the Management Portal, the bridge's user and its password on request. */
+/** The Connect page: superserver and web ports, the Management Portal, the account for people (account.ts), snippets. */
+import { accountCard } from './account.ts';
 import { api } from './api.ts';
 import { card, h, render } from './dom.ts';
 import type { Page } from './pages.ts';
@@ -18,33 +19,12 @@ export const connect: Page = {
         const host = location.hostname || 'homeassistant.local';
         const off = (what: string, port: string) => h('span', { class: 'muted' }, `Off — map a host port for ${port} in the add-on’s Network settings to use ${what}.`);
         const portal = c.webPort ? `http://${host}:${c.webPort}${c.portalPath}` : null;
-        const pwOut = h('span', { id: 'password', class: 'mono' }, '••••••••');
-        const reveal = h(
-          'button',
-          {
-            type: 'button',
-            class: 'btn small',
-            id: 'reveal',
-            onclick: () => {
-              reveal.setAttribute('disabled', '');
-              void api.password().then(
-                (r) => {
-                  pwOut.textContent = r.password;
-                  reveal.remove();
-                },
-                (err: Error) => {
-                  pwOut.textContent = err.message;
-                  reveal.removeAttribute('disabled');
-                },
-              );
-            },
-          },
-          'Show password',
-        );
+        // People log in as the account for people; never as the bridge's service account.
+        const user = c.account.username ?? '<your IRIS user>';
         const row = (label: string, value: Node | string) => h('div', { class: 'stat' }, h('dt', {}, label), h('dd', {}, value));
         const vscode = JSON.stringify(
           {
-            'intersystems.servers': { 'iris-edge': { webServer: { scheme: 'http', host, port: c.webPort ?? 52773 }, username: c.username } },
+            'intersystems.servers': { 'iris-edge': { webServer: { scheme: 'http', host, port: c.webPort ?? 52773 }, username: user } },
             'objectscript.conn': { server: 'iris-edge', ns: 'USER', active: true },
           },
           null,
@@ -56,7 +36,7 @@ export const connect: Page = {
           '',
           'const connection = irisnative.createConnection({',
           `  host: '${host}', port: ${c.superserverPort ?? 1972}, ns: 'USER',`,
-          `  user: '${c.username}', pwd: process.env.IRIS_PASSWORD,`,
+          `  user: '${user}', pwd: process.env.IRIS_PASSWORD,`,
           '});',
           'const iris = connection.createIris();',
           "console.log(iris.classMethodValue('%SYSTEM.Version', 'GetNumber'));",
@@ -73,13 +53,12 @@ export const connect: Page = {
               row('Superserver port', c.superserverPort ? String(c.superserverPort) : off('the superserver (ODBC, JDBC, Native API)', '1972/tcp')),
               row('Web port', c.webPort ? String(c.webPort) : off('the Management Portal and VS Code', '52773/tcp')),
               row('Management Portal', portal ? h('a', { href: portal, target: '_blank', rel: 'noopener noreferrer' }, portal) : h('span', { class: 'muted' }, 'Needs the web port')),
-              row('User', h('span', { class: 'mono', id: 'username' }, c.username)),
-              row('Password', h('span', { class: 'pw' }, pwOut, reveal)),
             ),
           ),
+          accountCard(c),
           card(
             'Snippets',
-            h('p', { class: 'muted small' }, `These use ${host}, the address this page was opened with; from outside your network use an address that reaches the Home Assistant host. VS Code: the InterSystems ObjectScript extension connects to the web port and asks for the password on first use.`),
+            h('p', { class: 'muted small' }, `These use ${host}, the address this page was opened with; from outside your network use an address that reaches the Home Assistant host. VS Code: the InterSystems ObjectScript extension connects to the web port and asks for the password of ${user} on first use.`),
             codeBlock('VS Code settings.json', vscode),
             codeBlock('Native API for Node.js', native),
           ),

@@ -9,6 +9,11 @@
  *         database; <PROTECT> otherwise, <NAMESPACE> when it does not exist.
  * [ROLES] RCOS_vroles: code stored in IRISSYS may add roles to $ROLES for its caller; NEW $ROLES
  *         restores them when the frame ends. A role that does not exist cannot be added.
+ * [PWD]   TSQS_IRISLogin: a password must match the system-wide PasswordPattern, an ObjectScript
+ *         pattern ("3.32ANP": 3 to 32 letters, digits or punctuation; the default of minimal and
+ *         normal installs, 8.32ANP locked down); Security.Users refuses others with
+ *         ERROR #845 "Password does not match length or pattern requirements" (InterSystems Error
+ *         Reference), an unknown user with ERROR #838 "User %1 does not exist".
  * Every privilege a call needs comes from IRIS_CALLS (src/iris/privileges.ts), never from the
  * role the bridge happens to hold.
  */
@@ -39,6 +44,25 @@ export const INSUFFICIENT_PRIVILEGE = (): StatusError => new StatusError('940', 
 export const REQUIRES_PRIVILEGE = (privilege: string): StatusError => new StatusError('921', `ERROR #921: Operation requires ${privilege} privilege`);
 
 type Grants = Map<string, Set<Permission>>;
+
+/**
+ * [PWD] Whether `password` matches a PasswordPattern of the form "<min>.<max><codes>". The codes
+ * modelled: A letters, U upper case, L lower case, N digits, P punctuation (the printable ASCII
+ * characters that are neither letters nor digits, space included), E any character. Letters are
+ * ASCII only here, never kinder than IRIS; any other pattern is refused as IRIS refuses a pattern
+ * it cannot use (ERROR #958).
+ */
+export function matchesPasswordPattern(password: string, pattern: string): boolean {
+  const m = /^(\d+)\.(\d+)([AULNPE]+)$/i.exec(pattern);
+  if (!m) throw new StatusError('958', `ERROR #958: Invalid password pattern '${pattern}'`);
+  const chars = [...password];
+  if (chars.length < Number(m[1]) || chars.length > Number(m[2])) return false;
+  const codes = (m[3] as string).toUpperCase();
+  const classes: Record<string, RegExp> = { A: /[A-Za-z]/, U: /[A-Z]/, L: /[a-z]/, N: /[0-9]/, P: /[ -/:-@[-`{-~]/, E: /[\s\S]/ };
+  return chars.every((c) => [...codes].some((code) => classes[code]?.test(c)));
+}
+
+export const PASSWORD_REFUSED = (): StatusError => new StatusError('845', 'ERROR #845: Password does not match length or pattern requirements');
 
 interface SimUser {
   password: string;
@@ -156,8 +180,52 @@ export class SimulatedSecurity {
     grants.set(resource, set);
   }
 
+  /** [PWD] The system-wide PasswordPattern (Security.System); 3.32ANP on a normal install. */
+  passwordPattern = '3.32ANP';
+
   setUser(name: string, password: string, roles: string[], enabled = true): void {
     this.users.set(name, { password, roles, enabled });
+  }
+
+  userExists(name: string): boolean {
+    return this.userKey(name) !== undefined;
+  }
+
+  /** The roles a user logs in with (tests). */
+  rolesOf(name: string): string[] | undefined {
+    const key = this.userKey(name);
+    return key === undefined ? undefined : this.users.get(key)?.roles;
+  }
+
+  /** Whether `password` is the user's password now (tests: what a login would say). */
+  passwordIs(name: string, password: string): boolean {
+    const key = this.userKey(name);
+    return key !== undefined && this.users.get(key)?.password === password;
+  }
+
+  /**
+   * Security.Users.Create(name, roles, password) as `proc`: %Admin_Secure:USE, a new name, a
+   * password that matches the pattern.
+   */
+  createUser(proc: SimProcess, name: string, password: string, roles: string[]): void {
+    this.enforce(proc, 'Security.Users.Create', 'IRISSYS', '/usr/irissys/mgr/');
+    if (this.userKey(name) !== undefined) throw new StatusError('837', `ERROR #837: User ${name} already exists`);
+    if (!matchesPasswordPattern(password, this.passwordPattern)) throw PASSWORD_REFUSED();
+    this.users.set(name, { password, roles, enabled: true });
+  }
+
+  /** Security.Users.Modify(name, {Password}) as `proc`: nothing changes unless every check passes. */
+  modifyPassword(proc: SimProcess, name: string, password: string): void {
+    this.enforce(proc, 'Security.Users.Modify', 'IRISSYS', '/usr/irissys/mgr/');
+    const key = this.userKey(name);
+    const user = key === undefined ? undefined : this.users.get(key);
+    if (!user) throw new StatusError('838', `ERROR #838: User ${name} does not exist`);
+    if (!matchesPasswordPattern(password, this.passwordPattern)) throw PASSWORD_REFUSED();
+    user.password = password;
+  }
+
+  private userKey(name: string): string | undefined {
+    return this.users.has(name) ? name : undefined;
   }
 
   /** [SVC] a Native API login: password, enabled account, the service resources, READ on the namespace. */

@@ -19,7 +19,7 @@ import { systemClock, type SimClock } from './clock.ts';
 import type { SimulatedDatabases } from './databases.ts';
 import { SimulatedInterop } from './interop.ts';
 import { demoScenario, type ProductionSeed } from './scenarios.ts';
-import { ObjectScriptError, SimulatedSecurity, type SimProcess } from './security.ts';
+import { ObjectScriptError, SimProcess, SimulatedSecurity } from './security.ts';
 import { DEMO_SSL_SETTINGS, demoSslConfigs, SimulatedSslConfigs, type SimSslConfig } from './ssl.ts';
 import type { SessionFactory, SimSession } from './superserver.ts';
 
@@ -227,6 +227,29 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
   }
 
   // ---- The instance's owner ---------------------------------------------------------------------
+
+  /**
+   * A process of the instance's owner: irisowner through OS authentication (`iris session IRIS
+   * -U %SYS` needs no password; iris.md §6), a user holding %All in the IRIS image.
+   */
+  ownerProcess(): SimProcess {
+    return new SimProcess('irisowner', ['%All'], '%SYS');
+  }
+
+  /**
+   * IrisEdge.Setup.EnsureAdminUser: the account for people, holding %All, created when missing;
+   * its password is set again only when `reset` (a newly generated password file).
+   */
+  ensureAdminUser(account: BridgeCredentials, reset: boolean, proc: SimProcess = this.ownerProcess()): void {
+    this.security.enforce(proc, 'Security.Users.Exists', 'IRISSYS', '/usr/irissys/mgr/');
+    if (!this.security.userExists(account.username)) this.security.createUser(proc, account.username, account.password, ['%All']);
+    else if (reset) this.security.modifyPassword(proc, account.username, account.password);
+  }
+
+  /** IrisEdge.Setup.SetAccountPassword, as the owner unless a test names another process. */
+  setAccountPassword(username: string, password: string, proc: SimProcess = this.ownerProcess()): void {
+    this.security.modifyPassword(proc, username, password);
+  }
 
   /** [GSA] "iris stop IRIS quietly". */
   stopInstance(): void {

@@ -23,6 +23,11 @@ readonly IRIS_EDGE_SYSTEM_PASSWORD_FILE="${IRIS_EDGE_SECRETS_DIR}/iris_password"
 readonly IRIS_EDGE_BRIDGE_PASSWORD_FILE="${IRIS_EDGE_SECRETS_DIR}/iris_edge_password"
 readonly IRIS_EDGE_SYSTEM_PASSWORD_APPLIED="${IRIS_EDGE_SECRETS_DIR}/.iris_password_applied"
 readonly IRIS_EDGE_BRIDGE_USER="iris_edge"
+# The IRIS account for people (%All), its generated or chosen password, and the marker that
+# IRIS has the password the file holds (removed when init-iris generates a new file).
+readonly IRIS_EDGE_ADMIN_USER="ha_admin"
+readonly IRIS_EDGE_ADMIN_PASSWORD_FILE="${IRIS_EDGE_SECRETS_DIR}/iris_admin_password"
+readonly IRIS_EDGE_ADMIN_PASSWORD_APPLIED="${IRIS_EDGE_SECRETS_DIR}/.iris_admin_password_applied"
 readonly IRIS_EDGE_RUN_DIR="/run/iris-edge"
 readonly IRIS_EDGE_PASSWORD_ONCE="${IRIS_EDGE_RUN_DIR}/iris-password-once"
 readonly IRIS_EDGE_MERGE_FILE="${IRIS_EDGE_RUN_DIR}/merge.cpf"
