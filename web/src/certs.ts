@@ -5,7 +5,7 @@
  */
 import { call } from './api.ts';
 import { card, h, render, resultBox } from './dom.ts';
-import type { Page } from './pages.ts';
+import { confirmDialog, type Page } from './pages.ts';
 import { applyToIrisCard, sslConfigsCard } from './ssl.ts';
 import { csrCard, importCard, labCaCard, probeCard, storedSelect, verifyCard } from './cert-forms.ts';
 import { busy, chainView, download, enc, field, inspection, inventory, lintList, secretInput, showError, statusBadge, type Detail, type Summary, value } from './cert-views.ts';
@@ -89,8 +89,9 @@ export function certificateDetailPage(id: string): Page {
             type: 'button',
             class: 'btn danger small',
             id: 'delete-btn',
-            onclick: () => {
-              if (!confirm(`Delete “${d.name}”${d.hasKey ? ' and its private key' : ''}? This cannot be undone.`)) return;
+            onclick: async () => {
+              const what = d.hasKey ? 'The certificate and its private key are deleted from the add-on' : 'The certificate is deleted from the add-on';
+              if (!(await confirmDialog(`Delete “${d.name}”?`, `${what}; IRIS configurations that use copies of them keep their files. This cannot be undone.`, 'Delete'))) return;
               void call('DELETE', `api/certificates/${enc(id)}`).then(
                 () => (location.hash = '#/certificates'),
                 (err) => showError(out, err),
