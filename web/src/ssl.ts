@@ -6,6 +6,7 @@
 import { call } from './api.ts';
 import { card, h, render, resultBox, say } from './dom.ts';
 import { confirmDialog } from './pages.ts';
+import { subCard } from './cert-views.ts';
 
 interface SslUser { namespace: string; production: string; host: string }
 interface SslConfig { name: string; description: string; type: 'client' | 'server'; enabled: boolean; caFile: string; certificateFile: string; privateKeyFile: string; verifyPeer: number; tlsMinVersion: number; tlsMaxVersion: number; usedBy: SslUser[] }
@@ -81,7 +82,7 @@ export function sslConfigsCard(): HTMLElement {
       (err: Error) => render(body, h('p', { class: 'result bad' }, err.message)),
     );
   load();
-  return card('IRIS SSL/TLS configurations', body, out);
+  return subCard('IRIS SSL/TLS configurations', body, out);
 }
 
 // ---- apply (per certificate) ----------------------------------------------------------------------
