@@ -217,12 +217,12 @@ describe('Certificates page in Chromium', () => {
     assert.deepEqual(await page.locator('nav.subnav button').allTextContents(), ['Inventory', 'Request or import', 'Verify', 'Lab CA']);
     // Every form sits under the part that names it.
     for (const [part, form] of [['inventory', '#cert-inventory'], ['request', '#import-form'], ['request', '#csr-form'], ['verify', '#verify-form'], ['verify', '#probe-form'], ['lab-ca', '#ca-form'], ['lab-ca', '#issue-form']] as const) {
-      assert.equal(await page.locator(`#cert-${part} ${form}`).count(), 1, `${form} is in ${part}`);
+      assert.equal(await page.locator(`#sec-${part} ${form}`).count(), 1, `${form} is in ${part}`);
     }
     for (const [part, title, next] of [['lab-ca', 'Lab CA', 'ca-name'], ['verify', 'Verify', 'ver-cert'], ['request', 'Request or import', 'imp-name']] as const) {
       await page.locator(`nav.subnav [data-section="${part}"]`).focus();
       await page.keyboard.press('Enter');
-      await page.waitForFunction((id) => document.activeElement?.id === id, `cert-${part}-title`);
+      await page.waitForFunction((id) => document.activeElement?.id === id, `sec-${part}-title`);
       const [top, covered] = await page.evaluate(() => {
         const bars = [...document.querySelectorAll('.bar, .nav')].map((e) => e.getBoundingClientRect().bottom);
         return [document.activeElement!.getBoundingClientRect().top, Math.max(...bars)];
@@ -232,7 +232,7 @@ describe('Certificates page in Chromium', () => {
       await page.keyboard.press('Tab');
       let id = await page.evaluate(() => document.activeElement?.id ?? '');
       for (let i = 0; i < 5 && id !== next; i++) {
-        assert.ok(await page.evaluate((p) => !!document.activeElement?.closest(`#cert-${p}`), part), `Tab from “${title}” stays in its part`);
+        assert.ok(await page.evaluate((p) => !!document.activeElement?.closest(`#sec-${p}`), part), `Tab from “${title}” stays in its part`);
         await page.keyboard.press('Tab');
         id = await page.evaluate(() => document.activeElement?.id ?? '');
       }

@@ -14,6 +14,8 @@ export interface LayoutReport {
   lowContrast: string[];
   /** The page's h1 is shown and fits the window. */
   heading: boolean;
+  /** ids given to more than one element (labels, aria references and the tests would hit the first). */
+  duplicateIds: string[];
 }
 
 export const LAYOUT_PROBE = String.raw`(() => {
@@ -115,5 +117,7 @@ export const LAYOUT_PROBE = String.raw`(() => {
   const h1 = document.querySelector('main h1');
   const hr = h1 ? h1.getBoundingClientRect() : null;
   const heading = !!h1 && !!hr && hr.width > 0 && hr.height > 0 && hr.right <= vw + 0.5 && getComputedStyle(h1).visibility === 'visible';
-  return { theme: document.documentElement.dataset.theme, scrollWidth: se.scrollWidth, clientWidth: se.clientWidth, tooWide, lowContrast, heading };
+  const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
+  const duplicateIds = [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
+  return { theme: document.documentElement.dataset.theme, scrollWidth: se.scrollWidth, clientWidth: se.clientWidth, tooWide, lowContrast, heading, duplicateIds };
 })()`;

@@ -2,8 +2,8 @@
  * Every page of the panel at phone (360 px) and desk (1280 px) width, light and dark, with the
  * long names real installations have (productions, hosts, SSL/TLS configurations, certificates,
  * log lines without a space to break at): the page never scrolls sideways (tables scroll inside
- * their card), no element is wider than the window, the page's heading shows, and in dark mode
- * every piece of text keeps a WCAG AA contrast with what is behind it.
+ * their card), no element is wider than the window, the page's heading shows, no id is used twice,
+ * and in dark mode every piece of text keeps a WCAG AA contrast with what is behind it.
  * Screenshots: .artifacts/browser/layout-<page>-<width>-<scheme>.png.
  */
 import assert from 'node:assert/strict';
@@ -135,6 +135,7 @@ describe('every page at 360 and 1280 px, light and dark', () => {
           if (r.scrollWidth > r.clientWidth) problems.push(`${where}: the page is ${r.scrollWidth} px wide in ${r.clientWidth} px`);
           for (const w of r.tooWide) problems.push(`${where}: ${w}`);
           if (!r.heading) problems.push(`${where}: no visible main heading`);
+          for (const id of r.duplicateIds) problems.push(`${where}: id "${id}" is used more than once`);
           if (scheme === 'dark') for (const c of r.lowContrast) problems.push(`${where}: contrast ${c}`);
           await page.screenshot({ path: join(ART, `layout-${p.name}-${width}-${scheme}.png`), fullPage: true });
         }

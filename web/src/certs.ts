@@ -75,8 +75,8 @@ export function certificatesPage(): Page {
           s.id,
           h(
             'section',
-            { class: 'page-section', id: `cert-${s.id}`, 'aria-labelledby': `cert-${s.id}-title` },
-            h('h2', { class: 'section-title', id: `cert-${s.id}-title`, tabindex: -1 }, s.title),
+            { class: 'page-section', id: `sec-${s.id}`, 'aria-labelledby': `sec-${s.id}-title` },
+            h('h2', { class: 'section-title', id: `sec-${s.id}-title`, tabindex: -1 }, s.title),
             h('p', { class: 'muted' }, s.hint),
             boxes.get(s.id),
           ),
