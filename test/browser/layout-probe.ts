@@ -18,7 +18,9 @@ export interface LayoutReport {
   duplicateIds: string[];
 }
 
-export const LAYOUT_PROBE = String.raw`(() => {
+/** `contrastIn`: the CSS selector of the part whose text is checked for contrast. */
+export const layoutProbe = (contrastIn: string): string => String.raw`(() => {
+  const contrastIn = ${JSON.stringify(contrastIn)};
   const vw = document.documentElement.clientWidth;
   const se = document.scrollingElement || document.documentElement;
   const describe = (el) => {
@@ -90,7 +92,7 @@ export const LAYOUT_PROBE = String.raw`(() => {
   };
   const lowContrast = [];
   const seen = new Set();
-  for (const el of document.body.querySelectorAll('*')) {
+  for (const el of document.querySelectorAll(contrastIn.split(',').map((sel) => sel.trim() + ', ' + sel.trim() + ' *').join(', '))) {
     const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== '');
     if (!own || el.tagName === 'OPTION' || el.tagName === 'SCRIPT' || el.classList.contains('skip')) continue;
     // Inactive controls are exempt from the contrast criterion (WCAG 1.4.3).
