@@ -8,7 +8,7 @@ export interface LayoutReport {
   theme: string | undefined;
   scrollWidth: number;
   clientWidth: number;
-  /** Elements outside any scroll container that stick out of the window. */
+  /** Elements and text outside any scroll container that stick out of the window or their dialog. */
   tooWide: string[];
   /** Text below WCAG AA (4.5:1, 3:1 for large text) against the colours behind it. */
   lowContrast: string[];
@@ -28,36 +28,43 @@ export const layoutProbe = (contrastIn: string): string => String.raw`(() => {
     const text = (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 50);
     return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + cls + (text ? ' "' + text + '"' : '');
   };
-  // Inside a scroll (or clipping) container an element may be as wide as it likes: the container
-  // is what has to fit, and it is checked itself.
-  const contained = (el) => {
-    for (let a = el.parentElement || el.parentNode; a && a !== document.body && a !== document.documentElement; a = a.parentElement) {
-      if (getComputedStyle(a).overflowX !== 'visible') return true;
+  // The right edge a node must stay within: the window's, or an open dialog's (a dialog scrolls
+  // by default, but its text is meant to wrap). Inside any other scroll (or clipping) container
+  // a node may be as wide as it likes (null): the container is what has to fit, and it is
+  // checked itself.
+  const limit = (node) => {
+    for (let a = node.parentElement; a && a !== document.body && a !== document.documentElement; a = a.parentElement) {
+      if (a.tagName === 'DIALOG') return Math.min(vw, a.getBoundingClientRect().right);
+      if (getComputedStyle(a).overflowX !== 'visible') return null;
     }
-    return false;
+    return vw;
   };
-  const wide = new Set();
+  const wide = new Map();
   for (const el of document.body.querySelectorAll('*')) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;
     if (el.classList.contains('skip')) continue; // off-screen until focused, by design
-    if (contained(el)) continue;
-    if (r.right > vw + 0.5 || r.width > vw + 0.5) wide.add(el);
+    const edge = limit(el);
+    if (edge === null) continue;
+    if (r.right > edge + 0.5 || r.width > vw + 0.5) wide.set(el, edge);
   }
   // The outermost offenders only: their content sticks out with them.
-  const tooWide = [...wide].filter((el) => !wide.has(el.parentElement)).map((el) => {
+  const tooWide = [...wide.keys()].filter((el) => !wide.has(el.parentElement)).map((el) => {
     const r = el.getBoundingClientRect();
-    return describe(el) + ' is ' + Math.round(r.width) + ' px wide, right edge at ' + Math.round(r.right) + ' px in ' + vw + ' px';
+    return describe(el) + ' is ' + Math.round(r.width) + ' px wide, right edge at ' + Math.round(r.right) + ' px, past ' + Math.round(wide.get(el)) + ' px';
   });
   // A word that cannot break runs out of a box that itself fits: only its text shows it.
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const range = document.createRange();
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const el = n.parentElement;
-    if (!el || n.textContent.trim() === '' || wide.has(el) || el.closest('.skip, option, script') || contained(n)) continue;
+    if (!el || n.textContent.trim() === '' || wide.has(el) || el.closest('.skip, option, script')) continue;
+    // The text's own element counts as its container (a pre scrolls its lines).
+    const edge = getComputedStyle(el).overflowX !== 'visible' && el.tagName !== 'DIALOG' ? null : limit(n);
+    if (edge === null) continue;
     range.selectNodeContents(n);
     const r = range.getBoundingClientRect();
-    if (r.width > 0 && r.right > vw + 0.5) tooWide.push(describe(el) + ': its text runs to ' + Math.round(r.right) + ' px in ' + vw + ' px');
+    if (r.width > 0 && r.right > edge + 0.5) tooWide.push(describe(el) + ': its text runs to ' + Math.round(r.right) + ' px, past ' + Math.round(edge) + ' px');
   }
 
   const parse = (c) => {

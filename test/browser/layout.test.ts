@@ -45,13 +45,16 @@ async function post<T>(path: string, body: unknown): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-/** Each page, and what shows it has its data (not "Loading…"). */
-const PAGES: { name: string; hash: () => string; ready: string }[] = [
+/**
+ * Each page, what shows it has its data (not "Loading…"), and the dialog it opens with the long
+ * names in it (measured open, then dismissed with Esc).
+ */
+const PAGES: { name: string; hash: () => string; ready: string; dialog?: { open: string; shown: string } }[] = [
   { name: 'overview', hash: () => '#/', ready: `[data-production="${NS}/${PRODUCTION}"]` },
-  { name: 'production', hash: () => `#/production/iris/${NS}/${encodeURIComponent(PRODUCTION)}`, ready: `tr[data-host="${HOST}"]` },
-  { name: 'certificates', hash: () => '#/certificates', ready: `[data-ssl="${SSL}"]` },
+  { name: 'production', hash: () => `#/production/iris/${NS}/${encodeURIComponent(PRODUCTION)}`, ready: `tr[data-host="${HOST}"]`, dialog: { open: '[data-action="restart"]', shown: 'dialog#confirm' } },
+  { name: 'certificates', hash: () => '#/certificates', ready: `[data-ssl="${SSL}"]`, dialog: { open: `[data-restart="${SSL}"]`, shown: 'dialog#confirm' } },
   { name: 'certificate-ssl', hash: () => `#/certificates/${encodeURIComponent(leafId)}`, ready: '#ssl-apply-btn' },
-  { name: 'backups', hash: () => '#/backups', ready: 'tr[data-backup]' },
+  { name: 'backups', hash: () => '#/backups', ready: 'tr[data-backup]', dialog: { open: 'tr[data-backup] [data-action="restore"]', shown: 'dialog#restore-dialog' } },
   { name: 'diagnostics', hash: () => '#/diagnostics', ready: 'tr[data-check]' },
   { name: 'connect', hash: () => '#/connect', ready: '#reveal' },
   { name: 'logs', hash: () => '#/logs', ready: '#loglines li.log' },
@@ -133,15 +136,27 @@ describe('every page at 360 and 1280 px, light and dark', () => {
         for (const p of PAGES) {
           await page.goto(`${h.ingress}${p.hash()}`);
           await page.locator(p.ready).first().waitFor();
-          const r = await measure(page, scheme);
           const where = `${p.name} at ${width} px, ${scheme}`;
+          const check = (r: LayoutReport, what: string) => {
+            if (r.scrollWidth > r.clientWidth) problems.push(`${what}: the page is ${r.scrollWidth} px wide in ${r.clientWidth} px`);
+            for (const w of r.tooWide) problems.push(`${what}: ${w}`);
+            for (const id of r.duplicateIds) problems.push(`${what}: id "${id}" is used more than once`);
+            for (const c of r.lowContrast) problems.push(`${what}: contrast ${c}`);
+          };
+          const r = await measure(page, scheme);
           assert.equal(r.theme, scheme, `${where}: the panel follows prefers-color-scheme`);
-          if (r.scrollWidth > r.clientWidth) problems.push(`${where}: the page is ${r.scrollWidth} px wide in ${r.clientWidth} px`);
-          for (const w of r.tooWide) problems.push(`${where}: ${w}`);
           if (!r.heading) problems.push(`${where}: no visible main heading`);
-          for (const id of r.duplicateIds) problems.push(`${where}: id "${id}" is used more than once`);
-          for (const c of r.lowContrast) problems.push(`${where}: contrast ${c}`);
+          check(r, where);
           await page.screenshot({ path: join(ART, `layout-${p.name}-${width}-${scheme}.png`), fullPage: true });
+          if (p.dialog) {
+            await page.locator(p.dialog.open).first().click();
+            const dialog = page.locator(p.dialog.shown);
+            await dialog.waitFor();
+            check(await measure(page, scheme), `${where}, dialog open`);
+            await page.screenshot({ path: join(ART, `layout-${p.name}-dialog-${width}-${scheme}.png`) });
+            await page.keyboard.press('Escape');
+            await dialog.waitFor({ state: 'hidden' });
+          }
         }
         await ctx.close();
         assert.deepEqual(problems, []);
