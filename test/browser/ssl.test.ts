@@ -86,7 +86,7 @@ describe('Apply to IRIS in Chromium', () => {
     const dialog = page.locator('dialog#confirm');
     await row.locator('[data-restart]').click();
     await dialog.waitFor();
-    assert.match((await page.locator('#confirm-title').textContent()) ?? '', /Restart 1 business host that use “LabTLS”/);
+    assert.match((await page.locator('#confirm-title').textContent()) ?? '', /^Restart the business host that uses “LabTLS”\?$/);
     assert.match((await page.locator('#confirm-text').textContent()) ?? '', /HL7\.Out\.Lab \(ORDERS\/Orders\.Production\)/);
     // The safe choice has the focus: Enter does not restart anything by accident.
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'confirm-cancel');

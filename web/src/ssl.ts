@@ -35,7 +35,7 @@ export function sslConfigsCard(): HTMLElement {
   const out = resultBox('ssl-restart-result');
   const restart = async (c: SslConfig) => {
     const ok = await confirmDialog(
-      `Restart ${c.usedBy.length} business ${c.usedBy.length === 1 ? 'host' : 'hosts'} that use “${c.name}”?`,
+      c.usedBy.length === 1 ? `Restart the business host that uses “${c.name}”?` : `Restart the ${c.usedBy.length} business hosts that use “${c.name}”?`,
       `${usedByText(c.usedBy)}. Each is disabled, then enabled again; messages wait in its queue meanwhile.`,
       'Restart',
     );
