@@ -24,8 +24,8 @@ let browser: Browser;
 let pki: Pki;
 const consoleErrors: string[] = [];
 
-async function newPage(viewport = { width: 1280, height: 900 }): Promise<{ ctx: BrowserContext; page: Page }> {
-  const ctx = await browser.newContext({ viewport, colorScheme: 'light' });
+async function newPage(viewport = { width: 1280, height: 900 }, colorScheme: 'light' | 'dark' = 'light'): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext({ viewport, colorScheme });
   const page = await ctx.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) consoleErrors.push(`${page.url()}: ${m.text()}`);
@@ -145,18 +145,20 @@ describe('Certificates page in Chromium', () => {
     await page.selectOption('#ca-key', { label: 'EC P-256' });
     await page.click('#ca-form button[type="submit"]');
     await page.locator('#ca-result.good', { hasText: 'Created “Browser Lab CA”' }).waitFor();
-    // The issue form offers the new CA once the page has reloaded its inventory.
+    // The issue form offers the new CA once the page has reloaded its inventory, already chosen.
     const caOption = page.locator('#is-ca option', { hasText: 'Browser Lab CA' });
     await caOption.waitFor({ state: 'attached' });
     const caId = (await caOption.getAttribute('value')) ?? '';
-    await page.selectOption('#is-ca', caId);
+    assert.match(caId, /./);
+    assert.equal(await page.inputValue('#is-ca'), caId);
+    assert.equal(await page.locator('#is-ca option').first().textContent(), 'Choose…');
     await page.fill('#is-name', 'tls-probe');
     await page.fill('#is-cn', 'localhost');
     await page.fill('#is-san', 'localhost, 127.0.0.1');
     await page.selectOption('#is-usage', 'server');
     await page.selectOption('#is-key', { label: 'EC P-384' });
     await page.click('#issue-form button[type="submit"]');
-    const issued = page.locator('#ca-result.good', { hasText: 'Issued “tls-probe”' });
+    const issued = page.locator('#issue-result.good', { hasText: 'Issued “tls-probe”' });
     await issued.waitFor();
     await issued.locator('a').click();
     await page.locator('#p12-form').waitFor();
@@ -204,6 +206,75 @@ describe('Certificates page in Chromium', () => {
     } finally {
       server.close();
     }
+    await ctx.close();
+  });
+
+  for (const [width, height, scheme] of [[360, 740, 'light'], [1280, 800, 'dark']] as const) it(`is in four parts a person can find, by keyboard, at ${width} px (${scheme}): each jump lands on its heading below the sticky bars`, async () => {
+    const { ctx, page } = await newPage({ width, height }, scheme);
+    await page.goto(`${h.ingress}#/certificates`);
+    await page.locator('#ca-form').waitFor();
+    assert.deepEqual(await page.locator('main h2').allTextContents(), ['Inventory', 'Request or import', 'Verify', 'Lab CA']);
+    assert.deepEqual(await page.locator('nav.subnav button').allTextContents(), ['Inventory', 'Request or import', 'Verify', 'Lab CA']);
+    // Every form sits under the part that names it.
+    for (const [part, form] of [['inventory', '#cert-inventory'], ['request', '#import-form'], ['request', '#csr-form'], ['verify', '#verify-form'], ['verify', '#probe-form'], ['lab-ca', '#ca-form'], ['lab-ca', '#issue-form']] as const) {
+      assert.equal(await page.locator(`#sec-${part} ${form}`).count(), 1, `${form} is in ${part}`);
+    }
+    for (const [part, title, next] of [['lab-ca', 'Lab CA', 'ca-name'], ['verify', 'Verify', 'ver-cert'], ['request', 'Request or import', 'imp-name']] as const) {
+      await page.locator(`nav.subnav [data-section="${part}"]`).focus();
+      await page.keyboard.press('Enter');
+      await page.waitForFunction((id) => document.activeElement?.id === id, `sec-${part}-title`);
+      const [top, covered] = await page.evaluate(() => {
+        const bars = [...document.querySelectorAll('.bar, .nav')].filter((e) => getComputedStyle(e).position === 'sticky').map((e) => e.getBoundingClientRect().bottom);
+        return [document.activeElement!.getBoundingClientRect().top, Math.max(...bars)];
+      });
+      assert.ok(top! >= covered! && top! < height, `${title}: heading at ${top} px, the sticky bars end at ${covered} px`);
+      // Tab goes on from the heading into that part.
+      await page.keyboard.press('Tab');
+      let id = await page.evaluate(() => document.activeElement?.id ?? '');
+      for (let i = 0; i < 5 && id !== next; i++) {
+        assert.ok(await page.evaluate((p) => !!document.activeElement?.closest(`#sec-${p}`), part), `Tab from “${title}” stays in its part`);
+        await page.keyboard.press('Tab');
+        id = await page.evaluate(() => document.activeElement?.id ?? '');
+      }
+      assert.equal(id, next);
+    }
+    const [sw, cw] = await page.evaluate(() => [document.scrollingElement!.scrollWidth, document.scrollingElement!.clientWidth]);
+    assert.ok(sw! <= cw!, `page is ${sw}px wide in ${cw}px`);
+    await shot(page, `sections-${width}`);
+    await ctx.close();
+  });
+
+  it('deletes a certificate only after the panel\'s dialog says OK: Esc and Cancel keep it', async () => {
+    const r = await fetch(`${h.ingress}api/certificates`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-iris-edge': '1' }, body: JSON.stringify({ name: 'to delete', pem: pki.read('root.pem') }) });
+    assert.equal(r.status, 201);
+    const id = ((await r.json()) as { id: string }).id;
+    const exists = async () => (await fetch(`${h.ingress}api/certificates/${id}`, { headers: { 'x-iris-edge': '1' } })).status;
+    const { ctx, page } = await newPage({ width: 360, height: 740 });
+    const native: string[] = [];
+    page.on('dialog', (d) => {
+      native.push(d.message());
+      void d.dismiss();
+    });
+    await page.goto(`${h.ingress}#/certificates/${id}`);
+    const dialog = page.locator('dialog#confirm');
+    await page.click('#delete-btn');
+    await dialog.waitFor();
+    assert.equal(await page.locator('#confirm-title').textContent(), 'Delete “to delete”?');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await page.click('#delete-btn');
+    await dialog.waitFor();
+    await page.click('#confirm-cancel');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await exists(), 200);
+    assert.match(page.url(), new RegExp(`#/certificates/${id}$`));
+    await page.click('#delete-btn');
+    await page.click('#confirm-ok');
+    await page.waitForURL(/#\/certificates$/);
+    await page.locator('[data-name="fullchain.pem"]').waitFor();
+    assert.equal(await page.locator('[data-name="to delete"]').count(), 0);
+    assert.equal(await exists(), 404);
+    assert.deepEqual(native, []);
     await ctx.close();
   });
 

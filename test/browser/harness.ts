@@ -5,7 +5,7 @@
  * stripped, websockets relayed. The proxy connects from 127.0.0.2, the "Supervisor" the panel is
  * told to trust; a direct client connects from 127.0.0.1.
  */
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
@@ -227,4 +227,18 @@ export function launchChromium(): Promise<Browser> {
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/** How a test looks at the panel: a phone or a desk, the system set to light or dark. */
+export interface ViewOptions {
+  /** Default 1280 x 900. */
+  viewport?: { width: number; height: number };
+  /** What prefers-color-scheme answers (the panel's "auto" theme follows it). Default light. */
+  colorScheme?: 'light' | 'dark';
+}
+
+/** A fresh context (its own storage, so no theme choice carries over) and a page in it. */
+export async function newViewPage(browser: Browser, view: ViewOptions = {}): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext({ viewport: view.viewport ?? { width: 1280, height: 900 }, colorScheme: view.colorScheme ?? 'light', acceptDownloads: true });
+  return { ctx, page: await ctx.newPage() };
 }

@@ -1,8 +1,8 @@
 /** The certificate page's forms: import, CSR, verify, TLS probe, lab CA. */
 import { call } from './api.ts';
-import { card, h, render, resultBox } from './dom.ts';
+import { h, render, resultBox, say } from './dom.ts';
 import type { CertInfo } from '../../src/model/cert-info.ts';
-import { KEY_HINT, busy, chainView, enc, field, fileMaterial, inspection, keyOf, keySelect, lintList, opt, secretInput, showError, statusBadge, text, type Chain, type Detail, type Lint, type Summary, value } from './cert-views.ts';
+import { KEY_HINT, subCard, busy, chainView, enc, field, fileMaterial, inspection, keyOf, keySelect, lintList, opt, secretInput, showError, statusBadge, text, type Chain, type Detail, type Lint, type Summary, value } from './cert-views.ts';
 
 export function importCard(reload: () => void): HTMLElement {
   const out = resultBox('import-result');
@@ -59,7 +59,7 @@ export function importCard(reload: () => void): HTMLElement {
       }
     })();
   });
-  return card('Import or inspect', h('p', { class: 'muted small' }, 'A signed certificate for a key made here (CSR below) is matched to its key automatically.'), form, out, view);
+  return subCard('Import or inspect', h('p', { class: 'muted small' }, 'A signed certificate for a key made here (CSR below) is matched to its key automatically.'), form, out, view);
 }
 
 export function csrCard(reload: () => void): HTMLElement {
@@ -104,7 +104,7 @@ export function csrCard(reload: () => void): HTMLElement {
       (err) => showError(out, err),
     );
   });
-  return card('Generate a key and a CSR', form, out);
+  return subCard('Generate a key and a CSR', form, out);
 }
 
 export function storedSelect(id: string, list: Summary[], first: string, filter: (s: Summary) => boolean = () => true): HTMLSelectElement {
@@ -156,7 +156,7 @@ export function verifyCard(list: Summary[]): HTMLElement {
       (err) => showError(out, err),
     );
   });
-  return card('Verify a chain, a host name, a key', form, out);
+  return subCard('Verify a chain, a host name, a key', form, out);
 }
 
 export function probeCard(list: Summary[]): HTMLElement {
@@ -203,11 +203,19 @@ export function probeCard(list: Summary[]): HTMLElement {
       (err) => showError(out, err),
     );
   });
-  return card('Test a TLS endpoint', form, out);
+  return subCard('Test a TLS endpoint', form, out);
 }
 
-export function labCaCard(list: Summary[], reload: () => void): HTMLElement {
+/** What the issue form's CA select says first: there is no CA to choose until one is created. */
+export const caChoiceLabel = (list: Summary[]) => (list.some((s) => s.kind === 'lab-ca') ? 'Choose…' : 'Create one first');
+
+/**
+ * The lab CA section: the warning, creating a CA, issuing from one. `reload(choose)` refreshes the
+ * page's inventory and selects the given entries, so a CA just created is the one offered.
+ */
+export function labCaCards(list: Summary[], reload: (choose?: Record<string, string>) => void): HTMLElement[] {
   const out = resultBox('ca-result');
+  const issued = resultBox('issue-result');
   const create = h(
     'form',
     { class: 'form', id: 'ca-form' },
@@ -223,8 +231,8 @@ export function labCaCard(list: Summary[], reload: () => void): HTMLElement {
     void call<Detail>('POST', 'api/certificates/ca', { name: value(create, 'ca-name') || 'Lab CA', commonName: value(create, 'ca-cn') || 'IRIS Edge Lab CA', key: keyOf(create, 'ca-key'), ...(value(create, 'ca-pass') ? { storePassphrase: value(create, 'ca-pass') } : {}) }).then(
       (r) => {
         out.className = 'result good';
-        render(out, `Created “${r.name}”.`);
-        reload();
+        render(out, `Created “${r.name}”. It is chosen under “Issue a certificate” below.`);
+        reload({ 'is-ca': r.id });
       },
       (err) => showError(out, err),
     );
@@ -233,7 +241,7 @@ export function labCaCard(list: Summary[], reload: () => void): HTMLElement {
   const issue = h(
     'form',
     { class: 'form', id: 'issue-form' },
-    field('is-ca', 'Lab CA', storedSelect('is-ca', cas, cas.length ? 'Choose…' : 'Create one first')),
+    field('is-ca', 'Lab CA', storedSelect('is-ca', cas, caChoiceLabel(cas))),
     field('is-capass', 'Its key passphrase (if encrypted)', secretInput('caPassphrase')),
     field('is-name', 'Name', text('name')),
     field('is-cn', 'Common name', text('cn')),
@@ -244,7 +252,7 @@ export function labCaCard(list: Summary[], reload: () => void): HTMLElement {
   );
   issue.addEventListener('submit', (e) => {
     e.preventDefault();
-    busy(out, 'Issuing…');
+    busy(issued, 'Issuing…');
     void call<Detail>('POST', 'api/certificates/ca/issue', {
       caId: value(issue, 'is-ca'),
       ...(value(issue, 'is-capass') ? { caPassphrase: value(issue, 'is-capass') } : {}),
@@ -255,18 +263,15 @@ export function labCaCard(list: Summary[], reload: () => void): HTMLElement {
       key: keyOf(issue, 'is-key'),
     }).then(
       (r) => {
-        out.className = 'result good';
-        render(out, `Issued “${r.name}”. `, h('a', { href: `#/certificates/${enc(r.id)}` }, 'Open it'));
+        say(issued, 'good', `Issued “${r.name}”. `, h('a', { href: `#/certificates/${enc(r.id)}` }, 'Open it'));
         reload();
       },
-      (err) => showError(out, err),
+      (err) => showError(issued, err),
     );
   });
-  return card(
-    'Lab CA (optional)',
-    h('p', { class: 'notice', id: 'lab-ca-note' }, 'For private networks and tests only. Nothing outside your lab trusts this CA, and whoever holds its key can impersonate any host to the machines that trust it. For production links, prefer certificates from your company’s CA.'),
-    create,
-    issue,
-    out,
-  );
+  return [
+    h('p', { class: 'notice', id: 'lab-ca-note' }, 'Optional, for private networks and tests only. Nothing outside your lab trusts this CA, and whoever holds its key can impersonate any host to the machines that trust it. For production links, prefer certificates from your company’s CA.'),
+    subCard('Create a lab CA', create, out),
+    subCard('Issue a certificate', issue, issued),
+  ];
 }

@@ -1,6 +1,6 @@
 /** The certificate pages' pieces: the API's answers, every field of a certificate, chain and lint, the inventory, form helpers. */
 import { ApiFailure } from './api.ts';
-import { card, h, say } from './dom.ts';
+import { h, say, type Child } from './dom.ts';
 import type { CertInfo, DnPart } from '../../src/model/cert-info.ts';
 import { EC_CURVES, keySpecLabel, RSA_SIZES, type KeySpec } from '../../src/model/cert-key-spec.ts';
 
@@ -62,6 +62,9 @@ export const keySelect = (preselected: KeySpec) =>
   h('select', {}, KEY_SPECS.map((k) => h('option', { value: keySpecLabel(k), selected: keySpecLabel(k) === keySpecLabel(preselected) ? true : null }, keySpecLabel(k))));
 export const keyOf = (form: HTMLElement, id: string): KeySpec => KEY_SPECS.find((k) => keySpecLabel(k) === value(form, id))!;
 export const KEY_HINT = 'EC keys are smaller and faster; choose RSA for a peer that takes only RSA.';
+
+/** A card inside one of the Certificates page's sections: its title is a level below the section's. */
+export const subCard = (title: string, ...children: Child[]): HTMLElement => h('section', { class: 'card' }, h('h3', { class: 'card-title' }, title), ...children);
 
 export const showError = (box: HTMLElement, err: unknown) => say(box, 'bad', (err as Error).message);
 export const busy = (box: HTMLElement, msg: string) => say(box, 'busy', msg);
@@ -148,8 +151,8 @@ export function inventory(list: Summary[], sslDir: string, storeAvailable: boole
       h('td', { 'data-label': 'Private key', class: 'nowrap' }, c.hasKey ? (c.keyEncrypted ? 'Encrypted' : 'Yes') : '—'),
     ),
   );
-  return card(
-    'Inventory',
+  return subCard(
+    'Certificates',
     storeAvailable ? null : h('p', { class: 'notice' }, 'No certificate store is configured: imports are not possible.'),
     list.length
       ? h('div', { class: 'table-wrap' }, h('table', { class: 'hosts certs' }, h('thead', {}, h('tr', {}, ['Name', 'Subject', 'Status', 'Expires', 'Private key'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)))

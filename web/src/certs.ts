@@ -1,16 +1,64 @@
 /**
- * The Certificates page: inventory with status, import (file or paste), inspection of every field
- * the users' TLS guide explains, key + CSR generation, chain/host/key verification, a live TLS
- * test, exports and the lab CA. Relative URLs only (ingress).
+ * The Certificates page, in four parts with a navigation between them: Inventory (every
+ * certificate with its status, IRIS's SSL/TLS configurations), Request or import (file or paste,
+ * key + CSR generation), Verify (chain/host/key, a live TLS test) and Lab CA. A certificate's own
+ * page shows every field the users' TLS guide explains, exports, and Apply to IRIS. Relative URLs
+ * only (ingress).
  */
 import { call } from './api.ts';
 import { card, h, render, resultBox } from './dom.ts';
-import type { Page } from './pages.ts';
+import { confirmDialog, type Page } from './pages.ts';
 import { applyToIrisCard, sslConfigsCard } from './ssl.ts';
-import { csrCard, importCard, labCaCard, probeCard, storedSelect, verifyCard } from './cert-forms.ts';
+import { caChoiceLabel, csrCard, importCard, labCaCards, probeCard, storedSelect, verifyCard } from './cert-forms.ts';
 import { busy, chainView, download, enc, field, inspection, inventory, lintList, secretInput, showError, statusBadge, type Detail, type Summary, value } from './cert-views.ts';
 
 // ---- the list page ---------------------------------------------------------------------------------
+
+/** The page's four parts, in the order a person meets the work: what is here, get one, check one, a lab CA. */
+const SECTIONS = [
+  { id: 'inventory', title: 'Inventory', hint: 'Every certificate IRIS Edge stores or finds, and IRIS’s SSL/TLS configurations.' },
+  { id: 'request', title: 'Request or import', hint: 'Bring a certificate in, or make a key and a request for your CA.' },
+  { id: 'verify', title: 'Verify', hint: 'Check a chain, a host name, a key, or a live TLS endpoint.' },
+  { id: 'lab-ca', title: 'Lab CA', hint: 'A small certificate authority of your own, for a private network.' },
+] as const;
+type SectionId = (typeof SECTIONS)[number]['id'];
+
+/**
+ * The in-page navigation. Buttons, not #anchors: the fragment is the router's. A button scrolls
+ * to its section and moves the keyboard focus to the section's heading, so Tab continues there.
+ */
+function sectionNav(sections: Map<SectionId, HTMLElement>): HTMLElement {
+  return h(
+    'nav',
+    { class: 'subnav', 'aria-label': 'Parts of this page' },
+    SECTIONS.map((s) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'chip',
+          'data-section': s.id,
+          onclick: () => {
+            // The heading's scroll-margin keeps it clear of the sticky bars.
+            const heading = sections.get(s.id)?.querySelector<HTMLElement>('h2');
+            heading?.scrollIntoView({ block: 'start' });
+            heading?.focus({ preventScroll: true });
+          },
+        },
+        s.title,
+      ),
+    ),
+  );
+}
+
+/** Selects to keep in step with the inventory, which stored entries each offers, and its first line (default: as it was). */
+const STORED_SELECTS: [string, (s: Summary) => boolean, ((list: Summary[]) => string)?][] = [
+  ['ver-cert', (s) => s.certCount > 0],
+  ['ver-ca', (s) => s.certCount > 0],
+  ['pr-ca', (s) => s.certCount > 0],
+  ['pr-client', (s) => s.hasKey && s.certCount > 0],
+  ['is-ca', (s) => s.kind === 'lab-ca', caChoiceLabel],
+];
 
 export function certificatesPage(): Page {
   let alive = true;
@@ -21,36 +69,47 @@ export function certificatesPage(): Page {
     },
     render(main) {
       const listBox = h('div', { id: 'cert-inventory' }, h('p', { class: 'muted' }, 'Loading…'));
-      const toolsBox = h('div', { id: 'cert-tools' });
+      const boxes = new Map<SectionId, HTMLElement>(SECTIONS.map((s) => [s.id, h('div', { class: 'section-body' })]));
+      const sections = new Map<SectionId, HTMLElement>(
+        SECTIONS.map((s) => [
+          s.id,
+          h(
+            'section',
+            { class: 'page-section', id: `sec-${s.id}`, 'aria-labelledby': `sec-${s.id}-title` },
+            h('h2', { class: 'section-title', id: `sec-${s.id}-title`, tabindex: -1 }, s.title),
+            h('p', { class: 'muted' }, s.hint),
+            boxes.get(s.id),
+          ),
+        ]),
+      );
+      render(boxes.get('inventory') as HTMLElement, listBox, sslConfigsCard());
       let first = true;
-      const load = () =>
+      /** `choose`: select these entries (select id -> entry id), e.g. the lab CA just created. */
+      const load = (choose: Record<string, string> = {}) =>
         void call<{ certificates: Summary[]; sslDir: string; storeAvailable: boolean }>('GET', 'api/certificates').then(
           (r) => {
             if (!alive) return;
             render(listBox, inventory(r.certificates, r.sslDir, r.storeAvailable));
             if (first) {
               first = false;
-              render(toolsBox, importCard(load), csrCard(load), verifyCard(r.certificates), probeCard(r.certificates), labCaCard(r.certificates, load));
-            } else {
-              // Keep what the person typed; refresh only the selects that list stored certificates.
-              for (const [id, filter] of [
-                ['ver-cert', (s: Summary) => s.certCount > 0],
-                ['ver-ca', (s: Summary) => s.certCount > 0],
-                ['pr-ca', (s: Summary) => s.certCount > 0],
-                ['pr-client', (s: Summary) => s.hasKey && s.certCount > 0],
-                ['is-ca', (s: Summary) => s.kind === 'lab-ca'],
-              ] as const) {
-                const old = toolsBox.querySelector<HTMLSelectElement>(`#${id}`);
-                if (!old) continue;
-                const fresh = storedSelect(id, r.certificates, old.options[0]?.textContent ?? '', filter);
-                fresh.value = old.value;
-                old.replaceWith(fresh);
-              }
+              render(boxes.get('request') as HTMLElement, importCard(load), csrCard(load));
+              render(boxes.get('verify') as HTMLElement, verifyCard(r.certificates), probeCard(r.certificates));
+              render(boxes.get('lab-ca') as HTMLElement, labCaCards(r.certificates, load));
+              return;
+            }
+            // Keep what the person typed; refresh only the selects that list stored certificates.
+            for (const [id, filter, firstLine] of STORED_SELECTS) {
+              const old = main.querySelector<HTMLSelectElement>(`#${id}`);
+              if (!old) continue;
+              const fresh = storedSelect(id, r.certificates, firstLine ? firstLine(r.certificates) : (old.options[0]?.textContent ?? ''), filter);
+              const wanted = choose[id];
+              fresh.value = wanted !== undefined && [...fresh.options].some((o) => o.value === wanted) ? wanted : old.value;
+              old.replaceWith(fresh);
             }
           },
           (err: Error) => render(listBox, h('p', { class: 'result bad' }, err.message)),
         );
-      render(main, h('h1', { class: 'page-title' }, 'Certificates'), listBox, sslConfigsCard(), toolsBox);
+      render(main, h('h1', { class: 'page-title' }, 'Certificates'), sectionNav(sections), [...sections.values()]);
       load();
     },
   };
@@ -89,8 +148,9 @@ export function certificateDetailPage(id: string): Page {
             type: 'button',
             class: 'btn danger small',
             id: 'delete-btn',
-            onclick: () => {
-              if (!confirm(`Delete “${d.name}”${d.hasKey ? ' and its private key' : ''}? This cannot be undone.`)) return;
+            onclick: async () => {
+              const what = d.hasKey ? 'The certificate and its private key are deleted from the add-on' : 'The certificate is deleted from the add-on';
+              if (!(await confirmDialog(`Delete “${d.name}”?`, `${what}; IRIS configurations that use copies of them keep their files. This cannot be undone.`, 'Delete'))) return;
               void call('DELETE', `api/certificates/${enc(id)}`).then(
                 () => (location.hash = '#/certificates'),
                 (err) => showError(out, err),

@@ -5,6 +5,8 @@
  */
 import { call } from './api.ts';
 import { card, h, render, resultBox, say } from './dom.ts';
+import { confirmDialog } from './pages.ts';
+import { subCard } from './cert-views.ts';
 
 interface SslUser { namespace: string; production: string; host: string }
 interface SslConfig { name: string; description: string; type: 'client' | 'server'; enabled: boolean; caFile: string; certificateFile: string; privateKeyFile: string; verifyPeer: number; tlsMinVersion: number; tlsMaxVersion: number; usedBy: SslUser[] }
@@ -31,6 +33,34 @@ const usedByText = (u: SslUser[]) => (u.length ? u.map((x) => `${x.host} (${x.na
 export function sslConfigsCard(): HTMLElement {
   const body = h('div', { id: 'ssl-configs' }, h('p', { class: 'muted' }, 'Loading…'));
   const out = resultBox('ssl-restart-result');
+  const restart = async (c: SslConfig) => {
+    const ok = await confirmDialog(
+      c.usedBy.length === 1 ? `Restart the business host that uses “${c.name}”?` : `Restart the ${c.usedBy.length} business hosts that use “${c.name}”?`,
+      `${usedByText(c.usedBy)}. Each is disabled, then enabled again; messages wait in its queue meanwhile.`,
+      'Restart',
+    );
+    if (!ok) return;
+    say(out, 'busy', 'Restarting…');
+    call<{ results: RestartResult[] }>('POST', 'api/ssl-configs/restart-hosts', { name: c.name }).then(
+      (res) => say(out, res.results.every((x) => x.outcome === 'restarted') ? 'good' : 'warn', res.results.map((x) => `${x.host}: ${x.outcome}${x.reason ? ` (${x.reason})` : ''}`).join('; ') || 'Nothing to restart.'),
+      (err: Error) => say(out, 'bad', err.message),
+    );
+  };
+  const row = (c: SslConfig) =>
+    h(
+      'tr',
+      { 'data-ssl': c.name },
+      h('th', { scope: 'row' }, h('strong', {}, c.name), c.enabled ? null : [' ', h('span', { class: 'badge neutral' }, 'disabled')], c.description ? h('div', { class: 'muted small' }, c.description) : null),
+      h('td', { 'data-label': 'Type' }, c.type),
+      h('td', { 'data-label': 'TLS' }, `${tlsName(c.tlsMinVersion)} – ${tlsName(c.tlsMaxVersion)}`),
+      h('td', { 'data-label': 'Verify peer' }, VERIFY[c.type].find(([v]) => v === c.verifyPeer)?.[1] ?? String(c.verifyPeer)),
+      h('td', { 'data-label': 'Used by', class: 'small used-by', 'data-used-by': '' }, usedByText(c.usedBy)),
+      h(
+        'td',
+        { class: 'row-end' },
+        c.usedBy.length ? h('button', { type: 'button', class: 'btn small', 'data-restart': c.name, 'data-key': `restart:${c.name}`, onclick: () => void restart(c) }, 'Restart these hosts') : null,
+      ),
+    );
   const load = () =>
     void call<{ instance: string; configs: SslConfig[] }>('GET', 'api/ssl-configs').then(
       (r) => {
@@ -38,46 +68,13 @@ export function sslConfigsCard(): HTMLElement {
         render(
           body,
           h(
-            'table',
-            { class: 'table' },
-            h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Type'), h('th', {}, 'TLS'), h('th', {}, 'Verify peer'), h('th', {}, 'Used by'), h('th', {}, ''))),
+            'div',
+            { class: 'table-wrap' },
             h(
-              'tbody',
-              {},
-              r.configs.map((c) =>
-                h(
-                  'tr',
-                  { 'data-ssl': c.name },
-                  h('td', {}, h('strong', {}, c.name), c.enabled ? null : h('span', { class: 'badge neutral' }, ' disabled'), c.description ? h('div', { class: 'muted small' }, c.description) : null),
-                  h('td', {}, c.type),
-                  h('td', {}, `${tlsName(c.tlsMinVersion)} – ${tlsName(c.tlsMaxVersion)}`),
-                  h('td', {}, VERIFY[c.type].find(([v]) => v === c.verifyPeer)?.[1] ?? String(c.verifyPeer)),
-                  h('td', { class: 'small', 'data-used-by': '' }, usedByText(c.usedBy)),
-                  h(
-                    'td',
-                    {},
-                    c.usedBy.length
-                      ? h(
-                          'button',
-                          {
-                            type: 'button',
-                            class: 'btn small',
-                            'data-restart': c.name,
-                            onclick: () => {
-                              if (!confirm(`Restart ${c.usedBy.length} business host(s) that use “${c.name}”?\n\n${usedByText(c.usedBy)}\n\nEach is disabled, then enabled again; messages wait in its queue meanwhile.`)) return;
-                              say(out, 'busy', 'Restarting…');
-                              call<{ results: RestartResult[] }>('POST', 'api/ssl-configs/restart-hosts', { name: c.name }).then(
-                                (res) => say(out, res.results.every((x) => x.outcome === 'restarted') ? 'good' : 'warn', res.results.map((x) => `${x.host}: ${x.outcome}${x.reason ? ` (${x.reason})` : ''}`).join('; ') || 'Nothing to restart.'),
-                                (err: Error) => say(out, 'bad', err.message),
-                              );
-                            },
-                          },
-                          'Restart these hosts',
-                        )
-                      : null,
-                  ),
-                ),
-              ),
+              'table',
+              { class: 'hosts ssl-configs' },
+              h('thead', {}, h('tr', {}, ['Name', 'Type', 'TLS', 'Verify peer', 'Used by'].map((t) => h('th', { scope: 'col' }, t)), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
+              h('tbody', {}, r.configs.map(row)),
             ),
           ),
         );
@@ -85,7 +82,7 @@ export function sslConfigsCard(): HTMLElement {
       (err: Error) => render(body, h('p', { class: 'result bad' }, err.message)),
     );
   load();
-  return card('IRIS SSL/TLS configurations', body, out);
+  return subCard('IRIS SSL/TLS configurations', body, out);
 }
 
 // ---- apply (per certificate) ----------------------------------------------------------------------
@@ -151,7 +148,7 @@ export function applyToIrisCard(cert: { id: string; name: string; hasKey: boolea
         h('div', { class: 'field' }, h('label', {}, allow, ' Apply even though a certificate is expired or not yet valid'), h('span', { class: 'muted small' }, 'TLS connections with an expired certificate fail; use this only to keep a lab running.')),
         h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'ssl-apply-btn' }, 'Apply to IRIS')),
       );
-      form.addEventListener('submit', (e) => {
+      form.addEventListener('submit', async (e) => {
         e.preventDefault();
         const name = nameSel.value || nameNew.value.trim();
         const caIds = [...caBox.querySelectorAll<HTMLInputElement>('input[data-ca]:checked')].map((i) => i.value);
@@ -166,7 +163,7 @@ export function applyToIrisCard(cert: { id: string; name: string; hasKey: boolea
           allowExpired: allow.checked,
           ...(cert.keyEncrypted && useCert.checked && pass.value ? { keyPassphrase: pass.value } : {}),
         };
-        if (allow.checked && !confirm('Apply even though a certificate is expired or not yet valid? TLS connections using it will fail.')) return;
+        if (allow.checked && !(await confirmDialog('Apply an expired certificate?', 'A certificate in this configuration is expired or not yet valid: TLS connections using it will fail until it is replaced.', 'Apply anyway'))) return;
         say(out, 'busy', 'Applying…');
         call<{ config: SslConfig | null; usedBy: SslUser[]; warnings: string[] }>('POST', 'api/ssl-configs/apply', body).then(
           (r) => {
