@@ -56,7 +56,7 @@ const PAGES: { name: string; hash: () => string; ready: string; dialog?: { open:
   { name: 'certificate-ssl', hash: () => `#/certificates/${encodeURIComponent(leafId)}`, ready: '#ssl-apply-btn' },
   { name: 'backups', hash: () => '#/backups', ready: 'tr[data-backup]', dialog: { open: 'tr[data-backup] [data-action="restore"]', shown: 'dialog#restore-dialog' } },
   { name: 'diagnostics', hash: () => '#/diagnostics', ready: 'tr[data-check]' },
-  { name: 'connect', hash: () => '#/connect', ready: '#reveal' },
+  { name: 'connect', hash: () => '#/connect', ready: '#account-reveal' },
   { name: 'logs', hash: () => '#/logs', ready: '#loglines li.log' },
 ];
 
