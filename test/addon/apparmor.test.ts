@@ -115,6 +115,36 @@ test('the profile covers the paths the image runs and writes', () => {
   assert.doesNotMatch(text, /^\s*capability,$|^\s*capability sys_admin,$|^\s*file,$/m, 'no blanket capability or file rule');
 });
 
+/** The profile's path rules: an AppArmor glob (`*`, `**`, `{a,b}`) as a RegExp, and its permissions. */
+function pathRules(text: string): Array<{ glob: string; re: RegExp; perms: string; deny: boolean }> {
+  const out = [];
+  for (const m of text.matchAll(/^\s*(deny\s+)?(\/\S*)\s+([rwlkmixa]+),\s*$/gm)) {
+    const glob = m[2] as string;
+    const source = glob
+      .replace(/[.+^$()|[\]\\]/g, '\\$&')
+      .replace(/\{([^}]*)\}/g, (_, alts: string) => `(?:${alts.split(',').join('|')})`)
+      .replace(/\*\*/g, '\u0000')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\u0000/g, '.*');
+    out.push({ glob, re: new RegExp(`^${source}$`), perms: m[3] as string, deny: m[1] !== undefined });
+  }
+  return out;
+}
+
+test('every executable the image ships under rootfs/ may be run under the profile', () => {
+  const rules = pathRules(readFileSync(profileFile, 'utf8'));
+  const executables = spawnSync('find', [join(repoRoot, 'rootfs'), '-type', 'f', '-perm', '-u+x'], { encoding: 'utf8' })
+    .stdout.split('\n').filter(Boolean).map((f) => f.slice(join(repoRoot, 'rootfs').length));
+  assert.ok(executables.includes('/usr/share/iris-edge/setup/iris-ready') && executables.length >= 8, executables.join(', '));
+  for (const path of [...executables, '/usr/local/bin/node', '/iris-main', '/usr/irissys/bin/irisdb', '/command/s6-notifyoncheck']) {
+    const allowing = rules.filter((r) => !r.deny && r.re.test(path) && /r/.test(r.perms) && /x/.test(r.perms));
+    assert.ok(allowing.length > 0, `${path}: no rule lets it be read and executed`);
+    assert.ok(!rules.some((r) => r.deny && r.re.test(path) && /x/.test(r.perms)), `${path} is denied`);
+  }
+  // The matcher itself: a path outside every rule is refused.
+  assert.ok(!rules.some((r) => !r.deny && r.re.test('/srv/evil') && /x/.test(r.perms)));
+});
+
 test("the app's security rating, computed as the Supervisor does, is 8", () => {
   assert.ok(existsSync(profileFile));
   assert.equal(ratingSecurity(config, true), 8);
