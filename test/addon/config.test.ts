@@ -382,6 +382,11 @@ function excludedBy(patterns: string[], paths: string[]): boolean[] {
   return JSON.parse(res.stdout) as boolean[];
 }
 
+// Why these files may go: IRISTEMP is IRIS's non-journaled scratch database, emptied at every start
+// (InterSystems, "System Databases" / "Using Temporary Globals and IRISTEMP"); IRIS image builds in
+// public InterSystems community templates delete mgr/iristemp/IRIS.DAT (with the WIJ and journals,
+// which a restore here does need) after `iris stop`, and those images start. mgr/Temp holds IRIS
+// processes' temporary files. The journals and the WIJ must stay (research ha-addon.md §8).
 test('backup_exclude leaves out IRIS scratch and keeps every file a restore needs', () => {
   const patterns = config.backup_exclude as string[];
   assert.ok(Array.isArray(patterns) && patterns.length > 0);
