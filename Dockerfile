@@ -4,7 +4,9 @@
 # amd64 image below is the default; on arm64 pass
 #   --build-arg BUILD_FROM=containers.intersystems.com/intersystems/iris-community-arm64:2026.1
 ARG BUILD_FROM=containers.intersystems.com/intersystems/iris-community:2026.1
-ARG NODE_IMAGE=node:22-bookworm-slim
+# An exact Node.js release: the final stage checks the node binary it copies against the sha256
+# of that release's bin/node (NODE_SHA256_*), so a moved tag cannot slip another binary in.
+ARG NODE_IMAGE=node:22.23.5-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
 # Stage 1: compile the bridge (TypeScript -> dist/) and keep production dependencies only.
@@ -28,8 +30,23 @@ FROM ${BUILD_FROM}
 
 ARG BUILD_VERSION=0.1.0
 ARG IRIS_VERSION=2026.1
+# Everything downloaded is checked against these before it is used (build.yaml repeats them for
+# the Supervisor's local build; test/addon/downloads.test.ts keeps the two equal).
+# s6-overlay: the .sha256 files published with the release, one per tarball.
 ARG S6_OVERLAY_VERSION=3.2.3.0
+ARG S6_OVERLAY_NOARCH_SHA256=b720f9d9340efc8bb07528b9743813c836e4b02f8693d90241f047998b4c53cf
+ARG S6_OVERLAY_X86_64_SHA256=a93f02882c6ed46b21e7adb5c0add86154f01236c93cd82c7d682722e8840563
+ARG S6_OVERLAY_AARCH64_SHA256=0952056ff913482163cc30e35b2e944b507ba1025d78f5becbb89367bf344581
+ARG S6_OVERLAY_SYMLINKS_NOARCH_SHA256=a60dc5235de3ecbcf874b9c1f18d73263ab99b289b9329aa950e8729c4789f0e
+ARG S6_OVERLAY_SYMLINKS_ARCH_SHA256=8e8407a0cf84fd8884cc7de52049bdce71bf3993f07cbaa2a7c8cebc9581d805
+# bashio has no release files; GitHub's source archive is not guaranteed byte for byte, so what is
+# pinned is its content: the sha256 of the `sha256sum` list of lib/ (paths ./x, sorted, C locale)
+# at tag v0.17.5 (commit f788a0b8e944c5fed623225fe37af8dda97ac2f2).
 ARG BASHIO_VERSION=0.17.5
+ARG BASHIO_LIB_SHA256=40115bed3bbb2c73455eaf5f1be9fe1c6307a3ec179c95435cbe199bff98517c
+# bin/node of the official Node.js 22.23.5 linux-x64 / linux-arm64 builds (NODE_IMAGE).
+ARG NODE_SHA256_AMD64=2f822d544601dfff107f57d945b649d15c5bf6302595735a6bd9cdc7ee9669bd
+ARG NODE_SHA256_ARM64=bb71f797d1b3d156d012c59b152c413cf7d4940156cafcde28f1731201ceaf1c
 ARG TARGETARCH
 
 # s6-overlay must run as root (PID 1); services drop to irisowner themselves.
@@ -49,26 +66,49 @@ RUN apt-get update \
         xz-utils \
     && rm -rf /var/lib/apt/lists/*
 
-# s6-overlay v3 (noarch + per-arch + symlinks) and bashio.
+# s6-overlay v3 (noarch + per-arch + symlinks) and bashio, each checked before it is unpacked or
+# installed; a mismatch stops the build.
+# hadolint ignore=DL3003
 RUN arch="${TARGETARCH:-$(dpkg --print-architecture)}" \
     && case "${arch}" in \
-        amd64) s6_arch="x86_64" ;; \
-        arm64) s6_arch="aarch64" ;; \
+        amd64) s6_arch="x86_64" s6_arch_sha256="${S6_OVERLAY_X86_64_SHA256}" ;; \
+        arm64) s6_arch="aarch64" s6_arch_sha256="${S6_OVERLAY_AARCH64_SHA256}" ;; \
         *) echo "Unsupported architecture: ${arch}" >&2; exit 1 ;; \
     esac \
     && s6_url="https://github.com/just-containers/s6-overlay/releases/download/v${S6_OVERLAY_VERSION}" \
+    && mkdir -p /tmp/s6 \
     && for part in noarch "${s6_arch}" symlinks-noarch symlinks-arch; do \
-        curl -fsSL "${s6_url}/s6-overlay-${part}.tar.xz" | tar -C / -Jxpf - ; \
+        curl -fsSL --retry 3 -o "/tmp/s6/s6-overlay-${part}.tar.xz" "${s6_url}/s6-overlay-${part}.tar.xz" || exit 1; \
     done \
+    && printf '%s  %s\n' \
+        "${S6_OVERLAY_NOARCH_SHA256}" /tmp/s6/s6-overlay-noarch.tar.xz \
+        "${s6_arch_sha256}" "/tmp/s6/s6-overlay-${s6_arch}.tar.xz" \
+        "${S6_OVERLAY_SYMLINKS_NOARCH_SHA256}" /tmp/s6/s6-overlay-symlinks-noarch.tar.xz \
+        "${S6_OVERLAY_SYMLINKS_ARCH_SHA256}" /tmp/s6/s6-overlay-symlinks-arch.tar.xz \
+        | sha256sum --strict -c - \
+    && for part in noarch "${s6_arch}" symlinks-noarch symlinks-arch; do \
+        tar -C / -Jxpf "/tmp/s6/s6-overlay-${part}.tar.xz" || exit 1; \
+    done \
+    && rm -rf /tmp/s6 \
     && mkdir -p /usr/src/bashio \
-    && curl -fsSL "https://github.com/hassio-addons/bashio/archive/v${BASHIO_VERSION}.tar.gz" \
+    && curl -fsSL --retry 3 "https://github.com/hassio-addons/bashio/archive/v${BASHIO_VERSION}.tar.gz" \
         | tar -C /usr/src/bashio --strip-components=1 -xzf - \
+    && bashio_sha256="$(cd /usr/src/bashio/lib && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d ' ' -f 1)" \
+    && if [ "${bashio_sha256}" != "${BASHIO_LIB_SHA256}" ]; then \
+        echo "bashio ${BASHIO_VERSION}: lib/ has sha256 ${bashio_sha256}, expected ${BASHIO_LIB_SHA256}" >&2; exit 1; \
+    fi \
     && mv /usr/src/bashio/lib /usr/lib/bashio \
     && ln -s /usr/lib/bashio/bashio /usr/bin/bashio \
     && rm -rf /usr/src/bashio
 
 # Node.js runtime (same major as the build stage) and the compiled bridge.
 COPY --from=bridge /usr/local/bin/node /usr/local/bin/node
+RUN case "${TARGETARCH:-$(dpkg --print-architecture)}" in \
+        amd64) node_sha256="${NODE_SHA256_AMD64}" ;; \
+        arm64) node_sha256="${NODE_SHA256_ARM64}" ;; \
+        *) echo "Unsupported architecture for node" >&2; exit 1 ;; \
+    esac \
+    && echo "${node_sha256}  /usr/local/bin/node" | sha256sum --strict -c -
 COPY --from=bridge /build/package.json /opt/iris-edge/package.json
 COPY --from=bridge /build/node_modules /opt/iris-edge/node_modules
 COPY --from=bridge /build/dist /opt/iris-edge/dist
@@ -91,7 +131,9 @@ ENV \
 
 # Healthy = IRIS is running and the bridge finished a poll recently (see /usr/bin/healthcheck).
 # The first start creates the durable IRIS data under /data/iris, which takes minutes on a Pi.
-HEALTHCHECK --interval=30s --timeout=20s --start-period=10m --retries=3 \
+# While it starts, Docker checks every 5 s (--start-interval, Docker 25+), so the Supervisor, which
+# keeps the app in "startup" until the first healthy answer, learns it soon after it is true.
+HEALTHCHECK --interval=30s --timeout=20s --start-period=10m --start-interval=5s --retries=3 \
     CMD ["/usr/bin/healthcheck"]
 
 # /init (s6-overlay) replaces the IRIS image's "/tini -- /iris-main"; IRIS runs as an s6 service.

@@ -303,7 +303,8 @@ test('config.yaml says what the issue asks for', () => {
   assert.equal(config.url, 'https://github.com/iris-edge/iris-edge');
   assert.deepEqual([...(config.arch as string[])].sort(), ['aarch64', 'amd64']);
   assert.equal(config.init, false, 's6-overlay v3 needs init: false');
-  assert.equal(config.startup, 'system');
+  // The default stage, application: Core does not wait for IRIS (config.yaml says why).
+  assert.ok(!('startup' in config), 'startup stays at its default, application');
   assert.equal(config.ingress, true);
   assert.equal(config.panel_title ?? config.name, 'IRIS Edge', 'the panel title');
   assert.match(String(config.panel_icon), /^mdi:[a-z0-9-]+$/);
@@ -359,9 +360,64 @@ test('the backup hooks are executable scripts of the image', () => {
   }
 });
 
+// backup_exclude, as the Supervisor applies it (supervisor/apps/app.py _is_excluded_by_filter):
+// each pattern goes to Python's PurePath(<host path>).match, a right-anchored glob in which `**` is
+// no recursive wildcard (Python 3.13+, and the Supervisor runs 3.14), against the path the
+// Supervisor sees (/data/apps/data/<slug>/..., /data/addons/data/<slug>/... before the rename).
+// securetar's atomic_contents_add skips an excluded directory with everything below it. The
+// real Python decides here, not a re-implementation.
+function excludedBy(patterns: string[], paths: string[]): boolean[] {
+  const script = [
+    'import json, sys',
+    'from pathlib import PurePosixPath',
+    'd = json.load(sys.stdin)',
+    'def hit(p):',
+    '    parts = PurePosixPath(p).parts',
+    // The path itself or any directory above it inside the add-on's data folder.
+    '    return any(PurePosixPath(*parts[:i]).match(g) for i in range(6, len(parts) + 1) for g in d["patterns"])',
+    'print(json.dumps([hit(p) for p in d["paths"]]))',
+  ].join('\n');
+  const res = spawnSync('python3', ['-c', script], { input: JSON.stringify({ patterns, paths }), encoding: 'utf8' });
+  assert.equal(res.status, 0, `python3: ${res.stderr}`);
+  return JSON.parse(res.stdout) as boolean[];
+}
+
+// Why these files may go: IRISTEMP is IRIS's non-journaled scratch database, emptied at every start
+// (InterSystems, "System Databases" / "Using Temporary Globals and IRISTEMP"); IRIS image builds in
+// public InterSystems community templates delete mgr/iristemp/IRIS.DAT (with the WIJ and journals,
+// which a restore here does need) after `iris stop`, and those images start. mgr/Temp holds IRIS
+// processes' temporary files. The journals and the WIJ must stay (research ha-addon.md §8).
+test('backup_exclude leaves out IRIS scratch and keeps every file a restore needs', () => {
+  const patterns = config.backup_exclude as string[];
+  assert.ok(Array.isArray(patterns) && patterns.length > 0);
+  for (const p of patterns) {
+    assert.ok(!p.startsWith('/'), `${p}: an absolute pattern never matches the Supervisor's host path`);
+    assert.ok(!p.includes('**'), `${p}: ** is no recursive wildcard in PurePath.match`);
+  }
+  const scratch = ['iris/mgr/iristemp/IRIS.DAT', 'iris/mgr/Temp/upload123.tmp', 'iris/mgr/Temp/cspsession/x.dat'];
+  // Journals, the WIJ, every other database (IRISSYS in mgr/, IRISSECURITY, IRISAUDIT, user
+  // databases), the CPF, the bridge's own files and secrets, and the two directories whose
+  // contents are left out (IRIS expects them to exist).
+  const needed = [
+    'iris/mgr/IRIS.DAT', 'iris/mgr/IRIS.WIJ', 'iris/mgr/journal/20261202.001', 'iris/mgr/journal.log',
+    'iris/mgr/irissecurity/IRIS.DAT', 'iris/mgr/irisaudit/IRIS.DAT', 'iris/mgr/irislocaldata/IRIS.DAT',
+    'iris/mgr/user/IRIS.DAT', 'iris/mgr/messages.log', 'iris/iris.cpf', 'iris/mgr/iristemp', 'iris/mgr/Temp',
+    'iris-edge/restore-journal.json', 'iris-edge/freeze.json', 'secrets/iris_password', 'options.json',
+  ];
+  for (const base of ['/data/apps/data/d5369777_iris_edge', '/data/addons/data/local_iris_edge']) {
+    const got = excludedBy(patterns, [...scratch, ...needed].map((p) => `${base}/${p}`));
+    assert.deepEqual(got.slice(0, scratch.length), scratch.map(() => true), `${base}: scratch left out`);
+    const kept = needed.filter((_, i) => got[scratch.length + i]);
+    assert.deepEqual(kept, [], `${base}: these must stay in the backup`);
+  }
+  // The harness itself tells the two apart: the absolute container path of the same file matches nothing.
+  assert.deepEqual(excludedBy(['/data/iris/mgr/iristemp/IRIS.DAT'], ['/data/apps/data/d5369777_iris_edge/iris/mgr/iristemp/IRIS.DAT']), [false]);
+});
+
 test('every config rule fires on a config that breaks it', () => {
   const broken: Array<[string, (c: Obj) => void, RegExp]> = [
     ['default value', (c) => { c.startup = 'application'; }, /'startup' should be removed/],
+    ['backup_exclude empty', (c) => { c.backup_exclude = []; }, /'backup_exclude' should be removed/],
     ['default boot', (c) => { c.boot = 'auto'; }, /'boot' should be removed/],
     ['default ingress_port', (c) => { c.ingress_port = 8099; }, /'ingress_port' should be removed/],
     ['default timeout', (c) => { c.timeout = 10; }, /'timeout' should be removed/],

@@ -62,9 +62,9 @@ test('the s6 service tree compiles from the s6-rc source format into base -> ini
   assert.deepEqual(startOrder(db, ['user']), ['overlay-base', 'init-iris', 'iris', 'bridge'], 'started in this order, stopped in the reverse');
 
   // What s6-supervise gets: run, finish, timeout-kill; the s6-rc definition files stay behind.
-  for (const svc of ['iris', 'bridge']) {
-    assert.deepEqual(readdirSync(join(compiled, 'servicedirs', svc)).sort(), ['finish', 'run', 'timeout-kill'], svc);
-  }
+  assert.deepEqual(readdirSync(join(compiled, 'servicedirs', 'iris')).sort(), ['finish', 'notification-fd', 'run', 'timeout-kill']);
+  assert.deepEqual(readdirSync(join(compiled, 'servicedirs', 'bridge')).sort(), ['finish', 'run', 'timeout-kill']);
+  assert.equal(readFileSync(join(compiled, 'servicedirs', 'iris', 'notification-fd'), 'utf8').trim(), '3');
   assert.equal(readFileSync(join(compiled, 'servicedirs', 'iris', 'timeout-kill'), 'utf8'), readFileSync(join(tree, 'iris', 'timeout-kill'), 'utf8'));
   assert.equal(readFileSync(join(compiled, 'oneshots', 'init-iris', 'up'), 'utf8').trim(), '/etc/s6-overlay/scripts/init-iris');
 });
@@ -160,6 +160,8 @@ interface BoxOptions {
   irisTimeoutKill?: number;
   /** How long the stand-in IRIS takes to shut down cleanly. */
   stopSeconds?: number;
+  /** How long the stand-in IRIS takes to come up. */
+  startSeconds?: number;
 }
 
 /**
@@ -216,6 +218,7 @@ async function startBox(t: { after(fn: () => unknown): void }, root: string, opt
   writeFileSync(join(dir, 'data', 'options.json'), JSON.stringify({ memory_profile: 'auto', poll_interval: 10 }));
   writeFileSync(join(dir, 'meminfo'), `MemTotal:       ${4 * 1024 * 1024} kB\n`);
   if (options.stopSeconds !== undefined) writeFileSync(join(dir, 'iris', 'stop-seconds'), `${options.stopSeconds}\n`);
+  if (options.startSeconds !== undefined) writeFileSync(join(dir, 'iris', 'start-seconds'), `${options.startSeconds}\n`);
 
   const compiled = join(dir, 'compiled');
   const db = compile(compiled, overlaySources(dir, tree, join(dir, 'fake', 'overlay-base-up')));
@@ -299,6 +302,7 @@ test('under s6, user comes up init-iris -> iris -> bridge and goes down bridge -
   const passwordOnce = join(box.dir, 'run', 'iris-password-once');
   assert.ok(events.some((e) => e.what === `iris-main start --password-file ${passwordOnce}`), `first boot: iris-main gets the generated password\n${showEvents(events)}`);
   assert.ok(existsSync(join(box.dir, 'data', 'secrets', '.iris_password_applied')), 'bridge/run saw iris-main consume the password file');
+  assert.ok(events.some((e) => e.what.startsWith(`iris-main cwd ${join(box.dir, 'home')} `)), `/iris-main runs in irisowner's home\n${showEvents(events)}`);
   assert.ok(!events.some((e) => /^(exit \S+ [1-9]|missing|halt)/.test(e.what)), `no script failed, no bashio function missing, no halt:\n${showEvents(events)}`);
   const node = readFileSync(join(box.dir, 'node.env'), 'utf8');
   assert.match(node, /^SUPERVISOR_TOKEN=token-from-with-contenv$/m, 'the container environment reaches the bridge through with-contenv');
@@ -319,6 +323,27 @@ test('under s6, user comes up init-iris -> iris -> bridge and goes down bridge -
   assert.ok(!existsSync(join(box.dir, 'exitcode')), 'a requested stop writes no container exit code');
   assert.match(box.console(), /INFO: InterSystems IRIS has stopped\./);
   assert.doesNotMatch(box.console(), /WARNING|ERROR/, box.console());
+});
+
+test('under s6, iris is ready only once IRIS answers, and only then does the bridge start', async (t) => {
+  const root = s6Root(t);
+  if (!root) return;
+  // IRIS takes 3 s to come up: without the readiness signal s6-rc would start the bridge at once.
+  const box = await startBox(t, root, { stopSeconds: 1, startSeconds: 3 });
+  const up = box.rc.change('up', ['user']);
+  assert.ok(up.ok, `${up.log.join('\n')}\n${up.output}\n${box.console()}`);
+  await box.waitFor(/^node start/, 20_000);
+
+  const events = box.events();
+  assertOrder(events, [/^iris-main start/, /^iris qlist IRIS$/, /^IRIS is up$/, /^enter bridge\/run/]);
+  const polls = events.filter((e) => e.what === 'iris qlist IRIS' && e.at < (events.find((x) => x.what === 'IRIS is up')?.at ?? 0));
+  assert.ok(polls.length >= 1, `iris-ready polled IRIS while it was starting:\n${showEvents(events)}`);
+  const st = box.run(['s6-svstat', '-o', 'up,ready', box.rc.servicedir('iris')], 5000);
+  assert.equal(st.output.trim(), 'true true', 'iris is up and ready under s6-supervise');
+  assert.ok(!events.some((e) => /^(exit \S+ [1-9]|missing|halt)/.test(e.what)), showEvents(events));
+
+  const down = box.rc.change('down', 'all');
+  assert.ok(down.ok, `${down.log.join('\n')}\n${down.output}\n${box.console()}`);
 });
 
 test('under s6, IRIS that outlasts iris/timeout-kill is killed and iris/finish still ends the stop cleanly', async (t) => {

@@ -98,8 +98,11 @@ case "$1" in
 esac`);
   fake('s6-setuidgid', `echo "s6-setuidgid $1" >>"${calls}"; shift; exec "$@"`);
   fake('s6-svstat', `echo "\${FAKE_WANTEDUP:-true}"`);
+  // s6-notifyoncheck OPTIONS -c CHECK PROG...: records its check program, then runs PROG (the
+  // readiness polling itself runs under real s6 in s6.test.ts).
+  fake('s6-notifyoncheck', `while [[ "$1" == -* ]]; do case "$1" in -c) echo "s6-notifyoncheck $2" >>"${calls}"; shift 2 ;; -d) shift ;; *) shift 2 ;; esac; done; exec "$@"`);
   fake('halt', `echo "halt" >>"${calls}"`);
-  fake('iris-main', `echo "iris-main $*" >>"${calls}"; echo "ISC_CPF_MERGE_FILE=\${ISC_CPF_MERGE_FILE:-}" >"${join(dir, 'iris-main.env')}"; echo "ISC_DATA_DIRECTORY=\${ISC_DATA_DIRECTORY:-}" >>"${join(dir, 'iris-main.env')}"`);
+  fake('iris-main', `echo "iris-main $*" >>"${calls}"; echo "ISC_CPF_MERGE_FILE=\${ISC_CPF_MERGE_FILE:-}" >"${join(dir, 'iris-main.env')}"; echo "ISC_DATA_DIRECTORY=\${ISC_DATA_DIRECTORY:-}" >>"${join(dir, 'iris-main.env')}"; echo "PWD=$(pwd)" >>"${join(dir, 'iris-main.env')}"`);
   fake('iris-edge-setup-user', `echo "setup-user" >>"${calls}"; exit "\${FAKE_SETUP_STATUS:-0}"`);
   fake('node', `echo "node $*" >>"${calls}"; env | sort >"${join(dir, 'node.env')}"; pwd >>"${join(dir, 'node.env')}"; exit "\${FAKE_NODE_STATUS:-0}"`);
   fake('sleep', `echo "$*" >>"${sleeps}"; exec ${realSleep} "$@"`);
@@ -510,13 +513,15 @@ test('iris/run starts /iris-main as irisowner with the merge file and, once, the
   writeFileSync(join(box.dir, 'run', 'iris-password-once'), 'secret\n');
   const first = box.run('iris-run');
   assert.equal(first.status, 0, first.log);
-  assert.deepEqual(first.calls, ['s6-setuidgid irisowner', `iris-main --password-file ${join(box.dir, 'run', 'iris-password-once')}`]);
+  const ready = `s6-notifyoncheck ${join(box.dir, 'setup', 'iris-ready')}`;
+  assert.deepEqual(first.calls, [ready, 's6-setuidgid irisowner', `iris-main --password-file ${join(box.dir, 'run', 'iris-password-once')}`]);
   assert.equal(
     readFileSync(join(box.dir, 'iris-main.env'), 'utf8'),
-    `ISC_CPF_MERGE_FILE=${join(box.dir, 'run', 'merge.cpf')}\nISC_DATA_DIRECTORY=${join(box.dir, 'data', 'iris')}\n`,
+    `ISC_CPF_MERGE_FILE=${join(box.dir, 'run', 'merge.cpf')}\nISC_DATA_DIRECTORY=${join(box.dir, 'data', 'iris')}\nPWD=${join(box.dir, 'home')}\n`,
+    "/iris-main runs in irisowner's home",
   );
   rmSync(join(box.dir, 'run', 'iris-password-once'));
-  assert.deepEqual(box.run('iris-run').calls, ['s6-setuidgid irisowner', 'iris-main'], 'no password file once it was consumed');
+  assert.deepEqual(box.run('iris-run').calls, [ready, 's6-setuidgid irisowner', 'iris-main'], 'no password file once it was consumed');
 });
 
 test('iris/run waits while a live bridge holds IRIS down and starts IRIS once the hold is released', async (t) => {
@@ -532,14 +537,14 @@ test('iris/run waits while a live bridge holds IRIS down and starts IRIS once th
   rmSync(hold);
   const started = await waiting.exited(10_000);
   assert.equal(started.status, 0, started.log);
-  assert.deepEqual(started.calls, ['s6-setuidgid irisowner', 'iris-main'], 'a released hold needs no recovery');
+  assert.deepEqual(started.calls, [`s6-notifyoncheck ${join(box.dir, 'setup', 'iris-ready')}`, 's6-setuidgid irisowner', 'iris-main'], 'a released hold needs no recovery');
 });
 
 test('iris/run recovers the restore of a bridge that died holding IRIS down, then starts IRIS', async (t) => {
   const box = sandbox();
   t.after(() => box.cleanup());
   const { hold } = stateDir(box);
-  const recovered = ['s6-setuidgid irisowner', `node ${join(box.dir, 'opt')}/dist/backups/recover-cli.js ${join(box.dir, 'data', 'iris-edge')}`, 's6-setuidgid irisowner', 'iris-main'];
+  const recovered = ['s6-setuidgid irisowner', `node ${join(box.dir, 'opt')}/dist/backups/recover-cli.js ${join(box.dir, 'data', 'iris-edge')}`, `s6-notifyoncheck ${join(box.dir, 'setup', 'iris-ready')}`, 's6-setuidgid irisowner', 'iris-main'];
 
   const bridge = await liveProcess(t);
   writeFileSync(hold, String(bridge.pid));

@@ -7,7 +7,8 @@
 //  - startOrder(): the atomic services a set stands for, dependencies first;
 //  - the Rc class: s6-rc-init (servicedirs marked down, linked into the scan directory) and
 //    `s6-rc -u/-d change` (oneshots' up/down through execlineb, longruns with s6-svc -u/-d
-//    waiting for up, or for really down = after finish, as s6-rc does), one service at a time.
+//    waiting for up, for ready with a notification-fd, or for really down = after finish, as
+//    s6-rc does), one service at a time.
 // It is not s6-rc: what it checks is what this file says, nothing more.
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -194,12 +195,14 @@ export class Rc {
         const script = join(this.compiled, 'oneshots', name, direction);
         res = existsSync(script) ? this.run(['execlineb', '-P', script], timeout + 1000) : { status: 0, output: '' };
       } else {
-        // s6-rc marks a longrun that is down with a ./down file, and waits for up (u), or for
-        // really down (D: the finish script has run) before the next service.
+        // s6-rc marks a longrun that is down with a ./down file, and waits for up (u), for ready
+        // (U) when the service has a notification-fd, or for really down (D: the finish script
+        // has run) before the next service.
         const dir = this.servicedir(name);
         if (direction === 'up') rmSync(join(dir, 'down'), { force: true });
         else writeFileSync(join(dir, 'down'), '');
-        res = this.run(['s6-svc', direction === 'up' ? '-wu' : '-wD', '-T', String(timeout), direction === 'up' ? '-u' : '-d', dir], timeout + 1000);
+        const wait = direction === 'down' ? '-wD' : existsSync(join(dir, 'notification-fd')) ? '-wU' : '-wu';
+        res = this.run(['s6-svc', wait, '-T', String(timeout), direction === 'up' ? '-u' : '-d', dir], timeout + 1000);
       }
       output += res.output;
       if (res.status !== 0) {
