@@ -39,6 +39,8 @@ export interface PanelInstance {
   id: string;
   monitor: Monitor;
   instanceName: string;
+  /** The built-in simulator stands in for IRIS here: the panel says so on every page. */
+  simulator?: boolean;
   /** The instance's IRIS SSL/TLS configurations (/api/ssl-configs); without them those routes answer 503. */
   sslConfigs?: SslConfigs;
 }

@@ -46,6 +46,7 @@ export const ProductionViewSchema = z
     state: z.enum(PRODUCTION_STATES).describe('What IRIS reports, or a transitional state while a command of the bridge runs'),
     irisState: IrisStates,
     commandInFlight: z.enum(PRODUCTION_ACTIONS).nullable(),
+    cooldownUntil: z.string().nullable().optional().describe('Until when (ISO 8601 UTC) the command_cooldown refuses another stop or restart; null when it does not'),
     needsUpdate: z.boolean(),
     updateReason: z.string(),
     hosts: z.array(HostView),
@@ -78,6 +79,7 @@ export const InstanceSchema = z
     inventoried: z.boolean(),
     version: z.string().nullable(),
     versionNumber: z.string().nullable(),
+    simulator: z.boolean().describe('No real IRIS: the built-in simulator answers for this instance'),
     metrics: MetricsSchema.nullable(),
     productions: z.array(ProductionViewSchema),
   })
@@ -95,7 +97,13 @@ export const SessionSchema = z
   .meta({ id: 'Session' });
 
 export const ActionBody = z
-  .object({ confirm: z.boolean().optional().describe('Must be true for stop and restart (the panel asks the person first)') })
+  .object({
+    confirm: z.boolean().optional().describe('Must be true for stop and restart (the panel asks the person first)'),
+    overrideCooldown: z
+      .boolean()
+      .optional()
+      .describe('stop and restart only, with confirm: run although the command_cooldown would refuse it (logged). One command at a time still holds.'),
+  })
   .strict()
   .meta({ id: 'ActionRequest' });
 

@@ -11,6 +11,7 @@ export function instanceBody(i: PanelInstance): InstanceBody {
     inventoried: v.inventoried,
     version: v.instance?.version ?? null,
     versionNumber: v.instance?.versionNumber ?? null,
+    simulator: i.simulator === true,
     metrics: v.metrics as InstanceBody['metrics'],
     productions: v.productions,
   };

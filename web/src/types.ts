@@ -26,6 +26,8 @@ export interface Instance {
   inventoried: boolean;
   version: string | null;
   versionNumber: string | null;
+  /** The built-in simulator answers instead of a real IRIS. */
+  simulator: boolean;
   metrics: Metrics | null;
   productions: Production[];
 }
