@@ -60,7 +60,7 @@ export async function startPanelFor(
     const mode = config.inAddon ? 'addon' : 'standalone';
     const irisFiles = { dir: config.irisSslDir, owner: defaultIrisFilesOwner(mode) };
     const panel = await startPanel({
-      monitors: running.instances.map((i) => ({ id: i.id, monitor: i.monitor, instanceName: i.instanceName, simulator: i.iris.kind === 'simulator', sslConfigs: new SslConfigs(i.iris, i.monitor, irisFiles) })),
+      monitors: running.instances.map((i) => ({ id: i.id, monitor: i.monitor, instanceName: i.instanceName, simulator: i.iris.kind === 'simulator', eventLog: (ns, p) => i.iris.eventLog(ns, p), sslConfigs: new SslConfigs(i.iris, i.monitor, irisFiles) })),
       mode,
       host: config.panel.host,
       port: config.panel.port,

@@ -7,6 +7,7 @@ import type { BackupService } from '../backups/service.ts';
 import type { CertService } from '../certs/service.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Diagnostics } from '../model/diagnostics.ts';
+import type { EventLogEntry } from '../model/event-log.ts';
 import type { Monitor } from '../monitor/monitor.ts';
 import type { SslConfigs } from '../monitor/ssl-configs.ts';
 import type { IngressContext } from './guard.ts';
@@ -41,6 +42,8 @@ export interface PanelInstance {
   instanceName: string;
   /** The built-in simulator stands in for IRIS here: the panel says so on every page. */
   simulator?: boolean;
+  /** The newest Event Log errors and warnings of a production (IrisClient.eventLog); without it that route answers 503. */
+  eventLog?: (namespace: string, production: string) => Promise<EventLogEntry[]>;
   /** The instance's IRIS SSL/TLS configurations (/api/ssl-configs); without them those routes answer 503. */
   sslConfigs?: SslConfigs;
 }

@@ -181,5 +181,21 @@ export const MessagesLogSchema = z
   })
   .meta({ id: 'MessagesLog' });
 
+export const EventLogEntrySchema = z
+  .object({
+    id: z.number().describe('Ens.Util.Log ID (rises with every entry of the namespace)'),
+    type: z.enum(['error', 'warning']),
+    host: z.string().describe('The business host (config item) that logged it, or the production itself'),
+    text: z.string(),
+    truncated: z.boolean().describe('The text was longer and was cut'),
+    time: z.string().describe('When it was logged, ISO 8601 UTC'),
+    sessionId: z.number().nullable().describe('The message session it belongs to'),
+    source: z.string().describe('"Class:Method" that logged it'),
+  })
+  .meta({ id: 'EventLogEntry' });
+export const EventLogSchema = z
+  .object({ limit: z.number().describe('At most this many entries, newest first'), entries: z.array(EventLogEntrySchema) })
+  .meta({ id: 'EventLog' });
+
 export type StateBody = z.infer<typeof StateSchema>;
 export type InstanceBody = z.infer<typeof InstanceSchema>;
