@@ -80,6 +80,10 @@ export const InstanceSchema = z
     version: z.string().nullable(),
     versionNumber: z.string().nullable(),
     simulator: z.boolean().describe('No real IRIS: the built-in simulator answers for this instance'),
+    portal: z
+      .object({ host: z.string().nullable().describe('null: the host this page was reached at'), webPort: z.number().nullable().describe('null: the web port is not reachable (not mapped)') })
+      .nullable()
+      .describe("Where the instance's Management Portal is, for links to it; null when unknown"),
     metrics: MetricsSchema.nullable(),
     productions: z.array(ProductionViewSchema),
   })

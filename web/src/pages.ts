@@ -5,6 +5,7 @@ import { ago, badge, pct, prodHref, stateLabel } from './format.ts';
 import { store } from './store.ts';
 import type { Instance, Production } from './types.ts';
 import { actionChoices, type ActionChoice } from '../../src/model/actions.ts';
+import { eventLogCard, eventLogVersion, resetEventLog, showHost } from './event-log.ts';
 
 export interface Page {
   title: string;
@@ -250,6 +251,7 @@ export function productionPage(instanceId: string, namespace: string, name: stri
   };
 
   const ticker = cooldownTicker();
+  resetEventLog();
   return {
     title: name,
     live: true,
@@ -268,7 +270,7 @@ export function productionPage(instanceId: string, namespace: string, name: stri
       }
       const res = results.get(key);
       const cooling = cooldownLeft(p) > 0;
-      if (unchanged(main, JSON.stringify([inst.name, p, res, pending, cooling]))) return;
+      if (unchanged(main, JSON.stringify([inst.name, inst.portal, p, res, pending, cooling, eventLogVersion]))) return;
       const busy = p.commandInFlight !== null || pending !== null;
       const choices = new Map<string, ActionChoice>(actionChoices(p).map((c) => [c.action, c]));
       ticker.follow(p);
@@ -331,7 +333,14 @@ export function productionPage(instanceId: string, namespace: string, name: stri
                     h('th', { scope: 'row' }, h('div', {}, x.name), h('div', { class: 'muted small' }, `${x.kind} · ${x.className}`)),
                     h('td', { 'data-label': 'Status' }, badge(x.status)),
                     h('td', { 'data-label': 'Queue', class: 'num' }, x.queue),
-                    h('td', { 'data-label': 'Errors', class: `num${x.errors > 0 ? ' bad-text' : ''}` }, x.errors),
+                    h(
+                      'td',
+                      { 'data-label': 'Errors', class: `num${x.errors > 0 ? ' bad-text' : ''}` },
+                      // Behind a count: that host's entries of the Event Log.
+                      x.errors > 0
+                        ? h('button', { type: 'button', class: 'count-link', 'data-key': `errs:${x.name}`, 'aria-label': `${x.errors} errors: show the Event Log of ${x.name}`, onclick: () => showHost(instanceId, p, x.name) }, x.errors)
+                        : x.errors,
+                    ),
                     h('td', { 'data-label': 'Last activity' }, x.lastActivity ? h('time', { datetime: x.lastActivity, title: x.lastActivity }, ago(x.lastActivity)) : 'never'),
                     h(
                       'td',
@@ -359,6 +368,7 @@ export function productionPage(instanceId: string, namespace: string, name: stri
             ),
           ),
         ),
+        eventLogCard(inst, p),
       );
     },
   };
