@@ -85,8 +85,9 @@ describe('the production page in Chromium', () => {
     h.sim.markNeedsUpdate('ORDERS', 'Orders.Production', 'Settings changed');
     void h.monitor.poll();
     await page.locator('button[data-action="update"].filled:not([disabled])').waitFor({ timeout: 5000 });
-    await page.getByRole('button', { name: 'Update' }).click();
-    await page.locator('#result', { hasText: 'Update: done' }).waitFor();
+    // By its action, not its label: the label is the discovery's wording for it.
+    await page.locator('button[data-action="update"]').click();
+    await page.locator('#result', { hasText: /: done\. IRIS reports Running\./ }).waitFor();
     await page.locator('button[data-action="stop"].filled').waitFor();
     await ctx.close();
   });
