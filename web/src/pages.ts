@@ -32,7 +32,9 @@ export function simulatorBanner(): void {
   let el = document.getElementById('simulator-banner');
   if (!el) {
     el = h('div', { id: 'simulator-banner', class: 'sim-banner', role: 'note' });
-    document.querySelector('header.bar')?.after(el);
+    const header = document.querySelector('header');
+    if (header) header.after(el);
+    else document.body.prepend(el);
   }
   el.hidden = sims.length === 0;
   const who = sims.length === store.instances.size ? 'No real IRIS is behind this panel' : `${sims.map((i) => i.name).join(', ')} ${sims.length === 1 ? 'is' : 'are'} not a real IRIS`;
