@@ -8,7 +8,8 @@
  *        3 Warning, 4 Info, 5 Trace, 6 Alert); ConfigName is the host that logged the event;
  *        SessionId the message session; SourceClass/SourceMethod the code that logged it.
  * [UTC]  TimeLogged is Ens.DataType.UTC, as Ens.MessageHeader.TimeCreated: the stored (logical)
- *        value is UTC, an ODBC %TimeStamp with milliseconds; only the display value is local.
+ *        value is UTC, an ODBC %TimeStamp with milliseconds; only the display value is local
+ *        [UNVERIFIED for Ens.Util.Log: test/contract/README.md; the contract suite checks it].
  * [ID]   IDs rise with every entry, so ORDER BY ID DESC is newest first.
  *
  * IRIS keeps entries until a purge; the simulator keeps the newest MAX_KEPT per namespace so that a
