@@ -59,13 +59,28 @@ export async function startPanelFor(
   try {
     const mode = config.inAddon ? 'addon' : 'standalone';
     const irisFiles = { dir: config.irisSslDir, owner: defaultIrisFilesOwner(mode) };
+    const connect = await connectInfo(config, log);
+    // The local instance is the first (app.ts); a remote one's portal is where its options say.
+    const portal = (id: string, n: number) => {
+      if (n === 0) return { host: null, webPort: connect.webPort };
+      const r = config.remoteInstances.find((x) => x.id === id);
+      return r ? { host: r.host, webPort: r.web_port ?? IRIS_WEB_PORT } : undefined;
+    };
     const panel = await startPanel({
-      monitors: running.instances.map((i) => ({ id: i.id, monitor: i.monitor, instanceName: i.instanceName, sslConfigs: new SslConfigs(i.iris, i.monitor, irisFiles) })),
+      monitors: running.instances.map((i, n) => ({
+        id: i.id,
+        monitor: i.monitor,
+        instanceName: i.instanceName,
+        simulator: i.iris.kind === 'simulator',
+        portal: portal(i.id, n),
+        eventLog: (ns: string, p: string) => i.iris.eventLog(ns, p),
+        sslConfigs: new SslConfigs(i.iris, i.monitor, irisFiles),
+      })),
       mode,
       host: config.panel.host,
       port: config.panel.port,
       allowedHosts: config.panel.allowedHosts,
-      connect: await connectInfo(config, log),
+      connect,
       account: running.account,
       accountUnavailable: running.account ? undefined : NO_ACCOUNT,
       logs,

@@ -3,6 +3,7 @@ import type { DatabaseInfo } from '../model/backup.ts';
 import type { SslConfig, SslConfigInput } from '../model/ssl.ts';
 import type { TransportReport } from '../model/diagnostics.ts';
 import type { AgentPrivileges } from './agent/contract.ts';
+import type { EventLogEntry } from '../model/event-log.ts';
 
 /**
  * Everything the bridge asks of an IRIS instance. Implemented by the simulator (demo and tests)
@@ -31,6 +32,11 @@ export interface IrisClient {
    * IrisCommandRefusedError when IRIS refuses (its reason). The key password is never echoed.
    */
   applySslConfig(input: SslConfigInput): Promise<void>;
+  /**
+   * The newest Error and Warning entries of the Event Log (Ens.Util.Log) of one production and its
+   * hosts, newest first, at most EVENT_LOG_LIMIT. UnknownProductionError for a namespace IRIS does not have.
+   */
+  eventLog(namespace: string, production: string): Promise<EventLogEntry[]>;
   /** Every configured database with its directory and size (Config.Databases, SYS.Database). */
   databases(): Promise<DatabaseInfo[]>;
   /**

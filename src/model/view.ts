@@ -9,6 +9,11 @@ export interface ProductionView extends Omit<ProductionSnapshot, 'state'> {
   /** What IRIS last reported, even while a command runs. */
   irisState: ProductionSnapshot['state'];
   commandInFlight: ProductionAction | null;
+  /**
+   * Until when (ISO 8601 UTC) the bridge's cooldown refuses another stop or restart; null when
+   * none runs. Absent in views not made by the monitor (fixtures).
+   */
+  cooldownUntil?: string | null;
 }
 
 /** What every consumer (MQTT, panel, HA events) renders. Replaced, never mutated, on each change. */

@@ -35,6 +35,14 @@ export interface MonitorOptions {
 
 export type CommandResult = { outcome: 'done' } | { outcome: 'nothing-to-do'; reason: string };
 
+export interface CommandOptions {
+  /**
+   * Runs a stop or restart although the cooldown would refuse it: a deliberate operator action
+   * (the panel's confirm dialog), never an MQTT or Assist command. One command at a time still holds.
+   */
+  overrideCooldown?: boolean;
+}
+
 interface Events {
   view: [MonitorView];
   /** Productions gone from IRIS for longer than the grace period. */
@@ -102,10 +110,25 @@ export class Monitor extends EventEmitter<Events> {
     const productions: ProductionView[] = [...this.known.entries()].map(([key, { snap }]) => {
       const cmd = this.inFlight.get(key) ?? null;
       const action = cmd === 'enable-host' ? null : cmd;
-      return { ...snap, key, state: action ? TRANSITIONAL[action] : snap.state, irisState: snap.state, commandInFlight: action };
+      return { ...snap, key, state: action ? TRANSITIONAL[action] : snap.state, irisState: snap.state, commandInFlight: action, cooldownUntil: this.cooldownUntil(key) };
     });
     productions.sort((a, b) => a.key.localeCompare(b.key));
     return { reachable: this.reachable, inventoried: this.inventoried, instance: this.instance, metrics: this.metrics, productions };
+  }
+
+  /** When the cooldown of `key` ends (ISO), or null when it does not run. */
+  private cooldownUntil(key: string): string | null {
+    if (this.cooldownLeftMs(key) === 0) return null;
+    // A fixed instant, so that a view that changes nothing else stays the same.
+    return new Date((this.lastDisruptive.get(key) ?? 0) + (this.options.commandCooldownMs ?? 0)).toISOString();
+  }
+
+  /** How long the cooldown still refuses a stop or restart of `key` (0: it does not). */
+  cooldownLeftMs(key: string): number {
+    const cooldown = this.options.commandCooldownMs ?? 0;
+    const last = this.lastDisruptive.get(key);
+    if (last === undefined || cooldown <= 0) return 0;
+    return Math.max(0, cooldown - (Date.now() - last));
   }
 
   /** Polls now (coalescing with a poll already running) and reschedules the next one. */
@@ -206,8 +229,8 @@ export class Monitor extends EventEmitter<Events> {
    * Runs a production command. One command per production at a time: a second one is refused
    * with CommandInProgressError. The result is whatever IRIS reports afterwards (re-polled at once).
    */
-  async execute(namespace: string, production: string, action: ProductionAction): Promise<CommandResult> {
-    const { key, entry } = this.guard(namespace, production, action);
+  async execute(namespace: string, production: string, action: ProductionAction, options: CommandOptions = {}): Promise<CommandResult> {
+    const { key, entry } = this.guard(namespace, production, action, options.overrideCooldown === true);
     const state = entry.snap.state;
     const nothing = (reason: string): CommandResult => {
       // A button that did nothing says why (the production's event entity, the log).
@@ -250,18 +273,15 @@ export class Monitor extends EventEmitter<Events> {
     return this.run(key, 'enable-host', () => this.iris.setHostEnabled({ namespace, production, host, enable }));
   }
 
-  private guard(namespace: string, production: string, action: ProductionAction | 'enable-host') {
+  private guard(namespace: string, production: string, action: ProductionAction | 'enable-host', overrideCooldown = false) {
     const key = productionKey({ namespace, name: production });
     const entry = this.known.get(key);
     if (!entry) throw new UnknownProductionError(`There is no production ${production} in namespace ${namespace}.`);
     try {
       const running = this.inFlight.get(key);
       if (running) throw new CommandInProgressError(key, running);
-      const cooldown = this.options.commandCooldownMs ?? 0;
-      const last = this.lastDisruptive.get(key);
-      if ((action === 'stop' || action === 'restart') && last !== undefined && Date.now() - last < cooldown) {
-        throw new CommandCooldownError(key, Math.ceil((cooldown - (Date.now() - last)) / 1000));
-      }
+      const left = this.cooldownLeftMs(key);
+      if ((action === 'stop' || action === 'restart') && left > 0 && !overrideCooldown) throw new CommandCooldownError(key, Math.ceil(left / 1000));
     } catch (err) {
       if (err instanceof CommandGuardError) this.refused(entry.snap, key, err.message);
       throw err;

@@ -1,9 +1,9 @@
 import type { IPublishPacket } from 'mqtt';
-import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../model/errors.ts';
+import { IrisUnavailableError, UnknownProductionError } from '../model/errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { shownTopic, Throttle } from '../log/throttle.ts';
 import type { ProductionAction } from '../model/production.ts';
-import { CommandGuardError } from '../monitor/errors.ts';
+import { isRefusal, RefusalLog } from '../monitor/refusals.ts';
 import type { CommandResult, Monitor } from '../monitor/monitor.ts';
 import type { ProductionView } from '../model/view.ts';
 import { productionDisplayName } from '../model/production.ts';
@@ -30,6 +30,7 @@ const HOST_PAYLOADS: Record<string, boolean> = { ON: true, OFF: false };
 export class CommandHandler {
   /** A flood of commands is reported, not amplified: one line per kind and topic per window. */
   private readonly throttle: Throttle;
+  private readonly refusals: RefusalLog;
 
   constructor(
     private readonly topics: Topics,
@@ -39,6 +40,7 @@ export class CommandHandler {
     private readonly press: (topic: string) => (() => void) | undefined = () => undefined,
   ) {
     this.throttle = new Throttle((label, n) => this.log.warn(`${n} more MQTT command(s) like this in the last 10 s were not logged one by one: ${label}`));
+    this.refusals = new RefusalLog(log);
   }
 
   /** Logs `message` unless one of its kind (`key`) went out in this window; repeats are summed up later. */
@@ -87,7 +89,7 @@ export class CommandHandler {
     const action = Object.hasOwn(allowed, text) ? allowed[text] : undefined;
     if (!action) return this.ignoreBadPayload(topic, text, Object.keys(allowed));
     const p = this.find(topic, text, cmd);
-    if (p) void this.run(`${action} ${label(p)}`, () => this.monitor.execute(p.namespace, p.name, action), p);
+    if (p) void this.run(`${action} ${label(p)}`, { action, production: p.key }, () => this.monitor.execute(p.namespace, p.name, action), p);
   }
 
   private backup(topic: string, text: string): void {
@@ -111,7 +113,8 @@ export class CommandHandler {
       this.warn('host', topic, `Ignored ${text} on ${shownTopic(topic)}: ${label(p)} has no such business host.`);
       return;
     }
-    void this.run(`${enable ? 'enable' : 'disable'} ${host.name} in ${label(p)}`, () =>
+    const verb = enable ? 'enable' : 'disable';
+    void this.run(`${verb} ${host.name} in ${label(p)}`, { action: `${verb} ${host.name} in`, production: p.key }, () =>
       this.monitor.setHostEnabled(p.namespace, p.name, host.name, enable),
     );
   }
@@ -126,11 +129,12 @@ export class CommandHandler {
     const target = inNs.find((p) => productionDisplayName(p.name) === text);
     if (!target && text !== NO_PRODUCTION) return this.ignoreBadPayload(topic, text, [...inNs.map((p) => productionDisplayName(p.name)), NO_PRODUCTION]);
     const namespace = inNs[0]!.namespace;
-    void this.run(`run ${target ? label(target) : `no production in ${namespace}`}`, () => this.monitor.switchNamespace(namespace, target?.name ?? null), target);
+    const refusal = { action: 'run', production: target?.key ?? `no production in ${namespace}` };
+    void this.run(`run ${target ? label(target) : `no production in ${namespace}`}`, refusal, () => this.monitor.switchNamespace(namespace, target?.name ?? null), target);
   }
 
   /** Runs a command and logs its outcome once. Resolves to whether it succeeded. */
-  private async run(what: string, call: () => Promise<CommandResult>, p?: ProductionView): Promise<boolean> {
+  private async run(what: string, refusal: { action: string; production: string }, call: () => Promise<CommandResult>, p?: ProductionView): Promise<boolean> {
     this.report('info', `requested|${what}`, `${what}: requested over MQTT`);
     try {
       const result = await call();
@@ -138,9 +142,8 @@ export class CommandHandler {
       else this.log.info(`${what}: done${p ? `; IRIS reports ${this.stateOf(p)}` : ''}`);
       return true;
     } catch (err) {
-      // A guard refusal is what a flood of commands produces: one line per window.
-      if (err instanceof CommandGuardError) this.report('warn', `refused|${what}`, `${what}: refused. ${err.message}`);
-      else if (err instanceof IrisCommandRefusedError) this.log.warn(`${what}: IRIS refused. ${err.message}`);
+      // Refusals (the bridge's guards, IRIS) have one line in one shape from every path.
+      if (isRefusal(err)) this.refusals.report({ path: 'mqtt', ...refusal }, err);
       else if (err instanceof IrisUnavailableError) this.log.error(`${what}: failed. ${err.message}`);
       else if (err instanceof UnknownProductionError) this.log.warn(`${what}: failed. ${err.message}`);
       else this.log.error({ err }, `${what}: unexpected failure`);

@@ -4,14 +4,16 @@
  * (openapi.ts) documents them.
  *
  * Rules: GET never changes anything; every state change is a POST with a JSON body and the
- * X-IRIS-Edge header (checked in server.ts); stop and restart need {"confirm": true}; a command
- * answers with the production as IRIS reports it afterwards.
+ * X-IRIS-Edge header (checked in server.ts); stop and restart need {"confirm": true} (and
+ * {"overrideCooldown": true} to run within the cooldown); a command answers with the production
+ * as IRIS reports it afterwards. Every refusal is logged once here.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CONFIRMED_ACTIONS, PRODUCTION_ACTIONS, type ProductionAction } from '../model/production.ts';
 import type { PanelContext, PanelInstance } from './context.ts';
+import { isRefusal, RefusalLog, type Refusal } from '../monitor/refusals.ts';
 import { ApiError } from './errors.ts';
 import type { LiveFeed } from './feed.ts';
 import { tailFile } from './messages-log.ts';
@@ -55,6 +57,16 @@ export async function registerApi(app: FastifyInstance, ctx: PanelContext, feed:
   const api = app.withTypeProvider<ZodTypeProvider>();
   const { options } = ctx;
   const byId = new Map(options.monitors.map((m) => [m.id, m]));
+  const refusals = new RefusalLog(options.log);
+  /** Runs a command; a refusal is logged here, once, then answered by the error map (409). */
+  const command = async <T>(refusal: Refusal, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      if (isRefusal(err)) refusals.report(refusal, err);
+      throw err;
+    }
+  };
 
   const instance = (id: string): PanelInstance => {
     const i = byId.get(id);
@@ -114,9 +126,17 @@ export async function registerApi(app: FastifyInstance, ctx: PanelContext, feed:
     if (CONFIRMED_ACTIONS.includes(action) && body.confirm !== true) {
       throw new ApiError(400, 'confirmation-required', `To ${action} ${p.production}, send {"confirm": true}: it interrupts the messages the production is handling.`);
     }
-    const { i } = production(p);
-    options.log.info(`Panel: ${action} ${p.namespace}/${p.production} requested by ${ctx.who(req)}`);
-    const result = await i.monitor.execute(p.namespace, p.production, action);
+    if (body.overrideCooldown === true && !CONFIRMED_ACTIONS.includes(action)) {
+      throw new ApiError(400, 'override-not-applicable', `The cooldown holds back stop and restart only; send ${action} without "overrideCooldown".`);
+    }
+    const { i, prod } = production(p);
+    const who = ctx.who(req);
+    const left = Math.ceil(i.monitor.cooldownLeftMs(prod.key) / 1000);
+    const override = body.overrideCooldown === true ? (left > 0 ? `, overriding the cooldown (${left} s left)` : ' (override of the cooldown asked; none was running)') : '';
+    options.log.info(`Panel: ${action} ${p.namespace}/${p.production} requested by ${who}${override}`);
+    const result = await command({ path: 'panel', production: prod.key, action, by: who }, () =>
+      i.monitor.execute(p.namespace, p.production, action, { overrideCooldown: body.overrideCooldown === true }),
+    );
     return { ...result, production: after(i, p) };
   });
 
@@ -129,9 +149,13 @@ export async function registerApi(app: FastifyInstance, ctx: PanelContext, feed:
   api.post('/instances/:instance/productions/:namespace/:production/hosts/:host', { schema: hostSchema }, async (req) => {
     const p = req.params;
     const body = req.body;
-    const { i } = production(p);
-    options.log.info(`Panel: ${body.enabled ? 'enable' : 'disable'} ${p.host} in ${p.namespace}/${p.production} requested by ${ctx.who(req)}`);
-    const result = await i.monitor.setHostEnabled(p.namespace, p.production, p.host, body.enabled);
+    const { i, prod } = production(p);
+    const who = ctx.who(req);
+    const verb = body.enabled ? 'enable' : 'disable';
+    options.log.info(`Panel: ${verb} ${p.host} in ${p.namespace}/${p.production} requested by ${who}`);
+    const result = await command({ path: 'panel', production: prod.key, action: `${verb} ${p.host} in`, by: who }, () =>
+      i.monitor.setHostEnabled(p.namespace, p.production, p.host, body.enabled),
+    );
     return { ...result, production: after(i, p) };
   });
 

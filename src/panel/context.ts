@@ -7,6 +7,7 @@ import type { BackupService } from '../backups/service.ts';
 import type { CertService } from '../certs/service.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Diagnostics } from '../model/diagnostics.ts';
+import type { EventLogEntry } from '../model/event-log.ts';
 import type { Monitor } from '../monitor/monitor.ts';
 import type { SslConfigs } from '../monitor/ssl-configs.ts';
 import type { IngressContext } from './guard.ts';
@@ -39,6 +40,16 @@ export interface PanelInstance {
   id: string;
   monitor: Monitor;
   instanceName: string;
+  /** The built-in simulator stands in for IRIS here: the panel says so on every page. */
+  simulator?: boolean;
+  /**
+   * Where this instance's Management Portal is: host null means the host the browser reached the
+   * panel at (the add-on's own IRIS, as on the Connect page); webPort null means not reachable
+   * (the add-on's web port is not mapped). Absent: unknown, the panel links nothing.
+   */
+  portal?: { host: string | null; webPort: number | null };
+  /** The newest Event Log errors and warnings of a production (IrisClient.eventLog); without it that route answers 503. */
+  eventLog?: (namespace: string, production: string) => Promise<EventLogEntry[]>;
   /** The instance's IRIS SSL/TLS configurations (/api/ssl-configs); without them those routes answer 503. */
   sslConfigs?: SslConfigs;
 }

@@ -2,7 +2,7 @@
  * The live feed (websocket at api/feed): every page gets a full snapshot when it connects (so a
  * page that reconnects starts from fresh data) and then each change the monitors emit, pushed at
  * once. Messages (JSON):
- *   {type:"state", instances:[Instance]}              on connect
+ *   {type:"state", instances:[Instance], serverTime}  on connect (serverTime: the page's countdowns run on the bridge's clock)
  *   {type:"instance", instance: Instance}             a monitor's view changed
  *   {type:"event", instance, event: ProductionEvent}  started / stopped / troubled / refused ...
  *   {type:"alert", instance, alert: IrisAlert}
@@ -122,7 +122,7 @@ export class LiveFeed {
     socket.on('close', () => this.clients.delete(socket));
     socket.on('error', () => this.clients.delete(socket));
     // Clients send nothing; anything they do send is ignored.
-    this.send(socket, JSON.stringify({ type: 'state', instances: this.ctx.options.monitors.map(instanceBody) }));
+    this.send(socket, JSON.stringify({ type: 'state', instances: this.ctx.options.monitors.map(instanceBody), serverTime: new Date().toISOString() }));
   }
 
   close(): void {

@@ -46,6 +46,7 @@ export const ProductionViewSchema = z
     state: z.enum(PRODUCTION_STATES).describe('What IRIS reports, or a transitional state while a command of the bridge runs'),
     irisState: IrisStates,
     commandInFlight: z.enum(PRODUCTION_ACTIONS).nullable(),
+    cooldownUntil: z.string().nullable().optional().describe('Until when (ISO 8601 UTC) the command_cooldown refuses another stop or restart; null when it does not'),
     needsUpdate: z.boolean(),
     updateReason: z.string(),
     hosts: z.array(HostView),
@@ -78,6 +79,11 @@ export const InstanceSchema = z
     inventoried: z.boolean(),
     version: z.string().nullable(),
     versionNumber: z.string().nullable(),
+    simulator: z.boolean().describe('No real IRIS: the built-in simulator answers for this instance'),
+    portal: z
+      .object({ host: z.string().nullable().describe('null: the host this page was reached at'), webPort: z.number().nullable().describe('null: the web port is not reachable (not mapped)') })
+      .nullable()
+      .describe("Where the instance's Management Portal is, for links to it; null when unknown"),
     metrics: MetricsSchema.nullable(),
     productions: z.array(ProductionViewSchema),
   })
@@ -95,7 +101,13 @@ export const SessionSchema = z
   .meta({ id: 'Session' });
 
 export const ActionBody = z
-  .object({ confirm: z.boolean().optional().describe('Must be true for stop and restart (the panel asks the person first)') })
+  .object({
+    confirm: z.boolean().optional().describe('Must be true for stop and restart (the panel asks the person first)'),
+    overrideCooldown: z
+      .boolean()
+      .optional()
+      .describe('stop and restart only, with confirm: run although the command_cooldown would refuse it (logged). One command at a time still holds.'),
+  })
   .strict()
   .meta({ id: 'ActionRequest' });
 
@@ -172,6 +184,22 @@ export const MessagesLogSchema = z
     lines: z.array(z.string()),
   })
   .meta({ id: 'MessagesLog' });
+
+export const EventLogEntrySchema = z
+  .object({
+    id: z.number().describe('Ens.Util.Log ID (rises with every entry of the namespace)'),
+    type: z.enum(['error', 'warning']),
+    host: z.string().describe('The business host (config item) that logged it, or the production itself'),
+    text: z.string(),
+    truncated: z.boolean().describe('The text was longer and was cut'),
+    time: z.string().describe('When it was logged, ISO 8601 UTC'),
+    sessionId: z.number().nullable().describe('The message session it belongs to'),
+    source: z.string().describe('"Class:Method" that logged it'),
+  })
+  .meta({ id: 'EventLogEntry' });
+export const EventLogSchema = z
+  .object({ limit: z.number().describe('At most this many entries, newest first'), entries: z.array(EventLogEntrySchema) })
+  .meta({ id: 'EventLog' });
 
 export type StateBody = z.infer<typeof StateSchema>;
 export type InstanceBody = z.infer<typeof InstanceSchema>;

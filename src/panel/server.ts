@@ -10,6 +10,7 @@
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerApi } from './api.ts';
+import { registerEventLogApi } from './event-log-api.ts';
 import { loadAssets, type Asset } from './assets.ts';
 import { registerBackupsApi } from './backups-api.ts';
 import { registerCertsApi } from './certs-api.ts';
@@ -150,6 +151,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
   await app.register(async (api) => registerBackupsApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerDiagnosticsApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerSslApi(api, ctx), { prefix: '/api' });
+  await app.register(async (api) => registerEventLogApi(api, ctx), { prefix: '/api' });
   // The certificate workers stop with the panel, the only user of them.
   app.addHook('onClose', async () => options.certs?.close());
 

@@ -11,6 +11,8 @@ export function instanceBody(i: PanelInstance): InstanceBody {
     inventoried: v.inventoried,
     version: v.instance?.version ?? null,
     versionNumber: v.instance?.versionNumber ?? null,
+    simulator: i.simulator === true,
+    portal: i.portal ?? null,
     metrics: v.metrics as InstanceBody['metrics'],
     productions: v.productions,
   };

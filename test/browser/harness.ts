@@ -91,7 +91,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   // Without a store nothing is written, so the directory for IRIS's files only has to be named.
   const irisFiles = { dir: opts.irisSslDir ?? join(opts.certStoreDir ?? join(tmpdir(), 'certs'), '..', 'iris-ssl'), owner: defaultIrisFilesOwner(opts.mode) };
   const panel = await startPanel({
-    monitors: [{ id: 'iris', monitor, instanceName: 'IRIS', sslConfigs: new SslConfigs(sim, monitor, irisFiles) }],
+    monitors: [{ id: 'iris', monitor, instanceName: 'IRIS', simulator: sim.kind === 'simulator', portal: { host: null, webPort: 52773 }, eventLog: (ns, p) => sim.eventLog(ns, p), sslConfigs: new SslConfigs(sim, monitor, irisFiles) }],
     mode: opts.mode,
     host: '127.0.0.1',
     port: 0,

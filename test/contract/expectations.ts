@@ -18,6 +18,7 @@ import {
   type Snapshot,
 } from '../../src/model/production.ts';
 import { waitFor as poll } from '../support/fixtures.ts';
+import { EVENT_LOG_LIMIT, EVENT_TEXT_MAX } from '../../src/model/event-log.ts';
 
 export interface ContractSubject {
   client: IrisClient;
@@ -275,6 +276,22 @@ export function irisContract(
       assert.equal(byName.get('IRISLIB')?.readOnly, true);
       assert.equal(byName.get('IRISSYS')?.readOnly, false);
       assert.equal(byName.get('IRISSYS')?.mounted, true);
+    });
+
+    it('eventLog: the newest Error/Warning entries of the production, bounded, newest first, times in UTC', async () => {
+      const entries = await client().eventLog(target().namespace, target().name);
+      assert.ok(entries.length <= EVENT_LOG_LIMIT);
+      const iris = await client().privileges([]);
+      // $ZTIMESTAMP, UTC: an entry's time may not be later (a local time west of UTC taken for UTC would not be caught here, one east of it would).
+      const irisNow = Date.parse(`${iris.time.utc.replace(' ', 'T')}Z`);
+      for (const [i, e] of entries.entries()) {
+        assert.ok(['error', 'warning'].includes(e.type));
+        assert.ok(e.text.length <= EVENT_TEXT_MAX);
+        assert.match(e.time, ISO_WITH_ZONE);
+        assert.ok(Date.parse(e.time) <= irisNow + 60_000, `entry ${e.id} was logged at ${e.time}, after IRIS's clock (${iris.time.utc} UTC)`);
+        if (i > 0) assert.ok(e.id < entries[i - 1]!.id, 'newest first');
+      }
+      await assert.rejects(client().eventLog('IRISEDGENOSUCHNS', target().name), (err: unknown) => err instanceof IrisError && !(err instanceof IrisUnavailableError));
     });
 
     it('a command for a production that does not exist fails with a typed error and changes nothing', async () => {

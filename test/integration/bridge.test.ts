@@ -130,7 +130,7 @@ describe('bridge over a real mosquitto', () => {
     await observer.publish(topics.productionRestart(orders), 'PRESS');
     await observer.waitFor(topics.productionState(orders), stateIs('restarting'));
     await observer.publish(topics.productionSet(orders), 'STOP');
-    await waitFor(() => lines.find((l) => /stop Orders Production \(ORDERS\): refused\. A restart command/.test(l)), 3000, 'the refusal log line');
+    await waitFor(() => lines.find((l) => /Refused stop ORDERS\/Orders\.Production from MQTT \(a dashboard, an automation or Assist\), by the bridge: A restart command/.test(l)), 3000, 'the refusal log line');
     await observer.waitFor(topics.productionState(orders), stateIs('running'));
     assert.deepEqual(sim.controlCalls.map((c) => c.action), ['restart']);
   });
@@ -140,7 +140,7 @@ describe('bridge over a real mosquitto', () => {
     sim.setBusy('ORDERS', 'Orders.Production', 'HL7.Out.Lab', true);
     const since = Date.now();
     await observer.publish(topics.productionSet(orders), 'STOP');
-    await waitFor(() => lines.find((l) => /stop Orders Production \(ORDERS\): IRIS refused\..*ErrProductionNotQuiescent/.test(l)), 5000, 'the refusal');
+    await waitFor(() => lines.find((l) => /Refused stop ORDERS\/Orders\.Production from MQTT .*, by IRIS: .*ErrProductionNotQuiescent/.test(l)), 5000, 'the refusal');
     await observer.waitFor(topics.productionState(orders), stateIs('running'), 3000, since);
     assert.equal(sim.stateOf('ORDERS', 'Orders.Production'), 'running');
   });

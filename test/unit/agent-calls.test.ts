@@ -63,7 +63,7 @@ function closure(name: string, seen = new Set<string>()): Set<string> {
   return calls;
 }
 
-const PUBLIC = ['Snapshot', 'Control', 'EnableHost', 'SslConfigs', 'ApplySslConfig', 'Databases', 'Privileges'];
+const PUBLIC = ['Snapshot', 'Control', 'EnableHost', 'SslConfigs', 'ApplySslConfig', 'Databases', 'Privileges', 'EventLog'];
 
 describe('IrisEdge.Agent.cls, the privilege registry and the simulated agent agree', () => {
   it('the .cls has the methods this test follows', () => {
@@ -103,6 +103,7 @@ describe('IrisEdge.Agent.cls, the privilege registry and the simulated agent agr
     await sim.applySslConfig({ name: 'New', type: 'client', caFile: '/ca.pem', certificateFile: '', privateKeyFile: '', verifyPeer: 1, tlsMinVersion: 16, tlsMaxVersion: 32 });
     await sim.databases();
     await sim.privileges(['%Service_Bindings']);
+    await sim.eventLog('ORDERS', 'Orders.Production');
     const trace = sim.iris.agent!.trace;
     const extra: string[] = [];
     const unreached: string[] = [];

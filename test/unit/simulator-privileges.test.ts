@@ -60,6 +60,7 @@ async function everything(s: IrisSimulator, problems: AgentProblem[]): Promise<s
   await step('ssl', () => s.sslConfigs());
   await step('ssl-apply', () => s.applySslConfig({ name: 'X', type: 'client', caFile: '', certificateFile: '', privateKeyFile: '', verifyPeer: 0, tlsMinVersion: 16, tlsMaxVersion: 32 }));
   await step('databases', () => s.databases());
+  await step('event log', () => s.eventLog('ORDERS', 'Orders.Production'));
   return failures;
 }
 
@@ -122,6 +123,16 @@ describe('the simulator enforces the bridge role as IRIS does', () => {
     assert.deepEqual([...new Set(snap.productions.map((p) => p.namespace))], ['ORDERS']);
     assert.equal(problems[0]?.namespace, 'LAB');
     assert.match(problems[0]?.text ?? '', /<PROTECT>/);
+    await s.close();
+  });
+
+  it('without READ on a namespace database, its Event Log answers <PROTECT> (P6); with it, the entries come', async () => {
+    const s = sim();
+    s.failMessage('LAB', 'Lab.Results.Production', 'Results.Out.File');
+    s.iris.security.revoke(ROLE.role, '%DB_LAB', 'R');
+    await assert.rejects(s.eventLog('LAB', 'Lab.Results.Production'), refused(/Event Log of Lab\.Results\.Production.*<PROTECT>/));
+    s.iris.security.grant(ROLE.role, '%DB_LAB', 'R');
+    assert.equal((await s.eventLog('LAB', 'Lab.Results.Production')).length, 1);
     await s.close();
   });
 

@@ -78,8 +78,8 @@ export interface ActionResult {
 
 export const api = {
   state: () => call<{ instances: Instance[] }>('GET', 'api/state'),
-  action: (i: string, p: Production, action: string, confirm: boolean) =>
-    call<ActionResult>('POST', `${prodPath(i, p)}/actions/${enc(action)}`, confirm ? { confirm: true } : {}),
+  action: (i: string, p: Production, action: string, confirm: boolean, overrideCooldown = false) =>
+    call<ActionResult>('POST', `${prodPath(i, p)}/actions/${enc(action)}`, { ...(confirm ? { confirm: true } : {}), ...(overrideCooldown ? { overrideCooldown: true } : {}) }),
   host: (i: string, p: Production, host: string, enabled: boolean) => call<ActionResult>('POST', `${prodPath(i, p)}/hosts/${enc(host)}`, { enabled }),
   connect: () => call<ConnectInfo>('GET', 'api/connect'),
   revealAccountPassword: () => call<{ username: string; password: string }>('POST', 'api/connect/account/reveal', { confirm: true }),

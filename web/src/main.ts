@@ -12,7 +12,7 @@ import { certificateDetailPage, certificatesPage } from './certs.ts';
 import { diagnosticsPage } from './diagnostics.ts';
 import { connect } from './connect.ts';
 import { logsPage } from './logs.ts';
-import { overview, productionPage, type Page } from './pages.ts';
+import { overview, productionPage, simulatorBanner, type Page } from './pages.ts';
 
 const THEMES = ['auto', 'light', 'dark'] as const;
 type Theme = (typeof THEMES)[number];
@@ -119,6 +119,7 @@ function init(): void {
   });
   store.subscribe(() => {
     liveIndicator();
+    simulatorBanner();
     if (current?.live) current.render(document.getElementById('main') as HTMLElement);
   });
   liveIndicator();

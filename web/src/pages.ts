@@ -4,6 +4,8 @@ import { card, h, render } from './dom.ts';
 import { ago, badge, pct, prodHref, stateLabel } from './format.ts';
 import { store } from './store.ts';
 import type { Instance, Production } from './types.ts';
+import { actionChoices, type ActionChoice } from '../../src/model/actions.ts';
+import { eventLogCard, eventLogVersion, resetEventLog, showHost } from './event-log.ts';
 
 export interface Page {
   title: string;
@@ -17,6 +19,26 @@ function waiting(main: HTMLElement): boolean {
   if (store.loaded) return false;
   render(main, h('p', { class: 'muted' }, 'Waiting for the bridge…'));
   return true;
+}
+
+// ---- Every page ---------------------------------------------------------------------------------
+
+/**
+ * Says, above every page, which instances are the built-in simulator: nothing a person does
+ * there reaches a real IRIS. Kept in sync with the store by main.ts.
+ */
+export function simulatorBanner(): void {
+  const sims = [...store.instances.values()].filter((i) => i.simulator);
+  let el = document.getElementById('simulator-banner');
+  if (!el) {
+    el = h('div', { id: 'simulator-banner', class: 'sim-banner', role: 'note' });
+    const header = document.querySelector('header');
+    if (header) header.after(el);
+    else document.body.prepend(el);
+  }
+  el.hidden = sims.length === 0;
+  const who = sims.length === store.instances.size ? 'No real IRIS is behind this panel' : `${sims.map((i) => i.name).join(', ')} ${sims.length === 1 ? 'is' : 'are'} not a real IRIS`;
+  render(el, h('strong', {}, 'SIMULATOR'), ` — ${who}: productions, hosts and commands are simulated.`);
 }
 
 // ---- Overview ---------------------------------------------------------------------------------
@@ -107,11 +129,24 @@ const ACTIONS: { action: string; label: string; confirm?: string }[] = [
   { action: 'recover', label: 'Recover' },
 ];
 
+export interface ConfirmOptions {
+  /** A second paragraph, set apart (a warning: e.g. that confirming overrides the cooldown). */
+  note?: string;
+}
+
 /** Asks before a disruptive action; resolves true on confirmation. Esc or Cancel: false. */
-export function confirmDialog(title: string, text: string, ok: string): Promise<boolean> {
+export function confirmDialog(title: string, text: string, ok: string, options: ConfirmOptions = {}): Promise<boolean> {
   const dlg = document.getElementById('confirm') as HTMLDialogElement;
   (document.getElementById('confirm-title') as HTMLElement).textContent = title;
-  (document.getElementById('confirm-text') as HTMLElement).textContent = text;
+  const textEl = document.getElementById('confirm-text') as HTMLElement;
+  textEl.textContent = text;
+  let note = document.getElementById('confirm-note');
+  if (!note) {
+    note = h('p', { id: 'confirm-note', class: 'notice' });
+    textEl.after(note);
+  }
+  note.textContent = options.note ?? '';
+  note.hidden = !options.note;
   const okBtn = document.getElementById('confirm-ok') as HTMLButtonElement;
   const cancel = document.getElementById('confirm-cancel') as HTMLButtonElement;
   okBtn.textContent = ok;
@@ -131,6 +166,42 @@ export function confirmDialog(title: string, text: string, ok: string): Promise<
   });
 }
 
+/** Whole seconds the cooldown still holds back a stop or restart of `p`, on the bridge's clock. */
+function cooldownLeft(p: Production): number {
+  if (!p.cooldownUntil) return 0;
+  return Math.max(0, Math.ceil((Date.parse(p.cooldownUntil) - store.now()) / 1000));
+}
+
+/**
+ * The live countdown: rewrites its own text once a second (no page render, so focus and the
+ * open dialog stay as they are) and re-renders the page once when the cooldown ends.
+ */
+function cooldownTicker(): { follow(p: Production): void; stop(): void } {
+  let timer: number | undefined;
+  let current: Production | undefined;
+  const stop = () => {
+    if (timer !== undefined) clearInterval(timer);
+    timer = undefined;
+  };
+  const tick = () => {
+    const left = current ? cooldownLeft(current) : 0;
+    const el = document.getElementById('cooldown-left');
+    if (el) el.textContent = `${left} s`;
+    if (left === 0) {
+      stop();
+      store.notify();
+    }
+  };
+  return {
+    follow(p) {
+      current = p;
+      if (cooldownLeft(p) > 0 && timer === undefined) timer = window.setInterval(tick, 1000);
+      if (cooldownLeft(p) === 0) stop();
+    },
+    stop,
+  };
+}
+
 /** The last result per production, shown until the next command. */
 const results = new Map<string, { tone: string; text: string }>();
 
@@ -140,12 +211,16 @@ export function productionPage(instanceId: string, namespace: string, name: stri
   let pending: { host?: string; enabled?: boolean } | null = null;
   const run = async (p: Production, action: string, label: string, confirmText?: string) => {
     if (pending) return;
-    if (confirmText && !(await confirmDialog(`${label} ${p.name}?`, confirmText, label))) return;
+    // Within the cooldown a stop or restart runs only as the person's explicit decision.
+    const left = confirmText ? cooldownLeft(p) : 0;
+    const note = left > 0 ? `The cooldown holds back another stop or restart for ${left} s more. Confirming overrides it; the log records that you did.` : undefined;
+    const ok = left > 0 ? `${label} anyway` : label;
+    if (confirmText && !(await confirmDialog(`${label} ${p.name}?`, confirmText, ok, { note }))) return;
     pending = {};
     results.set(key, { tone: 'busy', text: `${label}: sent to IRIS…` });
     store.notify();
     try {
-      const r = await api.action(instanceId, p, action, Boolean(confirmText));
+      const r = await api.action(instanceId, p, action, Boolean(confirmText), left > 0);
       store.applyProduction(instanceId, r.production);
       results.set(key, {
         tone: r.outcome === 'done' ? 'good' : 'neutral',
@@ -177,10 +252,15 @@ export function productionPage(instanceId: string, namespace: string, name: stri
     store.notify();
   };
 
+  const ticker = cooldownTicker();
+  resetEventLog();
   return {
     title: name,
     live: true,
-    leave: () => resetShown(document.getElementById('main') as HTMLElement),
+    leave: () => {
+      ticker.stop();
+      resetShown(document.getElementById('main') as HTMLElement);
+    },
     render(main) {
       if (waiting(main)) return;
       const inst = store.instances.get(instanceId);
@@ -191,8 +271,11 @@ export function productionPage(instanceId: string, namespace: string, name: stri
         return;
       }
       const res = results.get(key);
-      if (unchanged(main, JSON.stringify([inst.name, p, res, pending]))) return;
+      const cooling = cooldownLeft(p) > 0;
+      if (unchanged(main, JSON.stringify([inst.name, inst.portal, p, res, pending, cooling, eventLogVersion]))) return;
       const busy = p.commandInFlight !== null || pending !== null;
+      const choices = new Map<string, ActionChoice>(actionChoices(p).map((c) => [c.action, c]));
+      ticker.follow(p);
       render(
         main,
         h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Overview'), ' › ', inst.name),
@@ -204,21 +287,33 @@ export function productionPage(instanceId: string, namespace: string, name: stri
           h(
             'div',
             { class: 'actions', role: 'group', 'aria-label': 'Production commands' },
-            ACTIONS.map((a) =>
-              h(
+            ACTIONS.map((a) => {
+              const c = choices.get(a.action);
+              return h(
                 'button',
                 {
                   type: 'button',
-                  class: `btn${a.confirm ? ' danger' : ''}`,
+                  class: `btn${a.confirm ? ' danger' : ''}${c?.primary ? ' filled' : ''}`,
                   'data-key': `act:${a.action}`,
                   'data-action': a.action,
-                  disabled: busy,
+                  'data-primary': c?.primary ? 'true' : null,
+                  disabled: busy || !c?.enabled,
+                  'aria-describedby': a.confirm && cooling ? 'cooldown' : null,
                   onclick: () => void run(p, a.action, a.label, a.confirm),
                 },
                 a.label,
-              ),
-            ),
+              );
+            }),
           ),
+          cooling
+            ? h(
+                'p',
+                { id: 'cooldown', class: 'cooldown small' },
+                'Cooldown: another stop or restart is held back for ',
+                h('strong', { id: 'cooldown-left' }, `${cooldownLeft(p)} s`),
+                ' (option command_cooldown). Stop and Restart ask you to confirm an override.',
+              )
+            : null,
           h('p', { id: 'result', class: `result ${res?.tone ?? ''}`, role: 'status', 'aria-live': 'polite' }, res?.text ?? ''),
         ),
         card(
@@ -240,7 +335,14 @@ export function productionPage(instanceId: string, namespace: string, name: stri
                     h('th', { scope: 'row' }, h('div', {}, x.name), h('div', { class: 'muted small' }, `${x.kind} · ${x.className}`)),
                     h('td', { 'data-label': 'Status' }, badge(x.status)),
                     h('td', { 'data-label': 'Queue', class: 'num' }, x.queue),
-                    h('td', { 'data-label': 'Errors', class: `num${x.errors > 0 ? ' bad-text' : ''}` }, x.errors),
+                    h(
+                      'td',
+                      { 'data-label': 'Errors', class: `num${x.errors > 0 ? ' bad-text' : ''}` },
+                      // Behind a count: that host's entries of the Event Log.
+                      x.errors > 0
+                        ? h('button', { type: 'button', class: 'count-link', 'data-key': `errs:${x.name}`, 'aria-label': `${x.errors} errors: show the Event Log of ${x.name}`, onclick: () => showHost(instanceId, p, x.name) }, x.errors)
+                        : x.errors,
+                    ),
                     h('td', { 'data-label': 'Last activity' }, x.lastActivity ? h('time', { datetime: x.lastActivity, title: x.lastActivity }, ago(x.lastActivity)) : 'never'),
                     h(
                       'td',
@@ -268,6 +370,7 @@ export function productionPage(instanceId: string, namespace: string, name: stri
             ),
           ),
         ),
+        eventLogCard(inst, p),
       );
     },
   };

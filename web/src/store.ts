@@ -9,6 +9,8 @@ class Store {
   connected = false;
   /** Set once the first snapshot has arrived. */
   loaded = false;
+  /** The bridge's clock minus this browser's (from the snapshot): countdowns use the bridge's time. */
+  skewMs = 0;
   private listeners = new Set<Listener>();
   private logListeners = new Set<(l: LogLine) => void>();
   private backupListeners = new Set<(m: BackupFeedMessage) => void>();
@@ -43,8 +45,10 @@ class Store {
       this.retry = 500;
     };
     ws.onmessage = (e) => {
-      const m = JSON.parse(String(e.data)) as { type: string; instances?: Instance[]; instance?: Instance | string; line?: LogLine };
+      const m = JSON.parse(String(e.data)) as { type: string; instances?: Instance[]; instance?: Instance | string; line?: LogLine; serverTime?: string };
       if (m.type === 'state' && m.instances) {
+        const server = Date.parse(m.serverTime ?? '');
+        this.skewMs = Number.isFinite(server) ? server - Date.now() : 0;
         this.instances = new Map(m.instances.map((i) => [i.id, i]));
         this.connected = true;
         this.loaded = true;
@@ -66,6 +70,11 @@ class Store {
       setTimeout(() => this.connect(), this.retry);
       this.retry = Math.min(this.retry * 2, 10_000);
     };
+  }
+
+  /** Now, on the bridge's clock. */
+  now(): number {
+    return Date.now() + this.skewMs;
   }
 
   /** Applies a command's answer at once (the feed brings the same view moments later). */

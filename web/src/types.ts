@@ -26,6 +26,10 @@ export interface Instance {
   inventoried: boolean;
   version: string | null;
   versionNumber: string | null;
+  /** The built-in simulator answers instead of a real IRIS. */
+  simulator: boolean;
+  /** Where its Management Portal is (host null: the host of this page); null when unknown. */
+  portal: { host: string | null; webPort: number | null } | null;
   metrics: Metrics | null;
   productions: Production[];
 }

@@ -32,6 +32,8 @@ import {
   sslConfigsFromAgent,
 } from './contract.ts';
 import { AGENT_CLASS, agentVersionProblem, isMissingClassError } from './version.ts';
+import { eventLogFromAgent } from './event-log.ts';
+import { EVENT_LOG_LIMIT, type EventLogEntry } from '../../model/event-log.ts';
 
 /** A transport the client owns (it closes it). */
 export interface AgentTransport extends NativeCalls {
@@ -136,6 +138,23 @@ export class AgentIrisClient implements IrisClient {
     } catch (err) {
       if (err instanceof AgentFailedError) {
         throw new IrisCommandRefusedError(`IRIS could not list its databases: ${err.failure.text || err.failure.code}`, err.failure.code || undefined);
+      }
+      throw err;
+    }
+  }
+
+  async eventLog(namespace: string, production: string): Promise<EventLogEntry[]> {
+    const raw = await this.agentCall('EventLog', [namespace, production, EVENT_LOG_LIMIT], undefined, (e) =>
+      new IrisUnavailableError(`IRIS refused to read the Event Log of ${production} (IrisEdge.Agent.EventLog): ${e.message}`, { cause: e }),
+    );
+    try {
+      return eventLogFromAgent(parseAgentJson('EventLog', raw));
+    } catch (err) {
+      if (err instanceof AgentFailedError) {
+        const f = err.failure;
+        // <NAMESPACE>: IRIS has no such namespace; anything else (<PROTECT>, SQL) is IRIS saying no.
+        if (f.code.includes('<NAMESPACE>')) throw new UnknownProductionError(`IRIS has no namespace ${namespace}.`);
+        throw new IrisCommandRefusedError(`IRIS could not read the Event Log of ${production}: ${f.text || f.code}`, f.code || undefined);
       }
       throw err;
     }

@@ -19,7 +19,7 @@ import type { SslConfig, SslConfigInput } from '../../model/ssl.ts';
 
 /** ISO 8601 in UTC with "Z", as the agent writes it ($ZDATETIME(h,3,7,3)). A space instead of "T" is tolerated. */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
-const isoUtc = z.string().regex(ISO_UTC, 'expected an ISO-8601 UTC timestamp ending in "Z"');
+export const isoUtc = z.string().regex(ISO_UTC, 'expected an ISO-8601 UTC timestamp ending in "Z"');
 
 const count = z.number().int().nonnegative();
 
@@ -110,7 +110,7 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-function describe(error: z.ZodError): string {
+export function describe(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((i) => `${formatPath(i.path)}: ${i.message}`)
@@ -131,7 +131,7 @@ export function parseAgentJson(method: string, raw: unknown): unknown {
   }
 }
 
-function failureOf(value: unknown): AgentFailure | undefined {
+export function failureOf(value: unknown): AgentFailure | undefined {
   const f = agentFailureSchema.safeParse(value);
   return f.success ? f.data : undefined;
 }

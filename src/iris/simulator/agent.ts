@@ -12,6 +12,7 @@ import type { HostKind } from '../../model/production.ts';
 import type { SslConfigInput } from '../../model/ssl.ts';
 import { fromLocalTimestamp, localTimestamp, type SimClock } from './clock.ts';
 import type { SimulatedDatabases } from './databases.ts';
+import type { SimulatedEventLog } from './event-log.ts';
 import type { SimulatedInterop } from './interop.ts';
 import { ObjectScriptError, StatusError, type SimProcess, type SimulatedSecurity } from './security.ts';
 import type { SimulatedSslConfigs } from './ssl.ts';
@@ -20,6 +21,7 @@ import type { SimulatedSslConfigs } from './ssl.ts';
 export interface AgentInstance {
   readonly security: SimulatedSecurity;
   readonly interop: SimulatedInterop;
+  readonly eventLog: SimulatedEventLog;
   readonly ssl: SimulatedSslConfigs;
   readonly databases: SimulatedDatabases | undefined;
   readonly clock: SimClock;
@@ -67,6 +69,8 @@ export class SimulatedAgent {
         return this.SslConfigs(p);
       case 'ApplySslConfig':
         return this.ApplySslConfig(p, String(args[0]));
+      case 'EventLog':
+        return this.EventLog(p, String(args[0]), String(args[1]), Number(args[2] ?? 50));
       case 'Databases':
         return this.Databases(p);
       case 'Privileges':
@@ -483,6 +487,33 @@ export class SimulatedAgent {
           // its failure is ignored, as in the .cls
         }
         return JSON.stringify({ ok: true });
+      });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private async EventLog(p: SimProcess, ns: string, production: string, limitArg: number): Promise<string> {
+    try {
+      return await this.inNamespace(p, ns, () => {
+        const limit = Number.isInteger(limitArg) && limitArg >= 1 && limitArg <= 200 ? limitArg : 50;
+        // One statement: the Ens_Config.Item subquery and the log are read together.
+        const rows = this.call(p, '%SQL.Statement.%ExecDirectNoPriv', () => {
+          const hosts = this.iris.interop.items(ns).filter((i) => i.Production === production).map((i) => i.Name);
+          return this.iris.eventLog.select(ns, { types: [2, 3], configNames: new Set([production, ...hosts]), limit });
+        });
+        const entries = rows.map((r) => ({
+          id: r.ID,
+          type: r.TypeName,
+          host: r.ConfigName,
+          text: r.Text.slice(0, 500),
+          truncated: r.Text.length > 500,
+          // $TRANSLATE(TimeLogged," ","T")_"Z": the logical value is UTC already ([UTC] in event-log.ts).
+          time: `${r.TimeLogged.replace(' ', 'T')}Z`,
+          sessionId: r.SessionId,
+          source: r.SourceMethod ? `${r.SourceClass}:${r.SourceMethod}` : r.SourceClass,
+        }));
+        return JSON.stringify({ entries, ok: true });
       });
     } catch (err) {
       return failure(err);

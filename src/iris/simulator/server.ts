@@ -17,6 +17,7 @@ import type { NativeArg } from '../native/protocol.ts';
 import { SimulatedAgent, type AgentInstance } from './agent.ts';
 import { systemClock, type SimClock } from './clock.ts';
 import type { SimulatedDatabases } from './databases.ts';
+import { SimulatedEventLog } from './event-log.ts';
 import { SimulatedInterop } from './interop.ts';
 import { demoScenario, type ProductionSeed } from './scenarios.ts';
 import { ObjectScriptError, SimProcess, SimulatedSecurity } from './security.ts';
@@ -53,6 +54,7 @@ export interface BridgeCredentials {
 export class SimulatedIris implements SessionFactory, AgentInstance {
   readonly security = new SimulatedSecurity();
   readonly interop: SimulatedInterop;
+  readonly eventLog: SimulatedEventLog;
   readonly ssl: SimulatedSslConfigs;
   readonly databases: SimulatedDatabases | undefined;
   readonly clock: SimClock;
@@ -72,6 +74,7 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
     this.clock = options.clock ?? systemClock();
     this.agentDir = options.agentDir ?? SOURCE_AGENT_DIR;
     this.interop = new SimulatedInterop(options.productions ?? demoScenario(), () => this.clock.now(), options.transitionMs ?? 200);
+    this.eventLog = new SimulatedEventLog(() => this.clock.now());
     this.ssl = new SimulatedSslConfigs(options.sslConfigs ?? demoSslConfigs(), options.sslSettings ?? DEMO_SSL_SETTINGS);
     this.databases = options.databases;
     for (const ns of this.interop.namespaces()) this.security.addResource(`%DB_${ns}`);
@@ -282,6 +285,17 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
     this.databases?.close();
   }
 
+  /** What IRIS's Event Log gets when a message to host `h` fails ([LOG] in event-log.ts). */
+  logFailure(namespace: string, h: { name: string; className: string }, text?: string): void {
+    this.eventLog.log(namespace, {
+      type: 'Error',
+      configName: h.name,
+      text: text ?? `ERROR <Ens>ErrGeneral: Simulated failure: ${h.name} could not deliver a message.`,
+      sourceClass: h.className,
+      sourceMethod: 'OnMessage',
+    });
+  }
+
   /** Demo life: queues rise and drain, an occasional error, as on a quiet interface engine. */
   private stepActivity(rand: () => number): void {
     const now = this.clock.now();
@@ -294,6 +308,7 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
         if (r > 0.995) {
           h.errors += 1;
           h.status = 'error';
+          this.logFailure(p.namespace, h);
         } else if (h.status === 'error' && r < 0.2) {
           h.status = 'ok';
         }

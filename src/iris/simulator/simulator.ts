@@ -126,10 +126,17 @@ export class IrisSimulator extends AgentIrisClient {
   }
 
   /** A message to a host failed: its error count rises and it shows Error until it succeeds again. */
-  failMessage(namespace: string, name: string, host: string, count = 1): void {
+  failMessage(namespace: string, name: string, host: string, count = 1, text?: string): void {
     const h = this.host(namespace, name, host);
     h.errors += count;
     h.status = 'error';
+    for (let i = 0; i < count; i++) this.iris.logFailure(namespace, h, text);
+  }
+
+  /** A host logs a warning in the Event Log (a retry, a slow reply) without a failed message. */
+  logWarning(namespace: string, name: string, host: string, text: string): void {
+    const h = this.host(namespace, name, host);
+    this.iris.eventLog.log(namespace, { type: 'Warning', configName: h.name, text, sourceClass: h.className, sourceMethod: 'OnMessage', session: false });
   }
 
   /** A host has a message in flight, so the production is not quiescent. */
