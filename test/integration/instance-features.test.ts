@@ -72,7 +72,7 @@ async function start(feature: Gauges) {
     hostDeviceThreshold: 20,
     inventoryWindowMs: 200,
     features: [feature],
-    discovery: { topics, bridgeVersion: 'test', entityPrefix: '', instanceName: 'IRIS', instanceModel: 'IRIS simulator', useDefaultEntityId: true },
+    discovery: { topics, bridgeVersion: 'test', entityPrefix: '', instanceName: 'IRIS', instanceModel: 'IRIS simulator', panelUrl: null },
   });
   await monitor.start();
   await bridge.start();

@@ -29,7 +29,7 @@ function all(): Map<string, string> {
     [topics.productionDiscovery(orders), JSON.stringify(productionDiscovery(ctx, orders, hostComponentsForProduction(ctx, ordersFull)))],
     // ...or on devices of their own.
     [topics.productionDiscovery(lab), JSON.stringify(productionDiscovery(ctx, lab))],
-    [topics.hostDiscovery(lab, 'Results.In.TCP'), JSON.stringify(hostDiscovery(ctx, lab, labFull.hosts[0]!))],
+    [topics.hostDiscovery(lab, 'Results.In.TCP'), JSON.stringify(hostDiscovery(ctx, lab, { ...labFull.hosts[0]!, key: 'results_in_tcp' }))],
   ]);
 }
 
@@ -42,11 +42,11 @@ describe('discovery payloads', () => {
     const p = productionDiscovery(ctx, orders);
     assert.equal(p.dev.name, 'Orders Production');
     assert.equal(p.dev.via_device, 'iris_edge_iris');
-    assert.deepEqual(Object.keys(p.cmps).sort(), ['apply_update', 'errors', 'events', 'queue', 'recover', 'restart', 'running', 'status', 'troubled', 'update']);
+    assert.deepEqual(Object.keys(p.cmps).sort(), ['apply_update', 'config_pending', 'errors', 'events', 'queue', 'recover', 'restart', 'running', 'status', 'troubled']);
     assert.equal(p.cmps.running?.name, null);
     assert.equal(p.cmps.running?.default_entity_id, 'switch.orders_production');
     assert.equal(p.cmps.status?.default_entity_id, 'sensor.orders_production_status');
-    assert.deepEqual(p.cmps.status?.ops, [...PRODUCTION_STATES]);
+    assert.deepEqual(p.cmps.status?.ops, PRODUCTION_STATES.filter((s) => s !== 'unknown'), 'unknown is Home Assistant\'s own state, not an option');
     assert.equal(p.cmps.troubled?.dev_cla, 'problem');
     assert.equal(p.cmps.restart?.dev_cla, 'restart');
     assert.equal(topics.productionDiscovery(orders), 'homeassistant/device/iris_edge_iris/orders__orders_production/config');
@@ -57,7 +57,7 @@ describe('discovery payloads', () => {
     assert.equal(shared.cmps.h_hl7_in_file_queue?.name, 'HL7.In.File queue');
     assert.equal(shared.cmps.h_hl7_in_file_queue?.default_entity_id, 'sensor.orders_production_hl7_in_file_queue');
     assert.equal(shared.cmps.h_hl7_in_file_last_activity?.en, false, 'noisy host entities are off by default');
-    const own = hostDiscovery(ctx, lab, labFull.hosts[0]!);
+    const own = hostDiscovery(ctx, lab, { ...labFull.hosts[0]!, key: 'results_in_tcp' });
     assert.equal(own.dev.via_device, topics.productionDeviceId(lab));
     assert.equal(own.cmps.queue?.name, 'Queue');
     assert.equal(own.cmps.queue?.uniq_id, 'iris_edge_iris_lab_lab_results_production_host_results_in_tcp_queue');
@@ -79,10 +79,11 @@ describe('discovery payloads', () => {
     assert.deepEqual([0, 7, 9, 12, 13, 99, 100, 104, 105, 1234, 98765].map(roundQueue), [0, 7, 9, 10, 15, 100, 100, 100, 110, 1200, 99000]);
   });
 
-  it('uses object_id for Home Assistant releases before 2025.10', () => {
-    const p = productionDiscovery({ ...ctx, useDefaultEntityId: false }, orders);
+  it('sends object_id (HA 2024.11 to 2025.9) and default_entity_id (2025.10 on) in every component', () => {
+    const p = productionDiscovery(ctx, orders, hostComponentsForProduction(ctx, ordersFull));
     assert.equal(p.cmps.running?.object_id, 'orders_production');
-    assert.equal(p.cmps.running?.default_entity_id, undefined);
+    assert.equal(p.cmps.running?.default_entity_id, 'switch.orders_production');
+    for (const [key, c] of Object.entries(p.cmps)) assert.equal(c.default_entity_id, `${String(c.p)}.${String(c.object_id)}`, key);
   });
 
   it('keeps unique ids stable and independent of display names', () => {
@@ -100,7 +101,13 @@ describe('discovery payloads', () => {
       const doc = JSON.parse(
         productionState({ ...orders, key: 'ORDERS/Orders.Production', state, irisState: 'running', commandInFlight: null, hosts: [], needsUpdate: false, updateReason: '' } satisfies ProductionView),
       ) as { state: string };
-      // The state shown is the one given, word for word, and the sensor's options name it.
+      // The state shown is the one given, word for word, and the sensor's options name it; an
+      // unknown state is "None", which the MQTT sensor shows as Home Assistant's own unknown.
+      if (state === 'unknown') {
+        assert.equal(doc.state, 'None');
+        assert.ok(!ops.includes('unknown'));
+        continue;
+      }
       assert.equal(doc.state, state);
       assert.ok(ops.includes(doc.state), `${doc.state} is not an option of the status sensor`);
     }
