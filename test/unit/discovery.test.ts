@@ -4,8 +4,9 @@ import { PRODUCTION_STATES } from '../../src/model/production.ts';
 import { productionDisplayName } from '../../src/model/production.ts';
 import { instanceDiscovery, productionDiscovery } from '../../src/mqtt/discovery.ts';
 import { productionState } from '../../src/mqtt/state.ts';
-import { slug } from '../../src/model/ids.ts';
-import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from '../../src/mqtt/hosts.ts';
+import { slug, uniqueSlugs } from '../../src/model/ids.ts';
+import { hostComponentsForProduction, hostDiscovery, hostRefs, hostsOnOwnDevices } from '../../src/mqtt/hosts.ts';
+import { manufacturerOf } from '../../src/mqtt/discovery.ts';
 import { roundQueue, namespaceState } from '../../src/mqtt/state.ts';
 import type { ProductionView } from '../../src/model/view.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
@@ -63,6 +64,37 @@ describe('discovery payloads', () => {
     assert.equal(own.cmps.queue?.uniq_id, 'iris_edge_iris_lab_lab_results_production_host_results_in_tcp_queue');
     assert.equal(hostsOnOwnDevices(20, 20), false);
     assert.equal(hostsOnOwnDevices(21, 20), true);
+  });
+
+  it('keeps hosts whose names slug alike apart, whatever order IRIS lists them in', () => {
+    assert.deepEqual([...uniqueSlugs(['HL7_In', 'HL7.In', 'HL7-In', 'Other']).entries()], [
+      ['HL7-In', 'hl7_in'], ['HL7.In', 'hl7_in_2'], ['HL7_In', 'hl7_in_3'], ['Other', 'other'],
+    ]);
+    const hosts = [host('HL7_In', 'service'), host('HL7.In', 'service')];
+    assert.deepEqual(hostRefs(hosts), hostRefs([...hosts].reverse()).reverse());
+    const p = { ...orders, hosts };
+    const shared = productionDiscovery(ctx, orders, hostComponentsForProduction(ctx, p));
+    assert.deepEqual(validateDiscovery({ [topics.productionDiscovery(orders)]: JSON.stringify(shared) }), []);
+    assert.equal(shared.cmps.h_hl7_in_queue?.name, 'HL7.In queue');
+    assert.equal(shared.cmps.h_hl7_in_2_queue?.name, 'HL7_In queue');
+    assert.notEqual(shared.cmps.h_hl7_in_queue?.stat_t, shared.cmps.h_hl7_in_2_queue?.stat_t);
+    const own = hostRefs(hosts).map((h) => hostDiscovery(ctx, orders, { ...h, className: 'EnsLib.X', kind: 'service' }));
+    assert.notEqual(own[0]?.dev.ids, own[1]?.dev.ids);
+    assert.deepEqual(validateDiscovery(Object.fromEntries(hostRefs(hosts).map((h, n) => [topics.hostDiscovery(orders, h.key), JSON.stringify(own[n])]))), []);
+  });
+
+  it('names InterSystems the maker of its own classes only, and links every device to the panel', () => {
+    assert.deepEqual(manufacturerOf('EnsLib.HL7.Service.FileService'), { mf: 'InterSystems' });
+    assert.deepEqual(manufacturerOf('HS.FHIRServer.Interop.Service'), { mf: 'InterSystems' });
+    assert.deepEqual(manufacturerOf('Orders.Production'), {});
+    assert.deepEqual(manufacturerOf('EnsLibrary.Mine'), {}, 'a prefix, not a package, does not make it InterSystems\'');
+    assert.equal(productionDiscovery(ctx, orders).dev.mf, undefined);
+    assert.equal(instanceDiscovery(ctx).dev.mf, 'InterSystems');
+    for (const d of [instanceDiscovery(ctx), productionDiscovery(ctx, orders), hostDiscovery(ctx, lab, { ...labFull.hosts[0]!, key: 'results_in_tcp' })]) {
+      assert.equal(d.dev.cu, 'homeassistant://hassio/ingress/iris_edge');
+    }
+    const noPanel = { ...ctx, panelUrl: null };
+    assert.equal('cu' in instanceDiscovery(noPanel).dev || 'cu' in productionDiscovery(noPanel, orders).dev, false);
   });
 
   it('offers one select per namespace with its productions and None', () => {
