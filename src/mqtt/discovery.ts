@@ -2,7 +2,7 @@
  * Home Assistant device-based discovery payloads (HA >= 2024.11), built as pure functions of the
  * monitor's view. Abbreviated keys follow HA's MQTT abbreviation table.
  */
-import { PRODUCTION_STATES, productionDisplayName, type ProductionSnapshot } from '../model/production.ts';
+import { APPLY_CONFIGURATION, PRODUCTION_STATES, productionDisplayName, type ProductionSnapshot } from '../model/production.ts';
 import { PRODUCTION_EVENT_TYPES } from '../monitor/events.ts';
 import { slug } from '../model/ids.ts';
 import type { Topics } from './topics.ts';
@@ -30,9 +30,6 @@ export const ORIGIN_URL = 'https://github.com/iris-edge/iris-edge';
  * that payload as "no option" and shows unknown.
  */
 export const NO_PRODUCTION = 'No production';
-
-/** The one name of Ens.Director.UpdateProduction: the button, the panel's action, the docs. */
-export const APPLY_CONFIGURATION = 'Apply configuration';
 
 export type Component = Record<string, unknown>;
 export interface DevicePayload {
