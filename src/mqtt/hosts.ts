@@ -34,20 +34,24 @@ export function hostComponents(ctx: DiscoveryContext, p: ProductionRef, host: Ho
   // "HL7.In.File queue" on the production's device, "Queue" on the host's own.
   const named = (what: string) => (label ? `${label} ${what}` : what.charAt(0).toUpperCase() + what.slice(1));
   const key = (metric: string) => (label ? `h_${host.key}_${metric}` : metric);
+  // On the production's device the host figures go to its Diagnostic section, so that the
+  // production's own Status, Queue and Troubled come first: Home Assistant lists a device's
+  // entities by section, then by name, and "HL7.In.File queue" sorts before "Queue".
   const common = { stat_t: t.hostState(p, host.key) };
+  const figure = { ...common, ...(label ? { ent_cat: 'diagnostic' } : {}) };
   return {
     [key('status')]: c('sensor', 'status', named('status'), {
       dev_cla: 'enum',
       ops: [...HOST_STATUSES],
       val_tpl: '{{ value_json.status }}',
-      ...common,
+      ...figure,
     }),
     [key('queue')]: c('sensor', 'queue', named('queue'), {
       icon: 'mdi:tray-full',
       stat_cla: 'measurement',
       sug_dsp_prc: 0,
       val_tpl: '{{ value_json.queue }}',
-      ...common,
+      ...figure,
     }),
     // Per-host errors and activity change often and matter less than the production totals:
     // off by default, one click to enable in Home Assistant.
@@ -57,13 +61,13 @@ export function hostComponents(ctx: DiscoveryContext, p: ProductionRef, host: Ho
       sug_dsp_prc: 0,
       en: false,
       val_tpl: '{{ value_json.errors }}',
-      ...common,
+      ...figure,
     }),
     [key('last_activity')]: c('sensor', 'last_activity', named('last activity'), {
       dev_cla: 'timestamp',
       en: false,
       val_tpl: '{{ value_json.last_activity }}',
-      ...common,
+      ...figure,
     }),
     [key('enabled')]: c('switch', 'enabled', named('enabled'), {
       icon: 'mdi:power-plug-outline',

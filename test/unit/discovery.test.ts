@@ -58,9 +58,15 @@ describe('discovery payloads', () => {
     assert.equal(shared.cmps.h_hl7_in_file_queue?.name, 'HL7.In.File queue');
     assert.equal(shared.cmps.h_hl7_in_file_queue?.default_entity_id, 'sensor.orders_production_hl7_in_file_queue');
     assert.equal(shared.cmps.h_hl7_in_file_last_activity?.en, false, 'noisy host entities are off by default');
+    // The production's own Status, Queue and Troubled come first; the hosts' figures are in the
+    // Diagnostic section of the production's device, and main entities of a device of their own.
+    for (const m of ['status', 'queue', 'errors', 'last_activity']) assert.equal(shared.cmps[`h_hl7_in_file_${m}`]?.ent_cat, 'diagnostic', m);
+    assert.equal(shared.cmps.h_hl7_in_file_enabled?.ent_cat, 'config');
+    assert.equal(shared.cmps.status?.ent_cat, undefined);
     const own = hostDiscovery(ctx, lab, { ...labFull.hosts[0]!, key: 'results_in_tcp' });
     assert.equal(own.dev.via_device, topics.productionDeviceId(lab));
     assert.equal(own.cmps.queue?.name, 'Queue');
+    assert.equal(own.cmps.queue?.ent_cat, undefined);
     assert.equal(own.cmps.queue?.uniq_id, 'iris_edge_iris_lab_lab_results_production_host_results_in_tcp_queue');
     assert.equal(hostsOnOwnDevices(20, 20), false);
     assert.equal(hostsOnOwnDevices(21, 20), true);
