@@ -187,6 +187,7 @@ export class MqttBridge {
    */
   private onBirth(status: string, retained: boolean): void {
     if (status !== 'online' || retained || this.stopped) return;
+    this.pacer.receivedAll();
     if (this.birthTimer) clearTimeout(this.birthTimer);
     const jitter = Math.round(Math.random() * (this.opts.birthJitterMs ?? 2500));
     this.birthTimer = setTimeout(() => {

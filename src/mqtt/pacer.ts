@@ -53,6 +53,21 @@ export class DiscoveryPacer {
     return false;
   }
 
+  /**
+   * Home Assistant (re)started and is reading every retained discovery message now: each topic
+   * counts as just sent, so that a change does not reach it while it sets the retained one up.
+   */
+  receivedAll(): void {
+    const now = this.now();
+    for (const topic of this.lastSent.keys()) this.lastSent.set(topic, now);
+    const held = [...this.waiting];
+    this.waiting.clear();
+    for (const [topic, h] of held) {
+      clearTimeout(h.timer);
+      this.admit(topic, h.payload);
+    }
+  }
+
   /** The topic was cleared: nothing held for it is sent, and its next message goes out at once. */
   forget(topic: string): void {
     const held = this.waiting.get(topic);

@@ -76,6 +76,25 @@ describe('discovery pacer', () => {
     }
   });
 
+  it('counts every topic as just sent when Home Assistant starts reading them all again', () => {
+    const { p, sent, tick } = pacer(1000);
+    try {
+      p.admit('a', '1');
+      p.admit('b', '1');
+      tick(900);
+      p.admit('b', '2');
+      // Home Assistant restarts: it reads a and b (retained) now.
+      p.receivedAll();
+      tick(100);
+      assert.deepEqual(sent, [], 'b waits for a whole hold-off after the restart');
+      assert.equal(p.admit('a', '2'), false, 'a too');
+      tick(900);
+      assert.deepEqual(sent.sort(), [['a', '2'], ['b', '2']]);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
   it('hands over everything held when drained, and sends nothing later', () => {
     const { p, sent, tick } = pacer(1000);
     try {
