@@ -20,9 +20,10 @@ import type { Topics } from './topics.ts';
 const STATE_CLEAR_DELAY_MS = 3000;
 
 /**
- * The least time between two discovery messages of one device (see pacer.ts): Home Assistant sets
- * a component up in well under a second (measured in test/e2e/bridge.e2e.test.ts); five leaves
- * room for a busy Raspberry Pi. A device that changes sooner shows the change this much later.
+ * The least time between two discovery messages of one device (see pacer.ts). Setting a device's
+ * components up took Home Assistant longer than the ~110 ms between the two start-up messages
+ * (test/e2e/discovery-pacing.e2e.test.ts loses the certificate sensors without pacing); five
+ * seconds leaves room for a busy Raspberry Pi, and a change then shows at most that much later.
  */
 export const DEFAULT_DISCOVERY_HOLDOFF_MS = 5000;
 
