@@ -17,7 +17,7 @@ import { BackupNotices } from './ha/backup-notices.ts';
 import { CertificateNotices } from './ha/cert-notices.ts';
 import { HaCore } from './ha/core.ts';
 import { HaReactions } from './ha/ha-bridge.ts';
-import { createAddonBackup } from './ha/supervisor.ts';
+import { createAddonBackup, getAddonSlug } from './ha/supervisor.ts';
 import type { IrisClient } from './iris/client.ts';
 import { SelfCheckRunner } from './iris/diagnostics.ts';
 import { loadBridgeRole } from './iris/privileges.ts';
@@ -54,6 +54,23 @@ export interface StartOptions extends MqttTimings {
   remoteIris?: (r: RemoteInstance) => Pick<InstancePlan, 'iris' | 'health'>;
   /** Starts the ingress panel too, showing these recent log lines on its Logs page. */
   panelLogs?: LogBuffer;
+  /** The devices' link to the panel, instead of asking the Supervisor (tests). */
+  panelUrl?: string;
+}
+
+/**
+ * `homeassistant://` opens a page of Home Assistant itself (cv.configuration_url accepts it): the
+ * add-on's ingress panel. The panel's own pages are #routes inside its frame, which this link
+ * cannot reach, so every device opens the panel's overview.
+ */
+async function panelUrlOf(config: Config, log: Logger): Promise<string | null> {
+  if (!config.supervisorToken) return null;
+  try {
+    return `homeassistant://hassio/ingress/${await getAddonSlug(config.supervisorToken)}`;
+  } catch (err) {
+    log.warn(`Devices get no link to the panel: ${(err as Error).message}`);
+    return null;
+  }
 }
 
 function backupServiceFor(plan: InstancePlan, config: Config, log: Logger): BackupService | undefined {
@@ -105,15 +122,14 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     backupFeature = new BackupFeature(local.topics, await backups.status(), backupNow);
     local.features.push(backupFeature);
   }
+  const panelUrl = options.panelUrl ?? (await panelUrlOf(config, log));
+  for (const p of plans) p.panelUrl = panelUrl;
   // Instances start side by side: one that does not answer must not hold up the others.
   const instances = await Promise.all(plans.map((p) => startInstance(p, config, broker, log, options)));
   const primary = instances[0] as RunningInstance;
 
   // Home Assistant Core (when reachable): events for automations, notifications, Assist.
   const ha = config.homeAssistant ? HaCore.start(config.homeAssistant, log) : undefined;
-  ha?.on('ready', () => {
-    for (const inst of instances) inst.bridge.setUseDefaultEntityId(ha.atLeast('2025.10'));
-  });
   const reactions = ha
     ? instances.map((inst) => {
         const assist = new AssistExposure(ha, inst.topics, config.exposeToAssist, log);

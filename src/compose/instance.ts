@@ -31,6 +31,8 @@ export type Broker = { url: string; username?: string; password?: string };
 export interface MqttTimings {
   inventoryWindowMs?: number;
   birthJitterMs?: number;
+  /** Least time between two discovery messages of one device (mqtt/pacer.ts). */
+  discoveryHoldoffMs?: number;
 }
 
 export interface InstancePlan {
@@ -46,6 +48,8 @@ export interface InstancePlan {
   topics: Topics;
   /** What its device shows besides the productions (the local instance: backups, certificates). */
   features?: InstanceFeature[];
+  /** The devices' link to the IRIS Edge panel (DiscoveryContext.panelUrl). */
+  panelUrl?: string | null;
 }
 
 export function instanceTopics(id: string, config: Config): Topics {
@@ -99,6 +103,7 @@ export async function startInstance(
     log,
     inventoryWindowMs: options.inventoryWindowMs,
     birthJitterMs: options.birthJitterMs,
+    discoveryHoldoffMs: options.discoveryHoldoffMs,
     hostDeviceThreshold: config.hostDeviceThreshold,
     features: plan.features,
     discovery: {
@@ -107,7 +112,7 @@ export async function startInstance(
       entityPrefix: plan.entityPrefix,
       instanceName: plan.instanceName,
       instanceModel: iris.kind === 'simulator' ? 'IRIS simulator' : 'InterSystems IRIS',
-      useDefaultEntityId: true,
+      panelUrl: plan.panelUrl ?? null,
     },
   });
   await monitor.start();

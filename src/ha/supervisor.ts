@@ -83,7 +83,16 @@ export async function getMqttService(token: string, fetchImpl: typeof fetch = fe
  * with a job id; the backup itself can take minutes.
  */
 export async function createAddonBackup(token: string, name: string, fetchImpl: typeof fetch = fetch): Promise<void> {
+  const slug = await getAddonSlug(token, fetchImpl);
+  await get('/backups/new/partial', token, fetchImpl, { name, addons: [slug], homeassistant: false, compressed: true, background: true }, 60_000);
+}
+
+/**
+ * This add-on's slug as the Supervisor installed it: an add-on from a repository gets the
+ * repository's hash in front of config.yaml's slug ("5c53de3b_iris_edge").
+ */
+export async function getAddonSlug(token: string, fetchImpl: typeof fetch = fetch): Promise<string> {
   const self = (await get('/addons/self/info', token, fetchImpl)) as { slug?: unknown };
-  if (typeof self.slug !== 'string') throw new SupervisorError('The Supervisor did not tell this add-on its slug.');
-  await get('/backups/new/partial', token, fetchImpl, { name, addons: [self.slug], homeassistant: false, compressed: true, background: true }, 60_000);
+  if (typeof self.slug !== 'string' || !/^[a-z0-9_-]+$/i.test(self.slug)) throw new SupervisorError('The Supervisor did not tell this add-on its slug.');
+  return self.slug;
 }

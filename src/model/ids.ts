@@ -14,6 +14,23 @@ export function slug(text: string): string {
   return s || 'x';
 }
 
+/**
+ * A slug per name, unique among `names`: a name whose slug another name already took gets `_2`,
+ * `_3`... in name order, so the result does not depend on the order IRIS lists them in.
+ */
+export function uniqueSlugs(names: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const used = new Set<string>();
+  for (const name of [...new Set(names)].sort()) {
+    const base = slug(name);
+    let s = base;
+    for (let i = 2; used.has(s); i++) s = `${base}_${i}`;
+    used.add(s);
+    out.set(name, s);
+  }
+  return out;
+}
+
 export interface ProductionRef {
   namespace: string;
   name: string;
@@ -32,7 +49,8 @@ export class DeviceIds {
   productionDeviceId(p: ProductionRef): string {
     return `${this.nodeId}_${slug(p.namespace)}_${slug(p.name)}`;
   }
-  hostDeviceId(p: ProductionRef, host: string): string {
-    return `${this.productionDeviceId(p)}__${slug(host)}`;
+  /** `hostKey`: the host's slug, unique within its production (uniqueSlugs of its host names). */
+  hostDeviceId(p: ProductionRef, hostKey: string): string {
+    return `${this.productionDeviceId(p)}__${slug(hostKey)}`;
   }
 }

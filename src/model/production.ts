@@ -132,6 +132,12 @@ export function productionKey(p: { namespace: string; name: string }): string {
 export const PRODUCTION_ACTIONS = ['start', 'stop', 'restart', 'update', 'recover'] as const;
 export type ProductionAction = (typeof PRODUCTION_ACTIONS)[number];
 
+/**
+ * The one name of UpdateProduction wherever a user meets it: the Home Assistant button, the
+ * panel's action, the docs. "Update" would read as a new version.
+ */
+export const APPLY_CONFIGURATION = 'Apply configuration';
+
 /** Actions that interrupt the production's work: the panel asks for confirmation first. */
 export const CONFIRMED_ACTIONS: readonly ProductionAction[] = ['stop', 'restart'];
 

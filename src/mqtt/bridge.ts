@@ -8,15 +8,24 @@ import type { MonitorView, ProductionView } from '../model/view.ts';
 import { CommandHandler } from './commands.ts';
 import { productionDisplayName } from '../model/production.ts';
 import { instanceDiscovery, productionDiscovery, type DiscoveryContext } from './discovery.ts';
-import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from './hosts.ts';
+import { hostComponentsForProduction, hostDiscovery, hostRefs, hostsOnOwnDevices } from './hosts.ts';
 import type { InstanceFeature } from './feature.ts';
 import { instanceSensorComponents, metricsState } from './instance-sensors.ts';
 import { RetainedPublisher } from './publisher.ts';
-import { hostState, instanceState, namespaceState, productionState, updateState } from './state.ts';
+import { DiscoveryPacer } from './pacer.ts';
+import { hostState, instanceState, namespaceState, productionState } from './state.ts';
 import type { Topics } from './topics.ts';
 
 /** How long Home Assistant gets to remove entities before their state topics are cleared. */
 const STATE_CLEAR_DELAY_MS = 3000;
+
+/**
+ * The least time between two discovery messages of one device (see pacer.ts). Setting a device's
+ * components up took Home Assistant longer than the ~110 ms between the two start-up messages
+ * (test/e2e/discovery-pacing.e2e.test.ts loses the certificate sensors without pacing); five
+ * seconds leaves room for a busy Raspberry Pi, and a change then shows at most that much later.
+ */
+export const DEFAULT_DISCOVERY_HOLDOFF_MS = 5000;
 
 /** How long to listen for our own retained discovery topics at start, after the last one arrives. */
 export const DEFAULT_INVENTORY_WINDOW_MS = 500;
@@ -39,6 +48,8 @@ export interface MqttBridgeOptions {
   birthJitterMs?: number;
   /** Delay between removing entities and clearing their state topics (ms). */
   stateClearDelayMs?: number;
+  /** Least time between two discovery messages of one device (ms). */
+  discoveryHoldoffMs?: number;
 }
 
 /**
@@ -65,12 +76,18 @@ export class MqttBridge {
   private readonly discoveryInputs = new Map<string, string>();
   /** Productions for which IRIS has published interoperability metrics. */
   private readonly interop = new Set<string>();
+  private readonly pacer: DiscoveryPacer;
 
   constructor(private readonly opts: MqttBridgeOptions) {
     this.client = opts.client;
     this.topics = opts.discovery.topics;
     this.publisher = new RetainedPublisher(this.client);
     this.features = opts.features ?? [];
+    this.pacer = new DiscoveryPacer(opts.discoveryHoldoffMs ?? DEFAULT_DISCOVERY_HOLDOFF_MS, (topic, payload) => {
+      this.enqueue(async () => {
+        if (!this.stopped) await this.publisher.publish(topic, payload);
+      });
+    });
     const presses = new Map(this.features.flatMap((f) => (f.press ? [[f.press.topic, f.press.run] as const] : [])));
     this.commands = new CommandHandler(this.topics, opts.monitor, opts.log, (topic) => presses.get(topic));
   }
@@ -108,17 +125,9 @@ export class MqttBridge {
     this.client.off('message', this.onMessage);
     this.client.off('connect', this.onReconnect);
     await this.chain;
+    // What was held goes out now: Home Assistant reads the retained copy when it next starts.
+    for (const [topic, payload] of this.pacer.drain()) await this.publisher.publish(topic, payload);
     if (this.client.connected) await this.publisher.publish(this.topics.bridgeAvailability, 'offline');
-  }
-
-  /**
-   * Home Assistant before 2025.10 does not know default_entity_id and needs object_id; the
-   * release is learnt from its websocket, so discovery may change after start.
-   */
-  setUseDefaultEntityId(use: boolean): void {
-    if (this.opts.discovery.useDefaultEntityId === use) return;
-    this.opts.discovery = { ...this.opts.discovery, useDefaultEntityId: use };
-    this.onView(this.opts.monitor.view);
   }
 
   /** Resolves when everything queued so far has been published. */
@@ -179,6 +188,7 @@ export class MqttBridge {
    */
   private onBirth(status: string, retained: boolean): void {
     if (status !== 'online' || retained || this.stopped) return;
+    this.pacer.receivedAll();
     if (this.birthTimer) clearTimeout(this.birthTimer);
     const jitter = Math.round(Math.random() * (this.opts.birthJitterMs ?? 2500));
     this.birthTimer = setTimeout(() => {
@@ -197,12 +207,13 @@ export class MqttBridge {
     this.enqueue(async () => {
       const states: string[] = [];
       for (const p of gone) {
-        for (const h of p.hosts) {
-          if (this.publisher.has(this.topics.hostDiscovery(p, h.name))) await this.publisher.clear(this.topics.hostDiscovery(p, h.name));
-          states.push(this.topics.hostState(p, h.name));
+        for (const h of hostRefs(p.hosts)) {
+          const topic = this.topics.hostDiscovery(p, h.key);
+          if (this.publisher.has(topic)) await this.clearDiscovery(topic);
+          states.push(this.topics.hostState(p, h.key));
         }
-        await this.publisher.clear(this.topics.productionDiscovery(p));
-        states.push(this.topics.productionState(p), this.topics.productionUpdateState(p));
+        await this.clearDiscovery(this.topics.productionDiscovery(p));
+        states.push(this.topics.productionState(p));
       }
       this.clearLater(states);
     });
@@ -288,16 +299,18 @@ export class MqttBridge {
       await this.publishDiscovery(ctxKey, t.productionDiscovery(p), inputs, (i) => productionDiscovery(ctx, i, hostComponentsForProduction(ctx, i), i.interop));
     }
     for (const p of view.productions.filter(ownHosts)) {
-      for (const h of p.hosts) {
-        const inputs = { namespace: p.namespace, name: p.name, host: { name: h.name, className: h.className, kind: h.kind } };
-        await this.publishDiscovery(ctxKey, t.hostDiscovery(p, h.name), inputs, (i) => hostDiscovery(ctx, i, i.host));
+      const keys = hostRefs(p.hosts);
+      for (const [n, h] of p.hosts.entries()) {
+        const key = (keys[n] as { key: string }).key;
+        const inputs = { namespace: p.namespace, name: p.name, host: { name: h.name, key, className: h.className, kind: h.kind } };
+        await this.publishDiscovery(ctxKey, t.hostDiscovery(p, key), inputs, (i) => hostDiscovery(ctx, i, i.host));
       }
     }
     for (const p of view.productions) {
       const interop = this.interop.has(p.key) ? (interopOf(p) ?? { production: p.name, namespace: null, queued: null, errored: null, messages: null }) : undefined;
       await this.publisher.publish(t.productionState(p), productionState(p, interop));
-      await this.publisher.publish(t.productionUpdateState(p), updateState(p));
-      for (const h of p.hosts) await this.publisher.publish(t.hostState(p, h.name), hostState(h));
+      const keys = hostRefs(p.hosts);
+      for (const [n, h] of p.hosts.entries()) await this.publisher.publish(t.hostState(p, (keys[n] as { key: string }).key), hostState(h));
     }
     for (const ns of new Set(view.productions.map((p) => p.namespace))) {
       await this.publisher.publish(t.namespaceState(ns), namespaceState(ns, view.productions));
@@ -319,7 +332,14 @@ export class MqttBridge {
     const key = ctxKey + JSON.stringify(inputs);
     if (this.discoveryInputs.get(topic) === key && this.publisher.has(topic)) return;
     this.discoveryInputs.set(topic, key);
-    await this.publisher.publish(topic, JSON.stringify(build(inputs)));
+    const payload = JSON.stringify(build(inputs));
+    if (this.pacer.admit(topic, payload)) await this.publisher.publish(topic, payload);
+  }
+
+  private async clearDiscovery(topic: string): Promise<void> {
+    this.pacer.forget(topic);
+    this.discoveryInputs.delete(topic);
+    await this.publisher.clear(topic);
   }
 
   /**
@@ -331,7 +351,7 @@ export class MqttBridge {
     const wanted = new Set([
       this.topics.instanceDiscovery(),
       ...view.productions.map((p) => this.topics.productionDiscovery(p)),
-      ...view.productions.flatMap((p) => p.hosts.map((h) => this.topics.hostDiscovery(p, h.name))),
+      ...view.productions.flatMap((p) => hostRefs(p.hosts).map((h) => this.topics.hostDiscovery(p, h.key))),
     ]);
     const stale = [...this.foundAtStart].filter(([topic]) => !wanted.has(topic));
     for (const [topic] of stale) await this.publisher.clear(topic);

@@ -9,6 +9,7 @@ import type { ProductionView } from '../model/view.ts';
 import { productionDisplayName } from '../model/production.ts';
 import { NO_PRODUCTION } from './discovery.ts';
 import { slug } from '../model/ids.ts';
+import { hostRefs } from './hosts.ts';
 import type { CommandTopic, Topics } from './topics.ts';
 
 /** Our commands are single words or production names; anything longer is not one of them. */
@@ -17,8 +18,8 @@ const MAX_COMMAND_BYTES = 256;
 const PAYLOADS: Record<'set' | 'restart' | 'update' | 'recover', Record<string, ProductionAction>> = {
   set: { START: 'start', STOP: 'stop' },
   restart: { PRESS: 'restart' },
-  // The update entity sends INSTALL, the "Apply configuration" button PRESS.
-  update: { INSTALL: 'update', PRESS: 'update' },
+  // The Apply configuration button (Ens.Director.UpdateProduction).
+  update: { PRESS: 'update' },
   recover: { PRESS: 'recover' },
 };
 const HOST_PAYLOADS: Record<string, boolean> = { ON: true, OFF: false };
@@ -108,7 +109,7 @@ export class CommandHandler {
     const enable = HOST_PAYLOADS[text] as boolean;
     const p = this.find(topic, text, cmd);
     if (!p) return;
-    const host = p.hosts.find((h) => slug(h.name) === cmd.hostSlug);
+    const host = hostRefs(p.hosts).find((h) => h.key === cmd.hostSlug);
     if (!host) {
       this.warn('host', topic, `Ignored ${text} on ${shownTopic(topic)}: ${label(p)} has no such business host.`);
       return;

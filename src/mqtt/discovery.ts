@@ -1,9 +1,8 @@
 /**
  * Home Assistant device-based discovery payloads (HA >= 2024.11), built as pure functions of the
- * monitor's view. Abbreviated keys follow HA's MQTT abbreviation table; `default_entity_id`
- * replaces `object_id` from HA 2025.10 on.
+ * monitor's view. Abbreviated keys follow HA's MQTT abbreviation table.
  */
-import { PRODUCTION_STATES, productionDisplayName, type ProductionSnapshot } from '../model/production.ts';
+import { APPLY_CONFIGURATION, PRODUCTION_STATES, productionDisplayName, type ProductionSnapshot } from '../model/production.ts';
 import { PRODUCTION_EVENT_TYPES } from '../monitor/events.ts';
 import { slug } from '../model/ids.ts';
 import type { Topics } from './topics.ts';
@@ -18,8 +17,11 @@ export interface DiscoveryContext {
   instanceModel: string;
   /** IRIS version number for the device's sw_version, once known. */
   irisVersion: string | null;
-  /** HA 2025.10+ understands default_entity_id; older releases need object_id. */
-  useDefaultEntityId: boolean;
+  /**
+   * The device page's "Visit" link: the IRIS Edge panel, `homeassistant://hassio/ingress/<slug>`
+   * in the add-on; null where Home Assistant has no page to open (outside the Supervisor).
+   */
+  panelUrl: string | null;
 }
 
 export const ORIGIN_URL = 'https://github.com/iris-edge/iris-edge';
@@ -37,11 +39,31 @@ export interface DevicePayload {
   [key: string]: unknown;
 }
 
-/** "Orders.Production" -> "Orders Production": what the user reads and says to Assist. */
-/** default_entity_id (HA 2025.10+) or object_id (older) for a component. */
+/**
+ * Both id keys, always: HA 2024.11 to 2025.9 reads only object_id, 2025.10 on reads
+ * default_entity_id (and prefers it when both are there), and 2026.4 on drops object_id as an
+ * unknown key without a word. The ids are fixed when an entity is first created, so they must be
+ * right in the first message, before anything can tell which release is listening.
+ */
 export function entityId(ctx: DiscoveryContext, domain: string, id: string): Component {
   const objectId = ctx.entityPrefix ? `${ctx.entityPrefix}_${id}` : id;
-  return ctx.useDefaultEntityId ? { default_entity_id: `${domain}.${objectId}` } : { object_id: objectId };
+  return { default_entity_id: `${domain}.${objectId}`, object_id: objectId };
+}
+
+/** Options of the status enum: "unknown" is Home Assistant's own state, never an option. */
+export const STATUS_OPTIONS = PRODUCTION_STATES.filter((s) => s !== 'unknown');
+
+/**
+ * The manufacturer of a class: InterSystems for its own packages (EnsLib, Ens, HS, %), nobody
+ * named for the user's own classes, which are what most productions and many hosts are.
+ */
+export function manufacturerOf(className: string): Record<string, string> {
+  return /^(%|Ens\.|EnsLib\.|HS\.)/.test(className) ? { mf: 'InterSystems' } : {};
+}
+
+/** The device's link to its page in the IRIS Edge panel, where there is one. */
+export function panelLink(ctx: DiscoveryContext): Record<string, string> {
+  return ctx.panelUrl ? { cu: ctx.panelUrl } : {};
 }
 
 /**
@@ -76,7 +98,7 @@ export function instanceDiscovery(
   const t = ctx.topics;
   const id = t.instanceDeviceId;
   const c = componentNamer(ctx, id, slug(ctx.instanceName));
-  const dev: Record<string, unknown> = { ids: [id], name: ctx.instanceName, mf: 'InterSystems', mdl: ctx.instanceModel };
+  const dev: Record<string, unknown> = { ids: [id], name: ctx.instanceName, mf: 'InterSystems', mdl: ctx.instanceModel, ...panelLink(ctx) };
   if (ctx.irisVersion) dev.sw = ctx.irisVersion;
   const selects: Record<string, Component> = {};
   const namespaces = [...new Set(productions.map((p) => p.namespace))].sort();
@@ -144,9 +166,10 @@ export function productionDiscovery(
     dev: {
       ids: [id],
       name: productionDisplayName(p.name),
-      mf: 'InterSystems',
+      ...manufacturerOf(p.name),
       mdl: `Interoperability production (${p.namespace})`,
       via_device: t.instanceDeviceId,
+      ...panelLink(ctx),
     },
     o: origin(ctx),
     ...irisAvailability(ctx),
@@ -165,23 +188,24 @@ export function productionDiscovery(
       }, ''),
       status: c('sensor', 'status', 'Status', {
         dev_cla: 'enum',
-        ops: [...PRODUCTION_STATES],
+        ops: [...STATUS_OPTIONS],
         val_tpl: '{{ value_json.state }}',
       }),
       troubled: c('binary_sensor', 'troubled', 'Troubled', {
         dev_cla: 'problem',
         val_tpl: "{{ 'ON' if value_json.troubled else 'OFF' }}",
       }),
+      // Counts have no unit: "12", not "12 messages".
       queue: c('sensor', 'queue', 'Queue', {
         icon: 'mdi:tray-full',
-        unit_of_meas: 'messages',
         stat_cla: 'measurement',
+        sug_dsp_prc: 0,
         val_tpl: '{{ value_json.queue }}',
       }),
       errors: c('sensor', 'errors', 'Errors', {
         icon: 'mdi:alert-circle-outline',
-        unit_of_meas: 'errors',
         stat_cla: 'total_increasing',
+        sug_dsp_prc: 0,
         val_tpl: '{{ value_json.errors }}',
       }),
       events: c('event', 'events', 'Events', {
@@ -193,28 +217,30 @@ export function productionDiscovery(
         cmd_t: t.productionRestart(p),
         pl_prs: 'PRESS',
       }),
-      apply_update: c('button', 'apply_update', 'Apply configuration', {
-        dev_cla: 'update',
+      // Ens.Director.UpdateProduction. Not an update entity: that is for versions, and would
+      // list every production with saved changes under Settings -> Updates.
+      apply_update: c('button', 'apply_update', APPLY_CONFIGURATION, {
+        icon: 'mdi:cog-sync',
         cmd_t: t.productionUpdate(p),
         pl_prs: 'PRESS',
       }),
+      config_pending: c('binary_sensor', 'config_pending', 'Configuration pending', {
+        icon: 'mdi:cog-sync-outline',
+        val_tpl: "{{ 'ON' if value_json.config_pending else 'OFF' }}",
+        json_attr_t: t.productionState(p),
+        json_attr_tpl: '{{ {"reason": value_json.config_reason} | tojson }}',
+      }, 'configuration_pending'),
       recover: c('button', 'recover', 'Recover', {
         icon: 'mdi:medical-bag',
         cmd_t: t.productionRecover(p),
         pl_prs: 'PRESS',
       }),
-      update: c('update', 'update', 'Configuration', {
-        ent_cat: 'config',
-        stat_t: t.productionUpdateState(p),
-        cmd_t: t.productionUpdate(p),
-        pl_inst: 'INSTALL',
-      }, 'configuration'),
       ...(interop
         ? {
             messages: c('sensor', 'messages', 'Messages', {
               icon: 'mdi:email-fast-outline',
-              unit_of_meas: 'messages',
               stat_cla: 'total_increasing',
+              sug_dsp_prc: 0,
               val_tpl: '{{ value_json.messages }}',
             }),
           }

@@ -4,56 +4,75 @@
  * the production's, so that large productions stay readable.
  */
 import { HOST_STATUSES, type HostSnapshot, type ProductionSnapshot } from '../model/production.ts';
-import { componentNamer, irisAvailability, origin, type Component, type DevicePayload, type DiscoveryContext } from './discovery.ts';
-import { slug } from '../model/ids.ts';
+import { componentNamer, irisAvailability, manufacturerOf, origin, panelLink, type Component, type DevicePayload, type DiscoveryContext } from './discovery.ts';
+import { slug, uniqueSlugs } from '../model/ids.ts';
 
 type ProductionRef = Pick<ProductionSnapshot, 'namespace' | 'name'>;
+
+/**
+ * A host as discovery names it: `key` is its slug, unique within the production (uniqueSlugs), so
+ * that "HL7.In" and "HL7_In" get topics and ids of their own.
+ */
+export interface HostRef {
+  name: string;
+  key: string;
+}
+
+/** The production's hosts with their keys. */
+export function hostRefs(hosts: readonly Pick<HostSnapshot, 'name'>[]): HostRef[] {
+  const keys = uniqueSlugs(hosts.map((h) => h.name));
+  return hosts.map((h) => ({ name: h.name, key: keys.get(h.name) as string }));
+}
 
 /**
  * The components of one host. `label` prefixes entity names when the host shares its
  * production's device ("HL7.In.File queue"); on its own device names stand alone ("Queue").
  */
-export function hostComponents(ctx: DiscoveryContext, p: ProductionRef, host: Pick<HostSnapshot, 'name'>, label: string): Record<string, Component> {
+export function hostComponents(ctx: DiscoveryContext, p: ProductionRef, host: HostRef, label: string): Record<string, Component> {
   const t = ctx.topics;
-  const c = componentNamer(ctx, `${t.productionDeviceId(p)}_host_${slug(host.name)}`, `${slug(p.name)}_${slug(host.name)}`);
+  const c = componentNamer(ctx, `${t.productionDeviceId(p)}_host_${host.key}`, `${slug(p.name)}_${host.key}`);
   // "HL7.In.File queue" on the production's device, "Queue" on the host's own.
   const named = (what: string) => (label ? `${label} ${what}` : what.charAt(0).toUpperCase() + what.slice(1));
-  const key = (metric: string) => (label ? `h_${slug(host.name)}_${metric}` : metric);
-  const common = { stat_t: t.hostState(p, host.name) };
+  const key = (metric: string) => (label ? `h_${host.key}_${metric}` : metric);
+  // On the production's device the host figures go to its Diagnostic section, so that the
+  // production's own Status, Queue and Troubled come first: Home Assistant lists a device's
+  // entities by section, then by name, and "HL7.In.File queue" sorts before "Queue".
+  const common = { stat_t: t.hostState(p, host.key) };
+  const figure = { ...common, ...(label ? { ent_cat: 'diagnostic' } : {}) };
   return {
     [key('status')]: c('sensor', 'status', named('status'), {
       dev_cla: 'enum',
       ops: [...HOST_STATUSES],
       val_tpl: '{{ value_json.status }}',
-      ...common,
+      ...figure,
     }),
     [key('queue')]: c('sensor', 'queue', named('queue'), {
       icon: 'mdi:tray-full',
-      unit_of_meas: 'messages',
       stat_cla: 'measurement',
+      sug_dsp_prc: 0,
       val_tpl: '{{ value_json.queue }}',
-      ...common,
+      ...figure,
     }),
     // Per-host errors and activity change often and matter less than the production totals:
     // off by default, one click to enable in Home Assistant.
     [key('errors')]: c('sensor', 'errors', named('errors'), {
       icon: 'mdi:alert-circle-outline',
-      unit_of_meas: 'errors',
       stat_cla: 'total_increasing',
+      sug_dsp_prc: 0,
       en: false,
       val_tpl: '{{ value_json.errors }}',
-      ...common,
+      ...figure,
     }),
     [key('last_activity')]: c('sensor', 'last_activity', named('last activity'), {
       dev_cla: 'timestamp',
       en: false,
       val_tpl: '{{ value_json.last_activity }}',
-      ...common,
+      ...figure,
     }),
     [key('enabled')]: c('switch', 'enabled', named('enabled'), {
       icon: 'mdi:power-plug-outline',
       ent_cat: 'config',
-      cmd_t: t.hostSet(p, host.name),
+      cmd_t: t.hostSet(p, host.key),
       pl_on: 'ON',
       pl_off: 'OFF',
       stat_on: 'ON',
@@ -65,14 +84,15 @@ export function hostComponents(ctx: DiscoveryContext, p: ProductionRef, host: Pi
 }
 
 /** A host's own device, below its production's. */
-export function hostDiscovery(ctx: DiscoveryContext, p: ProductionRef, host: Pick<HostSnapshot, 'name' | 'className' | 'kind'>): DevicePayload {
+export function hostDiscovery(ctx: DiscoveryContext, p: ProductionRef, host: HostRef & Pick<HostSnapshot, 'className' | 'kind'>): DevicePayload {
   return {
     dev: {
-      ids: [ctx.topics.hostDeviceId(p, host.name)],
+      ids: [ctx.topics.hostDeviceId(p, host.key)],
       name: host.name,
-      mf: 'InterSystems',
+      ...manufacturerOf(host.className),
       mdl: `Business ${host.kind} (${host.className})`,
       via_device: ctx.topics.productionDeviceId(p),
+      ...panelLink(ctx),
     },
     o: origin(ctx),
     ...irisAvailability(ctx),
@@ -93,6 +113,6 @@ export function hostComponentsForProduction(
   ownDevices = false,
 ): Record<string, Component> {
   if (ownDevices) return {};
-  return Object.assign({}, ...p.hosts.map((h) => hostComponents(ctx, p, h, h.name)));
+  return Object.assign({}, ...hostRefs(p.hosts).map((h) => hostComponents(ctx, p, h, h.name)));
 }
 

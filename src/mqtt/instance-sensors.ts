@@ -27,18 +27,27 @@ export interface MetricsStatePayload {
   license_available: number | string;
   license_expiry: string;
   disk_full: number | string;
+  /** GiB (IRIS reports MB of 1024 x 1024 bytes). */
   journal_free: number | string;
   wij_free: number | string;
   glo_refs: number | string;
   cache_efficiency: number | string;
   wd_cycle: number | string;
   open_transactions: number | string;
-  /** Database name -> size in MB. */
-  db_size_mb: Record<string, number | string>;
+  /** Database name -> size in GiB. */
+  db_size_gib: Record<string, number | string>;
 }
 
 function num(v: number | null): number | string {
   return v === null || !Number.isFinite(v) ? UNKNOWN : Math.round(v * 1000) / 1000;
+}
+
+/**
+ * IRIS's MB are 1024 x 1024 bytes; a 41,906 MB database reads 40.9 GiB. Four decimals keep a
+ * small database (IRISTEMP's few MB) from reading 0.
+ */
+function gib(mb: number | null): number | string {
+  return mb === null || !Number.isFinite(mb) ? UNKNOWN : Math.round((mb / 1024) * 10_000) / 10_000;
 }
 
 /** Component keys of the per-database sensors: `db_<slug>_size`, made unique if two names slug alike. */
@@ -82,27 +91,28 @@ export function instanceSensorComponents(
     sensor('system_state', 'System state', 'system_state', { dev_cla: 'enum', ops: [...SYSTEM_STATE_WORDS], icon: 'mdi:heart-pulse' }),
     sensor('cpu', 'CPU', 'cpu', { unit_of_meas: '%', ...measurement, icon: 'mdi:cpu-64-bit', sug_dsp_prc: 0 }),
     sensor('memory', 'Memory used', 'memory', { unit_of_meas: '%', ...measurement, icon: 'mdi:memory', sug_dsp_prc: 0 }),
-    sensor('license_consumed', 'License units used', 'license_consumed', { ...measurement, ent_cat: 'diagnostic', icon: 'mdi:license' }),
-    sensor('license_available', 'License units available', 'license_available', { ...measurement, ent_cat: 'diagnostic', icon: 'mdi:license' }),
+    sensor('license_consumed', 'License units used', 'license_consumed', { ...measurement, ent_cat: 'diagnostic', icon: 'mdi:license', sug_dsp_prc: 0 }),
+    sensor('license_available', 'License units available', 'license_available', { ...measurement, ent_cat: 'diagnostic', icon: 'mdi:license', sug_dsp_prc: 0 }),
     sensor('license_expiry', 'License expiry', 'license_expiry', { dev_cla: 'timestamp', ent_cat: 'diagnostic' }),
     sensor('disk_full', 'Disk used', 'disk_full', { unit_of_meas: '%', ...measurement, icon: 'mdi:harddisk', sug_dsp_prc: 0 }),
-    sensor('journal_free', 'Journal free space', 'journal_free', { dev_cla: 'data_size', unit_of_meas: 'MB', ...measurement, ent_cat: 'diagnostic' }),
-    sensor('wij_free', 'WIJ free space', 'wij_free', { dev_cla: 'data_size', unit_of_meas: 'MB', ...measurement, ent_cat: 'diagnostic' }),
-    sensor('glo_refs', 'Global references', 'glo_refs', { unit_of_meas: 'refs/s', ...measurement, ent_cat: 'diagnostic', icon: 'mdi:speedometer' }),
-    sensor('cache_efficiency', 'Cache efficiency', 'cache_efficiency', { ...measurement, ent_cat: 'diagnostic', icon: 'mdi:cached' }),
+    sensor('journal_free', 'Journal free space', 'journal_free', { dev_cla: 'data_size', unit_of_meas: 'GiB', ...measurement, ent_cat: 'diagnostic', sug_dsp_prc: 1 }),
+    sensor('wij_free', 'WIJ free space', 'wij_free', { dev_cla: 'data_size', unit_of_meas: 'GiB', ...measurement, ent_cat: 'diagnostic', sug_dsp_prc: 1 }),
+    sensor('glo_refs', 'Global references', 'glo_refs', { unit_of_meas: 'refs/s', ...measurement, ent_cat: 'diagnostic', icon: 'mdi:speedometer', sug_dsp_prc: 0 }),
+    sensor('cache_efficiency', 'Cache efficiency', 'cache_efficiency', { ...measurement, ent_cat: 'diagnostic', icon: 'mdi:cached', sug_dsp_prc: 1 }),
     // iris_wd_cycle_time is in milliseconds (see InstanceMetrics.writeDaemonCycleTime); HA converts.
-    sensor('wd_cycle', 'Write daemon cycle', 'wd_cycle', { dev_cla: 'duration', unit_of_meas: 'ms', ...measurement, ent_cat: 'diagnostic' }),
-    sensor('open_transactions', 'Open transactions', 'open_transactions', { ...measurement, ent_cat: 'diagnostic', icon: 'mdi:swap-horizontal' }),
+    sensor('wd_cycle', 'Write daemon cycle', 'wd_cycle', { dev_cla: 'duration', unit_of_meas: 'ms', ...measurement, ent_cat: 'diagnostic', sug_dsp_prc: 0 }),
+    sensor('open_transactions', 'Open transactions', 'open_transactions', { ...measurement, ent_cat: 'diagnostic', icon: 'mdi:swap-horizontal', sug_dsp_prc: 0 }),
   ]);
   for (const [name, key] of databaseComponentKeys(databases)) {
     cmps[key] = c('sensor', key, `Database ${name} size`, {
       stat_t: stateTopic,
       ...avty,
       // default: a database that vanished from the scrape reads unknown, not a template error.
-      val_tpl: `{{ value_json.db_size_mb[${JSON.stringify(name)}] | default('${UNKNOWN}') }}`,
+      val_tpl: `{{ value_json.db_size_gib[${JSON.stringify(name)}] | default('${UNKNOWN}') }}`,
       dev_cla: 'data_size',
-      unit_of_meas: 'MB',
+      unit_of_meas: 'GiB',
       stat_cla: 'measurement',
+      sug_dsp_prc: 2,
       ent_cat: 'diagnostic',
     });
   }
@@ -116,7 +126,7 @@ export function instanceSensorComponents(
  */
 export function metricsStatePayload(m: InstanceMetrics, license?: LicenseSnapshot): MetricsStatePayload {
   const db: Record<string, number | string> = {};
-  for (const d of m.databases) db[d.name] = num(d.sizeMb);
+  for (const d of m.databases) db[d.name] = gib(d.sizeMb);
   return {
     system_state: m.systemStateWord ?? UNKNOWN,
     cpu: num(m.cpuPercent),
@@ -125,13 +135,13 @@ export function metricsStatePayload(m: InstanceMetrics, license?: LicenseSnapsho
     license_available: num(license ? license.unitsAvailable : m.licenseAvailable),
     license_expiry: (license ? license.expires : m.licenseExpiry) ?? UNKNOWN,
     disk_full: num(m.diskPercentFull),
-    journal_free: num(m.journalFreeMb),
-    wij_free: num(m.wijFreeMb),
+    journal_free: gib(m.journalFreeMb),
+    wij_free: gib(m.wijFreeMb),
     glo_refs: num(m.globalRefsPerSec),
     cache_efficiency: num(m.cacheEfficiency),
     wd_cycle: num(m.writeDaemonCycleTime),
     open_transactions: num(m.openTransactions),
-    db_size_mb: db,
+    db_size_gib: db,
   };
 }
 

@@ -26,30 +26,19 @@ export function instanceState(view: MonitorView, bridgeVersion: string): string 
 
 export function productionState(p: ProductionView, interop?: InteropMetrics): string {
   return JSON.stringify({
-    state: p.state,
+    // "None" is what an MQTT sensor reads as unknown: Home Assistant's own state, not an option.
+    state: p.state === 'unknown' ? 'None' : p.state,
     // The switch follows what IRIS reports, even while a command is in flight.
     running: showsRunning(p.irisState),
     troubled: p.irisState === 'troubled',
     command: p.commandInFlight,
     queue: roundQueue(p.hosts.reduce((n, h) => n + h.queue, 0)),
     errors: p.hosts.reduce((n, h) => n + h.errors, 0),
+    // Ens.Director.ProductionNeedsUpdate: saved changes that Apply configuration puts in effect.
+    config_pending: p.needsUpdate,
+    config_reason: p.needsUpdate ? (p.updateReason || 'The production was changed since it started.').slice(0, 255) : null,
     // From iris_interop_messages, when the namespace publishes interoperability metrics.
     ...(interop ? { messages: interop.messages ?? 'None' } : {}),
-  });
-}
-
-/**
- * The update entity: "installed" is the configuration in effect, "latest" the saved one. They
- * differ while Ens.Director.ProductionNeedsUpdate says so; installing runs UpdateProduction.
- */
-export function updateState(p: ProductionView): string {
-  return JSON.stringify({
-    installed_version: 'in effect',
-    latest_version: p.needsUpdate ? 'saved, not applied' : 'in effect',
-    title: `${productionDisplayName(p.name)} configuration`,
-    // HA's schema takes a string or no key at all, never null.
-    ...(p.needsUpdate ? { release_summary: (p.updateReason || 'The production was changed since it started.').slice(0, 255) } : {}),
-    in_progress: p.commandInFlight === 'update',
   });
 }
 

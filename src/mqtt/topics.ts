@@ -78,9 +78,6 @@ export class Topics extends DeviceIds {
   productionUpdate(p: ProductionRef): string {
     return `${this.production(p)}/update`;
   }
-  productionUpdateState(p: ProductionRef): string {
-    return `${this.production(p)}/update/state`;
-  }
   productionRecover(p: ProductionRef): string {
     return `${this.production(p)}/recover`;
   }
@@ -88,11 +85,12 @@ export class Topics extends DeviceIds {
   productionEvent(p: ProductionRef): string {
     return `${this.production(p)}/event`;
   }
-  hostState(p: ProductionRef, host: string): string {
-    return `${this.production(p)}/host/${slug(host)}/state`;
+  /** `hostKey`: the host's slug, unique within its production (mqtt/hosts.ts hostRefs). */
+  hostState(p: ProductionRef, hostKey: string): string {
+    return `${this.production(p)}/host/${slug(hostKey)}/state`;
   }
-  hostSet(p: ProductionRef, host: string): string {
-    return `${this.production(p)}/host/${slug(host)}/set`;
+  hostSet(p: ProductionRef, hostKey: string): string {
+    return `${this.production(p)}/host/${slug(hostKey)}/set`;
   }
   /** Subscriptions that receive every command of this instance. */
   get commandWildcards(): string[] {
@@ -110,8 +108,8 @@ export class Topics extends DeviceIds {
   productionDiscovery(p: ProductionRef): string {
     return `${this.discoveryPrefix}/device/${this.nodeId}/${slug(p.namespace)}__${slug(p.name)}/config`;
   }
-  hostDiscovery(p: ProductionRef, host: string): string {
-    return `${this.discoveryPrefix}/device/${this.nodeId}/${slug(p.namespace)}__${slug(p.name)}__${slug(host)}/config`;
+  hostDiscovery(p: ProductionRef, hostKey: string): string {
+    return `${this.discoveryPrefix}/device/${this.nodeId}/${slug(p.namespace)}__${slug(p.name)}__${slug(hostKey)}/config`;
   }
   get discoveryWildcard(): string {
     return `${this.discoveryPrefix}/device/${this.nodeId}/+/config`;

@@ -85,7 +85,7 @@ describe('the bridge in a real Home Assistant', () => {
       assert.ok(dev, `device ${g.id}`);
       assert.deepEqual(
         { name: dev.name, manufacturer: dev.manufacturer, model: dev.model, via: dev.via_device_id },
-        { name: g.name, manufacturer: 'InterSystems', model: g.model, via: g.via === null ? null : deviceOf(g.via)?.id },
+        { name: g.name, manufacturer: g.manufacturer, model: g.model, via: g.via === null ? null : deviceOf(g.via)?.id },
         `device ${g.id}`,
       );
     }

@@ -25,7 +25,7 @@ import { certificateComponents, certificateState } from '../../src/mqtt/cert-sen
 import { instanceDiscovery, productionDiscovery, type Component, type DevicePayload } from '../../src/mqtt/discovery.ts';
 import { hostComponentsForProduction, hostDiscovery } from '../../src/mqtt/hosts.ts';
 import { instanceSensorComponents, metricsState } from '../../src/mqtt/instance-sensors.ts';
-import { hostState, instanceState, namespaceState, productionState, updateState } from '../../src/mqtt/state.ts';
+import { hostState, instanceState, namespaceState, productionState } from '../../src/mqtt/state.ts';
 import { discoveryContext } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
 import { artifactDirFor, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
@@ -63,7 +63,7 @@ function discovery(): { device: string; payload: DevicePayload }[] {
     { device: 'IRIS', payload: instanceDiscovery(ctx, [p, own], extras) },
     { device: 'Orders Production', payload: productionDiscovery(ctx, p, hostComponentsForProduction(ctx, p), true) },
     { device: 'Orders Replay Production', payload: productionDiscovery(ctx, own, {}, true) },
-    { device: 'Replay.In.File', payload: hostDiscovery(ctx, own, own.hosts[0]!) },
+    { device: 'Replay.In.File', payload: hostDiscovery(ctx, own, { ...own.hosts[0]!, key: 'replay_in_file' }) },
   ];
 }
 
@@ -75,7 +75,6 @@ function statePayloads(view: MonitorView, extra: [string, string][]): Map<string
   for (const p of view.productions) {
     const interop = view.metrics?.interop.find((i) => i.production === p.name);
     out.set(t.productionState(p), productionState(p, interop ?? { production: p.name, namespace: null, queued: null, errored: null, messages: null }));
-    out.set(t.productionUpdateState(p), updateState(p));
     for (const h of p.hosts) out.set(t.hostState(p, h.name), hostState(h));
     out.set(t.namespaceState(p.namespace), namespaceState(p.namespace, view.productions));
   }
@@ -131,6 +130,7 @@ async function scenarios(): Promise<Scenario[]> {
         'Orders Production / running': 'ON',
         'Orders Production / status': 'running',
         'Orders Production / troubled': 'OFF',
+        'Orders Production / config_pending': 'OFF',
         'Orders Production / queue': '10',
         'Orders Production / errors': '2',
         'Orders Production / h_hl7_in_file_enabled': 'ON',
@@ -161,9 +161,23 @@ async function scenarios(): Promise<Scenario[]> {
         'Orders Production / running': 'ON',
         'Orders Production / status': 'troubled',
         'Orders Production / troubled': 'ON',
+        'Orders Production / config_pending': 'ON',
         'Orders Production / h_hl7_in_file_status': 'error',
         'Orders Replay Production / status': 'starting',
         'Orders Replay Production / running': 'OFF',
+      },
+    },
+    {
+      name: 'IRIS gives a state code the bridge does not know',
+      payloads: statePayloads({ ...running, productions: running.productions.map((p, n) => (n === 0 ? { ...p, irisState: 'unknown' as const, state: 'unknown' as const } : p)) }, [
+        [t.instanceMetrics, metricsState(full)],
+        certs('2027-01-01T00:00:00Z'),
+        [t.instanceBackups, backupState({ last: null, nextRun: null, totalBytes: 0, count: 0 })],
+      ]),
+      expect: {
+        // Home Assistant's own unknown, not an option of the enum.
+        'Orders Production / status': 'None',
+        'Orders Production / running': 'OFF',
       },
     },
   ];
@@ -274,6 +288,17 @@ describe('discovery contract: every val_tpl, rendered by Home Assistant against 
             continue;
           }
           rendered++;
+          if (typeof c.json_attr_tpl === 'string') {
+            // HA mqtt/mixins MqttAttributesMixin: the rendered attributes must be a JSON object.
+            const attrs = await render(c.json_attr_tpl, sc.payloads.get(c.json_attr_t as string) ?? '');
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(attrs);
+            } catch {
+              parsed = undefined;
+            }
+            if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) failures.push(`${sc.name}: ${name}: json_attr_tpl gives ${JSON.stringify(attrs)}, not a JSON object`);
+          }
           const why = unacceptable(c, value);
           if (why) failures.push(`${sc.name}: ${name}: ${template} gives ${JSON.stringify(value)}, ${why}`);
           if (want !== undefined && value !== want) failures.push(`${sc.name}: ${name}: ${template} gives ${JSON.stringify(value)}, expected ${JSON.stringify(want)}`);

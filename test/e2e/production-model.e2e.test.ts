@@ -123,17 +123,22 @@ describe('productions and instances in a real Home Assistant', () => {
     sim.failMessage('ORDERS', 'Orders.Production', 'HL7.Out.Lab', 3);
     await ha.waitFor(async () => (await state('sensor.orders_production_queue')) === '35', 5000, 'the rounded queue total');
     assert.equal(await state('sensor.orders_production_errors'), '3');
-    assert.equal(await attr('sensor.orders_production_queue', 'unit_of_measurement'), 'messages');
+    // A count, not a measure: no unit ("35", not "35 messages"), and no decimals.
+    assert.equal(await attr('sensor.orders_production_queue', 'unit_of_measurement'), undefined);
     await ha.waitFor(async () => (await attr('event.orders_production_events', 'event_type')) === 'error', 5000, 'the error event');
   });
 
-  it('offers the pending configuration as an update and installs it with UpdateProduction', async () => {
-    assert.equal(await state('update.lab_results_production_configuration'), 'off');
+  it('shows saved configuration as Configuration pending, with IRIS\'s reason, and applies it with Apply configuration', async () => {
+    const pending = 'binary_sensor.lab_results_production_configuration_pending';
+    assert.equal(await state(pending), 'off');
     sim.markNeedsUpdate('LAB', 'Lab.Results.Production', 'Results.Router settings changed');
-    await ha.waitFor(async () => (await state('update.lab_results_production_configuration')) === 'on', 5000, 'update available');
-    assert.match(String(await attr('update.lab_results_production_configuration', 'release_summary')), /Results.Router settings changed/);
-    await ha.callService('update', 'install', { entity_id: 'update.lab_results_production_configuration' });
-    await ha.waitFor(async () => (await state('update.lab_results_production_configuration')) === 'off', 5000, 'update applied');
+    await ha.waitFor(async () => (await state(pending)) === 'on', 5000, 'configuration pending');
+    assert.match(String(await attr(pending, 'reason')), /Results.Router settings changed/);
+    // Not an update: nothing of the production is listed under Settings -> Updates.
+    assert.deepEqual((await ha.states()).filter((s) => s.entity_id.startsWith('update.lab_results')).map((s) => s.entity_id), []);
+    await ha.callService('button', 'press', { entity_id: 'button.lab_results_production_apply_update' });
+    await ha.waitFor(async () => (await state(pending)) === 'off', 5000, 'configuration applied');
+    assert.equal(await attr(pending, 'reason'), null);
     assert.ok(sim.controlCalls.some((c) => c.action === 'update' && c.production === 'Lab.Results.Production'));
   });
 

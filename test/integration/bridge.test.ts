@@ -79,8 +79,8 @@ describe('bridge over a real mosquitto', () => {
     try {
       const expected = observer.retained().size;
       // 4 devices (instance + 3 productions), 2 availabilities, the instance state, 3 production
-      // states, 3 update states, 2 namespace selects, 9 host states
-      assert.equal(expected, 24);
+      // states, 2 namespace selects, 9 host states
+      assert.equal(expected, 21);
       const replay = await waitFor(() => (late.messages.length >= expected ? late.messages : undefined), 3000, 'the retained replay');
       assert.ok(replay.every((m) => m.retain), 'every replayed message is retained');
       assert.deepEqual(new Set(replay.map((m) => m.topic)), new Set(observer.retained().keys()));
@@ -244,10 +244,11 @@ describe('bridge over a real mosquitto', () => {
     await start({ pollIntervalMs: 150 });
     const orders = { namespace: 'ORDERS', name: 'Orders.Production' };
     sim.markNeedsUpdate('LAB', 'Lab.Results.Production', 'Results.Router settings changed');
-    await observer.waitFor(topics.productionUpdateState(lab), (p) => JSON.parse(p).latest_version !== JSON.parse(p).installed_version);
+    const pending = await observer.waitFor(topics.productionState(lab), (p) => JSON.parse(p).config_pending === true);
+    assert.equal(JSON.parse(pending.payload).config_reason, 'Results.Router settings changed');
     let since = Date.now();
-    await observer.publish(topics.productionUpdate(lab), 'INSTALL');
-    await observer.waitFor(topics.productionUpdateState(lab), (p) => JSON.parse(p).latest_version === 'in effect', 5000, since);
+    await observer.publish(topics.productionUpdate(lab), 'PRESS');
+    await observer.waitFor(topics.productionState(lab), (p) => JSON.parse(p).config_pending === false && JSON.parse(p).config_reason === null, 5000, since);
 
     // Recover says why it did nothing, as an event, when the production is not troubled.
     since = Date.now();
@@ -275,16 +276,12 @@ describe('bridge over a real mosquitto', () => {
     assert.equal(observer.messages.filter((m) => m.topic.endsWith('/event')).every((m) => !m.retain), true);
   });
 
-  it('switches to object_id when Home Assistant turns out to be older than 2025.10', async () => {
+  it('gives both entity id keys in the first device message, whatever Home Assistant listens', async () => {
     await start();
-    const ids = () => {
-      const doc = JSON.parse(observer.latest(topics.productionDiscovery(orders)) ?? '{}') as { cmps: Record<string, Record<string, unknown>> };
-      return doc.cmps.running;
-    };
-    assert.equal(ids()?.default_entity_id, 'switch.orders_production');
-    running?.bridge.setUseDefaultEntityId(false);
-    await waitFor(() => ids()?.object_id === 'orders_production' || undefined, 5000, 'object_id discovery');
-    assert.equal(ids()?.default_entity_id, undefined);
+    const first = observer.messages.find((m) => m.topic === topics.productionDiscovery(orders));
+    const running = (JSON.parse(first?.payload ?? '{}') as { cmps: Record<string, Record<string, unknown>> }).cmps.running;
+    assert.equal(running?.default_entity_id, 'switch.orders_production');
+    assert.equal(running?.object_id, 'orders_production');
     assert.deepEqual(validateDiscovery(observer.retained('homeassistant/device/')), []);
   });
 });

@@ -59,6 +59,8 @@ afterEach(async () => {
   stopAll = undefined;
 });
 
+const HOLDOFF_MS = 400;
+
 async function start(feature: Gauges) {
   const { log } = captureLogger();
   const sim = new IrisSimulator({ transitionMs: 10 });
@@ -71,8 +73,9 @@ async function start(feature: Gauges) {
     log,
     hostDeviceThreshold: 20,
     inventoryWindowMs: 200,
+    discoveryHoldoffMs: HOLDOFF_MS,
     features: [feature],
-    discovery: { topics, bridgeVersion: 'test', entityPrefix: '', instanceName: 'IRIS', instanceModel: 'IRIS simulator', useDefaultEntityId: true },
+    discovery: { topics, bridgeVersion: 'test', entityPrefix: '', instanceName: 'IRIS', instanceModel: 'IRIS simulator', panelUrl: null },
   });
   await monitor.start();
   await bridge.start();
@@ -104,6 +107,27 @@ it('puts a feature on the instance device and republishes its discovery only whe
   feature.set({ a: 2, b: 5 });
   await observer.waitFor(topics.instanceDiscovery(), (p) => 'gauge_b' in JSON.parse(p).cmps, 5000, Date.now() - 1);
   assert.equal(observer.count(topics.instanceDiscovery()), before + 1);
+});
+
+it('sends a device changed right after its last message once more, with the latest, after the hold-off', async () => {
+  // At start the certificate list arrived ~110 ms after the device's first message, and Home
+  // Assistant, still setting that one up, dropped the components only the second one carried.
+  const feature = new Gauges({ a: 1 });
+  const { bridge, observer } = await start(feature);
+  const first = await observer.waitFor(topics.instanceDiscovery(), (p) => 'gauge_a' in JSON.parse(p).cmps);
+  const count = observer.count(topics.instanceDiscovery());
+  feature.set({ a: 1, b: 2 });
+  feature.set({ a: 1, b: 2, c: 3 });
+  await bridge.settled();
+  await observer.flush();
+  const sentAt = observer.messages.filter((m) => m.topic === topics.instanceDiscovery()).map((m) => m.at);
+  // Nothing yet unless the hold-off has already passed since the first message.
+  if (Date.now() - first.at < HOLDOFF_MS - 50) assert.equal(observer.count(topics.instanceDiscovery()), count, `held: ${sentAt.join(', ')}`);
+  const next = await observer.waitFor(topics.instanceDiscovery(), (p) => 'gauge_c' in JSON.parse(p).cmps, 5000, first.at + 1);
+  assert.ok('gauge_b' in JSON.parse(next.payload).cmps);
+  assert.equal(observer.count(topics.instanceDiscovery()), count + 1, 'the two changes went out as one message');
+  // The state was not held: only discovery is paced.
+  assert.deepEqual(JSON.parse(observer.latest(gaugeTopic) ?? '{}'), { a: 1, b: 2, c: 3 });
 });
 
 it('hands a press on the feature button to the feature, and only a valid one', async () => {

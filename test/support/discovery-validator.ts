@@ -131,7 +131,12 @@ export function validateDiscovery(messages: Map<string, string> | Record<string,
         else if (entityIds.has(e)) badC(`default_entity_id ${e} already used by ${entityIds.get(e)}`);
         else entityIds.set(e, `${topic}#${key}`);
       }
-      if (c.object_id !== undefined && c.default_entity_id !== undefined) badC('send default_entity_id or object_id, not both');
+      // Both are sent on purpose (discovery.ts entityId); HA 2025.10 on does not warn when
+      // default_entity_id is there (core PR #151996, per its MQTT maintainer in zigbee2mqtt PR
+      // #28560). They must name the same entity, or 2025.9 and 2025.10 would create different ids.
+      if (c.object_id !== undefined && c.default_entity_id !== undefined && c.default_entity_id !== `${p}.${String(c.object_id)}`) {
+        badC(`object_id ${String(c.object_id)} and default_entity_id ${String(c.default_entity_id)} name different entities`);
+      }
       if (!('name' in c)) badC('name must be set explicitly (null for the main feature)');
       else if (c.name !== null && typeof c.name !== 'string') badC('name must be a string or null');
       else if (typeof c.name === 'string') {

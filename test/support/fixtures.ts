@@ -154,7 +154,7 @@ export function discoveryContext(overrides: Partial<DiscoveryContext> = {}): Dis
     instanceName: 'IRIS',
     instanceModel: 'IRIS simulator',
     irisVersion: '2026.1.0.213.0',
-    useDefaultEntityId: true,
+    panelUrl: 'homeassistant://hassio/ingress/iris_edge',
     ...overrides,
   };
 }

@@ -48,7 +48,7 @@ function allPayloads(): { device: string; payload: DevicePayload }[] {
     { device: 'IRIS', payload: instanceDiscovery(ctx, PRODUCTIONS, extras) },
     { device: 'Orders Production', payload: productionDiscovery(ctx, ORDERS, hostComponentsForProduction(ctx, ORDERS), true) },
     { device: 'Orders Replay Production', payload: productionDiscovery(ctx, REPLAY, hostComponentsForProduction(ctx, REPLAY, true)) },
-    { device: 'Replay.In.File', payload: hostDiscovery(ctx, REPLAY, REPLAY.hosts[0]!) },
+    { device: 'Replay.In.File', payload: hostDiscovery(ctx, REPLAY, { ...REPLAY.hosts[0]!, key: 'replay_in_file' }) },
   ];
 }
 
@@ -90,7 +90,6 @@ const EXPECTED: Record<string, Record<string, Record<string, string[]>>> = {
     restart: { press: ['restart ORDERS/Orders.Production'] },
     apply_update: { press: ['update ORDERS/Orders.Production'] },
     recover: { press: ['recover ORDERS/Orders.Production'] },
-    update: { install: ['update ORDERS/Orders.Production'] },
     h_hl7_in_file_enabled: { turn_on: ['enable ORDERS/Orders.Production HL7.In.File'], turn_off: ['disable ORDERS/Orders.Production HL7.In.File'] },
     h_hl7_out_lab_enabled: { turn_on: ['enable ORDERS/Orders.Production HL7.Out.Lab'], turn_off: ['disable ORDERS/Orders.Production HL7.Out.Lab'] },
   },
@@ -99,7 +98,6 @@ const EXPECTED: Record<string, Record<string, Record<string, string[]>>> = {
     restart: { press: ['restart ORDERS/Orders.Replay.Production'] },
     apply_update: { press: ['update ORDERS/Orders.Replay.Production'] },
     recover: { press: ['recover ORDERS/Orders.Replay.Production'] },
-    update: { install: ['update ORDERS/Orders.Replay.Production'] },
   },
   'Replay.In.File': {
     enabled: { turn_on: ['enable ORDERS/Orders.Replay.Production Replay.In.File'], turn_off: ['disable ORDERS/Orders.Replay.Production Replay.In.File'] },
@@ -128,8 +126,17 @@ async function effectOf(topic: string, payload: string, expected: number): Promi
   assert.equal(handler.handle(topic, Buffer.from(payload), { retain: false }), true, `${topic} is a command topic of ours`);
   // The handler runs commands asynchronously (a select stops, then starts).
   if (expected > 0) await waitFor(() => calls.length >= expected, 2000, `${expected} monitor call(s) for ${payload} on ${topic}`);
-  return { calls, warnings: lines.filter((l) => /"level":(40|50)/.test(l)) };
+  return { calls, warnings: lines.filter((l) => / (WARN|ERROR): /.test(l)) };
 }
+
+describe('the update entity this replaced', () => {
+  it('is gone: its INSTALL is ignored with a warning, and no production device has an update entity', async () => {
+    const { calls, warnings } = await effectOf(t.productionUpdate(ORDERS), 'INSTALL', 0);
+    assert.deepEqual(calls, []);
+    assert.equal(warnings.length, 1);
+    for (const { payload } of allPayloads()) assert.deepEqual(Object.values(payload.cmps).filter((c) => c.p === 'update'), []);
+  });
+});
 
 describe('discovery contract: every command payload HA sends does what the user asked', () => {
   it('has a hand-written expectation for every command entity, and none for one that does not exist', () => {

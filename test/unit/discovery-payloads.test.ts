@@ -63,9 +63,8 @@ describe('discovery options', () => {
   });
 
   it('a remote instance prefixes its entity ids, for both id styles', () => {
-    assert.deepEqual(entityId({ ...ctx, entityPrefix: 'lab' }, 'sensor', 'x_queue'), { default_entity_id: 'sensor.lab_x_queue' });
-    assert.deepEqual(entityId({ ...ctx, entityPrefix: 'lab', useDefaultEntityId: false }, 'sensor', 'x_queue'), { object_id: 'lab_x_queue' });
-    assert.deepEqual(entityId({ ...ctx, useDefaultEntityId: false }, 'sensor', 'x_queue'), { object_id: 'x_queue' });
+    assert.deepEqual(entityId({ ...ctx, entityPrefix: 'lab' }, 'sensor', 'x_queue'), { default_entity_id: 'sensor.lab_x_queue', object_id: 'lab_x_queue' });
+    assert.deepEqual(entityId(ctx, 'sensor', 'x_queue'), { default_entity_id: 'sensor.x_queue', object_id: 'x_queue' });
     const p = productionDiscovery({ ...ctx, entityPrefix: 'lab' }, orders);
     assert.equal(p.cmps.running?.default_entity_id, 'switch.lab_orders_production');
     assert.equal(p.cmps.running?.uniq_id, 'iris_edge_iris_orders_orders_production_running', 'unique ids come from the topics, not the prefix');

@@ -4,8 +4,9 @@ import { PRODUCTION_STATES } from '../../src/model/production.ts';
 import { productionDisplayName } from '../../src/model/production.ts';
 import { instanceDiscovery, productionDiscovery } from '../../src/mqtt/discovery.ts';
 import { productionState } from '../../src/mqtt/state.ts';
-import { slug } from '../../src/model/ids.ts';
-import { hostComponentsForProduction, hostDiscovery, hostsOnOwnDevices } from '../../src/mqtt/hosts.ts';
+import { slug, uniqueSlugs } from '../../src/model/ids.ts';
+import { hostComponentsForProduction, hostDiscovery, hostRefs, hostsOnOwnDevices } from '../../src/mqtt/hosts.ts';
+import { manufacturerOf } from '../../src/mqtt/discovery.ts';
 import { roundQueue, namespaceState } from '../../src/mqtt/state.ts';
 import type { ProductionView } from '../../src/model/view.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
@@ -29,7 +30,7 @@ function all(): Map<string, string> {
     [topics.productionDiscovery(orders), JSON.stringify(productionDiscovery(ctx, orders, hostComponentsForProduction(ctx, ordersFull)))],
     // ...or on devices of their own.
     [topics.productionDiscovery(lab), JSON.stringify(productionDiscovery(ctx, lab))],
-    [topics.hostDiscovery(lab, 'Results.In.TCP'), JSON.stringify(hostDiscovery(ctx, lab, labFull.hosts[0]!))],
+    [topics.hostDiscovery(lab, 'Results.In.TCP'), JSON.stringify(hostDiscovery(ctx, lab, { ...labFull.hosts[0]!, key: 'results_in_tcp' }))],
   ]);
 }
 
@@ -42,11 +43,11 @@ describe('discovery payloads', () => {
     const p = productionDiscovery(ctx, orders);
     assert.equal(p.dev.name, 'Orders Production');
     assert.equal(p.dev.via_device, 'iris_edge_iris');
-    assert.deepEqual(Object.keys(p.cmps).sort(), ['apply_update', 'errors', 'events', 'queue', 'recover', 'restart', 'running', 'status', 'troubled', 'update']);
+    assert.deepEqual(Object.keys(p.cmps).sort(), ['apply_update', 'config_pending', 'errors', 'events', 'queue', 'recover', 'restart', 'running', 'status', 'troubled']);
     assert.equal(p.cmps.running?.name, null);
     assert.equal(p.cmps.running?.default_entity_id, 'switch.orders_production');
     assert.equal(p.cmps.status?.default_entity_id, 'sensor.orders_production_status');
-    assert.deepEqual(p.cmps.status?.ops, [...PRODUCTION_STATES]);
+    assert.deepEqual(p.cmps.status?.ops, PRODUCTION_STATES.filter((s) => s !== 'unknown'), 'unknown is Home Assistant\'s own state, not an option');
     assert.equal(p.cmps.troubled?.dev_cla, 'problem');
     assert.equal(p.cmps.restart?.dev_cla, 'restart');
     assert.equal(topics.productionDiscovery(orders), 'homeassistant/device/iris_edge_iris/orders__orders_production/config');
@@ -57,12 +58,49 @@ describe('discovery payloads', () => {
     assert.equal(shared.cmps.h_hl7_in_file_queue?.name, 'HL7.In.File queue');
     assert.equal(shared.cmps.h_hl7_in_file_queue?.default_entity_id, 'sensor.orders_production_hl7_in_file_queue');
     assert.equal(shared.cmps.h_hl7_in_file_last_activity?.en, false, 'noisy host entities are off by default');
-    const own = hostDiscovery(ctx, lab, labFull.hosts[0]!);
+    // The production's own Status, Queue and Troubled come first; the hosts' figures are in the
+    // Diagnostic section of the production's device, and main entities of a device of their own.
+    for (const m of ['status', 'queue', 'errors', 'last_activity']) assert.equal(shared.cmps[`h_hl7_in_file_${m}`]?.ent_cat, 'diagnostic', m);
+    assert.equal(shared.cmps.h_hl7_in_file_enabled?.ent_cat, 'config');
+    assert.equal(shared.cmps.status?.ent_cat, undefined);
+    const own = hostDiscovery(ctx, lab, { ...labFull.hosts[0]!, key: 'results_in_tcp' });
     assert.equal(own.dev.via_device, topics.productionDeviceId(lab));
     assert.equal(own.cmps.queue?.name, 'Queue');
+    assert.equal(own.cmps.queue?.ent_cat, undefined);
     assert.equal(own.cmps.queue?.uniq_id, 'iris_edge_iris_lab_lab_results_production_host_results_in_tcp_queue');
     assert.equal(hostsOnOwnDevices(20, 20), false);
     assert.equal(hostsOnOwnDevices(21, 20), true);
+  });
+
+  it('keeps hosts whose names slug alike apart, whatever order IRIS lists them in', () => {
+    assert.deepEqual([...uniqueSlugs(['HL7_In', 'HL7.In', 'HL7-In', 'Other']).entries()], [
+      ['HL7-In', 'hl7_in'], ['HL7.In', 'hl7_in_2'], ['HL7_In', 'hl7_in_3'], ['Other', 'other'],
+    ]);
+    const hosts = [host('HL7_In', 'service'), host('HL7.In', 'service')];
+    assert.deepEqual(hostRefs(hosts), hostRefs([...hosts].reverse()).reverse());
+    const p = { ...orders, hosts };
+    const shared = productionDiscovery(ctx, orders, hostComponentsForProduction(ctx, p));
+    assert.deepEqual(validateDiscovery({ [topics.productionDiscovery(orders)]: JSON.stringify(shared) }), []);
+    assert.equal(shared.cmps.h_hl7_in_queue?.name, 'HL7.In queue');
+    assert.equal(shared.cmps.h_hl7_in_2_queue?.name, 'HL7_In queue');
+    assert.notEqual(shared.cmps.h_hl7_in_queue?.stat_t, shared.cmps.h_hl7_in_2_queue?.stat_t);
+    const own = hostRefs(hosts).map((h) => hostDiscovery(ctx, orders, { ...h, className: 'EnsLib.X', kind: 'service' }));
+    assert.notEqual(own[0]?.dev.ids, own[1]?.dev.ids);
+    assert.deepEqual(validateDiscovery(Object.fromEntries(hostRefs(hosts).map((h, n) => [topics.hostDiscovery(orders, h.key), JSON.stringify(own[n])]))), []);
+  });
+
+  it('names InterSystems the maker of its own classes only, and links every device to the panel', () => {
+    assert.deepEqual(manufacturerOf('EnsLib.HL7.Service.FileService'), { mf: 'InterSystems' });
+    assert.deepEqual(manufacturerOf('HS.FHIRServer.Interop.Service'), { mf: 'InterSystems' });
+    assert.deepEqual(manufacturerOf('Orders.Production'), {});
+    assert.deepEqual(manufacturerOf('EnsLibrary.Mine'), {}, 'a prefix, not a package, does not make it InterSystems\'');
+    assert.equal(productionDiscovery(ctx, orders).dev.mf, undefined);
+    assert.equal(instanceDiscovery(ctx).dev.mf, 'InterSystems');
+    for (const d of [instanceDiscovery(ctx), productionDiscovery(ctx, orders), hostDiscovery(ctx, lab, { ...labFull.hosts[0]!, key: 'results_in_tcp' })]) {
+      assert.equal(d.dev.cu, 'homeassistant://hassio/ingress/iris_edge');
+    }
+    const noPanel = { ...ctx, panelUrl: null };
+    assert.equal('cu' in instanceDiscovery(noPanel).dev || 'cu' in productionDiscovery(noPanel, orders).dev, false);
   });
 
   it('offers one select per namespace with its productions and None', () => {
@@ -79,10 +117,11 @@ describe('discovery payloads', () => {
     assert.deepEqual([0, 7, 9, 12, 13, 99, 100, 104, 105, 1234, 98765].map(roundQueue), [0, 7, 9, 10, 15, 100, 100, 100, 110, 1200, 99000]);
   });
 
-  it('uses object_id for Home Assistant releases before 2025.10', () => {
-    const p = productionDiscovery({ ...ctx, useDefaultEntityId: false }, orders);
+  it('sends object_id (HA 2024.11 to 2025.9) and default_entity_id (2025.10 on) in every component', () => {
+    const p = productionDiscovery(ctx, orders, hostComponentsForProduction(ctx, ordersFull));
     assert.equal(p.cmps.running?.object_id, 'orders_production');
-    assert.equal(p.cmps.running?.default_entity_id, undefined);
+    assert.equal(p.cmps.running?.default_entity_id, 'switch.orders_production');
+    for (const [key, c] of Object.entries(p.cmps)) assert.equal(c.default_entity_id, `${String(c.p)}.${String(c.object_id)}`, key);
   });
 
   it('keeps unique ids stable and independent of display names', () => {
@@ -100,7 +139,13 @@ describe('discovery payloads', () => {
       const doc = JSON.parse(
         productionState({ ...orders, key: 'ORDERS/Orders.Production', state, irisState: 'running', commandInFlight: null, hosts: [], needsUpdate: false, updateReason: '' } satisfies ProductionView),
       ) as { state: string };
-      // The state shown is the one given, word for word, and the sensor's options name it.
+      // The state shown is the one given, word for word, and the sensor's options name it; an
+      // unknown state is "None", which the MQTT sensor shows as Home Assistant's own unknown.
+      if (state === 'unknown') {
+        assert.equal(doc.state, 'None');
+        assert.ok(!ops.includes('unknown'));
+        continue;
+      }
       assert.equal(doc.state, state);
       assert.ok(ops.includes(doc.state), `${doc.state} is not an option of the status sensor`);
     }

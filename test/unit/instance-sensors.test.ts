@@ -68,7 +68,7 @@ describe('instance health sensors', () => {
   const dbs = ['IRISSYS', 'IRISTEMP', 'USER'];
 
   it('pass the Home Assistant discovery rules merged into the instance device, both entity id styles', () => {
-    for (const c of [ctx, { ...ctx, useDefaultEntityId: false }, { ...ctx, entityPrefix: 'remote1', instanceName: 'Lab IRIS' }]) {
+    for (const c of [ctx, { ...ctx, panelUrl: null }, { ...ctx, entityPrefix: 'remote1', instanceName: 'Lab IRIS' }]) {
       assert.deepEqual(validateDiscovery({ [topics.instanceDiscovery()]: instancePayload(c, dbs) }), []);
     }
   });
@@ -76,7 +76,7 @@ describe('instance health sensors', () => {
   it('would be caught by the validator if a unit did not fit its device class', () => {
     const p = instanceDiscovery(ctx);
     const cmps = instanceSensorComponents(ctx, STATE, dbs);
-    p.cmps = { ...p.cmps, ...cmps, bad: { ...cmps.journal_free, uniq_id: 'x_bad', default_entity_id: 'sensor.x_bad', unit_of_meas: 'megabytes' } };
+    p.cmps = { ...p.cmps, ...cmps, bad: { ...cmps.journal_free, uniq_id: 'x_bad', default_entity_id: 'sensor.x_bad', object_id: 'x_bad', unit_of_meas: 'megabytes' } };
     assert.equal(validateDiscovery({ [topics.instanceDiscovery()]: JSON.stringify(p) }).length, 1);
   });
 
@@ -87,7 +87,7 @@ describe('instance health sensors', () => {
     assert.equal(c.db_user_size?.uniq_id, 'iris_edge_iris_db_user_size');
     assert.equal(c.db_user_size?.default_entity_id, 'sensor.iris_db_user_size');
     assert.equal(instanceSensorComponents({ ...ctx, entityPrefix: 'lab' }, STATE).cpu?.default_entity_id, 'sensor.lab_iris_cpu');
-    assert.equal(instanceSensorComponents({ ...ctx, useDefaultEntityId: false }, STATE).cpu?.object_id, 'iris_cpu');
+    assert.equal(instanceSensorComponents(ctx, STATE).cpu?.object_id, 'iris_cpu');
     assert.equal(instanceSensorComponents({ ...ctx, instanceName: 'Renamed' }, STATE).cpu?.uniq_id, 'iris_edge_iris_cpu');
     for (const comp of Object.values(c)) assert.doesNotMatch(String(comp.name), /^iris/i);
   });
@@ -102,8 +102,16 @@ describe('instance health sensors', () => {
     assert.deepEqual(pick('license_consumed'), [undefined, undefined, 'measurement', 'diagnostic']);
     assert.deepEqual(pick('license_available'), [undefined, undefined, 'measurement', 'diagnostic']);
     assert.deepEqual(pick('license_expiry'), ['timestamp', undefined, undefined, 'diagnostic']);
-    assert.deepEqual(pick('db_user_size'), ['data_size', 'MB', 'measurement', 'diagnostic']);
-    assert.deepEqual(pick('journal_free'), ['data_size', 'MB', 'measurement', 'diagnostic']);
+    // GiB: IRIS's MB are 1024 x 1024 bytes, and a big database in MB reads 41,906.
+    assert.deepEqual(pick('db_user_size'), ['data_size', 'GiB', 'measurement', 'diagnostic']);
+    assert.deepEqual(pick('journal_free'), ['data_size', 'GiB', 'measurement', 'diagnostic']);
+    assert.deepEqual(pick('wij_free'), ['data_size', 'GiB', 'measurement', 'diagnostic']);
+    // Whole numbers where fractions mean nothing; sizes to a tenth or hundredth of a GiB.
+    const precision = Object.fromEntries(Object.entries(c).map(([k, x]) => [k, x.sug_dsp_prc]));
+    assert.deepEqual(precision, {
+      system_state: undefined, cpu: 0, memory: 0, license_consumed: 0, license_available: 0, license_expiry: undefined, disk_full: 0,
+      journal_free: 1, wij_free: 1, glo_refs: 0, cache_efficiency: 1, wd_cycle: 0, open_transactions: 0, db_user_size: 2,
+    });
     assert.deepEqual(pick('wd_cycle'), ['duration', 'ms', 'measurement', 'diagnostic']);
     assert.deepEqual(pick('open_transactions'), [undefined, undefined, 'measurement', 'diagnostic']);
     assert.equal(c.glo_refs?.unit_of_meas, 'refs/s');
@@ -121,7 +129,7 @@ describe('instance health sensors', () => {
       assert.equal(state.system_state, 'ok');
       assert.equal(typeof state.cpu, 'number');
       assert.match(String(state.license_expiry), /^\d{4}-\d\d-\d\dT00:00:00\.000Z$/);
-      assert.equal((state.db_size_mb as Record<string, unknown>).USER, 31);
+      assert.equal((state.db_size_gib as Record<string, unknown>).USER, Math.round((31 / 1024) * 10_000) / 10_000);
     } finally {
       await sim.close();
     }
@@ -138,7 +146,7 @@ describe('instance health sensors', () => {
   it('catch a state a component could not take (the checker itself can fail)', () => {
     const cmps = instanceSensorComponents(ctx, STATE, ['USER']);
     const good = JSON.parse(metricsState(metricsOf('iris_cpu_usage 3\n'))) as Record<string, unknown>;
-    const bad = { ...good, cpu: 'high', system_state: 'degraded', license_expiry: '2026-12-01T00:00:00', db_size_mb: { USER: 'big' } };
+    const bad = { ...good, cpu: 'high', system_state: 'degraded', license_expiry: '2026-12-01T00:00:00', db_size_gib: { USER: 'big' } };
     assert.deepEqual(stateProblems(cmps, JSON.stringify(bad)).sort(), [
       'cpu: "high" is not numeric',
       'db_user_size: "big" is not numeric',
@@ -152,7 +160,7 @@ describe('instance health sensors', () => {
     assert.deepEqual([...keys.values()].sort(), ['db_a_b_size', 'db_my_db_size', 'db_my_db_size_2']);
     const cmps = instanceSensorComponents(ctx, STATE, ['MY-DB', 'MY_DB', 'A"B']);
     assert.deepEqual(validateDiscovery({ [topics.instanceDiscovery()]: JSON.stringify({ ...instanceDiscovery(ctx), cmps }) }), []);
-    const state = { db_size_mb: { 'A"B': 7, 'MY-DB': 1, MY_DB: 2 } };
+    const state = { db_size_gib: { 'A"B': 7, 'MY-DB': 1, MY_DB: 2 } };
     assert.equal(render(cmps[keys.get('A"B')!]!.val_tpl as string, state), '7');
     assert.equal(render(cmps[keys.get('MY_DB')!]!.val_tpl as string, state), '2');
   });
@@ -160,7 +168,7 @@ describe('instance health sensors', () => {
   it('read unknown for a database that has vanished from the scrape', () => {
     const cmps = instanceSensorComponents(ctx, STATE, ['GONE']);
     assert.deepEqual(stateProblems(cmps, metricsState(metricsOf('iris_db_size_mb{id="USER"} 3\n'))), []);
-    assert.equal(render(cmps.db_gone_size!.val_tpl as string, { db_size_mb: {} }), UNKNOWN);
+    assert.equal(render(cmps.db_gone_size!.val_tpl as string, { db_size_gib: {} }), UNKNOWN);
   });
 
   it('round numbers so tiny float noise does not republish state', () => {

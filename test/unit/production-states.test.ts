@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  APPLY_CONFIGURATION,
   CONFIRMED_ACTIONS,
   HOST_STATUSES,
   IRIS_PRODUCTION_STATES,
@@ -52,6 +53,8 @@ describe('the words every room shares about productions', () => {
   it('names the actions, and the two the panel asks a person to confirm', () => {
     assert.deepEqual(PRODUCTION_ACTIONS, ['start', 'stop', 'restart', 'update', 'recover']);
     assert.deepEqual(CONFIRMED_ACTIONS, ['stop', 'restart']);
+    // UpdateProduction's one name, in Home Assistant, the panel and the docs.
+    assert.equal(APPLY_CONFIGURATION, 'Apply configuration');
   });
 
   it('shows a class name as words, whatever dots it has', () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HostSnapshot, IrisProductionState, ProductionAction } from '../../src/model/production.ts';
 import type { MonitorView } from '../../src/model/view.ts';
-import { hostState, instanceState, namespaceState, productionState, roundQueue, updateState } from '../../src/mqtt/state.ts';
+import { hostState, instanceState, namespaceState, productionState, roundQueue } from '../../src/mqtt/state.ts';
 import { productionView } from '../support/fixtures.ts';
 
 const host = (over: Partial<HostSnapshot> = {}): HostSnapshot => ({
@@ -28,7 +28,8 @@ describe('production state document', () => {
     ['stopped', null, { state: 'stopped', running: false, troubled: false }],
     ['suspended', null, { state: 'suspended', running: false, troubled: false }],
     ['network_stopped', null, { state: 'network_stopped', running: false, troubled: false }],
-    ['unknown', null, { state: 'unknown', running: false, troubled: false }],
+    // "None": Home Assistant's own unknown, not an option of the status enum.
+    ['unknown', null, { state: 'None', running: false, troubled: false }],
     ['running', 'stop', { state: 'stopping', running: true, troubled: false }],
     ['stopped', 'start', { state: 'starting', running: false, troubled: false }],
     ['troubled', 'restart', { state: 'restarting', running: true, troubled: true }],
@@ -38,7 +39,7 @@ describe('production state document', () => {
   for (const [irisState, cmd, want] of rows) {
     it(`IRIS ${irisState}${cmd ? `, ${cmd} in flight` : ''}`, () => {
       const doc = JSON.parse(productionState(productionView('Orders.Production', irisState, cmd)));
-      assert.deepEqual(doc, { ...want, command: cmd, queue: 0, errors: 0 });
+      assert.deepEqual(doc, { ...want, command: cmd, queue: 0, errors: 0, config_pending: false, config_reason: null });
     });
   }
 
@@ -58,32 +59,23 @@ describe('production state document', () => {
   });
 });
 
-describe('update entity document', () => {
-  it('reports the configuration in effect when nothing waits', () => {
-    assert.deepEqual(JSON.parse(updateState(productionView('Orders.Production', 'running'))), {
-      installed_version: 'in effect',
-      latest_version: 'in effect',
-      title: 'Orders Production configuration',
-      in_progress: false,
-    });
+describe('configuration pending', () => {
+  it('is off, without a reason, when nothing waits', () => {
+    const doc = JSON.parse(productionState(productionView('Orders.Production', 'running')));
+    assert.equal(doc.config_pending, false);
+    assert.equal(doc.config_reason, null);
   });
 
-  it('offers the saved configuration with IRIS\'s reason, cut to what Home Assistant keeps', () => {
+  it('gives IRIS\'s reason, cut to what Home Assistant keeps', () => {
     const p = { ...productionView('Orders.Production', 'running'), needsUpdate: true, updateReason: 'x'.repeat(300) };
-    const doc = JSON.parse(updateState(p));
-    assert.equal(doc.latest_version, 'saved, not applied');
-    assert.equal(doc.release_summary, 'x'.repeat(255));
-    assert.equal(doc.in_progress, false);
+    const doc = JSON.parse(productionState(p));
+    assert.equal(doc.config_pending, true);
+    assert.equal(doc.config_reason, 'x'.repeat(255));
   });
 
   it('says why when IRIS gives no reason', () => {
     const p = { ...productionView('Orders.Production', 'running'), needsUpdate: true };
-    assert.equal(JSON.parse(updateState(p)).release_summary, 'The production was changed since it started.');
-  });
-
-  it('is in progress only while an update runs', () => {
-    const inProgress = (cmd: ProductionAction | null) => JSON.parse(updateState(productionView('Orders.Production', 'running', cmd))).in_progress;
-    assert.deepEqual((['update', 'restart', 'start', 'stop', 'recover', null] as const).map(inProgress), [true, false, false, false, false, false]);
+    assert.equal(JSON.parse(productionState(p)).config_reason, 'The production was changed since it started.');
   });
 });
 

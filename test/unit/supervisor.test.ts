@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createAddonBackup, getMappedPorts, getMqttService, SupervisorError } from '../../src/ha/supervisor.ts';
+import { createAddonBackup, getAddonSlug, getMappedPorts, getMqttService, SupervisorError } from '../../src/ha/supervisor.ts';
 
 function fakeFetch(status: number, body: unknown, seen: { url?: string; auth?: string } = {}): typeof fetch {
   return (async (url: string | URL | Request, init?: RequestInit) => {
@@ -44,6 +44,16 @@ describe('Supervisor MQTT service', () => {
 });
 
 describe('Supervisor partial backup of this add-on', () => {
+  it('reads the slug the Supervisor installed this add-on under, and refuses one that is no slug', async () => {
+    const seen: { url?: string } = {};
+    assert.equal(await getAddonSlug('tok', fakeFetch(200, { result: 'ok', data: { slug: '5c53de3b_iris_edge' } }, seen)), '5c53de3b_iris_edge');
+    assert.equal(seen.url, 'http://supervisor/addons/self/info');
+    // It ends up in a homeassistant:// link: nothing but a slug may get there.
+    for (const slug of ['', 'a/../b', 'x?y', 42]) {
+      await assert.rejects(getAddonSlug('tok', fakeFetch(200, { result: 'ok', data: { slug } })), SupervisorError, String(slug));
+    }
+  });
+
   it('asks for a backup of this add-on only, by its slug, in the background', async () => {
     const calls: { url: string; method: string; body: unknown }[] = [];
     const fetchImpl = (async (url: string | URL | Request, init?: RequestInit) => {

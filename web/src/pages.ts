@@ -125,7 +125,7 @@ const ACTIONS: { action: string; label: string; confirm?: string }[] = [
   { action: 'start', label: 'Start' },
   { action: 'stop', label: 'Stop', confirm: 'Stopping ends the production’s jobs. Messages in queues wait until it runs again.' },
   { action: 'restart', label: 'Restart', confirm: 'Restarting stops every job of the production and starts it again.' },
-  { action: 'update', label: 'Update' },
+  { action: 'update', label: 'Apply configuration' },
   { action: 'recover', label: 'Recover' },
 ];
 
