@@ -5,6 +5,7 @@ import { ago, badge, pct, prodHref, stateLabel } from './format.ts';
 import { store } from './store.ts';
 import type { Instance, Production } from './types.ts';
 import { actionChoices, type ActionChoice } from '../../src/model/actions.ts';
+import { APPLY_CONFIGURATION } from '../../src/model/production.ts';
 import { eventLogCard, eventLogVersion, resetEventLog, showHost } from './event-log.ts';
 
 export interface Page {
@@ -125,7 +126,7 @@ const ACTIONS: { action: string; label: string; confirm?: string }[] = [
   { action: 'start', label: 'Start' },
   { action: 'stop', label: 'Stop', confirm: 'Stopping ends the production’s jobs. Messages in queues wait until it runs again.' },
   { action: 'restart', label: 'Restart', confirm: 'Restarting stops every job of the production and starts it again.' },
-  { action: 'update', label: 'Apply configuration' },
+  { action: 'update', label: APPLY_CONFIGURATION },
   { action: 'recover', label: 'Recover' },
 ];
 
@@ -281,7 +282,7 @@ export function productionPage(instanceId: string, namespace: string, name: stri
         h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Overview'), ' › ', inst.name),
         h('div', { class: 'ptitle' }, h('h1', { class: 'page-title' }, p.name), h('span', { id: 'prod-state' }, badge(p.state))),
         h('p', { class: 'muted' }, `Namespace ${p.namespace}`),
-        p.needsUpdate ? h('p', { class: 'notice' }, `Needs an update: ${p.updateReason}`) : null,
+        p.needsUpdate ? h('p', { class: 'notice' }, `Configuration pending: ${p.updateReason}`) : null,
         card(
           'Control',
           h(
