@@ -52,7 +52,8 @@ export async function registerBackupsApi(app: FastifyInstance, ctx: PanelContext
       status: await s.status(),
       job: s.job(),
       settings: s.schedule.settings,
-      uploadLimitBytes: ctx.options.backupUploadLimitBytes ?? null,
+      // The service's own limit, the one it enforces: the page states it and checks files against it.
+      uploadLimitBytes: s.uploadLimitBytes,
     };
   });
 

@@ -102,7 +102,6 @@ describe('Backups page in Chromium, on the whole bridge', () => {
       logs: new LogBuffer(100),
       certs: new CertService({ store: new CertStore(config.certDir) }),
       backups: bridge.backups,
-      backupUploadLimitBytes: config.backups.uploadLimitBytes,
       log,
       trustedPeers: [SUPERVISOR_STANDIN],
     });

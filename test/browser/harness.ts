@@ -68,7 +68,6 @@ export interface HarnessOptions {
   /** The IRIS to monitor (default: a fresh simulator); a backup rig brings its own. */
   sim?: IrisSimulator;
   backups?: BackupService;
-  backupUploadLimitBytes?: number;
   /** false: no account for people (a bridge outside the add-on with a real IRIS). */
   account?: false;
 }
@@ -101,7 +100,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     logs,
     messagesLogPath: opts.messagesLogPath,
     certs: new CertService({ store: opts.certStoreDir ? new CertStore(opts.certStoreDir) : undefined, haSslDir: opts.haSslDir, irisClients: [{ id: 'iris', iris: sim }] }),
-    ...(opts.backups ? { backups: opts.backups, backupUploadLimitBytes: opts.backupUploadLimitBytes } : {}),
+    ...(opts.backups ? { backups: opts.backups } : {}),
     diagnostics: new SelfCheckRunner([{ id: 'iris', iris: sim, local: true }], { bridgeVersion: 'test', role: loadBridgeRole(SOURCE_AGENT_DIR), inAddon: opts.mode === 'addon' }, log),
     log,
     trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),

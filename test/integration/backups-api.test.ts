@@ -52,7 +52,6 @@ before(async () => {
     logs,
     log: captureLogger().log,
     backups: rig.service,
-    backupUploadLimitBytes: 2 * 1024 * 1024,
   }));
 });
 after(async () => {
