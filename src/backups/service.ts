@@ -18,6 +18,7 @@ import { FreezeHolder, type FreezeMarker } from './freeze.ts';
 import type { BackupStatus, JobKind, JobStatus, RestorePlan } from '../model/backup.ts';
 import type { BackupRecord, BackupKind } from '../model/backup-record.ts';
 import type { BackupSettings } from '../model/backup-settings.ts';
+import { formatBytes } from '../model/bytes.ts';
 import { planRestore } from './restore.ts';
 import { Job } from './job.ts';
 import { makeBackup, mb, recordOf, type BackupSetup, type BackupWork } from './make-backup.ts';
@@ -284,7 +285,16 @@ export class BackupService extends EventEmitter<Events> {
     await Promise.allSettled([...this.uploads]);
   }
 
-  /** Takes an uploaded archive: kept only when it is complete, ours and every checksum matches. */
+  /** The largest upload taken, in bytes: BACKUP_UPLOAD_LIMIT_BYTES unless configured otherwise. */
+  get uploadLimitBytes(): number {
+    return this.o.uploadLimitBytes;
+  }
+
+  /**
+   * Takes an uploaded archive: kept only when it is complete, ours and every checksum matches.
+   * The body goes to a work file as it arrives (never held in memory) and is counted on the way:
+   * past the limit, or cut off, the work file is removed and nothing is kept.
+   */
   upload(body: Readable): Promise<BackupRecord> {
     const p = this.receive(body);
     this.uploads.add(p);
@@ -297,7 +307,7 @@ export class BackupService extends EventEmitter<Events> {
     const work = join(this.store.workDir, `upload-${randomBytes(6).toString('hex')}.tar.gz`);
     try {
       const limit = new CountingStream(() => {
-        if (limit.size > this.o.uploadLimitBytes) limit.destroy(new BackupError('too-large', `The upload is larger than ${mb(this.o.uploadLimitBytes)}, the limit.`));
+        if (limit.size > this.o.uploadLimitBytes) limit.destroy(new BackupError('too-large', `The upload is larger than ${formatBytes(this.o.uploadLimitBytes)}, the limit; nothing of it was kept.`));
       });
       await pipeline(body, limit, createWriteStream(work, { mode: 0o600, flags: 'wx' }));
       const m = await readArchive(work);

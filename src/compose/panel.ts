@@ -88,7 +88,6 @@ export async function startPanelFor(
       certs: new CertService({ store: running.certStore, irisClients: running.instances.map((i) => ({ id: i.id, iris: i.iris })) }),
       backups: running.backups,
       diagnostics: running.selfCheck,
-      backupUploadLimitBytes: config.backups.uploadLimitBytes,
       log,
     });
     return panel;

@@ -60,7 +60,8 @@ export const rawConfigSchema = z.object({
   /** The bridge's own durable state (backup settings, freeze marker, restore journal). */
   state_dir: z.string().min(1).optional(),
   backup_dir: z.string().min(1).optional(),
-  backup_upload_limit_mb: z.number().int().min(1).max(1024 * 1024).default(16384),
+  /** A lower (or higher) upload limit in MB of 1,000,000 bytes, for tests; unset: BACKUP_UPLOAD_LIMIT_BYTES. */
+  backup_upload_limit_mb: z.number().int().min(1).max(1_000_000).optional(),
   simulator_data_dir: z.string().min(1).optional(),
   /** How often the simulated write daemon changes a database block; 0 = never. */
   simulator_write_ms: z.number().int().min(0).max(60000).default(250),

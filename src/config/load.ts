@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { SOURCE_AGENT_DIR } from '../iris/agent/source-dir.ts';
+import { BACKUP_UPLOAD_LIMIT_BYTES } from '../model/backup.ts';
 import { ConfigError } from './errors.ts';
 import { rawConfigSchema, type Config, type MqttTarget, type RawConfig } from './config.ts';
 
@@ -249,7 +250,7 @@ export function loadConfig(sources: ConfigSources): Config {
     // not inside /data, so Home Assistant's backups of the add-on do not carry every archive.
     backups: {
       dir: raw.backup_dir ?? (inAddon ? '/backup/iris-edge' : '.iris-edge/backups'),
-      uploadLimitBytes: raw.backup_upload_limit_mb * 1024 * 1024,
+      uploadLimitBytes: raw.backup_upload_limit_mb === undefined ? BACKUP_UPLOAD_LIMIT_BYTES : raw.backup_upload_limit_mb * 1_000_000,
     },
     discoveryPrefix: 'homeassistant',
     topicPrefix: 'iris-edge',

@@ -63,3 +63,11 @@ export interface BackupStatus {
   totalBytes: number;
   count: number;
 }
+
+/**
+ * The largest backup archive an upload may be, in bytes: 16 GB (written by formatBytes). The
+ * server refuses a larger body as it streams in, the Backups page checks the file before sending
+ * and states the limit, DOCS.md states it (test/unit/upload-limit.test.ts holds them to this).
+ * The Supervisor's own 16 MiB cap on ingress bodies does not apply: config.yaml sets ingress_stream.
+ */
+export const BACKUP_UPLOAD_LIMIT_BYTES = 16_000_000_000;

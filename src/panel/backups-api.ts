@@ -10,7 +10,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { BackupService } from '../backups/service.ts';
+import { BACKUP_UPLOAD_LIMIT_BYTES } from '../model/backup.ts';
 import { BACKUP_ID } from '../model/backup-record.ts';
+import { formatBytes } from '../model/bytes.ts';
 import { settingsSchema } from '../model/backup-settings.ts';
 import { checkId } from '../backups/store.ts';
 import { ApiError } from './errors.ts';
@@ -52,7 +54,8 @@ export async function registerBackupsApi(app: FastifyInstance, ctx: PanelContext
       status: await s.status(),
       job: s.job(),
       settings: s.schedule.settings,
-      uploadLimitBytes: ctx.options.backupUploadLimitBytes ?? null,
+      // The service's own limit, the one it enforces: the page states it and checks files against it.
+      uploadLimitBytes: s.uploadLimitBytes,
     };
   });
 
@@ -79,7 +82,7 @@ export async function registerBackupsApi(app: FastifyInstance, ctx: PanelContext
 
   // The one body that is not JSON: the guard in server.ts refuses any other type (415).
   const uploadSchema = {
-    ...doc('Upload an archive (verified before it is accepted)', { 201: ok('Accepted'), 413: err('Larger than the upload limit') }),
+    ...doc('Upload an archive (verified before it is accepted)', { 201: ok('Accepted'), 413: err(`Larger than the upload limit (${formatBytes(BACKUP_UPLOAD_LIMIT_BYTES)}; GET api/backups says it)`) }),
     consumes: ['application/octet-stream'],
     body: z.custom<Readable>().meta({ type: 'string', format: 'binary' }),
   };

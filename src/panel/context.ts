@@ -89,7 +89,6 @@ export interface PanelOptions {
   certs?: CertService;
   /** IRIS Edge backups of the local instance; without it the backup routes answer 503. */
   backups?: BackupService;
-  backupUploadLimitBytes?: number;
   /** The bridge's self-checks (latest results, run on demand); without it the diagnostics routes answer 503. */
   diagnostics?: DiagnosticsSource;
 }

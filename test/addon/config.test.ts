@@ -306,6 +306,8 @@ test('config.yaml says what the issue asks for', () => {
   // The default stage, application: Core does not wait for IRIS (config.yaml says why).
   assert.ok(!('startup' in config), 'startup stays at its default, application');
   assert.equal(config.ingress, true);
+  // Backup uploads are larger than the 16 MiB the Supervisor buffers (test/support/ingress-proxy.ts).
+  assert.equal(config.ingress_stream, true, 'ingress_stream: true, or uploads over 16 MiB are refused by the Supervisor');
   assert.equal(config.panel_title ?? config.name, 'IRIS Edge', 'the panel title');
   assert.match(String(config.panel_icon), /^mdi:[a-z0-9-]+$/);
   assert.ok(!('ingress_port' in config), 'ingress uses the default port 8099');
@@ -421,6 +423,8 @@ test('every config rule fires on a config that breaks it', () => {
     ['default boot', (c) => { c.boot = 'auto'; }, /'boot' should be removed/],
     ['default ingress_port', (c) => { c.ingress_port = 8099; }, /'ingress_port' should be removed/],
     ['default timeout', (c) => { c.timeout = 10; }, /'timeout' should be removed/],
+    ['default ingress_stream', (c) => { c.ingress_stream = false; }, /'ingress_stream' should be removed/],
+    ['ingress_stream not a bool', (c) => { c.ingress_stream = 'yes'; }, /ingress_stream must be a bool/],
     ['panel_title = name', (c) => { c.panel_title = c.name; }, /panel_title/],
     ['watchdog', (c) => { c.watchdog = 'tcp://[HOST]:[PORT:1972]'; }, /watchdog/],
     ['webui with ingress', (c) => { c.webui = 'http://[HOST]:[PORT:52773]/csp/sys/UtilHome.csp'; }, /webui/],

@@ -5,7 +5,7 @@
  * what the API and the files on disk say. Screenshots: .artifacts/browser/backups-*.png.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,11 +20,15 @@ import { startPanel, type RunningPanel } from '../../src/panel/server.ts';
 import { CertService } from '../../src/certs/service.ts';
 import { CertStore } from '../../src/certs/store.ts';
 import { captureLogger, testConfig } from '../support/fixtures.ts';
+import { writeLargeArchive } from '../support/backups.ts';
+import { SUPERVISOR_MAX_BODY } from '../support/ingress-proxy.ts';
+import { formatBytes } from '../../src/model/bytes.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
 import { launchChromium, startHarness, startIngressFor, SUPERVISOR_STANDIN } from './harness.ts';
 
 const ART = join(process.cwd(), '.artifacts/browser');
-const UPLOAD_LIMIT = 8_000_000;
+/** Above the Supervisor's 16 MiB, so an upload from the page over 16 MiB is tested to be accepted. */
+const UPLOAD_LIMIT = 40_000_000;
 
 let broker: Mosquitto;
 let bridge: RunningBridge;
@@ -102,7 +106,6 @@ describe('Backups page in Chromium, on the whole bridge', () => {
       logs: new LogBuffer(100),
       certs: new CertService({ store: new CertStore(config.certDir) }),
       backups: bridge.backups,
-      backupUploadLimitBytes: config.backups.uploadLimitBytes,
       log,
       trustedPeers: [SUPERVISOR_STANDIN],
     });
@@ -123,7 +126,7 @@ describe('Backups page in Chromium, on the whole bridge', () => {
     await page.locator('#no-backups').waitFor();
     assert.deepEqual(await page.locator('main h2').allTextContents(), ['Status', 'Backups', 'Upload a backup', 'Schedule and retention']);
     assert.match((await page.locator('#backup-status').textContent()) ?? '', /None yet.*None: the schedule is off.*0 \(0 B\)/);
-    assert.equal(((await page.locator('#upload-limit').textContent()) ?? '').trim(), 'Largest upload accepted: 8.0 MB.');
+    assert.equal(((await page.locator('#upload-limit').textContent()) ?? '').trim(), `Largest upload accepted: ${formatBytes(UPLOAD_LIMIT)}.`);
     await page.click('#backup-now');
     const done = jobCard(page, 'backup', 'ok');
     await done.waitFor();
@@ -292,6 +295,39 @@ describe('Backups page in Chromium, on the whole bridge', () => {
     await r.locator('[data-uploaded]').waitFor();
     await r.locator('[data-verify="verified"]').waitFor();
     await shot(page, 'uploaded');
+    await ctx.close();
+  });
+
+  it('through ingress the page uploads an archive over the Supervisor’s 16 MiB; a file over the limit it refuses without sending', async () => {
+    const { ctx, page } = await newPage();
+    const sent: string[] = [];
+    page.on('request', (r) => r.url().includes('api/backups/upload') && sent.push(r.url()));
+    await page.goto(`${ingress.url}#/backups`);
+    await page.locator('#upload-form').waitFor();
+    const root = mkdtempSync(join(tmpdir(), 'backups-large-upload-'));
+    const big = join(root, 'large.tar.gz');
+    const { id, bytes } = await writeLargeArchive(big, 20 * 1024 * 1024, new Date('2026-10-01T08:00:00Z'));
+    assert.ok(bytes > SUPERVISOR_MAX_BODY);
+    await page.setInputFiles('#upload-file', big);
+    await page.click('#upload-btn');
+    // Whatever the answer, it is shown: a refusal fails here with its words, not after a timeout.
+    await page.locator('#upload-result.good, #upload-result.bad').waitFor({ timeout: 60_000 });
+    assert.match(((await page.locator('#upload-result').textContent()) ?? '').trim(), new RegExp(`^Accepted: ${id} `));
+    await row(page, id).locator('[data-uploaded]').waitFor();
+    assert.equal(sent.length, 1);
+
+    // One byte over: the page says so, and nothing is sent.
+    const over = join(root, 'over.tar.gz');
+    writeFileSync(over, '');
+    truncateSync(over, UPLOAD_LIMIT + 1);
+    await page.setInputFiles('#upload-file', over);
+    await page.click('#upload-btn');
+    await page.locator('#upload-result.bad').waitFor();
+    assert.equal(
+      ((await page.locator('#upload-result').textContent()) ?? '').trim(),
+      `Not sent: over.tar.gz is ${formatBytes(UPLOAD_LIMIT + 1)}, larger than ${formatBytes(UPLOAD_LIMIT)}, the largest upload accepted.`,
+    );
+    assert.equal(sent.length, 1, 'the page sent the file over the limit');
     await ctx.close();
   });
 

@@ -1,14 +1,10 @@
 /**
- * The panel on the simulator, optionally behind a reverse proxy that serves it the way Home
- * Assistant ingress does: mounted under /api/hassio_ingress/<token>/, the prefix stripped, the
- * X-Ingress-Path and X-Remote-User-* headers added (client copies dropped), Accept-Encoding
- * stripped, websockets relayed. The proxy connects from 127.0.0.2, the "Supervisor" the panel is
- * told to trust; a direct client connects from 127.0.0.1.
+ * The panel on the simulator, optionally behind the ingress stand-in (test/support/ingress-proxy.ts):
+ * mounted under /api/hassio_ingress/<token>/, the ingress headers added, request bodies buffered
+ * or streamed as the Supervisor does for config.yaml. The proxy connects from 127.0.0.2, the
+ * "Supervisor" the panel is told to trust; a direct client connects from 127.0.0.1.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { once } from 'node:events';
-import http from 'node:http';
-import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,10 +25,9 @@ import { CertStore } from '../../src/certs/store.ts';
 import { SslConfigs } from '../../src/monitor/ssl-configs.ts';
 import { simulatorAccount } from '../../src/compose/account.ts';
 import type { PersonAccountService } from '../../src/accounts/person-account.ts';
+import { INGRESS_PATH, startIngressProxy, SUPERVISOR_STANDIN, type IngressProxy } from '../support/ingress-proxy.ts';
 
-export const SUPERVISOR_STANDIN = '127.0.0.2';
-export const INGRESS_TOKEN = 'x4Fz9Qk2TestToken';
-export const INGRESS_PATH = `/api/hassio_ingress/${INGRESS_TOKEN}`;
+export { INGRESS_PATH, SUPERVISOR_STANDIN };
 
 export interface Harness {
   sim: IrisSimulator;
@@ -68,7 +63,6 @@ export interface HarnessOptions {
   /** The IRIS to monitor (default: a fresh simulator); a backup rig brings its own. */
   sim?: IrisSimulator;
   backups?: BackupService;
-  backupUploadLimitBytes?: number;
   /** false: no account for people (a bridge outside the add-on with a real IRIS). */
   account?: false;
 }
@@ -101,22 +95,13 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     logs,
     messagesLogPath: opts.messagesLogPath,
     certs: new CertService({ store: opts.certStoreDir ? new CertStore(opts.certStoreDir) : undefined, haSslDir: opts.haSslDir, irisClients: [{ id: 'iris', iris: sim }] }),
-    ...(opts.backups ? { backups: opts.backups, backupUploadLimitBytes: opts.backupUploadLimitBytes } : {}),
+    ...(opts.backups ? { backups: opts.backups } : {}),
     diagnostics: new SelfCheckRunner([{ id: 'iris', iris: sim, local: true }], { bridgeVersion: 'test', role: loadBridgeRole(SOURCE_AGENT_DIR), inAddon: opts.mode === 'addon' }, log),
     log,
     trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),
     allowedHosts: opts.allowedHosts,
   });
-  let proxy: http.Server | undefined;
-  let ingress: string | undefined;
-  const upgraded = new Set<net.Socket>();
-  if (opts.proxy) {
-    proxy = startIngressProxy(new URL(panel.url), upgraded);
-    proxy.listen(0, '127.0.0.1');
-    await once(proxy, 'listening');
-    const port = (proxy.address() as net.AddressInfo).port;
-    ingress = `http://127.0.0.1:${port}${INGRESS_PATH}/`;
-  }
+  const proxy = opts.proxy ? await startIngressProxy(panel.url) : undefined;
   return {
     sim,
     monitorApi,
@@ -124,17 +109,15 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     logs,
     panel,
     direct: panel.url,
-    ingress,
+    ingress: proxy?.url,
     password,
     account,
     accountFile: account ? join(stateDir, 'secrets', 'iris_admin_password') : undefined,
     dropWebsockets() {
-      for (const s of upgraded) s.destroy();
-      upgraded.clear();
+      proxy?.dropWebsockets();
     },
     async close() {
-      proxy?.closeAllConnections();
-      if (proxy) await new Promise((r) => proxy?.close(r));
+      await proxy?.close();
       await panel.close();
       monitor.stop();
       if (!opts.sim) await sim.close();
@@ -145,77 +128,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
 }
 
 /** The ingress-style proxy alone, in front of a panel started some other way (the whole bridge). */
-export async function startIngressFor(panelUrl: string): Promise<{ url: string; close(): Promise<void> }> {
-  const upgraded = new Set<net.Socket>();
-  const proxy = startIngressProxy(new URL(panelUrl), upgraded);
-  proxy.listen(0, '127.0.0.1');
-  await once(proxy, 'listening');
-  return {
-    url: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}${INGRESS_PATH}/`,
-    async close() {
-      for (const s of upgraded) s.destroy();
-      proxy.closeAllConnections();
-      await new Promise((r) => proxy.close(r));
-    },
-  };
-}
-
-function ingressHeaders(incoming: http.IncomingHttpHeaders, target: URL): http.OutgoingHttpHeaders {
-  const headers: http.OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(incoming)) {
-    if (k.startsWith('x-remote-user-') || k === 'x-ingress-path' || k === 'accept-encoding' || k === 'x-supervisor-token') continue;
-    headers[k] = v;
-  }
-  headers.host = target.host;
-  headers['x-ingress-path'] = INGRESS_PATH;
-  headers['x-hass-source'] = 'core.ingress';
-  headers['x-remote-user-id'] = 'abc123';
-  headers['x-remote-user-name'] = 'anna';
-  headers['x-remote-user-display-name'] = 'Anna';
-  return headers;
-}
-
-function startIngressProxy(target: URL, upgraded: Set<net.Socket>): http.Server {
-  const prefix = `${INGRESS_PATH}/`;
-  const server = http.createServer((req, res) => {
-    if (!req.url?.startsWith(prefix)) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('404: Not Found (outside the ingress prefix)');
-      return;
-    }
-    const path = req.url.slice(prefix.length - 1);
-    const up = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path, headers: ingressHeaders(req.headers, target), localAddress: SUPERVISOR_STANDIN },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
-    up.on('error', () => res.headersSent || res.writeHead(502).end('502: Bad Gateway'));
-    req.pipe(up);
-  });
-  server.on('upgrade', (req, socket, head) => {
-    if (!req.url?.startsWith(prefix)) {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-      return;
-    }
-    const path = req.url.slice(prefix.length - 1);
-    upgraded.add(socket as net.Socket);
-    socket.on('close', () => upgraded.delete(socket as net.Socket));
-    const upstream = net.connect({ host: target.hostname, port: Number(target.port), localAddress: SUPERVISOR_STANDIN }, () => {
-      const headers = ingressHeaders(req.headers, target);
-      let head1 = `${req.method} ${path} HTTP/1.1\r\n`;
-      for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) head1 += `${k}: ${one}\r\n`;
-      upstream.write(head1 + '\r\n');
-      if (head.length) upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on('error', () => socket.destroy());
-    upstream.on('close', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-    socket.on('close', () => upstream.destroy());
-  });
-  return server;
+export async function startIngressFor(panelUrl: string): Promise<IngressProxy> {
+  return startIngressProxy(panelUrl);
 }
 
 /**

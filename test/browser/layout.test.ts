@@ -104,7 +104,7 @@ describe('every page at 360 and 1280 px, light and dark', () => {
     await backups.start();
     const messages = join(root, 'messages.log');
     writeFileSync(messages, `12/02/26-03:00:00:000 (1234) 0 [Utility.Event] Startup of InterSystems IRIS\n12/02/26-03:00:01:000 (1234) 2 [Generic.Event] /usr/irissys/mgr/regionalhospitalnetworklaboratoryresults/partner/interface/journal/20261202.001-could-not-be-opened-because-the-volume-is-full\n`);
-    h = await startHarness({ mode: 'addon', proxy: true, sim, backups, backupUploadLimitBytes: 8_000_000, certStoreDir: join(root, 'certs'), irisSslDir: join(root, 'iris-ssl'), messagesLogPath: messages });
+    h = await startHarness({ mode: 'addon', proxy: true, sim, backups, certStoreDir: join(root, 'certs'), irisSslDir: join(root, 'iris-ssl'), messagesLogPath: messages });
     const job = await backups.startBackup('manual');
     await backups.wait(job.id);
     const ca = await post<{ id: string }>('api/certificates/ca', { name: CA_NAME, commonName: CA_CN, key: { type: 'ec', curve: 'P-256' } });

@@ -1,5 +1,6 @@
 /**
- * /api/backups over HTTP (fastify's inject, the panel's real routes and guards) on a backup
+ * /api/backups over HTTP (fastify's inject, the panel's real routes and guards; uploads through the
+ * ingress stand-in, test/support/ingress-proxy.ts) on a backup
  * service with real files: each refusal is a 4xx with a message, and a download is the archive.
  */
 import assert from 'node:assert/strict';
@@ -12,15 +13,26 @@ import { LogBuffer } from '../../src/panel/log-buffer.ts';
 import { buildPanelServer } from '../../src/panel/server.ts';
 import { backupRig, type BackupRig } from '../support/backups.ts';
 import { captureLogger, waitFor } from '../support/fixtures.ts';
+import { startIngressProxy, type IngressProxy } from '../support/ingress-proxy.ts';
 
 const H = { 'content-type': 'application/json', 'x-iris-edge': '1' };
 let rig: BackupRig;
 let app: FastifyInstance;
+let port: number;
+/** Uploads go through the ingress stand-in: the Supervisor's body handling is part of the path. */
+let ingress: IngressProxy;
 let id: string;
 
 async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = H) {
   const r = await app.inject({ method, url, headers, payload: body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body) });
   return { status: r.statusCode, json: () => r.json(), raw: r.rawPayload, headers: r.headers };
+}
+
+/** A POST through ingress, as the page's upload sends it. */
+async function viaIngress(path: string, body: Buffer | unknown, headers: Record<string, string>) {
+  const r = await fetch(new URL(path.replace(/^\//, ''), ingress.url), { method: 'POST', headers, body: Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, json: () => JSON.parse(text) as { message: string; backup: { uploaded: boolean } } };
 }
 
 interface Job {
@@ -52,10 +64,13 @@ before(async () => {
     logs,
     log: captureLogger().log,
     backups: rig.service,
-    backupUploadLimitBytes: 2 * 1024 * 1024,
   }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  port = (app.server.address() as AddressInfo).port;
+  ingress = await startIngressProxy(`http://127.0.0.1:${port}/`);
 });
 after(async () => {
+  await ingress.close();
   await app.close();
   await rig.close();
 });
@@ -104,28 +119,26 @@ describe('/api/backups', () => {
   it('takes an upload as application/octet-stream and refuses what is not a backup of ours', async () => {
     const archive = readFileSync(rig.service.store.archivePath(id));
     const up = { 'content-type': 'application/octet-stream', 'x-iris-edge': '1' };
-    const dup = await call('POST', '/api/backups/upload', archive, up);
+    const dup = await viaIngress('/api/backups/upload', archive, up);
     assert.equal(dup.status, 409);
     assert.match(dup.json().message, /already here/);
     assert.equal((await call('DELETE', `/api/backups/${id}`, undefined, { 'x-iris-edge': '1' })).status, 200);
-    const ok = await call('POST', '/api/backups/upload', archive, up);
+    const ok = await viaIngress('/api/backups/upload', archive, up);
     assert.equal(ok.status, 201, JSON.stringify(ok.json()));
     assert.equal(ok.json().backup.uploaded, true);
 
-    const foreign = await call('POST', '/api/backups/upload', Buffer.from('PK\x03\x04 a zip file'), up);
+    const foreign = await viaIngress('/api/backups/upload', Buffer.from('PK\x03\x04 a zip file'), up);
     assert.equal(foreign.status, 400);
     assert.match(foreign.json().message, /damaged or not a gzip'd tar/);
-    const big = await call('POST', '/api/backups/upload', Buffer.alloc(3 * 1024 * 1024), up);
+    const big = await viaIngress('/api/backups/upload', Buffer.alloc(3 * 1024 * 1024), up);
     assert.equal(big.status, 413);
-    const noHeader = await call('POST', '/api/backups/upload', archive, { 'content-type': 'application/octet-stream' });
+    const noHeader = await viaIngress('/api/backups/upload', archive, { 'content-type': 'application/octet-stream' });
     assert.equal(noHeader.status, 403);
-    const asJson = await call('POST', '/api/backups/upload', { archive: 'x' });
+    const asJson = await viaIngress('/api/backups/upload', { archive: 'x' }, H);
     assert.equal(asJson.status, 415);
   });
 
   it('closes the connection after refusing an oversize upload, so the next request on a kept-alive socket is answered', async () => {
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const port = (app.server.address() as AddressInfo).port;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const send = (method: string, path: string, body?: Buffer) =>
       new Promise<{ status: number; text: string }>((resolve, reject) => {

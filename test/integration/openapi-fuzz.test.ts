@@ -99,7 +99,6 @@ before(async () => {
     mode: 'standalone',
     sim: rig.sim,
     backups: rig.service,
-    backupUploadLimitBytes: 1024 * 1024,
     certStoreDir: join(root, 'certs'),
     irisSslDir: join(root, 'iris-ssl'),
     haSslDir: join(root, 'ha-ssl'),

@@ -1,10 +1,13 @@
 /** A backup service over a simulated IRIS whose database files keep changing, on real files. */
-import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { createCipheriv, createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
+import { backupId, databaseEntry, FORMAT, FORMAT_VERSION, MANIFEST_NAME, type Manifest } from '../../src/backups/manifest.ts';
 import { BackupService } from '../../src/backups/service.ts';
 import type { JobStatus } from '../../src/model/backup.ts';
 import { SimulatedDatabases, type SimulatedDatabasesOptions } from '../../src/iris/simulator/databases.ts';
@@ -21,6 +24,49 @@ export async function tarGz(entries: { name: string; body: Buffer | string; head
   const chunks: Buffer[] = [];
   for await (const c of pack) chunks.push(c as Buffer);
   return gzipSync(Buffer.concat(chunks));
+}
+
+/** `size` bytes of noise that is the same on every call for the same seed (AES-CTR over zeros), 1 MiB at a time. */
+function* noise(size: number, seed: number): Generator<Buffer> {
+  const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, seed), Buffer.alloc(16));
+  const zeros = Buffer.alloc(1024 * 1024);
+  for (let left = size; left > 0; left -= zeros.length) yield cipher.update(zeros.subarray(0, Math.min(left, zeros.length)));
+}
+
+/**
+ * A valid IRIS Edge archive of one database of `size` bytes (noise: gzip keeps it that size),
+ * written to `file` as a stream, so hundreds of MB never sit in the test's memory. Its id is
+ * new for each `at`. Returns the id and the archive's size.
+ */
+export async function writeLargeArchive(file: string, size: number, at: Date, seed = 7): Promise<{ id: string; bytes: number }> {
+  const hash = createHash('sha256');
+  for (const chunk of noise(size, seed)) hash.update(chunk);
+  const t = at.toISOString();
+  const manifest: Manifest = {
+    format: FORMAT,
+    formatVersion: FORMAT_VERSION,
+    id: backupId('iris', at, 'manual'),
+    kind: 'manual',
+    createdBy: 'test',
+    instance: { id: 'iris', irisVersion: 'IRIS for UNIX (simulated)', irisVersionNumber: '2025.1' },
+    startedAt: t,
+    frozenAt: t,
+    thawedAt: t,
+    endedAt: t,
+    freezeMs: 0,
+    databases: [{ name: 'USER', directory: '/data/iris/mgr/user/', file: databaseEntry('USER'), size, sha256: hash.digest('hex') }],
+    excluded: [],
+  };
+  const pack = tar.pack();
+  pack.entry({ name: MANIFEST_NAME }, JSON.stringify(manifest));
+  // tar-stream's entry is a streamx Writable; Node's write/drain contract is all that is used.
+  const entry = pack.entry({ name: databaseEntry('USER'), size }) as unknown as NodeJS.WritableStream;
+  const done = pipeline(pack, createGzip({ level: 1 }), createWriteStream(file));
+  for (const chunk of noise(size, seed)) if (!entry.write(chunk)) await once(entry, 'drain');
+  entry.end();
+  pack.finalize();
+  await done;
+  return { id: manifest.id, bytes: statSync(file).size };
 }
 
 export interface BackupRig {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/errors.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { BACKUP_UPLOAD_LIMIT_BYTES } from '../../src/model/backup.ts';
 
 const files = (content: Record<string, string>) => (p: string) => {
   if (!(p in content)) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
@@ -13,7 +14,7 @@ describe('configuration', () => {
     const c = loadConfig({ env: {}, argv: [] });
     assert.deepEqual(c.iris, { mode: 'simulator', scenario: 'demo', dataDir: '.iris-edge/simulator', writeIntervalMs: 250 });
     assert.equal(c.stateDir, '.iris-edge');
-    assert.deepEqual(c.backups, { dir: '.iris-edge/backups', uploadLimitBytes: 16 * 1024 ** 3 });
+    assert.deepEqual(c.backups, { dir: '.iris-edge/backups', uploadLimitBytes: BACKUP_UPLOAD_LIMIT_BYTES });
     assert.deepEqual(c.mqtt, { source: 'default', url: 'mqtt://127.0.0.1:1883', username: undefined, password: undefined });
     assert.equal(c.pollIntervalMs, 10_000);
     assert.equal(c.instanceId, 'iris');
@@ -40,7 +41,7 @@ describe('configuration', () => {
       env: { IRIS_EDGE_STATE_DIR: '/s', IRIS_EDGE_BACKUP_DIR: '/b', IRIS_EDGE_BACKUP_UPLOAD_LIMIT_MB: '10', IRIS_EDGE_SIMULATOR_WRITE_MS: '0' },
       argv: [],
     });
-    assert.deepEqual(c.backups, { dir: '/b', uploadLimitBytes: 10 * 1024 * 1024 });
+    assert.deepEqual(c.backups, { dir: '/b', uploadLimitBytes: 10_000_000 });
     assert.deepEqual(c.iris, { mode: 'simulator', scenario: 'demo', dataDir: '/s/simulator', writeIntervalMs: 0 });
     assert.throws(() => loadConfig({ env: { IRIS_EDGE_BACKUP_UPLOAD_LIMIT_MB: '0' }, argv: [] }), /backup_upload_limit_mb/);
   });

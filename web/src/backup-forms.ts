@@ -12,7 +12,8 @@ interface ScheduleAnswer {
 
 // ---- upload ----------------------------------------------------------------------------------------
 
-export function uploadCard(limit: number | null, done: () => void): HTMLElement {
+/** `limit` is the server's (GET api/backups): the page states it and refuses a larger file before sending a byte. */
+export function uploadCard(limit: number, done: () => void): HTMLElement {
   const out = resultBox('upload-result');
   const input = h('input', { type: 'file', id: 'upload-file', accept: '.gz,.tgz,application/gzip' });
   const bar = h('progress', { id: 'upload-progress', max: 1, value: 0, hidden: true });
@@ -29,6 +30,8 @@ export function uploadCard(limit: number | null, done: () => void): HTMLElement 
     e.preventDefault();
     const file = input.files?.[0];
     if (!file) return say(out, 'bad', 'Choose the archive file first.');
+    // The server would refuse it too, but only after the upload had run for as long as the limit takes to send.
+    if (file.size > limit) return say(out, 'bad', `Not sent: ${file.name} is ${bytes(file.size)}, larger than ${bytes(limit)}, the largest upload accepted.`);
     button.disabled = true;
     bar.hidden = false;
     bar.value = 0;
@@ -53,7 +56,7 @@ export function uploadCard(limit: number | null, done: () => void): HTMLElement 
     'backup-upload',
     'Upload a backup',
     h('p', { class: 'muted' }, 'An IRIS Edge archive downloaded earlier, from this add-on or another one. It is checked completely (every checksum) before it is kept; then it can be restored like the others.'),
-    limit !== null ? h('p', { class: 'muted small', id: 'upload-limit' }, `Largest upload accepted: ${bytes(limit)}.`) : null,
+    h('p', { class: 'muted small', id: 'upload-limit' }, `Largest upload accepted: ${bytes(limit)}.`),
     form,
     out,
   );

@@ -1,6 +1,7 @@
 /** The Backups page's views: sizes and times in words, the running job, the status card, the list. */
 import { card, h, type Child } from './dom.ts';
 import { ago } from './format.ts';
+import { formatBytes } from '../../src/model/bytes.ts';
 import type { BackupStatus, JobStatus, JobStep, Progress } from '../../src/model/backup.ts';
 import type { BackupRecord } from '../../src/model/backup-record.ts';
 
@@ -11,12 +12,8 @@ const enc = encodeURIComponent;
 /** A card the page finds again by id (to redraw it from the live feed). */
 export const section = (id: string, title: string, ...children: Child[]) => Object.assign(card(title, ...children), { id });
 
-/** Decimal units, as the server's own messages count them. */
-export function bytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const [value, unit] = n < 1e6 ? [n / 1e3, 'KB'] : n < 1e9 ? [n / 1e6, 'MB'] : [n / 1e9, 'GB'];
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${unit}`;
-}
+/** Decimal units, the one way sizes are written (the server's messages and DOCS.md too). */
+export const bytes = formatBytes;
 
 function seconds(s: number): string {
   if (s < 1) return 'under 1 s';

@@ -20,7 +20,8 @@ interface Overview {
   status: BackupStatus;
   job: JobStatus | null;
   settings: BackupSettings;
-  uploadLimitBytes: number | null;
+  /** The server's limit: BACKUP_UPLOAD_LIMIT_BYTES (src/model/backup.ts) unless configured lower for tests. */
+  uploadLimitBytes: number;
 }
 
 const enc = encodeURIComponent;
