@@ -27,6 +27,19 @@ async function importCert(name: string, pem: string): Promise<string> {
   return ((await r.json()) as { id: string }).id;
 }
 
+/** A page whose script errors are collected and whose browser pop-ups (none expected) are recorded and dismissed. */
+async function pageWatchingDialogs(viewport: { width: number; height: number }) {
+  const ctx = await browser.newContext({ viewport });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  const native: string[] = [];
+  page.on('dialog', (d) => {
+    native.push(d.message());
+    void d.dismiss();
+  });
+  return { ctx, page, native };
+}
+
 describe('Apply to IRIS in Chromium', () => {
   before(async () => {
     mkdirSync(ART, { recursive: true });
@@ -67,14 +80,7 @@ describe('Apply to IRIS in Chromium', () => {
   });
 
   it('lists IRIS configurations with "used by" and restarts the hosts only after the panel\'s own dialog says OK (Esc and Cancel send nothing)', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    const native: string[] = [];
-    page.on('dialog', (d) => {
-      native.push(d.message());
-      void d.dismiss();
-    });
+    const { ctx, page, native } = await pageWatchingDialogs({ width: 1280, height: 900 });
     const restarts: string[] = [];
     page.on('request', (r) => {
       if (r.method() === 'POST' && r.url().endsWith('/api/ssl-configs/restart-hosts')) restarts.push(r.postData() ?? '');
@@ -110,14 +116,7 @@ describe('Apply to IRIS in Chromium', () => {
 
   it('applies an expired certificate only after the panel\'s dialog says OK; Cancel leaves IRIS untouched', async () => {
     const oldId = await importCert('Old one', expiredCertPem({ withKey: true, hash: 'sha256' }));
-    const ctx = await browser.newContext({ viewport: { width: 360, height: 740 } });
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    const native: string[] = [];
-    page.on('dialog', (d) => {
-      native.push(d.message());
-      void d.dismiss();
-    });
+    const { ctx, page, native } = await pageWatchingDialogs({ width: 360, height: 740 });
     await page.goto(`${h.ingress}#/certificates/${oldId}`);
     await page.locator('#ssl-name').waitFor();
     await page.fill('#ssl-name', 'OldOne');

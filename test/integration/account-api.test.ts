@@ -9,20 +9,10 @@ import { readFileSync, renameSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startHarness, type Harness } from '../browser/harness.ts';
 import { CHANGES_PER_MINUTE } from '../../src/panel/connect-api.ts';
+import { fetchBody, JSON_POST } from '../support/http.ts';
 
-const JSON_POST = { 'content-type': 'application/json', 'x-iris-edge': '1' };
 
-async function req(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const r = await fetch(url, init);
-  const text = await r.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: r.status, body, headers: r.headers };
-}
+const req = fetchBody;
 const post = (url: string, body: unknown, headers: Record<string, string> = JSON_POST) => req(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 describe('the account for people through the panel API', () => {

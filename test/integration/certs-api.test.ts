@@ -13,24 +13,14 @@ import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { startHarness, type Harness } from '../browser/harness.ts';
 import { csrVerifies, expiredCertPem, makePki, opensslPkcs12, ossl, type Pki } from '../unit/certs-helpers.ts';
+import { fetchBody, JSON_POST } from '../support/http.ts';
 
-const JSON_POST = { 'content-type': 'application/json', 'x-iris-edge': '1' };
 let h: Harness;
 let pki: Pki;
 let storeDir: string;
 let base: string;
 
-async function req(path: string, init: RequestInit = {}): Promise<{ status: number; body: any; raw: Buffer; headers: Headers }> {
-  const r = await fetch(base + path, init);
-  const raw = Buffer.from(await r.arrayBuffer());
-  let body: any = raw.toString('utf8');
-  try {
-    body = JSON.parse(body);
-  } catch {
-    /* a file */
-  }
-  return { status: r.status, body, raw, headers: r.headers };
-}
+const req = (path: string, init: RequestInit = {}) => fetchBody(base + path, init);
 const post = (path: string, body: unknown) => req(path, { method: 'POST', headers: JSON_POST, body: JSON.stringify(body) });
 const entries = () => readdirSync(storeDir).filter((n) => !n.startsWith('.'));
 const noKeys = (x: unknown) => assert.doesNotMatch(JSON.stringify(x), /PRIVATE KEY|key-secret|store-secret/);

@@ -11,21 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { startHarness, INGRESS_PATH, type Harness } from '../browser/harness.ts';
 import { holdNextCall, within } from '../support/fixtures.ts';
+import { fetchBody, JSON_POST } from '../support/http.ts';
 
-const JSON_POST = { 'content-type': 'application/json', 'x-iris-edge': '1' };
 const ORDERS = 'api/instances/iris/productions/ORDERS/Orders.Production';
 
-async function req(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const r = await fetch(url, init);
-  const text = await r.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: r.status, body, headers: r.headers };
-}
+const req = fetchBody;
 const post = (url: string, body: unknown) => req(url, { method: 'POST', headers: JSON_POST, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 interface Feed {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startHarness, type Harness } from '../browser/harness.ts';
 import { holdNextCall, within } from '../support/fixtures.ts';
+import { JSON_POST } from '../support/http.ts';
 
-const JSON_POST = { 'content-type': 'application/json', 'x-iris-edge': '1' };
 const ORDERS = 'api/instances/iris/productions/ORDERS/Orders.Production';
 
 async function post(url: string, body: unknown): Promise<{ status: number; body: any }> {

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startHarness, type Harness } from '../browser/harness.ts';
 import { expiredCertPem, makePki, type Pki } from '../unit/certs-helpers.ts';
+import { fetchBody, JSON_POST } from '../support/http.ts';
 
-const JSON_POST = { 'content-type': 'application/json', 'x-iris-edge': '1' };
 let h: Harness;
 let pki: Pki;
 let storeDir: string;
@@ -19,17 +19,7 @@ let sslDir: string;
 let base: string;
 const ids: Record<string, string> = {};
 
-async function req(path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const r = await fetch(base + path, init);
-  const text = await r.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* text */
-  }
-  return { status: r.status, body };
-}
+const req = (path: string, init: RequestInit = {}) => fetchBody(base + path, init);
 const post = (path: string, body: unknown) => req(path, { method: 'POST', headers: JSON_POST, body: JSON.stringify(body) });
 const sslEntries = () => (existsSync(sslDir) ? readdirSync(sslDir) : []);
 
