@@ -49,6 +49,7 @@ test('npm ci installs the pinned node, and the Docker build stage has what that 
   assert.match(stage, /^COPY scripts\/pinned-node\.mjs \.\/scripts\/$/m, 'the build stage copies the hook before npm ci');
   const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
   for (const path of ['.node-version', 'scripts', 'scripts/pinned-node.mjs', 'scripts/*', '*.mjs']) assert.ok(!ignored.includes(path), `.dockerignore keeps ${path}`);
+  assert.match(read('README.md'), /`npm ci` also brings the Node\.js the add-on image runs \(the release in `\.node-version`/, 'README.md says where Node 22 comes from');
   assert.match(read('.ci/run'), /pinned_node="\$\(node scripts\/pinned-node\.mjs --path\)"\nexport PATH="\$\{pinned_node%\/\*\}:\$PATH"\n\nnpm ci /, '.ci/run runs npm on the pinned node');
 });
 
