@@ -4,8 +4,9 @@
 # amd64 image below is the default; on arm64 pass
 #   --build-arg BUILD_FROM=containers.intersystems.com/intersystems/iris-community-arm64:2026.1
 ARG BUILD_FROM=containers.intersystems.com/intersystems/iris-community:2026.1
-# An exact Node.js release: the final stage checks the node binary it copies against the sha256
-# of that release's bin/node (NODE_SHA256_*), so a moved tag cannot slip another binary in.
+# An exact Node.js release, the one in .node-version (the tests run on it too; 22.15+ for zlib's
+# zstd): the final stage checks the node binary it copies against the sha256 of that release's
+# bin/node (NODE_SHA256_*), so a moved tag cannot slip another binary in.
 ARG NODE_IMAGE=node:22.23.5-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
@@ -14,7 +15,9 @@ ARG NODE_IMAGE=node:22.23.5-bookworm-slim
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS bridge
 WORKDIR /build
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json .node-version tsconfig.json tsconfig.build.json ./
+# npm ci's postinstall (scripts/pinned-node.mjs) finds this stage's node is already the pinned one.
+COPY scripts/pinned-node.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY web ./web

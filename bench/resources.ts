@@ -43,7 +43,8 @@ async function main(): Promise<void> {
     const b = [sample(pid), sample(child)];
     const cpu = (i: number) => (((b[i]!.cpuTicks - a[i]!.cpuTicks) / TICKS_PER_S / MEASURE_S) * 100).toFixed(2);
     const range = (xs: number[]) => `min ${Math.min(...xs).toFixed(1)} MB, max ${Math.max(...xs).toFixed(1)} MB`;
-    console.log(`IRIS Edge resources — compiled bridge, simulator ${process.env.SCENARIO ?? '10x100'}, poll 10 s, panel on, ${MEASURE_S} s after ${WARMUP_S} s warm-up`);
+    // The bridge runs on this process's node (process.execPath), so this is the Node measured.
+    console.log(`IRIS Edge resources — compiled bridge on Node ${process.version}, simulator ${process.env.SCENARIO ?? '10x100'}, poll 10 s, panel on, ${MEASURE_S} s after ${WARMUP_S} s warm-up`);
     console.log(`bridge process (simulated IRIS inside): resident memory ${range(rss[0]!)} (budget 80 MB); CPU ${cpu(0)} % of one core (budget 1 %)`);
     console.log(`IRIS connection process: resident memory ${range(rss[1]!)}; CPU ${cpu(1)} % of one core`);
     console.log(`together: resident memory max ${(Math.max(...rss[0]!) + Math.max(...rss[1]!)).toFixed(1)} MB`);

@@ -6,11 +6,22 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeMismatch, readPin } from '../scripts/pinned-node.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ci = process.env.CI === 'true';
 const requested = process.argv.slice(2);
 const layers = requested.length > 0 ? requested : ['unit', 'addon', 'integration', 'e2e', 'browser', 'contract'];
+
+// The tests are about the add-on, so they run on the image's Node (npm scripts find it first on
+// PATH, see scripts/pinned-node.mjs); another major is a failure in CI, a loud warning elsewhere.
+const pin = readPin(root);
+const wrongNode = nodeMismatch(pin, process.version);
+console.error(`Tests run on Node ${process.version} (${process.execPath}); the image runs ${pin}.`);
+if (wrongNode && ci) {
+  console.error(`FAIL: ${wrongNode}`);
+  process.exit(1);
+}
 
 function filesOf(layer) {
   const dir = join(root, 'test', layer);
@@ -85,9 +96,10 @@ if (files.length === 0) {
 }
 
 const banner = () => {
-  if (notRun.length === 0) return;
+  if (notRun.length === 0 && !wrongNode) return;
   console.error('\n' + '!'.repeat(78));
-  console.error('NOT RUN on this machine:');
+  if (wrongNode) console.error(`WRONG NODE: ${wrongNode}`);
+  if (notRun.length > 0) console.error('NOT RUN on this machine:');
   for (const n of notRun) console.error('  - ' + n);
   console.error('!'.repeat(78) + '\n');
 };
