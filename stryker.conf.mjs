@@ -1,4 +1,4 @@
-// StrykerJS 9 (the last line that runs on Node 20; 10 needs Node 22). One module per run, picked by
+// StrykerJS 9. One module per run, picked by
 // IRIS_EDGE_MUTATE; scripts/mutation.mjs runs them all and prints the scores.
 import { MODULES } from './scripts/mutation-modules.mjs';
 

@@ -7,7 +7,6 @@
  * Calls made while disconnected fail at once with HaUnavailableError; nothing is queued here.
  */
 import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
 import {
   createConnection,
   createLongLivedTokenAuth,
@@ -18,9 +17,6 @@ import {
   type MessageBase,
 } from 'home-assistant-js-websocket';
 import type { Logger } from '../log/logger.ts';
-
-// Node 20 has no global WebSocket; home-assistant-js-websocket needs one.
-(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
 /** HA is not connected (or the connection dropped while the call ran). Callers decide to retry. */
 export class HaUnavailableError extends Error {

@@ -15,7 +15,6 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
 import mqtt from 'mqtt';
 import {
   callService as haCallService,
@@ -25,9 +24,6 @@ import {
   type HassEntity,
 } from 'home-assistant-js-websocket';
 import { freePort } from '../../support/mosquitto.ts';
-
-// Node 20 has no global WebSocket; home-assistant-js-websocket needs one.
-(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
