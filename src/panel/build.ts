@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compressible, precompress, SIDECAR } from './precompress.ts';
 
 /** web/ of the repository, from src/panel/ or dist/panel/. */
 export const WEB_SOURCE_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
@@ -57,7 +58,10 @@ export async function bundlePanel(sourceDir = WEB_SOURCE_DIR): Promise<PanelFile
   return files;
 }
 
-/** Writes the built panel to outDir (emptied first). Returns the files written. */
+/**
+ * Writes the built panel to outDir (emptied first), each text file with its .br and .gz forms at
+ * the best settings (precompress.ts). Returns the panel's files (not those forms).
+ */
 export async function buildPanelAssets(outDir: string, sourceDir = WEB_SOURCE_DIR): Promise<PanelFile[]> {
   const files = await bundlePanel(sourceDir);
   await rm(outDir, { recursive: true, force: true });
@@ -65,6 +69,10 @@ export async function buildPanelAssets(outDir: string, sourceDir = WEB_SOURCE_DI
     const target = join(outDir, f.path);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, f.body);
+    if (!compressible(f.path)) continue;
+    const forms = await precompress(f.body, true);
+    await writeFile(target + SIDECAR.br, forms.br);
+    await writeFile(target + SIDECAR.gzip, forms.gzip);
   }
   return files;
 }
