@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { buildPanelAssets } from '../../src/panel/build.ts';
 import { loadAssets } from '../../src/panel/assets.ts';
 import { tailFile } from '../../src/panel/messages-log.ts';
@@ -28,6 +28,16 @@ describe('panel build', () => {
     assert.doesNotMatch(js, /["'`]\/api\//);
     const gz = files.reduce((n, f) => n + gzipSync(f.body).length, 0);
     assert.ok(gz < 200 * 1024, `first load ${gz} B gzipped`);
+    // Each text file has its brotli and gzip forms beside it, and the server uses those as built.
+    const loaded = await loadAssets(out);
+    assert.deepEqual([...loaded.keys()].sort(), files.map((f) => f.path).sort());
+    for (const f of files) {
+      const br = readFileSync(join(out, `${f.path}.br`));
+      const gzBuilt = readFileSync(join(out, `${f.path}.gz`));
+      assert.deepEqual(brotliDecompressSync(br), f.body);
+      assert.deepEqual(gunzipSync(gzBuilt), f.body);
+      assert.deepEqual(loaded.get(f.path)?.encoded, { br, gzip: gzBuilt });
+    }
   });
 
   it('serves a built directory as it is, and says when one is empty', async () => {
