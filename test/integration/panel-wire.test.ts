@@ -163,7 +163,7 @@ describe('panel on the wire: live feed', () => {
   it('deflates for a client that offers it, with a small window, and not for one that does not', async () => {
     const deflated = await openFeed(r.panel, true);
     assert.equal(deflated.ws.extensions, 'permessage-deflate');
-    assert.match(deflated.extensions, /^permessage-deflate;.*server_max_window_bits=12/);
+    assert.match(deflated.extensions, /^permessage-deflate;.*server_max_window_bits=13/);
     assert.equal(deflated.snapshot.type, 'state');
     assert.ok(deflated.snapshot.instances[0].productions.length > 0);
     const plain = await openFeed(r.panel, false);
