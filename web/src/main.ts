@@ -75,7 +75,7 @@ function unavailable(err: unknown): Page {
   return {
     title: 'Page unavailable',
     render: (main) =>
-      render(main, h('h2', {}, 'This page could not be loaded'), h('p', { class: 'muted' }, `${err instanceof Error ? err.message : String(err)}. Reload the panel to try again.`)),
+      render(main, h('h1', { class: 'page-title' }, 'This page could not be loaded'), h('p', { class: 'muted' }, `${err instanceof Error ? err.message : String(err)}. Reload the panel to try again.`)),
   };
 }
 
