@@ -24,6 +24,7 @@ import { instanceBody } from './state.ts';
  * hold places for good: a client that misses a ping is dropped at the next one.
  */
 export const FEED_LIMITS: FeedLimits = { maxClients: 16, maxBufferedBytes: 1024 * 1024, pingIntervalMs: 25_000 };
+const SNAPSHOT_REUSE_MS = 1000;
 /** Close code for "try again later" (RFC 6455 registry: 1013). The page reconnects with backoff. */
 const TRY_AGAIN_LATER = 1013;
 
@@ -35,6 +36,12 @@ export class LiveFeed {
   private readonly pending = new Set<PanelInstance>();
   /** What each instance's last message said: a poll that changed nothing sends nothing. */
   private readonly lastSent = new Map<string, string>();
+  /**
+   * The instances part of the snapshot, kept for a second or until a monitor shows a new view:
+   * when every tab reconnects at once (the Supervisor restarted) the JSON is built once, not once
+   * per tab. The second bounds what a change no view announced could leave out.
+   */
+  private snapshotInstances: { text: string; at: number } | undefined;
   private flushScheduled = false;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly pinger: NodeJS.Timeout;
@@ -89,6 +96,7 @@ export class LiveFeed {
 
   /** Views coalesce within one turn of the event loop: a burst of changes is one message. */
   private schedule(inst: PanelInstance): void {
+    this.snapshotInstances = undefined;
     this.pending.add(inst);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -148,7 +156,11 @@ export class LiveFeed {
     socket.on('close', () => this.clients.delete(socket));
     socket.on('error', () => this.clients.delete(socket));
     // Clients send nothing; anything they do send is ignored.
-    this.send(socket, JSON.stringify({ type: 'state', instances: this.ctx.options.monitors.map(instanceBody), serverTime: new Date().toISOString() }));
+    const now = performance.now();
+    if (!this.snapshotInstances || now - this.snapshotInstances.at > SNAPSHOT_REUSE_MS) {
+      this.snapshotInstances = { text: JSON.stringify(this.ctx.options.monitors.map(instanceBody)), at: now };
+    }
+    this.send(socket, `{"type":"state","instances":${this.snapshotInstances.text},"serverTime":${JSON.stringify(new Date().toISOString())}}`);
   }
 
   close(): void {

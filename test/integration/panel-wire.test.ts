@@ -197,6 +197,20 @@ describe('panel on the wire: live feed', () => {
     await waitFor(() => deflated.ws.readyState === WebSocket.CLOSED && plain.ws.readyState === WebSocket.CLOSED, 5000, 'both feeds closed');
   });
 
+  it('gives a page that connects after a change the changed state, though snapshots are shared', async () => {
+    const a = await openFeed(r.panel, false);
+    const first = a.snapshot.instances[0].productions[0];
+    const host = first.hosts[0].name;
+    const queueIn = (snap: any) => snap.instances[0].productions.find((p: any) => p.key === first.key).hosts.find((x: any) => x.name === host).queue;
+    const was = queueIn(a.snapshot);
+    r.sim.setQueue(first.namespace, first.name, host, was + 5);
+    await r.monitor.poll();
+    const b = await openFeed(r.panel, false);
+    assert.equal(queueIn(b.snapshot), was + 5);
+    for (const f of [a, b]) f.ws.close();
+    await waitFor(() => a.ws.readyState === WebSocket.CLOSED && b.ws.readyState === WebSocket.CLOSED, 5000, 'both feeds closed');
+  });
+
   it('takes at most maxClients feeds, tells the next one to try later, and has room again once one leaves', async () => {
     const open = [await openFeed(r.panel, false), await openFeed(r.panel, true), await openFeed(r.panel, false)];
     const extra = new WebSocket(feedUrl(r.panel));
