@@ -135,8 +135,9 @@ export async function startBorder(haRoot: string | undefined, upstream: string):
   if (!haRoot || !existsSync(`${haRoot}/opt/ha/bin/python`)) return 'no Home Assistant chroot (bash test/e2e/harness/prepare.sh --root)';
   if (process.getuid?.() !== 0) return 'running the Home Assistant chroot needs root';
   const inner = '/tmp/iris-edge-ingress-border.py';
-  const { copyFile } = await import('node:fs/promises');
+  const { copyFile, rm } = await import('node:fs/promises');
   await copyFile(BORDER_SCRIPT, `${haRoot}${inner}`);
+  const removeScript = () => rm(`${haRoot}${inner}`, { force: true });
   const proc: ChildProcess = spawn('chroot', [haRoot, '/opt/ha/bin/python', inner, upstream], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
   const port = await new Promise<number | string>((resolve) => {
@@ -150,6 +151,7 @@ export async function startBorder(haRoot: string | undefined, upstream: string):
   });
   if (typeof port === 'string') {
     proc.kill();
+    await removeScript();
     return port;
   }
   return {
@@ -159,6 +161,7 @@ export async function startBorder(haRoot: string | undefined, upstream: string):
         proc.kill();
         await once(proc, 'exit');
       }
+      await removeScript();
     },
   };
 }
