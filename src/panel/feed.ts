@@ -25,6 +25,23 @@ import { instanceBody } from './state.ts';
  */
 export const FEED_LIMITS: FeedLimits = { maxClients: 16, maxBufferedBytes: 1024 * 1024, pingIntervalMs: 25_000 };
 const SNAPSHOT_REUSE_MS = 1000;
+/** The deflate window of the feed (server.ts says why). */
+export const FEED_WINDOW_BITS = 13;
+
+/**
+ * ws refuses a handshake whose permessage-deflate offer asks for a smaller server window than
+ * FEED_WINDOW_BITS; such a client should get the feed uncompressed, not none. Drops the offer.
+ */
+export function withoutSmallWindowOffer(headers: Record<string, string | string[] | undefined>): void {
+  const offer = headers['sec-websocket-extensions'];
+  if (typeof offer !== 'string') return;
+  for (const m of offer.matchAll(/server_max_window_bits\s*=\s*"?(\d+)/gi)) {
+    if (Number(m[1]) < FEED_WINDOW_BITS) {
+      delete headers['sec-websocket-extensions'];
+      return;
+    }
+  }
+}
 /** Close code for "try again later" (RFC 6455 registry: 1013). The page reconnects with backoff. */
 const TRY_AGAIN_LATER = 1013;
 

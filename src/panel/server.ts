@@ -18,7 +18,7 @@ import { registerConnectApi } from './connect-api.ts';
 import type { PanelContext, PanelOptions } from './context.ts';
 import { registerDiagnosticsApi } from './diagnostics-api.ts';
 import { clientErrorHandler, frameworkErrors, panelErrorHandler } from './errors.ts';
-import { LiveFeed } from './feed.ts';
+import { FEED_WINDOW_BITS, LiveFeed } from './feed.ts';
 import { allowedHost, allowedHostSet, describeUser, ingressContext, isTrustedPeer, trustedSet } from './guard.ts';
 import { registerOpenApi } from './openapi.ts';
 import { pickCoding, type Coding } from './precompress.ts';
@@ -54,10 +54,11 @@ const CSP = [
  * memLevel 7 keep each connection's deflate state near 96 KB instead of 256 KB; at 10 x 100 with
  * real-looking names the snapshot deflates to 13.2 KB instead of 10.7 KB (memLevel alone changes
  * nothing; the window does). The work runs on libuv's pool, two at a time, so the event loop and
- * file I/O keep their threads. Messages under 8 KiB (logs, events) go as they are. A client that
- * demands a window under 8 KiB is refused its handshake by ws: no browser does.
+ * file I/O keep their threads. Messages under 8 KiB (logs, events) go as they are. ws would refuse
+ * the handshake of a client that demands a smaller window; that client gets the feed uncompressed
+ * instead (feed.ts, withoutSmallWindowOffer).
  */
-const FEED_DEFLATE = { threshold: 8 * 1024, serverMaxWindowBits: 13, zlibDeflateOptions: { memLevel: 7 }, concurrencyLimit: 2 };
+const FEED_DEFLATE = { threshold: 8 * 1024, serverMaxWindowBits: FEED_WINDOW_BITS, zlibDeflateOptions: { memLevel: 7 }, concurrencyLimit: 2 };
 
 function sendAsset(req: FastifyRequest, reply: FastifyReply, asset: Asset | undefined): FastifyReply {
   if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');

@@ -71,7 +71,7 @@ function feedUrl(panel: RunningPanel): string {
 }
 
 /** A feed client that has its snapshot; `extensions`: what the server's handshake answer agreed. */
-async function openFeed(panel: RunningPanel, deflate: boolean): Promise<{ ws: WebSocket; snapshot: any; extensions: string }> {
+async function openFeed(panel: RunningPanel, deflate: boolean | { serverMaxWindowBits: number }): Promise<{ ws: WebSocket; snapshot: any; extensions: string }> {
   const ws = new WebSocket(feedUrl(panel), { perMessageDeflate: deflate });
   let extensions = '';
   ws.once('upgrade', (res) => (extensions = String(res.headers['sec-websocket-extensions'] ?? '')));
@@ -84,6 +84,22 @@ async function openFeed(panel: RunningPanel, deflate: boolean): Promise<{ ws: We
     'the feed snapshot',
   );
   return { ws, snapshot, extensions };
+}
+
+/** A feed client, retried while the feed is full (closed with 1013) until it gets its snapshot. */
+function roomyFeed(panel: RunningPanel): Promise<{ ws: WebSocket; first: string }> {
+  return waitFor(
+    async () => {
+      const ws = new WebSocket(feedUrl(panel));
+      const first = await new Promise<string | null>((resolve) => {
+        ws.once('message', (d) => resolve(String(d)));
+        ws.once('close', () => resolve(null));
+      });
+      return first ? { ws, first } : undefined;
+    },
+    5000,
+    'a place on the feed',
+  );
 }
 
 /**
@@ -169,6 +185,11 @@ describe('panel on the wire: live feed', () => {
     const plain = await openFeed(r.panel, false);
     assert.equal(plain.ws.extensions, '');
     assert.equal(plain.extensions, '');
+    // A client that demands a smaller window than the feed's gets it uncompressed, not refused.
+    const small = await openFeed(r.panel, { serverMaxWindowBits: 10 });
+    assert.equal(small.extensions, '');
+    assert.deepEqual(small.snapshot.instances, deflated.snapshot.instances);
+    small.ws.close();
     assert.deepEqual(plain.snapshot.instances, deflated.snapshot.instances);
     // Changes keep coming on both after the snapshot.
     const first = deflated.snapshot.instances[0].productions[0];
@@ -212,7 +233,8 @@ describe('panel on the wire: live feed', () => {
   });
 
   it('takes at most maxClients feeds, tells the next one to try later, and has room again once one leaves', async () => {
-    const open = [await openFeed(r.panel, false), await openFeed(r.panel, true), await openFeed(r.panel, false)];
+    // Places the earlier tests' pages held are free once the server has seen them close.
+    const open = [await roomyFeed(r.panel), await roomyFeed(r.panel), await roomyFeed(r.panel)];
     const extra = new WebSocket(feedUrl(r.panel));
     const [code, reason] = (await within(once(extra, 'close'), 5000, 'the extra feed closed')) as [number, Buffer];
     assert.equal(code, 1013);
@@ -220,18 +242,7 @@ describe('panel on the wire: live feed', () => {
     open[0]?.ws.close();
     await once(open[0]?.ws as WebSocket, 'close');
     // The server drops a leaver on its own close event; a new page gets a snapshot once it has.
-    const again = await waitFor(
-      async () => {
-        const ws = new WebSocket(feedUrl(r.panel));
-        const first = await new Promise<string | null>((resolve) => {
-          ws.once('message', (d) => resolve(String(d)));
-          ws.once('close', () => resolve(null));
-        });
-        return first ? { ws, first } : undefined;
-      },
-      5000,
-      'a place on the feed after one left',
-    );
+    const again = await roomyFeed(r.panel);
     assert.equal(JSON.parse(again.first).type, 'state');
     for (const f of [open[1], open[2]]) f?.ws.close();
     again.ws.close();
