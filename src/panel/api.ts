@@ -15,7 +15,7 @@ import { CONFIRMED_ACTIONS, PRODUCTION_ACTIONS, type ProductionAction } from '..
 import type { PanelContext, PanelInstance } from './context.ts';
 import { isRefusal, RefusalLog, type Refusal } from '../monitor/refusals.ts';
 import { ApiError } from './errors.ts';
-import type { LiveFeed } from './feed.ts';
+import { withoutSmallWindowOffer, type LiveFeed } from './feed.ts';
 import { tailFile } from './messages-log.ts';
 import { openApiDocument } from './openapi.ts';
 import {
@@ -184,6 +184,7 @@ export async function registerApi(app: FastifyInstance, ctx: PanelContext, feed:
     },
     preValidation: async (req, reply) => {
       if (!feed.allowed(req)) return reply.code(403).send({ error: 'cross-site', message: 'A websocket from another site is refused.' });
+      withoutSmallWindowOffer(req.raw.headers);
       return undefined;
     },
     // A plain GET (no Upgrade header) is told what this address is, not given an empty 404.

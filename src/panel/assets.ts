@@ -1,18 +1,19 @@
 /**
- * The panel's static files, held in memory with their gzip form. Served by exact path from a map,
- * so no request path ever reaches the filesystem.
+ * The panel's static files, held in memory with their brotli and gzip forms (precompress.ts).
+ * Served by exact path from a map, so no request path ever reaches the filesystem.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { bundlePanel, type PanelFile } from './build.ts';
+import { compressible, precompress, SIDECAR, type Coding } from './precompress.ts';
 
 export interface Asset {
   body: Buffer;
-  gzip: Buffer;
+  /** The compressed forms worth sending (smaller than the body). */
+  encoded: Partial<Record<Coding, Buffer>>;
   type: string;
   etag: string;
   /** Content-hashed names can be cached for good; index.html never. */
@@ -44,13 +45,22 @@ async function readDir(dir: string): Promise<PanelFile[]> {
   return out;
 }
 
-export function toAssets(files: PanelFile[]): Map<string, Asset> {
+export async function toAssets(files: PanelFile[]): Promise<Map<string, Asset>> {
+  const byPath = new Map(files.map((f) => [f.path, f.body]));
+  const sidecars = new Set(files.flatMap((f) => Object.values(SIDECAR).map((ext) => f.path + ext)).filter((p) => byPath.has(p)));
   const map = new Map<string, Asset>();
   for (const f of files) {
+    if (sidecars.has(f.path)) continue;
     const ext = f.path.slice(f.path.lastIndexOf('.') + 1);
+    const encoded: Partial<Record<Coding, Buffer>> = {};
+    if (compressible(f.path)) {
+      const built = { br: byPath.get(f.path + SIDECAR.br), gzip: byPath.get(f.path + SIDECAR.gzip) };
+      const made = built.br && built.gzip ? (built as Record<Coding, Buffer>) : await precompress(f.body, false);
+      for (const c of ['br', 'gzip'] as const) if (made[c].length < f.body.length) encoded[c] = made[c];
+    }
     map.set(f.path, {
       body: f.body,
-      gzip: gzipSync(f.body, { level: 9 }),
+      encoded,
       type: TYPES[ext] ?? 'application/octet-stream',
       etag: `"${createHash('sha1').update(f.body).digest('base64url')}"`,
       immutable: f.path.startsWith('assets/'),
@@ -62,7 +72,7 @@ export function toAssets(files: PanelFile[]): Map<string, Asset> {
 /** From a built directory when there is one (the image), else bundled from web/ now (development). */
 export async function loadAssets(dir: string | undefined): Promise<Map<string, Asset>> {
   const d = dir ?? BUILT_DIR;
-  if (existsSync(join(d, 'index.html'))) return toAssets(await readDir(d));
+  if (existsSync(join(d, 'index.html'))) return await toAssets(await readDir(d));
   if (dir) throw new Error(`The panel assets directory ${dir} has no index.html (run the build).`);
-  return toAssets(await bundlePanel());
+  return await toAssets(await bundlePanel());
 }

@@ -1,15 +1,15 @@
 /**
- * Builds the panel UI (web/) with esbuild: one JS bundle, one CSS file, index.html pointing at
- * them by relative, content-hashed names (so they work under any ingress prefix and can be cached
- * for good). `buildPanelAssets(outDir)` writes them for the image; the server calls
+ * Builds the panel UI (web/) with esbuild: the script (split by page), one CSS file, index.html
+ * pointing at them by relative, content-hashed names (so they work under any ingress prefix and
+ * can be cached for good). `buildPanelAssets(outDir)` writes them for the image; the server calls
  * `bundlePanel()` itself in development when no built copy exists.
  *
  * CLI: `tsx src/panel/build.ts dist/web`.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compressible, precompress, SIDECAR } from './precompress.ts';
 
 /** web/ of the repository, from src/panel/ or dist/panel/. */
 export const WEB_SOURCE_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
@@ -20,44 +20,57 @@ export interface PanelFile {
   body: Buffer;
 }
 
-function hash(b: Buffer): string {
-  return createHash('sha256').update(b).digest('base64url').slice(0, 10);
-}
-
-/** Bundles web/ in memory: index.html + assets/. */
+/**
+ * Bundles web/ in memory: index.html + assets/. Pages other than the Overview are split into
+ * chunks the script fetches when they are opened (web/src/main.ts). esbuild names every file by
+ * a hash of its content and of what it imports, which is what the imports between chunks say.
+ */
 export async function bundlePanel(sourceDir = WEB_SOURCE_DIR): Promise<PanelFile[]> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     entryPoints: [join(sourceDir, 'src/main.ts'), join(sourceDir, 'src/app.css')],
     bundle: true,
+    splitting: true,
     minify: true,
     format: 'esm',
     target: ['chrome110', 'firefox110', 'safari16'],
     write: false,
     outdir: '/out',
+    entryNames: '[name]-[hash]',
+    chunkNames: '[name]-[hash]',
     legalComments: 'none',
     logLevel: 'silent',
+    metafile: true,
   });
-  const files: PanelFile[] = [];
-  const names: Record<string, string> = {};
-  for (const f of result.outputFiles) {
-    const body = Buffer.from(f.contents);
-    const name = basename(f.path);
-    const dot = name.lastIndexOf('.');
-    const hashed = `${name.slice(0, dot)}-${hash(body)}${name.slice(dot)}`;
-    names[name] = hashed;
-    files.push({ path: `assets/${hashed}`, body });
-  }
-  const js = names['main.js'];
-  const css = names['app.css'];
+  const files: PanelFile[] = result.outputFiles.map((f) => ({ path: `assets/${basename(f.path)}`, body: Buffer.from(f.contents) }));
+  const js = files.find((f) => /^assets\/main-\w+\.js$/.test(f.path))?.path;
+  const css = files.find((f) => /^assets\/app-\w+\.css$/.test(f.path))?.path;
   if (!js || !css) throw new Error('The panel build produced no main.js or app.css');
+  // What the script imports up front is named in the page too, so the browser fetches it alongside
+  // the script rather than after it (one round trip through ingress instead of two).
+  const outputs = new Map(Object.entries(result.metafile.outputs).map(([k, v]) => [basename(k), v]));
+  const upfront = new Set<string>();
+  const walk = (name: string) => {
+    for (const i of outputs.get(name)?.imports ?? []) {
+      const dep = basename(i.path);
+      if (i.kind !== 'import-statement' || upfront.has(`assets/${dep}`)) continue;
+      upfront.add(`assets/${dep}`);
+      walk(dep);
+    }
+  };
+  walk(basename(js));
+  const preload = [...upfront].map((p) => `<link rel="modulepreload" href="./${p}">\n`).join('');
   const template = await readFile(join(sourceDir, 'index.html'), 'utf8');
-  const html = template.replace('./assets/main.js', `./assets/${js}`).replace('./assets/app.css', `./assets/${css}`);
+  const html = template.replace('./assets/app.css', `./${css}`).replace(/<script type="module" src="\.\/assets\/main\.js"><\/script>\n?/, `${preload}<script type="module" src="./${js}"></script>\n`);
+  if (!html.includes(`./${js}`)) throw new Error('web/index.html has no <script type="module" src="./assets/main.js"></script> to point at the build');
   files.unshift({ path: 'index.html', body: Buffer.from(html) });
   return files;
 }
 
-/** Writes the built panel to outDir (emptied first). Returns the files written. */
+/**
+ * Writes the built panel to outDir (emptied first), each text file with its .br and .gz forms at
+ * the best settings (precompress.ts). Returns the panel's files (not those forms).
+ */
 export async function buildPanelAssets(outDir: string, sourceDir = WEB_SOURCE_DIR): Promise<PanelFile[]> {
   const files = await bundlePanel(sourceDir);
   await rm(outDir, { recursive: true, force: true });
@@ -65,6 +78,10 @@ export async function buildPanelAssets(outDir: string, sourceDir = WEB_SOURCE_DI
     const target = join(outDir, f.path);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, f.body);
+    if (!compressible(f.path)) continue;
+    const forms = await precompress(f.body, true);
+    await writeFile(target + SIDECAR.br, forms.br);
+    await writeFile(target + SIDECAR.gzip, forms.gzip);
   }
   return files;
 }

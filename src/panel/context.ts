@@ -91,6 +91,17 @@ export interface PanelOptions {
   backups?: BackupService;
   /** The bridge's self-checks (latest results, run on demand); without it the diagnostics routes answer 503. */
   diagnostics?: DiagnosticsSource;
+  /** The live feed's bounds (feed.ts has the defaults; tests shorten them). */
+  feed?: Partial<FeedLimits>;
+}
+
+export interface FeedLimits {
+  /** Open feeds at once; one more is closed with 1013 (try again later). */
+  maxClients: number;
+  /** Unsent bytes a client may hold before it is dropped (it reconnects and gets a snapshot). */
+  maxBufferedBytes: number;
+  /** Ping period; a client that has not answered the previous ping by the next one is dropped. */
+  pingIntervalMs: number;
 }
 
 export interface PanelContext {

@@ -14,22 +14,57 @@ import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { BackupStatus, JobStatus } from '../model/backup.ts';
 import type { LogLine } from './log-buffer.ts';
-import type { PanelContext, PanelInstance } from './context.ts';
+import type { FeedLimits, PanelContext, PanelInstance } from './context.ts';
 import { instanceBody } from './state.ts';
 
-/** A client that cannot keep up (1 MiB unsent) is dropped; it reconnects and gets a snapshot. */
-const MAX_BUFFERED = 1024 * 1024;
+/**
+ * What one client may cost is bounded: 1 MiB unsent (about six snapshots at 10 x 100) plus its
+ * deflate state (server.ts), and there are at most 16 of them (a browser tab each; behind ingress
+ * every tab is its own connection through the Supervisor). Half-open connections would otherwise
+ * hold places for good: a client that misses a ping is dropped at the next one.
+ */
+export const FEED_LIMITS: FeedLimits = { maxClients: 16, maxBufferedBytes: 1024 * 1024, pingIntervalMs: 25_000 };
+const SNAPSHOT_REUSE_MS = 1000;
+/** The deflate window of the feed (server.ts says why). */
+export const FEED_WINDOW_BITS = 13;
+
+/**
+ * ws refuses a handshake whose permessage-deflate offer asks for a smaller server window than
+ * FEED_WINDOW_BITS; such a client should get the feed uncompressed, not none. Drops the offer.
+ */
+export function withoutSmallWindowOffer(headers: Record<string, string | string[] | undefined>): void {
+  const offer = headers['sec-websocket-extensions'];
+  if (typeof offer !== 'string') return;
+  for (const m of offer.matchAll(/server_max_window_bits\s*=\s*"?(\d+)/gi)) {
+    if (Number(m[1]) < FEED_WINDOW_BITS) {
+      delete headers['sec-websocket-extensions'];
+      return;
+    }
+  }
+}
+/** Close code for "try again later" (RFC 6455 registry: 1013). The page reconnects with backoff. */
+const TRY_AGAIN_LATER = 1013;
 
 export class LiveFeed {
   private readonly clients = new Set<WebSocket>();
+  /** Clients that have answered the last ping. */
+  private readonly alive = new WeakSet<WebSocket>();
+  private readonly limits: FeedLimits;
   private readonly pending = new Set<PanelInstance>();
   /** What each instance's last message said: a poll that changed nothing sends nothing. */
   private readonly lastSent = new Map<string, string>();
+  /**
+   * The instances part of the snapshot, kept for a second or until a monitor shows a new view:
+   * when every tab reconnects at once (the Supervisor restarted) the JSON is built once, not once
+   * per tab. The second bounds what a change no view announced could leave out.
+   */
+  private snapshotInstances: { text: string; at: number } | undefined;
   private flushScheduled = false;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly pinger: NodeJS.Timeout;
 
   constructor(private readonly ctx: PanelContext) {
+    this.limits = { ...FEED_LIMITS, ...ctx.options.feed };
     for (const inst of ctx.options.monitors) {
       const onView = () => this.schedule(inst);
       const onEvent = (event: unknown) => this.broadcast({ type: 'event', instance: inst.id, event });
@@ -57,10 +92,18 @@ export class LiveFeed {
     const onLine = (line: LogLine) => this.broadcast({ type: 'log', line });
     ctx.options.logs.on('line', onLine);
     this.unsubscribe.push(() => ctx.options.logs.off('line', onLine));
-    // Keeps idle connections open through proxies; ingress relays ping frames (autoping=False).
+    // Keeps idle connections open through proxies; ingress relays ping and pong frames (autoping=False
+    // on both of its hops), so a browser behind it answers like one connected directly.
     this.pinger = setInterval(() => {
-      for (const c of this.clients) if (c.readyState === c.OPEN) c.ping();
-    }, 25_000);
+      for (const c of this.clients) {
+        if (!this.alive.has(c)) {
+          c.terminate();
+          continue;
+        }
+        this.alive.delete(c);
+        if (c.readyState === c.OPEN) c.ping();
+      }
+    }, this.limits.pingIntervalMs);
     this.pinger.unref();
   }
 
@@ -70,6 +113,7 @@ export class LiveFeed {
 
   /** Views coalesce within one turn of the event loop: a burst of changes is one message. */
   private schedule(inst: PanelInstance): void {
+    this.snapshotInstances = undefined;
     this.pending.add(inst);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -98,7 +142,8 @@ export class LiveFeed {
 
   private send(c: WebSocket, text: string): void {
     if (c.readyState !== c.OPEN) return;
-    if (c.bufferedAmount > MAX_BUFFERED) {
+    // bufferedAmount counts what waits for the socket and what waits for deflate (ws's sender queue).
+    if (c.bufferedAmount > this.limits.maxBufferedBytes) {
       c.terminate();
       return;
     }
@@ -118,11 +163,21 @@ export class LiveFeed {
   }
 
   accept(socket: WebSocket): void {
+    if (this.clients.size >= this.limits.maxClients) {
+      socket.close(TRY_AGAIN_LATER, `The panel serves ${this.limits.maxClients} live pages at once; close one.`);
+      return;
+    }
     this.clients.add(socket);
+    this.alive.add(socket);
+    socket.on('pong', () => this.alive.add(socket));
     socket.on('close', () => this.clients.delete(socket));
     socket.on('error', () => this.clients.delete(socket));
     // Clients send nothing; anything they do send is ignored.
-    this.send(socket, JSON.stringify({ type: 'state', instances: this.ctx.options.monitors.map(instanceBody), serverTime: new Date().toISOString() }));
+    const now = performance.now();
+    if (!this.snapshotInstances || now - this.snapshotInstances.at > SNAPSHOT_REUSE_MS) {
+      this.snapshotInstances = { text: JSON.stringify(this.ctx.options.monitors.map(instanceBody)), at: now };
+    }
+    this.send(socket, `{"type":"state","instances":${this.snapshotInstances.text},"serverTime":${JSON.stringify(new Date().toISOString())}}`);
   }
 
   close(): void {

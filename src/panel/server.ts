@@ -18,9 +18,10 @@ import { registerConnectApi } from './connect-api.ts';
 import type { PanelContext, PanelOptions } from './context.ts';
 import { registerDiagnosticsApi } from './diagnostics-api.ts';
 import { clientErrorHandler, frameworkErrors, panelErrorHandler } from './errors.ts';
-import { LiveFeed } from './feed.ts';
+import { FEED_WINDOW_BITS, LiveFeed } from './feed.ts';
 import { allowedHost, allowedHostSet, describeUser, ingressContext, isTrustedPeer, trustedSet } from './guard.ts';
 import { registerOpenApi } from './openapi.ts';
+import { pickCoding, type Coding } from './precompress.ts';
 import { allowHeader, RouteTable } from './routes.ts';
 import { registerSslApi } from './ssl-api.ts';
 
@@ -46,6 +47,19 @@ const CSP = [
   "object-src 'none'",
 ].join('; ');
 
+/**
+ * permessage-deflate for a browser that connects directly (outside Home Assistant). Behind ingress
+ * it is never negotiated: the Supervisor connects without offering it and Home Assistant deflates
+ * for the browser itself (bench/support/ingress-border.py). Sized for a Pi: an 8 KiB window and
+ * memLevel 7 keep each connection's deflate state near 96 KB instead of 256 KB; at 10 x 100 with
+ * real-looking names the snapshot deflates to 13.2 KB instead of 10.7 KB (memLevel alone changes
+ * nothing; the window does). The work runs on libuv's pool, two at a time, so the event loop and
+ * file I/O keep their threads. Messages under 8 KiB (logs, events) go as they are. ws would refuse
+ * the handshake of a client that demands a smaller window; that client gets the feed uncompressed
+ * instead (feed.ts, withoutSmallWindowOffer).
+ */
+const FEED_DEFLATE = { threshold: 8 * 1024, serverMaxWindowBits: FEED_WINDOW_BITS, zlibDeflateOptions: { memLevel: 7 }, concurrencyLimit: 2 };
+
 function sendAsset(req: FastifyRequest, reply: FastifyReply, asset: Asset | undefined): FastifyReply {
   if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
   reply.header('content-type', asset.type);
@@ -53,9 +67,11 @@ function sendAsset(req: FastifyRequest, reply: FastifyReply, asset: Asset | unde
   reply.header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
   reply.header('vary', 'accept-encoding');
   if (req.headers['if-none-match'] === asset.etag) return reply.code(304).send();
-  if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-    reply.header('content-encoding', 'gzip');
-    return reply.send(asset.gzip);
+  const coding = pickCoding(req.headers['accept-encoding'], Object.keys(asset.encoded) as Coding[]);
+  const encoded = coding ? asset.encoded[coding] : undefined;
+  if (coding && encoded) {
+    reply.header('content-encoding', coding);
+    return reply.send(encoded);
   }
   return reply.send(asset.body);
 }
@@ -81,8 +97,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
   const routes = new RouteTable();
   app.addHook('onRoute', (r) => routes.add(r.url, r.method));
   await registerOpenApi(app);
-  // permessage-deflate for big snapshots (1,000 hosts: ~160 KB of JSON, ~3 KB deflated); small messages go as they are.
-  await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: { threshold: 8 * 1024 } } });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: FEED_DEFLATE } });
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-content-type-options', 'nosniff');

@@ -224,6 +224,28 @@ describe('panel in Chromium behind an ingress prefix', () => {
     await ctx.close();
   });
 
+  it('fetches a page only when it is opened, and says so when its script cannot be fetched', async () => {
+    // Its own context: the failed fetch below is the point, not a console error of the panel.
+    const ctx = await browser.newContext({ viewport: DESKTOP });
+    const page = await ctx.newPage();
+    const fetched: string[] = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname.split('/').pop() ?? ''));
+    await ctx.route(/\/assets\/diagnostics-\w+\.js$/, (r) => r.abort());
+    await page.goto(url());
+    await ordersRow(page).waitFor();
+    assert.ok(!fetched.some((f) => /^(certs|backups|diagnostics|connect|logs)-/.test(f)), `the Overview fetched ${fetched.join(', ')}`);
+    await page.getByRole('link', { name: 'Diagnostics' }).click();
+    await page.getByRole('heading', { name: 'This page could not be loaded' }).waitFor();
+    await page.getByText(/Reload the panel to try again/).waitFor();
+    // The rest of the panel goes on: back to the Overview, and on to a page whose script loads.
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await ordersRow(page).waitFor();
+    await page.getByRole('link', { name: 'Logs' }).click();
+    await page.getByRole('heading', { name: 'Logs', level: 1 }).waitFor();
+    assert.ok(fetched.some((f) => /^logs-\w+\.js$/.test(f)), 'the Logs page script was fetched when opened');
+    await ctx.close();
+  });
+
   it('wrote no console errors', () => {
     assert.deepEqual(consoleErrors, []);
   });

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { buildPanelAssets } from '../../src/panel/build.ts';
 import { loadAssets } from '../../src/panel/assets.ts';
 import { tailFile } from '../../src/panel/messages-log.ts';
@@ -16,18 +16,38 @@ describe('panel build', () => {
     const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
     for (const r of refs) assert.ok(r.startsWith('./') || r.startsWith('data:') || r.startsWith('#'), `${r} is relative`);
     const assets = files.filter((f) => f.path.startsWith('assets/'));
-    assert.equal(assets.length, 2);
     for (const a of assets) {
-      assert.match(a.path, /^assets\/(main|app)-[\w-]{10}\.(js|css)$/);
-      assert.ok(html.includes(`./${a.path}`));
+      assert.match(a.path, /^assets\/[a-z]+-[A-Z0-9]{8}\.(js|css)$/);
       assert.ok(existsSync(join(out, a.path)));
     }
-    const js = assets.find((a) => a.path.endsWith('.js'))?.body.toString('utf8') ?? '';
+    // The page names the CSS, the script and what the script imports up front; every other chunk
+    // is reachable through a relative import in a script.
+    const js = assets.filter((a) => a.path.endsWith('.js'));
+    const main = js.find((a) => /^assets\/main-/.test(a.path));
+    assert.ok(main && html.includes(`<script type="module" src="./${main.path}">`));
+    assert.ok(assets.some((a) => /^assets\/app-\w+\.css$/.test(a.path) && html.includes(`href="./${a.path}"`)));
+    const imported = new Set(js.flatMap((a) => [...a.body.toString('utf8').matchAll(/["'`]\.\/([\w-]+\.js)["'`]/g)].map((m) => `assets/${m[1]}`)));
+    for (const a of js) assert.ok(a === main || html.includes(`./${a.path}`) || imported.has(a.path), `${a.path} is reachable`);
+    for (const p of refs.filter((r) => r.startsWith('./assets/'))) assert.ok(files.some((f) => `./${f.path}` === p), `${p} exists`);
+    // The Overview does not wait for the other pages: the certificates page is a chunk of its own.
+    const certs = js.find((a) => /^assets\/certs-/.test(a.path));
+    assert.ok(certs && !html.includes(certs.path), 'the certificates page is fetched when opened');
+    const all = js.map((a) => a.body.toString('utf8')).join('\n');
     // No root-absolute fetch or websocket URL: they would escape the ingress prefix.
-    assert.doesNotMatch(js, /fetch\(\s*["'`]\//);
-    assert.doesNotMatch(js, /["'`]\/api\//);
+    assert.doesNotMatch(all, /fetch\(\s*["'`]\//);
+    assert.doesNotMatch(all, /["'`]\/api\//);
     const gz = files.reduce((n, f) => n + gzipSync(f.body).length, 0);
     assert.ok(gz < 200 * 1024, `first load ${gz} B gzipped`);
+    // Each text file has its brotli and gzip forms beside it, and the server uses those as built.
+    const loaded = await loadAssets(out);
+    assert.deepEqual([...loaded.keys()].sort(), files.map((f) => f.path).sort());
+    for (const f of files) {
+      const br = readFileSync(join(out, `${f.path}.br`));
+      const gzBuilt = readFileSync(join(out, `${f.path}.gz`));
+      assert.deepEqual(brotliDecompressSync(br), f.body);
+      assert.deepEqual(gunzipSync(gzBuilt), f.body);
+      assert.deepEqual(loaded.get(f.path)?.encoded, { br, gzip: gzBuilt });
+    }
   });
 
   it('serves a built directory as it is, and says when one is empty', async () => {

@@ -2,16 +2,15 @@
  * IRIS Edge panel. Served by the bridge through Home Assistant ingress: every URL here is
  * relative (the page lives under /api/hassio_ingress/<token>/), routes are in the #fragment.
  *
+ * Only the Overview and a production's page are in the first script; every other page is its own
+ * chunk, fetched when first opened (the first load stays small behind ingress: bench/panel.ts).
+ *
  * Theme: Home Assistant passes nothing to an ingress page about its theme, so the panel follows
  * the browser's prefers-color-scheme (which HA's own "auto" theme follows too) and offers a
  * toggle (auto / light / dark) kept in localStorage.
  */
 import { store } from './store.ts';
-import { backupsPage } from './backups.ts';
-import { certificateDetailPage, certificatesPage } from './certs.ts';
-import { diagnosticsPage } from './diagnostics.ts';
-import { connect } from './connect.ts';
-import { logsPage } from './logs.ts';
+import { h, render } from './dom.ts';
 import { overview, productionPage, simulatorBanner, type Page } from './pages.ts';
 
 const THEMES = ['auto', 'light', 'dark'] as const;
@@ -42,7 +41,7 @@ function applyTheme(t: Theme): void {
   }
 }
 
-function route(): Page {
+async function route(): Promise<Page> {
   const parts = location.hash.replace(/^#\/?/, '').split('/').map((s) => {
     try {
       return decodeURIComponent(s);
@@ -55,25 +54,41 @@ function route(): Page {
       if (parts.length === 4) return productionPage(parts[1] ?? '', parts[2] ?? '', parts[3] ?? '');
       return overview;
     case 'connect':
-      return connect;
+      return (await import('./connect.ts')).connect;
     case 'logs':
-      return logsPage();
-    case 'certificates':
-      return parts[1] ? certificateDetailPage(parts[1]) : certificatesPage();
+      return (await import('./logs.ts')).logsPage();
+    case 'certificates': {
+      const certs = await import('./certs.ts');
+      return parts[1] ? certs.certificateDetailPage(parts[1]) : certs.certificatesPage();
+    }
     case 'backups':
-      return backupsPage();
+      return (await import('./backups.ts')).backupsPage();
     case 'diagnostics':
-      return diagnosticsPage();
+      return (await import('./diagnostics.ts')).diagnosticsPage();
     default:
       return overview;
   }
 }
 
-let current: Page | undefined;
+/** A page whose script could not be fetched (the bridge restarted with a new build, or went away). */
+function unavailable(err: unknown): Page {
+  return {
+    title: 'Page unavailable',
+    render: (main) =>
+      render(main, h('h1', { class: 'page-title' }, 'This page could not be loaded'), h('p', { class: 'muted' }, `${err instanceof Error ? err.message : String(err)}. Reload the panel to try again.`)),
+  };
+}
 
-function show(): void {
+let current: Page | undefined;
+/** Only the latest navigation shows: a page still being fetched is dropped if another was asked for. */
+let navigation = 0;
+
+async function show(): Promise<void> {
+  const mine = ++navigation;
+  const next = await route().catch(unavailable);
+  if (mine !== navigation) return;
   current?.leave?.();
-  current = route();
+  current = next;
   const main = document.getElementById('main') as HTMLElement;
   document.title = `${current.title} – IRIS Edge`;
   const section = location.hash.replace(/^#\/?/, '').split('/')[0] || 'overview';
@@ -114,7 +129,7 @@ function init(): void {
     (document.getElementById('main') as HTMLElement).focus();
   });
   window.addEventListener('hashchange', () => {
-    show();
+    void show();
     (document.getElementById('main') as HTMLElement).focus({ preventScroll: true });
   });
   store.subscribe(() => {
@@ -123,7 +138,7 @@ function init(): void {
     if (current?.live) current.render(document.getElementById('main') as HTMLElement);
   });
   liveIndicator();
-  show();
+  void show();
   store.connect();
 }
 
