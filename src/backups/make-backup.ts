@@ -8,6 +8,7 @@ import type { IrisClient } from '../iris/client.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BackupKind, BackupRecord } from '../model/backup-record.ts';
 import { readArchive, writeArchive } from './archive.ts';
+import { EXTENSIONS, writingCodec } from './codec.ts';
 import { captureDatabases, type CapturedDatabase } from './capture.ts';
 import { BackupError, fsProblem } from './errors.ts';
 import { hashFile, type Digest } from './files.ts';
@@ -47,7 +48,8 @@ export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Pro
   const started = new Date();
   const id = backupId(w.instanceId, started, kind);
   const staging = join(w.store.workDir, `capture-${id}`);
-  const partial = join(w.store.workDir, `${id}.tar.gz`);
+  const codec = writingCodec();
+  const partial = join(w.store.workDir, `${id}${EXTENSIONS[codec]}`);
   try {
     await w.store.init();
     const { selection, version, bytes } = await step('Ask IRIS which databases it has', async () => {
@@ -97,18 +99,18 @@ export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Pro
       }),
       excluded: selection.excluded,
     };
-    await step('Write the archive', async () => {
+    const archive = await step('Write the archive', async () => {
       job.meter.begin('archiving', bytes);
-      await writeArchive(partial, manifest, new Map(captured.map((c) => [c.name, c.staged])), job.meter);
-    });
+      return writeArchive(partial, manifest, new Map(captured.map((c) => [c.name, c.staged])), codec, job.meter);
+    }, () => (codec === 'zstd' ? 'zstd' : `gzip: this Node.js (${process.version}) has no zstd`));
     await rm(staging, { recursive: true, force: true });
     await step('Verify the archive', async () => {
       job.meter.begin('verifying', bytes);
-      await readArchive(partial, { meter: job.meter });
+      await readArchive(partial, { meter: job.meter, archiveSha256: archive.sha256 });
     });
-    const size = (await stat(partial)).size;
+    const size = archive.size;
     await w.store.publish(partial, id);
-    const record = recordOf(manifest, size, false);
+    const record = recordOf(manifest, size, false, archive.sha256);
     record.completedAt = new Date().toISOString();
     await w.store.save(record);
     w.log.info(`Backup ${id} done: ${mb(size)}, IRIS frozen for ${manifest.freezeMs} ms.`);
@@ -155,7 +157,7 @@ async function homeAssistantBackup(w: BackupWork, job: Job, id: string): Promise
 }
 
 
-export function recordOf(m: Manifest, sizeBytes: number, uploaded: boolean): BackupRecord {
+export function recordOf(m: Manifest, sizeBytes: number, uploaded: boolean, sha256?: string): BackupRecord {
   return {
     id: m.id,
     kind: m.kind,
@@ -163,6 +165,7 @@ export function recordOf(m: Manifest, sizeBytes: number, uploaded: boolean): Bac
     completedAt: m.endedAt,
     result: 'ok',
     sizeBytes,
+    ...(sha256 ? { sha256 } : {}),
     databasesBytes: m.databases.reduce((n, d) => n + d.size, 0),
     databases: m.databases.map((d) => d.name),
     freezeMs: m.freezeMs,

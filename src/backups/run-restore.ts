@@ -14,7 +14,7 @@ export async function runRestore(w: BackupWork, job: Job, id: string): Promise<v
   const record = await w.store.get(id);
   const manifest = await job.step('Check the backup', async () => {
     job.meter.begin('verifying', record.databasesBytes);
-    return readArchive(archive, { meter: job.meter });
+    return readArchive(archive, { meter: job.meter, archiveSha256: record.sha256 });
   });
   const plan = planRestore(manifest, await w.iris.databases());
   if (!plan.replace.length) throw new BackupError('iris', `Nothing in backup ${id} can be restored here: ${plan.skip.map((s) => `${s.name} ${s.reason}`).join('; ')}.`);
