@@ -115,7 +115,7 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
   const whole = new HashingStream();
   try {
     const codec = await sniffCodec(path);
-    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), whole, decompressor(codec), extract, { signal: stop.signal });
+    await pipeline([createReadStream(path, { highWaterMark: 1 << 20 }), whole, ...decompressor(codec), extract], { signal: stop.signal });
   } catch (err) {
     if (!(stop.signal.aborted && manifest)) throw damaged(err);
   }

@@ -12,6 +12,7 @@ import { open } from 'node:fs/promises';
 import type { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { BackupError } from './errors.ts';
+import { ZstdFrameCheck } from './zstd-frames.ts';
 
 export type Codec = 'zstd' | 'gzip';
 
@@ -66,10 +67,14 @@ export function compressor(codec: Codec): Transform {
   return z.createZstdCompress!({ params, chunkSize: CHUNK });
 }
 
-export function decompressor(codec: Codec): Transform {
-  if (codec === 'gzip') return zlib.createGunzip({ chunkSize: CHUNK });
+/**
+ * The stages that turn an archive's bytes into its tar: for zstd a frame check (zstd-frames.ts:
+ * Node's decompressor does not notice a cut-short frame) before the decompressor.
+ */
+export function decompressor(codec: Codec): Transform[] {
+  if (codec === 'gzip') return [zlib.createGunzip({ chunkSize: CHUNK })];
   if (!zstdAvailable()) throw noZstd();
-  return z.createZstdDecompress!({ chunkSize: CHUNK });
+  return [new ZstdFrameCheck(), z.createZstdDecompress!({ chunkSize: CHUNK })];
 }
 
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
