@@ -3,6 +3,7 @@
  * milliseconds, backed up, verified, damaged on purpose, uploaded and restored.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -204,7 +205,8 @@ describe('a full disk during a backup', { skip: process.getuid?.() !== 0 && proc
     // 6 databases x 80 blocks x 8 KB = 3.9 MB: the staging copy fits, the archive after it does not.
     const bytes = 6 * 80 * 8192;
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil(bytes * 1.05 + 1.3e6)}`, 'tmpfs', mount]);
-    rig = await backupRig({ dir: mount, data: { blocks: 80, writeIntervalMs: 0 } });
+    // Random blocks: no codec can make the archive small enough to fit after all.
+    rig = await backupRig({ dir: mount, data: { blocks: 80, writeIntervalMs: 0, content: () => randomBytes(8192) } });
   });
   after(async () => {
     await rig.close();
@@ -218,7 +220,7 @@ describe('a full disk during a backup', { skip: process.getuid?.() !== 0 && proc
     assert.equal(job.steps.find((s) => s.state === 'failed')?.text, 'Write the archive');
     assert.equal(rig.data.frozen, false);
     assert.deepEqual(readdirSync(rig.service.store.workDir), []);
-    assert.ok(!readdirSync(mount).some((f) => f.endsWith('.tar.gz')));
+    assert.ok(!readdirSync(mount).some((f) => f.includes('.tar.')));
     const [failed] = await rig.service.list();
     assert.equal(failed?.result, 'failed');
   });
