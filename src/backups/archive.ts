@@ -124,10 +124,11 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
   if (options.manifestOnly) return m;
   const missing = m.databases.filter((d) => !seen.has(d.file));
   if (missing.length) throw new BackupError('bad-archive', `The archive ends before ${missing.map((d) => d.file).join(', ')}: it is incomplete.`);
-  if (options.archiveSha256 && whole.digest().sha256 !== options.archiveSha256) {
+  const file = whole.digest();
+  if (options.archiveSha256 && file.sha256 !== options.archiveSha256) {
     throw new BackupError('checksum', 'The archive file does not match the SHA-256 recorded when it was written: it was changed or damaged since.');
   }
-  options.archiveDigest?.(whole.digest());
+  options.archiveDigest?.(file);
   return m;
 }
 

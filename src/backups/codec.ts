@@ -20,12 +20,16 @@ export const EXTENSIONS: Record<Codec, string> = { zstd: '.tar.zst', gzip: '.tar
 export const MEDIA_TYPES: Record<Codec, string> = { zstd: 'application/zstd', gzip: 'application/gzip' };
 
 /**
- * zstd level 1, measured (bench/backup.ts, half random pages and half text-like records): level 3
- * makes the archive about 1-2 % smaller for about 1.6x the CPU time, and a Raspberry Pi 4
- * compresses at level 1 at about the speed of its SD card or USB disk. Level 1 is already smaller
- * than `tar -czf` (gzip -6) of the same files.
+ * zstd level 3 (zstd's own default, what `tar --zstd` uses), measured with bench/backup.ts and
+ * in memory on its half random, half text-like blocks, on this project's 2-core x86 machine:
+ * level 1 compresses at 400-470 MB/s to 69.3 %, level 2 at 200-370 MB/s to 67.9 %, level 3 at
+ * 190-290 MB/s to 66.9 %, against gzip -6 (`tar -czf`) at 37-50 MB/s to 67.8 %. Level 3 is the
+ * lowest that is no larger than `tar -czf`. On a Raspberry Pi (estimated, not measured: a Pi 4's
+ * Cortex-A72 core is about 3-4x slower than this machine's) that is roughly 50-90 MB/s, above
+ * what an SD card writes; a Pi with a USB 3 SSD would write faster at level 1, for a 3-4 %
+ * larger archive.
  */
-export const ZSTD_LEVEL = 1;
+export const ZSTD_LEVEL = 3;
 /** gzip level, when zstd is not available (Node < 22.15) and for reading the old archives' speed. */
 export const GZIP_LEVEL = 1;
 

@@ -8,7 +8,7 @@ import type { IrisClient } from '../iris/client.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BackupKind, BackupRecord } from '../model/backup-record.ts';
 import { readArchive, writeArchive } from './archive.ts';
-import { EXTENSIONS, writingCodec } from './codec.ts';
+import { EXTENSIONS, writingCodec, ZSTD_LEVEL } from './codec.ts';
 import { captureDatabases, type CapturedDatabase } from './capture.ts';
 import { BackupError, fsProblem } from './errors.ts';
 import { hashFile, type Digest } from './files.ts';
@@ -102,7 +102,7 @@ export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Pro
     const archive = await step('Write the archive', async () => {
       job.meter.begin('archiving', bytes);
       return writeArchive(partial, manifest, new Map(captured.map((c) => [c.name, c.staged])), codec, job.meter);
-    }, () => (codec === 'zstd' ? 'zstd' : `gzip: this Node.js (${process.version}) has no zstd`));
+    }, () => (codec === 'zstd' ? `zstd level ${ZSTD_LEVEL}` : `gzip: this Node.js (${process.version}) has no zstd`));
     await rm(staging, { recursive: true, force: true });
     await step('Verify the archive', async () => {
       job.meter.begin('verifying', bytes);

@@ -176,7 +176,7 @@ export function listView(list: BackupRecord[], running: boolean, act: RowActions
           'div',
           { class: 'actions row-actions' },
           ok ? h('button', { type: 'button', class: 'btn small', 'data-action': 'verify', 'data-key': key('verify'), disabled: running, onclick: () => act.verify(r) }, 'Verify') : null,
-          ok ? h('a', { class: 'btn small', 'data-action': 'download', href: `api/backups/${enc(r.id)}/download`, download: '' }, 'Download') : null,
+          ok ? h('a', { class: 'btn small', 'data-action': 'download', href: `api/backups/${enc(r.id)}/download`, download: true }, 'Download') : null,
           ok ? h('button', { type: 'button', class: 'btn small danger', 'data-action': 'restore', 'data-key': key('restore'), disabled: running, onclick: () => act.restore(r) }, 'Restore') : null,
           h('button', { type: 'button', class: 'btn small danger', 'data-action': 'delete', 'data-key': key('delete'), onclick: () => act.remove(r) }, 'Delete'),
         ),
