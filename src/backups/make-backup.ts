@@ -4,6 +4,7 @@
  */
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { IrisClient } from '../iris/client.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BackupKind, BackupRecord } from '../model/backup-record.ts';
@@ -45,7 +46,7 @@ export const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 /** A backup; a safety backup inside a restore is one step of it, so its own steps are not listed. */
 export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Promise<BackupRecord> {
   const step: Job['step'] = kind === 'safety' ? (_text, work) => work() : (text, work, detail) => job.step(text, work, detail);
-  const started = new Date();
+  const started = await unusedSecond(w, kind);
   const id = backupId(w.instanceId, started, kind);
   const staging = join(w.store.workDir, `capture-${id}`);
   const codec = writingCodec();
@@ -145,6 +146,20 @@ export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Pro
   }
 }
 
+
+/**
+ * The start time of a new backup, in a second no backup of this kind has yet: ids have a second's
+ * resolution, and a second backup in the same second would replace the first one's archive. With
+ * zstd a small backup takes less than a second, so this happens; waiting out the second costs at
+ * most one.
+ */
+async function unusedSecond(w: BackupWork, kind: BackupKind): Promise<Date> {
+  for (;;) {
+    const at = new Date();
+    if (!(await w.store.has(backupId(w.instanceId, at, kind)))) return at;
+    await delay(1000 - at.getMilliseconds());
+  }
+}
 
 async function homeAssistantBackup(w: BackupWork, job: Job, id: string): Promise<void> {
   if (!w.schedule.settings.homeAssistantBackup || !w.homeAssistantBackup) return;

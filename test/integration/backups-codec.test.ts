@@ -123,6 +123,13 @@ describe('backup archive codecs', () => {
     });
   }
 
+  it('two backups back to back (faster than a second each now) get two ids and both archives are kept', async () => {
+    const a = (await rig.run(rig.service.startBackup('manual'))).backupId!;
+    const b = (await rig.run(rig.service.startBackup('manual'))).backupId!;
+    assert.notEqual(a, b);
+    for (const id of [a, b]) assert.equal((await rig.run(rig.service.startVerify(id))).state, 'ok', id);
+  });
+
   it('says so when an archive was swapped after it was written, though its content is valid', async () => {
     const a = (await rig.run(rig.service.startBackup('manual'))).backupId!;
     const path = rig.service.store.archivePath(a);
