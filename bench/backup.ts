@@ -20,7 +20,7 @@ import { mkdir, rm, stat, statfs } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { realisticBlocks } from './backup-data.ts';
-import { EXTENSIONS, GZIP_LEVEL, writingCodec, ZSTD_LEVEL } from '../src/backups/codec.ts';
+import { EXTENSIONS, GZIP_LEVEL, writingCodec, ZSTD_LEVEL, ZSTD_LEVEL_SAFETY } from '../src/backups/codec.ts';
 import { BackupService } from '../src/backups/service.ts';
 import type { JobStatus } from '../src/model/backup.ts';
 import { BLOCK_SIZE, SimulatedDatabases, type SimDatabaseSeed } from '../src/iris/simulator/databases.ts';
@@ -262,7 +262,10 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
     const restore = await job(service.startRestore(id, id), 'restore');
     const restoreSteps = steps.rows(restore.status.id);
     rows.push({ label: 'IRIS Edge restore (stop/start of the simulator)', ms: restore.ms, over: record.databasesBytes });
-    for (const r of restoreSteps) rows.push(r.label.startsWith('Safety') || r.label.startsWith('Check') || r.label.startsWith('Unpack') ? { ...r, over: record.databasesBytes } : r);
+    for (const r of restoreSteps) {
+      if (r.label.startsWith('Safety')) rows.push({ ...r, over: record.databasesBytes, note: codec === 'zstd' ? `zstd level ${ZSTD_LEVEL_SAFETY}` : undefined });
+      else rows.push(r.label.startsWith('Read') || r.label.startsWith('Unpack') ? { ...r, over: record.databasesBytes } : r);
+    }
     const safety = (await service.list()).find((r) => r.kind === 'safety');
     if (safety) rows.push({ label: `safety backup: IRIS frozen (record.freezeMs)`, ms: safety.freezeMs, over: safety.databasesBytes, indent: true });
     rows.push({ label: 'other (planning, journal commit)', ms: restore.ms - restoreSteps.reduce((n, r) => n + r.ms, 0), indent: true });

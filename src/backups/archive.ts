@@ -20,11 +20,11 @@ const MAX_MANIFEST_BYTES = 1 << 20;
  * Writes the archive to `path` (a new file) and flushes it to disk. Returns the size and SHA-256
  * of the archive file, hashed as it is written, so that no later step has to read it for that.
  */
-export async function writeArchive(path: string, manifest: Manifest, staged: Map<string, string>, codec: Codec, meter?: ProgressMeter): Promise<Digest> {
+export async function writeArchive(path: string, manifest: Manifest, staged: Map<string, string>, codec: Codec, meter?: ProgressMeter, zstdLevel?: number): Promise<Digest> {
   const pack = tar.pack();
   const mtime = new Date(manifest.thawedAt);
   const archive = new HashingStream();
-  const written = pipeline(pack, compressor(codec), archive, createWriteStream(path, { mode: 0o600, flags: 'wx' }));
+  const written = pipeline(pack, compressor(codec, zstdLevel), archive, createWriteStream(path, { mode: 0o600, flags: 'wx' }));
   const feed = async () => {
     const json = Buffer.from(JSON.stringify(manifest, null, 2));
     pack.entry({ name: MANIFEST_NAME, size: json.length, mode: 0o600, mtime }, json);

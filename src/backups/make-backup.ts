@@ -9,7 +9,7 @@ import type { IrisClient } from '../iris/client.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BackupKind, BackupRecord } from '../model/backup-record.ts';
 import { readArchive, writeArchive } from './archive.ts';
-import { EXTENSIONS, writingCodec, ZSTD_LEVEL } from './codec.ts';
+import { EXTENSIONS, writingCodec, ZSTD_LEVEL, ZSTD_LEVEL_SAFETY } from './codec.ts';
 import { captureDatabases, type CapturedDatabase } from './capture.ts';
 import { BackupError, fsProblem } from './errors.ts';
 import { hashFile, type Digest } from './files.ts';
@@ -50,6 +50,7 @@ export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Pro
   const id = backupId(w.instanceId, started, kind);
   const staging = join(w.store.workDir, `capture-${id}`);
   const codec = writingCodec();
+  const level = kind === 'safety' ? ZSTD_LEVEL_SAFETY : ZSTD_LEVEL;
   const partial = join(w.store.workDir, `${id}${EXTENSIONS[codec]}`);
   try {
     await w.store.init();
@@ -102,8 +103,8 @@ export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Pro
     };
     const archive = await step('Write the archive', async () => {
       job.meter.begin('archiving', bytes);
-      return writeArchive(partial, manifest, new Map(captured.map((c) => [c.name, c.staged])), codec, job.meter);
-    }, () => (codec === 'zstd' ? `zstd level ${ZSTD_LEVEL}` : `gzip: this Node.js (${process.version}) has no zstd`));
+      return writeArchive(partial, manifest, new Map(captured.map((c) => [c.name, c.staged])), codec, job.meter, level);
+    }, () => (codec === 'zstd' ? `zstd level ${level}` : `gzip: this Node.js (${process.version}) has no zstd`));
     await rm(staging, { recursive: true, force: true });
     await step('Verify the archive', async () => {
       job.meter.begin('verifying', bytes);
