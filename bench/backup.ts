@@ -1,8 +1,10 @@
 /**
- * Bench: an IRIS Edge backup (copy under freeze + tar.gz level 1 + verify) of about 1 GB of
- * IRIS.DAT files on the simulator's data directory, its write daemon on so the files change during
- * the run, next to a plain `cp`, `tar -cf` and `tar -czf` of the same files; then a verify and a
- * restore of that backup. Prints figures; nothing here passes or fails.
+ * Bench: an IRIS Edge backup (copy under freeze + tar.zst + verify) of about 1 GB of IRIS.DAT
+ * files on the simulator's data directory, its write daemon on so the files change during the run,
+ * next to a plain `cp`, `tar -cf`, `tar -czf` and `tar --zstd` of the same files; then a verify
+ * and a restore of that backup, next to plain extraction of the plain archives. The databases are
+ * half random pages, half text-like records (bench/backup-data.ts says why). Prints figures;
+ * nothing here passes or fails.
  *
  *   npm run bench:backup                 (in os.tmpdir())
  *   npm run bench:backup -- /media/sd    (in a directory of yours, e.g. an SD card; only what the
@@ -17,6 +19,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, stat, statfs } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { realisticBlocks } from './backup-data.ts';
+import { EXTENSIONS, GZIP_LEVEL, writingCodec, ZSTD_LEVEL, ZSTD_LEVEL_SAFETY } from '../src/backups/codec.ts';
 import { BackupService } from '../src/backups/service.ts';
 import type { JobStatus } from '../src/model/backup.ts';
 import { BLOCK_SIZE, SimulatedDatabases, type SimDatabaseSeed } from '../src/iris/simulator/databases.ts';
@@ -145,7 +149,7 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
 
   const t0 = performance.now();
   const dataDir = join(workDir, 'iris');
-  const data = new SimulatedDatabases(dataDir, { seeds, writeIntervalMs: WRITE_INTERVAL_MS });
+  const data = new SimulatedDatabases(dataDir, { seeds, writeIntervalMs: WRITE_INTERVAL_MS, content: realisticBlocks() });
   const files = seeds.map((s) => join(dataDir, s.path, 'IRIS.DAT'));
   const relFiles = seeds.map((s) => join(s.path, 'IRIS.DAT'));
   console.log(`data directory created in ${secs(performance.now() - t0)}`);
@@ -188,7 +192,9 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
     const record = await service.get(id);
     const backupSteps = steps.rows(backup.status.id);
     const other = backup.ms - backupSteps.reduce((n, r) => n + r.ms, 0);
-    rows.push({ label: 'IRIS Edge backup (copy under freeze + tar.gz level 1 + verify)', ms: backup.ms, size: record.sizeBytes, over: record.databasesBytes, note: `${((record.sizeBytes / record.databasesBytes) * 100).toFixed(0)} % of the databases` });
+    const codec = writingCodec();
+    const format = `${EXTENSIONS[codec].slice(1)} level ${codec === 'zstd' ? ZSTD_LEVEL : GZIP_LEVEL}`;
+    rows.push({ label: `IRIS Edge backup (copy under freeze + ${format} + verify)`, ms: backup.ms, size: record.sizeBytes, over: record.databasesBytes, note: `${((record.sizeBytes / record.databasesBytes) * 100).toFixed(0)} % of the databases` });
     for (const r of backupSteps) rows.push(r.label.startsWith('Freeze') ? { ...r, over: record.databasesBytes, note: `IRIS frozen ${secs(record.freezeMs)}` } : r.label.startsWith('Write') || r.label.startsWith('Verify') ? { ...r, over: record.databasesBytes } : r);
     rows.push({ label: 'other (space check, removing the staging copy, record)', ms: other, indent: true });
     rows.push({ label: 'IRIS frozen (record.freezeMs)', ms: record.freezeMs, over: record.databasesBytes, indent: true });
@@ -214,17 +220,35 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
       await rm(plain, { recursive: true, force: true });
       await mkdir(plain, { recursive: true });
     }
+    const plainMs: Record<string, number> = {};
+    const plainSize: Record<string, number> = {};
+    const extract: Row[] = [];
     for (const [flags, name, label] of [
-      ['-cf', 'plain.tar', 'plain tar -cf + fsync'],
-      ['-czf', 'plain.tar.gz', 'plain tar -czf (gzip -6) + fsync'],
+      [['-cf'], 'plain.tar', 'plain tar -cf + fsync'],
+      [['-czf'], 'plain.tar.gz', 'plain tar -czf (gzip -6) + fsync'],
+      [['--zstd', '-cf'], 'plain.tar.zst', 'plain tar --zstd (zstd -3) + fsync'],
+      [['-I', 'zstd -1', '-cf'], 'plain-1.tar.zst', "plain tar -I 'zstd -1' + fsync"],
     ] as const) {
       fresh();
       const bytes = await fileBytes(files);
       const out = join(plain, name);
-      const r = await run('tar', [flags, out, '--', ...relFiles], dataDir, [0, 1]);
+      const r = await run('tar', [...flags, out, '--', ...relFiles], dataDir, [0, 1]);
       const s = await run('sync', ['--', out], workDir);
       const size = (await stat(out)).size;
-      rows.push({ label, ms: r.ms + s.ms, size, over: bytes, note: [flags === '-czf' ? `${((size / bytes) * 100).toFixed(0)} % of the databases` : undefined, tarChanged(r.stderr)].filter(Boolean).join('; ') || undefined });
+      plainMs[name] = r.ms + s.ms;
+      plainSize[name] = size;
+      rows.push({ label, ms: r.ms + s.ms, size, over: bytes, note: [name !== 'plain.tar' ? `${((size / bytes) * 100).toFixed(1)} % of the databases` : undefined, tarChanged(r.stderr)].filter(Boolean).join('; ') || undefined });
+      if (name === 'plain.tar.gz' || name === 'plain.tar.zst') {
+        // Plain extraction, the anchor of a restore: unpack + fsync of the files.
+        fresh();
+        const into = join(plain, `x-${name}`);
+        await mkdir(into);
+        const x = await run('tar', [name === 'plain.tar.gz' ? '-xzf' : '--zstd', ...(name === 'plain.tar.gz' ? [] : ['-xf']), out, '-C', into], workDir);
+        const xs = await run('sync', ['-f', into], workDir);
+        plainMs[`x-${name}`] = x.ms + xs.ms;
+        extract.push({ label: `plain tar ${name === 'plain.tar.gz' ? '-xzf' : '--zstd -xf'} + fsync`, ms: x.ms + xs.ms, over: bytes });
+        await rm(into, { recursive: true, force: true });
+      }
       await rm(out, { force: true });
     }
     await rm(plain, { recursive: true, force: true });
@@ -232,16 +256,28 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
     // (3) Verify and restore of the backup.
     fresh();
     const verify = await job(service.startVerify(id), 'verify');
-    rows.push({ label: 'IRIS Edge verify (gunzip + SHA-256 of every file)', ms: verify.ms, size: record.sizeBytes, over: record.databasesBytes });
+    rows.push({ label: `IRIS Edge verify (${codec === 'zstd' ? 'zstd -d' : 'gunzip'} + SHA-256 of every file and of the archive)`, ms: verify.ms, size: record.sizeBytes, over: record.databasesBytes });
 
     fresh();
     const restore = await job(service.startRestore(id, id), 'restore');
     const restoreSteps = steps.rows(restore.status.id);
     rows.push({ label: 'IRIS Edge restore (stop/start of the simulator)', ms: restore.ms, over: record.databasesBytes });
-    for (const r of restoreSteps) rows.push(r.label.startsWith('Safety') || r.label.startsWith('Check') || r.label.startsWith('Unpack') ? { ...r, over: record.databasesBytes } : r);
+    for (const r of restoreSteps) {
+      if (r.label.startsWith('Safety')) rows.push({ ...r, over: record.databasesBytes, note: codec === 'zstd' ? `zstd level ${ZSTD_LEVEL_SAFETY}` : undefined });
+      else rows.push(r.label.startsWith('Read') || r.label.startsWith('Unpack') ? { ...r, over: record.databasesBytes } : r);
+    }
     const safety = (await service.list()).find((r) => r.kind === 'safety');
     if (safety) rows.push({ label: `safety backup: IRIS frozen (record.freezeMs)`, ms: safety.freezeMs, over: safety.databasesBytes, indent: true });
     rows.push({ label: 'other (planning, journal commit)', ms: restore.ms - restoreSteps.reduce((n, r) => n + r.ms, 0), indent: true });
+    rows.push(...extract);
+
+    const x = (a: number | undefined, b: number) => (a === undefined ? '-' : `${(a / b).toFixed(2)}x`);
+    notes.push(
+      `same run: backup ${x(plainMs['plain.tar.gz'], backup.ms)} faster than tar -czf, ${x(plainMs['plain.tar.zst'], backup.ms)} than tar --zstd; ` +
+        `size ${x(record.sizeBytes, plainSize['plain.tar.gz'] ?? NaN)} of tar -czf's, ${x(record.sizeBytes, plainSize['plain.tar.zst'] ?? NaN)} of tar --zstd's; ` +
+        `restore ${x(restore.ms, plainMs['x-plain.tar.gz'] ?? NaN)} the time of tar -xzf, ${x(restore.ms, plainMs['x-plain.tar.zst'] ?? NaN)} of tar --zstd -xf.`,
+    );
+    notes.push(`load average after the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
     notes.push(
       dropped

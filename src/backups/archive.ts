@@ -1,26 +1,30 @@
 /**
- * The archive: a gzip'd tar whose first entry is manifest.json, then one IRIS.DAT per database.
- * tar and gzip so that anyone can open a backup with standard tools when IRIS Edge is gone.
- * Reading checks everything an archive claims before a byte of it is trusted.
+ * The archive: a compressed tar (zstd now, gzip before: codec.ts) whose first entry is
+ * manifest.json, then one IRIS.DAT per database. tar and a standard codec so that anyone can open
+ * a backup with ordinary tools when IRIS Edge is gone. Reading checks everything an archive
+ * claims before a byte of it is trusted.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
+import { compressor, decompressor, sniffCodec, type Codec } from './codec.ts';
 import { BackupError } from './errors.ts';
 import { fsyncPath } from '../files/atomic-write.ts';
-import { CountingStream, HashingStream } from './files.ts';
+import { CountingStream, HashingStream, type Digest } from './files.ts';
 import { MANIFEST_NAME, parseManifest, type Manifest, type ManifestDatabase } from './manifest.ts';
 import type { ProgressMeter } from './progress.ts';
 
 const MAX_MANIFEST_BYTES = 1 << 20;
 
-/** Writes the archive to `path` (a new file) and flushes it to disk. */
-export async function writeArchive(path: string, manifest: Manifest, staged: Map<string, string>, meter?: ProgressMeter): Promise<void> {
+/**
+ * Writes the archive to `path` (a new file) and flushes it to disk. Returns the size and SHA-256
+ * of the archive file, hashed as it is written, so that no later step has to read it for that.
+ */
+export async function writeArchive(path: string, manifest: Manifest, staged: Map<string, string>, codec: Codec, meter?: ProgressMeter, zstdLevel?: number): Promise<Digest> {
   const pack = tar.pack();
   const mtime = new Date(manifest.thawedAt);
-  // Level 1: database blocks compress well even so, and a Raspberry Pi is not slowed to a crawl.
-  const written = pipeline(pack, createGzip({ level: 1 }), createWriteStream(path, { mode: 0o600, flags: 'wx' }));
+  const archive = new HashingStream();
+  const written = pipeline(pack, compressor(codec, zstdLevel), archive, createWriteStream(path, { mode: 0o600, flags: 'wx' }));
   const feed = async () => {
     const json = Buffer.from(JSON.stringify(manifest, null, 2));
     pack.entry({ name: MANIFEST_NAME, size: json.length, mode: 0o600, mtime }, json);
@@ -39,6 +43,7 @@ export async function writeArchive(path: string, manifest: Manifest, staged: Map
     throw err;
   }
   await fsyncPath(path);
+  return archive.digest();
 }
 
 export interface ReadOptions {
@@ -47,14 +52,18 @@ export interface ReadOptions {
   meter?: ProgressMeter;
   /** Stop after the manifest (a restore plan needs nothing else); nothing else is checked then. */
   manifestOnly?: boolean;
+  /** The archive file's SHA-256 is expected to be this (the one recorded when it was written). */
+  archiveSha256?: string;
+  /** Receives the archive file's size and SHA-256, hashed in the same read. */
+  archiveDigest?: (d: Digest) => void;
 }
 
 function damaged(err: unknown): BackupError {
   if (err instanceof BackupError) return err;
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ENOSPC') return new BackupError('no-space', 'The disk is full while unpacking the backup. Free some space and try again.', { cause: err });
-  if (e?.code?.startsWith?.('Z_') || /unexpected end|incorrect header|invalid|header check/i.test(e?.message ?? '')) {
-    return new BackupError('bad-archive', `The archive is damaged or not a gzip'd tar: ${e.message}.`, { cause: err });
+  if (e?.code?.startsWith?.('Z_') || e?.code?.startsWith?.('ZSTD_') || /unexpected end|incorrect header|invalid|header check|checksum|corrupt|truncated|unknown frame|frame/i.test(e?.message ?? '')) {
+    return new BackupError('bad-archive', `The archive is damaged (its compression or tar structure is broken): ${e.message}.`, { cause: err });
   }
   return new BackupError('io', `Could not read the archive: ${e?.message ?? String(err)}`, { cause: err });
 }
@@ -103,8 +112,10 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
     handle().then(() => next(), (err: unknown) => next(err as Error));
   });
 
+  const whole = new HashingStream();
   try {
-    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), createGunzip(), extract, { signal: stop.signal });
+    const codec = await sniffCodec(path);
+    await pipeline([createReadStream(path, { highWaterMark: 1 << 20 }), whole, ...decompressor(codec), extract], { signal: stop.signal });
   } catch (err) {
     if (!(stop.signal.aborted && manifest)) throw damaged(err);
   }
@@ -113,6 +124,11 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
   if (options.manifestOnly) return m;
   const missing = m.databases.filter((d) => !seen.has(d.file));
   if (missing.length) throw new BackupError('bad-archive', `The archive ends before ${missing.map((d) => d.file).join(', ')}: it is incomplete.`);
+  const file = whole.digest();
+  if (options.archiveSha256 && file.sha256 !== options.archiveSha256) {
+    throw new BackupError('checksum', 'The archive file does not match the SHA-256 recorded when it was written: it was changed or damaged since.');
+  }
+  options.archiveDigest?.(file);
   return m;
 }
 

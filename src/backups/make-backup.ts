@@ -4,10 +4,12 @@
  */
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { IrisClient } from '../iris/client.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BackupKind, BackupRecord } from '../model/backup-record.ts';
 import { readArchive, writeArchive } from './archive.ts';
+import { EXTENSIONS, writingCodec, ZSTD_LEVEL, ZSTD_LEVEL_SAFETY } from './codec.ts';
 import { captureDatabases, type CapturedDatabase } from './capture.ts';
 import { BackupError, fsProblem } from './errors.ts';
 import { hashFile, type Digest } from './files.ts';
@@ -44,10 +46,12 @@ export const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 /** A backup; a safety backup inside a restore is one step of it, so its own steps are not listed. */
 export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Promise<BackupRecord> {
   const step: Job['step'] = kind === 'safety' ? (_text, work) => work() : (text, work, detail) => job.step(text, work, detail);
-  const started = new Date();
+  const started = await unusedSecond(w, kind);
   const id = backupId(w.instanceId, started, kind);
   const staging = join(w.store.workDir, `capture-${id}`);
-  const partial = join(w.store.workDir, `${id}.tar.gz`);
+  const codec = writingCodec();
+  const level = kind === 'safety' ? ZSTD_LEVEL_SAFETY : ZSTD_LEVEL;
+  const partial = join(w.store.workDir, `${id}${EXTENSIONS[codec]}`);
   try {
     await w.store.init();
     const { selection, version, bytes } = await step('Ask IRIS which databases it has', async () => {
@@ -97,18 +101,18 @@ export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Pro
       }),
       excluded: selection.excluded,
     };
-    await step('Write the archive', async () => {
+    const archive = await step('Write the archive', async () => {
       job.meter.begin('archiving', bytes);
-      await writeArchive(partial, manifest, new Map(captured.map((c) => [c.name, c.staged])), job.meter);
-    });
+      return writeArchive(partial, manifest, new Map(captured.map((c) => [c.name, c.staged])), codec, job.meter, level);
+    }, () => (codec === 'zstd' ? `zstd level ${level}` : `gzip: this Node.js (${process.version}) has no zstd`));
     await rm(staging, { recursive: true, force: true });
     await step('Verify the archive', async () => {
       job.meter.begin('verifying', bytes);
-      await readArchive(partial, { meter: job.meter });
+      await readArchive(partial, { meter: job.meter, archiveSha256: archive.sha256 });
     });
-    const size = (await stat(partial)).size;
+    const size = archive.size;
     await w.store.publish(partial, id);
-    const record = recordOf(manifest, size, false);
+    const record = recordOf(manifest, size, false, archive.sha256);
     record.completedAt = new Date().toISOString();
     await w.store.save(record);
     w.log.info(`Backup ${id} done: ${mb(size)}, IRIS frozen for ${manifest.freezeMs} ms.`);
@@ -144,6 +148,20 @@ export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Pro
 }
 
 
+/**
+ * The start time of a new backup, in a second no backup of this kind has yet: ids have a second's
+ * resolution, and a second backup in the same second would replace the first one's archive. With
+ * zstd a small backup takes less than a second, so this happens; waiting out the second costs at
+ * most one.
+ */
+async function unusedSecond(w: BackupWork, kind: BackupKind): Promise<Date> {
+  for (;;) {
+    const at = new Date();
+    if (!(await w.store.has(backupId(w.instanceId, at, kind)))) return at;
+    await delay(1000 - at.getMilliseconds());
+  }
+}
+
 async function homeAssistantBackup(w: BackupWork, job: Job, id: string): Promise<void> {
   if (!w.schedule.settings.homeAssistantBackup || !w.homeAssistantBackup) return;
   try {
@@ -155,7 +173,7 @@ async function homeAssistantBackup(w: BackupWork, job: Job, id: string): Promise
 }
 
 
-export function recordOf(m: Manifest, sizeBytes: number, uploaded: boolean): BackupRecord {
+export function recordOf(m: Manifest, sizeBytes: number, uploaded: boolean, sha256?: string): BackupRecord {
   return {
     id: m.id,
     kind: m.kind,
@@ -163,6 +181,7 @@ export function recordOf(m: Manifest, sizeBytes: number, uploaded: boolean): Bac
     completedAt: m.endedAt,
     result: 'ok',
     sizeBytes,
+    ...(sha256 ? { sha256 } : {}),
     databasesBytes: m.databases.reduce((n, d) => n + d.size, 0),
     databases: m.databases.map((d) => d.name),
     freezeMs: m.freezeMs,

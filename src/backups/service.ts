@@ -106,8 +106,9 @@ export class BackupService extends EventEmitter<Events> {
   private async adoptOrphan(id: string): Promise<void> {
     const path = this.store.archivePath(id);
     try {
-      const m = await readArchive(path);
-      await this.store.save(recordOf(m, (await stat(path)).size, false));
+      let sha256: string | undefined;
+      const m = await readArchive(path, { archiveDigest: (d) => (sha256 = d.sha256) });
+      await this.store.save(recordOf(m, (await stat(path)).size, false, sha256));
       this.o.log.warn(`Backup ${id} had no record (the bridge stopped while finishing it); it was verified and kept.`);
     } catch (err) {
       await rm(path, { force: true });
@@ -243,7 +244,7 @@ export class BackupService extends EventEmitter<Events> {
       try {
         await job.step('Read the archive and check every checksum', async () => {
           job.meter.begin('verifying', r.databasesBytes);
-          await readArchive(this.store.archivePath(id), { meter: job.meter });
+          await readArchive(this.store.archivePath(id), { meter: job.meter, archiveSha256: r.sha256 });
         });
       } catch (err) {
         error = (err as Error).message;
@@ -304,18 +305,20 @@ export class BackupService extends EventEmitter<Events> {
 
   private async receive(body: Readable): Promise<BackupRecord> {
     await this.store.init();
-    const work = join(this.store.workDir, `upload-${randomBytes(6).toString('hex')}.tar.gz`);
+    // Named without a codec: the archive's first bytes say which it is (store.publish).
+    const work = join(this.store.workDir, `upload-${randomBytes(6).toString('hex')}`);
     try {
       const limit = new CountingStream(() => {
         if (limit.size > this.o.uploadLimitBytes) limit.destroy(new BackupError('too-large', `The upload is larger than ${formatBytes(this.o.uploadLimitBytes)}, the limit; nothing of it was kept.`));
       });
       await pipeline(body, limit, createWriteStream(work, { mode: 0o600, flags: 'wx' }));
-      const m = await readArchive(work);
+      let sha256: string | undefined;
+      const m = await readArchive(work, { archiveDigest: (d) => (sha256 = d.sha256) });
       if (this.claimed.has(m.id) || this.current?.status.backupId === m.id) throw new BackupError('exists', `Backup ${m.id} is already being received or worked on.`);
       return await this.holding(m.id, 'upload', async () => {
         if (await this.store.has(m.id)) throw new BackupError('exists', `Backup ${m.id} is already here.`);
         await this.store.publish(work, m.id);
-        const record = recordOf(m, limit.size, true);
+        const record = recordOf(m, limit.size, true, sha256);
         await this.store.save(record);
         this.o.log.info(`Backup ${m.id} was uploaded and verified (${mb(limit.size)}).`);
         await this.publishStatus();

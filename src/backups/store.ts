@@ -1,11 +1,13 @@
 /**
- * The backup directory: `<id>.tar.gz` archives, each with a `<id>.json` record beside it, and a
+ * The backup directory: `<id>.tar.zst` archives (`<id>.tar.gz` for those made before), each with a `<id>.json` record beside it, and a
  * `.work/` directory for everything unfinished (staging copies, archives being written, uploads).
  * Only a finished, flushed archive is renamed out of `.work/`, so a crash never leaves a partial
  * archive where backups are listed; `cleanUp()` empties `.work/` at start.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
+import { EXTENSIONS, MEDIA_TYPES, sniffCodec, type Codec } from './codec.ts';
 import { BackupError } from './errors.ts';
 import { BACKUP_ID, recordSchema, type BackupRecord } from '../model/backup-record.ts';
 import { writeAtomic } from '../files/atomic-write.ts';
@@ -26,8 +28,17 @@ export class BackupStore {
     await mkdir(this.workDir, { recursive: true, mode: 0o700 });
   }
 
+  /** The archive of backup `id`, whichever codec it has (the .tar.zst path when there is none). */
   archivePath(id: string): string {
-    return join(this.dir, `${checkId(id)}.tar.gz`);
+    return this.archiveFile(id).path;
+  }
+
+  /** Path, file name and media type of backup `id`'s archive, for a download. */
+  archiveFile(id: string): { path: string; name: string; type: string } {
+    checkId(id);
+    const codec: Codec = existsSync(join(this.dir, `${id}${EXTENSIONS.gzip}`)) && !existsSync(join(this.dir, `${id}${EXTENSIONS.zstd}`)) ? 'gzip' : 'zstd';
+    const name = `${id}${EXTENSIONS[codec]}`;
+    return { path: join(this.dir, name), name, type: MEDIA_TYPES[codec] };
   }
 
   private recordPath(id: string): string {
@@ -45,9 +56,9 @@ export class BackupStore {
   /** Archives without a record: a crash between publishing the archive and writing its record. */
   async orphans(): Promise<string[]> {
     const names = await readdir(this.dir);
+    const ext = Object.values(EXTENSIONS);
     return names
-      .filter((n) => n.endsWith('.tar.gz'))
-      .map((n) => n.slice(0, -'.tar.gz'.length))
+      .flatMap((n) => ext.filter((e) => n.endsWith(e)).map((e) => n.slice(0, -e.length)))
       .filter((id) => BACKUP_ID.test(id) && !names.includes(`${id}.json`));
   }
 
@@ -86,14 +97,18 @@ export class BackupStore {
     await writeAtomic(this.recordPath(r.id), JSON.stringify(r, null, 2), { mode: 0o600, tmp: join(this.workDir, `${r.id}.json`) });
   }
 
-  /** Moves a finished archive from `.work/` into place (same file system: atomic). */
+  /**
+   * Moves a finished archive from `.work/` into place (same file system: atomic), named after its
+   * codec as its first bytes say (an upload's name is not trusted).
+   */
   async publish(workFile: string, id: string): Promise<void> {
-    await rename(workFile, this.archivePath(id));
+    const codec = await sniffCodec(workFile);
+    await rename(workFile, join(this.dir, `${checkId(id)}${EXTENSIONS[codec]}`));
   }
 
   async delete(id: string): Promise<void> {
     await this.get(id);
-    await rm(this.archivePath(id), { force: true });
+    for (const ext of Object.values(EXTENSIONS)) await rm(join(this.dir, `${id}${ext}`), { force: true });
     await rm(this.recordPath(id), { force: true });
   }
 

@@ -20,6 +20,8 @@ export const recordSchema = z.object({
   error: z.string().optional(),
   /** Size of the archive file. */
   sizeBytes: z.number().int().nonnegative(),
+  /** SHA-256 of the archive file, hashed as it was written or received (absent in older records). */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   /** Bytes of database files inside. */
   databasesBytes: z.number().int().nonnegative(),
   databases: z.array(z.string()),

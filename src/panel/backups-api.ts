@@ -113,7 +113,9 @@ export async function registerBackupsApi(app: FastifyInstance, ctx: PanelContext
   });
 
   const downloadSchema = {
-    ...doc('The archive (tar.gz)', { 200: { description: 'The file', content: { 'application/gzip': { schema: z.string().meta({ format: 'binary' }) } } } }),
+    ...doc('The archive (.tar.zst; backups made before IRIS Edge wrote zstd: .tar.gz)', {
+      200: { description: 'The file', content: { 'application/zstd': { schema: z.string().meta({ format: 'binary' }) }, 'application/gzip': { schema: z.string().meta({ format: 'binary' }) } } },
+    }),
     params: IdParams,
   };
   api.get('/backups/:id/download', { schema: downloadSchema }, async (req, reply) => {
@@ -121,9 +123,9 @@ export async function registerBackupsApi(app: FastifyInstance, ctx: PanelContext
     const s = serviceOf(ctx);
     const r = await s.get(id);
     if (r.result !== 'ok') throw new ApiError(404, 'not-found', `Backup ${id} failed when it was made; it has no archive.`);
-    const path = s.store.archivePath(checkId(id));
-    reply.header('content-type', 'application/gzip');
-    reply.header('content-disposition', `attachment; filename="${id}.tar.gz"`);
+    const { path, name, type } = s.store.archiveFile(checkId(id));
+    reply.header('content-type', type);
+    reply.header('content-disposition', `attachment; filename="${name}"`);
     reply.header('content-length', String(await s.store.archiveSize(id)));
     return reply.send(createReadStream(path));
   });

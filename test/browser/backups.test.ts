@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startBridge, type RunningBridge } from '../../src/app.ts';
 import type { JobStatus } from '../../src/model/backup.ts';
@@ -190,7 +190,7 @@ describe('Backups page in Chromium, on the whole bridge', () => {
     await page.goto(`${ingress.url}#/backups`);
     const r = row(page, manualId);
     await r.waitFor();
-    const path = join(config.backups.dir, `${manualId}.tar.gz`);
+    const path = join(config.backups.dir, `${manualId}.tar.zst`);
     const good = readFileSync(path);
     const flipped = Buffer.from(good);
     const at = Math.floor(flipped.length / 2);
@@ -259,24 +259,24 @@ describe('Backups page in Chromium, on the whole bridge', () => {
     await ctx.close();
   });
 
-  it('download gives the gzip archive; a non-archive upload shows the refusal; the archive uploaded back is listed, verified', async () => {
+  it('download gives the zstd archive; a non-archive upload shows the refusal; the archive uploaded back is listed, verified', async () => {
     const { ctx, page } = await newPage();
     await page.goto(`${ingress.url}#/backups`);
     const r = row(page, manualId);
     await r.waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), r.locator('[data-action="download"]').click()]);
-    assert.equal(download.suggestedFilename(), `${manualId}.tar.gz`);
+    assert.equal(download.suggestedFilename(), `${manualId}.tar.zst`);
     const archive = readFileSync((await download.path())!);
-    assert.deepEqual([...archive.subarray(0, 2)], [0x1f, 0x8b]);
-    assert.match(gunzipSync(archive).subarray(0, 100).toString('latin1'), /^manifest\.json/);
-    assert.deepEqual(archive, readFileSync(join(config.backups.dir, `${manualId}.tar.gz`)));
+    assert.deepEqual([...archive.subarray(0, 4)], [0x28, 0xb5, 0x2f, 0xfd]);
+    assert.match(execFileSync('zstd', ['-dc'], { input: archive, maxBuffer: 1 << 28 }).subarray(0, 100).toString('latin1'), /^manifest\.json/);
+    assert.deepEqual(archive, readFileSync(join(config.backups.dir, `${manualId}.tar.zst`)));
 
     const root = mkdtempSync(join(tmpdir(), 'backups-upload-'));
     const notes = join(root, 'notes.txt');
     writeFileSync(notes, 'Not a backup, just notes.\n'.repeat(50));
     const refusal = await api<{ message: string }>('POST', 'api/backups/upload', readFileSync(notes));
     assert.equal(refusal.status, 400);
-    assert.match(refusal.data.message, /not a gzip'd tar|not an IRIS Edge backup/);
+    assert.match(refusal.data.message, /not a zstd .* compressed tar|not an IRIS Edge backup/);
     await page.setInputFiles('#upload-file', notes);
     await page.click('#upload-btn');
     await page.locator('#upload-result.bad').waitFor();
@@ -289,7 +289,7 @@ describe('Backups page in Chromium, on the whole bridge', () => {
     await page.click('#confirm-ok');
     await r.waitFor({ state: 'detached' });
     assert.equal((await api('GET', `api/backups/${manualId}`)).status, 404);
-    await page.setInputFiles('#upload-file', { name: `${manualId}.tar.gz`, mimeType: 'application/gzip', buffer: archive });
+    await page.setInputFiles('#upload-file', { name: `${manualId}.tar.zst`, mimeType: 'application/zstd', buffer: archive });
     await page.click('#upload-btn');
     await page.locator('#upload-result.good', { hasText: `Accepted: ${manualId}` }).waitFor();
     await r.locator('[data-uploaded]').waitFor();

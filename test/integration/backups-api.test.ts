@@ -106,7 +106,9 @@ describe('/api/backups', () => {
   it('downloads the archive itself, and refuses names that are not backup ids', async () => {
     const d = await call('GET', `/api/backups/${id}/download`);
     assert.equal(d.status, 200);
-    assert.equal(d.headers['content-disposition'], `attachment; filename="${id}.tar.gz"`);
+    const file = rig.service.store.archiveFile(id);
+    assert.equal(d.headers['content-disposition'], `attachment; filename="${id}${file.path.endsWith('.tar.zst') ? '.tar.zst' : '.tar.gz'}"`);
+    assert.equal(d.headers['content-type'], file.path.endsWith('.tar.zst') ? 'application/zstd' : 'application/gzip');
     assert.deepEqual(d.raw, readFileSync(rig.service.store.archivePath(id)));
     for (const bad of ['..%2F..%2Fetc%2Fpasswd', 'iris-20261122T033000Z-manual.json', '%2E%2E%2Fx']) {
       const r = await call('GET', `/api/backups/${bad}/download`);
@@ -129,7 +131,7 @@ describe('/api/backups', () => {
 
     const foreign = await viaIngress('/api/backups/upload', Buffer.from('PK\x03\x04 a zip file'), up);
     assert.equal(foreign.status, 400);
-    assert.match(foreign.json().message, /damaged or not a gzip'd tar/);
+    assert.match(foreign.json().message, /damaged or not a zstd/);
     const big = await viaIngress('/api/backups/upload', Buffer.alloc(3 * 1024 * 1024), up);
     assert.equal(big.status, 413);
     const noHeader = await viaIngress('/api/backups/upload', archive, { 'content-type': 'application/octet-stream' });

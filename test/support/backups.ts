@@ -16,6 +16,9 @@ import { captureLogger, within } from './fixtures.ts';
 
 export const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+/** GNU tar's option for an archive's codec: it tells zstd from gzip by itself in a file, not on stdin. */
+export const codecOption = (archive: Buffer) => (archive.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd])) ? '--zstd' : '--gzip');
+
 /** A gzip'd tar of these entries, made here (tar-stream); `header` adds to an entry's header (type, pax...). */
 export async function tarGz(entries: { name: string; body: Buffer | string; header?: Partial<tar.Header> }[]): Promise<Buffer> {
   const pack = tar.pack();

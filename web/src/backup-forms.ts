@@ -15,13 +15,13 @@ interface ScheduleAnswer {
 /** `limit` is the server's (GET api/backups): the page states it and refuses a larger file before sending a byte. */
 export function uploadCard(limit: number, done: () => void): HTMLElement {
   const out = resultBox('upload-result');
-  const input = h('input', { type: 'file', id: 'upload-file', accept: '.gz,.tgz,application/gzip' });
+  const input = h('input', { type: 'file', id: 'upload-file', accept: '.zst,.gz,.tgz,application/zstd,application/gzip' });
   const bar = h('progress', { id: 'upload-progress', max: 1, value: 0, hidden: true });
   const button = h('button', { type: 'submit', class: 'btn', id: 'upload-btn' }, 'Upload and check');
   const form = h(
     'form',
     { class: 'upload-form', id: 'upload-form' },
-    h('label', { for: 'upload-file' }, 'Backup archive (.tar.gz)'),
+    h('label', { for: 'upload-file' }, 'Backup archive (.tar.zst or .tar.gz)'),
     input,
     h('div', { class: 'actions' }, button),
     bar,

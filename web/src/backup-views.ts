@@ -176,7 +176,7 @@ export function listView(list: BackupRecord[], running: boolean, act: RowActions
           'div',
           { class: 'actions row-actions' },
           ok ? h('button', { type: 'button', class: 'btn small', 'data-action': 'verify', 'data-key': key('verify'), disabled: running, onclick: () => act.verify(r) }, 'Verify') : null,
-          ok ? h('a', { class: 'btn small', 'data-action': 'download', href: `api/backups/${enc(r.id)}/download`, download: `${r.id}.tar.gz` }, 'Download') : null,
+          ok ? h('a', { class: 'btn small', 'data-action': 'download', href: `api/backups/${enc(r.id)}/download`, download: true }, 'Download') : null,
           ok ? h('button', { type: 'button', class: 'btn small danger', 'data-action': 'restore', 'data-key': key('restore'), disabled: running, onclick: () => act.restore(r) }, 'Restore') : null,
           h('button', { type: 'button', class: 'btn small danger', 'data-action': 'delete', 'data-key': key('delete'), onclick: () => act.remove(r) }, 'Delete'),
         ),
@@ -192,7 +192,7 @@ export function listView(list: BackupRecord[], running: boolean, act: RowActions
       { class: 'muted small' },
       'Verify reads the archive back and compares every database file with its SHA-256 checksum: “Verified” means it can be restored, “Damaged” means it cannot. ',
       'Safety backups are made automatically just before a restore and hold the databases as they were, so a restore can be undone. ',
-      'Download gives the archive itself (.tar.gz): keep a copy off this machine.',
+      'Download gives the archive itself (.tar.zst; older backups .tar.gz): keep a copy off this machine.',
     ),
   );
 }

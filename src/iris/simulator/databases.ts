@@ -41,6 +41,12 @@ export interface SimulatedDatabasesOptions {
   seeds?: SimDatabaseSeed[];
   /** How often the simulated write daemon writes a block; 0 = never (tests that write by hand). */
   writeIntervalMs?: number;
+  /**
+   * What a block holds, given its stamp (the bench's realistic mix: bench/backup-data.ts). The
+   * default generator's randomness repeats every few thousand values: fine for tests, useless for
+   * judging compression.
+   */
+  content?: (stamp: string) => Buffer;
 }
 
 const FREEZE_FILE = '.simulated-freeze';
@@ -75,6 +81,7 @@ export class SimulatedDatabases {
   private running = true;
   private seq = 0;
   private rand: () => number;
+  private readonly block: (stamp: string) => Buffer;
 
   constructor(
     readonly dir: string,
@@ -86,6 +93,7 @@ export class SimulatedDatabases {
       s = (s * 1103515245 + 12345) & 0x7fffffff;
       return s / 0x7fffffff;
     };
+    this.block = options.content ?? ((stamp) => block(stamp, this.rand));
     for (const seed of this.seeds) this.create(seed);
     const every = options.writeIntervalMs ?? 250;
     if (every > 0) {
@@ -102,7 +110,7 @@ export class SimulatedDatabases {
     mkdirSync(dir, { recursive: true });
     const fd = openSync(file, 'w');
     try {
-      for (let i = 0; i < seed.blocks; i++) writeSync(fd, block(`${seed.name} block ${i} v0`, this.rand));
+      for (let i = 0; i < seed.blocks; i++) writeSync(fd, this.block(`${seed.name} block ${i} v0`));
     } finally {
       closeSync(fd);
     }
@@ -148,7 +156,7 @@ export class SimulatedDatabases {
     // Every tenth update grows the database by a block, as IRIS expands a full database.
     const blocks = Math.floor(statSync(file).size / BLOCK_SIZE);
     const index = this.seq % 10 === 0 ? blocks : Math.floor(this.rand() * blocks);
-    const data = block(`${seed.name} block ${index} v${this.seq}`, this.rand);
+    const data = this.block(`${seed.name} block ${index} v${this.seq}`);
     if (this.frozen) this.pending.push({ file, offset: index * BLOCK_SIZE, data });
     else this.put(file, index * BLOCK_SIZE, data);
   }
