@@ -1,0 +1,128 @@
+/**
+ * Bench: CPU per tick and discovery throughput of the bridge on the simulator, against a real
+ * mosquitto, in one run (issue #19).
+ * (1) Discovery at 10 x 100: first -> last discovery message as the broker delivers them, next to
+ *     the same payloads published raw by a plain client with 64 QoS 1 publishes in flight.
+ * (2) CPU per tick at 10 x 100 and 50 x 100: polls run back to back (no timer), each after a few
+ *     hosts' queues moved, measured with process.cpuUsage from the poll to the last publish acked.
+ *     The simulated IRIS runs in this process, so its snapshot work is counted too.
+ * Figures only; nothing here passes or fails. The machine may be shared: the load average is
+ * printed beside the figures. RUNS=n repeats the whole measurement.
+ */
+import { loadavg } from 'node:os';
+import { Writable } from 'node:stream';
+import mqtt from 'mqtt';
+import { startBridge } from '../src/app.ts';
+import { IrisSimulator, scaleScenario } from '../src/iris/simulator/index.ts';
+import { createLogger } from '../src/log/logger.ts';
+import { testConfig, waitFor } from '../test/support/fixtures.ts';
+import { Mosquitto } from '../test/support/mosquitto.ts';
+import { Observer } from '../test/support/observer.ts';
+
+const WARMUP_TICKS = 20;
+const TICKS = 100;
+/** Hosts whose queue moves before each tick: a quiet production, not a frozen one. */
+const MOVING_HOSTS = 10;
+const IN_FLIGHT = 64;
+const HOST_DEVICE_THRESHOLD = 20;
+
+const quiet = createLogger('error', new Writable({ write: (_c, _e, cb) => cb() }));
+const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
+const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
+
+/** The same payloads from a plain client, IN_FLIGHT QoS 1 publishes outstanding at a time. */
+async function rawWindowed(url: string, payloads: string[]): Promise<number> {
+  const c = await mqtt.connectAsync(url, { protocolVersion: 5 });
+  const send = async (payload: (i: number) => string) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < payloads.length) {
+        const i = next++;
+        await c.publishAsync(`bench/raw/${i}/config`, payload(i), { qos: 1, retain: true });
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  };
+  const t0 = performance.now();
+  await send((i) => payloads[i] as string);
+  const t = performance.now() - t0;
+  await send(() => '');
+  await c.endAsync();
+  return t;
+}
+
+interface Scale {
+  productions: number;
+  hosts: number;
+}
+
+async function run(broker: Mosquitto, scale: Scale, discovery: boolean): Promise<{ discoveryMs?: number; rawMs?: number; messages?: number; ticks: number[] }> {
+  const sim = new IrisSimulator({ productions: scaleScenario(scale.productions, scale.hosts), transitionMs: 0 });
+  const observer = await Observer.connect(broker.url, ['homeassistant/device/#']);
+  const config = testConfig({
+    instanceId: `bench${scale.productions}`,
+    mqtt: { source: 'default', url: broker.url },
+    // No timer-driven polls: the bench drives every tick itself.
+    pollIntervalMs: 3_600_000,
+    logLevel: 'error',
+    hostDeviceThreshold: HOST_DEVICE_THRESHOLD,
+  });
+  const running = await startBridge(config, quiet, { iris: sim });
+  try {
+    const expected = 1 + scale.productions + scale.productions * scale.hosts;
+    const prefix = `homeassistant/device/${running.topics.nodeId}/`;
+    await waitFor(() => observer.retained(prefix).size === expected || undefined, 120_000, 'discovery');
+    await running.bridge.settled();
+    const out: { discoveryMs?: number; rawMs?: number; messages?: number; ticks: number[] } = { ticks: [] };
+    if (discovery) {
+      const msgs = observer.messages.filter((m) => m.topic.startsWith(prefix) && m.payload !== '');
+      out.discoveryMs = Math.max(...msgs.map((m) => m.at)) - Math.min(...msgs.map((m) => m.at));
+      out.messages = msgs.length;
+      out.rawMs = await rawWindowed(broker.url, msgs.map((m) => m.payload));
+    }
+    await observer.close();
+    let n = 0;
+    for (let i = 0; i < WARMUP_TICKS + TICKS; i++) {
+      for (let k = 0; k < MOVING_HOSTS; k++, n++) {
+        const p = n % scale.productions;
+        const h = (n * 7) % scale.hosts;
+        const kind = ['service', 'process', 'operation'][h % 3] as string;
+        sim.setQueue(`SCALE${String(p + 1).padStart(2, '0')}`, `Scale${p + 1}.Production`, `Host${String(h + 1).padStart(3, '0')}.${kind}`, (n * 13) % 40);
+      }
+      const c0 = process.cpuUsage();
+      await running.monitor.poll();
+      await running.bridge.settled();
+      const c = process.cpuUsage(c0);
+      if (i >= WARMUP_TICKS) out.ticks.push((c.user + c.system) / 1000);
+    }
+    return out;
+  } finally {
+    await running.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const runs = Number(process.env.RUNS ?? 1);
+  console.log(`IRIS Edge tick bench — Node ${process.version}, mosquitto on loopback, hosts past ${HOST_DEVICE_THRESHOLD} on devices of their own`);
+  for (let r = 1; r <= runs; r++) {
+    const broker = await Mosquitto.start();
+    try {
+      const before = load();
+      const small = await run(broker, { productions: 10, hosts: 100 }, true);
+      const large = await run(broker, { productions: 50, hosts: 100 }, false);
+      const ratio = (small.discoveryMs as number) / (small.rawMs as number);
+      const f = (xs: number[]) => `median ${pct(xs, 0.5).toFixed(2)} ms, p95 ${pct(xs, 0.95).toFixed(2)} ms`;
+      console.log(`run ${r}/${runs} (load average before ${before}, after ${load()})`);
+      console.log(`  discovery 10x100: bridge ${small.discoveryMs?.toFixed(0)} ms for ${small.messages} messages; raw, ${IN_FLIGHT} in flight: ${small.rawMs?.toFixed(0)} ms; ratio ${ratio.toFixed(2)} (goal <= 1.5)`);
+      console.log(`  CPU per tick 10x100: ${f(small.ticks)} (goal <= 8 ms), ${TICKS} ticks, ${MOVING_HOSTS} hosts moving`);
+      console.log(`  CPU per tick 50x100: ${f(large.ticks)} (goal <= 25 ms)`);
+    } finally {
+      await broker.close();
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
