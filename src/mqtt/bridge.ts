@@ -323,8 +323,10 @@ export class MqttBridge {
       for (const [n, h] of p.hosts.entries()) {
         const c = cached.hosts[n] as CachedHost;
         if (!discoveryChanged(c, this.ctxGeneration, h) && this.publisher.has(c.discoveryTopic)) continue;
-        const inputs = { namespace: p.namespace, name: p.name, host: { name: h.name, key: c.ref.key, className: h.className, kind: h.kind } };
-        await this.publishDiscovery(w, ctxKey, c.discoveryTopic, inputs, (i) => hostDiscovery(ctx, i, i.host));
+        // discoveryChanged is this device's memo (its inputs: context, production, host), so the
+        // generic one in publishDiscovery, a JSON key per device, is not needed.
+        const payload = JSON.stringify(hostDiscovery(ctx, p, { name: h.name, key: c.ref.key, className: h.className, kind: h.kind }));
+        if (this.pacer.admit(c.discoveryTopic, payload)) await this.publishState(w, c.discoveryTopic, payload);
       }
     }
     for (const p of view.productions) {

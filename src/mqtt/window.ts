@@ -13,6 +13,8 @@ export class PublishWindow {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly lastOfTopic = new Map<string, Promise<void>>();
   private failure: { err: unknown } | undefined;
+  /** Adds waiting for a free slot, woken one per finished send (not a race over every send). */
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`the publish window must be a whole number >= 1, not ${limit}`);
@@ -29,7 +31,7 @@ export class PublishWindow {
    * failure seen so far, so that nothing is sent after a failure.
    */
   async add(topic: string, send: () => Promise<unknown>): Promise<void> {
-    while (this.inFlight.size >= this.limit && !this.failure) await Promise.race(this.inFlight);
+    while (this.inFlight.size >= this.limit && !this.failure) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.throwIfFailed();
     const before = this.lastOfTopic.get(topic);
     const run: Promise<void> = (before ? before.then(send) : send()).then(
@@ -41,6 +43,9 @@ export class PublishWindow {
     const done = run.finally(() => {
       this.inFlight.delete(done);
       if (this.lastOfTopic.get(topic) === done) this.lastOfTopic.delete(topic);
+      // After a failure every waiting add must wake to see it; otherwise the next one in line.
+      if (this.failure) for (const wake of this.waiting.splice(0)) wake();
+      else this.waiting.shift()?.();
     });
     this.inFlight.add(done);
     this.lastOfTopic.set(topic, done);
