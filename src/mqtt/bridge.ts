@@ -15,6 +15,7 @@ import { RetainedPublisher } from './publisher.ts';
 import { DiscoveryPacer } from './pacer.ts';
 import { HostCache, discoveryChanged, stateChanged, type CachedHost } from './host-cache.ts';
 import { PublishWindow } from './window.ts';
+import { retainedQuietPeriod } from './inventory.ts';
 import { hostState, instanceState, namespaceState, productionState } from './state.ts';
 import type { Topics } from './topics.ts';
 
@@ -73,6 +74,8 @@ export class MqttBridge {
   /** Our retained discovery topics found on the broker at start, with their state topics. */
   private readonly foundAtStart = new Map<string, string | undefined>();
   private collecting = true;
+  /** Settles when the start-up scan of our retained discovery topics is over. */
+  private inventory: Promise<void> = Promise.resolve();
   private cleanedUp = false;
   private chain: Promise<void> = Promise.resolve();
   private birthTimer: NodeJS.Timeout | undefined;
@@ -111,9 +114,12 @@ export class MqttBridge {
     this.client.on('message', this.onMessage);
     await this.waitConnected();
     await this.client.subscribeAsync(this.topics.discoveryWildcard, { qos: 1 });
-    await this.quietPeriod();
-    this.collecting = false;
-    await this.client.unsubscribeAsync(this.topics.discoveryWildcard);
+    // The scan for what we left last time runs beside the first publishes, not before them: only
+    // its removals (removeStale) wait for it.
+    this.inventory = retainedQuietPeriod(this.client, this.topics.discoveryPrefix + '/device/', this.opts.inventoryWindowMs ?? DEFAULT_INVENTORY_WINDOW_MS).then(async () => {
+      this.collecting = false;
+      await this.client.unsubscribeAsync(this.topics.discoveryWildcard).catch((err: unknown) => this.opts.log.debug({ err }, 'Could not unsubscribe from discovery'));
+    });
     await this.client.subscribeAsync(this.topics.haStatus, { qos: 1 });
     await this.client.subscribeAsync(this.topics.commandWildcards, { qos: 1, rap: true });
     await this.publisher.publish(this.topics.bridgeAvailability, 'online', true);
@@ -125,6 +131,7 @@ export class MqttBridge {
     for (const f of this.features) f.onChange(() => this.onView(this.opts.monitor.view));
     this.onView(this.opts.monitor.view);
     await this.chain;
+    await this.inventory;
   }
 
   /** Marks the bridge offline on purpose (a clean stop does not fire the Last Will). */
@@ -160,24 +167,10 @@ export class MqttBridge {
     return new Promise((resolve) => this.client.once('connect', () => resolve()));
   }
 
-  /** Retained messages arrive right after SUBACK; wait until they stop coming. */
-  private quietPeriod(): Promise<void> {
-    const window = this.opts.inventoryWindowMs ?? DEFAULT_INVENTORY_WINDOW_MS;
-    return new Promise((resolve) => {
-      let timer = setTimeout(resolve, window);
-      const bump = (topic: string) => {
-        if (!topic.startsWith(this.topics.discoveryPrefix + '/device/')) return;
-        clearTimeout(timer);
-        timer = setTimeout(resolve, Math.min(300, window));
-      };
-      this.client.on('message', bump);
-      setTimeout(() => this.client.off('message', bump), window * 4).unref();
-    });
-  }
-
   private readonly onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
     if (this.collecting && topic.startsWith(this.topics.discoveryPrefix + '/device/' + this.topics.nodeId + '/')) {
-      if (payload.length > 0) this.foundAtStart.set(topic, stateTopicOf(payload));
+      // What the broker kept from an earlier run; not our own publishes of this run coming back.
+      if (packet.retain && payload.length > 0) this.foundAtStart.set(topic, stateTopicOf(payload));
       return;
     }
     if (topic === this.topics.haStatus) {
@@ -345,6 +338,7 @@ export class MqttBridge {
     if (!this.cleanedUp) {
       this.cleanedUp = true;
       await w.drain();
+      await this.inventory;
       await this.removeStale(view);
     }
   }
