@@ -6,13 +6,16 @@ import type { ProductionEvent } from '../monitor/events.ts';
 import type { Monitor } from '../monitor/monitor.ts';
 import type { MonitorView, ProductionView } from '../model/view.ts';
 import { CommandHandler } from './commands.ts';
-import { productionDisplayName } from '../model/production.ts';
-import { instanceDiscovery, productionDiscovery, type DiscoveryContext } from './discovery.ts';
+import { alertedProductions, publishEvent } from './events.ts';
+import { instanceDiscovery, productionDiscovery, stateTopicOf, type DiscoveryContext } from './discovery.ts';
 import { hostComponentsForProduction, hostDiscovery, hostRefs, hostsOnOwnDevices } from './hosts.ts';
 import type { InstanceFeature } from './feature.ts';
 import { instanceSensorComponents, metricsState } from './instance-sensors.ts';
 import { RetainedPublisher } from './publisher.ts';
 import { DiscoveryPacer } from './pacer.ts';
+import { HostCache, discoveryChanged, stateChanged, type CachedHost } from './host-cache.ts';
+import { PublishWindow } from './window.ts';
+import { retainedQuietPeriod } from './inventory.ts';
 import { hostState, instanceState, namespaceState, productionState } from './state.ts';
 import type { Topics } from './topics.ts';
 
@@ -29,6 +32,13 @@ export const DEFAULT_DISCOVERY_HOLDOFF_MS = 5000;
 
 /** How long to listen for our own retained discovery topics at start, after the last one arrives. */
 export const DEFAULT_INVENTORY_WINDOW_MS = 500;
+
+/**
+ * QoS 1 publishes in flight at once (mqtt/window.ts): enough that the broker is never idle waiting
+ * for our next message on a loopback or LAN link, few enough that a tick never holds thousands of
+ * unacknowledged messages in memory.
+ */
+const PUBLISH_WINDOW = 64;
 
 export interface MqttBridgeOptions {
   client: MqttClient;
@@ -64,6 +74,8 @@ export class MqttBridge {
   /** Our retained discovery topics found on the broker at start, with their state topics. */
   private readonly foundAtStart = new Map<string, string | undefined>();
   private collecting = true;
+  /** Settles when the start-up scan of our retained discovery topics is over. */
+  private inventory: Promise<void> = Promise.resolve();
   private cleanedUp = false;
   private chain: Promise<void> = Promise.resolve();
   private birthTimer: NodeJS.Timeout | undefined;
@@ -77,12 +89,17 @@ export class MqttBridge {
   /** Productions for which IRIS has published interoperability metrics. */
   private readonly interop = new Set<string>();
   private readonly pacer: DiscoveryPacer;
+  private readonly hostCache: HostCache;
+  /** The discovery context last synced, and a number that changes with it (see host-cache.ts). */
+  private ctxKey = '';
+  private ctxGeneration = 0;
 
   constructor(private readonly opts: MqttBridgeOptions) {
     this.client = opts.client;
     this.topics = opts.discovery.topics;
     this.publisher = new RetainedPublisher(this.client);
     this.features = opts.features ?? [];
+    this.hostCache = new HostCache(this.topics);
     this.pacer = new DiscoveryPacer(opts.discoveryHoldoffMs ?? DEFAULT_DISCOVERY_HOLDOFF_MS, (topic, payload) => {
       this.enqueue(async () => {
         if (!this.stopped) await this.publisher.publish(topic, payload);
@@ -96,10 +113,15 @@ export class MqttBridge {
   async start(): Promise<void> {
     this.client.on('message', this.onMessage);
     await this.waitConnected();
-    await this.client.subscribeAsync(this.topics.discoveryWildcard, { qos: 1 });
-    await this.quietPeriod();
-    this.collecting = false;
-    await this.client.unsubscribeAsync(this.topics.discoveryWildcard);
+    // No Local (MQTT 5): our own first publishes, which overlap the scan, are not sent back to us;
+    // retained copies from an earlier run (another client id) still are.
+    await this.client.subscribeAsync(this.topics.discoveryWildcard, { qos: 1, nl: true });
+    // The scan for what we left last time runs beside the first publishes, not before them: only
+    // its removals (removeStale) wait for it.
+    this.inventory = retainedQuietPeriod(this.client, this.topics.discoveryPrefix + '/device/', this.opts.inventoryWindowMs ?? DEFAULT_INVENTORY_WINDOW_MS).then(async () => {
+      this.collecting = false;
+      await this.client.unsubscribeAsync(this.topics.discoveryWildcard).catch((err: unknown) => this.opts.log.debug({ err }, 'Could not unsubscribe from discovery'));
+    });
     await this.client.subscribeAsync(this.topics.haStatus, { qos: 1 });
     await this.client.subscribeAsync(this.topics.commandWildcards, { qos: 1, rap: true });
     await this.publisher.publish(this.topics.bridgeAvailability, 'online', true);
@@ -111,6 +133,7 @@ export class MqttBridge {
     for (const f of this.features) f.onChange(() => this.onView(this.opts.monitor.view));
     this.onView(this.opts.monitor.view);
     await this.chain;
+    await this.inventory;
   }
 
   /** Marks the bridge offline on purpose (a clean stop does not fire the Last Will). */
@@ -146,24 +169,10 @@ export class MqttBridge {
     return new Promise((resolve) => this.client.once('connect', () => resolve()));
   }
 
-  /** Retained messages arrive right after SUBACK; wait until they stop coming. */
-  private quietPeriod(): Promise<void> {
-    const window = this.opts.inventoryWindowMs ?? DEFAULT_INVENTORY_WINDOW_MS;
-    return new Promise((resolve) => {
-      let timer = setTimeout(resolve, window);
-      const bump = (topic: string) => {
-        if (!topic.startsWith(this.topics.discoveryPrefix + '/device/')) return;
-        clearTimeout(timer);
-        timer = setTimeout(resolve, Math.min(300, window));
-      };
-      this.client.on('message', bump);
-      setTimeout(() => this.client.off('message', bump), window * 4).unref();
-    });
-  }
-
   private readonly onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
     if (this.collecting && topic.startsWith(this.topics.discoveryPrefix + '/device/' + this.topics.nodeId + '/')) {
-      if (payload.length > 0) this.foundAtStart.set(topic, stateTopicOf(payload));
+      // What the broker kept from an earlier run; not our own publishes of this run coming back.
+      if (packet.retain && payload.length > 0) this.foundAtStart.set(topic, stateTopicOf(payload));
       return;
     }
     if (topic === this.topics.haStatus) {
@@ -207,6 +216,7 @@ export class MqttBridge {
     this.enqueue(async () => {
       const states: string[] = [];
       for (const p of gone) {
+        this.hostCache.forget(p.key);
         for (const h of hostRefs(p.hosts)) {
           const topic = this.topics.hostDiscovery(p, h.key);
           if (this.publisher.has(topic)) await this.clearDiscovery(topic);
@@ -237,15 +247,6 @@ export class MqttBridge {
     this.pendingClears.add(run);
   }
 
-  /** Events are not retained: an event replayed after a reconnect would be a lie. */
-  private publishEvent(topic: string, eventType: string, detail: string): void {
-    if (!this.client.connected) return;
-    const payload = JSON.stringify({ event_type: eventType, detail: detail.slice(0, 255) });
-    this.client.publishAsync(topic, payload, { qos: 1, retain: false }).catch((err: unknown) => {
-      this.opts.log.debug({ err }, 'Could not publish an event');
-    });
-  }
-
   private readonly onEvent = (e: ProductionEvent): void => {
     this.publishEvent(this.topics.productionEvent({ namespace: e.namespace, name: e.production }), e.type, e.detail);
   };
@@ -253,40 +254,54 @@ export class MqttBridge {
   /** An IRIS alert is an event on the instance, and on every production its text names. */
   private readonly onAlert = (a: IrisAlert): void => {
     this.publishEvent(this.topics.instanceEvent, a.severityWord, a.message);
-    for (const p of this.opts.monitor.view.productions) {
-      if (a.message.includes(p.name) || a.message.includes(productionDisplayName(p.name))) {
-        this.publishEvent(this.topics.productionEvent(p), 'alert', a.message);
-      }
-    }
+    for (const p of alertedProductions(a, this.opts.monitor.view.productions)) this.publishEvent(this.topics.productionEvent(p), 'alert', a.message);
   };
+
+  private publishEvent(topic: string, eventType: string, detail: string): void {
+    publishEvent(this.client, topic, eventType, detail, (err) => this.opts.log.debug({ err }, 'Could not publish an event'));
+  }
 
   private async sync(view: MonitorView): Promise<void> {
     if (this.stopped) return;
+    const w = new PublishWindow(PUBLISH_WINDOW);
+    try {
+      await this.syncInto(w, view);
+    } finally {
+      // Every acknowledgement is awaited before the next sync, even after a failure.
+      await w.drain();
+    }
+  }
+
+  private async syncInto(w: PublishWindow, view: MonitorView): Promise<void> {
     const ctx: DiscoveryContext = { ...this.opts.discovery, irisVersion: view.instance?.versionNumber ?? null };
     const t = this.topics;
     // Health sensors appear once the first scrape tells which databases exist, and stay after.
     if (view.metrics) this.databases = [...new Set([...this.databases, ...view.metrics.databases.map((d) => d.name)])].sort();
     const ctxKey = JSON.stringify(ctx);
+    if (ctxKey !== this.ctxKey) {
+      this.ctxKey = ctxKey;
+      this.ctxGeneration++;
+    }
     const instanceInputs = {
       productions: view.productions.map((p) => ({ namespace: p.namespace, name: p.name })),
       databases: this.databases,
       withHealth: view.metrics !== null || this.publisher.has(t.instanceMetrics),
       features: this.features.map((f) => f.discoveryInputs()),
     };
-    await this.publishDiscovery(ctxKey, t.instanceDiscovery(), instanceInputs, (i) => {
+    await this.publishDiscovery(w, ctxKey, t.instanceDiscovery(), instanceInputs, (i) => {
       const components = i.withHealth ? instanceSensorComponents(ctx, t.instanceMetrics, i.databases) : {};
       this.features.forEach((f, n) => Object.assign(components, f.components(ctx, i.features[n])));
       return instanceDiscovery(ctx, i.productions, components);
     });
-    for (const f of this.features) for (const s of f.states()) await this.publisher.publish(s.topic, s.payload);
-    if (view.metrics) await this.publisher.publish(t.instanceMetrics, metricsState(view.metrics, view.instance?.license));
+    for (const f of this.features) for (const s of f.states()) await this.publishState(w, s.topic, s.payload);
+    if (view.metrics) await this.publishState(w, t.instanceMetrics, metricsState(view.metrics, view.instance?.license));
     // While the scrape fails the figures read unknown rather than showing stale values.
-    else if (this.publisher.has(t.instanceMetrics)) await this.publisher.publish(t.instanceMetrics, metricsState(unknownMetrics()));
-    await this.publisher.publish(t.instanceState, instanceState(view, ctx.bridgeVersion));
-    await this.publisher.publish(t.irisAvailability, view.reachable ? 'online' : 'offline');
+    else if (this.publisher.has(t.instanceMetrics)) await this.publishState(w, t.instanceMetrics, metricsState(unknownMetrics()));
+    await this.publishState(w, t.instanceState, instanceState(view, ctx.bridgeVersion));
+    await this.publishState(w, t.irisAvailability, view.reachable ? 'online' : 'offline');
     if (!view.inventoried) return;
     // Discovery first, parents before children (instance, productions, hosts with devices of
-    // their own), then the states they read.
+    // their own), then the states they read: the window starts sends in this order.
     const ownHosts = (p: ProductionView) => hostsOnOwnDevices(p.hosts.length, this.opts.hostDeviceThreshold);
     const interopOf = (p: ProductionView) =>
       view.metrics?.interop.find((i) => i.production === p.name && (i.namespace === null || i.namespace === p.namespace));
@@ -296,27 +311,36 @@ export class MqttBridge {
       // Hosts on devices of their own add nothing to the production's device.
       const hosts = ownHosts(p) ? [] : p.hosts.map((h) => ({ name: h.name }));
       const inputs = { namespace: p.namespace, name: p.name, interop: this.interop.has(p.key), hosts };
-      await this.publishDiscovery(ctxKey, t.productionDiscovery(p), inputs, (i) => productionDiscovery(ctx, i, hostComponentsForProduction(ctx, i), i.interop));
+      await this.publishDiscovery(w, ctxKey, this.hostCache.of(p).discoveryTopic, inputs, (i) => productionDiscovery(ctx, i, hostComponentsForProduction(ctx, i), i.interop));
     }
     for (const p of view.productions.filter(ownHosts)) {
-      const keys = hostRefs(p.hosts);
+      const cached = this.hostCache.of(p);
       for (const [n, h] of p.hosts.entries()) {
-        const key = (keys[n] as { key: string }).key;
-        const inputs = { namespace: p.namespace, name: p.name, host: { name: h.name, key, className: h.className, kind: h.kind } };
-        await this.publishDiscovery(ctxKey, t.hostDiscovery(p, key), inputs, (i) => hostDiscovery(ctx, i, i.host));
+        const c = cached.hosts[n] as CachedHost;
+        if (!discoveryChanged(c, this.ctxGeneration, h) && this.publisher.has(c.discoveryTopic)) continue;
+        // discoveryChanged is this device's memo (its inputs: context, production, host), so the
+        // generic one in publishDiscovery, a JSON key per device, is not needed.
+        const payload = JSON.stringify(hostDiscovery(ctx, p, { name: h.name, key: c.ref.key, className: h.className, kind: h.kind }));
+        if (this.pacer.admit(c.discoveryTopic, payload)) await this.publishState(w, c.discoveryTopic, payload);
       }
     }
     for (const p of view.productions) {
+      const cached = this.hostCache.of(p);
       const interop = this.interop.has(p.key) ? (interopOf(p) ?? { production: p.name, namespace: null, queued: null, errored: null, messages: null }) : undefined;
-      await this.publisher.publish(t.productionState(p), productionState(p, interop));
-      const keys = hostRefs(p.hosts);
-      for (const [n, h] of p.hosts.entries()) await this.publisher.publish(t.hostState(p, (keys[n] as { key: string }).key), hostState(h));
+      await this.publishState(w, cached.stateTopic, productionState(p, interop));
+      for (const [n, h] of p.hosts.entries()) {
+        const c = cached.hosts[n] as CachedHost;
+        // An unchanged host costs a comparison, not a JSON document.
+        if (stateChanged(c, h) || !this.publisher.has(c.stateTopic)) await this.publishState(w, c.stateTopic, hostState(h));
+      }
     }
     for (const ns of new Set(view.productions.map((p) => p.namespace))) {
-      await this.publisher.publish(t.namespaceState(ns), namespaceState(ns, view.productions));
+      await this.publishState(w, t.namespaceState(ns), namespaceState(ns, view.productions));
     }
     if (!this.cleanedUp) {
       this.cleanedUp = true;
+      await w.drain();
+      await this.inventory;
       await this.removeStale(view);
     }
   }
@@ -328,12 +352,18 @@ export class MqttBridge {
    * context and `inputs`, and the memo key is made of both, so a builder that reads a new field
    * must take it from `inputs`, and its change republishes.
    */
-  private async publishDiscovery<I>(ctxKey: string, topic: string, inputs: I, build: (inputs: I) => object): Promise<void> {
+  private async publishDiscovery<I>(w: PublishWindow, ctxKey: string, topic: string, inputs: I, build: (inputs: I) => object): Promise<void> {
     const key = ctxKey + JSON.stringify(inputs);
     if (this.discoveryInputs.get(topic) === key && this.publisher.has(topic)) return;
     this.discoveryInputs.set(topic, key);
     const payload = JSON.stringify(build(inputs));
-    if (this.pacer.admit(topic, payload)) await this.publisher.publish(topic, payload);
+    if (this.pacer.admit(topic, payload)) await this.publishState(w, topic, payload);
+  }
+
+  /** Hands a retained message to the window; an unchanged one is not sent (RetainedPublisher). */
+  private async publishState(w: PublishWindow, topic: string, payload: string): Promise<void> {
+    if (!this.publisher.changed(topic, payload)) return;
+    await w.add(topic, () => this.publisher.publish(topic, payload));
   }
 
   private async clearDiscovery(topic: string): Promise<void> {
@@ -358,15 +388,5 @@ export class MqttBridge {
     this.clearLater(stale.map(([, stateTopic]) => stateTopic).filter((t): t is string => !!t?.startsWith(this.topics.base + '/')));
     if (stale.length > 0) this.opts.log.info(`Removed ${stale.length} devices left over from productions that no longer exist`);
     this.foundAtStart.clear();
-  }
-}
-
-function stateTopicOf(payload: Buffer): string | undefined {
-  try {
-    const doc = JSON.parse(payload.toString()) as { stat_t?: unknown; state_topic?: unknown };
-    const t = doc.stat_t ?? doc.state_topic;
-    return typeof t === 'string' ? t : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -249,3 +249,14 @@ export function productionDiscovery(
     },
   };
 }
+
+/** The state topic a retained discovery payload names, or undefined (not ours, not JSON). */
+export function stateTopicOf(payload: Buffer): string | undefined {
+  try {
+    const doc = JSON.parse(payload.toString()) as { stat_t?: unknown; state_topic?: unknown };
+    const t = doc.stat_t ?? doc.state_topic;
+    return typeof t === 'string' ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}

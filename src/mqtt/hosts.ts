@@ -37,7 +37,9 @@ export function hostComponents(ctx: DiscoveryContext, p: ProductionRef, host: Ho
   // On the production's device the host figures go to its Diagnostic section, so that the
   // production's own Status, Queue and Troubled come first: Home Assistant lists a device's
   // entities by section, then by name, and "HL7.In.File queue" sorts before "Queue".
-  const common = { stat_t: t.hostState(p, host.key) };
+  // On a device of its own every component reads the host's state topic: the device says it once
+  // (hostDiscovery). On the production's device the production's own topic is the shared one.
+  const common = label ? { stat_t: t.hostState(p, host.key) } : {};
   const figure = { ...common, ...(label ? { ent_cat: 'diagnostic' } : {}) };
   return {
     [key('status')]: c('sensor', 'status', named('status'), {
@@ -96,6 +98,11 @@ export function hostDiscovery(ctx: DiscoveryContext, p: ProductionRef, host: Hos
     },
     o: origin(ctx),
     ...irisAvailability(ctx),
+    // Once for the five components, not five times: state_topic is one of the options a device
+    // message shares with its components (HA 2026.11 mqtt/schemas.py SHARED_OPTIONS). Not the
+    // "~" base topic: HA expands "~" per component and does not share it, so a device-level "~"
+    // would leave its components reading a topic that starts with "~".
+    stat_t: ctx.topics.hostState(p, host.key),
     qos: 1,
     cmps: hostComponents(ctx, p, host, ''),
   };

@@ -28,6 +28,11 @@ export class RetainedPublisher {
     else this.pendingClears.add(topic);
   }
 
+  /** True when `publish` would send `payload` (it differs from what the topic last had). */
+  changed(topic: string, payload: string): boolean {
+    return this.published.get(topic) !== payload;
+  }
+
   has(topic: string): boolean {
     return this.published.has(topic);
   }

@@ -1,0 +1,179 @@
+/**
+ * Bench: CPU per tick and discovery throughput of the bridge on the simulator, against a real
+ * mosquitto, in one run (issue #19).
+ * (1) Discovery at 10 x 100: first -> last discovery message as an observer receives them, next
+ *     to the same payloads published raw by a plain client with 64 QoS 1 publishes in flight,
+ *     timed the same way by the same observer (all three in this process).
+ * (2) CPU per tick at 10 x 100 and 50 x 100: polls run back to back (no timer), each after a few
+ *     hosts' queues moved, measured with process.cpuUsage from the poll to the last publish acked.
+ *     The simulated IRIS runs in this process: its agent's Snapshot (work a real IRIS does in its
+ *     own processes) is measured apart and printed both ways, with it and without it.
+ * Figures only; nothing here passes or fails. The machine may be shared: the load average is
+ * printed beside the figures. RUNS=n repeats the whole measurement.
+ */
+import { loadavg } from 'node:os';
+import mqtt from 'mqtt';
+import { startBridge } from '../src/app.ts';
+import { IrisSimulator, scaleScenario } from '../src/iris/simulator/index.ts';
+import { createLogger } from '../src/log/logger.ts';
+import { testConfig, waitFor } from '../test/support/fixtures.ts';
+import { Mosquitto } from '../test/support/mosquitto.ts';
+import { Observer } from '../test/support/observer.ts';
+
+const WARMUP_TICKS = 20;
+const TICKS = 100;
+/** Hosts whose queue moves before each tick: a quiet production, not a frozen one. */
+const MOVING_HOSTS = 10;
+const IN_FLIGHT = 64;
+const HOST_DEVICE_THRESHOLD = 20;
+
+// Errors only, on stderr: a publish that fails must show, not look like a slow run.
+const quiet = createLogger('error', process.stderr);
+const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
+const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
+
+/**
+ * The same payloads from a plain client in this process, IN_FLIGHT QoS 1 publishes outstanding at
+ * a time, timed as the bridge is: first -> last message as the observer receives them.
+ */
+async function rawWindowed(url: string, observer: Observer, payloads: string[]): Promise<number> {
+  const c = await mqtt.connectAsync(url, { protocolVersion: 5 });
+  const send = async (payload: (i: number) => string) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < payloads.length) {
+        const i = next++;
+        await c.publishAsync(`bench/raw/${i}/config`, payload(i), { qos: 1, retain: true });
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  };
+  const raw = () => observer.messages.filter((m) => m.topic.startsWith('bench/raw/') && m.payload !== '');
+  await send((i) => payloads[i] as string);
+  await waitFor(() => raw().length === payloads.length || undefined, 30_000, 'the raw messages');
+  const at = raw().map((m) => m.at);
+  await send(() => '');
+  await c.endAsync();
+  return Math.max(...at) - Math.min(...at);
+}
+
+interface Scale {
+  productions: number;
+  hosts: number;
+}
+
+interface Figures {
+  discoveryMs?: number;
+  rawMs?: number;
+  messages?: number;
+  /** CPU ms per tick, all of it. */
+  ticks: number[];
+  /** CPU ms per tick without the simulated agent's Snapshot. */
+  bridge: number[];
+}
+
+/** Counts the CPU the simulated agent spends answering Snapshot (what IRIS does, not the bridge). */
+function meterAgent(sim: IrisSimulator): () => number {
+  const agent = sim.iris.agent as unknown as { invoke(p: unknown, method: string, args: unknown[]): Promise<unknown> };
+  const invoke = agent.invoke.bind(agent);
+  let used = 0;
+  agent.invoke = async (p, method, args) => {
+    if (method !== 'Snapshot') return invoke(p, method, args);
+    const c0 = process.cpuUsage();
+    try {
+      return await invoke(p, method, args);
+    } finally {
+      const c = process.cpuUsage(c0);
+      used += (c.user + c.system) / 1000;
+    }
+  };
+  return () => used;
+}
+
+async function run(broker: Mosquitto, scale: Scale, discovery: boolean): Promise<Figures> {
+  const sim = new IrisSimulator({ productions: scaleScenario(scale.productions, scale.hosts), transitionMs: 0 });
+  const agentCpu = meterAgent(sim);
+  const observer = await Observer.connect(broker.url, ['homeassistant/device/#', 'bench/raw/#']);
+  const config = testConfig({
+    instanceId: `bench${scale.productions}`,
+    mqtt: { source: 'default', url: broker.url },
+    // No timer-driven polls: the bench drives every tick itself.
+    pollIntervalMs: 3_600_000,
+    logLevel: 'error',
+    hostDeviceThreshold: HOST_DEVICE_THRESHOLD,
+  });
+  const running = await startBridge(config, quiet, { iris: sim });
+  try {
+    const expected = 1 + scale.productions + scale.productions * scale.hosts;
+    const prefix = `homeassistant/device/${running.topics.nodeId}/`;
+    // startBridge returns after the first sync; without the discovery figure nothing need be
+    // watched (an in-process observer of 5,000 messages would only add its own CPU).
+    await running.bridge.settled();
+    if (discovery) {
+      await waitFor(() => observer.retained(prefix).size === expected || undefined, 60_000, 'discovery').catch((err: unknown) => {
+        // mosquitto drops QoS 1 messages for a subscriber past max_queued_messages (1000): an
+        // observer slower than the bridge then never sees them all.
+        const drops = broker.log.split('\n').filter((l) => /dropped/i.test(l));
+        throw new Error(`${(err as Error).message}; the observer has ${observer.retained(prefix).size} of ${expected}${drops.length ? `; mosquitto: ${drops[0]}` : ''}`);
+      });
+    }
+    const out: Figures = { ticks: [], bridge: [] };
+    if (discovery) {
+      const msgs = observer.messages.filter((m) => m.topic.startsWith(prefix) && m.payload !== '');
+      out.discoveryMs = Math.max(...msgs.map((m) => m.at)) - Math.min(...msgs.map((m) => m.at));
+      out.messages = msgs.length;
+      out.rawMs = await rawWindowed(broker.url, observer, msgs.map((m) => m.payload));
+    }
+    await observer.close();
+    let n = 0;
+    for (let i = 0; i < WARMUP_TICKS + TICKS; i++) {
+      for (let k = 0; k < MOVING_HOSTS; k++, n++) {
+        const p = n % scale.productions;
+        const h = (n * 7) % scale.hosts;
+        const kind = ['service', 'process', 'operation'][h % 3] as string;
+        sim.setQueue(`SCALE${String(p + 1).padStart(2, '0')}`, `Scale${p + 1}.Production`, `Host${String(h + 1).padStart(3, '0')}.${kind}`, (n * 13) % 40);
+      }
+      const a0 = agentCpu();
+      const c0 = process.cpuUsage();
+      await running.monitor.poll();
+      await running.bridge.settled();
+      const c = process.cpuUsage(c0);
+      const all = (c.user + c.system) / 1000;
+      if (i >= WARMUP_TICKS) {
+        out.ticks.push(all);
+        out.bridge.push(all - (agentCpu() - a0));
+      }
+    }
+    return out;
+  } finally {
+    await running.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const runs = Number(process.env.RUNS ?? 1);
+  console.log(`IRIS Edge tick bench — Node ${process.version}, mosquitto on loopback, hosts past ${HOST_DEVICE_THRESHOLD} on devices of their own`);
+  for (let r = 1; r <= runs; r++) {
+    const broker = await Mosquitto.start();
+    try {
+      const before = load();
+      const small = await run(broker, { productions: 10, hosts: 100 }, true);
+      const large = await run(broker, { productions: 50, hosts: 100 }, false);
+      const ratio = (small.discoveryMs as number) / (small.rawMs as number);
+      const f = (xs: number[]) => `median ${pct(xs, 0.5).toFixed(2)} ms, p95 ${pct(xs, 0.95).toFixed(2)} ms`;
+      console.log(`run ${r}/${runs} (load average before ${before}, after ${load()})`);
+      console.log(`  discovery 10x100: bridge ${small.discoveryMs?.toFixed(0)} ms for ${small.messages} messages; raw, ${IN_FLIGHT} in flight: ${small.rawMs?.toFixed(0)} ms; ratio ${ratio.toFixed(2)} (goal <= 1.5)`);
+      console.log(`  CPU per tick 10x100 (goal <= 8 ms), ${TICKS} ticks, ${MOVING_HOSTS} hosts moving:`);
+      console.log(`    bridge (simulated agent's Snapshot taken out): ${f(small.bridge)}; everything: ${f(small.ticks)}`);
+      console.log(`  CPU per tick 50x100 (goal <= 25 ms):`);
+      console.log(`    bridge (simulated agent's Snapshot taken out): ${f(large.bridge)}; everything: ${f(large.ticks)}`);
+    } finally {
+      await broker.close();
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
