@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import type { Config } from '../../src/config/config.ts';
-import type { IrisProductionState, ProductionAction } from '../../src/model/production.ts';
+import type { HostSnapshot, IrisProductionState, ProductionAction } from '../../src/model/production.ts';
 import type { ProductionView } from '../../src/model/view.ts';
 import { TRANSITIONAL } from '../../src/model/production.ts';
 import type { Monitor } from '../../src/monitor/monitor.ts';
@@ -172,4 +172,9 @@ export function productionView(name: string, irisState: IrisProductionState, cmd
     needsUpdate: false,
     updateReason: '',
   };
+}
+
+/** A healthy, idle, enabled business service as the monitor reports it; `over` changes what a test is about. */
+export function hostSnapshot(name: string, over: Partial<HostSnapshot> = {}): HostSnapshot {
+  return { name, className: 'EnsLib.File.PassthroughService', kind: 'service', enabled: true, status: 'ok', queue: 0, errors: 0, lastActivity: null, ...over };
 }

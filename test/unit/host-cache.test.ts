@@ -6,19 +6,10 @@ import type { ProductionView } from '../../src/model/view.ts';
 import { hostRefs } from '../../src/mqtt/hosts.ts';
 import { HostCache, discoveryChanged, stateChanged } from '../../src/mqtt/host-cache.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
+import { hostSnapshot } from '../support/fixtures.ts';
 
 const topics = new Topics('iris');
-const host = (name: string, over: Partial<HostSnapshot> = {}): HostSnapshot => ({
-  name,
-  className: 'EnsLib.File.PassthroughService',
-  kind: 'service',
-  enabled: true,
-  status: 'ok',
-  queue: 0,
-  errors: 0,
-  lastActivity: null,
-  ...over,
-});
+const host = hostSnapshot;
 const production = (hosts: HostSnapshot[]): ProductionView =>
   ({ key: 'ORDERS/Orders.Production', namespace: 'ORDERS', name: 'Orders.Production', hosts }) as unknown as ProductionView;
 

@@ -5,19 +5,9 @@ import { describe, it } from 'node:test';
 import type { HostSnapshot, IrisProductionState, ProductionAction } from '../../src/model/production.ts';
 import type { MonitorView } from '../../src/model/view.ts';
 import { hostState, instanceState, namespaceState, productionState, roundQueue } from '../../src/mqtt/state.ts';
-import { productionView } from '../support/fixtures.ts';
+import { hostSnapshot, productionView } from '../support/fixtures.ts';
 
-const host = (over: Partial<HostSnapshot> = {}): HostSnapshot => ({
-  name: 'HL7.In.File',
-  className: 'EnsLib.HL7.Service.FileService',
-  kind: 'service',
-  enabled: true,
-  status: 'ok',
-  queue: 0,
-  errors: 0,
-  lastActivity: null,
-  ...over,
-});
+const host = (over: Partial<HostSnapshot> = {}): HostSnapshot => hostSnapshot('HL7.In.File', { className: 'EnsLib.HL7.Service.FileService', ...over });
 
 describe('production state document', () => {
   // The switch shows what IRIS reports: ON while it runs, troubled included; "troubled" is its own
