@@ -4,52 +4,98 @@
  * resident memory and CPU use while idle, and those of its IRIS connection process (the Native
  * API's child), which a real IRIS needs too. The simulated IRIS runs inside the bridge's process,
  * so its work is counted there. Prints figures (DESIGN.md §11: RSS < 80 MB, CPU < 1 %).
+ *
+ * In the same run, as anchors: the bridge with the image's V8 flags (bridge/run's
+ * bridge_node_flags) and with none, and the library floor: a Node process that only loads the
+ * bridge's runtime dependencies, with the image's flags. What the bridge holds beyond that floor
+ * is its own.
  * SCENARIO=demo (or another "PxH") measures a different simulator size.
  */
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Mosquitto } from '../test/support/mosquitto.ts';
-import { childrenOf, processSample as sample, startCompiledBridge } from './support/bridge-process.ts';
+import { childrenOf, imageNodeFlags, processSample as sample, startCompiledBridge } from './support/bridge-process.ts';
 
 const WARMUP_S = 30;
 const MEASURE_S = 60;
+const FLOOR_S = 10;
 const TICKS_PER_S = 100; // USER_HZ on Linux
+const root = fileURLToPath(new URL('..', import.meta.url));
+const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
+const range = (xs: number[]) => `min ${Math.min(...xs).toFixed(1)} MB, max ${Math.max(...xs).toFixed(1)} MB`;
 
-async function main(): Promise<void> {
-  const broker = await Mosquitto.start();
-  const bridge = startCompiledBridge({
-    MQTT_URL: broker.url,
-    POLL_INTERVAL: '10',
-    IRIS_EDGE_SIMULATOR_SCENARIO: process.env.SCENARIO ?? '10x100',
-    PANEL_PORT: '0',
-    LOG_LEVEL: 'warning',
-    // The simulated write daemon stands in for IRIS's own work, which is not the bridge's cost.
-    IRIS_EDGE_SIMULATOR_WRITE_MS: '0',
-    IRIS_EDGE_STATE_DIR: mkdtempSync(join(tmpdir(), 'iris-edge-bench-resources-')),
-  });
+async function measureBridge(broker: Mosquitto, flags: string[]): Promise<void> {
+  const bridge = startCompiledBridge(
+    {
+      MQTT_URL: broker.url,
+      POLL_INTERVAL: '10',
+      IRIS_EDGE_SIMULATOR_SCENARIO: process.env.SCENARIO ?? '10x100',
+      PANEL_PORT: '0',
+      LOG_LEVEL: 'warning',
+      // The simulated write daemon stands in for IRIS's own work, which is not the bridge's cost.
+      IRIS_EDGE_SIMULATOR_WRITE_MS: '0',
+      IRIS_EDGE_STATE_DIR: mkdtempSync(join(tmpdir(), 'iris-edge-bench-resources-')),
+    },
+    'ignore',
+    flags,
+  );
   try {
-    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+    await sleep(WARMUP_S);
     const pid = bridge.pid as number;
     const [child] = childrenOf(pid);
     if (child === undefined) throw new Error('the bridge has no IRIS connection process');
     const a = [sample(pid), sample(child)];
     const rss: number[][] = [[], []];
     for (let i = 0; i < MEASURE_S; i++) {
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1);
       rss[0]!.push(sample(pid).rssMb);
       rss[1]!.push(sample(child).rssMb);
     }
     const b = [sample(pid), sample(child)];
     const cpu = (i: number) => (((b[i]!.cpuTicks - a[i]!.cpuTicks) / TICKS_PER_S / MEASURE_S) * 100).toFixed(2);
-    const range = (xs: number[]) => `min ${Math.min(...xs).toFixed(1)} MB, max ${Math.max(...xs).toFixed(1)} MB`;
-    // The bridge runs on this process's node (process.execPath), so this is the Node measured.
-    console.log(`IRIS Edge resources — compiled bridge on Node ${process.version}, simulator ${process.env.SCENARIO ?? '10x100'}, poll 10 s, panel on, ${MEASURE_S} s after ${WARMUP_S} s warm-up`);
-    console.log(`bridge process (simulated IRIS inside): resident memory ${range(rss[0]!)} (budget 80 MB); CPU ${cpu(0)} % of one core (budget 1 %)`);
-    console.log(`IRIS connection process: resident memory ${range(rss[1]!)}; CPU ${cpu(1)} % of one core`);
-    console.log(`together: resident memory max ${(Math.max(...rss[0]!) + Math.max(...rss[1]!)).toFixed(1)} MB`);
+    const named = flags.length > 0 ? flags.join(' ') : 'no V8 flags (Node defaults)';
+    console.log(`bridge, ${named}: resident memory ${range(rss[0]!)} (budget 80 MB); CPU ${cpu(0)} % of one core (budget 1 %)`);
+    console.log(`  its IRIS connection process: resident memory ${range(rss[1]!)}; CPU ${cpu(1)} % of one core`);
   } finally {
     bridge.kill('SIGTERM');
+  }
+}
+
+/** RSS of a Node process that has loaded every runtime dependency of the bridge and does nothing else. */
+async function libraryFloor(flags: string[]): Promise<void> {
+  const deps = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+  const script = `const failed = [];
+for (const m of ${JSON.stringify(deps)}) { try { await import(m); } catch { failed.push(m); } }
+console.log(JSON.stringify(failed));
+setInterval(() => {}, 1000);`;
+  const floor = spawn(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const failed = await new Promise<string[]>((resolve) => floor.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()) as string[])));
+    const rss: number[] = [];
+    for (let i = 0; i < FLOOR_S; i++) {
+      await sleep(1);
+      rss.push(sample(floor.pid as number).rssMb);
+    }
+    const missing = failed.length > 0 ? ` (${failed.join(', ')} could not load on this machine)` : '';
+    console.log(`library floor, ${flags.join(' ') || 'no V8 flags'}: ${deps.length} runtime dependencies loaded, nothing else: resident memory ${range(rss)}${missing}`);
+  } finally {
+    floor.kill('SIGTERM');
+  }
+}
+
+async function main(): Promise<void> {
+  const flags = imageNodeFlags();
+  // The bridge runs on this process's node (process.execPath), so this is the Node measured.
+  console.log(`IRIS Edge resources — compiled bridge on Node ${process.version}, simulator ${process.env.SCENARIO ?? '10x100'}, poll 10 s, panel on, ${MEASURE_S} s after ${WARMUP_S} s warm-up each`);
+  const broker = await Mosquitto.start();
+  try {
+    await libraryFloor(flags);
+    await measureBridge(broker, flags);
+    await measureBridge(broker, []);
+  } finally {
     await broker.close();
   }
 }

@@ -4,15 +4,27 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Builds dist/ and starts dist/main.js with only PATH and `env` set. */
-export function startCompiledBridge(env: Record<string, string>, stdio: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
+/**
+ * The V8 flags the image starts the bridge with: the `bridge_node_flags=(...)` line of the s6 run
+ * script, read rather than repeated, so a bench measures what the image runs.
+ */
+export function imageNodeFlags(): string[] {
+  const run = readFileSync(join(root, 'rootfs/etc/s6-overlay/s6-rc.d/bridge/run'), 'utf8');
+  const line = /^bridge_node_flags=\((.*)\)$/m.exec(run);
+  if (!line) throw new Error('bridge/run has no bridge_node_flags=(...) line');
+  return line[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
+/** Builds dist/ and starts dist/main.js with only PATH and `env` set, with the image's V8 flags unless `nodeFlags` says otherwise. */
+export function startCompiledBridge(env: Record<string, string>, stdio: 'ignore' | 'pipe' = 'ignore', nodeFlags: string[] = imageNodeFlags()): ChildProcess {
   const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (built.status !== 0) throw new Error('npm run build failed');
-  return spawn(process.execPath, ['dist/main.js'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', stdio, stdio === 'pipe' ? 'pipe' : 'inherit'] });
+  return spawn(process.execPath, [...nodeFlags, 'dist/main.js'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', stdio, stdio === 'pipe' ? 'pipe' : 'inherit'] });
 }
 
 /** The process's children: the bridge has one, its IRIS connection process. */
