@@ -28,6 +28,18 @@ describe('the simulated clock', () => {
     assert.equal(localTimestamp(new Date('2026-01-01T00:00:00Z'), 'Pacific/Chatham'), '2026-01-01 13:45:00');
   });
 
+  it('writes each zone its own wall time and each second its own stamp, however often the same moments come back', () => {
+    const at = new Date('2026-06-01T10:00:00.250Z');
+    for (let round = 0; round < 2; round++) {
+      assert.equal(localTimestamp(at, 'UTC'), '2026-06-01 10:00:00');
+      assert.equal(localTimestamp(at, 'Europe/Berlin'), '2026-06-01 12:00:00');
+      assert.equal(localTimestamp(at, 'Pacific/Chatham'), '2026-06-01 22:45:00');
+      assert.equal(localTimestamp(new Date(at.getTime() + 1000), 'UTC'), '2026-06-01 10:00:01');
+      assert.equal(localTimestamp(new Date(at.getTime() + 749), 'UTC'), '2026-06-01 10:00:00', 'the same second');
+      assert.equal(localTimestamp(new Date(at.getTime() + 750), 'UTC'), '2026-06-01 10:00:01', 'the next second');
+    }
+  });
+
   it('host times reach the bridge as the moment they were, whatever the instance\'s zone', async () => {
     for (const tz of ZONES) {
       const at = new Date('2026-07-04T09:08:07Z');
