@@ -69,11 +69,19 @@ async function libraryFloor(flags: string[]): Promise<void> {
   const deps = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
   const script = `const failed = [];
 for (const m of ${JSON.stringify(deps)}) { try { await import(m); } catch { failed.push(m); } }
-console.log(JSON.stringify(failed));
+console.log('FLOOR-LOADED ' + JSON.stringify(failed));
 setInterval(() => {}, 1000);`;
   const floor = spawn(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    const failed = await new Promise<string[]>((resolve) => floor.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()) as string[])));
+    // Some libraries print when loaded (the IRIS Native SDK names its platform): the marked line is the script's.
+    let out = '';
+    const failed = await new Promise<string[]>((resolve) =>
+      floor.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = /^FLOOR-LOADED (.*)$/m.exec(out);
+        if (line) resolve(JSON.parse(line[1]!) as string[]);
+      }),
+    );
     const rss: number[] = [];
     for (let i = 0; i < FLOOR_S; i++) {
       await sleep(1);
