@@ -6,9 +6,9 @@
  * so its work is counted there. Prints figures (DESIGN.md §11: RSS < 80 MB, CPU < 1 %).
  *
  * In the same run, as anchors: the bridge with the image's V8 flags (bridge/run's
- * bridge_node_flags) and with none, and the library floor: a Node process that only loads the
- * bridge's runtime dependencies, with the image's flags. What the bridge holds beyond that floor
- * is its own.
+ * bridge_node_flags) and with a candidate (CANDIDATE_FLAGS, or BENCH_NODE_FLAGS), and the library
+ * floor: a Node process that only loads the bridge's runtime dependencies, with the image's
+ * flags. What the bridge holds beyond that floor is its own.
  * SCENARIO=demo (or another "PxH") measures a different simulator size.
  */
 import { spawn } from 'node:child_process';
@@ -22,6 +22,8 @@ import { childrenOf, imageNodeFlags, processSample as sample, startCompiledBridg
 const WARMUP_S = 30;
 const MEASURE_S = 60;
 const FLOOR_S = 10;
+/** Young-generation semi-spaces of 1 MiB: measured against the image's flags in every run. */
+const CANDIDATE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=1').split(/\s+/).filter(Boolean);
 const TICKS_PER_S = 100; // USER_HZ on Linux
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
   try {
     await libraryFloor(flags);
     await measureBridge(broker, flags);
-    await measureBridge(broker, []);
+    await measureBridge(broker, CANDIDATE_FLAGS);
   } finally {
     await broker.close();
   }
