@@ -17,14 +17,11 @@
 import { execFileSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { deflateRawSync } from 'node:zlib';
-import pino from 'pino';
 import WebSocket from 'ws';
-import { IrisSimulator, demoScenario, scaleScenario, type ProductionSeed } from '../src/iris/simulator/index.ts';
+import { demoScenario, scaleScenario, type ProductionSeed } from '../src/iris/simulator/index.ts';
 
-import { Monitor } from '../src/monitor/monitor.ts';
-import { LogBuffer } from '../src/panel/log-buffer.ts';
-import { startPanel } from '../src/panel/server.ts';
 import { realisticScenario } from './support/realistic-scenario.ts';
+import { startPanelRig } from '../test/support/panel-rig.ts';
 import { countingProxy, fetchCounted, openFeedCounted, startBorder, type Border, type CountingProxy, type Fetched } from './support/wire.ts';
 
 const SAMPLES = 40;
@@ -40,32 +37,7 @@ const stats = (xs: number[]) => {
   return `min ${ms(s[0] ?? 0)}, median ${ms(at(0.5))}, p95 ${ms(at(0.95))}, max ${ms(s.at(-1) ?? 0)} (n=${s.length})`;
 };
 
-async function setup(productions: ProductionSeed[]) {
-  const sim = new IrisSimulator({ productions, transitionMs: 10 });
-  const logs = new LogBuffer(100);
-  const log = pino({ level: 'warn', base: undefined }, pino.multistream([{ level: 'warn', stream: logs }]));
-  // A long poll interval: the bench triggers each poll itself.
-  const monitor = new Monitor(sim, { pollIntervalMs: 3_600_000, removalGracePolls: 2 }, log);
-  await monitor.start();
-  const panel = await startPanel({
-    monitors: [{ id: 'iris', monitor, instanceName: 'IRIS' }],
-    mode: 'standalone',
-    port: 0,
-    connect: { superserverPort: 1972, webPort: 52773, portalPath: '/csp/sys/UtilHome.csp', serviceAccount: 'iris_edge' },
-    logs,
-    log,
-  });
-  return {
-    sim,
-    monitor,
-    panel,
-    async close() {
-      await panel.close();
-      monitor.stop();
-      await sim.close();
-    },
-  };
-}
+const setup = (productions: ProductionSeed[]) => startPanelRig({ productions });
 
 type Client = 'plain' | 'direct' | 'ingress';
 interface Row {

@@ -9,49 +9,15 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import pino from 'pino';
 import WebSocket from 'ws';
-import { IrisSimulator, demoScenario } from '../../src/iris/simulator/index.ts';
-import { Monitor } from '../../src/monitor/monitor.ts';
 import type { IrisAlert } from '../../src/model/alerts.ts';
 import type { FeedLimits } from '../../src/panel/context.ts';
-import { LogBuffer } from '../../src/panel/log-buffer.ts';
-import { startPanel, type RunningPanel } from '../../src/panel/server.ts';
 import { waitFor, within } from '../support/fixtures.ts';
+import type { RunningPanel } from '../../src/panel/server.ts';
+import { startPanelRig, type PanelRig } from '../support/panel-rig.ts';
 
-interface Rig {
-  sim: IrisSimulator;
-  monitor: Monitor;
-  panel: RunningPanel;
-  close(): Promise<void>;
-}
-
-async function rig(feed: Partial<FeedLimits> = {}): Promise<Rig> {
-  const sim = new IrisSimulator({ productions: demoScenario(), transitionMs: 10 });
-  const logs = new LogBuffer(100);
-  const log = pino({ level: 'warn', base: undefined }, pino.multistream([{ level: 'warn', stream: logs }]));
-  const monitor = new Monitor(sim, { pollIntervalMs: 3_600_000, removalGracePolls: 2 }, log);
-  await monitor.start();
-  const panel = await startPanel({
-    monitors: [{ id: 'iris', monitor, instanceName: 'IRIS' }],
-    mode: 'standalone',
-    port: 0,
-    connect: { superserverPort: 1972, webPort: 52773, portalPath: '/csp/sys/UtilHome.csp', serviceAccount: 'iris_edge' },
-    logs,
-    log,
-    feed,
-  });
-  return {
-    sim,
-    monitor,
-    panel,
-    async close() {
-      await panel.close();
-      monitor.stop();
-      await sim.close();
-    },
-  };
-}
+type Rig = PanelRig;
+const rig = (feed: Partial<FeedLimits> = {}): Promise<Rig> => startPanelRig({ feed });
 
 /** A GET whose body is returned as sent (no decoding), with its headers. */
 function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
