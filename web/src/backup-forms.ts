@@ -1,7 +1,8 @@
 /** The Backups page's forms: upload an archive, and the schedule with retention. */
 import { call, upload } from './api.ts';
 import { h, render, resultBox, say } from './dom.ts';
-import { bytes, section, when } from './backup-views.ts';
+import { section, when } from './backup-views.ts';
+import { formatBytes } from '../../src/model/bytes.ts';
 import type { BackupRecord } from '../../src/model/backup-record.ts';
 import type { BackupSettings } from '../../src/model/backup-settings.ts';
 
@@ -31,7 +32,7 @@ export function uploadCard(limit: number, done: () => void): HTMLElement {
     const file = input.files?.[0];
     if (!file) return say(out, 'bad', 'Choose the archive file first.');
     // The server would refuse it too, but only after the upload had run for as long as the limit takes to send.
-    if (file.size > limit) return say(out, 'bad', `Not sent: ${file.name} is ${bytes(file.size)}, larger than ${bytes(limit)}, the largest upload accepted.`);
+    if (file.size > limit) return say(out, 'bad', `Not sent: ${file.name} is ${formatBytes(file.size)}, larger than ${formatBytes(limit)}, the largest upload accepted.`);
     button.disabled = true;
     bar.hidden = false;
     bar.value = 0;
@@ -39,7 +40,7 @@ export function uploadCard(limit: number, done: () => void): HTMLElement {
     upload<{ backup: BackupRecord }>('api/backups/upload', file, (sent, total) => {
       bar.max = Math.max(total, 1);
       bar.value = sent;
-      say(out, 'busy', sent < total ? `Uploading ${file.name}: ${bytes(sent)} of ${bytes(total)}…` : `Uploaded ${bytes(total)}; the archive is being checked…`);
+      say(out, 'busy', sent < total ? `Uploading ${file.name}: ${formatBytes(sent)} of ${formatBytes(total)}…` : `Uploaded ${formatBytes(total)}; the archive is being checked…`);
     }).then(
       (r) => {
         say(out, 'good', `Accepted: ${r.backup.id} is complete and every checksum matches (${r.backup.databases.join(', ')}). It is in the list and can be restored.`);
@@ -56,7 +57,7 @@ export function uploadCard(limit: number, done: () => void): HTMLElement {
     'backup-upload',
     'Upload a backup',
     h('p', { class: 'muted' }, 'An IRIS Edge archive downloaded earlier, from this add-on or another one. It is checked completely (every checksum) before it is kept; then it can be restored like the others.'),
-    h('p', { class: 'muted small', id: 'upload-limit' }, `Largest upload accepted: ${bytes(limit)}.`),
+    h('p', { class: 'muted small', id: 'upload-limit' }, `Largest upload accepted: ${formatBytes(limit)}.`),
     form,
     out,
   );

@@ -1,6 +1,7 @@
 /** The restore confirmation: what a restore replaces, confirmed by typing the backup's id. */
 import { h } from './dom.ts';
-import { bytes, when } from './backup-views.ts';
+import { when } from './backup-views.ts';
+import { formatBytes } from '../../src/model/bytes.ts';
 import type { RestorePlan } from '../../src/model/backup.ts';
 import type { BackupRecord } from '../../src/model/backup-record.ts';
 
@@ -37,8 +38,8 @@ export function confirmRestore(r: BackupRecord, plan: RestorePlan): Promise<bool
                   { 'data-replace': d.name },
                   h('th', { scope: 'row' }, d.name),
                   h('td', { 'data-label': 'Directory', class: 'mono small' }, d.directory),
-                  h('td', { 'data-label': 'Size now', class: 'num' }, bytes(d.currentBytes)),
-                  h('td', { 'data-label': 'Size in the backup', class: 'num' }, bytes(d.backupBytes)),
+                  h('td', { 'data-label': 'Size now', class: 'num' }, formatBytes(d.currentBytes)),
+                  h('td', { 'data-label': 'Size in the backup', class: 'num' }, formatBytes(d.backupBytes)),
                 ),
               ),
             ),

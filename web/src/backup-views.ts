@@ -12,9 +12,6 @@ const enc = encodeURIComponent;
 /** A card the page finds again by id (to redraw it from the live feed). */
 export const section = (id: string, title: string, ...children: Child[]) => Object.assign(card(title, ...children), { id });
 
-/** Decimal units, the one way sizes are written (the server's messages and DOCS.md too). */
-export const bytes = formatBytes;
-
 function seconds(s: number): string {
   if (s < 1) return 'under 1 s';
   const t = Math.round(s);
@@ -70,8 +67,8 @@ function jobTitle(j: JobStatus): string {
 }
 
 function progressView(p: Progress): HTMLElement {
-  const parts = [`${bytes(p.bytesDone)} of ${bytes(p.bytesTotal)}`];
-  if (p.rate > 0) parts.push(`${bytes(p.rate)}/s`);
+  const parts = [`${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`];
+  if (p.rate > 0) parts.push(`${formatBytes(p.rate)}/s`);
   if (p.etaSeconds !== null) parts.push(`about ${seconds(p.etaSeconds)} left`);
   return h(
     'div',
@@ -128,7 +125,7 @@ export function statusView(s: BackupStatus, running: boolean, backUp: () => void
         last ? h('span', { class: `badge ${last.result === 'ok' ? 'good' : 'bad'}`, id: 'last-result' }, last.result === 'ok' ? 'OK' : 'Failed') : null,
       ),
       item('Next scheduled backup', s.nextRun ? when(s.nextRun) : h('span', { class: 'muted' }, 'None: the schedule is off')),
-      item('Backups kept', `${s.count} (${bytes(s.totalBytes)})`),
+      item('Backups kept', `${s.count} (${formatBytes(s.totalBytes)})`),
     ),
     last?.result === 'failed' ? h('p', { class: 'result bad', id: 'last-error' }, `The last backup failed: ${last.error ?? 'no reason given'}`) : null,
     h(
@@ -159,7 +156,7 @@ export function listView(list: BackupRecord[], running: boolean, act: RowActions
       { 'data-backup': r.id, 'data-kind': r.kind },
       h('th', { scope: 'row' }, when(r.createdAt), h('div', { class: 'muted small mono' }, r.id)),
       h('td', { 'data-label': 'Kind', title: kindHint }, kind, r.uploaded ? [' ', h('span', { class: 'badge busy', 'data-uploaded': '' }, 'uploaded')] : null),
-      h('td', { 'data-label': 'Size', class: 'num' }, ok ? bytes(r.sizeBytes) : '—'),
+      h('td', { 'data-label': 'Size', class: 'num' }, ok ? formatBytes(r.sizeBytes) : '—'),
       h('td', { 'data-label': 'Databases', class: 'dbs' }, ok ? r.databases.join(', ') : '—'),
       h('td', { 'data-label': 'IRIS frozen for', class: 'num' }, ok ? freeze(r.freezeMs) : '—'),
       h('td', { 'data-label': 'Result', 'data-result': r.result }, h('span', { class: `badge ${ok ? 'good' : 'bad'}` }, ok ? 'OK' : 'Failed'), r.error ? h('div', { class: 'small bad-text' }, r.error) : null),

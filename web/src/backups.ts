@@ -13,7 +13,8 @@ import type { BackupRecord } from '../../src/model/backup-record.ts';
 import type { BackupSettings } from '../../src/model/backup-settings.ts';
 import { uploadCard, settingsCard } from './backup-forms.ts';
 import { confirmRestore } from './backup-restore.ts';
-import { bytes, jobView, later, listView, section, statusView, type RowActions } from './backup-views.ts';
+import { formatBytes } from '../../src/model/bytes.ts';
+import { jobView, later, listView, section, statusView, type RowActions } from './backup-views.ts';
 
 interface Overview {
   backups: BackupRecord[];
@@ -75,7 +76,7 @@ export function backupsPage(): Page {
           );
         },
         remove: (r) => {
-          const what = r.result === 'ok' ? `The archive (${bytes(r.sizeBytes)}) is deleted from the add-on; download it first to keep a copy.` : 'Only the record of this failed attempt is deleted.';
+          const what = r.result === 'ok' ? `The archive (${formatBytes(r.sizeBytes)}) is deleted from the add-on; download it first to keep a copy.` : 'Only the record of this failed attempt is deleted.';
           void confirmDialog(`Delete backup ${r.id}?`, `${what} This cannot be undone.`, 'Delete').then((yes) => {
             if (!yes) return;
             call('DELETE', `api/backups/${enc(r.id)}`).then(
