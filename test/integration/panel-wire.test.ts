@@ -12,6 +12,8 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import WebSocket from 'ws';
 import type { IrisAlert } from '../../src/model/alerts.ts';
 import type { FeedLimits } from '../../src/panel/context.ts';
+import { FEED_LIMITS } from '../../src/panel/feed.ts';
+import { readFileSync } from 'node:fs';
 import { waitFor, within } from '../support/fixtures.ts';
 import type { RunningPanel } from '../../src/panel/server.ts';
 import { startPanelRig, type PanelRig } from '../support/panel-rig.ts';
@@ -265,5 +267,12 @@ describe('panel on the wire: a client that never reads', () => {
     assert.equal(healthy.ws.readyState, WebSocket.OPEN);
     healthy.ws.close();
     await once(healthy.ws, 'close');
+  });
+});
+
+describe('panel on the wire: what DOCS.md promises', () => {
+  it('names the number of live pages the feed serves by default', () => {
+    const docs = readFileSync(new URL('../../DOCS.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    assert.match(docs, new RegExp(`Up to ${FEED_LIMITS.maxClients} panel pages \\(browser tabs\\) are live at once`));
   });
 });
