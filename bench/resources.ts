@@ -8,15 +8,17 @@
  * In the same run, as anchors: the bridge with the image's V8 flags (bridge/run's
  * bridge_node_flags) and with a candidate (CANDIDATE_FLAGS, or BENCH_NODE_FLAGS), and the library
  * floor: a Node process that only loads the bridge's runtime dependencies, with the image's
- * flags. What the bridge holds beyond that floor is its own.
+ * flags. What the bridge holds beyond that floor is its own; after its measurement, the run with
+ * the image's flags prints its heap's largest retainers (bench/support/heap-retainers.ts).
  * SCENARIO=demo (or another "PxH") measures a different simulator size.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Mosquitto } from '../test/support/mosquitto.ts';
+import { largestRetainers } from './support/heap-retainers.ts';
 import { childrenOf, imageNodeFlags, processSample as sample, startCompiledBridge } from './support/bridge-process.ts';
 
 const WARMUP_S = 30;
@@ -29,7 +31,34 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 const range = (xs: number[]) => `min ${Math.min(...xs).toFixed(1)} MB, max ${Math.max(...xs).toFixed(1)} MB`;
 
-async function measureBridge(broker: Mosquitto, flags: string[]): Promise<void> {
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const HEAP_TOP = 12;
+
+/** A heap snapshot of the running bridge (SIGUSR2, after the measurement) and its largest retainers. */
+async function printRetainers(pid: number, dir: string): Promise<void> {
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 120_000;
+  let file: string | undefined;
+  // The snapshot is complete when its file stops growing: V8 writes it in one go, then the bridge goes on.
+  for (let last = -1; Date.now() < deadline; await sleep(1)) {
+    file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && f.includes(`.${pid}.`));
+    if (!file) continue;
+    const size = statSync(join(dir, file)).size;
+    if (size > 0 && size === last) break;
+    last = size;
+  }
+  if (!file) throw new Error('the bridge wrote no heap snapshot within 120 s');
+  const { totalBytes, top } = largestRetainers(join(dir, file), HEAP_TOP);
+  rmSync(join(dir, file));
+  console.log(`  its JavaScript heap at the end: ${mb(totalBytes)} reachable; the ${HEAP_TOP} largest retainers (retained / own size):`);
+  for (const r of top) {
+    console.log(`    ${mb(r.retainedBytes).padStart(9)} / ${mb(r.selfBytes).padStart(8)}  ${r.label}`);
+    console.log(`${' '.repeat(26)}holding ${r.parts.map((p) => `${p.label} ${mb(p.retainedBytes)}`).join(', ')}`);
+  }
+}
+
+async function measureBridge(broker: Mosquitto, flags: string[], retainers = false): Promise<void> {
+  const snapshots = mkdtempSync(join(tmpdir(), 'iris-edge-bench-heap-'));
   const bridge = startCompiledBridge(
     {
       MQTT_URL: broker.url,
@@ -42,7 +71,8 @@ async function measureBridge(broker: Mosquitto, flags: string[]): Promise<void> 
       IRIS_EDGE_STATE_DIR: mkdtempSync(join(tmpdir(), 'iris-edge-bench-resources-')),
     },
     'ignore',
-    flags,
+    // --heapsnapshot-signal only installs a signal handler: it changes nothing until the signal.
+    retainers ? [...flags, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshots}`] : flags,
   );
   try {
     await sleep(WARMUP_S);
@@ -61,8 +91,10 @@ async function measureBridge(broker: Mosquitto, flags: string[]): Promise<void> 
     const named = flags.length > 0 ? flags.join(' ') : 'no V8 flags (Node defaults)';
     console.log(`bridge, ${named}: resident memory ${range(rss[0]!)} (budget 80 MB); CPU ${cpu(0)} % of one core (budget 1 %)`);
     console.log(`  its IRIS connection process: resident memory ${range(rss[1]!)}; CPU ${cpu(1)} % of one core`);
+    if (retainers) await printRetainers(pid, snapshots);
   } finally {
     bridge.kill('SIGTERM');
+    rmSync(snapshots, { recursive: true, force: true });
   }
 }
 
@@ -103,7 +135,7 @@ async function main(): Promise<void> {
   const broker = await Mosquitto.start();
   try {
     await libraryFloor(flags);
-    await measureBridge(broker, flags);
+    await measureBridge(broker, flags, true);
     await measureBridge(broker, CANDIDATE_FLAGS);
   } finally {
     await broker.close();
