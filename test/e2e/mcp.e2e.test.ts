@@ -34,22 +34,10 @@ const dir = mkdtempSync(join(tmpdir(), 'mcp-e2e-'));
 const token = new McpToken(join(dir, 'mcp_token'));
 const calls = new CallLog();
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${ha.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ha.token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-
 async function addThroughConfigFlow(url: string): Promise<Flow> {
-  const flow = await api<Flow>('POST', '/api/config/config_entries/flow', { handler: 'mcp', show_advanced_options: false });
+  const flow = await ha.api<Flow>('POST', '/api/config/config_entries/flow', { handler: 'mcp', show_advanced_options: false });
   assert.equal(flow.type, 'form', JSON.stringify(flow));
-  return api<Flow>('POST', `/api/config/config_entries/flow/${flow.flow_id}`, { url });
+  return ha.api<Flow>('POST', `/api/config/config_entries/flow/${flow.flow_id}`, { url });
 }
 
 before(async () => {
@@ -108,7 +96,7 @@ describe("Home Assistant's Model Context Protocol integration and the bridge's M
       'the mcp config entry to finish its setup',
     );
     assert.equal(state, 'loaded');
-    const diag = await api<{ data: { tools: Array<{ name: string; description: string; input_schema: { required?: string[] } }>; server: { serverInfo: { name: string } } } }>('GET', `/api/diagnostics/config_entry/${entryId}`);
+    const diag = await ha.api<{ data: { tools: Array<{ name: string; description: string; input_schema: { required?: string[] } }>; server: { serverInfo: { name: string } } } }>('GET', `/api/diagnostics/config_entry/${entryId}`);
     assert.equal(diag.data.server.serverInfo.name, 'IRIS Edge');
     assert.deepEqual(diag.data.tools.map((t) => t.name).sort(), BRIDGE_TOOLS);
     assert.ok(diag.data.tools.every((t) => t.description.length > 40));

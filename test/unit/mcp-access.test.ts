@@ -12,9 +12,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config/load.ts';
 import { CallLog } from '../../src/mcp/call-log.ts';
-import { isHomeAssistantPeer, presentedToken, sameOrigin } from '../../src/mcp/server.ts';
+import { isHomeAssistantPeer, MAX_BODY_BYTES, presentedToken, REQUESTS_PER_MINUTE, sameOrigin } from '../../src/mcp/server.ts';
 import { McpToken } from '../../src/mcp/token.ts';
-import { MCP_PORT } from '../../src/model/mcp.ts';
+import { MCP_CALLS_KEPT, MCP_PORT } from '../../src/model/mcp.ts';
 
 describe('MCP access checks', () => {
   it("knows Home Assistant's network: loopback and the Supervisor's 172.30.32.0/23, plain or IPv4-mapped", () => {
@@ -90,6 +90,13 @@ describe('MCP token', () => {
 });
 
 describe('MCP call log and options', () => {
+  it("holds DOCS.md's figures: the port, the requests a minute, the body limit, the calls kept", () => {
+    const docs = readFileSync(new URL('../../DOCS.md', import.meta.url), 'utf8');
+    for (const promise of [`port ${MCP_PORT}`, `${REQUESTS_PER_MINUTE} requests a minute from one address`, `body over ${MAX_BODY_BYTES / 1024} KiB gets 413`, `last ${MCP_CALLS_KEPT} calls`]) {
+      assert.ok(docs.replace(/\s+/g, ' ').includes(promise), `DOCS.md says "${promise}"`);
+    }
+  });
+
   it('keeps the newest calls only', () => {
     const log = new CallLog(3);
     for (let n = 0; n < 10; n++) log.add({ tool: `t${n}`, outcome: 'ok', detail: null, peer: '127.0.0.1' });
