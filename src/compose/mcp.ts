@@ -25,7 +25,7 @@ export interface StartedMcp {
 
 /**
  * The host name Home Assistant Core reaches the add-on by: the Supervisor names an add-on's
- * container after its slug with "-" for "_" (supervisor addons/addon.py, Addon.hostname).
+ * container after its slug with "-" for every "_" (supervisor's add-on model, the hostname property).
  */
 async function endpointHost(config: Config, log: Logger): Promise<string> {
   if (config.supervisorToken) {
