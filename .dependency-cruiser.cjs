@@ -4,7 +4,7 @@
  * dependencies flow one way, rooms do not reach into each other, and nothing imports the
  * composition root. A rule the code breaks is fixed in the code, never waived here.
  */
-const CONSUMERS = ['mqtt', 'ha', 'panel'];
+const CONSUMERS = ['mqtt', 'ha', 'panel', 'mcp'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -65,6 +65,7 @@ async function measureBridge(broker: Mosquitto, flags: string[], retainers = fal
       POLL_INTERVAL: '10',
       IRIS_EDGE_SIMULATOR_SCENARIO: process.env.SCENARIO ?? '10x100',
       PANEL_PORT: '0',
+      MCP_PORT: '0',
       LOG_LEVEL: 'warning',
       // The simulated write daemon stands in for IRIS's own work, which is not the bridge's cost.
       IRIS_EDGE_SIMULATOR_WRITE_MS: '0',

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       POLL_INTERVAL: '5',
       COMMAND_COOLDOWN: '0',
       PANEL_PORT: String(port),
+      MCP_PORT: '0',
       LOG_LEVEL: 'info',
       IRIS_EDGE_STATE_DIR: join(work, 'state'),
       IRIS_EDGE_CERT_DIR: join(work, 'certs'),

@@ -11,6 +11,7 @@ import { irisCertFiles, isLocalIris } from './certs/iris-inventory.ts';
 import { CertStore } from './certs/store.ts';
 import { heartbeat, instanceTopics, resolveMqtt, startInstance, type InstancePlan, type MqttTimings, type RunningInstance } from './compose/instance.ts';
 import { localIris, remotePlan, type LocalIris } from './compose/iris.ts';
+import { startMcpFor } from './compose/mcp.ts';
 import { startPanelFor } from './compose/panel.ts';
 import { AssistExposure } from './ha/assist.ts';
 import { BackupNotices } from './ha/backup-notices.ts';
@@ -152,7 +153,8 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   const store = new CertStore(config.certDir);
   // A remote instance's files cannot be read from here: asking it every minute would be wasted.
   const readableIris = instances.filter((i) => isLocalIris(i.iris)).map((i) => ({ id: i.id, iris: i.iris }));
-  const certWatch = new CertExpiryWatcher(async () => certificateExpiries(await store.list(), await irisCertFiles(readableIris)), log);
+  const certificatesInUse = async () => certificateExpiries(await store.list(), await irisCertFiles(readableIris));
+  const certWatch = new CertExpiryWatcher(certificatesInUse, log);
   const notices = ha ? new CertificateNotices(ha, log) : undefined;
   certWatch.on('change', (list) => {
     certificates.update(list);
@@ -175,7 +177,9 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   }
 
   const running = { instances, backups, selfCheck, certStore: store, account };
-  const panel = options.panelLogs ? await startPanelFor(running, config, options.panelLogs, log) : undefined;
+  // The MCP server goes with the panel: its token and URL are shown there and nowhere else.
+  const mcp = options.panelLogs ? await startMcpFor(running, certificatesInUse, config, log) : undefined;
+  const panel = options.panelLogs ? await startPanelFor(running, config, options.panelLogs, log, mcp?.access) : undefined;
 
   return {
     ...primary,
@@ -190,6 +194,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
       // downloads (an upload cut short leaves nothing behind), which must not hold the stop up.
       await Promise.all(instances.map((i) => i.stop()));
       await panel?.close().catch((err: unknown) => log.error({ err }, 'Error while stopping the panel'));
+      await mcp?.server.close();
       await backups?.settle();
     },
   };

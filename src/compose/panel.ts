@@ -9,7 +9,7 @@ import { getMappedPorts } from '../ha/supervisor.ts';
 import type { SelfCheckRunner } from '../iris/diagnostics.ts';
 import type { Logger } from '../log/logger.ts';
 import { SslConfigs } from '../monitor/ssl-configs.ts';
-import type { ConnectInfo } from '../panel/context.ts';
+import type { ConnectInfo, McpAccess } from '../panel/context.ts';
 import type { LogBuffer } from '../panel/log-buffer.ts';
 import { startPanel, type RunningPanel } from '../panel/server.ts';
 import type { RunningInstance } from './instance.ts';
@@ -55,6 +55,7 @@ export async function startPanelFor(
   config: Config,
   logs: LogBuffer,
   log: Logger,
+  mcp?: McpAccess,
 ): Promise<RunningPanel | undefined> {
   try {
     const mode = config.inAddon ? 'addon' : 'standalone';
@@ -88,6 +89,7 @@ export async function startPanelFor(
       certs: new CertService({ store: running.certStore, irisClients: running.instances.map((i) => ({ id: i.id, iris: i.iris })) }),
       backups: running.backups,
       diagnostics: running.selfCheck,
+      mcp,
       log,
     });
     return panel;

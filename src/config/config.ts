@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../log/logger.ts';
+import { MCP_PORT } from '../model/mcp.ts';
 
 /**
  * The one validated configuration of the bridge. Every source (add-on options.json, environment,
@@ -31,6 +32,10 @@ export const rawConfigSchema = z.object({
   command_cooldown: z.number().int().min(0).max(3600).default(30),
   host_device_threshold: z.number().int().min(0).max(1000).default(20),
   expose_to_assist: z.boolean().default(true),
+  /** The MCP server's control_production tool (start, stop, restart, update, recover). */
+  mcp_write_tools: z.boolean().default(false),
+  /** The MCP server answers peers outside Home Assistant's network too. */
+  mcp_any_network: z.boolean().default(false),
   ha_url: z.string().regex(/^https?:\/\/[^\s]+$/, 'an URL like http://homeassistant.local:8123').optional(),
   ha_token: z.string().min(1).optional(),
   instances: z.array(remoteInstanceSchema).default([]),
@@ -66,6 +71,9 @@ export const rawConfigSchema = z.object({
   /** How often the simulated write daemon changes a database block; 0 = never. */
   simulator_write_ms: z.number().int().min(0).max(60000).default(250),
   panel_port: z.number().int().min(0).max(65535).default(8099),
+  /** The MCP server's port; 0 picks a free one (tests). */
+  mcp_port: z.number().int().min(0).max(65535).default(MCP_PORT),
+  mcp_host: z.string().min(1).optional(),
 });
 export type RawConfig = z.input<typeof rawConfigSchema>;
 
@@ -108,6 +116,8 @@ export interface Config {
   heartbeatFile: string | undefined;
   /** The panel's listen address; undefined: all interfaces in the add-on, else 127.0.0.1. */
   panel: { host: string | undefined; port: number; allowedHosts: string[] };
+  /** The MCP server for AI assistants; host undefined: all interfaces in the add-on, else 127.0.0.1. */
+  mcp: { host: string | undefined; port: number; writeTools: boolean; anyNetwork: boolean; tokenFile: string };
   /** Where the certificate manager keeps certificates and keys (0700; keys 0600). */
   certDir: string;
   /** The bridge's durable state directory (0700). */

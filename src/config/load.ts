@@ -39,6 +39,10 @@ const ENV: Record<string, keyof RawConfig> = {
   EXPOSE_TO_ASSIST: 'expose_to_assist',
   HA_URL: 'ha_url',
   HA_TOKEN: 'ha_token',
+  MCP_PORT: 'mcp_port',
+  MCP_HOST: 'mcp_host',
+  MCP_WRITE_TOOLS: 'mcp_write_tools',
+  MCP_ANY_NETWORK: 'mcp_any_network',
 };
 
 /** Environment values are text; the option's own type in rawConfigSchema says how to read it. */
@@ -243,6 +247,7 @@ export function loadConfig(sources: ConfigSources): Config {
       port: raw.panel_port,
       allowedHosts: (raw.panel_allowed_hosts ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''),
     },
+    mcp: { host: raw.mcp_host, port: raw.mcp_port, writeTools: raw.mcp_write_tools, anyNetwork: raw.mcp_any_network, tokenFile: inAddon ? '/data/secrets/mcp_token' : join(stateDir, 'secrets', 'mcp_token') },
     certDir,
     stateDir,
     agentDir,

@@ -1,6 +1,6 @@
 /**
  * One log line for every command the bridge or IRIS refused, whatever path it came by: the
- * panel, or MQTT (a dashboard, an automation, or Assist, which turns the same MQTT entities and
+ * panel, an AI assistant over MCP, or MQTT (a dashboard, an automation, or Assist, which turns the same MQTT entities and
  * cannot be told apart from them). Each edge reports its own refusals here once; a flood of the
  * same refusal is one line and a summary (Throttle).
  */
@@ -9,11 +9,12 @@ import { Throttle } from '../log/throttle.ts';
 import { IrisCommandRefusedError } from '../model/errors.ts';
 import { CommandGuardError } from './errors.ts';
 
-export type CommandPath = 'panel' | 'mqtt';
+export type CommandPath = 'panel' | 'mqtt' | 'mcp';
 
 const PATH_WORDS: Record<CommandPath, string> = {
   panel: 'the panel',
   mqtt: 'MQTT (a dashboard, an automation or Assist)',
+  mcp: 'an AI assistant (MCP)',
 };
 
 export interface Refusal {

@@ -8,6 +8,7 @@ import type { CertService } from '../certs/service.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Diagnostics } from '../model/diagnostics.ts';
 import type { EventLogEntry } from '../model/event-log.ts';
+import type { McpCallRecord } from '../model/mcp.ts';
 import type { Monitor } from '../monitor/monitor.ts';
 import type { SslConfigs } from '../monitor/ssl-configs.ts';
 import type { IngressContext } from './guard.ts';
@@ -54,6 +55,20 @@ export interface PanelInstance {
   sslConfigs?: SslConfigs;
 }
 
+/** The MCP server for AI assistants, as the panel's AI assistants page shows it (compose/mcp.ts). */
+export interface McpAccess {
+  /** The URL without the token, e.g. "http://local-iris-edge:8098/mcp/". */
+  readonly endpoint: string;
+  /** The option mcp_write_tools. */
+  readonly writeTools: boolean;
+  /** The option mcp_any_network. */
+  readonly anyNetwork: boolean;
+  token(): string;
+  /** A new token; the old one stops working at once. */
+  rotate(): Promise<string>;
+  calls(): McpCallRecord[];
+}
+
 /** What the bridge keeps of its self-checks (SelfCheckRunner). */
 export interface DiagnosticsSource {
   readonly results: Diagnostics[];
@@ -91,6 +106,8 @@ export interface PanelOptions {
   backups?: BackupService;
   /** The bridge's self-checks (latest results, run on demand); without it the diagnostics routes answer 503. */
   diagnostics?: DiagnosticsSource;
+  /** The MCP server; without it the AI assistants routes answer 503. */
+  mcp?: McpAccess;
   /** The live feed's bounds (feed.ts has the defaults; tests shorten them). */
   feed?: Partial<FeedLimits>;
 }

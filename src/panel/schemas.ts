@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { HOST_STATUSES, IRIS_PRODUCTION_STATES, PRODUCTION_ACTIONS, PRODUCTION_STATES } from '../model/production.ts';
+import { MCP_OUTCOMES } from '../model/mcp.ts';
 import { PANEL_LOG_LEVELS } from './log-buffer.ts';
 
 export const ErrorBody = z
@@ -203,3 +204,31 @@ export const EventLogSchema = z
 
 export type StateBody = z.infer<typeof StateSchema>;
 export type InstanceBody = z.infer<typeof InstanceSchema>;
+
+const McpOutcomes = z.enum(MCP_OUTCOMES);
+
+export const McpSchema = z
+  .object({
+    endpoint: z.string().describe('The URL without its token: Home Assistant reaches the add-on by this host name'),
+    writeTools: z.boolean().describe('Option mcp_write_tools: assistants may start, stop, restart, update and recover productions'),
+    anyNetwork: z.boolean().describe("Option mcp_any_network: peers outside Home Assistant's network are accepted"),
+    calls: z
+      .array(
+        z.object({
+          at: z.string(),
+          tool: z.string().nullable(),
+          outcome: McpOutcomes,
+          detail: z.string().nullable(),
+          peer: z.string(),
+        }),
+      )
+      .describe('The last calls and refusals, oldest first'),
+  })
+  .meta({ id: 'Mcp' });
+
+export const McpTokenBody = z
+  .object({ confirm: z.literal(true).describe('The person was told the token gives access to the tools') })
+  .strict()
+  .meta({ id: 'McpTokenRequest' });
+
+export const McpTokenSchema = z.object({ url: z.string().describe('The URL to paste into Home Assistant, token included'), token: z.string() }).meta({ id: 'McpToken' });

@@ -38,6 +38,7 @@ test('every architecture rule catches a planted violation', async () => {
       'src/mqtt/topics.ts': "import '../ha/core.ts';\nexport const x = 1;\n",
       'src/ha/core.ts': "import '../panel/server.ts';\nexport const x = 1;\n",
       'src/panel/server.ts': "import '../iris/client.ts';\nimport '../mqtt/topics.ts';\nimport '../app.ts';\nimport '../compose/panel.ts';\nexport const x = 1;\n",
+      'src/mcp/server.ts': "import '../panel/server.ts';\nexport const x = 1;\n",
       'src/compose/panel.ts': 'export const x = 1;\n',
       'src/app.ts': "import './compose/panel.ts';\nexport const x = 1;\n",
       'src/a.ts': "import './b.ts';\nexport const x = 1;\n",

@@ -11,6 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { MCP_PORT } from '../../src/model/mcp.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 type Obj = Record<string, unknown>;
@@ -316,7 +317,8 @@ test('config.yaml says what the issue asks for', () => {
   assert.equal(config.hassio_api, true);
   assert.equal(config.hassio_role, 'backup');
   assert.deepEqual(config.map, ['ssl', 'backup:rw', 'share:rw', 'addon_config:rw']);
-  assert.deepEqual(config.ports, { '1972/tcp': null, '52773/tcp': null });
+  assert.deepEqual(config.ports, { '1972/tcp': null, '52773/tcp': null, '8098/tcp': null });
+  assert.ok(`${MCP_PORT}/tcp` in (config.ports as object), 'the MCP server listens on the port config.yaml declares');
   assert.ok(!('watchdog' in config) && !('webui' in config) && !('image' in config));
   assert.equal(config.homeassistant, '2024.11.0');
   assert.ok((config.timeout as number) >= 120, 'IRIS needs a long stop timeout');
@@ -327,6 +329,8 @@ test('config.yaml says what the issue asks for', () => {
     command_cooldown: 30,
     host_device_threshold: 20,
     expose_to_assist: true,
+    mcp_write_tools: false,
+    mcp_any_network: false,
     instances: [],
   });
   assert.deepEqual(config.schema, {
@@ -336,6 +340,8 @@ test('config.yaml says what the issue asks for', () => {
     command_cooldown: 'int(0,3600)',
     host_device_threshold: 'int(0,1000)',
     expose_to_assist: 'bool',
+    mcp_write_tools: 'bool',
+    mcp_any_network: 'bool',
     instances: [
       {
         id: 'match(^[a-z][a-z0-9_]{0,30}$)',

@@ -25,6 +25,7 @@ import { CertStore } from '../../src/certs/store.ts';
 import { SslConfigs } from '../../src/monitor/ssl-configs.ts';
 import { simulatorAccount } from '../../src/compose/account.ts';
 import type { PersonAccountService } from '../../src/accounts/person-account.ts';
+import type { McpAccess } from '../../src/panel/context.ts';
 import { INGRESS_PATH, startIngressProxy, SUPERVISOR_STANDIN, type IngressProxy } from '../support/ingress-proxy.ts';
 
 export { INGRESS_PATH, SUPERVISOR_STANDIN };
@@ -65,6 +66,8 @@ export interface HarnessOptions {
   backups?: BackupService;
   /** false: no account for people (a bridge outside the add-on with a real IRIS). */
   account?: false;
+  /** The MCP server as the AI assistants page sees it. */
+  mcp?: McpAccess;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -96,6 +99,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     messagesLogPath: opts.messagesLogPath,
     certs: new CertService({ store: opts.certStoreDir ? new CertStore(opts.certStoreDir) : undefined, haSslDir: opts.haSslDir, irisClients: [{ id: 'iris', iris: sim }] }),
     ...(opts.backups ? { backups: opts.backups } : {}),
+    ...(opts.mcp ? { mcp: opts.mcp } : {}),
     diagnostics: new SelfCheckRunner([{ id: 'iris', iris: sim, local: true }], { bridgeVersion: 'test', role: loadBridgeRole(SOURCE_AGENT_DIR), inAddon: opts.mode === 'addon' }, log),
     log,
     trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),

@@ -18,6 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startHarness, type Harness } from '../browser/harness.ts';
+import { CallLog } from '../../src/mcp/call-log.ts';
+import { McpToken } from '../../src/mcp/token.ts';
+import type { McpAccess } from '../../src/panel/context.ts';
 import { backupRig, type BackupRig } from '../support/backups.ts';
 
 const ci = process.env.CI === 'true';
@@ -49,6 +52,8 @@ const CONTENT_DEPENDENT: { path: string; method: string; why: string }[] = [
   { path: '/api/feed', method: 'GET', why: 'a websocket: a plain GET is answered 426' },
   { path: '/api/connect/account/password', method: 'POST', why: 'the two passwords must be the same and match IRIS\'s password pattern; five changes a minute' },
   { path: '/api/connect/account/reveal', method: 'POST', why: 'ten reveals a minute: past that a valid request is answered 429' },
+  { path: '/api/mcp/token/reveal', method: 'POST', why: 'ten token requests a minute: past that a valid request is answered 429' },
+  { path: '/api/mcp/token/rotate', method: 'POST', why: 'ten token requests a minute: past that a valid request is answered 429' },
 ];
 
 /**
@@ -88,6 +93,15 @@ function config(existing: { backupId: string; certificateId: string }): string {
   return lines.join('\n');
 }
 
+/** The AI assistants routes' view of an MCP server: a real token file and call log, no listener (the routes never reach it). */
+async function mcpAccess(file: string): Promise<McpAccess> {
+  const token = new McpToken(file);
+  await token.init();
+  const calls = new CallLog();
+  calls.add({ tool: 'list_productions', outcome: 'ok', detail: null, peer: '127.0.0.1' });
+  return { endpoint: 'http://127.0.0.1:8098/mcp/', writeTools: false, anyNetwork: false, token: () => token.current, rotate: () => token.rotate(), calls: () => calls.list() };
+}
+
 let rig: BackupRig;
 let h: Harness;
 
@@ -102,6 +116,7 @@ before(async () => {
     certStoreDir: join(root, 'certs'),
     irisSslDir: join(root, 'iris-ssl'),
     haSslDir: join(root, 'ha-ssl'),
+    mcp: await mcpAccess(join(root, 'mcp_token')),
   });
 });
 

@@ -56,7 +56,7 @@ describe('the bridge process', () => {
     // A process group of its own, so that what is left of it afterwards can be seen (and cleaned up).
     const npm = spawn('npm', ['start', '--silent'], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PANEL_PORT: '0', MQTT_URL: broker.url, INSTANCE_ID: 'npmstop' },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PANEL_PORT: '0', MCP_PORT: '0', MQTT_URL: broker.url, INSTANCE_ID: 'npmstop' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -16,8 +16,8 @@ export function runBridge(env: Record<string, string>): BridgeProcess {
   let out = '';
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    // PANEL_PORT=0: each bridge's panel on a free port, so bridges started one after another never clash.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PANEL_PORT: '0', ...env },
+    // PANEL_PORT=0, MCP_PORT=0: each bridge's panel and MCP server on free ports, so bridges started one after another never clash.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PANEL_PORT: '0', MCP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout?.on('data', (d) => (out += String(d)));

@@ -41,6 +41,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     homeAssistant: undefined,
     heartbeatFile: undefined,
     panel: { host: '127.0.0.1', port: 0, allowedHosts: [] },
+    mcp: { host: '127.0.0.1', port: 0, writeTools: false, anyNetwork: false, tokenFile: '.iris-edge/test-state/secrets/mcp_token' },
     certDir: '.iris-edge/test-certs',
     stateDir: '.iris-edge/test-state',
     backups: { dir: '.iris-edge/test-state/backups', uploadLimitBytes: 64 * 1024 * 1024 },

@@ -1,5 +1,6 @@
 /** The panel API, by relative URLs (ingress mounts the panel under /api/hassio_ingress/<token>/). */
 import type { Instance, Production } from './types.ts';
+import type { McpCallRecord } from '../../src/model/mcp.ts';
 
 export class ApiFailure extends Error {
   constructor(
@@ -86,6 +87,9 @@ export const api = {
   setAccountPassword: (password: string, repeat: string) => call<{ username: string; changed: true }>('POST', 'api/connect/account/password', { password, repeat }),
   logs: (level: string) => call<{ lines: LogLine[] }>('GET', `api/logs?level=${enc(level)}&limit=500`),
   messages: () => call<{ available: boolean; reason?: string; path: string | null; lines: string[] }>('GET', 'api/messages-log?lines=200'),
+  mcp: () => call<McpInfo>('GET', 'api/mcp'),
+  revealMcpToken: () => call<{ url: string; token: string }>('POST', 'api/mcp/token/reveal', { confirm: true }),
+  rotateMcpToken: () => call<{ url: string; token: string }>('POST', 'api/mcp/token/rotate', { confirm: true }),
   session: () => call<{ mode: string; viaIngress: boolean; user: { displayName: string | null; name: string | null } | null }>('GET', 'api/session'),
 };
 
@@ -98,6 +102,14 @@ export interface ConnectInfo {
   /** The bridge's own IRIS user: a service account, not for people. */
   serviceAccount: string;
   remoteInstances: string[];
+}
+
+/** GET api/mcp (src/panel/mcp-api.ts). */
+export interface McpInfo {
+  endpoint: string;
+  writeTools: boolean;
+  anyNetwork: boolean;
+  calls: McpCallRecord[];
 }
 
 export interface LogLine {

@@ -63,6 +63,8 @@ async function route(): Promise<Page> {
     }
     case 'backups':
       return (await import('./backups.ts')).backupsPage();
+    case 'assistants':
+      return (await import('./mcp.ts')).mcpPage;
     case 'diagnostics':
       return (await import('./diagnostics.ts')).diagnosticsPage();
     default:

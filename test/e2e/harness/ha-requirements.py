@@ -25,6 +25,9 @@ CONFIGURED = {
     "update", "device_automation", "diagnostics", "tag",
     # aiohttp_fast_zlib warns at every start without isal or zlib_ng.
     "isal",
+    # The "Model Context Protocol" integration, added by its config flow (mcp.e2e.test.ts): its
+    # client library (mcp, with application_credentials) must be installed for --skip-pip.
+    "mcp",
 }
 
 wanted = set(CONFIGURED)

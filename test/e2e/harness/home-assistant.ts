@@ -103,6 +103,8 @@ export interface HomeAssistant {
   entityRegistry(): Promise<EntityRegistryEntry[]>;
   deviceRegistry(): Promise<DeviceRegistryEntry[]>;
   callService(domain: string, service: string, data?: Record<string, unknown>): Promise<unknown>;
+  /** One call of the REST API as the admin; an answer other than 2xx is an error with its body. */
+  api<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** POST /api/conversation/process (really executes what it understands). */
   converse(text: string, language?: string): Promise<ConversationResult>;
   /** Polls `predicate` (every 250 ms) until it returns a truthy value, which is returned. */
