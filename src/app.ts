@@ -22,6 +22,7 @@ import type { IrisClient } from './iris/client.ts';
 import { SelfCheckRunner } from './iris/diagnostics.ts';
 import { loadBridgeRole } from './iris/privileges.ts';
 import type { Logger } from './log/logger.ts';
+import { describeSensorProblem } from './model/sensor-definition.ts';
 import type { HealthSource } from './monitor/monitor.ts';
 import { describeBroker } from './mqtt/connection.ts';
 import { BackupFeature } from './mqtt/backup-sensors.ts';
@@ -90,6 +91,7 @@ function backupServiceFor(plan: InstancePlan, config: Config, log: Logger): Back
 }
 
 export async function startBridge(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningBridge> {
+  for (const p of config.userSensors.problems) log.warn(`Left out: ${describeSensorProblem(p)}`);
   const broker = await resolveMqtt(config, log);
   log.info(`Connecting to the MQTT broker at ${describeBroker(broker.url)}`);
   const { account, ...localParts }: LocalIris = options.iris ? { iris: options.iris, health: options.health, control: options.control } : await localIris(config, log);

@@ -80,7 +80,7 @@ export interface GlobalRef {
 // (^|"NS"|Name, ^["NS"]Name) are refused: the sensor's namespace says where to read.
 const GLOBAL_NAME = /^%?[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/;
 const CANONICAL_NUMBER = /^-?(0|[1-9]\d{0,17})(\.\d{1,15})?$/;
-const MAX_SUBSCRIPTS = 16;
+export const MAX_SUBSCRIPTS = 16;
 const MAX_SUBSCRIPT_CHARS = 500;
 
 /** Parses `^Orders("count")`, `^Demo.Stats(2026,"x""y")`; numbers must be literal numbers. */

@@ -7,15 +7,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { sensorTypingProblems } from '../../src/model/ha-sensor-rules.ts';
+import { parse } from 'yaml';
+import { loadConfig } from '../../src/config/load.ts';
+import { readFileSync } from 'node:fs';
+import { SENSOR_DEVICE_CLASS_NAMES, sensorTypingProblems } from '../../src/model/ha-sensor-rules.ts';
 import {
   describeSensorProblem,
+  MAX_ENUM_OPTIONS,
+  MAX_INTERVAL_S,
+  MAX_STATE_CHARS,
   MAX_USER_SENSORS,
   readSensorDefinitions,
   readSensorPackages,
   type SensorProblem,
 } from '../../src/model/sensor-definition.ts';
-import { parseGlobalRef, parseMethodRef, parseMetricSelector, parseSqlQuery, SQL_MAX_CHARS } from '../../src/model/sensor-source.ts';
+import { MAX_SUBSCRIPTS, parseGlobalRef, parseMethodRef, parseMetricSelector, parseSqlQuery, SQL_MAX_CHARS } from '../../src/model/sensor-source.ts';
 
 const ctx = { pollIntervalS: 10, packages: ['Orders', 'Acme.Stats'] };
 const read = (...raws: unknown[]) => readSensorDefinitions(raws, ctx);
@@ -130,6 +136,33 @@ describe('user sensor definitions', () => {
     assert.deepEqual(sensors.map((s) => s.name), ['Good one', 'Second']);
     assert.deepEqual(problems.map((p) => [p.sensor, p.field]), [['#2', '(sensor)'], ['#3', '(sensor)'], ['Bad', 'global'], ['good-one', 'name']]);
     assert.equal(problems[3]?.message, 'makes the same entity as sensor "Good one"; give it a different name');
+  });
+
+  it(`takes at most ${MAX_ENUM_OPTIONS} enum values of at most ${MAX_STATE_CHARS} characters`, () => {
+    const base = { name: 'E', namespace: 'USER', global: '^E', device_class: 'enum' };
+    const values = (n: number, len = 3) => Array.from({ length: n }, (_, i) => String(i).padStart(len, 'v')).join(',');
+    assert.deepEqual(problemsOf({ ...base, options: values(MAX_ENUM_OPTIONS) }), []);
+    assert.deepEqual(problemsOf({ ...base, options: values(MAX_ENUM_OPTIONS + 1) }), [`options: at most ${MAX_ENUM_OPTIONS} values`]);
+    assert.deepEqual(problemsOf({ ...base, options: values(2, MAX_STATE_CHARS) }), []);
+    assert.deepEqual(problemsOf({ ...base, options: values(2, MAX_STATE_CHARS + 1) }), [`options: a value is longer than ${MAX_STATE_CHARS} characters`]);
+  });
+
+  it('is documented in DOCS.md with the limits the code keeps', () => {
+    const docs = readFileSync(new URL('../../DOCS.md', import.meta.url), 'utf8');
+    const start = docs.indexOf('### Option: `sensors`');
+    const text = docs.slice(start, docs.indexOf('\n### ', start + 1)).replace(/\s+/g, ' ');
+    assert.match(text, new RegExp(`At most ${MAX_USER_SENSORS} sensors`));
+    assert.match(text, new RegExp(`At most ${SQL_MAX_CHARS} characters`));
+    assert.match(text, new RegExp(`at most ${MAX_SUBSCRIPTS} subscripts`));
+    assert.match(text, new RegExp(`at most ${MAX_ENUM_OPTIONS}, each at most ${MAX_STATE_CHARS} characters`));
+    assert.match(text, new RegExp(`up to ${MAX_INTERVAL_S}`));
+    assert.match(text, new RegExp(`Device classes: ${SENSOR_DEVICE_CLASS_NAMES.join(', ')}\\.`));
+    // The example in DOCS.md is itself a valid list of sensors.
+    const example = /```yaml\n(sensors:[\s\S]*?)```/.exec(docs.slice(start))?.[1] ?? '';
+    const parsed = parse(example) as { sensors: unknown[]; sensor_packages: string[] };
+    const read = readSensorDefinitions(parsed.sensors, { pollIntervalS: 10, packages: parsed.sensor_packages });
+    assert.deepEqual(read.problems, []);
+    assert.deepEqual(read.sensors.map((s) => s.source.kind), ['sql', 'global', 'method', 'metric', 'sql']);
   });
 
   it(`takes at most ${MAX_USER_SENSORS} sensors`, () => {
@@ -254,5 +287,20 @@ describe('hostile definitions', () => {
       }),
       params,
     );
+  });
+
+  it('loads sensors from the add-on options, and a bad one does not stop the start', () => {
+    const options = {
+      poll_interval: 10,
+      sensor_packages: ['Orders', '%SYS'],
+      sensors: [{ name: 'CPU', metric: 'iris_cpu_usage', unit: '%', state_class: 'measurement' }, { name: 'Broken', namespace: 'USER', sql: 'DELETE FROM T' }],
+    };
+    const c = loadConfig({ env: { IRIS_EDGE_OPTIONS_FILE: '/o.json' }, argv: [], readFile: () => JSON.stringify(options) });
+    assert.deepEqual(c.userSensors.sensors.map((s) => s.key), ['cpu']);
+    assert.deepEqual(c.userSensors.problems.map(describeSensorProblem), [
+      'sensor "(all)", field "sensor_packages": "%SYS" is not a package name such as Orders or Acme.Stats (no % packages)',
+      'sensor "Broken", field "sql": only a SELECT (or WITH ... SELECT) query is allowed, not DELETE',
+    ]);
+    assert.throws(() => loadConfig({ env: { IRIS_EDGE_OPTIONS_FILE: '/o.json' }, argv: [], readFile: () => '{"sensors": "all of them"}' }), /option "sensors"/);
   });
 });
