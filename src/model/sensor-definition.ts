@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { slug } from './ids.ts';
-import { sensorTypingProblems, STATE_CLASSES, type SensorTyping } from './ha-sensor-rules.ts';
+import { SENSOR_DEVICE_CLASSES, sensorTypingProblems, STATE_CLASSES, type SensorTyping } from './ha-sensor-rules.ts';
 import {
   PACKAGE_NAME,
   parseGlobalRef,
@@ -182,7 +182,11 @@ function readOne(raw: unknown, label: string, ctx: SensorContext): { sensor?: Us
   if (r.attributes !== undefined && r.sql === undefined) bad('attributes', 'only an sql sensor has a row to take attributes from');
   if (r.count_subscripts !== undefined && r.global === undefined) bad('count_subscripts', 'only a global sensor counts subscripts');
   if (r.namespace === undefined && r.metric === undefined) bad('namespace', 'the IRIS namespace to read in is required (e.g. USER)');
-  if (r.production !== undefined && r.namespace === undefined) bad('production', 'a production is named together with its namespace');
+  if (r.metric !== undefined && r.production !== undefined) bad('production', 'a metric belongs to the whole instance, so it goes on the IRIS device');
+  else if (r.production !== undefined && r.namespace === undefined) bad('production', 'a production is named together with its namespace');
+  if (r.metric !== undefined && r.device_class !== undefined && SENSOR_DEVICE_CLASSES[r.device_class]?.numeric === false) {
+    bad('device_class', `a metric is a number, so it cannot be a ${r.device_class} sensor`);
+  }
   const interval = r.interval ?? ctx.pollIntervalS;
   if (interval < ctx.pollIntervalS) bad('interval', `sensors are read at most once a poll; use at least the poll interval (${ctx.pollIntervalS} s)`);
   const options = enumOptions(r.options);

@@ -97,6 +97,8 @@ export function validateDiscovery(messages: Map<string, string> | Record<string,
       const badC = (problem: string) => bad(problem, key);
       if (!/^[a-zA-Z0-9_-]+$/.test(key)) badC('component key has illegal characters');
       const p = c.p as string;
+      // Only the platform: how HA removes one component from a device message (its MQTT docs).
+      if (Object.keys(c).length === 1 && PLATFORMS.has(p)) continue;
       if (!PLATFORMS.has(p)) {
         badC(`unknown platform ${String(p)}`);
         continue;

@@ -100,7 +100,10 @@ describe('user sensor definitions', () => {
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER' }), ['source: set one of sql, global, method, metric']);
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER', sql: 'SELECT 1', global: '^X' }), ['source: set only one of sql, global']);
     assert.deepEqual(problemsOf({ name: 'A', global: '^X' }), ['namespace: the IRIS namespace to read in is required (e.g. USER)']);
-    assert.deepEqual(problemsOf({ name: 'A', metric: 'iris_cpu_usage', production: 'Orders.Production' }), ['production: a production is named together with its namespace']);
+    assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER', metric: 'iris_cpu_usage', production: 'Orders.Production' }), ['production: a metric belongs to the whole instance, so it goes on the IRIS device']);
+    assert.deepEqual(problemsOf({ name: 'A', global: '^X', namespace: 'USER', production: 'Orders.Production' }), []);
+    assert.deepEqual(problemsOf({ name: 'A', sql: 'SELECT 1', production: 'Orders.Production' }), ['namespace: the IRIS namespace to read in is required (e.g. USER)', 'production: a production is named together with its namespace']);
+    assert.deepEqual(problemsOf({ name: 'A', metric: 'iris_cpu_usage', device_class: 'timestamp' }), ['device_class: a metric is a number, so it cannot be a timestamp sensor']);
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER', global: '^X', attributes: true }), ['attributes: only an sql sensor has a row to take attributes from']);
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER', sql: 'SELECT 1', count_subscripts: true }), ['count_subscripts: only a global sensor counts subscripts']);
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER;X', global: '^X' }), ['namespace: an IRIS namespace name such as USER or ORDERS']);
