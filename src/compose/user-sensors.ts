@@ -50,5 +50,10 @@ export async function userSensorFeature(config: Config, topics: Topics, deviceNa
   }
   if (shown.length === 0 && removed.length === 0) return undefined;
   if (removed.length > 0) log.info(`Removing ${removed.length} sensor(s) no longer in the options from Home Assistant`);
-  return new UserSensorFeature(topics.instanceSensors, shown, removed);
+  return new UserSensorFeature(topics.instanceSensors, shown, removed, (s, missing) => {
+    const line = s.source.kind === 'metric' ? s.source.selector : undefined;
+    const what = line ? `${line.name}${Object.keys(line.labels).length ? `{${Object.entries(line.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}` : ''}` : s.key;
+    if (missing) log.warn(`Sensor "${s.name}" is unavailable: IRIS's /api/monitor/metrics has no number for ${what}.`);
+    else log.info(`Sensor "${s.name}" has a value again.`);
+  });
 }

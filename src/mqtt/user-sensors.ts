@@ -69,12 +69,16 @@ export function userSensorState(values: ReadonlyMap<string, number | string>): s
 export class UserSensorFeature extends FeatureSignal implements InstanceFeature<UserSensorInputs> {
   private readonly values = new Map<string, number | string>();
   private readonly takenAt = new Map<string, number>();
+  /** Sensors whose line the last successful scrape lacked, so that this is said once, not every poll. */
+  private readonly missing = new Set<string>();
   private shown = false;
 
   constructor(
     private readonly stateTopic: string,
     private readonly sensors: UserSensor[],
     private readonly removed: string[],
+    /** Told when a successful scrape first lacks a sensor's line (true) and when it is back (false). */
+    private readonly onMissing: (sensor: UserSensor, missing: boolean) => void = () => {},
     private readonly now: () => number = Date.now,
   ) {
     super();
@@ -86,6 +90,11 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
     for (const s of this.sensors) {
       const last = this.takenAt.get(s.key);
       const v = scraped?.[s.key];
+      if (scraped !== undefined && (v === undefined) !== this.missing.has(s.key)) {
+        if (v === undefined) this.missing.add(s.key);
+        else this.missing.delete(s.key);
+        this.onMissing(s, v === undefined);
+      }
       if (v === undefined) {
         this.values.delete(s.key);
         this.takenAt.delete(s.key);

@@ -95,6 +95,7 @@ describe('user metric sensors over MQTT', () => {
       api.set({ cpuPercent: 55 });
       await waitFor(() => values().host_cpu === 55 || undefined, 5000, 'the new Host CPU value');
       assert.ok(!('mirror_lag' in values()));
+      assert.equal(lines.filter((l) => l.includes(`Sensor "Mirror lag" is unavailable: IRIS's /api/monitor/metrics has no number for iris_mirror_lag_seconds.`)).length, 1, 'said once');
     } finally {
       await running.stop();
     }

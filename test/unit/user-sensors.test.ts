@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { selectSensorMetrics, toInstanceMetrics } from '../../src/iris/monitor-api/metrics.ts';
 import { parsePrometheus } from '../../src/iris/monitor-api/prometheus.ts';
 import { readSensorDefinitions, type UserSensor } from '../../src/model/sensor-definition.ts';
@@ -85,7 +86,8 @@ describe('metric sensors', () => {
   it('take a value once their interval has passed, and lose it when the line or the scrape is gone', () => {
     let now = 0;
     const defs = sensors({ name: 'Fast', metric: 'a' }, { name: 'Slow', metric: 'b', interval: 60 });
-    const f = new UserSensorFeature(TOPIC, defs, [], () => now);
+    const said: string[] = [];
+    const f = new UserSensorFeature(TOPIC, defs, [], (s, missing) => said.push(`${s.key} ${missing ? 'missing' : 'back'}`), () => now);
     let changes = 0;
     f.onChange(() => changes++);
     assert.deepEqual(f.states(), [], 'nothing before the first scrape');
@@ -104,6 +106,25 @@ describe('metric sensors', () => {
     f.update(undefined);
     assert.deepEqual(values(), {}, 'a failed scrape leaves none with a value');
     assert.equal(changes, 5);
+    // Said once when a successful scrape first lacks the line and once when it is back; a failed
+    // scrape is the monitor's to report.
+    f.update({ fast: 5 });
+    f.update({ fast: 6, slow: 6 });
+    assert.deepEqual(said, ['slow missing', 'slow back']);
     assert.deepEqual(f.discoveryInputs(), { sensors: defs, removed: [] });
+  });
+
+  it('read any scrape without throwing, and only finite numbers', () => {
+    const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
+    const word = fc.constantFrom('a', 'id', 'USER', 'dir', '"', '\\', '');
+    const sample = fc.record({ name: fc.constantFrom('a', 'b'), labels: fc.dictionary(word, word, { maxKeys: 3 }), value: fc.oneof(fc.double(), fc.constant(Number.NaN)) });
+    const sel = fc.record({ name: fc.constantFrom('a', 'b', 'c'), labels: fc.dictionary(word, word, { maxKeys: 2 }) });
+    fc.assert(
+      fc.property(fc.array(sample, { maxLength: 20 }), fc.array(sel, { maxLength: 5 }), (samples, sels) => {
+        const got = selectSensorMetrics(samples, new Map(sels.map((s, i) => [`k${i}`, s])));
+        for (const v of Object.values(got)) assert.ok(Number.isFinite(v));
+      }),
+      { numRuns: 300, ...(seed !== undefined ? { seed } : {}) },
+    );
   });
 });
