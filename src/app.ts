@@ -13,6 +13,7 @@ import { heartbeat, instanceTopics, resolveMqtt, startInstance, type InstancePla
 import { localIris, remotePlan, type LocalIris } from './compose/iris.ts';
 import { startMcpFor } from './compose/mcp.ts';
 import { startPanelFor } from './compose/panel.ts';
+import { userSensorFeature } from './compose/user-sensors.ts';
 import { AssistExposure } from './ha/assist.ts';
 import { BackupNotices } from './ha/backup-notices.ts';
 import { CertificateNotices } from './ha/cert-notices.ts';
@@ -23,6 +24,8 @@ import type { IrisClient } from './iris/client.ts';
 import { SelfCheckRunner } from './iris/diagnostics.ts';
 import { loadBridgeRole } from './iris/privileges.ts';
 import type { Logger } from './log/logger.ts';
+import { describeSensorProblem } from './model/sensor-definition.ts';
+import type { MonitorView } from './model/view.ts';
 import type { HealthSource } from './monitor/monitor.ts';
 import { describeBroker } from './mqtt/connection.ts';
 import { BackupFeature } from './mqtt/backup-sensors.ts';
@@ -91,6 +94,7 @@ function backupServiceFor(plan: InstancePlan, config: Config, log: Logger): Back
 }
 
 export async function startBridge(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningBridge> {
+  for (const p of config.userSensors.problems) log.warn(`Left out: ${describeSensorProblem(p)}`);
   const broker = await resolveMqtt(config, log);
   log.info(`Connecting to the MQTT broker at ${describeBroker(broker.url)}`);
   const { account, ...localParts }: LocalIris = options.iris ? { iris: options.iris, health: options.health, control: options.control } : await localIris(config, log);
@@ -123,11 +127,18 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     backupFeature = new BackupFeature(local.topics, await backups.status(), backupNow);
     local.features.push(backupFeature);
   }
+  const userSensors = await userSensorFeature(config, local.topics, local.instanceName, log);
+  if (userSensors) local.features.push(userSensors);
   const panelUrl = options.panelUrl ?? (await panelUrlOf(config, log));
   for (const p of plans) p.panelUrl = panelUrl;
   // Instances start side by side: one that does not answer must not hold up the others.
   const instances = await Promise.all(plans.map((p) => startInstance(p, config, broker, log, options)));
   const primary = instances[0] as RunningInstance;
+  if (userSensors) {
+    const read = (v: MonitorView) => userSensors.update(v.metrics?.sensorValues);
+    primary.monitor.on('view', read);
+    read(primary.monitor.view);
+  }
 
   // Home Assistant Core (when reachable): events for automations, notifications, Assist.
   const ha = config.homeAssistant ? HaCore.start(config.homeAssistant, log) : undefined;

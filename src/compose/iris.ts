@@ -14,6 +14,7 @@ import { SimulatedDatabases } from '../iris/simulator/databases.ts';
 import { demoScenario, scaleScenario, SimulatedIris, SIMULATOR_DRIVER, startSuperserver } from '../iris/simulator/index.ts';
 import { startSimulatedMonitorApi } from '../iris/simulator/monitor-api.ts';
 import type { Logger } from '../log/logger.ts';
+import type { MetricSelector } from '../model/sensor-source.ts';
 import type { PersonAccountService } from '../accounts/person-account.ts';
 import { addonAccount, simulatorAccount } from './account.ts';
 import type { InstancePlan } from './instance.ts';
@@ -52,6 +53,7 @@ async function nativeClient(t: NativeTarget, log: Logger, extra: Pick<NativeIris
 async function simulatedIris(
   config: Extract<Config['iris'], { mode: 'simulator' }>,
   dirs: { stateDir: string; agentDir: string },
+  sensorMetrics: ReadonlyMap<string, MetricSelector>,
   log: Logger,
 ): Promise<LocalIris> {
   const api = await startSimulatedMonitorApi();
@@ -74,7 +76,7 @@ async function simulatedIris(
   );
   return {
     iris,
-    health: new MonitorApiClient({ baseUrl: api.url }),
+    health: new MonitorApiClient({ baseUrl: api.url, sensorMetrics }),
     account,
     close: async () => {
       await superserver.close();
@@ -94,13 +96,19 @@ async function simulatedIris(
 export type LocalIris = Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'> & { account?: PersonAccountService };
 
 /** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
+/** The local instance's metric sensors by key: its scrape reads them too. */
+export function sensorMetricsOf(config: Config): Map<string, MetricSelector> {
+  return new Map(config.userSensors.sensors.flatMap((s) => (s.source.kind === 'metric' ? [[s.key, s.source.selector] as const] : [])));
+}
+
 export async function localIris(config: Config, log: Logger): Promise<LocalIris> {
-  if (config.iris.mode === 'simulator') return simulatedIris(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, log);
+  const sensorMetrics = sensorMetricsOf(config);
+  if (config.iris.mode === 'simulator') return simulatedIris(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, sensorMetrics, log);
   // Inside Home Assistant the add-on's setup installs the agent.
   const iris = await nativeClient(config.iris, log, { inAddon: config.inAddon });
   return {
     iris,
-    health: new MonitorApiClient({ baseUrl: `http://${config.iris.host}:${config.iris.webPort}` }),
+    health: new MonitorApiClient({ baseUrl: `http://${config.iris.host}:${config.iris.webPort}`, sensorMetrics }),
     // Only inside the add-on are IRIS's files and its process within reach.
     control: config.inAddon ? containerControl({ stateDir: config.stateDir, iris, irisBin: config.addon.irisBin }) : undefined,
     account: await initialised(addonAccount(config)),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../log/logger.ts';
 import { MCP_PORT } from '../model/mcp.ts';
+import type { SensorProblem, UserSensor } from '../model/sensor-definition.ts';
 
 /**
  * The one validated configuration of the bridge. Every source (add-on options.json, environment,
@@ -39,6 +40,10 @@ export const rawConfigSchema = z.object({
   ha_url: z.string().regex(/^https?:\/\/[^\s]+$/, 'an URL like http://homeassistant.local:8123').optional(),
   ha_token: z.string().min(1).optional(),
   instances: z.array(remoteInstanceSchema).default([]),
+  /** User-defined sensors; each item is checked on its own (model/sensor-definition.ts), so one bad item costs only itself. */
+  sensors: z.array(z.unknown()).default([]),
+  /** Packages whose classes method sensors may call. */
+  sensor_packages: z.array(z.string()).default([]),
   mqtt_url: z
     .string()
     .regex(/^mqtts?:\/\/[^\s/]+/, 'an URL like mqtt://host:1883 or mqtts://host:8883')
@@ -99,6 +104,8 @@ export interface Config {
   logLevel: z.infer<typeof rawConfigSchema>['log_level'];
   iris: IrisTarget;
   remoteInstances: RemoteInstance[];
+  /** The local instance's user-defined sensors that hold, and a problem for each one that does not. */
+  userSensors: { sensors: UserSensor[]; problems: SensorProblem[] };
   mqtt: MqttTarget;
   /** Running as the Home Assistant add-on (the Supervisor gave us its token). */
   inAddon: boolean;

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { SOURCE_AGENT_DIR } from '../iris/agent/source-dir.ts';
 import { BACKUP_UPLOAD_LIMIT_BYTES } from '../model/backup.ts';
+import { readSensorDefinitions, readSensorPackages } from '../model/sensor-definition.ts';
 import { ConfigError } from './errors.ts';
 import { rawConfigSchema, type Config, type MqttTarget, type RawConfig } from './config.ts';
 
@@ -223,12 +224,17 @@ export function loadConfig(sources: ConfigSources): Config {
     mqtt = { source: 'default', url: 'mqtt://127.0.0.1:1883', username: raw.mqtt_username, password: raw.mqtt_password };
   }
 
+  const allowed = readSensorPackages(raw.sensor_packages);
+  const defined = readSensorDefinitions(raw.sensors, { pollIntervalS: raw.poll_interval, packages: allowed.packages });
+  const userSensors = { sensors: defined.sensors, problems: [...allowed.problems, ...defined.problems] };
+
   return {
     instanceId: raw.instance_id,
     pollIntervalMs: raw.poll_interval * 1000,
     logLevel: raw.log_level,
     iris,
     remoteInstances: raw.instances,
+    userSensors,
     mqtt,
     inAddon,
     supervisorToken,

@@ -75,6 +75,11 @@ export interface InstanceMetrics {
   cspSessions: number | null;
   /** One entry per production with iris_interop_* series; empty when interop stats are not enabled. */
   interop: InteropMetrics[];
+  /**
+   * The values of the user's metric sensors (model/sensor-definition.ts) from this same scrape, by
+   * sensor key; a sensor whose line IRIS did not write, or wrote as NaN/Inf, has no entry.
+   */
+  sensorValues?: Readonly<Record<string, number>>;
 }
 
 /** The figures while the scrape fails: everything unknown rather than stale. */

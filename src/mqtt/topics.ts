@@ -41,6 +41,10 @@ export class Topics extends DeviceIds {
   get instanceMetrics(): string {
     return `${this.base}/metrics`;
   }
+  /** Retained; the values of the user's own sensors, `{"values": {<key>: <value>}}`. */
+  get instanceSensors(): string {
+    return `${this.base}/sensors`;
+  }
   /** Retained; expiry dates of the certificates IRIS Edge stores. */
   get instanceCertificates(): string {
     return `${this.base}/certificates`;

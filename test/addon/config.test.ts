@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { MCP_PORT } from '../../src/model/mcp.ts';
+import { SENSOR_DEVICE_CLASS_NAMES, STATE_CLASSES } from '../../src/model/ha-sensor-rules.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 type Obj = Record<string, unknown>;
@@ -332,6 +333,8 @@ test('config.yaml says what the issue asks for', () => {
     mcp_write_tools: false,
     mcp_any_network: false,
     instances: [],
+    sensors: [],
+    sensor_packages: [],
   });
   assert.deepEqual(config.schema, {
     poll_interval: 'int(2,3600)',
@@ -352,6 +355,28 @@ test('config.yaml says what the issue asks for', () => {
         password: 'password',
       },
     ],
+    sensors: [
+      {
+        name: 'str',
+        namespace: 'str?',
+        sql: 'str?',
+        global: 'str?',
+        count_subscripts: 'bool?',
+        method: 'str?',
+        metric: 'str?',
+        attributes: 'bool?',
+        unit: 'str?',
+        device_class: `list(${SENSOR_DEVICE_CLASS_NAMES.join('|')})?`,
+        state_class: `list(${STATE_CLASSES.join('|')})?`,
+        icon: 'match(^mdi:[a-z0-9]+(-[a-z0-9]+)*$)?',
+        display_precision: 'int(0,10)?',
+        entity_category: 'list(diagnostic)?',
+        options: 'str?',
+        interval: 'int(2,86400)?',
+        production: 'str?',
+      },
+    ],
+    sensor_packages: ['str'],
     mqtt_url: 'match(^mqtts?://.+)?',
     mqtt_username: 'str?',
     mqtt_password: 'password?',

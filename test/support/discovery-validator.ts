@@ -2,9 +2,10 @@
  * Home Assistant's MQTT discovery rules as a checker, for tests. HA reports a rejected payload only
  * in its log and the entity silently never appears, so every payload the bridge generates is run
  * through this. Sources: HA core homeassistant/components/mqtt (schemas.py, sensor.py,
- * abbreviations.py, discovery.py), sensor/const.py DEVICE_CLASS_UNITS and DEVICE_CLASS_STATE_CLASSES
- * (summarised in ../shared/research/mqtt-discovery.md §2).
+ * abbreviations.py, discovery.py). A sensor's typing goes through src/model/ha-sensor-rules.ts, the
+ * table the bridge checks user-defined sensors with (summarised in research/mqtt-discovery.md §2).
  */
+import { sensorTypingProblems, type SensorTyping } from '../../src/model/ha-sensor-rules.ts';
 
 const TOPIC_RE = /^(?<prefix>[^/#+]+)\/device\/(?:(?<node>[a-zA-Z0-9_-]+)\/)?(?<object>[a-zA-Z0-9_-]+)\/config$/;
 
@@ -28,22 +29,6 @@ const BY_PLATFORM: Record<string, string[]> = {
   text: ['cmd_t', 'min', 'max', 'mode', 'ptrn', 'ret', 'cmd_tpl'],
 };
 
-const SENSOR_DEVICE_CLASSES: Record<string, string[] | null> = {
-  // null: no unit allowed (non-numeric classes)
-  enum: null,
-  timestamp: null,
-  date: null,
-  data_size: ['bit', 'kbit', 'Mbit', 'Gbit', 'B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'],
-  data_rate: ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'B/s', 'kB/s', 'MB/s', 'GB/s', 'KiB/s', 'MiB/s', 'GiB/s'],
-  duration: ['d', 'h', 'min', 's', 'ms', 'µs'],
-  temperature: ['°C', '°F', 'K'],
-  power_factor: ['%'],
-  battery: ['%'],
-  humidity: ['%'],
-  frequency: ['Hz', 'kHz', 'MHz', 'GHz'],
-};
-const NO_STATE_CLASS = new Set(['enum', 'timestamp', 'date']);
-const STATE_CLASSES = new Set(['measurement', 'measurement_angle', 'total', 'total_increasing']);
 const BINARY_SENSOR_CLASSES = new Set(['battery', 'battery_charging', 'carbon_monoxide', 'cold', 'connectivity', 'door',
   'garage_door', 'gas', 'heat', 'light', 'lock', 'moisture', 'motion', 'moving', 'occupancy', 'opening', 'plug', 'power',
   'presence', 'problem', 'running', 'safety', 'smoke', 'sound', 'tamper', 'update', 'vibration', 'window']);
@@ -112,6 +97,8 @@ export function validateDiscovery(messages: Map<string, string> | Record<string,
       const badC = (problem: string) => bad(problem, key);
       if (!/^[a-zA-Z0-9_-]+$/.test(key)) badC('component key has illegal characters');
       const p = c.p as string;
+      // Only the platform: how HA removes one component from a device message (its MQTT docs).
+      if (Object.keys(c).length === 1 && PLATFORMS.has(p)) continue;
       if (!PLATFORMS.has(p)) {
         badC(`unknown platform ${String(p)}`);
         continue;
@@ -152,24 +139,16 @@ export function validateDiscovery(messages: Map<string, string> | Record<string,
       const dc = c.dev_cla as string | undefined;
       switch (p) {
         case 'sensor': {
-          const unit = c.unit_of_meas as string | undefined;
-          const sc = c.stat_cla as string | undefined;
-          if (sc !== undefined && !STATE_CLASSES.has(sc)) badC(`state_class ${sc} is not valid`);
-          if (dc !== undefined && !(dc in SENSOR_DEVICE_CLASSES) && !['power', 'energy', 'voltage', 'current', 'monetary'].includes(dc)) {
-            badC(`sensor device_class ${dc} is not one this validator knows`);
-          }
-          if (dc === 'enum') {
-            if (!Array.isArray(c.ops) || c.ops.length === 0) badC('enum sensor needs non-empty options');
-            else if (new Set(c.ops).size !== c.ops.length) badC('enum options must be unique');
-          } else if (c.ops !== undefined) badC('options are only allowed with device_class enum');
-          if (dc && NO_STATE_CLASS.has(dc)) {
-            if (unit !== undefined) badC(`device_class ${dc} takes no unit`);
-            if (sc !== undefined) badC(`device_class ${dc} takes no state_class`);
-          }
-          const units = dc ? SENSOR_DEVICE_CLASSES[dc] : undefined;
-          if (units && unit !== undefined && !units.includes(unit)) badC(`unit ${unit} is not valid for device_class ${dc} (allowed: ${units.join(', ')})`);
-          if (units && unit === undefined) badC(`device_class ${dc} needs a unit`);
-          if (unit === '') badC('an empty unit makes HA expect a number');
+          // The rules user-defined sensors are checked with before they are published.
+          const typing: SensorTyping = {
+            device_class: dc,
+            unit_of_measurement: c.unit_of_meas as string | undefined,
+            state_class: c.stat_cla as string | undefined,
+            options: c.ops as unknown[] | undefined,
+            suggested_display_precision: c.sug_dsp_prc as number | undefined,
+            entity_category: c.ent_cat as string | undefined,
+          };
+          for (const t of sensorTypingProblems(typing)) badC(`${t.field}: ${t.problem}`);
           break;
         }
         case 'binary_sensor':

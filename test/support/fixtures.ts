@@ -30,6 +30,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'debug',
     iris: { mode: 'simulator', scenario: 'demo', dataDir: '.iris-edge/test-state/simulator', writeIntervalMs: 0 },
     remoteInstances: [],
+    userSensors: { sensors: [], problems: [] },
     mqtt: { source: 'default', url: 'mqtt://127.0.0.1:1883' },
     inAddon: false,
     supervisorToken: undefined,

@@ -159,9 +159,9 @@ describe('discovery payloads', () => {
     broken.dev.support_url = 'https://x';
     const findings = validateDiscovery({ [topics.productionDiscovery(orders)]: JSON.stringify(broken), 'homeassistant/device/bad topic/config': '{}' });
     const problems = findings.map((f) => f.problem).join('\n');
-    assert.match(problems, /device_class enum takes no unit/);
+    assert.match(problems, /unit_of_measurement: device class enum takes no unit/);
     assert.match(problems, /repeats the device name/);
-    assert.match(problems, /unit C is not valid for device_class temperature/);
+    assert.match(problems, /unit_of_measurement: "C" is not a unit of device class temperature/);
     assert.match(problems, /unique_id .* already used/);
     assert.match(problems, /unknown device key support_url/);
     assert.match(problems, /illegal discovery topic/);

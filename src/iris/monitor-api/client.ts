@@ -13,6 +13,7 @@ import { IrisContractError, IrisUnavailableError } from '../../model/errors.ts';
 import type { IrisAlert } from '../../model/alerts.ts';
 import { parseAlerts } from './alerts.ts';
 import type { InstanceMetrics } from '../../model/instance-health.ts';
+import type { MetricSelector } from '../../model/sensor-source.ts';
 import { toInstanceMetrics } from './metrics.ts';
 import { parsePrometheus } from './prometheus.ts';
 
@@ -37,6 +38,8 @@ export interface MonitorApiClientOptions {
   fetchImpl?: typeof fetch;
   /** Clock for licenseExpiry; default () => new Date(). */
   now?: () => Date;
+  /** The user's metric sensors, read from the same scrape (no request of their own). */
+  sensorMetrics?: ReadonlyMap<string, MetricSelector>;
 }
 
 export interface ScrapeInfo {
@@ -50,6 +53,7 @@ export class MonitorApiClient {
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => Date;
+  private readonly sensorMetrics: ReadonlyMap<string, MetricSelector>;
   /** What the last successful scrape parsed, for a log line when IRIS wrote lines we skipped. */
   lastScrape: ScrapeInfo | null = null;
 
@@ -58,6 +62,7 @@ export class MonitorApiClient {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.fetchImpl = opts.fetchImpl ?? fetch;
     this.now = opts.now ?? (() => new Date());
+    this.sensorMetrics = opts.sensorMetrics ?? new Map();
   }
 
   get metricsUrl(): string {
@@ -80,7 +85,7 @@ export class MonitorApiClient {
       );
     }
     this.lastScrape = { samples: parsed.samples.length, skippedLines: parsed.skipped, skippedExamples: parsed.skippedExamples };
-    return toInstanceMetrics(parsed.samples, this.now());
+    return toInstanceMetrics(parsed.samples, this.now(), this.sensorMetrics);
   }
 
   /**

@@ -8,6 +8,7 @@
  * NaN/Inf (iris_db_free_space is NaN until its daily update): null means "unknown", never 0.
  */
 import type { DatabaseMetrics, InstanceMetrics, InteropMetrics, SystemStateWord } from '../../model/instance-health.ts';
+import type { MetricSelector } from '../../model/sensor-source.ts';
 import type { PromSample } from './prometheus.ts';
 
 
@@ -130,7 +131,24 @@ function interop(ix: SampleIndex): InteropMetrics[] {
   return out;
 }
 
-export function toInstanceMetrics(samples: readonly PromSample[], now: Date): InstanceMetrics {
+/**
+ * The value of each selector: the first line of its name that carries every label it names (other
+ * labels may be there too, as IRIS adds `dir` beside `id`). Label values compare exactly: they are
+ * the user's own words, unlike the ids IRIS writes that the built-in figures match loosely.
+ */
+export function selectSensorMetrics(samples: readonly PromSample[], selectors: ReadonlyMap<string, MetricSelector>): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (selectors.size === 0) return out;
+  const ix = new SampleIndex(samples);
+  for (const [key, sel] of selectors) {
+    const hit = ix.all(sel.name).find((s) => Object.entries(sel.labels).every(([k, v]) => s.labels[k] === v));
+    const v = finite(hit?.value);
+    if (v !== null) out[key] = v;
+  }
+  return out;
+}
+
+export function toInstanceMetrics(samples: readonly PromSample[], now: Date, sensors: ReadonlyMap<string, MetricSelector> = new Map()): InstanceMetrics {
   const ix = new SampleIndex(samples);
   const systemState = ix.one('iris_system_state');
   const licenseDaysRemaining = ix.one('iris_license_days_remaining');
@@ -157,5 +175,6 @@ export function toInstanceMetrics(samples: readonly PromSample[], now: Date): In
     processCount: ix.one('iris_process_count'),
     cspSessions: ix.one('iris_csp_sessions'),
     interop: interop(ix),
+    ...(sensors.size > 0 ? { sensorValues: selectSensorMetrics(samples, sensors) } : {}),
   };
 }

@@ -1,0 +1,121 @@
+/**
+ * The user's own sensors (model/sensor-definition.ts) as entities on the IRIS device, merged into
+ * its one discovery message like every other feature. All of them share one retained JSON state
+ * topic, `{"values": {<key>: <value>}}`: a sensor without a value has no entry and goes
+ * unavailable through its own availability template, while the others keep showing theirs.
+ *
+ * A sensor removed from the options since the last start is sent once more as `{"p": "sensor"}`,
+ * which is how Home Assistant removes one component from a device message (research
+ * mqtt-discovery.md §1.8, from HA's MQTT device discovery docs); omitting it would leave its
+ * entity behind.
+ */
+import type { UserSensor } from '../model/sensor-definition.ts';
+import { slug } from '../model/ids.ts';
+import { componentNamer, type Component, type DiscoveryContext } from './discovery.ts';
+import { UNKNOWN } from './instance-sensors.ts';
+import { FeatureSignal, type InstanceFeature, type StateMessage } from './feature.ts';
+
+/** Component keys of user sensors: apart from the built-in ones, whatever the user calls them. */
+export const userComponentKey = (key: string): string => `user_${key}`;
+
+export interface UserSensorInputs {
+  sensors: UserSensor[];
+  /** Keys published by an earlier run and no longer defined. */
+  removed: string[];
+}
+
+export function userSensorComponents(ctx: DiscoveryContext, stateTopic: string, inputs: UserSensorInputs): Record<string, Component> {
+  const c = componentNamer(ctx, ctx.topics.instanceDeviceId, slug(ctx.instanceName));
+  const out: Record<string, Component> = {};
+  for (const s of inputs.sensors) {
+    const key = userComponentKey(s.key);
+    const field = `value_json['values'][${JSON.stringify(s.key)}]`;
+    const t = s.typing;
+    out[key] = c('sensor', key, s.name, {
+      stat_t: stateTopic,
+      // HA renders the state template even while the entity is unavailable: without a default a
+      // sensor with no value logs a template warning on every state message.
+      val_tpl: `{{ ${field} | default('${UNKNOWN}') }}`,
+      // Available while the bridge runs, IRIS answers and this sensor has a value.
+      avty: [
+        { t: ctx.topics.bridgeAvailability },
+        { t: ctx.topics.irisAvailability },
+        { t: stateTopic, val_tpl: `{{ 'online' if ${JSON.stringify(s.key)} in value_json['values'] else 'offline' }}` },
+      ],
+      avty_mode: 'all',
+      ...(t.unit !== undefined ? { unit_of_meas: t.unit } : {}),
+      ...(t.deviceClass !== undefined ? { dev_cla: t.deviceClass } : {}),
+      ...(t.stateClass !== undefined ? { stat_cla: t.stateClass } : {}),
+      ...(t.icon !== undefined ? { icon: t.icon } : {}),
+      ...(t.displayPrecision !== undefined ? { sug_dsp_prc: t.displayPrecision } : {}),
+      ...(t.entityCategory !== undefined ? { ent_cat: t.entityCategory } : {}),
+      ...(t.options !== undefined ? { ops: t.options } : {}),
+    }, key);
+  }
+  for (const k of inputs.removed) out[userComponentKey(k)] = { p: 'sensor' };
+  return out;
+}
+
+/** The retained state: the values the sensors have now, by key. */
+export function userSensorState(values: ReadonlyMap<string, number | string>): string {
+  return JSON.stringify({ values: Object.fromEntries(values) });
+}
+
+/**
+ * The sensors read from the metrics scrape. Each keeps its own interval: a value is taken from a
+ * scrape only when the sensor's interval has passed since it last took one, so a sensor at 60 s
+ * on a 10 s poll changes at most once a minute.
+ */
+export class UserSensorFeature extends FeatureSignal implements InstanceFeature<UserSensorInputs> {
+  private readonly values = new Map<string, number | string>();
+  private readonly takenAt = new Map<string, number>();
+  /** Sensors whose line the last successful scrape lacked, so that this is said once, not every poll. */
+  private readonly missing = new Set<string>();
+  private shown = false;
+
+  constructor(
+    private readonly stateTopic: string,
+    private readonly sensors: UserSensor[],
+    private readonly removed: string[],
+    /** Told when a successful scrape first lacks a sensor's line (true) and when it is back (false). */
+    private readonly onMissing: (sensor: UserSensor, missing: boolean) => void = () => {},
+    private readonly now: () => number = Date.now,
+  ) {
+    super();
+  }
+
+  /** The latest scrape's values (undefined: the scrape failed, so none has a value). */
+  update(scraped: Readonly<Record<string, number>> | undefined): void {
+    const t = this.now();
+    for (const s of this.sensors) {
+      const last = this.takenAt.get(s.key);
+      const v = scraped?.[s.key];
+      if (scraped !== undefined && (v === undefined) !== this.missing.has(s.key)) {
+        if (v === undefined) this.missing.add(s.key);
+        else this.missing.delete(s.key);
+        this.onMissing(s, v === undefined);
+      }
+      if (v === undefined) {
+        this.values.delete(s.key);
+        this.takenAt.delete(s.key);
+      } else if (last === undefined || t - last >= s.intervalS * 1000) {
+        this.values.set(s.key, v);
+        this.takenAt.set(s.key, t);
+      }
+    }
+    this.shown = true;
+    this.changed();
+  }
+
+  discoveryInputs(): UserSensorInputs {
+    return { sensors: this.sensors, removed: this.removed };
+  }
+
+  components(ctx: DiscoveryContext, inputs: UserSensorInputs): Record<string, Component> {
+    return userSensorComponents(ctx, this.stateTopic, inputs);
+  }
+
+  states(): StateMessage[] {
+    return this.shown ? [{ topic: this.stateTopic, payload: userSensorState(this.values) }] : [];
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The user's own sensors in a real Home Assistant: five sensors of different device classes
+ * appear on the IRIS device with their unit and state; one whose line IRIS does not write is
+ * unavailable while the others keep updating; one taken out of the options is gone from Home
+ * Assistant after the next start. Also checks the table of Home Assistant's rules the bridge
+ * refuses sensors with (src/model/ha-sensor-rules.ts) against the tables of this very release:
+ * every unit and state class it offers must be one Home Assistant accepts.
+ *
+ * Needs: bash test/e2e/harness/prepare.sh (as root), mosquitto.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startBridge, type RunningBridge } from '../../src/app.ts';
+import { sensorMetricsOf } from '../../src/compose/iris.ts';
+import { MonitorApiClient } from '../../src/iris/monitor-api/client.ts';
+import { IrisSimulator } from '../../src/iris/simulator/index.ts';
+import { startSimulatedMonitorApi, type SimulatedMonitorApi } from '../../src/iris/simulator/monitor-api.ts';
+import { SENSOR_DEVICE_CLASSES } from '../../src/model/ha-sensor-rules.ts';
+import { readSensorDefinitions } from '../../src/model/sensor-definition.ts';
+import { captureLogger, testConfig } from '../support/fixtures.ts';
+import { Mosquitto } from '../support/mosquitto.ts';
+import { artifactDirFor, haRoot, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
+
+const artifactDir = artifactDirFor('user-sensors');
+const SENSORS = [
+  { name: 'Host CPU', metric: 'iris_cpu_usage', unit: '%', state_class: 'measurement', icon: 'mdi:chip' },
+  { name: 'USER free space', metric: 'iris_db_free_space{id="USER"}', device_class: 'data_size', unit: 'MB', state_class: 'measurement' },
+  { name: 'Write daemon cycle', metric: 'iris_wd_cycle_time', device_class: 'duration', unit: 'ms', entity_category: 'diagnostic' },
+  { name: 'Licence days left', metric: 'iris_license_days_remaining', device_class: 'duration', unit: 'd' },
+  { name: 'Processes', metric: 'iris_process_count', unit: 'processes', state_class: 'measurement' },
+  { name: 'Mirror lag', metric: 'iris_mirror_lag_seconds', device_class: 'duration', unit: 's' },
+];
+
+let broker: Mosquitto;
+let ha: HomeAssistant;
+let api: SimulatedMonitorApi;
+let stateDir: string;
+let bridge: RunningBridge | undefined;
+const bridgeLog: string[] = [];
+
+async function startOurBridge(sensors: unknown[]): Promise<void> {
+  const { log, lines } = captureLogger();
+  bridgeLog.push('--- bridge started');
+  lines.push = (...l: string[]) => bridgeLog.push(...l);
+  const config = testConfig({ mqtt: { source: 'default', url: broker.url }, pollIntervalMs: 1000, stateDir, userSensors: readSensorDefinitions(sensors, { pollIntervalS: 1, packages: [] }) });
+  bridge = await startBridge(config, log, {
+    iris: new IrisSimulator({ transitionMs: 300 }),
+    health: new MonitorApiClient({ baseUrl: api.url, sensorMetrics: sensorMetricsOf(config) }),
+    birthJitterMs: 500,
+  });
+}
+
+before(async () => {
+  broker = await Mosquitto.start();
+  api = await startSimulatedMonitorApi();
+  api.set({ cpuPercent: 42 });
+  stateDir = mkdtempSync(join(tmpdir(), 'iris-edge-user-sensors-e2e-'));
+  ha = await startHomeAssistant({ mqttPort: broker.port, artifactDir });
+  await startOurBridge(SENSORS);
+});
+
+after(async () => {
+  await bridge?.stop();
+  const problems = (await ha?.problems()) ?? [];
+  await ha?.stop();
+  await api?.close();
+  await broker?.close();
+  rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(artifactDir, { recursive: true });
+  writeFileSync(join(artifactDir, 'bridge.log'), bridgeLog.join('\n') + '\n');
+  assert.deepEqual(problems, [], 'Home Assistant logged warnings or kept placeholder devices');
+});
+
+const stateOf = async (id: string) => (await ha.state(id))?.state;
+
+describe('user sensors in a real Home Assistant', () => {
+  it('shows each sensor on the IRIS device with its unit, class and state; a missing line is unavailable', async () => {
+    const ids = ['host_cpu', 'user_free_space', 'write_daemon_cycle', 'licence_days_left', 'processes', 'mirror_lag'].map((k) => `sensor.iris_user_${k}`);
+    await ha.waitFor(async () => (await stateOf('sensor.iris_user_host_cpu')) === '42', 30_000, 'Host CPU at 42');
+    const registry = (await ha.entityRegistry()).filter((e) => ids.includes(e.entity_id));
+    assert.deepEqual(registry.map((e) => e.entity_id).sort(), [...ids].sort());
+    const device = (await ha.deviceRegistry()).find((d) => d.identifiers.some(([dom, id]) => dom === 'mqtt' && id === 'iris_edge_iris'));
+    assert.ok(device, 'the IRIS device');
+    for (const e of registry) assert.equal(e.device_id, device.id, `${e.entity_id} is on the IRIS device`);
+    assert.equal(registry.find((e) => e.entity_id === 'sensor.iris_user_write_daemon_cycle')?.entity_category, 'diagnostic');
+    const shown = async (id: string) => {
+      const s = await ha.state(id);
+      return { state: s?.state, name: s?.attributes.friendly_name, class: s?.attributes.device_class ?? null, unit: s?.attributes.unit_of_measurement ?? null };
+    };
+    assert.deepEqual(await shown('sensor.iris_user_host_cpu'), { state: '42', name: 'IRIS Host CPU', class: null, unit: '%' });
+    assert.deepEqual(await shown('sensor.iris_user_user_free_space'), { state: '9.5', name: 'IRIS USER free space', class: 'data_size', unit: 'MB' });
+    assert.deepEqual(await shown('sensor.iris_user_licence_days_left'), { state: '214', name: 'IRIS Licence days left', class: 'duration', unit: 'd' });
+    assert.deepEqual(await shown('sensor.iris_user_processes'), { state: '41', name: 'IRIS Processes', class: null, unit: 'processes' });
+    assert.match((await shown('sensor.iris_user_write_daemon_cycle')).state ?? '', /^\d+(\.\d+)?$/);
+    assert.equal(await stateOf('sensor.iris_user_mirror_lag'), 'unavailable');
+  });
+
+  it('keeps updating the others while the broken one stays unavailable', async () => {
+    api.set({ cpuPercent: 55, processCount: 43 });
+    await ha.waitFor(async () => (await stateOf('sensor.iris_user_host_cpu')) === '55', 15_000, 'Host CPU at 55');
+    await ha.waitFor(async () => (await stateOf('sensor.iris_user_processes')) === '43', 15_000, 'Processes at 43');
+    assert.equal(await stateOf('sensor.iris_user_mirror_lag'), 'unavailable');
+  });
+
+  it('removes the entity of a sensor taken out of the options at the next start', async () => {
+    await bridge?.stop();
+    bridge = undefined;
+    await startOurBridge(SENSORS.filter((s) => s.name !== 'Processes'));
+    await ha.waitFor(async () => !(await ha.entityRegistry()).some((e) => e.entity_id === 'sensor.iris_user_processes'), 30_000, 'Processes to be removed');
+    assert.equal(await ha.state('sensor.iris_user_processes'), undefined);
+    await ha.waitFor(async () => (await stateOf('sensor.iris_user_host_cpu')) === '55', 15_000, 'Host CPU still shown');
+  });
+
+  it('offers only units and state classes this Home Assistant accepts for each device class', () => {
+    // HA's own tables, read by its own Python in the chroot the tests run it from.
+    const script = [
+      'import json',
+      'from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS, DEVICE_CLASS_STATE_CLASSES, NON_NUMERIC_DEVICE_CLASSES',
+      'out = {}',
+      'for dc in set(DEVICE_CLASS_UNITS) | set(DEVICE_CLASS_STATE_CLASSES) | set(NON_NUMERIC_DEVICE_CLASSES):',
+      '    out[dc.value] = {"units": [None if u is None else str(u) for u in DEVICE_CLASS_UNITS.get(dc, set())], "states": [str(s.value) for s in DEVICE_CLASS_STATE_CLASSES.get(dc, set())]}',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const ha = JSON.parse(execFileSync('chroot', [haRoot(), '/opt/ha/bin/python3', '-c', script], { encoding: 'utf8' })) as Record<string, { units: (string | null)[]; states: string[] }>;
+    const problems: string[] = [];
+    for (const [dc, rule] of Object.entries(SENSOR_DEVICE_CLASSES)) {
+      const theirs = ha[dc];
+      if (!theirs) {
+        problems.push(`${dc}: not a device class of this Home Assistant`);
+        continue;
+      }
+      if (Array.isArray(rule.units)) for (const u of rule.units) if (!theirs.units.includes(u)) problems.push(`${dc}: unit ${u} is not accepted`);
+      if (rule.units === 'none' && theirs.units.some((u) => u !== null)) problems.push(`${dc}: Home Assistant wants a unit`);
+      if (rule.unitOptional && !theirs.units.includes(null)) problems.push(`${dc}: Home Assistant wants a unit`);
+      for (const s of rule.stateClasses) if (!theirs.states.includes(s)) problems.push(`${dc}: state class ${s} is not accepted`);
+    }
+    assert.deepEqual(problems, []);
+  });
+});
