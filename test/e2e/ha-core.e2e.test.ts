@@ -177,10 +177,9 @@ describe('the bridge and Home Assistant Core', () => {
   });
 
   it('exposes the productions to Assist with aliases that work in a conversation', async () => {
-    await ha.waitFor(async () => {
-      const exposed = await exposedToConversation();
-      return exposed[ORDERS.switch]?.conversation && exposed[ORDERS.button]?.conversation;
-    }, 30_000, 'the switch and button to be exposed');
+    await ha.waitFor(async () => (await exposedToConversation())[ORDERS.switch]?.conversation, 30_000, 'the switch to be exposed');
+    // The restart button is not (assist.e2e.test.ts: restarts go through the voice automation).
+    assert.notEqual((await exposedToConversation())[ORDERS.button]?.conversation, true);
     const entry = await ha.connection.sendMessagePromise<{ aliases: (string | null)[] }>({ type: 'config/entity_registry/get', entity_id: ORDERS.switch });
     assert.ok(entry.aliases.includes('Orders production') && entry.aliases.includes('Orders interface'), JSON.stringify(entry.aliases));
 
@@ -194,7 +193,7 @@ describe('the bridge and Home Assistant Core', () => {
 
     result = await ha.converse('turn off Orders production');
     assert.equal(result.response.response_type, 'action_done', JSON.stringify(result.response));
-    assert.deepEqual(result.response.data?.success?.map((s) => s.id), [ORDERS.switch], 'only the switch, not the restart button');
+    assert.deepEqual(result.response.data?.success?.map((s) => s.id), [ORDERS.switch], 'only the switch');
     await ha.waitFor(() => sim.stateOf(ORDERS.namespace, ORDERS.name) === 'stopped' || undefined, 10_000, 'IRIS to stop Orders');
     await ha.callService('switch', 'turn_on', { entity_id: ORDERS.switch });
     await ha.waitFor(async () => (await stateOf(ORDERS.switch)) === 'on', 10_000, 'on again');
