@@ -10,7 +10,7 @@ import { Throttle } from '../log/throttle.ts';
 import { productionKey } from '../model/production.ts';
 import { RefusalLog } from '../monitor/refusals.ts';
 import { describe, restart, UNKNOWN_PRODUCTION, type AnswerSource } from './assist-answers.ts';
-import { EVENT_ASSIST_ANSWER, EVENT_ASSIST_REQUEST, parseTriggerId } from './assist-sentences.ts';
+import { EVENT_ASSIST_ANSWER, EVENT_ASSIST_REQUEST, parseTriggerId, spokenName } from './assist-sentences.ts';
 import { HaUnavailableError, type HaCore, type HaEvent } from './core.ts';
 
 const requestSchema = z.object({
@@ -89,7 +89,7 @@ export class AssistResponder {
         );
       } catch (err) {
         this.log.error({ err }, `Restart ${key} asked by Assist: unexpected failure`);
-        speech = `Restarting ${p.name} failed unexpectedly; the IRIS Edge log says why.`;
+        speech = `Restarting ${spokenName(p.name)} failed unexpectedly; the IRIS Edge log says why.`;
       }
     }
     try {

@@ -7,8 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startBridge, type RunningBridge } from '../../src/app.ts';
 import { AssistAutomation } from '../../src/ha/assist-automation.ts';
@@ -19,7 +17,7 @@ import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { captureLogger, testConfig } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
 import { COOLDOWN_REFUSAL, expand, VOICE_ROWS } from './assist-sentences.ts';
-import { artifactDirFor, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
+import { artifactDirFor, endRun, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
 
 const artifactDir = artifactDirFor('assist');
 const NS = 'ORDERS';
@@ -69,15 +67,7 @@ before(async () => {
   await ha.waitFor(async () => (await ha.states()).find((s) => s.attributes.id === ASSIST_AUTOMATION_ID), 60_000, 'the IRIS Edge voice automation');
 });
 
-after(async () => {
-  await bridge?.stop();
-  const problems = (await ha?.problems()) ?? [];
-  await ha?.stop();
-  await broker?.close();
-  mkdirSync(artifactDir, { recursive: true });
-  writeFileSync(join(artifactDir, 'bridge.log'), logLines.join('\n') + '\n');
-  assert.deepEqual(problems, [], 'Home Assistant logged warnings or kept placeholder devices');
-});
+after(() => endRun({ stopBridge: async () => bridge?.stop(), ha, broker, artifactDir, bridgeLog: logLines }));
 
 describe('Assist and productions in the real Home Assistant', () => {
   it('answers every question DOCS.md lists, in every form, with what IRIS reports', async () => {
@@ -122,6 +112,8 @@ describe('Assist and productions in the real Home Assistant', () => {
     await ha.waitFor(async () => (await stateOf('binary_sensor.orders_production_troubled')) === 'on', 15_000, 'troubled in HA');
     assert.equal(await say('is the Orders production troubled'), 'Yes, Orders production is troubled.');
     assert.equal(await say("what's the status of Orders interface"), 'Orders production is troubled.');
+    // Names are not case-sensitive (DOCS.md).
+    assert.equal(await say('IS THE orders production TROUBLED'), 'Yes, Orders production is troubled.');
   });
 
   it('follows productions that come and go', async () => {

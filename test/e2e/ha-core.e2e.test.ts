@@ -5,8 +5,6 @@
  * the way src/app.ts wires them.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { once } from 'node:events';
 import { startBridge, type RunningBridge } from '../../src/app.ts';
@@ -17,7 +15,7 @@ import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { captureLogger, testConfig } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
-import { artifactDirFor, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
+import { artifactDirFor, endRun, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
 
 const artifactDir = artifactDirFor('ha-core');
 
@@ -80,17 +78,19 @@ before(async () => {
   reactions.start();
 });
 
-after(async () => {
-  reactions?.stop();
-  core?.close();
-  await bridge?.stop();
-  const problems = (await ha?.problems()) ?? [];
-  await ha?.stop();
-  await broker?.close();
-  mkdirSync(artifactDir, { recursive: true });
-  writeFileSync(join(artifactDir, 'bridge.log'), logLines.join('\n') + '\n');
-  assert.deepEqual(problems, [], 'Home Assistant logged warnings or kept placeholder devices');
-});
+after(() =>
+  endRun({
+    stopBridge: async () => {
+      reactions?.stop();
+      core?.close();
+      await bridge?.stop();
+    },
+    ha,
+    broker,
+    artifactDir,
+    bridgeLog: logLines,
+  }),
+);
 
 describe('the bridge and Home Assistant Core', () => {
   it('connects to the real Home Assistant and knows its version', () => {
