@@ -1,16 +1,27 @@
 /**
  * Keeps the one Assist automation (assist-sentences.ts) in Home Assistant as the productions are:
- * written when a production appears, is renamed or goes, read back after every reconnect (so a
- * Home Assistant restart or a hand edit is noticed), and removed when expose_to_assist is off or
- * no production is left. An instance that has not been inventoried since the start keeps the
+ * written when a production appears, is renamed or goes, or its switch's aliases change in Home
+ * Assistant (the names people gave it), read back after every reconnect (so a Home Assistant
+ * restart or a hand edit is noticed), and removed when expose_to_assist is off or no production
+ * is left. An instance that has not been inventoried since the start keeps the
  * sentences the automation already has for it: a start with IRIS down must not delete them.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../log/logger.ts';
+import { z } from 'zod';
+import { DeviceIds } from '../model/ids.ts';
 import type { MonitorView } from '../model/view.ts';
-import { ASSIST_AUTOMATION_ID, ASSIST_QUESTIONS, assistAutomation, parseTriggerId, sentenceTriggers, type Trigger } from './assist-sentences.ts';
+import { ASSIST_AUTOMATION_ID, ASSIST_QUESTIONS, assistAutomation, isSpeakable, parseTriggerId, sentenceTriggers, type Trigger, type VoiceTarget } from './assist-sentences.ts';
 import type { AutomationConfigApi } from './automation-config.ts';
-import { HaUnavailableError, type HaCore } from './core.ts';
+import { HaUnavailableError, type HaCore, type HaEvent } from './core.ts';
+
+/** entity_registry_updated, as far as it matters here: which entity, and what changed. */
+const registryUpdate = z.object({
+  action: z.string(),
+  entity_id: z.string(),
+  old_entity_id: z.string().optional(),
+  changes: z.record(z.string(), z.unknown()).optional(),
+});
 
 /** What the automation needs of one instance's monitor. */
 export interface ViewFeed {
@@ -39,6 +50,10 @@ export class AssistAutomation {
   private lastWarning = '';
   private lastAmbiguous = '';
   private readonly shapes = new Map<string, string>();
+  /** The production switches' entity ids at the last sync: their alias changes matter. */
+  private switches = new Set<string>();
+  private readonly unspeakable = new Set<string>();
+  private subscribed = false;
   private readonly listeners = new Map<string, (view: MonitorView) => void>();
   private readonly onReady = () => {
     this.current = undefined;
@@ -69,7 +84,42 @@ export class AssistAutomation {
       feed.on('view', listener);
     }
     this.core.on('ready', this.onReady);
+    if (!this.subscribed) {
+      this.subscribed = true;
+      this.core.onEvent('entity_registry_updated', (e) => this.onRegistry(e));
+    }
     if (this.core.connected) this.schedule();
+  }
+
+  /** A switch of ours got other aliases or another entity id in Home Assistant. */
+  private onRegistry(e: HaEvent): void {
+    const u = registryUpdate.safeParse(e.data);
+    if (!u.success || u.data.action !== 'update') return;
+    const id = u.data.old_entity_id ?? u.data.entity_id;
+    if (!this.switches.has(id)) return;
+    if (u.data.old_entity_id) this.core.forgetEntityIds();
+    if (u.data.old_entity_id || 'aliases' in (u.data.changes ?? {})) this.schedule();
+  }
+
+  /** Each production's switch aliases in Home Assistant (none for a switch HA has not registered). */
+  private async withAliases(instance: string, view: MonitorView): Promise<VoiceTarget[]> {
+    const ids = new DeviceIds(instance);
+    const entityIds = new Map<string, string>();
+    for (const p of view.productions) {
+      const entityId = await this.core.entityIdForUniqueId('mqtt', `${ids.productionDeviceId(p)}_running`);
+      if (entityId) entityIds.set(p.key, entityId);
+    }
+    for (const id of entityIds.values()) this.switches.add(id);
+    const aliases = await this.core.aliasesOf([...entityIds.values()]);
+    return view.productions.map((p) => {
+      const own = aliases.get(entityIds.get(p.key) ?? '') ?? [];
+      for (const a of own) {
+        if (typeof a !== 'string' || isSpeakable(a) || this.unspeakable.has(a)) continue;
+        this.unspeakable.add(a);
+        this.log.warn(`Assist: the alias "${a}" of ${entityIds.get(p.key)} has punctuation or symbols, which a sentence cannot hold; it works for "turn on" and "turn off" only`);
+      }
+      return { instance, namespace: p.namespace, name: p.name, aliases: own };
+    });
   }
 
   stop(): void {
@@ -128,14 +178,15 @@ export class AssistAutomation {
   }
 
   /** The automation as it should be now, or null for none. */
-  desired(current: Config | null): Config | null {
+  async desired(current: Config | null): Promise<Config | null> {
     if (!this.exposeToAssist) return null;
     const kept: Trigger[] = [];
-    const targets = [];
+    const targets: VoiceTarget[] = [];
+    this.switches = new Set();
     for (const [instance, feed] of this.sources) {
       const view = feed.view;
       if (view.inventoried) {
-        targets.push(...view.productions.map((p) => ({ instance, namespace: p.namespace, name: p.name })));
+        targets.push(...(await this.withAliases(instance, view)));
       } else {
         const held = Array.isArray(current?.triggers) ? (current.triggers as Trigger[]) : [];
         kept.push(...held.filter((t) => typeof t?.id === 'string' && parseTriggerId(t.id)?.target.instance === instance));
@@ -170,7 +221,7 @@ export class AssistAutomation {
     if (!this.core.connected) return;
     try {
       if (this.current === undefined) this.current = await this.api.get(ASSIST_AUTOMATION_ID);
-      const want = this.desired(this.current);
+      const want = await this.desired(this.current);
       if (want === null) {
         if (this.current !== null) {
           await this.api.remove(ASSIST_AUTOMATION_ID);

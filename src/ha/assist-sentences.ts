@@ -41,6 +41,8 @@ export interface VoiceTarget {
   instance: string;
   namespace: string;
   name: string;
+  /** Aliases its switch has in Home Assistant (IRIS Edge's and the user's). */
+  aliases?: readonly (string | null)[];
 }
 
 /**
@@ -56,17 +58,29 @@ export function voiceNames(className: string): string[] {
   return productionAliases(className).filter(isSpeakable);
 }
 
+/** Every name a production answers to: IRIS Edge's, then the speakable aliases of its switch. */
+export function targetNames(t: VoiceTarget): string[] {
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const n of [...voiceNames(t.name), ...(t.aliases ?? [])]) {
+    if (typeof n !== 'string' || !isSpeakable(n) || seen.has(n.toLowerCase())) continue;
+    seen.add(n.toLowerCase());
+    names.push(n);
+  }
+  return names;
+}
+
 /** How the bridge names the production in an answer: its first voice name, else its class. */
 export function spokenName(className: string): string {
   return voiceNames(className)[0] ?? className;
 }
 
 /** Trigger ids carry the question and the production: "restart|iris|ORDERS|Orders.Production". */
-export function triggerId(question: AssistQuestion, t: VoiceTarget): string {
+export function triggerId(question: AssistQuestion, t: Omit<VoiceTarget, 'aliases'>): string {
   return [question, t.instance, t.namespace, t.name].join('|');
 }
 
-export function parseTriggerId(id: string): { question: AssistQuestion; target: VoiceTarget } | undefined {
+export function parseTriggerId(id: string): { question: AssistQuestion; target: Omit<VoiceTarget, 'aliases'> } | undefined {
   const parts = id.split('|');
   if (parts.length !== 4 || parts.some((p) => p === '')) return undefined;
   const [question, instance, namespace, name] = parts as [string, string, string, string];
@@ -86,11 +100,11 @@ export interface Trigger {
  */
 export function sentenceTriggers(targets: VoiceTarget[]): { triggers: Trigger[]; ambiguous: string[] } {
   const owners = new Map<string, number>();
-  for (const t of targets) for (const n of new Set(voiceNames(t.name).map((x) => x.toLowerCase()))) owners.set(n, (owners.get(n) ?? 0) + 1);
+  for (const t of targets) for (const n of targetNames(t).map((x) => x.toLowerCase())) owners.set(n, (owners.get(n) ?? 0) + 1);
   const ambiguous = [...owners].filter(([, n]) => n > 1).map(([name]) => name);
   const triggers: Trigger[] = [];
   for (const t of targets) {
-    const names = voiceNames(t.name).filter((n) => owners.get(n.toLowerCase()) === 1);
+    const names = targetNames(t).filter((n) => owners.get(n.toLowerCase()) === 1);
     if (names.length === 0) continue;
     const alternatives = `(${names.join('|')})`;
     for (const q of ASSIST_QUESTIONS) {

@@ -329,6 +329,20 @@ export class HaCore extends EventEmitter<Events> {
     return this.registry.get(key);
   }
 
+  /** Forgets the entity ids looked up so far (an entity was renamed): the next look-up reloads. */
+  forgetEntityIds(): void {
+    this.registry.clear();
+  }
+
+  /** The aliases of each entity (null: its own name, as HA stores it); absent when HA has no such entity. */
+  async aliasesOf(entityIds: string[]): Promise<Map<string, (string | null)[]>> {
+    const out = new Map<string, (string | null)[]>();
+    if (entityIds.length === 0) return out;
+    const entries = await this.call<Record<string, { aliases?: (string | null)[] } | null>>({ type: 'config/entity_registry/get_entries', entity_ids: entityIds });
+    for (const [id, entry] of Object.entries(entries ?? {})) if (entry) out.set(id, Array.isArray(entry.aliases) ? entry.aliases : []);
+    return out;
+  }
+
   /**
    * Exposes an entity to Assist (the built-in "conversation" assistant) or hides it from Assist,
    * makes sure `aliases` are among its aliases and that none of `drop` is. Aliases the user added

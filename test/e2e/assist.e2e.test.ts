@@ -88,6 +88,14 @@ describe('Assist and productions in the real Home Assistant', () => {
     assert.notEqual(exposed.exposed_entities['button.orders_production_restart']?.conversation, true);
   });
 
+  it("answers to an alias the user gives the production's switch in Home Assistant", async () => {
+    const entry = await ha.connection.sendMessagePromise<{ aliases: (string | null)[] }>({ type: 'config/entity_registry/get', entity_id: 'switch.orders_production' });
+    await ha.connection.sendMessagePromise({ type: 'config/entity_registry/update', entity_id: 'switch.orders_production', aliases: [...entry.aliases, 'Purchase orders'] });
+    await ha.waitFor(async () => JSON.stringify((await automation())?.triggers).includes('Purchase orders'), 15_000, 'the alias in the automation');
+    assert.equal(await say('what is the status of purchase orders'), 'Orders production is running.');
+    assert.equal(await say('how many messages are waiting in the Purchase orders'), '3 messages are waiting in Orders production.');
+  });
+
   it('restarts, and then says the cooldown refused the next restart and restarts nothing', async () => {
     const row = VOICE_ROWS.find((r) => r.says.startsWith('restart'));
     assert.ok(row);

@@ -166,6 +166,10 @@ export class FakeHa {
           const e = this.entities.get(String(msg.entity_id));
           return e ? ok({ ...e }) : fail('not_found', 'Entity not found');
         }
+        case 'config/entity_registry/get_entries': {
+          const ids = msg.entity_ids as string[];
+          return ok(Object.fromEntries(ids.map((id) => [id, this.entities.has(id) ? { ...this.entities.get(id) } : null])));
+        }
         case 'config/entity_registry/update': {
           const e = this.entities.get(String(msg.entity_id));
           if (!e) return fail('not_found', 'Entity not found');

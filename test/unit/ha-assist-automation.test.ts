@@ -4,9 +4,10 @@ import { afterEach, describe, it } from 'node:test';
 import { AssistAutomation, type ViewFeed } from '../../src/ha/assist-automation.ts';
 import { ASSIST_AUTOMATION_ID, ASSIST_QUESTIONS } from '../../src/ha/assist-sentences.ts';
 import { HaCommandError, HaCore } from '../../src/ha/core.ts';
+import { DeviceIds } from '../../src/model/ids.ts';
 import type { MonitorView } from '../../src/model/view.ts';
 import { FakeHa } from '../support/fake-ha.ts';
-import { captureLogger, productionView, within } from '../support/fixtures.ts';
+import { captureLogger, productionView, waitFor, within } from '../support/fixtures.ts';
 
 class Feed extends EventEmitter<{ view: [MonitorView] }> implements ViewFeed {
   view: MonitorView;
@@ -158,6 +159,37 @@ describe('AssistAutomation', () => {
     iris.set(['Orders.Production']);
     await automation.flush();
     assert.equal(lines.filter((l) => l.includes('did not load the "IRIS Edge voice" automation')).length, 1, lines.join('\n'));
+    automation.stop();
+  });
+
+  it("adds the names people gave the production's switch in Home Assistant, and follows changes to them", async () => {
+    const iris = new Feed(['Orders.Production']);
+    const { api, automation, lines } = await setup({ iris });
+    const uid = `${new DeviceIds('iris').productionDeviceId({ namespace: 'ORDERS', name: 'Orders.Production' })}_running`;
+    fake.addEntity({ entity_id: 'switch.orders_production', unique_id: uid, platform: 'mqtt', aliases: ['Orders production', null, 'Purchase orders', "Bob's feed"] });
+    automation.start();
+    await automation.flush();
+    const restart = () => (api.stored.get(ASSIST_AUTOMATION_ID)?.triggers as { id: string; command: string[] }[]).find((t) => t.id.startsWith('restart|'))?.command;
+    assert.deepEqual(restart(), ['restart [the] (Orders production|Orders interface|Purchase orders)']);
+    assert.equal(lines.filter((l) => l.includes(`the alias "Bob's feed" of switch.orders_production`)).length, 1, lines.join('\n'));
+    // The user adds an alias: Home Assistant says so on its bus.
+    const sw = fake.entities.get('switch.orders_production');
+    assert.ok(sw);
+    sw.aliases = ['Orders production', 'Purchase orders', 'Order desk'];
+    fake.emitEvent('entity_registry_updated', { action: 'update', entity_id: 'switch.orders_production', changes: { aliases: ['Orders production', 'Purchase orders'] } });
+    await waitFor(() => restart()?.[0]?.includes('Order desk'), 5000, 'the new alias in the automation');
+    // Renamed entity: found again by its unique id.
+    fake.entities.delete('switch.orders_production');
+    fake.addEntity({ entity_id: 'switch.purchasing', unique_id: uid, platform: 'mqtt', aliases: ['Purchasing'] });
+    fake.emitEvent('entity_registry_updated', { action: 'update', entity_id: 'switch.purchasing', old_entity_id: 'switch.orders_production', changes: { entity_id: 'switch.orders_production' } });
+    await waitFor(() => restart()?.[0] === 'restart [the] (Orders production|Orders interface|Purchasing)', 5000, 'the renamed switch aliases');
+    // Other entities and other kinds of change cost nothing.
+    const writes = api.writes;
+    fake.emitEvent('entity_registry_updated', { action: 'update', entity_id: 'light.kitchen', changes: { aliases: [] } });
+    fake.emitEvent('entity_registry_updated', { action: 'update', entity_id: 'switch.purchasing', changes: { icon: null } });
+    fake.emitEvent('entity_registry_updated', 'junk');
+    await automation.flush();
+    assert.equal(api.writes, writes);
     automation.stop();
   });
 

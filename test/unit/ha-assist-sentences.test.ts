@@ -10,6 +10,7 @@ import {
   parseTriggerId,
   sentenceTriggers,
   spokenName,
+  targetNames,
   triggerId,
 } from '../../src/ha/assist-sentences.ts';
 import { VOICE_ROWS } from '../e2e/assist-sentences.ts';
@@ -30,6 +31,14 @@ describe('Assist sentences', () => {
     const restart = triggers.find((t) => t.id === 'restart|iris|ORDERS|Orders.Production');
     assert.deepEqual(restart, { trigger: 'conversation', id: 'restart|iris|ORDERS|Orders.Production', command: ['restart [the] (Orders production|Orders interface)'] });
     assert.ok(triggers.some((t) => t.command.includes('is [the] (Lab Results production|Lab Results interface) troubled')));
+  });
+
+  it("add the switch's speakable aliases after IRIS Edge's names, once each", () => {
+    const t = { ...orders, aliases: ['orders PRODUCTION', null, 'Purchase orders', "Bob's feed", 'Purchase orders'] };
+    assert.deepEqual(targetNames(t), ['Orders production', 'Orders interface', 'Purchase orders']);
+    // A user alias two productions share is as ambiguous as any other name.
+    const { ambiguous } = sentenceTriggers([t, { ...lab, aliases: ['purchase orders'] }]);
+    assert.deepEqual(ambiguous, ['purchase orders']);
   });
 
   it('leave out a name two productions share, and say which', () => {
