@@ -2,14 +2,14 @@
  * Answers the questions the Assist automation (assist-sentences.ts) asks on Home Assistant's bus:
  * `iris_edge_assist_request` {request, ask} in, `iris_edge_assist_answer` {request, speech} out.
  * Anyone who can fire events in Home Assistant can send a request, so each is checked and a bad
- * one is dropped (one debug line per kind and window); a restart has every guard of a switch.
+ * one is dropped (one debug line per kind and window); a command has every guard of a switch.
  */
 import { z } from 'zod';
 import type { Logger } from '../log/logger.ts';
 import { Throttle } from '../log/throttle.ts';
 import { productionKey } from '../model/production.ts';
 import { RefusalLog } from '../monitor/refusals.ts';
-import { describe, restart, UNKNOWN_PRODUCTION, type AnswerSource } from './assist-answers.ts';
+import { command, describe, isVoiceCommand, UNKNOWN_PRODUCTION, type AnswerSource } from './assist-answers.ts';
 import { EVENT_ASSIST_ANSWER, EVENT_ASSIST_REQUEST, parseTriggerId, spokenName } from './assist-sentences.ts';
 import { HaUnavailableError, type HaCore, type HaEvent } from './core.ts';
 
@@ -20,15 +20,15 @@ const requestSchema = z.object({
 });
 
 export interface ResponderOptions {
-  /** How long an answer waits for a restart to finish before saying it is under way. */
-  restartWithinMs?: number;
+  /** How long an answer waits for a start, stop or restart to finish before saying it is under way. */
+  commandWithinMs?: number;
 }
 
 export class AssistResponder {
   private readonly refusals: RefusalLog;
   private readonly ignored: Throttle;
   private started = false;
-  private readonly restartWithinMs: number;
+  private readonly commandWithinMs: number;
   private work = new Set<Promise<void>>();
 
   constructor(
@@ -40,7 +40,7 @@ export class AssistResponder {
   ) {
     this.refusals = new RefusalLog(log);
     this.ignored = new Throttle((label, n) => this.log.debug(`${n} more Assist request(s) were ignored in the last 10 s: ${label}`));
-    this.restartWithinMs = options.restartWithinMs ?? 8000;
+    this.commandWithinMs = options.commandWithinMs ?? 8000;
   }
 
   start(): void {
@@ -80,16 +80,15 @@ export class AssistResponder {
     const p = source?.view.productions.find((x) => x.key === key);
     let speech: string;
     if (!source || !p) speech = UNKNOWN_PRODUCTION;
-    else if (q.question !== 'restart') speech = describe(q.question, source.view, p);
+    else if (!isVoiceCommand(q.question)) speech = describe(q.question, source.view, p);
     else {
-      this.log.info(`Restart ${p.namespace}/${p.name}: asked by Assist`);
+      const action = q.question;
+      this.log.info(`${action} ${key}: asked by Assist`);
       try {
-        speech = await restart(source, p, this.restartWithinMs, (err) =>
-          this.refusals.report({ path: 'assist', production: key, action: 'restart' }, err),
-        );
+        speech = await command(source, p, action, this.commandWithinMs, (err) => this.refusals.report({ path: 'assist', production: key, action }, err));
       } catch (err) {
-        this.log.error({ err }, `Restart ${key} asked by Assist: unexpected failure`);
-        speech = `Restarting ${spokenName(p.name)} failed unexpectedly; the IRIS Edge log says why.`;
+        this.log.error({ err }, `${action} ${key} asked by Assist: unexpected failure`);
+        speech = `I could not ${action} ${spokenName(p.name)}: something unexpected failed; the IRIS Edge log says what.`;
       }
     }
     try {

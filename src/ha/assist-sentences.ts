@@ -1,9 +1,10 @@
 /**
- * What Assist understands about productions beyond "turn on/off": the sentences, and the one
- * Home Assistant automation that carries them. A sentence trigger ("conversation" trigger) is
- * matched before Home Assistant's built-in intents (conversation/default_agent.py
- * `_async_handle_message`), and its automation can answer with `set_conversation_response`;
- * built-in intents cannot say that a restart was refused, nor tell a queue from a switch.
+ * What Assist understands about productions: the sentences, and the one Home Assistant
+ * automation that carries them. A sentence trigger ("conversation" trigger) is matched before
+ * Home Assistant's built-in intents (conversation/default_agent.py `_async_handle_message`), and
+ * its automation can answer with `set_conversation_response`; built-in intents cannot say that a
+ * stop or restart was refused, nor tell a queue from a switch. So "turn off [the] X" is taken
+ * over for the productions too (in English; other languages keep the built-in one).
  *
  * The automation holds no IRIS knowledge: it fires `iris_edge_assist_request` with the question
  * (the trigger id) and speaks what the bridge sends back in `iris_edge_assist_answer`, so every
@@ -12,7 +13,7 @@
 import { productionAliases } from './assist.ts';
 
 /** The questions, by the word the bridge answers them under. */
-export const ASSIST_QUESTIONS = ['restart', 'status', 'troubled', 'queue', 'errors'] as const;
+export const ASSIST_QUESTIONS = ['restart', 'stop', 'start', 'status', 'troubled', 'queue', 'errors'] as const;
 export type AssistQuestion = (typeof ASSIST_QUESTIONS)[number];
 
 /**
@@ -22,6 +23,9 @@ export type AssistQuestion = (typeof ASSIST_QUESTIONS)[number];
  */
 export const ASSIST_SENTENCES: Record<AssistQuestion, readonly string[]> = {
   restart: ['restart [the] {production}'],
+  // Home Assistant's own "turn off" would answer "Turned off" even when the cooldown refused it.
+  stop: ['(stop|turn off) [the] {production}'],
+  start: ['(start|turn on) [the] {production}'],
   status: ["(what is|what's) the status of [the] {production}", 'how is [the] {production} doing'],
   troubled: ['is [the] {production} troubled', 'is [the] {production} in trouble'],
   queue: ['how many messages are (queued|waiting) in [the] {production}'],

@@ -1,6 +1,6 @@
 /**
  * The Assist sentences DOCS.md promises ("Voice (Assist)"), with the answer each gets for a
- * running Orders production with 3 messages waiting and 2 errors. assist.e2e.test.ts speaks every
+ * running Orders production with 3 messages waiting and 2 errors (stopped before "start"). assist.e2e.test.ts speaks every
  * form of each to the real Home Assistant; test/addon/assist-docs.test.ts holds DOCS.md's table
  * to this list, so neither can drift.
  */
@@ -12,6 +12,8 @@ export interface VoiceRow {
 
 export const VOICE_ROWS: readonly VoiceRow[] = [
   { says: 'restart [the] Orders production', answer: 'Restarted Orders production. It is running.' },
+  { says: '(stop|turn off) [the] Orders production', answer: 'Stopped Orders production. It is stopped.' },
+  { says: '(start|turn on) [the] Orders production', answer: 'Started Orders production. It is running.' },
   { says: "(what is|what's) the status of [the] Orders production", answer: 'Orders production is running.' },
   { says: 'how is [the] Orders production doing', answer: 'Orders production is running.' },
   { says: 'is [the] Orders production troubled', answer: 'No, Orders production is running.' },

@@ -20,6 +20,18 @@ import { COOLDOWN_REFUSAL, expand, VOICE_ROWS } from './assist-sentences.ts';
 import { artifactDirFor, endRun, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
 
 const artifactDir = artifactDirFor('assist');
+/** Rows that command rather than ask: tested one by one below. */
+const COMMAND_ROWS = /^(restart|\(stop|\(start)/;
+
+function escaped(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The cooldown refusal DOCS.md quotes, for `action` and `name`, with any number of seconds. */
+function cooldownRefusal(action: string, name: string): RegExp {
+  const said = COOLDOWN_REFUSAL.replace('restart', action).replace('Orders production', name);
+  return new RegExp(`^${escaped(said).replace('57', '\\d+')}$`);
+}
 const NS = 'ORDERS';
 const ORDERS = 'Orders.Production';
 
@@ -75,7 +87,7 @@ describe('Assist and productions in the real Home Assistant', () => {
     sim.failMessage(NS, ORDERS, 'HL7.Out.Lab', 2);
     await ha.waitFor(async () => (await stateOf('sensor.orders_production_errors')) === '2' && (await stateOf('sensor.orders_production_queue')) === '3', 15_000, 'the errors and queue in HA');
     let spoken = 0;
-    for (const row of VOICE_ROWS.filter((r) => !r.says.startsWith('restart'))) {
+    for (const row of VOICE_ROWS.filter((r) => !COMMAND_ROWS.test(r.says))) {
       for (const text of forms(row.says)) {
         assert.equal(await say(text), row.answer, `"${text}"`);
         spoken++;
@@ -107,12 +119,30 @@ describe('Assist and productions in the real Home Assistant', () => {
 
     sim.failMessage(NS, ORDERS, 'HL7.Out.Lab', 1);
     await ha.waitFor(async () => (await stateOf('sensor.orders_production_errors')) === '1', 15_000, 'one error in HA');
-    const refusal = new RegExp(`^${COOLDOWN_REFUSAL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('57', '\\d+')}$`);
-    for (const text of others) assert.match(await say(text), refusal, `"${text}"`);
+    for (const text of others) assert.match(await say(text), cooldownRefusal('restart', 'Orders production'), `"${text}"`);
     // Nothing restarted: the error is still there, and the production still runs.
     assert.equal(await say('how many errors does Orders production have'), 'Orders production has 1 error.');
     assert.equal(sim.stateOf(NS, ORDERS), 'running');
     assert.ok(logLines.some((l) => l.includes(`Refused restart ${NS}/${ORDERS} from Assist`)), 'the refusal is in the log');
+  });
+
+  it('stops and starts, and says a refused stop, a start with nothing to do and an IRIS refusal', async () => {
+    const lab = (text: string) => text.replace('Orders production', 'Lab Results production');
+    const [stop, start] = ['(stop', '(start'].map((p) => VOICE_ROWS.find((r) => r.says.startsWith(p)));
+    assert.ok(stop && start);
+    const [firstStop, ...otherStops] = expand(stop.says).map(lab);
+    const [firstStart, ...otherStarts] = expand(start.says).map(lab);
+    assert.ok(firstStop && firstStart && otherStops.length >= 3 && otherStarts.length >= 3);
+    assert.equal(await say(firstStop), lab(stop.answer), `"${firstStop}"`);
+    assert.equal(sim.stateOf('LAB', 'Lab.Results.Production'), 'stopped');
+    assert.equal(await say(firstStart), lab(start.answer), `"${firstStart}"`);
+    assert.equal(sim.stateOf('LAB', 'Lab.Results.Production'), 'running');
+    for (const text of otherStarts) assert.equal(await say(text), 'I did not start Lab Results production: it is already running.', `"${text}"`);
+    for (const text of otherStops) assert.match(await say(text), cooldownRefusal('stop', 'Lab Results production'), `"${text}"`);
+    assert.equal(sim.stateOf('LAB', 'Lab.Results.Production'), 'running');
+    // IRIS runs one production per namespace: StartProduction refuses, and Assist says so.
+    assert.match(await say('start Orders Replay production'), /^IRIS refused to start Orders Replay production: .*already running/);
+    assert.equal(sim.stateOf(NS, 'Orders.Replay.Production'), 'stopped');
   });
 
   it('says when a production is troubled', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe as suite, it } from 'node:test';
-import { describe, refusalSpeech, restart, type AnswerSource } from '../../src/ha/assist-answers.ts';
+import { command, describe, refusalSpeech, type AnswerSource } from '../../src/ha/assist-answers.ts';
 import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../../src/model/errors.ts';
 import type { MonitorView, ProductionView } from '../../src/model/view.ts';
 import { CommandCooldownError, CommandInProgressError } from '../../src/monitor/errors.ts';
@@ -58,19 +58,27 @@ suite('Assist answers about a production', () => {
   });
 });
 
-suite('Assist restarts', () => {
+suite('Assist commands', () => {
   function source(execute: () => Promise<CommandResult>, after: ProductionView = orders()): AnswerSource {
     return { view: viewOf(after), execute };
   }
 
   it('say the restart is done and what IRIS reports afterwards', async () => {
-    assert.equal(await restart(source(async () => ({ outcome: 'done' })), orders(), 1000), 'Restarted Orders production. It is running.');
+    assert.equal(await command(source(async () => ({ outcome: 'done' })), orders(), 'restart', 1000), 'Restarted Orders production. It is running.');
+    const stopped = orders({ irisState: 'stopped', state: 'stopped' });
+    assert.equal(await command(source(async () => ({ outcome: 'done' }), stopped), orders(), 'stop', 1000), 'Stopped Orders production. It is stopped.');
+    assert.equal(await command(source(async () => ({ outcome: 'done' })), stopped, 'start', 1000), 'Started Orders production. It is running.');
+  });
+
+  it('say when there was nothing to do', async () => {
+    const said = await command(source(async () => ({ outcome: 'nothing-to-do', reason: 'it is already running' })), orders(), 'start', 1000);
+    assert.equal(said, 'I did not start Orders production: it is already running.');
   });
 
   it('say a slow restart is under way instead of keeping Assist waiting', async () => {
     let finish: (r: CommandResult) => void = () => undefined;
     const slow = new Promise<CommandResult>((r) => (finish = r));
-    assert.equal(await restart(source(() => slow), orders(), 20), 'Restarting Orders production. IRIS has not finished yet.');
+    assert.equal(await command(source(() => slow), orders(), 'restart', 20), 'Restarting Orders production. IRIS has not finished yet.');
     finish({ outcome: 'done' });
   });
 
@@ -83,15 +91,17 @@ suite('Assist restarts', () => {
       [new IrisCommandRefusedError('Production did not become quiescent', '<Ens>ErrProductionNotQuiescent'), 'IRIS refused to restart Orders production: Production did not become quiescent'],
     ];
     for (const [err, said] of cases) {
-      assert.equal(await restart(source(() => Promise.reject(err)), orders(), 1000, (e) => refused.push(e)), said);
+      assert.equal(await command(source(() => Promise.reject(err)), orders(), 'restart', 1000, (e) => refused.push(e)), said);
     }
     assert.deepEqual(refused, cases.map(([e]) => e));
+    const stop = await command(source(() => Promise.reject(new CommandCooldownError('ORDERS/Orders.Production', 9))), orders(), 'stop', 1000);
+    assert.equal(stop, 'I did not stop Orders production: it was stopped or restarted moments ago. Try again in 9 seconds.');
   });
 
   it('say when IRIS does not answer or the production is gone, and rethrow the unexpected', async () => {
-    assert.equal(await restart(source(() => Promise.reject(new IrisUnavailableError('down'))), orders(), 1000), 'I could not restart Orders production: IRIS does not answer.');
-    assert.equal(await restart(source(() => Promise.reject(new UnknownProductionError('gone'))), orders(), 1000), 'IRIS Edge does not know that production any more.');
-    await assert.rejects(restart(source(() => Promise.reject(new TypeError('bug'))), orders(), 1000), TypeError);
-    assert.equal(refusalSpeech('X', new Error('other')), undefined);
+    assert.equal(await command(source(() => Promise.reject(new IrisUnavailableError('down'))), orders(), 'restart', 1000), 'I could not restart Orders production: IRIS does not answer.');
+    assert.equal(await command(source(() => Promise.reject(new UnknownProductionError('gone'))), orders(), 'stop', 1000), 'IRIS Edge does not know that production any more.');
+    await assert.rejects(command(source(() => Promise.reject(new TypeError('bug'))), orders(), 'start', 1000), TypeError);
+    assert.equal(refusalSpeech('restart', 'X', new Error('other')), undefined);
   });
 });

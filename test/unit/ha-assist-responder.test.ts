@@ -42,7 +42,7 @@ async function setup(iris: AnswerSource) {
   const { log, lines } = captureLogger();
   core = HaCore.start({ url: fake.url, token: fake.token }, log, { retryDelaysMs: [50] });
   await within(once(core, 'ready'), 10_000, 'Home Assistant to be connected');
-  const responder = new AssistResponder(core, new Map([['iris', iris]]), log, { restartWithinMs: 1000 });
+  const responder = new AssistResponder(core, new Map([['iris', iris]]), log, { commandWithinMs: 1000 });
   responder.start();
   await waitFor(() => fake.subscribers(EVENT_ASSIST_REQUEST) === 1, 5000, 'the subscription');
   return { responder, lines };
