@@ -91,10 +91,15 @@ export class AssistAutomation {
     if (this.core.connected) this.schedule();
   }
 
-  /** A switch of ours got other aliases or another entity id in Home Assistant. */
+  /**
+   * A switch of ours got other aliases or another entity id in Home Assistant, or a switch was
+   * registered (one of ours discovered after the last sync: its aliases are followed from then).
+   */
   private onRegistry(e: HaEvent): void {
     const u = registryUpdate.safeParse(e.data);
-    if (!u.success || u.data.action !== 'update') return;
+    if (!u.success) return;
+    if (u.data.action === 'create' && u.data.entity_id.startsWith('switch.') && !this.switches.has(u.data.entity_id)) return this.schedule();
+    if (u.data.action !== 'update') return;
     const id = u.data.old_entity_id ?? u.data.entity_id;
     if (!this.switches.has(id)) return;
     if (u.data.old_entity_id) this.core.forgetEntityIds();

@@ -183,6 +183,14 @@ describe('AssistAutomation', () => {
     fake.addEntity({ entity_id: 'switch.purchasing', unique_id: uid, platform: 'mqtt', aliases: ['Purchasing'] });
     fake.emitEvent('entity_registry_updated', { action: 'update', entity_id: 'switch.purchasing', old_entity_id: 'switch.orders_production', changes: { entity_id: 'switch.orders_production' } });
     await waitFor(() => restart()?.[0] === 'restart [the] (Orders production|Orders interface|Purchasing)', 5000, 'the renamed switch aliases');
+    // A production whose switch HA registers after the sync: followed from its registration on.
+    iris.set(['Orders.Production', 'Lab.Results.Production']);
+    await automation.flush();
+    const labUid = `${new DeviceIds('iris').productionDeviceId({ namespace: 'ORDERS', name: 'Lab.Results.Production' })}_running`;
+    fake.addEntity({ entity_id: 'switch.lab_results_production', unique_id: labUid, platform: 'mqtt', aliases: ['Results'] });
+    fake.emitEvent('entity_registry_updated', { action: 'create', entity_id: 'switch.lab_results_production' });
+    const labRestart = () => (api.stored.get(ASSIST_AUTOMATION_ID)?.triggers as { id: string; command: string[] }[]).find((t) => t.id === 'restart|iris|ORDERS|Lab.Results.Production')?.command;
+    await waitFor(() => labRestart()?.[0]?.includes('Results)'), 5000, 'the late switch aliases');
     // Other entities and other kinds of change cost nothing.
     const writes = api.writes;
     fake.emitEvent('entity_registry_updated', { action: 'update', entity_id: 'light.kitchen', changes: { aliases: [] } });
