@@ -15,6 +15,9 @@ import { startMcpFor } from './compose/mcp.ts';
 import { startPanelFor } from './compose/panel.ts';
 import { userSensorFeature } from './compose/user-sensors.ts';
 import { AssistExposure } from './ha/assist.ts';
+import { AssistAutomation } from './ha/assist-automation.ts';
+import { AssistResponder } from './ha/assist-responder.ts';
+import { AutomationConfigApi } from './ha/automation-config.ts';
 import { BackupNotices } from './ha/backup-notices.ts';
 import { CertificateNotices } from './ha/cert-notices.ts';
 import { HaCore } from './ha/core.ts';
@@ -151,6 +154,13 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
         return r;
       })
     : [];
+  // Assist's sentences for restarts and questions: one automation for every instance, answered
+  // here. With expose_to_assist off it is removed, and nothing answers a request fired by hand.
+  const monitors = new Map(instances.map((i) => [i.id, i.monitor]));
+  const voice = ha && config.homeAssistant ? new AssistAutomation(ha, new AutomationConfigApi(config.homeAssistant), monitors, config.exposeToAssist, log) : undefined;
+  const responder = ha && config.exposeToAssist ? new AssistResponder(ha, monitors, log) : undefined;
+  voice?.start();
+  responder?.start();
 
   // The self-check runs beside the first polls, never in their way; its summary goes to the log.
   const selfCheck = new SelfCheckRunner(
@@ -200,6 +210,8 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
       backups?.stop();
       certWatch.stop();
       for (const r of reactions) r.stop();
+      voice?.stop();
+      responder?.stop();
       ha?.close();
       // Home Assistant hears "offline" first; then the panel closes, cutting open uploads and
       // downloads (an upload cut short leaves nothing behind), which must not hold the stop up.

@@ -1,8 +1,11 @@
 /**
  * Assist (HA's voice and chat assistant): which production entities it may control, and the
  * names people use for them. The production switch is exposed with aliases such as
- * "Orders production"; the restart button with "Orders production restart". With the
- * expose_to_assist option off both are hidden from Assist instead.
+ * "Orders production", so "turn off Orders production" works. The restart button is hidden:
+ * a button press cannot say that the cooldown refused it, so restarts go through the sentences
+ * of assist-sentences.ts instead (earlier releases exposed it with "Orders production restart",
+ * which is removed). With the expose_to_assist option off the switch is hidden and its aliases
+ * from IRIS Edge removed too.
  */
 import type { Logger } from '../log/logger.ts';
 import type { DeviceIds } from '../model/ids.ts';
@@ -35,7 +38,7 @@ export function productionAliases(className: string): string[] {
   return [`${words} production`, `${words} interface`];
 }
 
-/** Aliases of the restart button: distinct from the switch's, so "turn off X" stays unambiguous. */
+/** Aliases earlier releases gave the restart button; removed wherever they are still found. */
 export function restartAliases(className: string): string[] {
   return productionAliases(className).map((a) => `${a} restart`);
 }
@@ -48,6 +51,7 @@ export interface AssistOptions {
 }
 
 type ProductionRef = { namespace: string; name: string };
+type ExposureOf = { uniqueId: string; exposed: boolean; aliases: string[]; drop: string[] };
 
 /**
  * Exposes (or hides) each production's switch and restart button once. `sync()` is cheap to call
@@ -73,13 +77,14 @@ export class AssistExposure {
     this.retryDelayMs = options.retryDelayMs ?? 1000;
   }
 
-  /** The entities of a production, with their unique ids and aliases. */
-  entitiesOf(p: ProductionRef): { uniqueId: string; aliases: string[] }[] {
+  /** The entities of a production: unique id, exposed or not, aliases to have and to drop. */
+  entitiesOf(p: ProductionRef): ExposureOf[] {
     const id = this.ids.productionDeviceId(p);
     const on = this.exposeToAssist;
+    const names = productionAliases(p.name);
     return [
-      { uniqueId: `${id}_running`, aliases: on ? productionAliases(p.name) : [] },
-      { uniqueId: `${id}_restart`, aliases: on ? restartAliases(p.name) : [] },
+      { uniqueId: `${id}_running`, exposed: on, aliases: on ? names : [], drop: on ? [] : names },
+      { uniqueId: `${id}_restart`, exposed: false, aliases: [], drop: restartAliases(p.name) },
     ];
   }
 
@@ -97,23 +102,24 @@ export class AssistExposure {
         if (this.done.has(e.uniqueId) || this.pending.has(e.uniqueId)) continue;
         this.pending.add(e.uniqueId);
         const gen = this.generation;
-        this.queue = this.queue.then(() => this.apply(e.uniqueId, e.aliases, gen));
+        this.queue = this.queue.then(() => this.apply(e, gen));
       }
     }
     return this.queue;
   }
 
-  private async apply(uniqueId: string, aliases: string[], gen: number): Promise<void> {
+  private async apply(e: ExposureOf, gen: number): Promise<void> {
     if (gen !== this.generation) return;
+    const { uniqueId, exposed, aliases } = e;
     let delay = this.retryDelayMs;
     try {
       for (let attempt = 1; ; attempt++) {
         const entityId = await this.core.entityIdForUniqueId('mqtt', uniqueId);
         if (entityId) {
-          await this.core.setExposure(entityId, this.exposeToAssist, aliases);
+          await this.core.setExposure(entityId, exposed, aliases, e.drop);
           if (gen !== this.generation) return;
           this.done.add(uniqueId);
-          this.log.debug(`${this.exposeToAssist ? 'Exposed' : 'Hid'} ${entityId} ${this.exposeToAssist ? 'to' : 'from'} Assist${aliases.length ? ` as ${aliases.join(', ')}` : ''}`);
+          this.log.debug(`${exposed ? 'Exposed' : 'Hid'} ${entityId} ${exposed ? 'to' : 'from'} Assist${aliases.length ? ` as ${aliases.join(', ')}` : ''}`);
           return;
         }
         if (attempt >= this.attempts) {

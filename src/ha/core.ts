@@ -54,6 +54,15 @@ interface Events {
   disconnected: [];
 }
 
+/** An event from HA's bus, as subscribe_events delivers it. Its data is unchecked input. */
+export interface HaEvent {
+  event_type: string;
+  data: unknown;
+  context?: { id?: string; user_id?: string | null };
+}
+
+type EventHandler = (event: HaEvent) => void;
+
 interface RegistryEntry {
   entity_id: string;
   unique_id: string;
@@ -106,6 +115,9 @@ export class HaCore extends EventEmitter<Events> {
   private logged: 'connected' | 'down' | 'auth' | 'none' = 'none';
   private registry = new Map<string, string>();
   private registryLoad: Promise<void> | undefined;
+  private readonly subscriptions: { eventType: string; handler: EventHandler }[] = [];
+  /** Connections that carry every subscription: the library renews them on its own reconnects. */
+  private readonly subscribed = new WeakSet<Connection>();
   private readonly opts: Required<HaCoreOptions>;
 
   private constructor(
@@ -186,6 +198,10 @@ export class HaCore extends EventEmitter<Events> {
       this.log.info(`Connected to Home Assistant ${conn.haVersion} at ${describe(this.target.url)}`);
     }
     this.startPing(conn);
+    if (!this.subscribed.has(conn)) {
+      this.subscribed.add(conn);
+      for (const s of this.subscriptions) this.subscribe(conn, s);
+    }
     this.emit('ready', conn.haVersion);
   }
 
@@ -266,6 +282,24 @@ export class HaCore extends EventEmitter<Events> {
     await this.call({ type: 'call_service', domain, service, service_data: data });
   }
 
+  /**
+   * Follows `eventType` on HA's bus for as long as this HaCore runs, across reconnects. `handler`
+   * gets the event as HA sends it: whatever anyone fired, to be validated before use.
+   */
+  onEvent(eventType: string, handler: EventHandler): void {
+    const s = { eventType, handler };
+    this.subscriptions.push(s);
+    const conn = this.conn;
+    if (conn && this.subscribed.has(conn)) this.subscribe(conn, s);
+  }
+
+  private subscribe(conn: Connection, s: { eventType: string; handler: EventHandler }): void {
+    conn.subscribeEvents<HaEvent>((e) => s.handler(e), s.eventType).catch((err: unknown) => {
+      if (this.conn !== conn) return;
+      this.log.warn(`Home Assistant refused a subscription to ${s.eventType}: ${this.translate('subscribe_events', err).message}`);
+    });
+  }
+
   /** Creates (or replaces: same id) a persistent notification. */
   async notify(notificationId: string, title: string, message: string): Promise<void> {
     await this.callService('persistent_notification', 'create', { notification_id: notificationId, title, message });
@@ -295,20 +329,36 @@ export class HaCore extends EventEmitter<Events> {
     return this.registry.get(key);
   }
 
+  /** Forgets the entity ids looked up so far (an entity was renamed): the next look-up reloads. */
+  forgetEntityIds(): void {
+    this.registry.clear();
+  }
+
+  /** The aliases of each entity (null: its own name, as HA stores it); absent when HA has no such entity. */
+  async aliasesOf(entityIds: string[]): Promise<Map<string, (string | null)[]>> {
+    const out = new Map<string, (string | null)[]>();
+    if (entityIds.length === 0) return out;
+    const entries = await this.call<Record<string, { aliases?: (string | null)[] } | null>>({ type: 'config/entity_registry/get_entries', entity_ids: entityIds });
+    for (const [id, entry] of Object.entries(entries ?? {})) if (entry) out.set(id, Array.isArray(entry.aliases) ? entry.aliases : []);
+    return out;
+  }
+
   /**
    * Exposes an entity to Assist (the built-in "conversation" assistant) or hides it from Assist,
-   * and makes sure `aliases` are among its aliases. Aliases the user added are kept; the registry
-   * is written only when an alias is missing.
+   * makes sure `aliases` are among its aliases and that none of `drop` is. Aliases the user added
+   * are kept; the registry is written only when the aliases change.
    */
-  async setExposure(entityId: string, exposed: boolean, aliases: string[]): Promise<void> {
+  async setExposure(entityId: string, exposed: boolean, aliases: string[], drop: string[] = []): Promise<void> {
     await this.call({ type: 'homeassistant/expose_entity', assistants: ['conversation'], entity_ids: [entityId], should_expose: exposed });
-    if (aliases.length === 0) return;
+    if (aliases.length === 0 && drop.length === 0) return;
     const entry = await this.call<{ aliases?: (string | null)[] }>({ type: 'config/entity_registry/get', entity_id: entityId });
     const current = entry.aliases ?? [];
-    const have = new Set(current.filter((a): a is string => typeof a === 'string').map((a) => a.toLowerCase()));
+    const dropped = new Set(drop.map((a) => a.toLowerCase()));
+    const kept = current.filter((a) => typeof a !== 'string' || !dropped.has(a.toLowerCase()));
+    const have = new Set(kept.filter((a): a is string => typeof a === 'string').map((a) => a.toLowerCase()));
     const missing = aliases.filter((a) => !have.has(a.toLowerCase()));
-    if (missing.length === 0) return;
-    await this.call({ type: 'config/entity_registry/update', entity_id: entityId, aliases: [...current, ...missing] });
+    if (missing.length === 0 && kept.length === current.length) return;
+    await this.call({ type: 'config/entity_registry/update', entity_id: entityId, aliases: [...kept, ...missing] });
   }
 
   /** Stops for good: no more reconnects, pending timers cleared. */

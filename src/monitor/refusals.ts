@@ -1,7 +1,8 @@
 /**
  * One log line for every command the bridge or IRIS refused, whatever path it came by: the
- * panel, an AI assistant over MCP, or MQTT (a dashboard, an automation, or Assist, which turns the same MQTT entities and
- * cannot be told apart from them). Each edge reports its own refusals here once; a flood of the
+ * panel, an AI assistant over MCP, MQTT (a dashboard, an automation, or Assist's "turn off",
+ * which turns the same MQTT entities and cannot be told apart from them), or an Assist sentence
+ * such as "restart X". Each edge reports its own refusals here once; a flood of the
  * same refusal is one line and a summary (Throttle).
  */
 import type { Logger } from '../log/logger.ts';
@@ -9,12 +10,13 @@ import { Throttle } from '../log/throttle.ts';
 import { IrisCommandRefusedError } from '../model/errors.ts';
 import { CommandGuardError } from './errors.ts';
 
-export type CommandPath = 'panel' | 'mqtt' | 'mcp';
+export type CommandPath = 'panel' | 'mqtt' | 'mcp' | 'assist';
 
 const PATH_WORDS: Record<CommandPath, string> = {
   panel: 'the panel',
   mqtt: 'MQTT (a dashboard, an automation or Assist)',
   mcp: 'an AI assistant (MCP)',
+  assist: 'Assist',
 };
 
 export interface Refusal {

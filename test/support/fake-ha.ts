@@ -51,6 +51,8 @@ export class FakeHa {
   accepted = 0;
   private server: WebSocketServer | undefined;
   private sockets = new Set<WebSocket>();
+  /** subscribe_events of each connection: subscription id by event type. */
+  private subscriptions = new Map<WebSocket, Map<string, number>>();
   private _port: number;
 
   private constructor(options: FakeHaOptions) {
@@ -101,7 +103,10 @@ export class FakeHa {
   private accept(ws: WebSocket): void {
     this.sockets.add(ws);
     this.accepted++;
-    ws.on('close', () => this.sockets.delete(ws));
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      this.subscriptions.delete(ws);
+    });
     ws.on('error', () => undefined);
     let authed = false;
     const send = (msg: object) => {
@@ -140,6 +145,12 @@ export class FakeHa {
           return ok();
         case 'fire_event':
           return ok({ context: { id: 'ctx' } });
+        case 'subscribe_events': {
+          const subs = this.subscriptions.get(ws) ?? new Map<string, number>();
+          this.subscriptions.set(ws, subs);
+          subs.set(String(msg.event_type), msg.id as number);
+          return ok();
+        }
         case 'call_service': {
           const data = (msg.service_data ?? {}) as Record<string, string>;
           if (msg.domain === 'persistent_notification' && msg.service === 'create') {
@@ -154,6 +165,10 @@ export class FakeHa {
         case 'config/entity_registry/get': {
           const e = this.entities.get(String(msg.entity_id));
           return e ? ok({ ...e }) : fail('not_found', 'Entity not found');
+        }
+        case 'config/entity_registry/get_entries': {
+          const ids = msg.entity_ids as string[];
+          return ok(Object.fromEntries(ids.map((id) => [id, this.entities.has(id) ? { ...this.entities.get(id) } : null])));
         }
         case 'config/entity_registry/update': {
           const e = this.entities.get(String(msg.entity_id));
@@ -170,6 +185,20 @@ export class FakeHa {
           return fail('unknown_command', `Unknown command ${msg.type}`);
       }
     });
+  }
+
+  /** Puts an event on the bus: every connection subscribed to its type receives it. */
+  emitEvent(eventType: string, data: unknown, contextId = 'ctx'): void {
+    for (const [ws, subs] of this.subscriptions) {
+      const id = subs.get(eventType);
+      if (id === undefined || ws.readyState !== ws.OPEN) continue;
+      ws.send(JSON.stringify({ id, type: 'event', event: { event_type: eventType, data, origin: 'LOCAL', time_fired: new Date().toISOString(), context: { id: contextId } } }));
+    }
+  }
+
+  /** Connections subscribed to `eventType`. */
+  subscribers(eventType: string): number {
+    return [...this.subscriptions].filter(([ws, subs]) => subs.has(eventType) && ws.readyState === ws.OPEN).length;
   }
 
   /** Closes every client connection (the server keeps listening). */

@@ -24,7 +24,7 @@ describe('productionAliases', () => {
     assert.deepEqual(productionAliases(''), []);
   });
 
-  it('gives the restart button its own aliases, so "turn off X" only matches the switch', () => {
+  it('knows the aliases earlier releases gave the restart button, to remove them', () => {
     assert.deepEqual(restartAliases('Orders.Production'), ['Orders production restart', 'Orders interface restart']);
   });
 });
@@ -55,15 +55,16 @@ describe('AssistExposure', () => {
     fake.addEntity({ entity_id: `button.${base}_restart`, unique_id: `${id}_restart`, platform: 'mqtt' });
   }
 
-  it('exposes the switch and restart button with aliases, once per entity', async () => {
+  it('exposes the switch with aliases and hides the restart button, once per entity', async () => {
     const { log } = await setup();
     register(orders, 'orders_production');
     const assist = new AssistExposure(core, topics, true, log, { retryDelayMs: 20 });
     await assist.sync([orders]);
     assert.equal(fake.exposed.get('switch.orders_production'), true);
-    assert.equal(fake.exposed.get('button.orders_production_restart'), true);
+    // A press cannot say that the cooldown refused it: restarts go through the voice automation.
+    assert.equal(fake.exposed.get('button.orders_production_restart'), false);
     assert.deepEqual(fake.entities.get('switch.orders_production')?.aliases, ['Orders production', 'Orders interface']);
-    assert.deepEqual(fake.entities.get('button.orders_production_restart')?.aliases, ['Orders production restart', 'Orders interface restart']);
+    assert.deepEqual(fake.entities.get('button.orders_production_restart')?.aliases, []);
     const calls = fake.received.length;
     await assist.sync([orders]);
     assert.equal(fake.received.length, calls, 'nothing sent the second time');
@@ -82,6 +83,16 @@ describe('AssistExposure', () => {
     assert.equal(fake.ofType('homeassistant/expose_entity').length, 8);
   });
 
+  it("removes the restart aliases earlier releases gave the button, keeping the user's own", async () => {
+    const { log } = await setup();
+    register(orders, 'orders_production');
+    const button = fake.entities.get('button.orders_production_restart');
+    assert.ok(button);
+    button.aliases = ['Orders production restart', 'Reboot orders', 'orders interface RESTART', null];
+    await new AssistExposure(core, topics, true, log).sync([orders]);
+    assert.deepEqual(button.aliases, ['Reboot orders', null]);
+  });
+
   it('waits for entities HA has not registered yet', async () => {
     const { log } = await setup();
     const assist = new AssistExposure(core, topics, true, log, { retryDelayMs: 50, attempts: 6 });
@@ -91,7 +102,7 @@ describe('AssistExposure', () => {
     register(orders, 'orders_production');
     await done;
     assert.equal(fake.exposed.get('switch.orders_production'), true);
-    assert.equal(fake.exposed.get('button.orders_production_restart'), true);
+    assert.equal(fake.exposed.get('button.orders_production_restart'), false);
   });
 
   it('gives up on an entity that never appears, with one warning', async () => {
@@ -102,14 +113,19 @@ describe('AssistExposure', () => {
     assert.equal(lines.filter((l) => l.includes('has no entity with unique id')).length, 2, lines.join('\n'));
   });
 
-  it('hides both entities from Assist when the option is off, without touching aliases', async () => {
+  it("hides both entities from Assist when the option is off and removes IRIS Edge's aliases only", async () => {
     const { log } = await setup();
     register(orders, 'orders_production');
+    const sw = fake.entities.get('switch.orders_production');
+    assert.ok(sw);
+    sw.aliases = ['Orders production', 'My orders', 'Orders interface'];
     const assist = new AssistExposure(core, topics, false, log);
     await assist.sync([orders]);
     assert.equal(fake.exposed.get('switch.orders_production'), false);
     assert.equal(fake.exposed.get('button.orders_production_restart'), false);
-    assert.equal(fake.ofType('config/entity_registry/update').length, 0);
+    assert.deepEqual(sw.aliases, ['My orders']);
+    // Nothing of ours left on the button: its aliases are not written.
+    assert.equal(fake.ofType('config/entity_registry/update').length, 1);
   });
 
   it('leaves entities for later when HA is not connected', async () => {

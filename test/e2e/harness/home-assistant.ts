@@ -10,6 +10,7 @@
  *   ...
  *   await ha.stop();   // always (copies home-assistant.log into artifactDir)
  */
+import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,27 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** Where an e2e test file keeps Home Assistant's log and its own (IRIS_EDGE_ARTIFACTS or .artifacts). */
 export function artifactDirFor(test: string): string {
   return join(process.env.IRIS_EDGE_ARTIFACTS ?? join(HERE, '../../../.artifacts'), 'e2e', test);
+}
+
+/**
+ * The end of an e2e file, in the order that keeps the evidence: the bridge stops, Home
+ * Assistant's problems are read, HA and the broker stop, the bridge's log is left beside HA's,
+ * and only then is the problem list asserted empty.
+ */
+export async function endRun(run: {
+  stopBridge: () => Promise<void>;
+  ha: HomeAssistant | undefined;
+  broker: { close(): Promise<void> } | undefined;
+  artifactDir: string;
+  bridgeLog: string[];
+}): Promise<void> {
+  await run.stopBridge();
+  const problems = (await run.ha?.problems()) ?? [];
+  await run.ha?.stop();
+  await run.broker?.close();
+  mkdirSync(run.artifactDir, { recursive: true });
+  writeFileSync(join(run.artifactDir, 'bridge.log'), run.bridgeLog.join('\n') + '\n');
+  assert.deepEqual(problems, [], 'Home Assistant logged warnings or kept placeholder devices');
 }
 
 export interface StartOptions {
