@@ -5,7 +5,7 @@
  */
 import type { BackupService } from '../backups/service.ts';
 import type { Config } from '../config/config.ts';
-import { getAddonSlug } from '../ha/supervisor.ts';
+import { announceService, getAddonSlug } from '../ha/supervisor.ts';
 import type { Logger } from '../log/logger.ts';
 import { CallLog } from '../mcp/call-log.ts';
 import { startMcpServer, REQUESTS_PER_MINUTE, type RunningMcpServer } from '../mcp/server.ts';
@@ -33,11 +33,32 @@ async function endpointHost(config: Config, log: Logger): Promise<string> {
       return (await getAddonSlug(config.supervisorToken)).replaceAll('_', '-');
     } catch (err) {
       log.warn(`The MCP URL names no host: ${(err as Error).message}`);
-      return '<add-on host name>';
+      return UNKNOWN_HOST;
     }
   }
   const h = config.mcp.host;
   return !h || h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h;
+}
+
+const UNKNOWN_HOST = '<add-on host name>';
+
+/**
+ * Tells Home Assistant where the server is, token included (Supervisor discovery, service "mcp"):
+ * the Model Context Protocol integration's async_step_hassio reads `url` from it, offers the entry
+ * under Discovered, and updates the URL of the entry it made when a new token is announced
+ * (_abort_if_unique_id_configured with the discovery's uuid). Outside the add-on, or without the
+ * add-on's host name, there is nothing to announce. A refusal costs only the shortcut: logged.
+ */
+export function announcer(supervisorToken: string | undefined, endpoint: string | undefined, log: Logger, fetchImpl: typeof fetch = fetch): (token: string) => Promise<void> {
+  if (!supervisorToken || !endpoint) return async () => {};
+  return async (token) => {
+    try {
+      await announceService(supervisorToken, 'mcp', { url: `${endpoint}${token}` }, fetchImpl);
+      log.info('Home Assistant was offered the MCP server: Settings → Devices & services → Discovered shows it.');
+    } catch (err) {
+      log.warn(`Home Assistant could not be offered the MCP server (add it by its URL instead): ${(err as Error).message}`);
+    }
+  };
 }
 
 export async function startMcpFor(
@@ -68,13 +89,20 @@ export async function startMcpFor(
       log,
       serverVersion: BRIDGE_VERSION,
     });
-    const endpoint = `http://${await endpointHost(config, log)}:${server.port}${MCP_PATH}/`;
+    const host = await endpointHost(config, log);
+    const endpoint = `http://${host}:${server.port}${MCP_PATH}/`;
+    const announce = announcer(config.supervisorToken, host === UNKNOWN_HOST ? undefined : endpoint, log);
+    await announce(token.current);
     const access: McpAccess = {
       endpoint,
       writeTools: config.mcp.writeTools,
       anyNetwork: config.mcp.anyNetwork,
       token: () => token.current,
-      rotate: () => token.rotate(),
+      rotate: async () => {
+        const next = await token.rotate();
+        await announce(next);
+        return next;
+      },
       calls: () => calls.list(),
     };
     return { server, access };

@@ -96,3 +96,14 @@ export async function getAddonSlug(token: string, fetchImpl: typeof fetch = fetc
   if (typeof self.slug !== 'string' || !/^[a-z0-9_-]+$/i.test(self.slug)) throw new SupervisorError('The Supervisor did not tell this add-on its slug.');
   return self.slug;
 }
+
+/**
+ * Offers Home Assistant a service this add-on provides (Supervisor discovery: POST /discovery,
+ * allowed for the services config.yaml lists under `discovery`). Home Assistant then shows the
+ * integration under Settings → Devices & services → Discovered. The Supervisor keeps one message
+ * per add-on and service and updates it in place when `config` changes (supervisor
+ * discovery/__init__.py send()), and only Home Assistant may read it.
+ */
+export async function announceService(token: string, service: string, config: Record<string, unknown>, fetchImpl: typeof fetch = fetch): Promise<void> {
+  await get('/discovery', token, fetchImpl, { service, config });
+}
