@@ -4,26 +4,18 @@
  * time zone, the agent refusing a malformed filter, and agent answers that break the contract.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { AgentFailedError } from '../../src/iris/agent/contract.ts';
 import { messageSearchFromAgent } from '../../src/iris/agent/message-search.ts';
-import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { IrisCommandRefusedError, IrisContractError, UnknownProductionError } from '../../src/model/errors.ts';
 import { MESSAGE_SEARCH_LIMIT, MESSAGE_TEXT_MAX, type MessageSearch } from '../../src/model/message-search.ts';
+import { simulators } from '../support/simulators.ts';
 
 const ALL: MessageSearch = { production: null, since: '2000-01-01T00:00:00Z', until: '2100-01-01T00:00:00Z', host: null, status: null, errorsOnly: false, limit: MESSAGE_SEARCH_LIMIT };
 
 describe('a search of message headers', () => {
-  const sims: IrisSimulator[] = [];
-  const sim = (opts: ConstructorParameters<typeof IrisSimulator>[0] = {}) => {
-    const s = new IrisSimulator({ transitionMs: 1, ...opts });
-    sims.push(s);
-    return s;
-  };
-  after(async () => {
-    for (const s of sims) await s.close();
-  });
+  const sim = simulators();
 
   it('finds the traffic and the failures of a production, newest first, with source, target, body class, status and session', async () => {
     const s = sim();
