@@ -10,7 +10,7 @@
  *        9 Completed); IsError is set when processing returned an error status.
  * [UTC]  TimeCreated is Ens.DataType.UTC: the stored (logical) value is UTC, an ODBC %TimeStamp with
  *        milliseconds; only the display value is local.
- * [ID]   IDs rise with every header, so ORDER BY ID DESC is newest first.
+ * [ID]   IDs rise with every header of the namespace, so ORDER BY ID DESC is newest first.
  * [COLL] The names are %String with the default collation SQLUPPER ("Collation", GSQL): an
  *        equality test ignores case.
  *
@@ -64,7 +64,8 @@ const instant = (odbc: string) => Date.parse(`${odbc.replace(' ', 'T')}Z`);
 
 export class SimulatedMessageHeaders {
   private readonly rows = new Map<string, SimHeaderRow[]>();
-  private nextId = 1;
+  /** Each namespace's table counts its own IDs. */
+  private readonly lastId = new Map<string, number>();
   private steps = 0;
 
   constructor(private readonly now: () => Date) {}
@@ -73,7 +74,8 @@ export class SimulatedMessageHeaders {
   private write(namespace: string, from: SimHost, to: SimHost, status: StatusName, session?: number): SimHeaderRow {
     let list = this.rows.get(namespace);
     if (!list) this.rows.set(namespace, (list = []));
-    const id = this.nextId++;
+    const id = (this.lastId.get(namespace) ?? 0) + 1;
+    this.lastId.set(namespace, id);
     const row: SimHeaderRow = {
       ID: id,
       TimeCreated: this.now().toISOString().replace('T', ' ').replace('Z', ''),
