@@ -12,6 +12,7 @@ import { startMcpServer, REQUESTS_PER_MINUTE, type RunningMcpServer } from '../m
 import { McpToken } from '../mcp/token.ts';
 import type { CertExpiry } from '../model/certificate.ts';
 import { MCP_PATH } from '../model/mcp.ts';
+import type { MessageSearch } from '../model/message-search.ts';
 import { RefusalLog } from '../monitor/refusals.ts';
 import { AttemptLimiter } from '../panel/attempts.ts';
 import type { McpAccess } from '../panel/context.ts';
@@ -74,7 +75,13 @@ export async function startMcpFor(
     const refusals = new RefusalLog(log);
     const server = await startMcpServer({
       sources: {
-        instances: running.instances.map((i) => ({ id: i.id, name: i.instanceName, monitor: i.monitor, eventLog: (ns: string, p: string) => i.iris.eventLog(ns, p) })),
+        instances: running.instances.map((i) => ({
+          id: i.id,
+          name: i.instanceName,
+          monitor: i.monitor,
+          eventLog: (ns: string, p: string) => i.iris.eventLog(ns, p),
+          searchMessages: (ns: string, search: MessageSearch) => i.iris.searchMessages(ns, search),
+        })),
         certificates,
         backups: running.backups,
         writeTools: config.mcp.writeTools,

@@ -4,6 +4,7 @@ import type { SslConfig, SslConfigInput } from '../model/ssl.ts';
 import type { TransportReport } from '../model/diagnostics.ts';
 import type { AgentPrivileges } from './agent/contract.ts';
 import type { EventLogEntry } from '../model/event-log.ts';
+import type { MessageSearch, MessageSearchResult } from '../model/message-search.ts';
 
 /**
  * Everything the bridge asks of an IRIS instance. Implemented by the simulator (demo and tests)
@@ -37,6 +38,12 @@ export interface IrisClient {
    * hosts, newest first, at most EVENT_LOG_LIMIT. UnknownProductionError for a namespace IRIS does not have.
    */
   eventLog(namespace: string, production: string): Promise<EventLogEntry[]>;
+  /**
+   * Message headers (Ens.MessageHeader) of one namespace, optionally of one production, host or
+   * status, created within the search's UTC window, newest first, at most search.limit.
+   * UnknownProductionError for a namespace IRIS does not have.
+   */
+  searchMessages(namespace: string, search: MessageSearch): Promise<MessageSearchResult>;
   /** Every configured database with its directory and size (Config.Databases, SYS.Database). */
   databases(): Promise<DatabaseInfo[]>;
   /**

@@ -137,8 +137,14 @@ export const IRIS_CALLS: Record<string, IrisCall> = {
   'Ens.Director.RecoverProduction': { needs: [NS_WRITE], refusal: 'protect', doc: '[SRC OcuPilot] no resource check; <PROTECT> on ^Ens.Suspended without WRITE on the database', confidence: 'SRC' },
   'Ens.Util.Statistics:EnumerateHostStatus': nsRead('GSQL_privileges: a class query run directly is application access, not SQL-checked; it reads the namespace\'s runtime globals', 'UNVERIFIED'),
   'Ens.Queue.GetCount': nsRead('Ens.Queue class reference (no resource named); reads ^Ens.Queue', 'UNVERIFIED'),
-  // Its statements read Ens.MessageHeader, Ens_Config.Production, Ens_Config.Item and (EventLog) Ens_Util.Log.
-  '%SQL.Statement.%ExecDirectNoPriv': nsRead('GSQL_dynsql_execute: %ExecDirectNoPriv runs without SQL privilege checks; database protection still applies', 'DOC'),
+  // Its statements read Ens.MessageHeader (NamespaceSnapshot's error counts; SearchMessages, the
+  // Ens.MessageHeader class reference for its columns), Ens_Config.Production, Ens_Config.Item and
+  // (EventLog) Ens_Util.Log. No SELECT grant on these tables is needed: the statement is not
+  // privilege-checked, and READ on the namespace's database, which stores them, is what guards them.
+  '%SQL.Statement.%ExecDirectNoPriv': nsRead(
+    'GSQL_dynsql_execute: %ExecDirectNoPriv runs without SQL privilege checks; database protection still applies (READ on the namespace\'s database: Ens.MessageHeader, Ens_Config.*, Ens_Util.Log)',
+    'DOC',
+  ),
   'Ens.Config.Production.%ExistsId': nsRead('persistent class: READ on the database that stores it', 'DOC'),
   'Ens.Config.Production.%OpenId': nsRead('persistent class: READ on the database that stores it', 'DOC'),
   'Ens.Config.Item.%OpenId': nsRead('persistent class: READ on the database that stores it', 'DOC'),

@@ -13,6 +13,7 @@ import type { BackupStatus } from '../model/backup.ts';
 import type { CertExpiry } from '../model/certificate.ts';
 import { IrisUnavailableError, UnknownProductionError, type IrisCommandRefusedError } from '../model/errors.ts';
 import { EVENT_LOG_LIMIT, type EventLogEntry } from '../model/event-log.ts';
+import { MESSAGE_SEARCH_LIMIT, MESSAGE_STATUSES, MESSAGE_WINDOW_MAX_DAYS, type MessageSearch, type MessageSearchResult, type MessageStatus } from '../model/message-search.ts';
 import type { McpOutcome } from '../model/mcp.ts';
 import { PRODUCTION_ACTIONS, type ProductionAction } from '../model/production.ts';
 import type { ProductionView } from '../model/view.ts';
@@ -26,6 +27,8 @@ export interface McpInstance {
   monitor: Monitor;
   /** The newest Event Log errors and warnings of a production (IrisClient.eventLog). */
   eventLog?: (namespace: string, production: string) => Promise<EventLogEntry[]>;
+  /** Message headers of a namespace (IrisClient.searchMessages). */
+  searchMessages?: (namespace: string, search: MessageSearch) => Promise<MessageSearchResult>;
 }
 
 export interface McpSources {
@@ -49,6 +52,29 @@ class ToolError extends Error {}
 
 const NAME = z.string().trim().min(1).max(128);
 const DAY_MS = 86_400_000;
+/** An instant with its zone (Z or an offset): a time without one would be read in someone's local time. */
+const INSTANT = z.iso.datetime({ offset: true });
+
+interface SearchArgs {
+  namespace: string;
+  production?: string | undefined;
+  instance?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  host?: string | undefined;
+  status?: MessageStatus | undefined;
+  errors_only: boolean;
+  limit: number;
+}
+
+/** The search's UTC window: until defaults to now, since to a day before until; at most MESSAGE_WINDOW_MAX_DAYS. */
+function searchWindow(a: { since?: string | undefined; until?: string | undefined }, now: number): { since: string; until: string } {
+  const until = a.until === undefined ? now : Date.parse(a.until);
+  const since = a.since === undefined ? until - DAY_MS : Date.parse(a.since);
+  if (since >= until) throw new ToolError('"since" must be before "until".');
+  if (until - since > MESSAGE_WINDOW_MAX_DAYS * DAY_MS) throw new ToolError(`The window from "since" to "until" may span at most ${MESSAGE_WINDOW_MAX_DAYS} days.`);
+  return { since: new Date(since).toISOString(), until: new Date(until).toISOString() };
+}
 
 function text(data: unknown): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(data) }] };
@@ -174,6 +200,54 @@ export function registerTools(server: McpServer, sources: McpSources, report: Ca
         namespace: p.namespace,
         production: p.name,
         entries: entries.map((e) => ({ time: e.time, type: e.type, host: e.host, text: e.text, truncated: e.truncated, session: e.sessionId })),
+      };
+    }),
+  );
+
+  server.registerTool(
+    'search_messages',
+    {
+      title: 'Search message headers',
+      description: `Message headers (Ens.MessageHeader) of a namespace, or of one production in it, created in a time window (UTC; default the last 24 hours, at most ${MESSAGE_WINDOW_MAX_DAYS} days), optionally only those from or to one business host, with one status, or only errors; newest first, at most ${MESSAGE_SEARCH_LIMIT}. Each with its id, time created (UTC), source and target host, body class, status, whether it is an error, and its session. "more" is true when other messages matched: narrow the window or the filters.`,
+      inputSchema: {
+        namespace: target.namespace,
+        production: NAME.optional().describe('Only messages from or to the hosts of this production (list_productions names them); default: the whole namespace'),
+        instance: instanceArg,
+        since: INSTANT.optional().describe('Start of the window (inclusive), ISO 8601 with Z or an offset, e.g. 2026-01-31T08:00:00Z; default: 24 hours before "until"'),
+        until: INSTANT.optional().describe(`End of the window (exclusive), ISO 8601 with Z or an offset; default: now. At most ${MESSAGE_WINDOW_MAX_DAYS} days after "since"`),
+        host: NAME.optional().describe('Only messages from or to this business host (get_production names them)'),
+        status: z.enum(MESSAGE_STATUSES).optional().describe(`Only messages with this status: ${MESSAGE_STATUSES.join(', ')}`),
+        errors_only: z.boolean().default(false).describe('Only messages marked as errors (default false)'),
+        limit: z.number().int().min(1).max(MESSAGE_SEARCH_LIMIT).default(20).describe(`How many messages at most (1-${MESSAGE_SEARCH_LIMIT}, default 20)`),
+      },
+      annotations: readOnly,
+    },
+    tool('search_messages', async (a: SearchArgs) => {
+      const window = searchWindow(a, Date.now());
+      let i = instance(a.instance);
+      let namespace: string;
+      let prod: ProductionView | null = null;
+      if (a.production !== undefined) {
+        ({ i, p: prod } = production({ namespace: a.namespace, production: a.production, instance: a.instance }));
+        namespace = prod.namespace;
+        if (a.host !== undefined && !prod.hosts.some((h) => h.name.toUpperCase() === a.host?.toUpperCase())) {
+          throw new ToolError(`Production ${prod.name} has no host ${a.host}. Its hosts: ${prod.hosts.map((h) => h.name).join(', ') || 'none'}.`);
+        }
+      } else {
+        const known = [...new Set(i.monitor.view.productions.map((p) => p.namespace))];
+        const found = known.find((n) => n.toUpperCase() === a.namespace.toUpperCase());
+        if (!found) throw new ToolError(`${i.name} has no interoperability namespace ${a.namespace}. Known: ${known.join(', ') || 'none'}.`);
+        namespace = found;
+      }
+      if (!i.searchMessages) throw new ToolError(`The messages of ${i.name} cannot be searched from here.`);
+      const search = { production: prod?.name ?? null, ...window, host: a.host ?? null, status: a.status ?? null, errorsOnly: a.errors_only, limit: a.limit };
+      const found = await i.searchMessages(namespace, search);
+      return {
+        namespace,
+        production: prod?.name ?? null,
+        ...window,
+        more: found.more,
+        messages: found.messages.map((m) => ({ id: m.id, time: m.timeCreated, source: m.source, target: m.target, body_class: m.bodyClass, status: m.status, error: m.isError, session: m.sessionId })),
       };
     }),
   );

@@ -19,6 +19,7 @@ import {
 } from '../../src/model/production.ts';
 import { waitFor as poll } from '../support/fixtures.ts';
 import { EVENT_LOG_LIMIT, EVENT_TEXT_MAX } from '../../src/model/event-log.ts';
+import { MESSAGE_SEARCH_LIMIT, MESSAGE_STATUSES } from '../../src/model/message-search.ts';
 
 export interface ContractSubject {
   client: IrisClient;
@@ -292,6 +293,31 @@ export function irisContract(
         if (i > 0) assert.ok(e.id < entries[i - 1]!.id, 'newest first');
       }
       await assert.rejects(client().eventLog('IRISEDGENOSUCHNS', target().name), (err: unknown) => err instanceof IrisError && !(err instanceof IrisUnavailableError));
+    });
+
+    it('searchMessages: message headers of the window, newest first, bounded, times in UTC; filters narrow it', async () => {
+      const iris = await client().privileges([]);
+      const irisNow = Date.parse(`${iris.time.utc.replace(' ', 'T')}Z`);
+      // Ends a minute after IRIS's clock: a local time east of UTC taken for UTC lands after it.
+      const window = { since: new Date(irisNow - 7 * 86_400_000).toISOString(), until: new Date(irisNow + 60_000).toISOString() };
+      const base = { production: target().name, ...window, host: null, status: null, errorsOnly: false, limit: MESSAGE_SEARCH_LIMIT };
+      const all = await client().searchMessages(target().namespace, base);
+      assert.ok(all.messages.length <= MESSAGE_SEARCH_LIMIT);
+      for (const [i, m] of all.messages.entries()) {
+        assert.ok(MESSAGE_STATUSES.includes(m.status));
+        assert.match(m.timeCreated, ISO_WITH_ZONE);
+        const t = Date.parse(m.timeCreated);
+        assert.ok(t >= Date.parse(window.since) && t <= irisNow + 60_000, `message ${m.id} was created at ${m.timeCreated}, outside the window or after IRIS's clock (${iris.time.utc} UTC)`);
+        if (i > 0) assert.ok(m.id < all.messages[i - 1]!.id, 'newest first');
+      }
+      const one = await client().searchMessages(target().namespace, { ...base, limit: 1 });
+      assert.deepEqual(one.messages.map((m) => m.id), all.messages.slice(0, 1).map((m) => m.id));
+      assert.equal(one.more, all.messages.length > 1);
+      for (const m of (await client().searchMessages(target().namespace, { ...base, errorsOnly: true })).messages) assert.equal(m.isError, true);
+      for (const m of (await client().searchMessages(target().namespace, { ...base, status: 'completed' })).messages) assert.equal(m.status, 'completed');
+      const host = all.messages[0]?.target;
+      if (host) for (const m of (await client().searchMessages(target().namespace, { ...base, host })).messages) assert.ok([m.source, m.target].includes(host));
+      await assert.rejects(client().searchMessages('IRISEDGENOSUCHNS', base), (err: unknown) => err instanceof IrisError && !(err instanceof IrisUnavailableError));
     });
 
     it('a command for a production that does not exist fails with a typed error and changes nothing', async () => {

@@ -21,7 +21,7 @@ import { Mosquitto } from '../support/mosquitto.ts';
 import { artifactDirFor, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
 
 const artifactDir = artifactDirFor('mcp');
-const BRIDGE_TOOLS = ['certificates_expiring', 'control_production', 'get_production', 'instance_health', 'list_backups', 'list_productions', 'production_event_log'];
+const BRIDGE_TOOLS = ['certificates_expiring', 'control_production', 'get_production', 'instance_health', 'list_backups', 'list_productions', 'production_event_log', 'search_messages'];
 
 type Flow = { flow_id: string; type: string; title?: string; step_id?: string; errors?: Record<string, string>; reason?: string; result?: { entry_id: string } };
 
@@ -49,7 +49,7 @@ before(async () => {
   await monitor.start();
   await token.init();
   server = await startMcpServer({
-    sources: { instances: [{ id: 'iris', name: 'IRIS', monitor, eventLog: (ns, p) => sim.eventLog(ns, p) }], writeTools: true },
+    sources: { instances: [{ id: 'iris', name: 'IRIS', monitor, eventLog: (ns, p) => sim.eventLog(ns, p), searchMessages: (ns, q) => sim.searchMessages(ns, q) }], writeTools: true },
     token,
     calls,
     // Home Assistant runs in its chroot on this machine's network: it connects from loopback.
@@ -103,5 +103,8 @@ describe("Home Assistant's Model Context Protocol integration and the bridge's M
     // Home Assistant turned each JSON schema into its own (voluptuous): the required arguments survive.
     const control = diag.data.tools.find((t) => t.name === 'control_production');
     assert.deepEqual([...(control?.input_schema.required ?? [])].sort(), ['action', 'namespace', 'production']);
+    // search_messages' times (ISO date-time strings) and status enum survive too.
+    const search = diag.data.tools.find((t) => t.name === 'search_messages');
+    assert.deepEqual([...(search?.input_schema.required ?? [])], ['namespace']);
   });
 });

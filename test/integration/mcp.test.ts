@@ -21,7 +21,7 @@ import { AttemptLimiter } from '../../src/panel/attempts.ts';
 import { captureLogger, holdNextCall } from '../support/fixtures.ts';
 
 const DAY = 86_400_000;
-const READ_TOOLS = ['certificates_expiring', 'get_production', 'instance_health', 'list_backups', 'list_productions', 'production_event_log'];
+const READ_TOOLS = ['certificates_expiring', 'get_production', 'instance_health', 'list_backups', 'list_productions', 'production_event_log', 'search_messages'];
 
 interface Rig {
   sim: IrisSimulator;
@@ -47,7 +47,7 @@ async function rig(o: { writeTools: boolean; perMinute?: number }): Promise<Rig>
   const now = Date.now();
   const server = await startMcpServer({
     sources: {
-      instances: [{ id: 'iris', name: 'IRIS', monitor, eventLog: (ns, p) => sim.eventLog(ns, p) }],
+      instances: [{ id: 'iris', name: 'IRIS', monitor, eventLog: (ns, p) => sim.eventLog(ns, p), searchMessages: (ns, q) => sim.searchMessages(ns, q) }],
       certificates: async () => [
         { id: 'a', name: 'mqtt broker', notAfter: new Date(now + 5 * DAY + 3_600_000).toISOString() },
         { id: 'b', name: 'portal', notAfter: new Date(now + 200 * DAY).toISOString() },
@@ -146,6 +146,22 @@ describe('MCP server: read-only tools with the SDK client', () => {
     assert.ok(Date.parse(e.time) > 0);
     assert.ok(events.entries.every((x: any) => x.type === 'error'));
 
+    r.sim.sendMessages('ORDERS', 'Orders.Production', 2);
+    const found = data(await client.callTool({ name: 'search_messages', arguments: { namespace: 'ORDERS', production: 'Orders.Production', host: 'HL7.Out.Lab' } }));
+    assert.deepEqual(
+      found.messages.map((m: any) => [m.source, m.target, m.status, m.error]),
+      [
+        ['Orders.Router', 'HL7.Out.Lab', 'error', true], // the operation is in error since the failure above
+        ['Orders.Router', 'HL7.Out.Lab', 'error', true],
+        ['Orders.Router', 'HL7.Out.Lab', 'error', true],
+      ],
+    );
+    assert.equal(found.more, false);
+    assert.ok(found.messages.every((m: any) => m.time.endsWith('Z') && Date.now() - Date.parse(m.time) < 86_400_000));
+    assert.equal(Date.parse(found.until) - Date.parse(found.since), 86_400_000);
+    const done = data(await client.callTool({ name: 'search_messages', arguments: { namespace: 'ORDERS', status: 'completed', limit: 1 } }));
+    assert.deepEqual([done.messages.length, done.messages[0].status, done.more], [1, 'completed', true]);
+
     const health = data(await client.callTool({ name: 'instance_health', arguments: {} }));
     assert.equal(health.iris_reachable, true);
     assert.ok(health.licence && health.licence.units_limit > 0, JSON.stringify(health.licence));
@@ -183,6 +199,22 @@ describe('MCP server: read-only tools with the SDK client', () => {
       () => true,
     );
     assert.ok(limit);
+    // search_messages: each field out of bounds is refused by name, a window too wide in words.
+    for (const [field, args] of [
+      ['limit', { namespace: 'ORDERS', limit: 51 }],
+      ['since', { namespace: 'ORDERS', since: '2026-01-31 08:00:00' }],
+      ['status', { namespace: 'ORDERS', status: 'lost' }],
+      ['errors_only', { namespace: 'ORDERS', errors_only: 'yes' }],
+      ['host', { namespace: 'ORDERS', host: 'x'.repeat(1000) }],
+      ['namespace', { host: 'HL7.Out.Lab' }],
+    ] as const) {
+      const text = await client.callTool({ name: 'search_messages', arguments: args }).then(
+        (res) => ((res as CallToolResult).isError === true ? errorText(res) : ''),
+        (err: Error) => err.message,
+      );
+      assert.ok(text.includes(field), `${field}: ${text.slice(0, 200)}`);
+    }
+    assert.match(errorText(await client.callTool({ name: 'search_messages', arguments: { namespace: 'ORDERS', since: '2020-01-01T00:00:00Z' } })), /at most 31 days/);
     // Still answering.
     assert.equal(data(await client.callTool({ name: 'list_productions', arguments: {} })).iris_reachable, true);
     const log = r.calls.list();

@@ -63,7 +63,7 @@ function closure(name: string, seen = new Set<string>()): Set<string> {
   return calls;
 }
 
-const PUBLIC = ['Snapshot', 'Control', 'EnableHost', 'SslConfigs', 'ApplySslConfig', 'Databases', 'Privileges', 'EventLog'];
+const PUBLIC = ['Snapshot', 'Control', 'EnableHost', 'SslConfigs', 'ApplySslConfig', 'Databases', 'Privileges', 'EventLog', 'SearchMessages'];
 
 describe('IrisEdge.Agent.cls, the privilege registry and the simulated agent agree', () => {
   it('the .cls has the methods this test follows', () => {
@@ -104,6 +104,7 @@ describe('IrisEdge.Agent.cls, the privilege registry and the simulated agent agr
     await sim.databases();
     await sim.privileges(['%Service_Bindings']);
     await sim.eventLog('ORDERS', 'Orders.Production');
+    await sim.searchMessages('ORDERS', { production: 'Orders.Production', since: '2000-01-01T00:00:00Z', until: '2100-01-01T00:00:00Z', host: null, status: null, errorsOnly: false, limit: 50 });
     const trace = sim.iris.agent!.trace;
     const extra: string[] = [];
     const unreached: string[] = [];

@@ -4,23 +4,15 @@
  * that break the contract.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { eventLogFromAgent } from '../../src/iris/agent/event-log.ts';
-import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { EVENT_LOG_LIMIT, EVENT_TEXT_MAX } from '../../src/model/event-log.ts';
 import { IrisContractError, UnknownProductionError } from '../../src/model/errors.ts';
 import { AgentFailedError } from '../../src/iris/agent/contract.ts';
+import { simulators } from '../support/simulators.ts';
 
 describe('the Event Log of a production', () => {
-  const sims: IrisSimulator[] = [];
-  const sim = (opts: ConstructorParameters<typeof IrisSimulator>[0] = {}) => {
-    const s = new IrisSimulator({ transitionMs: 1, ...opts });
-    sims.push(s);
-    return s;
-  };
-  after(async () => {
-    for (const s of sims) await s.close();
-  });
+  const sim = simulators();
 
   it('shows the errors and warnings of its own hosts, newest first, with host, text, time and source', async () => {
     const s = sim();

@@ -20,6 +20,8 @@ import type { AgentProblem } from '../../src/iris/agent/contract.ts';
 
 const ROLE = loadBridgeRole(SOURCE_AGENT_DIR);
 const ORDERS = { namespace: 'ORDERS', production: 'Orders.Production' };
+/** A search of every message header ever written. */
+const WIDE = { production: null, since: '2000-01-01T00:00:00Z', until: '2100-01-01T00:00:00Z', host: null, status: null, errorsOnly: false, limit: 50 };
 
 function sim(problems: AgentProblem[] = []): IrisSimulator {
   const data = new SimulatedDatabases(mkdtempSync(join(tmpdir(), 'iris-edge-priv-')), { namespaces: ['ORDERS', 'LAB'], blocks: 2, writeIntervalMs: 0 });
@@ -61,6 +63,7 @@ async function everything(s: IrisSimulator, problems: AgentProblem[]): Promise<s
   await step('ssl-apply', () => s.applySslConfig({ name: 'X', type: 'client', caFile: '', certificateFile: '', privateKeyFile: '', verifyPeer: 0, tlsMinVersion: 16, tlsMaxVersion: 32 }));
   await step('databases', () => s.databases());
   await step('event log', () => s.eventLog('ORDERS', 'Orders.Production'));
+  await step('messages', () => s.searchMessages('ORDERS', { ...WIDE, production: 'Orders.Production' }));
   return failures;
 }
 
@@ -133,6 +136,16 @@ describe('the simulator enforces the bridge role as IRIS does', () => {
     await assert.rejects(s.eventLog('LAB', 'Lab.Results.Production'), refused(/Event Log of Lab\.Results\.Production.*<PROTECT>/));
     s.iris.security.grant(ROLE.role, '%DB_LAB', 'R');
     assert.equal((await s.eventLog('LAB', 'Lab.Results.Production')).length, 1);
+    await s.close();
+  });
+
+  it('without READ on a namespace database, a search of its message headers answers <PROTECT> (P7); with it, the headers come', async () => {
+    const s = sim();
+    s.failMessage('LAB', 'Lab.Results.Production', 'Results.Out.File');
+    s.iris.security.revoke(ROLE.role, '%DB_LAB', 'R');
+    await assert.rejects(s.searchMessages('LAB', WIDE), refused(/search the messages of LAB.*<PROTECT>/));
+    s.iris.security.grant(ROLE.role, '%DB_LAB', 'R');
+    assert.equal((await s.searchMessages('LAB', WIDE)).messages.length, 1);
     await s.close();
   });
 

@@ -34,6 +34,8 @@ import {
 import { AGENT_CLASS, agentVersionProblem, isMissingClassError } from './version.ts';
 import { eventLogFromAgent } from './event-log.ts';
 import { EVENT_LOG_LIMIT, type EventLogEntry } from '../../model/event-log.ts';
+import { messageSearchFromAgent, searchFilterJson } from './message-search.ts';
+import type { MessageSearch, MessageSearchResult } from '../../model/message-search.ts';
 
 /** A transport the client owns (it closes it). */
 export interface AgentTransport extends NativeCalls {
@@ -144,17 +146,27 @@ export class AgentIrisClient implements IrisClient {
   }
 
   async eventLog(namespace: string, production: string): Promise<EventLogEntry[]> {
-    const raw = await this.agentCall('EventLog', [namespace, production, EVENT_LOG_LIMIT], undefined, (e) =>
-      new IrisUnavailableError(`IRIS refused to read the Event Log of ${production} (IrisEdge.Agent.EventLog): ${e.message}`, { cause: e }),
+    return this.namespaceRead('EventLog', [namespace, production, EVENT_LOG_LIMIT], namespace, `read the Event Log of ${production}`, eventLogFromAgent);
+  }
+
+  async searchMessages(namespace: string, search: MessageSearch): Promise<MessageSearchResult> {
+    const scope = search.production ? `${namespace}/${search.production}` : namespace;
+    return this.namespaceRead('SearchMessages', [namespace, searchFilterJson(search)], namespace, `search the messages of ${scope}`, messageSearchFromAgent);
+  }
+
+  /** A read inside one namespace: a namespace IRIS lacks is UnknownProductionError; any other failure is IRIS saying no. */
+  private async namespaceRead<T>(method: string, args: NativeArg[], namespace: string, what: string, parse: (value: unknown) => T): Promise<T> {
+    const raw = await this.agentCall(method, args, undefined, (e) =>
+      new IrisUnavailableError(`IRIS refused to ${what} (IrisEdge.Agent.${method}): ${e.message}`, { cause: e }),
     );
     try {
-      return eventLogFromAgent(parseAgentJson('EventLog', raw));
+      return parse(parseAgentJson(method, raw));
     } catch (err) {
       if (err instanceof AgentFailedError) {
         const f = err.failure;
-        // <NAMESPACE>: IRIS has no such namespace; anything else (<PROTECT>, SQL) is IRIS saying no.
+        // <NAMESPACE>: IRIS has no such namespace; anything else (<PROTECT>, SQL, a bad filter) is IRIS saying no.
         if (f.code.includes('<NAMESPACE>')) throw new UnknownProductionError(`IRIS has no namespace ${namespace}.`);
-        throw new IrisCommandRefusedError(`IRIS could not read the Event Log of ${production}: ${f.text || f.code}`, f.code || undefined);
+        throw new IrisCommandRefusedError(`IRIS could not ${what}: ${f.text || f.code}`, f.code || undefined);
       }
       throw err;
     }

@@ -14,6 +14,7 @@ import { fromLocalTimestamp, localTimestamp, type SimClock } from './clock.ts';
 import type { SimulatedDatabases } from './databases.ts';
 import type { SimulatedEventLog } from './event-log.ts';
 import type { SimulatedInterop } from './interop.ts';
+import type { SimulatedMessageHeaders } from './message-headers.ts';
 import { ObjectScriptError, StatusError, type SimProcess, type SimulatedSecurity } from './security.ts';
 import type { SimulatedSslConfigs } from './ssl.ts';
 
@@ -22,6 +23,7 @@ export interface AgentInstance {
   readonly security: SimulatedSecurity;
   readonly interop: SimulatedInterop;
   readonly eventLog: SimulatedEventLog;
+  readonly messages: SimulatedMessageHeaders;
   readonly ssl: SimulatedSslConfigs;
   readonly databases: SimulatedDatabases | undefined;
   readonly clock: SimClock;
@@ -71,6 +73,8 @@ export class SimulatedAgent {
         return this.ApplySslConfig(p, String(args[0]));
       case 'EventLog':
         return this.EventLog(p, String(args[0]), String(args[1]), Number(args[2] ?? 50));
+      case 'SearchMessages':
+        return this.SearchMessages(p, String(args[0]), String(args[1]));
       case 'Databases':
         return this.Databases(p);
       case 'Privileges':
@@ -514,6 +518,44 @@ export class SimulatedAgent {
           source: r.SourceMethod ? `${r.SourceClass}:${r.SourceMethod}` : r.SourceClass,
         }));
         return JSON.stringify({ entries, ok: true });
+      });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private async SearchMessages(p: SimProcess, ns: string, filterJson: string): Promise<string> {
+    try {
+      const f = this.call(p, '%DynamicAbstractObject.%FromJSON', () => JSON.parse(filterJson) as Record<string, unknown>);
+      const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+      const [since, until, production, host, status] = [text(f.since), text(f.until), text(f.production), text(f.host), text(f.status)];
+      const limitArg = Number(f.limit);
+      const limit = Number.isInteger(limitArg) && limitArg >= 1 && limitArg <= 50 ? limitArg : 50;
+      // The .cls's pattern matches, step for step.
+      const stamp = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,3})?$/;
+      let refusal = '';
+      if (!stamp.test(since) || !stamp.test(until)) refusal = 'since and until must be UTC timestamps YYYY-MM-DD HH:MM:SS[.fff]';
+      else if (!/^\d$/.test(status)) refusal = 'status must be 0 (any) or a message status from 1 to 9';
+      else if (production.length > 128 || host.length > 128) refusal = 'production and host names have at most 128 characters';
+      if (refusal) return JSON.stringify({ code: '<IrisEdge>BadFilter', text: refusal, ok: false });
+      return await this.inNamespace(p, ns, () => {
+        // One statement: the Ens_Config.Item subquery and the headers are read together.
+        const rows = this.call(p, '%SQL.Statement.%ExecDirectNoPriv', () => {
+          const items = production === '' ? null : new Set(this.iris.interop.items(ns).filter((i) => i.Production === production).map((i) => i.Name));
+          return this.iris.messages.select(ns, { since, until, items, host, status: Number(status), errorsOnly: f.errorsOnly === true, top: limit + 1 });
+        });
+        const messages = rows.slice(0, limit).map((r) => ({
+          id: r.ID,
+          // $TRANSLATE(TimeCreated," ","T")_"Z": the logical value is UTC already ([UTC] in message-headers.ts).
+          timeCreated: `${r.TimeCreated.replace(' ', 'T')}Z`,
+          source: r.SourceConfigName.slice(0, 256),
+          target: r.TargetConfigName.slice(0, 256),
+          bodyClass: r.MessageBodyClassName.slice(0, 256),
+          status: r.StatusName,
+          isError: r.IsError === 1,
+          sessionId: r.SessionId,
+        }));
+        return JSON.stringify({ messages, more: rows.length > limit, ok: true });
       });
     } catch (err) {
       return failure(err);

@@ -19,6 +19,7 @@ import { systemClock, type SimClock } from './clock.ts';
 import type { SimulatedDatabases } from './databases.ts';
 import { SimulatedEventLog } from './event-log.ts';
 import { SimulatedInterop } from './interop.ts';
+import { SimulatedMessageHeaders } from './message-headers.ts';
 import { demoScenario, type ProductionSeed } from './scenarios.ts';
 import { ObjectScriptError, SimProcess, SimulatedSecurity } from './security.ts';
 import { DEMO_SSL_SETTINGS, demoSslConfigs, SimulatedSslConfigs, type SimSslConfig } from './ssl.ts';
@@ -55,6 +56,7 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
   readonly security = new SimulatedSecurity();
   readonly interop: SimulatedInterop;
   readonly eventLog: SimulatedEventLog;
+  readonly messages: SimulatedMessageHeaders;
   readonly ssl: SimulatedSslConfigs;
   readonly databases: SimulatedDatabases | undefined;
   readonly clock: SimClock;
@@ -75,6 +77,7 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
     this.agentDir = options.agentDir ?? SOURCE_AGENT_DIR;
     this.interop = new SimulatedInterop(options.productions ?? demoScenario(), () => this.clock.now(), options.transitionMs ?? 200);
     this.eventLog = new SimulatedEventLog(() => this.clock.now());
+    this.messages = new SimulatedMessageHeaders(() => this.clock.now());
     this.ssl = new SimulatedSslConfigs(options.sslConfigs ?? demoSslConfigs(), options.sslSettings ?? DEMO_SSL_SETTINGS);
     this.databases = options.databases;
     for (const ns of this.interop.namespaces()) this.security.addResource(`%DB_${ns}`);
@@ -299,6 +302,7 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
   /** Demo life: queues rise and drain, an occasional error, as on a quiet interface engine. */
   private stepActivity(rand: () => number): void {
     const now = this.clock.now();
+    this.messages.step(this.interop.all());
     for (const p of this.interop.all()) {
       if (p.state !== 'running') continue;
       for (const h of p.hosts) {
@@ -309,6 +313,7 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
           h.errors += 1;
           h.status = 'error';
           this.logFailure(p.namespace, h);
+          this.messages.failed(p, h);
         } else if (h.status === 'error' && r < 0.2) {
           h.status = 'ok';
         }

@@ -127,10 +127,25 @@ export class IrisSimulator extends AgentIrisClient {
 
   /** A message to a host failed: its error count rises and it shows Error until it succeeds again. */
   failMessage(namespace: string, name: string, host: string, count = 1, text?: string): void {
+    const p = this.production(namespace, name);
     const h = this.host(namespace, name, host);
     h.errors += count;
     h.status = 'error';
-    for (let i = 0; i < count; i++) this.iris.logFailure(namespace, h, text);
+    for (let i = 0; i < count; i++) {
+      this.iris.logFailure(namespace, h, text);
+      this.iris.messages.failed(p, h);
+    }
+  }
+
+  /**
+   * Message sessions run through a running production (service, process, each operation); a
+   * message to an operation in error fails. Returns the headers written (0 when it is not running).
+   */
+  sendMessages(namespace: string, name: string, sessions = 1): number {
+    const p = this.production(namespace, name);
+    let written = 0;
+    for (let i = 0; i < sessions; i++) written += this.iris.messages.session(p);
+    return written;
   }
 
   /** A host logs a warning in the Event Log (a retry, a slow reply) without a failed message. */
