@@ -111,8 +111,9 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
     const namespaceDbs = this.interop.namespaces().map((ns) => `%DB_${ns}:${spec.namespaceDatabases.permission}`);
     this.security.setRole(spec.role, [list(spec.resources), ...namespaceDbs].filter((x) => x !== '').join(','));
     this.security.setUser(bridge.username, bridge.password, [spec.role]);
-    // The sensors' own user: its role holds no data; an administrator grants what sensors read.
-    this.security.setRole(spec.sensors.role, list(spec.sensors.resources));
+    // The sensors' own user: its role holds no data; an administrator grants what sensors read,
+    // and the setup creates the role once and then leaves those grants alone (IrisEdge.Setup).
+    if (!this.security.roleExists(spec.sensors.role)) this.security.setRole(spec.sensors.role, list(spec.sensors.resources));
     if (sensors) this.security.setUser(sensors.username, sensors.password, [spec.sensors.role]);
     this.installAgent();
   }
