@@ -107,6 +107,15 @@ describe('ReadSensors on the simulator, as the sensors user', () => {
     await client.close();
   });
 
+  it('the setup at the next start keeps what an administrator granted the role (DOCS.md promises it)', async () => {
+    grantAll();
+    sim.iris.runSetup(sim.credentials, undefined, sim.sensorCredentials);
+    const client = sim.sensorClient();
+    const r = byKey(await client.readSensors(NS, requests(SENSORS.slice(2, 3)), []));
+    assert.equal((r.order_count as { value: string }).value, '42');
+    await client.close();
+  });
+
   it('the sensors user holds only IrisEdgeSensors, never the bridge\'s role', () => {
     assert.equal(sim.iris.security.rolesOf(sim.sensorCredentials.username)?.join(), ROLE);
     assert.ok(!sim.iris.security.rolesOf(sim.sensorCredentials.username)?.includes('IrisEdgeBridge'));
