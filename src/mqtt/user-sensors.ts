@@ -51,8 +51,9 @@ export function userSensorComponents(ctx: DiscoveryContext, stateTopic: string, 
       ...(t.displayPrecision !== undefined ? { sug_dsp_prc: t.displayPrecision } : {}),
       ...(t.entityCategory !== undefined ? { ent_cat: t.entityCategory } : {}),
       ...(t.options !== undefined ? { ops: t.options } : {}),
+      // The state has no "attributes" until a row was read: .get keeps the template from failing.
       ...(s.source.kind === 'sql' && s.source.attributes
-        ? { json_attr_t: stateTopic, json_attr_tpl: `{{ value_json['attributes'][${JSON.stringify(s.key)}] | default({}) | tojson }}` }
+        ? { json_attr_t: stateTopic, json_attr_tpl: `{{ value_json.get('attributes', {}).get(${JSON.stringify(s.key)}, {}) | tojson }}` }
         : {}),
     }, key);
   }
