@@ -572,7 +572,7 @@ export class SimulatedAgent {
         if (!row) throw this.call(p, '%Exception.General.%New', () => sensorError('NOROW', 'the query returned no row'));
         const columns = st.columns();
         const out: Json = { value: cut(row[columns[0] as string] ?? '') };
-        if (s.attributes === true) out.attributes = Object.fromEntries(columns.slice(0, 20).map((c) => [c, cut(row[c] ?? '')]));
+        if (s.attributes === true) out.attributes = Object.fromEntries(columns.slice(0, 20).map((c) => [c.slice(0, 128), cut(row[c] ?? '')]));
         return out;
       }
       case 'global': {
