@@ -12,7 +12,7 @@
  * [CLM]   $CLASSMETHOD of a class that is not compiled in the namespace: <CLASS DOES NOT EXIST>;
  *         of a method the class lacks: <METHOD DOES NOT EXIST>.
  * The SQL this models is deliberately small: `SELECT [TOP n] <columns | * | COUNT(*)> FROM
- * Schema.Table`, optionally after `WITH name AS (...)`; anything else it reports as a statement the
+ * Schema.Table`, optionally after `WITH name AS (...)`, and `SELECT <literals>` without FROM; anything else it reports as a statement the
  * simulator does not model, so a test cannot pass on SQL the simulator did not understand.
  */
 import { ObjectScriptError, StatusError } from './security.ts';
@@ -69,6 +69,13 @@ export class SimulatedUserData {
     const known = this.seed(ns).tables ?? {};
     const byUpper = new Map(Object.keys(known).map((t) => [t.toUpperCase(), t]));
     for (const t of tables) if (!byUpper.has(t.toUpperCase())) throw sqlError(-30, `Table '${t.toUpperCase()}' not found`);
+    // [PREP] SELECT of literals without FROM: one row, columns Expression_1, Expression_2...
+    const literals = /^SELECT\s+((?:-?\d+(?:\.\d+)?|'(?:[^']|'')*')(?:\s*,\s*(?:-?\d+(?:\.\d+)?|'(?:[^']|'')*'))*)\s*$/i.exec(sql.trim().replace(/;\s*$/, ''));
+    if (literals && statementType === 1) {
+      const values = (literals[1] as string).match(/-?\d+(?:\.\d+)?|'(?:[^']|'')*'/g) ?? [];
+      const row: SimRow = Object.fromEntries(values.map((v, i) => [`Expression_${i + 1}`, v.startsWith("'") ? v.slice(1, -1).replace(/''/g, "'") : Number(v)]));
+      return { statementType, tables, firstRow: () => row, columns: () => Object.keys(row) };
+    }
     const select = /SELECT\s+(?:TOP\s+\d+\s+)?(.+?)\s+FROM\s+([A-Za-z%][\w.]*)\s*\)?\s*(?:[A-Za-z]\w*)?\s*$/i.exec(body.replace(/^WITH\s+\w+\s+AS\s+\(/i, ''));
     const rowsOf = (t: string): SimRow[] => known[byUpper.get(t.toUpperCase()) as string] ?? [];
     const shape = () => {
