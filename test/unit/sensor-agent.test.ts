@@ -165,6 +165,34 @@ describe('ReadSensors on the simulator, as the sensors user', () => {
     await client.close();
   });
 
+  it('a sensor over the time limit fails alone; once the call\'s budget is spent the rest are deferred, not failed', async () => {
+    let t = Date.parse('2026-12-01T00:00:00Z');
+    const timed = new IrisSimulator({ transitionMs: 1, clock: { timeZone: 'UTC', now: () => new Date(t) } });
+    timed.iris.userData.define(NS, {
+      methods: {
+        'Orders.Stats.Slow': () => {
+          t += 2500; // longer than the 2 s a sensor may take
+          return 1;
+        },
+        'Orders.Stats.Long': () => {
+          t += 1900;
+          return 2;
+        },
+        'Orders.Stats.Quick': () => 3,
+      },
+    });
+    timed.iris.security.grant(ROLE, `%DB_${NS}`, 'R');
+    const client = timed.sensorClient();
+    const m = (key: string, method: string): SensorRequest => ({ key, kind: 'method', class: 'Orders.Stats', method });
+    const got = byKey(await client.readSensors(NS, [m('quick', 'Quick'), m('slow', 'Slow'), m('l1', 'Long'), m('l2', 'Long'), m('later', 'Quick')], ['Orders']));
+    assert.equal((got.quick as { value: string }).value, '3');
+    assert.match((got.slow as { text: string }).text, /took 2500 ms, more than the limit of 2000 ms/);
+    assert.equal((got.l1 as { value: string }).value, '2');
+    assert.deepEqual(got.later, { key: 'later', deferred: true }, '2500 + 1900 + 1900 ms spent the 5 s budget');
+    await client.close();
+    await timed.close();
+  });
+
   it('hostile sensor texts reach IRIS as data: any subscripts and queries give one reading per sensor, never a thrown call', async () => {
     grantAll();
     const client = sim.sensorClient();
