@@ -5,8 +5,10 @@
  *     sensors (each a name and labels), in microseconds of CPU.
  * (2) The bridge on the simulator against a real mosquitto at a 200 ms poll, with 0 and with 100
  *     metric sensors on its device: scrapes per poll and bridge CPU per poll over POLLS polls.
- * Sql, global and method sensors (one agent call per namespace per tick) are not read by this
- * version, so the agent-call figures of the issue are not measured here.
+ * (3) 100 SQL, global and method sensors over 5 namespaces at a 10 s interval, read through the
+ *     whole chain a real IRIS gets (agent client -> connection process -> superserver -> simulated
+ *     IRIS, as the sensors user): agent calls per tick, tick duration and bridge CPU per tick, one
+ *     call per namespace (as the bridge reads them) next to one call per sensor.
  * Figures only; nothing passes or fails. The load average is printed beside them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +23,9 @@ import { IrisSimulator } from '../src/iris/simulator/index.ts';
 import { startSimulatedMonitorApi } from '../src/iris/simulator/monitor-api.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { readSensorDefinitions } from '../src/model/sensor-definition.ts';
+import { createNativeIrisClient } from '../src/iris/native/client.ts';
+import { SimulatedIris, SIMULATOR_DRIVER, scaleScenario, startSuperserver } from '../src/iris/simulator/index.ts';
+import { AgentSensorReader, type SensorSource } from '../src/monitor/agent-sensors.ts';
 import { polls, testConfig } from '../test/support/fixtures.ts';
 import { Mosquitto } from '../test/support/mosquitto.ts';
 
@@ -79,7 +84,72 @@ async function main(): Promise<void> {
   }
   await broker.close();
   await api.close();
+  await agentSensors();
   console.log(`load average ${load()}`);
+}
+
+const TICKS = Number(process.env.TICKS ?? 20);
+
+/** (3) One call per namespace against one call per sensor, over the Native API chain. */
+async function agentSensors(): Promise<void> {
+  const seeds = scaleScenario(5, 1);
+  const iris = new SimulatedIris({ productions: seeds });
+  const bridge = { username: 'iris_edge', password: 'BenchBridge1' };
+  const sensorsUser = { username: 'iris_edge_sensors', password: 'BenchSensors1' };
+  iris.runSetup(bridge, undefined, sensorsUser);
+  const raws: unknown[] = [];
+  for (const [n, seed] of seeds.entries()) {
+    const ns = seed.namespace;
+    iris.userData.define(ns, {
+      tables: { 'Bench.Orders': Array.from({ length: 50 }, (_, i) => ({ Id: i, Total: i * 1.5 })) },
+      globals: { Bench: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [JSON.stringify(['n', i]), i])) },
+      methods: { 'Bench.Stats.Value': () => n },
+    });
+    iris.security.grantSelect('IrisEdgeSensors', 'Bench.Orders');
+    iris.security.grant('IrisEdgeSensors', `%DB_${ns}`, 'R');
+    for (let i = 0; i < 20; i++) {
+      const source = [{ sql: 'SELECT COUNT(*) FROM Bench.Orders' }, { global: `^Bench("n",${i})` }, { global: '^Bench("n")', count_subscripts: true }, { method: 'Bench.Stats.Value' }][i % 4];
+      raws.push({ name: `${ns} ${i}`, namespace: ns, interval: 10, state_class: 'measurement', ...source });
+    }
+  }
+  const { sensors, problems } = readSensorDefinitions(raws, { pollIntervalS: 10, packages: ['Bench'] });
+  if (problems.length) throw new Error(JSON.stringify(problems));
+  const server = await startSuperserver(iris);
+  const client = createNativeIrisClient({ host: server.host, port: server.port, ...sensorsUser, agentDir: iris.agentDir, driverModule: SIMULATOR_DRIVER, kind: 'simulator', inAddon: false });
+  const events = { unavailable: (_s: unknown, why: string) => console.error(why), available: () => {} };
+  /** One agent call per sensor: what the bridge would do without batching. */
+  const perSensor: SensorSource = {
+    readSensors: async (ns, requests, packages) => (await Promise.all(requests.map((r) => client.readSensors(ns, [r], packages)))).flat(),
+  };
+  let calls = 0;
+  const counted = (src: SensorSource): SensorSource => ({
+    readSensors: (ns, requests, packages) => {
+      calls += src === perSensor ? requests.length : 1;
+      return src.readSensors(ns, requests, packages);
+    },
+  });
+  for (const [label, src] of [['one call per namespace', client], ['one call per sensor', perSensor]] as const) {
+    let t = 0;
+    const reader = new AgentSensorReader(counted(src), sensors, ['Bench'], events, () => t);
+    await reader.tick(); // warm-up: the connection and the agent version check
+    calls = 0;
+    const durations: number[] = [];
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < TICKS; i++) {
+      t += 10_000; // every sensor is due on each tick, as at a 10 s interval and a 10 s poll
+      const t0 = performance.now();
+      await reader.tick();
+      durations.push(performance.now() - t0);
+    }
+    const cpu = process.cpuUsage(cpu0);
+    console.log(
+      `(3) ${sensors.length} sensors over ${seeds.length} namespaces, ${label}: ${(calls / TICKS).toFixed(1)} agent calls per tick, ` +
+        `tick median ${median(durations).toFixed(1)} ms, bridge CPU ${((cpu.user + cpu.system) / 1000 / TICKS).toFixed(2)} ms per tick, simulator included (${reader.current().size} with a value)`,
+    );
+  }
+  await client.close();
+  await server.close();
+  iris.close();
 }
 
 await main();

@@ -10,10 +10,10 @@ import { CertExpiryWatcher } from './certs/expiry-watcher.ts';
 import { irisCertFiles, isLocalIris } from './certs/iris-inventory.ts';
 import { CertStore } from './certs/store.ts';
 import { heartbeat, instanceTopics, resolveMqtt, startInstance, type InstancePlan, type MqttTimings, type RunningInstance } from './compose/instance.ts';
-import { localIris, remotePlan, type LocalIris } from './compose/iris.ts';
+import { localIris, remotePlan, type LocalIris, type SensorConnection } from './compose/iris.ts';
 import { startMcpFor } from './compose/mcp.ts';
 import { startPanelFor } from './compose/panel.ts';
-import { userSensorFeature } from './compose/user-sensors.ts';
+import { agentSensorReader, userSensorFeature } from './compose/user-sensors.ts';
 import { AssistExposure } from './ha/assist.ts';
 import { AssistAutomation } from './ha/assist-automation.ts';
 import { AssistResponder } from './ha/assist-responder.ts';
@@ -57,6 +57,8 @@ export interface StartOptions extends MqttTimings {
   health?: HealthSource;
   /** Stops and starts `iris` (tests): with it, the local instance gets IRIS Edge backups. */
   control?: InstanceControl;
+  /** The sensors connection to use with `iris` (tests): logged in as the sensors' own user. */
+  sensors?: SensorConnection;
   /** Clients for the remote instances of the configuration (tests), instead of the Native API. */
   remoteIris?: (r: RemoteInstance) => Pick<InstancePlan, 'iris' | 'health'>;
   /** Starts the ingress panel too, showing these recent log lines on its Logs page. */
@@ -100,7 +102,9 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   for (const p of config.userSensors.problems) log.warn(`Left out: ${describeSensorProblem(p)}`);
   const broker = await resolveMqtt(config, log);
   log.info(`Connecting to the MQTT broker at ${describeBroker(broker.url)}`);
-  const { account, ...localParts }: LocalIris = options.iris ? { iris: options.iris, health: options.health, control: options.control } : await localIris(config, log);
+  const { account, sensors: sensorConnection, ...localParts }: LocalIris = options.iris
+    ? { iris: options.iris, health: options.health, control: options.control, sensors: options.sensors }
+    : await localIris(config, log);
   const local: InstancePlan = {
     id: config.instanceId,
     topics: instanceTopics(config.instanceId, config),
@@ -130,15 +134,25 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     backupFeature = new BackupFeature(local.topics, await backups.status(), backupNow);
     local.features.push(backupFeature);
   }
-  const userSensors = await userSensorFeature(config, local.topics, local.instanceName, log);
+  const userSensors = await userSensorFeature(config, local.topics, local.instanceName, log, sensorConnection !== undefined);
   if (userSensors) local.features.push(userSensors);
   const panelUrl = options.panelUrl ?? (await panelUrlOf(config, log));
   for (const p of plans) p.panelUrl = panelUrl;
   // Instances start side by side: one that does not answer must not hold up the others.
   const instances = await Promise.all(plans.map((p) => startInstance(p, config, broker, log, options)));
   const primary = instances[0] as RunningInstance;
+  const agentSensors = userSensors && sensorConnection ? agentSensorReader(sensorConnection, userSensors, config, log) : undefined;
   if (userSensors) {
-    const read = (v: MonitorView) => userSensors.update(v.metrics?.sensorValues);
+    const read = (v: MonitorView) => {
+      userSensors.update(v.metrics?.sensorValues);
+      // One agent call per namespace per poll for the due SQL, global and method sensors.
+      if (agentSensors?.count) {
+        agentSensors
+          .tick()
+          .then(() => userSensors.updateRead(agentSensors.current()))
+          .catch((err: unknown) => log.warn(`Reading the SQL, global and method sensors: ${(err as Error).message}`));
+      }
+    };
     primary.monitor.on('view', read);
     read(primary.monitor.view);
   }
@@ -216,6 +230,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
       // Home Assistant hears "offline" first; then the panel closes, cutting open uploads and
       // downloads (an upload cut short leaves nothing behind), which must not hold the stop up.
       await Promise.all(instances.map((i) => i.stop()));
+      await sensorConnection?.close().catch((err: unknown) => log.warn(`Closing the sensors' IRIS connection: ${(err as Error).message}`));
       await panel?.close().catch((err: unknown) => log.error({ err }, 'Error while stopping the panel'));
       await mcp?.server.close();
       await backups?.settle();

@@ -8,8 +8,9 @@ import { IRIS_WEB_PORT } from '../config/config.ts';
 import { containerControl } from '../backups/container-control.ts';
 import { recoverInterruptedRestore } from '../backups/restore.ts';
 import type { IrisClient } from '../iris/client.ts';
+import type { SensorSource } from '../monitor/agent-sensors.ts';
 import { MonitorApiClient } from '../iris/monitor-api/client.ts';
-import type { NativeIrisClientOptions } from '../iris/native/client.ts';
+import type { NativeIrisClient, NativeIrisClientOptions } from '../iris/native/client.ts';
 import { SimulatedDatabases } from '../iris/simulator/databases.ts';
 import { demoScenario, scaleScenario, SimulatedIris, SIMULATOR_DRIVER, startSuperserver } from '../iris/simulator/index.ts';
 import { startSimulatedMonitorApi } from '../iris/simulator/monitor-api.ts';
@@ -21,7 +22,7 @@ import type { InstancePlan } from './instance.ts';
 
 type NativeTarget = { host: string; port: number; username: string; password: string; agentDir: string };
 
-async function nativeClient(t: NativeTarget, log: Logger, extra: Pick<NativeIrisClientOptions, 'inAddon'> & Partial<NativeIrisClientOptions>): Promise<IrisClient> {
+async function nativeClient(t: NativeTarget, log: Logger, extra: Pick<NativeIrisClientOptions, 'inAddon'> & Partial<NativeIrisClientOptions>): Promise<NativeIrisClient> {
   const { createNativeIrisClient } = await import('../iris/native/client.ts');
   let announced = false;
   return createNativeIrisClient({
@@ -54,6 +55,7 @@ async function simulatedIris(
   config: Extract<Config['iris'], { mode: 'simulator' }>,
   dirs: { stateDir: string; agentDir: string },
   sensorMetrics: ReadonlyMap<string, MetricSelector>,
+  needsSensorsLogin: boolean,
   log: Logger,
 ): Promise<LocalIris> {
   const api = await startSimulatedMonitorApi();
@@ -66,7 +68,8 @@ async function simulatedIris(
   // The demo lives (queues move, an error now and then); bench scenarios stay still.
   const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data, agentDir: dirs.agentDir });
   const credentials = { username: 'iris_edge', password: randomBytes(16).toString('hex') };
-  instance.runSetup(credentials);
+  const sensorCredentials = { username: 'iris_edge_sensors', password: randomBytes(16).toString('hex') };
+  instance.runSetup(credentials, undefined, sensorCredentials);
   const account = await simulatorAccount(instance, dirs.stateDir);
   const superserver = await startSuperserver(instance);
   const iris = await nativeClient(
@@ -74,8 +77,12 @@ async function simulatedIris(
     log,
     { kind: 'simulator', driverModule: SIMULATOR_DRIVER, inAddon: false },
   );
+  const sensors = needsSensorsLogin
+    ? await nativeClient({ host: superserver.host, port: superserver.port, ...sensorCredentials, agentDir: instance.agentDir }, log, { kind: 'simulator', driverModule: SIMULATOR_DRIVER, inAddon: false })
+    : undefined;
   return {
     iris,
+    sensors,
     health: new MonitorApiClient({ baseUrl: api.url, sensorMetrics }),
     account,
     close: async () => {
@@ -92,8 +99,17 @@ async function simulatedIris(
   };
 }
 
-/** The local instance's IRIS side, and its account for people when this bridge can manage it. */
-export type LocalIris = Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'> & { account?: PersonAccountService };
+/**
+ * The local instance's IRIS side, its account for people when this bridge can manage it, and the
+ * sensors connection (logged in as the sensors' own user) when SQL, global or method sensors exist.
+ */
+export type LocalIris = Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'> & { account?: PersonAccountService; sensors?: SensorConnection };
+
+/** The sensors connection: read sensors, and close (startBridge's stop closes it). */
+export type SensorConnection = SensorSource & { close(): Promise<void> };
+
+/** Whether any sensor is read through the agent (so the sensors connection is needed). */
+export const hasAgentSensors = (config: Config): boolean => config.userSensors.sensors.some((s) => s.source.kind !== 'metric');
 
 /** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
 /** The local instance's metric sensors by key: its scrape reads them too. */
@@ -103,11 +119,14 @@ export function sensorMetricsOf(config: Config): Map<string, MetricSelector> {
 
 export async function localIris(config: Config, log: Logger): Promise<LocalIris> {
   const sensorMetrics = sensorMetricsOf(config);
-  if (config.iris.mode === 'simulator') return simulatedIris(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, sensorMetrics, log);
+  if (config.iris.mode === 'simulator') return simulatedIris(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, sensorMetrics, hasAgentSensors(config), log);
   // Inside Home Assistant the add-on's setup installs the agent.
   const iris = await nativeClient(config.iris, log, { inAddon: config.inAddon });
+  const login = config.userSensors.login;
+  const sensors = login && hasAgentSensors(config) ? await nativeClient({ host: config.iris.host, port: config.iris.port, ...login, agentDir: config.iris.agentDir }, log, { inAddon: config.inAddon }) : undefined;
   return {
     iris,
+    sensors,
     health: new MonitorApiClient({ baseUrl: `http://${config.iris.host}:${config.iris.webPort}`, sensorMetrics }),
     // Only inside the add-on are IRIS's files and its process within reach.
     control: config.inAddon ? containerControl({ stateDir: config.stateDir, iris, irisBin: config.addon.irisBin }) : undefined,

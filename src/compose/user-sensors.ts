@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.ts';
 import { describeSensorProblem, type UserSensor } from '../model/sensor-definition.ts';
 import type { Topics } from '../mqtt/topics.ts';
 import { UserSensorFeature } from '../mqtt/user-sensors.ts';
+import { AgentSensorReader, type SensorSource } from '../monitor/agent-sensors.ts';
 
 const SHOWN_FILE = 'user-sensors.json';
 
@@ -27,14 +28,22 @@ async function shownBefore(stateDir: string, log: Logger): Promise<string[]> {
 }
 
 /**
- * The feature for the sensors this build reads (metric sensors, from the scrape), or undefined
- * when there is nothing to show or remove. A name that begins with the device's name is refused:
- * Home Assistant shows the device name before it already, and warns about such names.
+ * The feature for the sensors the bridge can read (metric sensors from the scrape; SQL, global and
+ * method sensors when `agentReadable`, i.e. the sensors connection exists), or undefined when there
+ * is nothing to show or remove. A name that begins with the device's name is refused: Home
+ * Assistant shows the device name before it already, and warns about such names.
  */
-export async function userSensorFeature(config: Config, topics: Topics, deviceName: string, log: Logger): Promise<UserSensorFeature | undefined> {
+export async function userSensorFeature(config: Config, topics: Topics, deviceName: string, log: Logger, agentReadable: boolean): Promise<UserSensorFeature | undefined> {
   const shown: UserSensor[] = [];
+  const unread = config.userSensors.sensors.filter((s) => s.source.kind !== 'metric' && !agentReadable);
+  if (unread.length > 0) {
+    log.warn(
+      `Not read: ${unread.map((s) => `"${s.name}"`).join(', ')}. SQL, global and method sensors run as the sensors' own IRIS user, and this bridge has no login for it ` +
+        '(IRIS_SENSORS_USER and IRIS_SENSORS_PASSWORD_FILE; the add-on sets both).',
+    );
+  }
   for (const s of config.userSensors.sensors) {
-    if (s.source.kind !== 'metric') continue;
+    if (s.source.kind !== 'metric' && !agentReadable) continue;
     if (s.name.toLowerCase().startsWith(deviceName.toLowerCase())) {
       log.warn(`Left out: ${describeSensorProblem({ sensor: s.name, field: 'name', message: `Home Assistant already puts the device name "${deviceName}" before it; leave it out` })}`);
       continue;
@@ -55,5 +64,13 @@ export async function userSensorFeature(config: Config, topics: Topics, deviceNa
     const what = line ? `${line.name}${Object.keys(line.labels).length ? `{${Object.entries(line.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}` : ''}` : s.key;
     if (missing) log.warn(`Sensor "${s.name}" is unavailable: IRIS's /api/monitor/metrics has no number for ${what}.`);
     else log.info(`Sensor "${s.name}" has a value again.`);
+  });
+}
+
+/** The reader of the feature's SQL, global and method sensors over the sensors connection. */
+export function agentSensorReader(connection: SensorSource, feature: UserSensorFeature, config: Config, log: Logger): AgentSensorReader {
+  return new AgentSensorReader(connection, feature.discoveryInputs().sensors, config.userSensors.packages ?? [], {
+    unavailable: (s, reason) => log.warn(`Sensor "${s.name}" is unavailable: ${reason}`),
+    available: (s) => log.info(`Sensor "${s.name}" has a value again.`),
   });
 }

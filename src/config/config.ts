@@ -105,7 +105,18 @@ export interface Config {
   iris: IrisTarget;
   remoteInstances: RemoteInstance[];
   /** The local instance's user-defined sensors that hold, and a problem for each one that does not. */
-  userSensors: { sensors: UserSensor[]; problems: SensorProblem[] };
+  userSensors: {
+    sensors: UserSensor[];
+    problems: SensorProblem[];
+    /** The allowed packages of method sensors (the agent checks them again); none when absent. */
+    packages?: string[];
+    /**
+     * The IRIS user that reads SQL, global and method sensors (IRIS_SENSORS_USER and
+     * IRIS_SENSORS_PASSWORD_FILE; the add-on's setup creates it with only the role IrisEdgeSensors).
+     * Absent: those sensors are not read (the simulator makes its own).
+     */
+    login?: { username: string; password: string };
+  };
   mqtt: MqttTarget;
   /** Running as the Home Assistant add-on (the Supervisor gave us its token). */
   inAddon: boolean;

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { SOURCE_AGENT_DIR } from '../iris/agent/source-dir.ts';
 import { BACKUP_UPLOAD_LIMIT_BYTES } from '../model/backup.ts';
-import { readSensorDefinitions, readSensorPackages } from '../model/sensor-definition.ts';
+import { readSensorDefinitions, readSensorPackages, type SensorProblem } from '../model/sensor-definition.ts';
 import { ConfigError } from './errors.ts';
 import { rawConfigSchema, type Config, type MqttTarget, type RawConfig } from './config.ts';
 
@@ -161,6 +161,24 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
  * Merges options.json (inside Home Assistant), environment and command line, in rising order of
  * precedence, and validates the result. Throws ConfigError naming every bad option.
  */
+/**
+ * The sensors' own IRIS login from IRIS_SENSORS_USER and IRIS_SENSORS_PASSWORD_FILE. An unreadable
+ * file costs the SQL, global and method sensors, never the bridge: it is a problem, not an error.
+ */
+function sensorsLogin(env: NodeJS.ProcessEnv, read: (p: string) => string): { value?: { username: string; password: string }; problem?: SensorProblem } {
+  const username = env.IRIS_SENSORS_USER;
+  const file = env.IRIS_SENSORS_PASSWORD_FILE;
+  if (!username || !file) return {};
+  try {
+    const password = read(file).split('\n')[0]?.trim() ?? '';
+    if (password === '') throw new Error('it is empty');
+    return { value: { username, password } };
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    return { problem: { sensor: '(all)', field: 'IRIS_SENSORS_PASSWORD_FILE', message: `cannot read ${file} (${why}), so SQL, global and method sensors are not read` } };
+  }
+}
+
 export function loadConfig(sources: ConfigSources): Config {
   const read = sources.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   const supervisorToken = sources.env.SUPERVISOR_TOKEN || undefined;
@@ -226,7 +244,13 @@ export function loadConfig(sources: ConfigSources): Config {
 
   const allowed = readSensorPackages(raw.sensor_packages);
   const defined = readSensorDefinitions(raw.sensors, { pollIntervalS: raw.poll_interval, packages: allowed.packages });
-  const userSensors = { sensors: defined.sensors, problems: [...allowed.problems, ...defined.problems] };
+  const login = sensorsLogin(sources.env, read);
+  const userSensors = {
+    sensors: defined.sensors,
+    problems: [...allowed.problems, ...defined.problems, ...(login.problem ? [login.problem] : [])],
+    packages: allowed.packages,
+    login: login.value,
+  };
 
   return {
     instanceId: raw.instance_id,

@@ -31,6 +31,8 @@ export const bridgeRoleSchema = z.object({
   description: z.string(),
   resources: z.array(resourceEntry),
   namespaceDatabases: z.object({ permission: z.enum(['R', 'RW']), why: z.string().min(1) }),
+  /** The role of the separate IRIS user that runs user-defined sensors: nothing of its own beyond logging in and running the agent. */
+  sensors: z.object({ role: z.string().min(1), description: z.string(), resources: z.array(resourceEntry) }),
   escalation: z.object({ role: z.string().min(1), description: z.string(), resources: z.array(resourceEntry) }),
 });
 export type BridgeRoleSpec = z.infer<typeof bridgeRoleSchema>;
@@ -50,7 +52,9 @@ export function loadBridgeRole(agentDir: string): BridgeRoleSpec {
 export type Need =
   | { resource: string; permission: Permission }
   | { anyOf: { resource: string; permission: Permission }[] }
-  | { database: 'namespace' | 'IRISSYS'; permission: 'R' | 'W' };
+  | { database: 'namespace' | 'IRISSYS'; permission: 'R' | 'W' }
+  /** SQL SELECT privilege on every table the statement reads (granted by GRANT SELECT, GSQL_privileges). */
+  | { sql: 'SELECT' };
 
 /**
  * How IRIS refuses without the privilege:
@@ -59,9 +63,11 @@ export type Need =
  * status-921: a %Status "ERROR #921: Operation requires %Admin_Secure:USE privilege" (security APIs;
  *   from 2025.2 also audited as %System/%Security/AccessDenied);
  * login: the connection is refused ("Access Denied");
+ * sqlcode-99: a %Status "ERROR #5540: SQLCODE: -99 Message: User <name> is not privileged for the
+ *   operation" from %Prepare (dynamic SQL checks SQL privileges when it prepares, GSQL_privileges);
  * none: nothing to refuse.
  */
-export type Refusal = 'protect' | 'status-940' | 'status-921' | 'login' | 'none';
+export type Refusal = 'protect' | 'status-940' | 'status-921' | 'sqlcode-99' | 'login' | 'none';
 
 export interface IrisCall {
   needs: Need[];
@@ -85,7 +91,9 @@ const secure = (doc: string): IrisCall => ({ needs: [ADMIN_SECURE], refusal: 'st
 /**
  * Keys: "Class.Method" for class methods, "%SYSTEM.X.Method" for $SYSTEM.X.Method,
  * "Class:Query" for a class query run through %ResultSet, "Class#Method" for instance methods,
- * "$NAMESPACE" / "$ROLES" for setting those special variables, "LOGIN" for the connection.
+ * "$NAMESPACE" / "$ROLES" for setting those special variables, "LOGIN" for the connection,
+ * "^global" for reading a user's global by name indirection, "$CLASSMETHOD" for calling a user's
+ * class method (both in IrisEdge.Agent.ReadSensors, run by the sensors user).
  */
 export const IRIS_CALLS: Record<string, IrisCall> = {
   LOGIN: {
@@ -162,6 +170,20 @@ export const IRIS_CALLS: Record<string, IrisCall> = {
   'Security.SSLConfigs.%New': secure('Security.SSLConfigs class reference; ASECURITYAPI (2025.2+)'),
   'Security.SSLConfigs#%Save': secure('Security.SSLConfigs class reference; ASECURITYAPI (2025.2+)'),
   'Security.SSLConfigs#Activate': secure('Security.SSLConfigs class reference; ASECURITYAPI (2025.2+)'),
+
+  // User-defined sensors (IrisEdge.Agent.ReadSensors), called by the sensors user, whose role holds
+  // only what an administrator grants it (DOCS.md "Your own sensors").
+  '%SQL.Statement.%New': language('%SQL.Statement class reference'),
+  '%Exception.General.%New': language('%Exception.General class reference'),
+  '%SQL.Statement#%Prepare': {
+    needs: [NS_READ, { sql: 'SELECT' }],
+    refusal: 'sqlcode-99',
+    doc: 'GSQL_privileges: dynamic SQL checks the user\'s SQL privileges when it prepares; SQLCODE -99 "User ... is not privileged for the operation" without SELECT on a table it reads (%All holders have every SQL privilege); %SQL.StatementMetadata statementType (1 SELECT)',
+    confidence: 'DOC',
+  },
+  '%SQL.Statement#%Execute': nsRead('GAUTHZ database resources: the rows are read from the table\'s globals, which needs READ on their database; <PROTECT> otherwise', 'DOC'),
+  '^global': nsRead('GAUTHZ: reading a global needs READ on the database that holds it (%DB_<database>:R); <PROTECT> *^Name,directory otherwise', 'DOC'),
+  '$CLASSMETHOD': nsRead('RCOS_fclassmethod; running a class needs READ on the routines database that holds it; what the method itself reads needs its own privileges', 'DOC'),
 
   // The person account (IrisEdge.Setup.EnsureAdminUser, SetAccountPassword): only the IRIS owner
   // runs these, through `iris session` with OS authentication; never the bridge's role.

@@ -1,8 +1,9 @@
 /**
  * The user's own sensors (model/sensor-definition.ts) as entities on the IRIS device, merged into
  * its one discovery message like every other feature. All of them share one retained JSON state
- * topic, `{"values": {<key>: <value>}}`: a sensor without a value has no entry and goes
- * unavailable through its own availability template, while the others keep showing theirs.
+ * topic, `{"values": {<key>: <value>}, "attributes": {<key>: {...}}}`: a sensor without a value
+ * has no entry and goes unavailable through its own availability template, while the others keep
+ * showing theirs. An SQL sensor with `attributes` takes the columns of its row as attributes.
  *
  * A sensor removed from the options since the last start is sent once more as `{"p": "sensor"}`,
  * which is how Home Assistant removes one component from a device message (research
@@ -50,15 +51,19 @@ export function userSensorComponents(ctx: DiscoveryContext, stateTopic: string, 
       ...(t.displayPrecision !== undefined ? { sug_dsp_prc: t.displayPrecision } : {}),
       ...(t.entityCategory !== undefined ? { ent_cat: t.entityCategory } : {}),
       ...(t.options !== undefined ? { ops: t.options } : {}),
+      // The state has no "attributes" until a row was read: .get keeps the template from failing.
+      ...(s.source.kind === 'sql' && s.source.attributes
+        ? { json_attr_t: stateTopic, json_attr_tpl: `{{ value_json.get('attributes', {}).get(${JSON.stringify(s.key)}, {}) | tojson }}` }
+        : {}),
     }, key);
   }
   for (const k of inputs.removed) out[userComponentKey(k)] = { p: 'sensor' };
   return out;
 }
 
-/** The retained state: the values the sensors have now, by key. */
-export function userSensorState(values: ReadonlyMap<string, number | string>): string {
-  return JSON.stringify({ values: Object.fromEntries(values) });
+/** The retained state: the values the sensors have now, by key, and an SQL row's columns. */
+export function userSensorState(values: ReadonlyMap<string, number | string>, attributes: ReadonlyMap<string, Record<string, string>> = new Map()): string {
+  return JSON.stringify({ values: Object.fromEntries(values), ...(attributes.size > 0 ? { attributes: Object.fromEntries(attributes) } : {}) });
 }
 
 /**
@@ -68,6 +73,7 @@ export function userSensorState(values: ReadonlyMap<string, number | string>): s
  */
 export class UserSensorFeature extends FeatureSignal implements InstanceFeature<UserSensorInputs> {
   private readonly values = new Map<string, number | string>();
+  private readonly attributes = new Map<string, Record<string, string>>();
   private readonly takenAt = new Map<string, number>();
   /** Sensors whose line the last successful scrape lacked, so that this is said once, not every poll. */
   private readonly missing = new Set<string>();
@@ -84,10 +90,25 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
     super();
   }
 
+  /** The values the agent read (SQL, global and method sensors): a sensor absent from `read` has none. */
+  updateRead(read: ReadonlyMap<string, { value: number | string; attributes?: Record<string, string> }>): void {
+    for (const s of this.sensors) {
+      if (s.source.kind === 'metric') continue;
+      const r = read.get(s.key);
+      if (r === undefined) this.values.delete(s.key);
+      else this.values.set(s.key, r.value);
+      if (r?.attributes) this.attributes.set(s.key, r.attributes);
+      else this.attributes.delete(s.key);
+    }
+    this.shown = true;
+    this.changed();
+  }
+
   /** The latest scrape's values (undefined: the scrape failed, so none has a value). */
   update(scraped: Readonly<Record<string, number>> | undefined): void {
     const t = this.now();
     for (const s of this.sensors) {
+      if (s.source.kind !== 'metric') continue;
       const last = this.takenAt.get(s.key);
       const v = scraped?.[s.key];
       if (scraped !== undefined && (v === undefined) !== this.missing.has(s.key)) {
@@ -116,6 +137,6 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
   }
 
   states(): StateMessage[] {
-    return this.shown ? [{ topic: this.stateTopic, payload: userSensorState(this.values) }] : [];
+    return this.shown ? [{ topic: this.stateTopic, payload: userSensorState(this.values, this.attributes) }] : [];
   }
 }

@@ -395,7 +395,7 @@ test('init-iris creates secrets, stages the predefined password once and writes 
   meminfo(1.8);
   const first = box.run('init-iris');
   assert.equal(first.status, 0, first.log);
-  for (const name of ['iris_password', 'iris_edge_password', 'iris_admin_password']) {
+  for (const name of ['iris_password', 'iris_edge_password', 'iris_edge_sensors_password', 'iris_admin_password']) {
     const file = join(secrets, name);
     assert.match(readFileSync(file, 'utf8'), /^[A-Za-z0-9]{24,32}\n$/, `${name} holds a generated password`);
     assert.equal(statSync(file).mode & 0o777, 0o600, `${name} is 0600`);
@@ -479,6 +479,9 @@ test('bridge/run waits for IRIS, sets up the bridge user and starts the bridge w
   assert.equal(env.IRIS_WEB_PORT, '52773');
   assert.equal(env.IRIS_USER, 'iris_edge');
   assert.equal(env.IRIS_PASSWORD_FILE, join(box.dir, 'data', 'secrets', 'iris_edge_password'));
+  // User-defined sensors log in as their own user, never as the bridge's.
+  assert.equal(env.IRIS_SENSORS_USER, 'iris_edge_sensors');
+  assert.equal(env.IRIS_SENSORS_PASSWORD_FILE, join(box.dir, 'data', 'secrets', 'iris_edge_sensors_password'));
   assert.equal(env.IRIS_EDGE_AGENT_DIR, '/usr/share/iris-edge/agent');
   assert.equal(env.IRIS_EDGE_HEARTBEAT_FILE, join(box.dir, 'run', 'heartbeat'));
   assert.equal(env.IRIS_EDGE_OPTIONS_FILE, join(box.dir, 'run', 'options.json'));
@@ -580,6 +583,7 @@ test('iris-edge-setup-user feeds the setup script to iris session and trusts onl
   t.after(() => box.cleanup());
   mkdirSync(join(box.dir, 'data', 'secrets'));
   writeFileSync(join(box.dir, 'data', 'secrets', 'iris_edge_password'), 'Secret123\n');
+  writeFileSync(join(box.dir, 'data', 'secrets', 'iris_edge_sensors_password'), 'SensorSecret789\n');
   writeFileSync(join(box.dir, 'data', 'secrets', 'iris_admin_password'), 'AdminSecret456\n');
   const applied = join(box.dir, 'data', 'secrets', '.iris_admin_password_applied');
 
@@ -596,6 +600,10 @@ test('iris-edge-setup-user feeds the setup script to iris session and trusts onl
   // The setup loads IrisEdge.Setup.cls, bridge-role.json and IrisEdge.Agent.cls from the agent folder.
   assert.match(env, /^IRIS_EDGE_AGENT_DIR=\/usr\/share\/iris-edge\/agent$/m);
   assert.ok(!env.includes('Secret123'), 'the password itself is never passed in the environment');
+  // The sensors' own user: its name and password file, never its password.
+  assert.match(env, /^IRIS_EDGE_SENSORS_USER=iris_edge_sensors$/m);
+  assert.ok(env.includes(`IRIS_EDGE_SENSORS_PASSWORD_FILE=${join(box.dir, 'data', 'secrets', 'iris_edge_sensors_password')}`));
+  assert.ok(!env.includes('SensorSecret789'));
   // The account for people: its name and password file, and "apply the file" while no setup has.
   assert.match(env, /^IRIS_EDGE_ADMIN_USER=ha_admin$/m);
   assert.ok(env.includes(`IRIS_EDGE_ADMIN_PASSWORD_FILE=${join(box.dir, 'data', 'secrets', 'iris_admin_password')}`));

@@ -20,6 +20,7 @@ import {
 import { waitFor as poll } from '../support/fixtures.ts';
 import { EVENT_LOG_LIMIT, EVENT_TEXT_MAX } from '../../src/model/event-log.ts';
 import { MESSAGE_SEARCH_LIMIT, MESSAGE_STATUSES } from '../../src/model/message-search.ts';
+import type { SensorSource } from '../../src/monitor/agent-sensors.ts';
 
 export interface ContractSubject {
   client: IrisClient;
@@ -34,6 +35,11 @@ export interface ContractSubject {
    * It has no certificate, key or CA file, so leaving it is harmless.
    */
   deleteSslConfig?: (name: string) => Promise<void>;
+  /**
+   * A client logged in as the sensors' own user (role IrisEdgeSensors, nothing granted), for the
+   * ReadSensors expectations; they run in %SYS, which that role may enter. Left out: skipped.
+   */
+  sensors?: SensorSource & { close(): Promise<void> };
 }
 
 export interface ContractOptions {
@@ -112,6 +118,7 @@ export function irisContract(
         if (initial === 'running' || initial === 'stopped') await ensureState(initial);
       } finally {
         await client().close();
+        await subject.sensors?.close();
         await subject.cleanup?.();
       }
     });
@@ -318,6 +325,25 @@ export function irisContract(
       const host = all.messages[0]?.target;
       if (host) for (const m of (await client().searchMessages(target().namespace, { ...base, host })).messages) assert.ok([m.source, m.target].includes(host));
       await assert.rejects(client().searchMessages('IRISEDGENOSUCHNS', base), (err: unknown) => err instanceof IrisError && !(err instanceof IrisUnavailableError));
+    });
+
+    it('readSensors, as the sensors user: a SELECT reads; two statements, an UPDATE, a class outside the packages and a missing node fail each on its own', async (t) => {
+      const sensors = subject.sensors;
+      if (!sensors) return t.skip('no sensors login for this subject');
+      const got = await sensors.readSensors('%SYS', [
+        { key: 'one', kind: 'sql', query: 'SELECT 1', attributes: false },
+        { key: 'two', kind: 'sql', query: 'SELECT 1; SELECT 2', attributes: false },
+        { key: 'upd', kind: 'sql', query: "UPDATE INFORMATION_SCHEMA.TABLES SET TABLE_NAME = 'x' WHERE 1 = 0", attributes: false },
+        { key: 'cls', kind: 'method', class: 'Other.Stats', method: 'Count' },
+        { key: 'none', kind: 'global', name: 'IrisEdgeContractNone', subscripts: ['x', 1], count: false },
+        { key: 'cnt', kind: 'global', name: 'IrisEdgeContractNone', subscripts: [], count: true },
+      ], ['Orders']);
+      assert.deepEqual(got.map((r) => r.key), ['one', 'two', 'upd', 'cls', 'none', 'cnt']);
+      const [one, two, upd, cls, none, cnt] = got;
+      assert.ok(one && 'ok' in one && one.ok && String(one.value) === '1', JSON.stringify(one));
+      for (const r of [two, upd, cls, none]) assert.ok(r && 'ok' in r && !r.ok && r.text.length > 0, JSON.stringify(r));
+      assert.match((cls as { text: string }).text, /not in a package/);
+      assert.ok(cnt && 'ok' in cnt && cnt.ok && Number(cnt.value) === 0, JSON.stringify(cnt));
     });
 
     it('a command for a production that does not exist fails with a typed error and changes nothing', async () => {

@@ -44,6 +44,11 @@ if (!env.IRIS_HOST) {
         agentDir,
       }),
       production: { namespace: env.IRIS_NAMESPACE!, name: env.IRIS_PRODUCTION! },
+      // The sensors' own user, as IrisEdge.Setup.Install created it (IRIS_SENSORS_USER and IRIS_SENSORS_PASSWORD).
+      sensors:
+        env.IRIS_SENSORS_USER && env.IRIS_SENSORS_PASSWORD
+          ? createNativeIrisClient({ host, port, username: env.IRIS_SENSORS_USER, password: env.IRIS_SENSORS_PASSWORD, agentDir })
+          : undefined,
     }));
 
     // What only the real agent can show: raw answers a generic IrisClient does not expose.

@@ -1,7 +1,8 @@
 /**
- * The user's own sensors in a real Home Assistant: five sensors of different device classes
- * appear on the IRIS device with their unit and state; one whose line IRIS does not write is
- * unavailable while the others keep updating; one taken out of the options is gone from Home
+ * The user's own sensors in a real Home Assistant: sensors of all four sources (metric, SQL,
+ * global, method) and different device classes appear on the IRIS device with their unit and
+ * state; one whose line IRIS does not write, and one IRIS refuses (no SELECT granted to the
+ * sensors' role), are unavailable while the others keep updating; one taken out of the options is gone from Home
  * Assistant after the next start. Also checks the table of Home Assistant's rules the bridge
  * refuses sensors with (src/model/ha-sensor-rules.ts) against the tables of this very release:
  * every unit and state class it offers must be one Home Assistant accepts.
@@ -33,7 +34,26 @@ const SENSORS = [
   { name: 'Licence days left', metric: 'iris_license_days_remaining', device_class: 'duration', unit: 'd' },
   { name: 'Processes', metric: 'iris_process_count', unit: 'processes', state_class: 'measurement' },
   { name: 'Mirror lag', metric: 'iris_mirror_lag_seconds', device_class: 'duration', unit: 's' },
+  { name: 'Open orders', namespace: 'ORDERS', sql: 'SELECT COUNT(*) FROM Orders.Open', unit: 'orders', state_class: 'measurement' },
+  { name: 'Newest order', namespace: 'ORDERS', sql: 'SELECT Id, Total FROM Orders.Open', attributes: true },
+  { name: 'Order count', namespace: 'ORDERS', global: '^Orders("count")', state_class: 'total_increasing' },
+  { name: 'Backlog', namespace: 'ORDERS', method: 'Orders.Stats.Backlog', device_class: 'duration', unit: 'h' },
+  { name: 'Secret pins', namespace: 'ORDERS', sql: 'SELECT COUNT(*) FROM Orders.Secret' },
 ];
+let backlog = 3;
+
+/** The simulated IRIS with the user's application data, and the grants an administrator made. */
+function irisWithOrders(): IrisSimulator {
+  const sim = new IrisSimulator({ transitionMs: 300 });
+  sim.iris.userData.define('ORDERS', {
+    tables: { 'Orders.Open': [{ Id: 'A-1', Total: 9.5 }, { Id: 'A-2', Total: 3 }], 'Orders.Secret': [{ Pin: 1 }] },
+    globals: { Orders: { '["count"]': 42 } },
+    methods: { 'Orders.Stats.Backlog': () => backlog },
+  });
+  sim.iris.security.grantSelect('IrisEdgeSensors', 'Orders.Open');
+  sim.iris.security.grant('IrisEdgeSensors', '%DB_ORDERS', 'R');
+  return sim;
+}
 
 let broker: Mosquitto;
 let ha: HomeAssistant;
@@ -46,9 +66,12 @@ async function startOurBridge(sensors: unknown[]): Promise<void> {
   const { log, lines } = captureLogger();
   bridgeLog.push('--- bridge started');
   lines.push = (...l: string[]) => bridgeLog.push(...l);
-  const config = testConfig({ mqtt: { source: 'default', url: broker.url }, pollIntervalMs: 1000, stateDir, userSensors: readSensorDefinitions(sensors, { pollIntervalS: 1, packages: [] }) });
+  const defined = readSensorDefinitions(sensors, { pollIntervalS: 1, packages: ['Orders'] });
+  const config = testConfig({ mqtt: { source: 'default', url: broker.url }, pollIntervalMs: 1000, stateDir, userSensors: { ...defined, packages: ['Orders'] } });
+  const sim = irisWithOrders();
   bridge = await startBridge(config, log, {
-    iris: new IrisSimulator({ transitionMs: 300 }),
+    iris: sim,
+    sensors: sim.sensorClient(),
     health: new MonitorApiClient({ baseUrl: api.url, sensorMetrics: sensorMetricsOf(config) }),
     birthJitterMs: 500,
   });
@@ -97,13 +120,26 @@ describe('user sensors in a real Home Assistant', () => {
     assert.deepEqual(await shown('sensor.iris_user_processes'), { state: '41', name: 'IRIS Processes', class: null, unit: 'processes' });
     assert.match((await shown('sensor.iris_user_write_daemon_cycle')).state ?? '', /^\d+(\.\d+)?$/);
     assert.equal(await stateOf('sensor.iris_user_mirror_lag'), 'unavailable');
+    // SQL, global and method sensors, read through the agent as the sensors' own IRIS user.
+    await ha.waitFor(async () => (await stateOf('sensor.iris_user_backlog')) === '3', 30_000, 'Backlog at 3');
+    assert.deepEqual(await shown('sensor.iris_user_open_orders'), { state: '2', name: 'IRIS Open orders', class: null, unit: 'orders' });
+    assert.deepEqual(await shown('sensor.iris_user_order_count'), { state: '42', name: 'IRIS Order count', class: null, unit: null });
+    assert.deepEqual(await shown('sensor.iris_user_backlog'), { state: '3', name: 'IRIS Backlog', class: 'duration', unit: 'h' });
+    const newest = await ha.state('sensor.iris_user_newest_order');
+    assert.equal(newest?.state, 'A-1');
+    assert.deepEqual([newest?.attributes.Id, newest?.attributes.Total], ['A-1', '9.5']);
+    assert.equal(await stateOf('sensor.iris_user_secret_pins'), 'unavailable', 'no SELECT on Orders.Secret');
+    assert.equal(bridgeLog.filter((l) => l.includes('Sensor "Secret pins" is unavailable') && l.includes('SQLCODE: -99')).length, 1);
   });
 
   it('keeps updating the others while the broken one stays unavailable', async () => {
     api.set({ cpuPercent: 55, processCount: 43 });
     await ha.waitFor(async () => (await stateOf('sensor.iris_user_host_cpu')) === '55', 15_000, 'Host CPU at 55');
     await ha.waitFor(async () => (await stateOf('sensor.iris_user_processes')) === '43', 15_000, 'Processes at 43');
+    backlog = 5;
+    await ha.waitFor(async () => (await stateOf('sensor.iris_user_backlog')) === '5', 15_000, 'Backlog at 5');
     assert.equal(await stateOf('sensor.iris_user_mirror_lag'), 'unavailable');
+    assert.equal(await stateOf('sensor.iris_user_secret_pins'), 'unavailable');
   });
 
   it('removes the entity of a sensor taken out of the options at the next start', async () => {

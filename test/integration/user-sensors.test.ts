@@ -115,3 +115,65 @@ describe('user metric sensors over MQTT', () => {
     }
   });
 });
+
+describe('user SQL, global and method sensors over MQTT (read through the agent as the sensors user)', () => {
+  const NS = 'ORDERS';
+  const ALL = [
+    { name: 'Open orders', namespace: NS, sql: 'SELECT COUNT(*) FROM Orders.Open', state_class: 'measurement' },
+    { name: 'Newest order', namespace: NS, sql: 'SELECT Id, Total FROM Orders.Open', attributes: true },
+    { name: 'Order count', namespace: NS, global: '^Orders("count")', state_class: 'total' },
+    { name: 'Backlog', namespace: NS, method: 'Orders.Stats.Backlog', unit: 'h', device_class: 'duration' },
+    { name: 'Secret pins', namespace: NS, sql: 'SELECT COUNT(*) FROM Orders.Secret' },
+    { name: 'Host CPU', metric: 'iris_cpu_usage', unit: '%' },
+  ];
+
+  it('shows all four sources with their state; one IRIS refuses goes unavailable, logged once, while the others keep updating', async () => {
+    const sim = new IrisSimulator({ transitionMs: 50 });
+    let backlog = 3;
+    sim.iris.userData.define(NS, {
+      tables: { 'Orders.Open': [{ Id: 'A-1', Total: 9.5 }, { Id: 'A-2', Total: 3 }], 'Orders.Secret': [{ Pin: 1 }] },
+      globals: { Orders: { '["count"]': 42 } },
+      methods: { 'Orders.Stats.Backlog': () => backlog },
+    });
+    // What an administrator grants the sensors' role: SELECT on one table, READ on the database.
+    sim.iris.security.grantSelect('IrisEdgeSensors', 'Orders.Open');
+    sim.iris.security.grant('IrisEdgeSensors', `%DB_${NS}`, 'R');
+    const cap = captureLogger();
+    const dir = mkdtempSync(join(tmpdir(), 'iris-edge-agent-sensors-'));
+    const defined = readSensorDefinitions(ALL, { pollIntervalS: 2, packages: ['Orders'] });
+    const config = testConfig({ mqtt: { source: 'default', url: broker.url }, pollIntervalMs: 200, stateDir: dir, userSensors: { ...defined, packages: ['Orders'] } });
+    const running = await startBridge(config, cap.log, {
+      iris: sim,
+      sensors: sim.sensorClient(),
+      health: new MonitorApiClient({ baseUrl: api.url, sensorMetrics: sensorMetricsOf(config) }),
+      inventoryWindowMs: 200,
+    });
+    try {
+      await waitFor(() => values().backlog === 3 || undefined, 5000, 'the method sensor\'s value');
+      const v = values();
+      assert.equal(v.open_orders, 2);
+      assert.equal(v.newest_order, 'A-1');
+      assert.equal(v.order_count, 42);
+      assert.ok(typeof v.host_cpu === 'number');
+      assert.ok(!('secret_pins' in v), 'no SELECT on Orders.Secret: unavailable');
+      const state = JSON.parse(observer.latest(topics.instanceSensors) ?? '{}') as { attributes?: Record<string, unknown> };
+      assert.deepEqual(state.attributes?.newest_order, { Id: 'A-1', Total: '9.5' });
+      const cmps = instanceCmps();
+      assert.deepEqual(validateDiscovery(observer.retained('homeassistant/device/')), []);
+      assert.equal(cmps.user_newest_order?.json_attr_t, topics.instanceSensors);
+      assert.deepEqual([cmps.user_backlog?.unit_of_meas, cmps.user_backlog?.dev_cla], ['h', 'duration']);
+      // The others keep updating while the refused one stays unavailable, said once.
+      backlog = 5;
+      await waitFor(() => values().backlog === 5 || undefined, 8000, 'the new Backlog value');
+      await polls(running.monitor, 3);
+      assert.equal(cap.lines.filter((l) => l.includes('Sensor "Secret pins" is unavailable') && l.includes('SQLCODE: -99')).length, 1);
+      // Granted, it comes back.
+      sim.iris.security.grantSelect('IrisEdgeSensors', 'Orders.Secret');
+      await waitFor(() => values().secret_pins === '1' || values().secret_pins === 1 || undefined, 8000, 'Secret pins after the grant');
+      assert.equal(cap.lines.filter((l) => l.includes('Sensor "Secret pins" has a value again.')).length, 1);
+    } finally {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

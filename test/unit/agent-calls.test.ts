@@ -43,6 +43,9 @@ function callsIn(body: string): { calls: Set<string>; helpers: Set<string> } {
   for (const m of body.matchAll(/\$SYSTEM\.(\w+)\.(\w+)\(/gi)) calls.add(`%SYSTEM.${m[1]}.${m[2]}`);
   if (/\bset \$namespace\s*=/i.test(body)) calls.add('$NAMESPACE');
   if (/\bset \$roles\s*=/i.test(body)) calls.add('$ROLES');
+  if (/\$(data|get|order)\(@/i.test(body)) calls.add('^global');
+  // A user's method: class and method both from variables (the .cls's own $classmethod calls name a literal %IsA).
+  if (/\$classmethod\(\s*[\w.]+\s*,\s*[\w.]+\s*\)/i.test(body)) calls.add('$CLASSMETHOD');
   for (const key of Object.keys(IRIS_CALLS).filter((k) => k.includes('#'))) {
     if (new RegExp(`\\.${key.split('#')[1]!.replace('%', '%')}\\(`).test(body)) calls.add(key);
   }
@@ -63,7 +66,7 @@ function closure(name: string, seen = new Set<string>()): Set<string> {
   return calls;
 }
 
-const PUBLIC = ['Snapshot', 'Control', 'EnableHost', 'SslConfigs', 'ApplySslConfig', 'Databases', 'Privileges', 'EventLog', 'SearchMessages'];
+const PUBLIC = ['Snapshot', 'Control', 'EnableHost', 'SslConfigs', 'ApplySslConfig', 'Databases', 'Privileges', 'EventLog', 'SearchMessages', 'ReadSensors'];
 
 describe('IrisEdge.Agent.cls, the privilege registry and the simulated agent agree', () => {
   it('the .cls has the methods this test follows', () => {
@@ -105,6 +108,18 @@ describe('IrisEdge.Agent.cls, the privilege registry and the simulated agent agr
     await sim.privileges(['%Service_Bindings']);
     await sim.eventLog('ORDERS', 'Orders.Production');
     await sim.searchMessages('ORDERS', { production: 'Orders.Production', since: '2000-01-01T00:00:00Z', until: '2100-01-01T00:00:00Z', host: null, status: null, errorsOnly: false, limit: 50 });
+    // Every branch of ReadSensors, as the sensors user with what it reads granted.
+    sim.iris.userData.define('ORDERS', { tables: { 'Orders.Open': [{ Id: 1 }] }, globals: { Orders: { '["n"]': 1 } }, methods: { 'Orders.Stats.N': () => 1 } });
+    sim.iris.security.grantSelect('IrisEdgeSensors', 'Orders.Open');
+    sim.iris.security.grant('IrisEdgeSensors', '%DB_ORDERS', 'R');
+    const sensors = sim.sensorClient();
+    await sensors.readSensors('ORDERS', [
+      { key: 'a', kind: 'sql', query: 'SELECT Id FROM Orders.Open', attributes: true },
+      { key: 'b', kind: 'global', name: 'Orders', subscripts: ['n'], count: false },
+      { key: 'c', kind: 'method', class: 'Orders.Stats', method: 'N' },
+      { key: 'd', kind: 'sql', query: 'UPDATE Orders.Open SET Id = 2', attributes: false },
+    ], ['Orders']);
+    await sensors.close();
     const trace = sim.iris.agent!.trace;
     const extra: string[] = [];
     const unreached: string[] = [];

@@ -36,6 +36,17 @@ describe('configuration', () => {
     assert.equal(c.stateDir, '/data/iris-edge');
   });
 
+  it('takes the sensors\' own IRIS login from IRIS_SENSORS_USER and its password file; an unreadable file costs the agent sensors only, without showing a password', () => {
+    const env = { IRIS_HOST: '127.0.0.1', IRIS_USER: 'iris_edge', IRIS_PASSWORD: 'pw', IRIS_SENSORS_USER: 'iris_edge_sensors', IRIS_SENSORS_PASSWORD_FILE: '/data/secrets/s' };
+    const ok = loadConfig({ env, argv: [], readFile: files({ '/data/secrets/s': 'S3cretSensors\n' }) });
+    assert.deepEqual(ok.userSensors.login, { username: 'iris_edge_sensors', password: 'S3cretSensors' });
+    const missing = loadConfig({ env, argv: [], readFile: files({}) });
+    assert.equal(missing.userSensors.login, undefined);
+    assert.deepEqual(missing.userSensors.problems.map((p) => p.field), ['IRIS_SENSORS_PASSWORD_FILE']);
+    assert.match(missing.userSensors.problems[0]?.message ?? '', /cannot read \/data\/secrets\/s \(ENOENT\), so SQL, global and method sensors are not read/);
+    assert.equal(loadConfig({ env: {}, argv: [] }).userSensors.login, undefined);
+  });
+
   it('takes the backup and simulator directories and limits from the environment', () => {
     const c = loadConfig({
       env: { IRIS_EDGE_STATE_DIR: '/s', IRIS_EDGE_BACKUP_DIR: '/b', IRIS_EDGE_BACKUP_UPLOAD_LIMIT_MB: '10', IRIS_EDGE_SIMULATOR_WRITE_MS: '0' },

@@ -19,7 +19,8 @@ irisContract(
     const data = new SimulatedDatabases(mkdtempSync(join(tmpdir(), 'iris-edge-native-contract-')), { namespaces: ['ORDERS', 'LAB'], blocks: 4, writeIntervalMs: 0 });
     const instance = new SimulatedIris({ transitionMs: 20, databases: data });
     const credentials = { username: 'iris_edge', password: 'contract-pw' };
-    instance.runSetup(credentials);
+    const sensorCredentials = { username: 'iris_edge_sensors', password: 'contract-sensors-pw' };
+    instance.runSetup(credentials, undefined, sensorCredentials);
     const server = await startSuperserver(instance);
     return {
       client: createNativeIrisClient({
@@ -31,6 +32,7 @@ irisContract(
         kind: 'simulator',
       }),
       production: { namespace: 'ORDERS', name: 'Orders.Production' },
+      sensors: createNativeIrisClient({ host: server.host, port: server.port, ...sensorCredentials, agentDir: SOURCE_AGENT_DIR, driverModule: SIMULATOR_DRIVER, kind: 'simulator' }),
       deleteSslConfig: async (name) => void instance.ssl.delete(name),
       cleanup: async () => {
         await server.close();

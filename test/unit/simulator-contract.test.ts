@@ -6,7 +6,7 @@ import { SimulatedDatabases } from '../../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { irisContract } from '../contract/expectations.ts';
 
-irisContract('IRIS simulator', async () => ({
-  client: new IrisSimulator({ transitionMs: 20, databases: new SimulatedDatabases(mkdtempSync(join(tmpdir(), 'iris-edge-contract-')), { namespaces: ['ORDERS'], blocks: 4 }) }),
-  production: { namespace: 'ORDERS', name: 'Orders.Production' },
-}), { settleTimeoutMs: 3000, pollMs: 20 });
+irisContract('IRIS simulator', async () => {
+  const client = new IrisSimulator({ transitionMs: 20, databases: new SimulatedDatabases(mkdtempSync(join(tmpdir(), 'iris-edge-contract-')), { namespaces: ['ORDERS'], blocks: 4 }) });
+  return { client, production: { namespace: 'ORDERS', name: 'Orders.Production' }, sensors: client.sensorClient() };
+}, { settleTimeoutMs: 3000, pollMs: 20 });

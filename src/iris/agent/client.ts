@@ -33,6 +33,7 @@ import {
 } from './contract.ts';
 import { AGENT_CLASS, agentVersionProblem, isMissingClassError } from './version.ts';
 import { eventLogFromAgent } from './event-log.ts';
+import { SENSOR_CALL_BUDGET_MS, SENSOR_LIMIT_MS, sensorReadingsFromAgent, type SensorReading, type SensorRequest } from './sensors.ts';
 import { EVENT_LOG_LIMIT, type EventLogEntry } from '../../model/event-log.ts';
 import { messageSearchFromAgent, searchFilterJson } from './message-search.ts';
 import type { MessageSearch, MessageSearchResult } from '../../model/message-search.ts';
@@ -167,6 +168,27 @@ export class AgentIrisClient implements IrisClient {
         // <NAMESPACE>: IRIS has no such namespace; anything else (<PROTECT>, SQL, a bad filter) is IRIS saying no.
         if (f.code.includes('<NAMESPACE>')) throw new UnknownProductionError(`IRIS has no namespace ${namespace}.`);
         throw new IrisCommandRefusedError(`IRIS could not ${what}: ${f.text || f.code}`, f.code || undefined);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The user-defined sensors of one namespace, in one agent call (IrisEdge.Agent.ReadSensors).
+   * Called only on the sensors connection, whose IRIS user holds the role IrisEdgeSensors and
+   * nothing of the bridge's. Rejects only when the call as a whole fails (namespace unknown or
+   * unreadable, IRIS unavailable); a sensor's own failure is its reading.
+   */
+  async readSensors(namespace: string, requests: SensorRequest[], packages: readonly string[]): Promise<SensorReading[]> {
+    const raw = await this.agentCall('ReadSensors', [namespace, JSON.stringify({ packages, sensors: requests }), SENSOR_CALL_BUDGET_MS, SENSOR_LIMIT_MS], undefined, (e) =>
+      new IrisUnavailableError(`IRIS refused to read the sensors of namespace ${namespace} (IrisEdge.Agent.ReadSensors): ${e.message}`, { cause: e }),
+    );
+    try {
+      return sensorReadingsFromAgent(parseAgentJson('ReadSensors', raw), requests);
+    } catch (err) {
+      if (err instanceof AgentFailedError) {
+        const f = err.failure;
+        throw new IrisCommandRefusedError(`IRIS could not read the sensors of namespace ${namespace}: ${f.text || f.code}`, f.code || undefined);
       }
       throw err;
     }

@@ -17,6 +17,7 @@ import type { SimulatedInterop } from './interop.ts';
 import type { SimulatedMessageHeaders } from './message-headers.ts';
 import { ObjectScriptError, StatusError, type SimProcess, type SimulatedSecurity } from './security.ts';
 import type { SimulatedSslConfigs } from './ssl.ts';
+import type { SimulatedUserData } from './user-data.ts';
 
 /** What the agent reaches of the instance it runs in. */
 export interface AgentInstance {
@@ -25,6 +26,7 @@ export interface AgentInstance {
   readonly eventLog: SimulatedEventLog;
   readonly messages: SimulatedMessageHeaders;
   readonly ssl: SimulatedSslConfigs;
+  readonly userData: SimulatedUserData;
   readonly databases: SimulatedDatabases | undefined;
   readonly clock: SimClock;
   readonly version: string;
@@ -75,6 +77,8 @@ export class SimulatedAgent {
         return this.EventLog(p, String(args[0]), String(args[1]), Number(args[2] ?? 50));
       case 'SearchMessages':
         return this.SearchMessages(p, String(args[0]), String(args[1]));
+      case 'ReadSensors':
+        return this.ReadSensors(p, String(args[0]), String(args[1]), Number(args[2] ?? 5000), Number(args[3] ?? 2000));
       case 'Databases':
         return this.Databases(p);
       case 'Privileges':
@@ -92,12 +96,12 @@ export class SimulatedAgent {
   }
 
   /** One IRIS call: its privilege in the current namespace, then its effect. */
-  private call<T>(p: SimProcess, key: string, effect: () => T): T {
+  private call<T>(p: SimProcess, key: string, effect: () => T, target?: { tables?: readonly string[]; global?: string }): T {
     const { database, directory } = this.database(p.namespace);
     let calls = this.trace.get(p.method);
     if (!calls) this.trace.set(p.method, (calls = new Set()));
     calls.add(key);
-    this.iris.security.enforce(p, key, database, directory);
+    this.iris.security.enforce(p, key, database, directory, target);
     return effect();
   }
 
@@ -559,6 +563,83 @@ export class SimulatedAgent {
       });
     } catch (err) {
       return failure(err);
+    }
+  }
+
+  private async ReadSensors(p: SimProcess, ns: string, requests: string, budgetMs: number, limitMs: number): Promise<string> {
+    const data = this.iris.userData;
+    const cut = (v: string | number) => String(v).slice(0, 255);
+    const sensorError = (code: string, text: string) => new ObjectScriptError('<SENSOR>', `${code} ${text}`);
+    try {
+      const req = this.call(p, '%DynamicAbstractObject.%FromJSON', () => JSON.parse(requests) as { packages: string[]; sensors: Json[] });
+      return await this.inNamespace(p, ns, () => {
+        const results: Json[] = [];
+        const started = this.iris.clock.now().getTime();
+        for (const s of req.sensors) {
+          if (this.iris.clock.now().getTime() - started > budgetMs) {
+            results.push({ key: s.key, deferred: true });
+            continue;
+          }
+          const t0 = this.iris.clock.now().getTime();
+          let r: Json;
+          try {
+            r = { key: s.key, ...this.readOne(p, ns, s, req.packages, data, cut, sensorError) };
+            const ms = this.iris.clock.now().getTime() - t0;
+            if (ms > limitMs) throw sensorError('SLOW', `took ${ms} ms, more than the limit of ${limitMs} ms`);
+            r.ok = true;
+          } catch (err) {
+            const c = caught(err);
+            r = { key: s.key, code: c.code, text: c.text.slice(0, 500), ok: false };
+          }
+          r.ms = this.iris.clock.now().getTime() - t0;
+          results.push(r);
+        }
+        return JSON.stringify({ results, ok: true });
+      });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  /** One sensor of ReadSensors, as the .cls's branches read it. */
+  private readOne(p: SimProcess, ns: string, s: Json, packages: string[], data: SimulatedUserData, cut: (v: string | number) => string, sensorError: (code: string, text: string) => Error): Json {
+    switch (s.kind) {
+      case 'sql': {
+        this.call(p, '%SQL.Statement.%New', () => undefined);
+        // Parsing comes first (SQLCODE -25, -30), then the SELECT privilege on what it reads.
+        const parsed = data.prepare(ns, String(s.query));
+        const st = this.call(p, '%SQL.Statement#%Prepare', () => parsed, { tables: parsed.tables });
+        if (st.statementType !== 1) throw this.call(p, '%Exception.General.%New', () => sensorError('NOTSELECT', `only a SELECT is read (IRIS prepared statement type ${st.statementType})`));
+        const row = this.call(p, '%SQL.Statement#%Execute', () => st.firstRow(), { global: `^${st.tables[0] ?? ''}` });
+        if (!row) throw this.call(p, '%Exception.General.%New', () => sensorError('NOROW', 'the query returned no row'));
+        const columns = st.columns();
+        const out: Json = { value: cut(row[columns[0] as string] ?? '') };
+        if (s.attributes === true) out.attributes = Object.fromEntries(columns.slice(0, 20).map((c) => [c.slice(0, 128), cut(row[c] ?? '')]));
+        return out;
+      }
+      case 'global': {
+        const name = String(s.name);
+        if (!/^%?[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/.test(name) || name.length > 31) throw this.call(p, '%Exception.General.%New', () => sensorError('GLOBALNAME', 'not a global name'));
+        const subs = s.subscripts as unknown[];
+        for (const sub of subs) {
+          const canonical = typeof sub === 'number' && String(Number(sub)) === String(sub);
+          if (!canonical && !(typeof sub === 'string' && sub !== '')) throw this.call(p, '%Exception.General.%New', () => sensorError('SUBSCRIPT', 'a subscript is neither a string nor a number'));
+        }
+        const literal = subs as Array<string | number>;
+        const ref = `^${name}${literal.length ? `(${literal.map((x) => (typeof x === 'number' ? String(x) : `"${x.replace(/"/g, '""')}"`)).join(',')})` : ''}`;
+        if (s.count === true) return { value: this.call(p, '^global', () => data.subscriptCount(ns, name, literal, 100_000), { global: ref }) };
+        const v = this.call(p, '^global', () => data.globalValue(ns, name, literal), { global: ref });
+        if (v === undefined) throw this.call(p, '%Exception.General.%New', () => sensorError('UNDEFINED', `${ref} has no value`));
+        return { value: cut(v) };
+      }
+      case 'method': {
+        const cls = String(s.class);
+        const allowed = packages.some((pkg) => cls.toUpperCase().startsWith(`${pkg.toUpperCase()}.`));
+        if (!allowed || cls.startsWith('%')) throw this.call(p, '%Exception.General.%New', () => sensorError('PACKAGE', `class ${cls} is not in a package listed in sensor_packages`));
+        return { value: cut(this.call(p, '$CLASSMETHOD', () => data.callMethod(ns, cls, String(s.method)))) };
+      }
+      default:
+        throw this.call(p, '%Exception.General.%New', () => sensorError('KIND', 'unknown sensor kind'));
     }
   }
 

@@ -14,6 +14,9 @@
  *         normal installs, 8.32ANP locked down); Security.Users refuses others with
  *         ERROR #845 "Password does not match length or pattern requirements" (InterSystems Error
  *         Reference), an unknown user with ERROR #838 "User %1 does not exist".
+ * [SQLP]  GSQL_privileges: SQL privileges (GRANT SELECT ON <table> or ON SCHEMA <schema>) are held by
+ *         users and roles; a holder of %All has every SQL privilege; dynamic SQL checks them when
+ *         it prepares and refuses with SQLCODE -99.
  * Every privilege a call needs comes from IRIS_CALLS (src/iris/privileges.ts), never from the
  * role the bridge happens to hold.
  */
@@ -117,6 +120,8 @@ export class SimulatedSecurity {
   private readonly resources = new Map<string, Set<Permission>>();
   private readonly roles = new Map<string, Grants>();
   private readonly users = new Map<string, SimUser>();
+  /** [SQLP] grantee (user or role) -> "SCHEMA.TABLE" or "SCHEMA.*", upper case. */
+  private readonly sqlSelect = new Map<string, Set<string>>();
 
   constructor() {
     // [ASEC] the predefined resources the bridge's calls involve; public permissions as shipped.
@@ -178,6 +183,20 @@ export class SimulatedSecurity {
     const set = grants.get(resource) ?? new Set<Permission>();
     set.add(permission);
     grants.set(resource, set);
+  }
+
+  /** [SQLP] GRANT SELECT ON <table> TO <grantee>, or ON SCHEMA <schema> with `Schema.*`. */
+  grantSelect(grantee: string, object: string): void {
+    const set = this.sqlSelect.get(grantee) ?? new Set<string>();
+    set.add(object.toUpperCase());
+    this.sqlSelect.set(grantee, set);
+  }
+
+  /** [SQLP] Whether the process may SELECT from `table` ("Schema.Table"). */
+  maySelect(proc: SimProcess, table: string): boolean {
+    const t = table.toUpperCase();
+    const schema = `${t.slice(0, t.lastIndexOf('.'))}.*`;
+    return [proc.username, ...proc.roles].some((g) => g === '%All' || this.sqlSelect.get(g)?.has(t) === true || this.sqlSelect.get(g)?.has(schema) === true);
   }
 
   /** [PWD] The system-wide PasswordPattern (Security.System); 3.32ANP on a normal install. */
@@ -260,7 +279,8 @@ export class SimulatedSecurity {
   }
 
   /** One need, with `nsDatabase` the resource-less name of the database the call runs against. */
-  satisfies(proc: SimProcess, need: Need, nsDatabase: string): boolean {
+  satisfies(proc: SimProcess, need: Need, nsDatabase: string, tables: readonly string[] = []): boolean {
+    if ('sql' in need) return tables.every((t) => this.maySelect(proc, t));
     if ('anyOf' in need) return need.anyOf.some((n) => this.holds(proc, n.resource, n.permission));
     if ('resource' in need) return this.holds(proc, need.resource, need.permission);
     const db = need.database === 'IRISSYS' ? 'IRISSYS' : nsDatabase;
@@ -271,12 +291,16 @@ export class SimulatedSecurity {
    * Enforces IRIS_CALLS[key] for a process whose current namespace keeps its data in `nsDatabase`,
    * failing the way IRIS fails for that call.
    */
-  enforce(proc: SimProcess, key: string, nsDatabase: string, directory: string): void {
+  enforce(proc: SimProcess, key: string, nsDatabase: string, directory: string, target?: { tables?: readonly string[]; global?: string }): void {
     const call: IrisCall | undefined = IRIS_CALLS[key];
     if (!call) throw new ObjectScriptError('<CLASS DOES NOT EXIST>', `*${key} (the simulator models no such call; add it to IRIS_CALLS with its privilege)`);
     for (const need of call.needs) {
-      if (this.satisfies(proc, need, nsDatabase)) continue;
+      if (this.satisfies(proc, need, nsDatabase, target?.tables)) continue;
+      // [SQLP] the database check of a statement is a <PROTECT> whatever the call's SQL refusal is.
+      if (call.refusal === 'sqlcode-99' && !('sql' in need)) throw new ObjectScriptError('<PROTECT>', `*${target?.global ?? '^'},${directory}`);
       switch (call.refusal) {
+        case 'sqlcode-99':
+          throw new StatusError('5540', `ERROR #5540: SQLCODE: -99 Message: User ${proc.username} is not privileged for the operation`);
         case 'status-940':
           throw INSUFFICIENT_PRIVILEGE();
         case 'status-921':
@@ -285,7 +309,7 @@ export class SimulatedSecurity {
           throw new Error('Access Denied');
         default:
           // [NS] <PROTECT> names the global and the database directory.
-          throw new ObjectScriptError('<PROTECT>', `*^${key.replace(/[^A-Za-z.]/g, '')},${directory}`);
+          throw new ObjectScriptError('<PROTECT>', `*${target?.global ?? `^${key.replace(/[^A-Za-z.]/g, '')}`},${directory}`);
       }
     }
   }

@@ -20,6 +20,7 @@ import type { SimulatedDatabases } from './databases.ts';
 import { SimulatedEventLog } from './event-log.ts';
 import { SimulatedInterop } from './interop.ts';
 import { SimulatedMessageHeaders } from './message-headers.ts';
+import { SimulatedUserData } from './user-data.ts';
 import { demoScenario, type ProductionSeed } from './scenarios.ts';
 import { ObjectScriptError, SimProcess, SimulatedSecurity } from './security.ts';
 import { DEMO_SSL_SETTINGS, demoSslConfigs, SimulatedSslConfigs, type SimSslConfig } from './ssl.ts';
@@ -58,6 +59,8 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
   readonly eventLog: SimulatedEventLog;
   readonly messages: SimulatedMessageHeaders;
   readonly ssl: SimulatedSslConfigs;
+  /** The user's own tables, globals and class methods, for user-defined sensors. */
+  readonly userData = new SimulatedUserData();
   readonly databases: SimulatedDatabases | undefined;
   readonly clock: SimClock;
   readonly version = SIM_VERSION;
@@ -101,7 +104,7 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
    * bridge-role.json declares them (plus READ/WRITE on each interoperability namespace's database),
    * the bridge's user with only that role, and the agent class at the VERSION of the shipped file.
    */
-  runSetup(bridge: BridgeCredentials, spec: BridgeRoleSpec = loadBridgeRole(this.agentDir)): void {
+  runSetup(bridge: BridgeCredentials, spec: BridgeRoleSpec = loadBridgeRole(this.agentDir), sensors?: BridgeCredentials): void {
     const list = (entries: BridgeRoleSpec['resources']) =>
       entries
         .filter((e) => !e.ifExists || this.security.resourceExists(e.name))
@@ -111,6 +114,10 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
     const namespaceDbs = this.interop.namespaces().map((ns) => `%DB_${ns}:${spec.namespaceDatabases.permission}`);
     this.security.setRole(spec.role, [list(spec.resources), ...namespaceDbs].filter((x) => x !== '').join(','));
     this.security.setUser(bridge.username, bridge.password, [spec.role]);
+    // The sensors' own user: its role holds no data; an administrator grants what sensors read,
+    // and the setup creates the role once and then leaves those grants alone (IrisEdge.Setup).
+    if (!this.security.roleExists(spec.sensors.role)) this.security.setRole(spec.sensors.role, list(spec.sensors.resources));
+    if (sensors) this.security.setUser(sensors.username, sensors.password, [spec.sensors.role]);
     this.installAgent();
   }
 

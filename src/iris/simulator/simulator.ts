@@ -34,13 +34,16 @@ export class IrisSimulator extends AgentIrisClient {
   readonly iris: SimulatedIris;
   /** The bridge's IRIS user, as the simulated setup created it. */
   readonly credentials: BridgeCredentials;
+  /** The sensors' own IRIS user (role IrisEdgeSensors), as the simulated setup created it. */
+  readonly sensorCredentials: BridgeCredentials;
   /** Calls made to control(), for tests that must prove nothing reached IRIS. */
   readonly controlCalls: ProductionCommand[] = [];
 
   constructor(options: SimulatorOptions = {}) {
     const iris = options.instance?.iris ?? new SimulatedIris(options);
     const credentials = options.instance?.credentials ?? { username: 'iris_edge', password: randomBytes(12).toString('hex') };
-    if (!options.instance && options.setup !== false) iris.runSetup(credentials);
+    const sensorCredentials = { username: 'iris_edge_sensors', password: randomBytes(12).toString('hex') };
+    if (!options.instance && options.setup !== false) iris.runSetup(credentials, undefined, sensorCredentials);
     super({
       kind: 'simulator',
       target: SIMULATOR_TARGET,
@@ -52,6 +55,18 @@ export class IrisSimulator extends AgentIrisClient {
     });
     this.iris = iris;
     this.credentials = credentials;
+    this.sensorCredentials = sensorCredentials;
+  }
+
+  /** A client on the sensors connection: logged in as the sensors user, not the bridge's. */
+  sensorClient(): AgentIrisClient {
+    return new AgentIrisClient({
+      kind: 'simulator',
+      target: SIMULATOR_TARGET,
+      transport: new InProcessTransport(this.iris, this.sensorCredentials, SIMULATOR_TARGET),
+      requiredAgentVersion: shippedAgentVersion(this.iris.agentDir),
+      inAddon: false,
+    });
   }
 
   override async control(command: ProductionCommand): Promise<void> {

@@ -23,6 +23,10 @@ readonly IRIS_EDGE_SYSTEM_PASSWORD_FILE="${IRIS_EDGE_SECRETS_DIR}/iris_password"
 readonly IRIS_EDGE_BRIDGE_PASSWORD_FILE="${IRIS_EDGE_SECRETS_DIR}/iris_edge_password"
 readonly IRIS_EDGE_SYSTEM_PASSWORD_APPLIED="${IRIS_EDGE_SECRETS_DIR}/.iris_password_applied"
 readonly IRIS_EDGE_BRIDGE_USER="iris_edge"
+# The IRIS user that runs user-defined SQL, global and method sensors: only the role
+# IrisEdgeSensors, never the bridge's (bridge-role.json "sensors"; DOCS.md "Your own sensors").
+readonly IRIS_EDGE_SENSORS_USER="iris_edge_sensors"
+readonly IRIS_EDGE_SENSORS_PASSWORD_FILE="${IRIS_EDGE_SECRETS_DIR}/iris_edge_sensors_password"
 # The IRIS account for people (%All), its generated or chosen password, and the marker that
 # IRIS has the password the file holds (removed when init-iris generates a new file).
 readonly IRIS_EDGE_ADMIN_USER="ha_admin"
