@@ -1,0 +1,102 @@
+/**
+ * The words of IPM (the InterSystems Package Manager, `zpm`/`%IPM`) every room shares: what a
+ * registry lists, one package version's metadata, and the versions IPM orders and matches.
+ *
+ * Registry shapes follow the community registry's server, intersystems-community/zpm-registry
+ * (ZPM.Registry routes, ZPM.Package JSON properties), and the client that reads them,
+ * intersystems/ipm src/cls/IPM/Repo/Remote/PackageService.cls (ListModules, GetModule).
+ * Versions: IPM's %IPM.General.SemanticVersion is Semantic Versioning 2.0, and its version
+ * expressions (%IPM.General.SemanticVersionExpression: ^, ~, x, ranges, ||) are npm's range syntax.
+ */
+import semver from 'semver';
+
+/** One package in a registry's list (GET /packages/-/all): its latest version and, asked for, all. */
+export interface RegistryPackageSummary {
+  name: string;
+  description: string;
+  /** Where its source lives (a GitHub URL on the community registry), or ''. */
+  repository: string;
+  /** The upstream registry it came from through an uplink, or ''. */
+  origin: string;
+  latest: string;
+  /** Newest first. */
+  versions: string[];
+}
+
+export interface PackageDependency {
+  name: string;
+  /** An IPM version expression, e.g. "^1.2.0" or "*". */
+  version: string;
+}
+
+/** One version of a package (GET /packages/:name[/:version]). */
+export interface RegistryPackage {
+  name: string;
+  version: string;
+  description: string;
+  repository: string;
+  license: string;
+  homePage: string;
+  keywords: string[];
+  dependencies: PackageDependency[];
+  /** Every version the registry holds, newest first. */
+  versions: string[];
+  /** The archive's size in bytes and SHA-1 (hex), when the registry said. */
+  size: number | undefined;
+  hash: string | undefined;
+}
+
+/** A package installed in a namespace, as IPM's `list-installed` reports it. */
+export interface InstalledPackage {
+  namespace: string;
+  name: string;
+  version: string;
+}
+
+/**
+ * IRIS namespace names (docs.intersystems.com, GSA_config_namespace "Rules for Namespace Names"):
+ * 1 to 64 characters, a letter or % first, then letters, digits, dashes or underscores; not
+ * case-sensitive, always stored and returned in upper case.
+ */
+export const NAMESPACE_NAME = /^[A-Za-z%][A-Za-z0-9_-]{0,63}$/;
+
+/** Why IRIS would refuse this namespace name, or null. */
+export function namespaceNameProblem(name: string): string | null {
+  if (name.length === 0) return 'The namespace name is empty.';
+  if (name.length > 64) return 'A namespace name has at most 64 characters.';
+  if (!/^[A-Za-z%]/.test(name)) return 'A namespace name starts with a letter or %.';
+  if (!NAMESPACE_NAME.test(name)) return 'A namespace name has only letters, digits, dashes (-) and underscores (_) after its first character.';
+  return null;
+}
+
+/**
+ * IPM module names: lower case on the registry (ZPM.Registry lower-cases every name it is asked
+ * for); letters, digits, dots, dashes and underscores in the packages it holds. Anything else never
+ * reaches a URL or an ObjectScript string.
+ */
+export const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export function isVersion(v: string): boolean {
+  return semver.valid(v) === v;
+}
+
+export function isVersionExpression(expr: string): boolean {
+  return expr.length <= 200 && semver.validRange(expr) !== null;
+}
+
+export function newestFirst(versions: readonly string[]): string[] {
+  return versions.filter(isVersion).sort(semver.rcompare);
+}
+
+/** The newest of `versions` matching an IPM version expression; IPM prefers releases. */
+export function bestVersion(versions: readonly string[], expression: string): string | null {
+  return semver.maxSatisfying(versions.filter(isVersion), expression) ?? semver.maxSatisfying(versions.filter(isVersion), expression, { includePrerelease: true });
+}
+
+export function satisfies(version: string, expression: string): boolean {
+  return isVersion(version) && semver.satisfies(version, expression, { includePrerelease: true });
+}
+
+export function isNewer(candidate: string, than: string): boolean {
+  return isVersion(candidate) && isVersion(than) && semver.gt(candidate, than);
+}
