@@ -100,3 +100,15 @@ export function satisfies(version: string, expression: string): boolean {
 export function isNewer(candidate: string, than: string): boolean {
   return isVersion(candidate) && isVersion(than) && semver.gt(candidate, than);
 }
+
+/** Where IPM finds packages: a registry as `repo -r -n registry -url ... -user ... -pass ...` sets it. */
+export interface RegistryConnection {
+  url: string;
+  credentials?: { username: string; password: string } | undefined;
+}
+
+/** What IPM asks of a registry (intersystems/ipm %IPM.Repo.Remote.PackageService). */
+export interface PackageSource {
+  package(name: string, version?: string): Promise<RegistryPackage>;
+  archive(name: string, version: string): Promise<{ bytes: Uint8Array; meta: RegistryPackage }>;
+}
