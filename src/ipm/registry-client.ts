@@ -161,6 +161,17 @@ export class RegistryClient {
   }
 
   /**
+   * A release's installer (GET /packages/:name/:version/installer, ZPM.Registry PackageInstaller):
+   * the .xml that loads IPM itself, as IPM's README installs it.
+   */
+  async installer(name: string, version: string): Promise<Buffer> {
+    this.checkName(name, version);
+    const bytes = await this.get(new URL(`packages/${encodeURIComponent(name)}/${encodeURIComponent(version)}/installer`, this.base), this.maxArchiveBytes, `${name} ${version} (its installer)`);
+    if (!bytes.subarray(0, 400).toString('utf8').includes('<Export')) throw this.garbage(`packages/${name}/${version}/installer`, 'an IRIS export (.xml)');
+    return bytes;
+  }
+
+  /**
    * IPM notes that the registry's `url` may carry a host and port only valid from the registry's
    * side, and no path prefix: a URL on another origin is read as a path under this registry, so
    * credentials never leave for another host.

@@ -112,3 +112,21 @@ export interface PackageSource {
   package(name: string, version?: string): Promise<RegistryPackage>;
   archive(name: string, version: string): Promise<{ bytes: Uint8Array; meta: RegistryPackage }>;
 }
+
+/**
+ * The IRIS owner's privileged path for apps: IPM commands and namespace changes run as the
+ * instance's owner (`iris session` as irisowner in the add-on; the owner's process in the
+ * simulator), never as the bridge's own IRIS user. Every method rejects only when IRIS could not
+ * run the step at all; what IPM says goes to `out`, line by line, as IPM wrote it.
+ */
+export interface AppsRunner {
+  namespaces(): Promise<Array<{ name: string; interop: boolean }>>;
+  createNamespace(name: string, interop: boolean): Promise<string>;
+  deleteNamespace(name: string): Promise<void>;
+  /** Loads IPM's installer (the release's .xml) into a namespace. */
+  loadIpmInstaller(namespace: string, version: string, installer: Uint8Array): Promise<void>;
+  /** Points IPM in a namespace at a registry (credentials never on a command line). */
+  setRegistry(namespace: string, repo: RegistryConnection, out: (line: string) => void): Promise<void>;
+  /** One IPM command (install, uninstall, list-installed) in a namespace. */
+  zpm(namespace: string, command: string, out: (line: string) => void): Promise<void>;
+}

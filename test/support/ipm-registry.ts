@@ -166,6 +166,10 @@ export async function startStandInRegistry(initial: StandInPackages): Promise<St
       const versions = versionsOf(name);
       const version = parts[2] ?? versions[versions.length - 1];
       if (!version || !packages[name]?.[version]) return res.writeHead(404).end();
+      if (parts[3] === 'installer') {
+        if (name !== 'zpm') return res.writeHead(404).end();
+        return res.writeHead(200, { 'content-type': 'text/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?>\n<Export generator="IRIS" version="26">\n<Class name="%IPM.Installer"><Description>IPM ${version}</Description></Class>\n</Export>\n`);
+      }
       if (parts[3] === 'manifest') return res.writeHead(200, { 'content-type': 'text/xml' }).end(moduleXml(name, version, packages[name]![version]!));
       return json(res, 200, packageJson(name, version));
     }
