@@ -187,6 +187,10 @@ export const IRIS_CALLS: Record<string, IrisCall> = {
   '%IPM.Main.Shell': ipm(
     'intersystems/ipm src/cls/IPM/Main.cls (Shell: install, uninstall, list-installed, repo); IPM compiles the package\'s code into the namespace and runs its setup, which may create web applications and roles: an administrator\'s action (README: %ALL)',
   ),
+  'Config.Namespaces.Exists': sysRead('Config.Namespaces class reference (reads need no resource beyond IRISSYS)'),
+  'Config.Databases.Exists': sysRead('Config.Databases class reference (reads need no resource beyond IRISSYS)'),
+  'Security.Resources.Exists': secure('Security.Resources class reference; ROARS_gsecuring: the security classes\' APIs need %Admin_Secure:U'),
+  'Security.Resources.Create': secure('Security.Resources class reference; a database of its own gets a %DB_<NAME> resource first, as intersystems/ipm src/cls/IPM/Utils/Build.cls CreateDatabase does'),
   'SYS.Database.CreateDatabase': manage('SYS.Database class reference; intersystems/ipm src/cls/IPM/Utils/Build.cls CreateDatabase creates the IRIS.DAT first'),
   'Config.Databases.Create': manage('Config.Databases class reference (the CPF entry for the database); intersystems/ipm src/cls/IPM/Utils/Build.cls'),
   'Config.Namespaces.Create': manage('Config.Namespaces class reference (Globals, Routines); GSA_config_namespace: 1-64 characters, a letter or % first, then letters, digits, - or _; stored in upper case'),

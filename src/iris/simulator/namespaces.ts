@@ -4,7 +4,8 @@
  * SYS.Database.CreateDatabase(dir), Config.Databases.Create(name, {Directory}),
  * Config.Namespaces.Create(name, {Globals, Routines}), then %EnsembleMgr.EnableNamespace(name) for
  * interoperability; deleting runs Config.Namespaces.Delete, Config.Databases.Delete,
- * SYS.Database.DeleteDatabase. Each call enforces its privilege (IRIS_CALLS) for the process.
+ * SYS.Database.DeleteDatabase. Each call enforces its privilege (IRIS_CALLS) for the process, in
+ * the order IrisEdge.Setup CreateAppsNamespace / DeleteAppsNamespace make them.
  *
  * [NSNAME] GSA_config_namespace "Rules for Namespace Names": 1 to 64 characters, a letter or %
  *          first, then letters, digits, - or _; not case-sensitive, stored in upper case.
@@ -50,6 +51,10 @@ export class SimulatedNamespaces {
     const upper = name.toUpperCase();
     if (SYSTEM.has(upper) || this.created.has(upper) || this.existing().includes(upper)) throw new StatusError('5001', `ERROR #5001: Namespace '${upper}' already exists`);
     const directory = `${this.dataDir()}/mgr/${upper.toLowerCase().replace(/%/g, '')}/`;
+    this.security.enforce(proc, 'Config.Namespaces.Exists', 'IRISSYS', directory);
+    this.security.enforce(proc, 'Config.Databases.Exists', 'IRISSYS', directory);
+    this.security.enforce(proc, 'Security.Resources.Exists', 'IRISSYS', directory);
+    this.security.enforce(proc, 'Security.Resources.Create', 'IRISSYS', directory);
     this.security.enforce(proc, 'SYS.Database.CreateDatabase', 'IRISSYS', directory);
     this.security.enforce(proc, 'Config.Databases.Create', 'IRISSYS', directory);
     this.security.enforce(proc, 'Config.Namespaces.Create', 'IRISSYS', directory);
@@ -64,6 +69,9 @@ export class SimulatedNamespaces {
     const upper = name.toUpperCase();
     const ns = this.created.get(upper);
     if (!ns) throw new StatusError('5001', `ERROR #5001: Namespace '${upper.slice(0, 80)}' does not exist or was not created here`);
+    this.security.enforce(proc, 'Config.Namespaces.Exists', 'IRISSYS', ns.directory);
+    this.security.enforce(proc, 'Config.Namespaces.Open', 'IRISSYS', ns.directory);
+    this.security.enforce(proc, 'Config.Databases.Open', 'IRISSYS', ns.directory);
     this.security.enforce(proc, 'Config.Namespaces.Delete', 'IRISSYS', ns.directory);
     this.security.enforce(proc, 'Config.Databases.Delete', 'IRISSYS', ns.directory);
     this.security.enforce(proc, 'SYS.Database.DeleteDatabase', 'IRISSYS', ns.directory);
