@@ -30,6 +30,8 @@ function checkCredentials(username: string, password: string): void {
   if (/[\u0000-\u001f\u007f:]/.test(username)) throw new RegistryError('invalid-url', 'The registry user name has a colon or a control character.');
   if (username.length > 200 || password.length > 500) throw new RegistryError('invalid-url', 'The registry user name or password is too long.');
   if (/[\u0000-\u001f\u007f]/.test(password)) throw new RegistryError('invalid-url', 'The registry password has a control character.');
+  // They reach IPM as quoted words of its `repo` command (IrisEdge.Setup.SetIpmRegistry).
+  if (username.includes('"') || password.includes('"')) throw new RegistryError('invalid-url', 'The registry user name or password has a double quote ("), which IPM\'s repo command cannot take.');
   if (!username !== !password) throw new RegistryError('invalid-url', 'Give both a user name and a password for the registry, or neither.');
 }
 

@@ -180,8 +180,8 @@ export const IRIS_CALLS: Record<string, IrisCall> = {
 
   // Apps (issue 16): IPM and namespaces, run only through the IRIS owner's privileged path
   // (`iris session IRIS -U <namespace>` as irisowner, OS authentication), never the bridge's role.
-  '%SYSTEM.OBJ.LoadStream': ipm(
-    'intersystems/ipm README "Installing the InterSystems Package Manager Client": load the release\'s installer (GET /packages/zpm/<version>/installer) with $system.OBJ.LoadStream(stream,"c") "with a user that has the %ALL role"',
+  '%SYSTEM.OBJ.Load': ipm(
+    'intersystems/ipm README "Installing the InterSystems Package Manager Client": the release\'s installer (GET /packages/zpm/<version>/installer), loaded "with a user that has the %ALL role"; without internet access `do $System.OBJ.Load("/path/to/zpm.xml","ck")`, as the add-on does with the file it downloaded',
     'DOC',
   ),
   '%IPM.Main.Shell': ipm(

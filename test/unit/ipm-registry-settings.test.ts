@@ -60,6 +60,7 @@ test('hostile settings are refused and nothing changes', withDir(async (dir) => 
     { url: 'https://a.example/', username: 'edge', password: 'x\r\nHost: evil' },
     { url: 'https://a.example/', username: 'u'.repeat(201), password: 'x' },
     { url: 'https://a.example/', username: '', password: 'orphan' },
+    { url: 'https://a.example/', username: 'edge', password: 'a"b' },
   ]) {
     await assert.rejects(s.save(bad), RegistryError, JSON.stringify(bad));
   }

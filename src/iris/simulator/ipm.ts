@@ -23,7 +23,7 @@
  *           the command still ends without an error; an unknown one: "Module '<name>' not found."
  * [REPO]    README: `repo -r -n registry -url <url> -user <u> -pass <p>` points a namespace at a
  *           registry; a namespace without one finds nothing.
- * Privileges: IRIS_CALLS '%IPM.Main.Shell' and '%SYSTEM.OBJ.LoadStream' (the owner's %All).
+ * Privileges: IRIS_CALLS '%IPM.Main.Shell' and '%SYSTEM.OBJ.Load' (the owner's %All).
  */
 import { bestVersion, satisfies, type PackageDependency, type PackageSource, type RegistryConnection, type RegistryPackage } from '../../model/ipm.ts';
 import { ObjectScriptError, type SimProcess, type SimulatedSecurity } from './security.ts';
@@ -83,10 +83,10 @@ export class SimulatedIpm {
     this.modules.delete(namespace);
   }
 
-  /** $system.OBJ.LoadStream(<the IPM release's installer>, "c") in `namespace`, as `proc`. */
+  /** $system.OBJ.Load(<the IPM release's installer>, "ck") in `namespace`, as `proc`. */
   loadInstaller(proc: SimProcess, namespace: string, version: string): void {
     const db = this.enter(proc, namespace);
-    this.security.enforce(proc, '%SYSTEM.OBJ.LoadStream', db.database, db.directory);
+    this.security.enforce(proc, '%SYSTEM.OBJ.Load', db.database, db.directory);
     this.versions.set(namespace, version);
   }
 
