@@ -10,6 +10,7 @@ import { CertExpiryWatcher } from './certs/expiry-watcher.ts';
 import { irisCertFiles, isLocalIris } from './certs/iris-inventory.ts';
 import { CertStore } from './certs/store.ts';
 import { heartbeat, instanceTopics, resolveMqtt, startInstance, type InstancePlan, type MqttTimings, type RunningInstance } from './compose/instance.ts';
+import { appsService, applyOptionsApps } from './compose/apps.ts';
 import { localIris, remotePlan, type LocalIris } from './compose/iris.ts';
 import { startPanelFor } from './compose/panel.ts';
 import { AssistExposure } from './ha/assist.ts';
@@ -21,6 +22,7 @@ import { createAddonBackup, getAddonSlug } from './ha/supervisor.ts';
 import type { IrisClient } from './iris/client.ts';
 import { SelfCheckRunner } from './iris/diagnostics.ts';
 import { loadBridgeRole } from './iris/privileges.ts';
+import type { AppsService } from './ipm/apps-service.ts';
 import type { Logger } from './log/logger.ts';
 import type { HealthSource } from './monitor/monitor.ts';
 import { describeBroker } from './mqtt/connection.ts';
@@ -41,6 +43,8 @@ export interface RunningBridge extends RunningInstance {
   selfCheck: SelfCheckRunner;
   /** The ingress panel, when it was asked for and could start. */
   panel: RunningPanel | undefined;
+  /** Apps (IPM) in the local instance, when the bridge can act as its owner. */
+  apps: AppsService | undefined;
 }
 
 export interface StartOptions extends MqttTimings {
@@ -92,7 +96,8 @@ function backupServiceFor(plan: InstancePlan, config: Config, log: Logger): Back
 export async function startBridge(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningBridge> {
   const broker = await resolveMqtt(config, log);
   log.info(`Connecting to the MQTT broker at ${describeBroker(broker.url)}`);
-  const { account, ...localParts }: LocalIris = options.iris ? { iris: options.iris, health: options.health, control: options.control } : await localIris(config, log);
+  const { account, apps: appsRunner, ...localParts }: LocalIris = options.iris ? { iris: options.iris, health: options.health, control: options.control } : await localIris(config, log);
+  const apps = appsRunner ? appsService(appsRunner, config).service : undefined;
   const local: InstancePlan = {
     id: config.instanceId,
     topics: instanceTopics(config.instanceId, config),
@@ -174,7 +179,10 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     backups.on('thawed', (m) => void backupNotices?.onThawed(m));
   }
 
-  const running = { instances, backups, selfCheck, certStore: store, account };
+  // The options' apps, beside the first polls (IPM installs take minutes).
+  if (apps) void applyOptionsApps(apps, config, log);
+
+  const running = { instances, backups, selfCheck, certStore: store, account, apps };
   const panel = options.panelLogs ? await startPanelFor(running, config, options.panelLogs, log) : undefined;
 
   return {

@@ -16,6 +16,9 @@ import { startSimulatedMonitorApi } from '../iris/simulator/monitor-api.ts';
 import type { Logger } from '../log/logger.ts';
 import type { PersonAccountService } from '../accounts/person-account.ts';
 import { addonAccount, simulatorAccount } from './account.ts';
+import { simulatedAppsRunner } from '../iris/simulator/apps-runner.ts';
+import type { AppsRunner } from '../model/ipm.ts';
+import { addonAppsRunner, registrySource } from './apps.ts';
 import type { InstancePlan } from './instance.ts';
 
 type NativeTarget = { host: string; port: number; username: string; password: string; agentDir: string };
@@ -62,7 +65,7 @@ async function simulatedIris(
   const namespaces = [...new Set((seeds ?? demoScenario()).map((p) => p.namespace))];
   const data = new SimulatedDatabases(config.dataDir, { namespaces, writeIntervalMs: config.writeIntervalMs });
   // The demo lives (queues move, an error now and then); bench scenarios stay still.
-  const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data, agentDir: dirs.agentDir });
+  const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data, agentDir: dirs.agentDir, ipm: { sourceFor: registrySource } });
   const credentials = { username: 'iris_edge', password: randomBytes(16).toString('hex') };
   instance.runSetup(credentials);
   const account = await simulatorAccount(instance, dirs.stateDir);
@@ -76,6 +79,7 @@ async function simulatedIris(
     iris,
     health: new MonitorApiClient({ baseUrl: api.url }),
     account,
+    apps: simulatedAppsRunner(instance),
     close: async () => {
       await superserver.close();
       await api.close();
@@ -91,7 +95,7 @@ async function simulatedIris(
 }
 
 /** The local instance's IRIS side, and its account for people when this bridge can manage it. */
-export type LocalIris = Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'> & { account?: PersonAccountService };
+export type LocalIris = Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'> & { account?: PersonAccountService; apps?: AppsRunner };
 
 /** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
 export async function localIris(config: Config, log: Logger): Promise<LocalIris> {
@@ -104,6 +108,7 @@ export async function localIris(config: Config, log: Logger): Promise<LocalIris>
     // Only inside the add-on are IRIS's files and its process within reach.
     control: config.inAddon ? containerControl({ stateDir: config.stateDir, iris, irisBin: config.addon.irisBin }) : undefined,
     account: await initialised(addonAccount(config)),
+    apps: addonAppsRunner(config),
   };
 }
 
