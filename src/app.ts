@@ -10,7 +10,7 @@ import { CertExpiryWatcher } from './certs/expiry-watcher.ts';
 import { irisCertFiles, isLocalIris } from './certs/iris-inventory.ts';
 import { CertStore } from './certs/store.ts';
 import { heartbeat, instanceTopics, resolveMqtt, startInstance, type InstancePlan, type MqttTimings, type RunningInstance } from './compose/instance.ts';
-import { appsService, applyOptionsApps } from './compose/apps.ts';
+import { appsInHomeAssistant, appsParts, applyOptionsApps } from './compose/apps.ts';
 import { localIris, remotePlan, type LocalIris } from './compose/iris.ts';
 import { startPanelFor } from './compose/panel.ts';
 import { AssistExposure } from './ha/assist.ts';
@@ -97,7 +97,8 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   const broker = await resolveMqtt(config, log);
   log.info(`Connecting to the MQTT broker at ${describeBroker(broker.url)}`);
   const { account, apps: appsRunner, ...localParts }: LocalIris = options.iris ? { iris: options.iris, health: options.health, control: options.control } : await localIris(config, log);
-  const apps = appsRunner ? appsService(appsRunner, config).service : undefined;
+  const appParts = appsRunner ? appsParts(appsRunner, config) : undefined;
+  const apps = appParts?.service;
   const local: InstancePlan = {
     id: config.instanceId,
     topics: instanceTopics(config.instanceId, config),
@@ -127,6 +128,9 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     backupFeature = new BackupFeature(local.topics, await backups.status(), backupNow);
     local.features.push(backupFeature);
   }
+  // Apps: an update entity per installed app and a sensor of them, on the local instance's device.
+  const appsHa = appParts ? appsInHomeAssistant(appParts, local.topics, log) : undefined;
+  if (appsHa) local.features.push(appsHa.feature);
   const panelUrl = options.panelUrl ?? (await panelUrlOf(config, log));
   for (const p of plans) p.panelUrl = panelUrl;
   // Instances start side by side: one that does not answer must not hold up the others.
@@ -180,7 +184,10 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   }
 
   // The options' apps, beside the first polls (IPM installs take minutes).
-  if (apps) void applyOptionsApps(apps, config, log);
+  if (apps && appsHa) {
+    void applyOptionsApps(apps, config, log).then(() => appsHa.watch.refresh());
+    appsHa.watch.start();
+  }
 
   const running = { instances, backups, selfCheck, certStore: store, account, apps };
   const panel = options.panelLogs ? await startPanelFor(running, config, options.panelLogs, log) : undefined;
@@ -191,6 +198,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     panel,
     async stop() {
       backups?.stop();
+      appsHa?.watch.stop();
       certWatch.stop();
       for (const r of reactions) r.stop();
       ha?.close();

@@ -6,28 +6,42 @@
  */
 import type { Config } from '../config/config.ts';
 import { AppsService } from '../ipm/apps-service.ts';
+import { AppsWatch } from '../ipm/apps-watch.ts';
 import { applyDeclaredApps } from '../ipm/declared-apps.ts';
 import { irisSessionApps } from '../ipm/iris-session-apps.ts';
 import { RegistryClient } from '../ipm/registry-client.ts';
 import { RegistrySettings } from '../ipm/registry-settings.ts';
 import type { Logger } from '../log/logger.ts';
 import type { AppsRunner, PackageSource, RegistryConnection } from '../model/ipm.ts';
+import { AppsFeature } from '../mqtt/apps-sensors.ts';
+import type { Topics } from '../mqtt/topics.ts';
 
 /** How IPM (the simulated one too) reaches a registry: the add-on's client. */
 export function registrySource(repo: RegistryConnection): PackageSource {
   return new RegistryClient({ url: repo.url, credentials: repo.credentials });
 }
 
-export function appsService(runner: AppsRunner, config: Config): { service: AppsService; settings: RegistrySettings } {
+export interface AppsParts {
+  service: AppsService;
+  settings: RegistrySettings;
+  registry: () => Promise<{ client: RegistryClient; connection: RegistryConnection }>;
+}
+
+export function appsParts(runner: AppsRunner, config: Config): AppsParts {
   const settings = new RegistrySettings(config.apps.registryFile);
-  const service = new AppsService({
-    runner,
-    registry: async () => {
-      const connection = await settings.connection();
-      return { client: new RegistryClient(connection), connection };
-    },
-  });
-  return { service, settings };
+  const registry = async () => {
+    const connection = await settings.connection();
+    return { client: new RegistryClient(connection), connection };
+  };
+  return { service: new AppsService({ runner, registry }), settings, registry };
+}
+
+/** Home Assistant's side of the apps: the feature on the instance device and what keeps it current. */
+export function appsInHomeAssistant(parts: AppsParts, topics: Topics, log: Logger): { feature: AppsFeature; watch: AppsWatch } {
+  let watch: AppsWatch | undefined;
+  const feature = new AppsFeature(topics, (namespace, name) => void watch?.installLatest(namespace, name));
+  watch = new AppsWatch({ service: parts.service, registry: parts.registry, log, onChange: (apps) => feature.update(apps) });
+  return { feature, watch };
 }
 
 /** The add-on's runner, when the bridge runs beside its IRIS as irisowner. */

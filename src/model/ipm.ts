@@ -130,3 +130,13 @@ export interface AppsRunner {
   /** One IPM command (install, uninstall, list-installed) in a namespace. */
   zpm(namespace: string, command: string, out: (line: string) => void): Promise<void>;
 }
+
+/** One installed app as Home Assistant shows it: its version, the registry's newest, an install under way. */
+export interface AppStatus {
+  namespace: string;
+  name: string;
+  installed: string;
+  /** The registry's newest version; undefined when the registry did not say (not listed, not reached). */
+  latest: string | undefined;
+  inProgress: boolean;
+}

@@ -112,6 +112,9 @@ test('the Apps section promises what the apps code keeps', async () => {
   const installer = readFileSync(join(repoRoot, 'src/ipm/iris-session-apps.ts'), 'utf8');
   assert.match(installer, /spawn\(bin, \['session', o\.instance \?\? 'IRIS'/, 'the privileged path is iris session');
   assert.match(section(docs, '### Option: `ipm_packages`'), /is \*\*not\*\* uninstalled/);
+  const watch = readFileSync(join(repoRoot, 'src/ipm/apps-watch.ts'), 'utf8');
+  assert.match(apps, /every 6 hours/);
+  assert.match(watch, /6 \* 3600_000/, 'the registry is asked every 6 hours, as DOCS.md says');
   const declared = readFileSync(join(repoRoot, 'src/ipm/declared-apps.ts'), 'utf8');
   assert.doesNotMatch(declared, /uninstall\(/, 'declared apps never uninstall');
 });
