@@ -190,7 +190,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   }
 
   const running = { instances, backups, selfCheck, certStore: store, account, apps };
-  const panel = options.panelLogs ? await startPanelFor(running, config, options.panelLogs, log) : undefined;
+  const panel = options.panelLogs ? await startPanelFor({ ...running, apps: appParts }, config, options.panelLogs, log) : undefined;
 
   return {
     ...primary,

@@ -7,6 +7,7 @@
 import type { Config } from '../config/config.ts';
 import { AppsService } from '../ipm/apps-service.ts';
 import { AppsWatch } from '../ipm/apps-watch.ts';
+import { AppsJobs } from '../ipm/apps-jobs.ts';
 import { applyDeclaredApps } from '../ipm/declared-apps.ts';
 import { irisSessionApps } from '../ipm/iris-session-apps.ts';
 import { RegistryClient } from '../ipm/registry-client.ts';
@@ -23,6 +24,7 @@ export function registrySource(repo: RegistryConnection): PackageSource {
 
 export interface AppsParts {
   service: AppsService;
+  jobs: AppsJobs;
   settings: RegistrySettings;
   registry: () => Promise<{ client: RegistryClient; connection: RegistryConnection }>;
 }
@@ -33,7 +35,7 @@ export function appsParts(runner: AppsRunner, config: Config): AppsParts {
     const connection = await settings.connection();
     return { client: new RegistryClient(connection), connection };
   };
-  return { service: new AppsService({ runner, registry }), settings, registry };
+  return { service: new AppsService({ runner, registry }), settings, registry, jobs: new AppsJobs() };
 }
 
 /** Home Assistant's side of the apps: the feature on the instance device and what keeps it current. */
@@ -41,6 +43,10 @@ export function appsInHomeAssistant(parts: AppsParts, topics: Topics, log: Logge
   let watch: AppsWatch | undefined;
   const feature = new AppsFeature(topics, (namespace, name) => void watch?.installLatest(namespace, name));
   watch = new AppsWatch({ service: parts.service, registry: parts.registry, log, onChange: (apps) => feature.update(apps) });
+  // A job of the panel that ended changed the apps: Home Assistant's entities follow.
+  parts.jobs.on('job', (job) => {
+    if (job.state !== 'running') void watch?.refresh();
+  });
   return { feature, watch };
 }
 
