@@ -65,6 +65,8 @@ async function route(): Promise<Page> {
       return (await import('./backups.ts')).backupsPage();
     case 'diagnostics':
       return (await import('./diagnostics.ts')).diagnosticsPage();
+    case 'apps':
+      return (await import('./apps.ts')).appsPage();
     default:
       return overview;
   }
