@@ -7,7 +7,7 @@
  * Assistant logs no warning about any of it.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,26 +15,33 @@ import { startBridge, type RunningBridge } from '../../src/app.ts';
 import { PINNED_IPM } from '../../src/ipm/apps-service.ts';
 import { RegistrySettings } from '../../src/ipm/registry-settings.ts';
 import { captureLogger, testConfig } from '../support/fixtures.ts';
+import { LogBuffer } from '../../src/panel/log-buffer.ts';
+import { fetchBody, JSON_POST } from '../support/http.ts';
 import { startStandInRegistry, type StandInRegistry } from '../support/ipm-registry.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
-import { artifactDirFor, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
+import { artifactDirFor, finishHomeAssistant, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
 
 const artifactDir = artifactDirFor('apps');
 let broker: Mosquitto;
 let ha: HomeAssistant;
 let reg: StandInRegistry;
 let bridge: RunningBridge | undefined;
-const logLines: string[] = [];
+let logLines: string[] = [];
 
 before(async () => {
   broker = await Mosquitto.start();
-  reg = await startStandInRegistry({ zpm: { [PINNED_IPM]: {} }, webterminal: { '4.9.2': { description: 'Web terminal' }, '4.9.3': { description: 'Web terminal' } }, sslclient: { '1.0.4': {} } });
+  reg = await startStandInRegistry({
+    zpm: { [PINNED_IPM]: {} },
+    webterminal: { '4.9.2': { description: 'Web terminal' }, '4.9.3': { description: 'Web terminal' } },
+    sslclient: { '1.0.4': {} },
+    'demo-app': { '1.0.0': { description: 'Demo', dependencies: { sslclient: '^1.0.0' } }, '1.1.0': { description: 'Demo', dependencies: { sslclient: '^1.0.0' } } },
+  });
   ha = await startHomeAssistant({ mqttPort: broker.port, artifactDir });
   const root = mkdtempSync(join(tmpdir(), 'iris-edge-apps-e2e-'));
   const registryFile = join(root, 'secrets', 'ipm_registry.json');
   await new RegistrySettings(registryFile).save({ url: reg.url });
-  const { log, lines } = captureLogger();
-  lines.push = (...l: string[]) => logLines.push(...l);
+  const cap = captureLogger();
+  logLines = cap.lines;
   bridge = await startBridge(
     testConfig({
       mqtt: { source: 'default', url: broker.url },
@@ -51,19 +58,17 @@ before(async () => {
         workDir: join(root, 'state', 'apps'),
       },
     }),
-    log,
-    { birthJitterMs: 500 },
+    cap.log,
+    { birthJitterMs: 500, panelLogs: new LogBuffer(100) },
   );
 });
 
 after(async () => {
   await bridge?.stop();
-  const problems = (await ha?.problems()) ?? [];
-  await ha?.stop();
-  await reg?.close();
-  await broker?.close();
-  mkdirSync(artifactDir, { recursive: true });
-  writeFileSync(join(artifactDir, 'bridge.log'), logLines.join('\n') + '\n');
+  const problems = await finishHomeAssistant(ha, artifactDir, logLines, async () => {
+    await reg?.close();
+    await broker?.close();
+  });
   assert.deepEqual(problems, [], 'Home Assistant logged warnings or kept placeholder devices');
 });
 
@@ -98,5 +103,18 @@ describe('apps in Home Assistant', () => {
     }, 60_000, 'webterminal 4.9.3 installed');
     assert.equal(s.state, 'off');
     assert.equal(s.attributes.in_progress, false);
+  });
+
+  it('an app installed through the panel\'s API shows its update entity when the registry has a newer version', async () => {
+    const api = `${bridge!.panel!.url}api/apps/install`;
+    const started = await fetchBody(api, { method: 'POST', headers: JSON_POST, body: JSON.stringify({ namespace: 'APPS', name: 'demo-app', version: '1.0.0' }) });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const state = await ha.waitFor(async () => {
+      const s = await ha.state('update.iris_app_apps_demo_app');
+      return s?.attributes.installed_version === '1.0.0' ? s : undefined;
+    }, 60_000, 'the update entity of demo-app');
+    assert.equal(state.state, 'on');
+    assert.equal(state.attributes.latest_version, '1.1.0');
+    assert.equal((await ha.state('sensor.iris_apps_installed'))?.state, '3', 'webterminal, demo-app and its dependency sslclient');
   });
 });

@@ -42,11 +42,17 @@ async function withRepo(iris: SimulatedIris, ns: string): Promise<void> {
   await zpm(iris, ns, `repo -r -n registry -url ${reg.url}`);
 }
 
+/** An instance with IPM, and the namespace APPS pointed at the stand-in registry. */
+async function appsNamespace(): Promise<SimulatedIris> {
+  const iris = instance();
+  iris.createNamespace('APPS', true);
+  await withRepo(iris, 'APPS');
+  return iris;
+}
+
 describe('simulated IPM', () => {
   it('installs a package after its dependencies, each through IPM\'s phases, and lists them', async () => {
-    const iris = instance();
-    iris.createNamespace('APPS', true);
-    await withRepo(iris, 'APPS');
+    const iris = await appsNamespace();
     const out = await zpm(iris, 'APPS', 'install demo-app');
     assert.equal(out[0], 'Building dependency graph...');
     assert.equal(out[1], 'Done.');
@@ -59,9 +65,7 @@ describe('simulated IPM', () => {
   });
 
   it('an unknown package or version: IPM\'s own message, and nothing changes', async () => {
-    const iris = instance();
-    iris.createNamespace('APPS', true);
-    await withRepo(iris, 'APPS');
+    const iris = await appsNamespace();
     assert.deepEqual(await zpm(iris, 'APPS', 'install no-such-app'), ["ERROR! 'no-such-app' not found in any repository."]);
     assert.deepEqual(await zpm(iris, 'APPS', 'install webterminal 9.9.9'), ['ERROR! webterminal 9.9.9 not found in any repository.']);
     assert.deepEqual(iris.ipm.installed('APPS'), [{ name: 'zpm', version: '0.10.5' }]);
@@ -74,18 +78,14 @@ describe('simulated IPM', () => {
   });
 
   it('an unsatisfiable dependency fails before anything is installed', async () => {
-    const iris = instance();
-    iris.createNamespace('APPS', true);
-    await withRepo(iris, 'APPS');
+    const iris = await appsNamespace();
     const out = await zpm(iris, 'APPS', 'install needs-missing');
     assert.equal(out.at(-1), 'ERROR! Could not find satisfactory version of no-such-lib in any repositories. Required by: needs-missing 1.0.0: ^1.0.0');
     assert.equal(iris.ipm.installed('APPS').length, 1);
   });
 
   it('an update another module forbids is refused with IPM\'s message', async () => {
-    const iris = instance();
-    iris.createNamespace('APPS', true);
-    await withRepo(iris, 'APPS');
+    const iris = await appsNamespace();
     await zpm(iris, 'APPS', 'install demo-app');
     const out = await zpm(iris, 'APPS', 'install sslclient 2.0.0');
     assert.equal(out.at(-1), 'ERROR! Requested version (sslclient 2.0.0) does not satisfy the requirements of other modules installed in the current namespace (demo-app: ^1.0.0).');
@@ -93,18 +93,14 @@ describe('simulated IPM', () => {
   });
 
   it('update: installing a newer version replaces the installed one', async () => {
-    const iris = instance();
-    iris.createNamespace('APPS', true);
-    await withRepo(iris, 'APPS');
+    const iris = await appsNamespace();
     await zpm(iris, 'APPS', 'install sslclient 1.0.4');
     await zpm(iris, 'APPS', 'install sslclient');
     assert.deepEqual(iris.ipm.installed('APPS').find((m) => m.name === 'sslclient'), { name: 'sslclient', version: '2.0.0' });
   });
 
   it('a half-way failure is left as IPM leaves it: dependencies stay, the failing module is listed after Reload', async () => {
-    const iris = instance();
-    iris.createNamespace('APPS', true);
-    await withRepo(iris, 'APPS');
+    const iris = await appsNamespace();
     iris.ipm.failPhase('demo-app', '1.0.0', 'Activate', 'Error in Activate: class Demo.Setup does not exist');
     const out = await zpm(iris, 'APPS', 'install demo-app');
     assert.deepEqual(out.slice(-2), ['[demo-app]\tActivate FAILURE', 'ERROR! Error in Activate: class Demo.Setup does not exist']);
@@ -119,9 +115,7 @@ describe('simulated IPM', () => {
   });
 
   it('a tampered archive stops the install with IPM\'s hash message', async () => {
-    const iris = instance();
-    iris.createNamespace('APPS', true);
-    await withRepo(iris, 'APPS');
+    const iris = await appsNamespace();
     reg.fault = 'tampered-archive';
     try {
       assert.equal((await zpm(iris, 'APPS', 'install webterminal')).at(-1), 'ERROR! Download module, hash mismatch.');
@@ -132,9 +126,7 @@ describe('simulated IPM', () => {
   });
 
   it('uninstall: removes; a required module is skipped as IPM skips it; an unknown one is IPM\'s error', async () => {
-    const iris = instance();
-    iris.createNamespace('APPS', true);
-    await withRepo(iris, 'APPS');
+    const iris = await appsNamespace();
     await zpm(iris, 'APPS', 'install demo-app');
     assert.deepEqual(await zpm(iris, 'APPS', 'uninstall sslclient'), ['[APPS|sslclient]\tClean SKIPPED - required by 1 other module. (demo-app)']);
     assert.deepEqual(await zpm(iris, 'APPS', 'uninstall demo-app'), ['[APPS|demo-app]\tClean SUCCESS']);
@@ -178,9 +170,7 @@ describe('simulated namespaces', () => {
   });
 
   it('deletes only a namespace created here, with what IPM kept in it', async () => {
-    const iris = instance();
-    iris.createNamespace('APPS', true);
-    await withRepo(iris, 'APPS');
+    const iris = await appsNamespace();
     await zpm(iris, 'APPS', 'install webterminal');
     iris.deleteNamespace('apps');
     assert.ok(!iris.namespaces().some((n) => n.name === 'APPS'));
@@ -194,9 +184,7 @@ describe('privileges: installing code and changing namespaces is the owner\'s, n
   const bridgeProcess = () => new SimProcess('iris_edge', [BRIDGE_ROLE], '%SYS');
 
   it('IPM commands as the bridge\'s role: <PROTECT>, nothing installed', async () => {
-    const iris = instance();
-    iris.createNamespace('APPS', true);
-    await withRepo(iris, 'APPS');
+    const iris = await appsNamespace();
     for (const cmd of ['install webterminal', 'uninstall webterminal', 'list-installed', `repo -r -n registry -url ${reg.url}`]) {
       await assert.rejects(zpm(iris, 'APPS', cmd, bridgeProcess()), /<PROTECT>/, cmd);
     }

@@ -7,6 +7,7 @@
 import { ApiFailure, call } from './api.ts';
 import { card, h, render, resultBox, say } from './dom.ts';
 import { confirmDialog, type Page } from './pages.ts';
+import { ask } from './dialog.ts';
 import { store } from './store.ts';
 import type { AppsJob } from '../../src/model/apps-job.ts';
 import type { RegistryPackage, RegistryPackageSummary } from '../../src/model/ipm-package.ts';
@@ -37,20 +38,7 @@ function confirmTyped(name: string): Promise<boolean> {
     input,
     h('div', { class: 'actions' }, cancel, ok),
   );
-  document.body.append(dlg);
-  return new Promise((resolve) => {
-    const done = (v: boolean) => {
-      dlg.onclose = null;
-      if (dlg.open) dlg.close();
-      dlg.remove();
-      resolve(v);
-    };
-    ok.onclick = () => done(input.value === name);
-    cancel.onclick = () => done(false);
-    dlg.onclose = () => done(false);
-    dlg.showModal();
-    input.focus();
-  });
+  return ask(dlg, ok, cancel, input, () => input.value === name);
 }
 
 export function appsPage(): Page {

@@ -32,6 +32,25 @@ export function artifactDirFor(test: string): string {
   return join(process.env.IRIS_EDGE_ARTIFACTS ?? join(HERE, '../../../.artifacts'), 'e2e', test);
 }
 
+/**
+ * The end of an e2e file: what Home Assistant complained about (read before it stops), Home
+ * Assistant stopped, and the bridge's log kept beside its artifacts. `stopFirst` ends what must
+ * not outlive Home Assistant's last look (the bridge); `stopAfter`, what it must still reach.
+ */
+export async function finishHomeAssistant(
+  ha: HomeAssistant | undefined,
+  artifactDir: string,
+  bridgeLog: readonly string[],
+  stopAfter: () => Promise<void>,
+): Promise<string[]> {
+  const problems = (await ha?.problems()) ?? [];
+  await ha?.stop();
+  await stopAfter();
+  mkdirSync(artifactDir, { recursive: true });
+  writeFileSync(join(artifactDir, 'bridge.log'), bridgeLog.join('\n') + '\n');
+  return problems;
+}
+
 export interface StartOptions {
   /** Port of the broker on 127.0.0.1 that HA's MQTT integration connects to. */
   mqttPort: number;
