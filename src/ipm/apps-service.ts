@@ -168,7 +168,10 @@ export class AppsService {
       const meta = await this.registryCall(() => client.package(name, version));
       await this.prepare(ns, out);
       const before = (await this.listIn(ns)).packages;
-      const lines = await this.iris(`run IPM in ${ns}`, () => this.zpm(ns, `install ${meta.name} ${meta.version}`, out));
+      // IPM 0.10.4+ refuses `install` over an installed package whose new version has update steps
+      // (intersystems/ipm README); `update` runs them (Main.cls Update).
+      const verb = before.some((p) => p.name === meta.name) ? 'update' : 'install';
+      const lines = await this.iris(`run IPM in ${ns}`, () => this.zpm(ns, `${verb} ${meta.name} ${meta.version}`, out));
       const after = (await this.listIn(ns)).packages;
       const error = ipmError(lines);
       const changed = describeChange(before, after);

@@ -60,11 +60,15 @@ describe('apps service', () => {
     assert.deepEqual(list.packages.map((p) => `${p.name} ${p.version}`), ['demo-app 1.0.0', 'sslclient 1.1.0', 'webterminal 4.9.2']);
   });
 
-  it('update: a named older version, then the latest', async () => {
+  it('update: a named older version, then the latest through IPM\'s update command', async () => {
     const { iris, service } = rig('0.10.5');
     iris.createNamespace('APPS', true);
     await service.install('APPS', 'sslclient', '1.0.4');
+    const lines: string[] = [];
+    const spy = iris.ipm.shell.bind(iris.ipm);
+    iris.ipm.shell = (proc, ns, command, out) => (lines.push(command), spy(proc, ns, command, out));
     assert.equal((await service.install('APPS', 'sslclient', undefined)).version, '1.1.0');
+    assert.ok(lines.includes('update sslclient 1.1.0'), lines.join(' | '));
   });
 
   it('the registry is asked first: an unknown package, a missing version or a dead registry change nothing in IRIS', async () => {

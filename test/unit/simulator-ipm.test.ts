@@ -92,6 +92,14 @@ describe('simulated IPM', () => {
     assert.ok(iris.ipm.installed('APPS').some((m) => m.name === 'sslclient' && m.version === '1.0.4'));
   });
 
+  it('update: only of an installed module (IPM\'s message otherwise)', async () => {
+    const iris = await appsNamespace();
+    assert.deepEqual(await zpm(iris, 'APPS', 'update sslclient'), ['ERROR! Module sslclient has not been installed. Please use the install or load commands to install the module before calling update.']);
+    await zpm(iris, 'APPS', 'install sslclient 1.0.4');
+    assert.equal((await zpm(iris, 'APPS', 'update sslclient 2.0.0')).at(-1), '[APPS|sslclient]\tActivate SUCCESS');
+    assert.deepEqual(iris.ipm.installed('APPS').find((m) => m.name === 'sslclient'), { name: 'sslclient', version: '2.0.0' });
+  });
+
   it('update: installing a newer version replaces the installed one', async () => {
     const iris = await appsNamespace();
     await zpm(iris, 'APPS', 'install sslclient 1.0.4');

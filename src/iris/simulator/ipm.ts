@@ -18,6 +18,10 @@
  *           record is saved by its Reload phase, so a failure after Reload leaves it listed at the
  *           new version ("Module object refreshed."), a failure before leaves what was there.
  * [HASH]    Repo/Remote/PackageService.cls GetModule: "Download module, hash mismatch. <sha1>".
+ * [UPDATE]  Main.cls Update: `update <name> [<version>]` of a module that is not installed:
+ *           "Module <name> has not been installed. Please use the install or load commands to install
+ *           the module before calling update."; otherwise it installs the newer version as install does
+ *           (and runs its update steps, which the simulator has none of).
  * [CLEAN]   Storage/Module.cls Uninstall -> Clean phase; Lifecycle/Base.cls: a module other modules
  *           require is not removed: "Clean SKIPPED - required by N other module(s). (a; b)", and
  *           the command still ends without an error; an unknown one: "Module '<name>' not found."
@@ -107,6 +111,11 @@ export class SimulatedIpm {
       switch (verb) {
         case 'install':
           return await this.install(namespace, args, out);
+        case 'update': {
+          const [name = ''] = args.filter((a) => !a.startsWith('-'));
+          if (!this.modules.get(namespace)?.has(name)) throw new IpmFailure(`Module ${name} has not been installed. Please use the install or load commands to install the module before calling update.`);
+          return await this.install(namespace, args, out);
+        }
         case 'uninstall':
           return this.uninstall(namespace, args, out);
         case 'list-installed':
