@@ -10,6 +10,11 @@ import { ipmPhase } from './ipm-output.ts';
 
 const MAX_LINES = 400;
 const MAX_LINE = 500;
+/**
+ * Each message carries the job with its lines: IPM writes hundreds of lines within seconds, so
+ * while it works the feed hears of the job at most this often (its last state always).
+ */
+const EMIT_EVERY_MS = 200;
 
 export type AppsJobStart = Pick<AppsJob, 'action' | 'namespace' | 'name' | 'version'>;
 
@@ -26,12 +31,17 @@ export class AppsJobs extends EventEmitter<{ job: [AppsJob] }> {
     if (this.last?.state === 'running') throw new AppsError('busy', `An apps job runs already (${this.last.action} ${this.last.name ?? this.last.namespace}); wait for it to end.`);
     const job: AppsJob = { id: this.nextId++, ...what, state: 'running', lines: [], phasesDone: 0, message: '', startedAt: new Date().toISOString(), endedAt: null };
     this.last = job;
-    const emit = () => this.emit('job', this.current() as AppsJob);
+    let timer: NodeJS.Timeout | undefined;
+    const emit = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      this.emit('job', this.current() as AppsJob);
+    };
     const out = (line: string) => {
       job.lines.push(line.slice(0, MAX_LINE));
       if (job.lines.length > MAX_LINES) job.lines.splice(0, job.lines.length - MAX_LINES);
       if (ipmPhase(line)?.ok) job.phasesDone += 1;
-      emit();
+      timer ??= setTimeout(emit, EMIT_EVERY_MS);
     };
     void run(out).then(
       (message) => Object.assign(job, { state: 'done', message }),

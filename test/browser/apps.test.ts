@@ -31,6 +31,7 @@ describe('Apps page in Chromium', () => {
       sslclient: { '1.0.4': { description: 'SSL client configuration' } },
       'demo-app': { '1.0.0': { description: 'Demo', dependencies: { sslclient: '^1.0.0' } } },
     });
+    reg.archiveDelayMs = 600;
     const sim = new IrisSimulator({ transitionMs: 60, ipm: { sourceFor: (repo) => new RegistryClient({ url: repo.url, credentials: repo.credentials }) } });
     sim.iris.createNamespace('APPS', true);
     h = await startHarness({ mode: 'addon', proxy: true, sim, appsRegistry: reg.url });

@@ -29,6 +29,8 @@ export interface StandInRegistry {
   /** Every request's method and path, for assertions. */
   requests: { path: string; authorization: string | undefined }[];
   fault: Fault;
+  /** Each archive download waits this long first (a slow registry: IPM's output then comes in steps). */
+  archiveDelayMs: number;
   /** When set, every request needs HTTP basic with these. */
   login: { username: string; password: string } | undefined;
   /** Adds or replaces a version (a newer one for update tests). */
@@ -114,6 +116,7 @@ export async function startStandInRegistry(initial: StandInPackages): Promise<St
     url: '',
     requests: [],
     fault: 'none',
+    archiveDelayMs: 0,
     login: undefined,
     publish: publishNow,
     archive: (name, version) => archives.get(key(name, version))!,
@@ -179,7 +182,9 @@ export async function startStandInRegistry(initial: StandInPackages): Promise<St
       const bytes = archives.get(key(name, version));
       if (!bytes) return res.writeHead(404).end();
       const body = state.fault === 'tampered-archive' ? Buffer.concat([bytes, Buffer.from([0])]) : bytes;
-      return res.writeHead(200, { 'content-type': 'application/tar+gzip' }).end(body);
+      const send = () => res.writeHead(200, { 'content-type': 'application/tar+gzip' }).end(body);
+      if (state.archiveDelayMs > 0) return void setTimeout(send, state.archiveDelayMs);
+      return send();
     }
     return res.writeHead(404).end();
   };

@@ -62,8 +62,12 @@ export function appsPage(): Page {
       const start = (path: string, body: unknown) =>
         call<{ job: AppsJob }>('POST', path, body).then((r) => showJob(r.job), fail);
 
+      let shown: AppsJob | undefined;
       function showJob(job: AppsJob | null): void {
         if (!job) return render(jobBox);
+        // The POST's answer (running) may come after the feed said the job ended: the feed wins.
+        if (shown && (job.id < shown.id || (job.id === shown.id && shown.state !== 'running' && job.state === 'running'))) return;
+        shown = job;
         const what = `${job.action.replace('-', ' ')} ${job.name ?? ''}${job.version ? ` ${job.version}` : ''} (${job.namespace})`;
         const progress = job.state === 'running' ? h('progress', { id: 'apps-progress', 'aria-label': 'IPM at work' }) : null;
         render(
