@@ -10,6 +10,7 @@ import { CertExpiryWatcher } from './certs/expiry-watcher.ts';
 import { irisCertFiles, isLocalIris } from './certs/iris-inventory.ts';
 import { CertStore } from './certs/store.ts';
 import { heartbeat, instanceTopics, resolveMqtt, startInstance, type InstancePlan, type MqttTimings, type RunningInstance } from './compose/instance.ts';
+import { appsInHomeAssistant, appsParts, applyOptionsApps } from './compose/apps.ts';
 import { localIris, remotePlan, type LocalIris, type SensorConnection } from './compose/iris.ts';
 import { startMcpFor } from './compose/mcp.ts';
 import { startPanelFor } from './compose/panel.ts';
@@ -26,6 +27,7 @@ import { createAddonBackup, getAddonSlug } from './ha/supervisor.ts';
 import type { IrisClient } from './iris/client.ts';
 import { SelfCheckRunner } from './iris/diagnostics.ts';
 import { loadBridgeRole } from './iris/privileges.ts';
+import type { AppsService } from './ipm/apps-service.ts';
 import type { Logger } from './log/logger.ts';
 import { describeSensorProblem } from './model/sensor-definition.ts';
 import type { MonitorView } from './model/view.ts';
@@ -48,6 +50,8 @@ export interface RunningBridge extends RunningInstance {
   selfCheck: SelfCheckRunner;
   /** The ingress panel, when it was asked for and could start. */
   panel: RunningPanel | undefined;
+  /** Apps (IPM) in the local instance, when the bridge can act as its owner. */
+  apps: AppsService | undefined;
 }
 
 export interface StartOptions extends MqttTimings {
@@ -102,9 +106,11 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   for (const p of config.userSensors.problems) log.warn(`Left out: ${describeSensorProblem(p)}`);
   const broker = await resolveMqtt(config, log);
   log.info(`Connecting to the MQTT broker at ${describeBroker(broker.url)}`);
-  const { account, sensors: sensorConnection, ...localParts }: LocalIris = options.iris
+  const { account, sensors: sensorConnection, apps: appsRunner, ...localParts }: LocalIris = options.iris
     ? { iris: options.iris, health: options.health, control: options.control, sensors: options.sensors }
     : await localIris(config, log);
+  const appParts = appsRunner ? appsParts(appsRunner, config) : undefined;
+  const apps = appParts?.service;
   const local: InstancePlan = {
     id: config.instanceId,
     topics: instanceTopics(config.instanceId, config),
@@ -136,6 +142,9 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   }
   const userSensors = await userSensorFeature(config, local.topics, local.instanceName, log, sensorConnection !== undefined);
   if (userSensors) local.features.push(userSensors);
+  // Apps: an update entity per installed app and a sensor of them, on the local instance's device.
+  const appsHa = appParts ? appsInHomeAssistant(appParts, local.topics, log) : undefined;
+  if (appsHa) local.features.push(appsHa.feature);
   const panelUrl = options.panelUrl ?? (await panelUrlOf(config, log));
   for (const p of plans) p.panelUrl = panelUrl;
   // Instances start side by side: one that does not answer must not hold up the others.
@@ -211,10 +220,16 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     backups.on('thawed', (m) => void backupNotices?.onThawed(m));
   }
 
-  const running = { instances, backups, selfCheck, certStore: store, account };
+  // The options' apps, beside the first polls (IPM installs take minutes).
+  if (apps && appsHa) {
+    void applyOptionsApps(apps, config, log).then(() => appsHa.watch.refresh());
+    appsHa.watch.start();
+  }
+
+  const running = { instances, backups, selfCheck, certStore: store, account, apps };
   // The MCP server goes with the panel: its token and URL are shown there and nowhere else.
   const mcp = options.panelLogs ? await startMcpFor(running, certificatesInUse, config, log) : undefined;
-  const panel = options.panelLogs ? await startPanelFor(running, config, options.panelLogs, log, mcp?.access) : undefined;
+  const panel = options.panelLogs ? await startPanelFor({ ...running, apps: appParts }, config, options.panelLogs, log, mcp?.access) : undefined;
 
   return {
     ...primary,
@@ -222,6 +237,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     panel,
     async stop() {
       backups?.stop();
+      appsHa?.watch.stop();
       certWatch.stop();
       for (const r of reactions) r.stop();
       voice?.stop();

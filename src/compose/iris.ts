@@ -18,6 +18,9 @@ import type { Logger } from '../log/logger.ts';
 import type { MetricSelector } from '../model/sensor-source.ts';
 import type { PersonAccountService } from '../accounts/person-account.ts';
 import { addonAccount, simulatorAccount } from './account.ts';
+import { simulatedAppsRunner } from '../iris/simulator/apps-runner.ts';
+import type { AppsRunner } from '../model/ipm.ts';
+import { addonAppsRunner, registrySource } from './apps.ts';
 import type { InstancePlan } from './instance.ts';
 
 type NativeTarget = { host: string; port: number; username: string; password: string; agentDir: string };
@@ -66,7 +69,7 @@ async function simulatedIris(
   const namespaces = [...new Set((seeds ?? demoScenario()).map((p) => p.namespace))];
   const data = new SimulatedDatabases(config.dataDir, { namespaces, writeIntervalMs: config.writeIntervalMs });
   // The demo lives (queues move, an error now and then); bench scenarios stay still.
-  const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data, agentDir: dirs.agentDir });
+  const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data, agentDir: dirs.agentDir, ipm: { sourceFor: registrySource } });
   const credentials = { username: 'iris_edge', password: randomBytes(16).toString('hex') };
   const sensorCredentials = { username: 'iris_edge_sensors', password: randomBytes(16).toString('hex') };
   instance.runSetup(credentials, undefined, sensorCredentials);
@@ -85,6 +88,7 @@ async function simulatedIris(
     sensors,
     health: new MonitorApiClient({ baseUrl: api.url, sensorMetrics }),
     account,
+    apps: simulatedAppsRunner(instance),
     close: async () => {
       await superserver.close();
       await api.close();
@@ -100,10 +104,11 @@ async function simulatedIris(
 }
 
 /**
- * The local instance's IRIS side, its account for people when this bridge can manage it, and the
- * sensors connection (logged in as the sensors' own user) when SQL, global or method sensors exist.
+ * The local instance's IRIS side, its account for people when this bridge can manage it, the
+ * sensors connection (logged in as the sensors' own user) when SQL, global or method sensors
+ * exist, and the owner's path for IPM apps where this bridge has one.
  */
-export type LocalIris = Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'> & { account?: PersonAccountService; sensors?: SensorConnection };
+export type LocalIris = Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'> & { account?: PersonAccountService; sensors?: SensorConnection; apps?: AppsRunner };
 
 /** The sensors connection: read sensors, and close (startBridge's stop closes it). */
 export type SensorConnection = SensorSource & { close(): Promise<void> };
@@ -131,6 +136,7 @@ export async function localIris(config: Config, log: Logger): Promise<LocalIris>
     // Only inside the add-on are IRIS's files and its process within reach.
     control: config.inAddon ? containerControl({ stateDir: config.stateDir, iris, irisBin: config.addon.irisBin }) : undefined,
     account: await initialised(addonAccount(config)),
+    apps: addonAppsRunner(config),
   };
 }
 

@@ -25,6 +25,15 @@ export const remoteInstanceSchema = z.object({
 });
 export type RemoteInstance = z.infer<typeof remoteInstanceSchema>;
 
+/** Apps (issue 16): names as IRIS and the IPM registry take them, checked again where they are used. */
+const IPM_NAMESPACE = /^[A-Za-z%][A-Za-z0-9_-]{0,63}$/;
+export const ipmPackageSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'a package name: letters, digits, dots, dashes and underscores'),
+  version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, 'a version such as 1.2.3').optional(),
+  namespace: z.string().regex(IPM_NAMESPACE, 'a namespace name: a letter or % first, then letters, digits, - or _'),
+});
+export type IpmPackageOption = z.infer<typeof ipmPackageSchema>;
+
 /** Field names are the add-on option names, so messages name what the user sees in the UI. */
 export const rawConfigSchema = z.object({
   poll_interval: z.number().int().min(2).max(3600).default(10),
@@ -79,6 +88,8 @@ export const rawConfigSchema = z.object({
   /** The MCP server's port; 0 picks a free one (tests). */
   mcp_port: z.number().int().min(0).max(65535).default(MCP_PORT),
   mcp_host: z.string().min(1).optional(),
+  ipm_namespaces: z.array(z.string().regex(IPM_NAMESPACE, 'a namespace name: a letter or % first, then letters, digits, - or _')).max(50).default([]),
+  ipm_packages: z.array(ipmPackageSchema).max(200).default([]),
 });
 export type RawConfig = z.input<typeof rawConfigSchema>;
 
@@ -160,4 +171,13 @@ export interface Config {
   };
   /** Where PEM files for IRIS SSL/TLS configurations are written (IRIS must be able to read them). */
   irisSslDir: string;
+  /** Apps (issue 16): namespaces and IPM packages made true at start. */
+  apps: {
+    namespaces: string[];
+    packages: IpmPackageOption[];
+    /** The registry's address and credentials (0600, in a 0700 folder). */
+    registryFile: string;
+    /** Short-lived files for IRIS: IPM's installer, the registry's credentials (0700). */
+    workDir: string;
+  };
 }

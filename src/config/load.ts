@@ -299,5 +299,11 @@ export function loadConfig(sources: ConfigSources): Config {
       irisBin: inAddon ? sources.env.IRIS_EDGE_IRIS_BIN : undefined,
     },
     irisSslDir: inAddon ? '/data/iris-edge/ssl' : join(certDir, '..', 'iris-ssl'),
+    apps: {
+      namespaces: raw.ipm_namespaces,
+      packages: raw.ipm_packages,
+      registryFile: inAddon ? '/data/secrets/ipm_registry.json' : join(stateDir, 'secrets', 'ipm_registry.json'),
+      workDir: join(stateDir, 'apps'),
+    },
   };
 }

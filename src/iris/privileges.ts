@@ -51,6 +51,8 @@ export function loadBridgeRole(agentDir: string): BridgeRoleSpec {
  */
 export type Need =
   | { resource: string; permission: Permission }
+  /** A role the process must hold (IPM asks for %All: its README installs it "with a user that has the %ALL role"). */
+  | { role: string }
   | { anyOf: { resource: string; permission: Permission }[] }
   | { database: 'namespace' | 'IRISSYS'; permission: 'R' | 'W' }
   /** SQL SELECT privilege on every table the statement reads (granted by GRANT SELECT, GSQL_privileges). */
@@ -60,8 +62,9 @@ export type Need =
  * How IRIS refuses without the privilege:
  * protect: the ObjectScript error <PROTECT> (database access), thrown;
  * status-940: a %Status "ERROR #940: Insufficient privilege for operation";
- * status-921: a %Status "ERROR #921: Operation requires %Admin_Secure:USE privilege" (security APIs;
- *   from 2025.2 also audited as %System/%Security/AccessDenied);
+ * status-921: a %Status "ERROR #921: Operation requires <resource>:USE privilege", naming the first
+ *   resource the process lacks (security APIs: %Admin_Secure, from 2025.2 also audited as
+ *   %System/%Security/AccessDenied; configuration APIs: %Admin_Manage);
  * login: the connection is refused ("Access Denied");
  * sqlcode-99: a %Status "ERROR #5540: SQLCODE: -99 Message: User <name> is not privileged for the
  *   operation" from %Prepare (dynamic SQL checks SQL privileges when it prepares, GSQL_privileges);
@@ -87,6 +90,16 @@ const language = (doc: string): IrisCall => ({ needs: [], refusal: 'none', doc, 
 const nsRead = (doc: string, confidence: IrisCall['confidence'] = 'SRC'): IrisCall => ({ needs: [NS_READ], refusal: 'protect', doc, confidence });
 const sysRead = (doc: string, confidence: IrisCall['confidence'] = 'UNVERIFIED'): IrisCall => ({ needs: [SYS_READ], refusal: 'protect', doc, confidence });
 const secure = (doc: string): IrisCall => ({ needs: [ADMIN_SECURE], refusal: 'status-921', doc, confidence: 'DOC' });
+const ALL: Need = { role: '%All' };
+/**
+ * Namespaces and their databases: the configuration and database APIs of %SYS, called in this
+ * order by public code that creates a namespace with its own database (intersystems/ipm
+ * src/cls/IPM/Utils/Build.cls CreateDatabase/InitializeNamespace, src/cls/IPM/Test/Utils.cls
+ * CreateNamespace/DeleteNamespace). Only the IRIS owner runs them; never the bridge's role.
+ */
+const manage = (doc: string): IrisCall => ({ needs: [{ resource: '%Admin_Manage', permission: 'U' }], refusal: 'status-921', doc, confidence: 'UNVERIFIED' });
+/** IPM: the owner only (irisowner holds %All); the bridge's role is refused. */
+const ipm = (doc: string, confidence: IrisCall['confidence'] = 'UNVERIFIED'): IrisCall => ({ needs: [ALL], refusal: 'protect', doc, confidence });
 
 /**
  * Keys: "Class.Method" for class methods, "%SYSTEM.X.Method" for $SYSTEM.X.Method,
@@ -192,6 +205,27 @@ export const IRIS_CALLS: Record<string, IrisCall> = {
   'Security.Users.Modify': secure(
     'Security.Users class reference (Modify with the "Password" and "ChangePassword" keys); ROARS_gsecuring; a password that does not match the system PasswordPattern (default 3.32ANP, 8.32ANP locked down: TSQS_IRISLogin) is refused with ERROR #845, an unknown user with ERROR #838 (InterSystems Error Reference)',
   ),
+
+  // Apps (issue 16): IPM and namespaces, run only through the IRIS owner's privileged path
+  // (`iris session IRIS -U <namespace>` as irisowner, OS authentication), never the bridge's role.
+  '%SYSTEM.OBJ.Load': ipm(
+    'intersystems/ipm README "Installing the InterSystems Package Manager Client": the release\'s installer (GET /packages/zpm/<version>/installer), loaded "with a user that has the %ALL role"; without internet access `do $System.OBJ.Load("/path/to/zpm.xml","ck")`, as the add-on does with the file it downloaded',
+    'DOC',
+  ),
+  '%IPM.Main.Shell': ipm(
+    'intersystems/ipm src/cls/IPM/Main.cls (Shell: install, uninstall, list-installed, repo); IPM compiles the package\'s code into the namespace and runs its setup, which may create web applications and roles: an administrator\'s action (README: %ALL)',
+  ),
+  'Config.Namespaces.Exists': sysRead('Config.Namespaces class reference (reads need no resource beyond IRISSYS)'),
+  'Config.Databases.Exists': sysRead('Config.Databases class reference (reads need no resource beyond IRISSYS)'),
+  'Security.Resources.Exists': secure('Security.Resources class reference; ROARS_gsecuring: the security classes\' APIs need %Admin_Secure:U'),
+  'Security.Resources.Create': secure('Security.Resources class reference; a database of its own gets a %DB_<NAME> resource first, as intersystems/ipm src/cls/IPM/Utils/Build.cls CreateDatabase does'),
+  'SYS.Database.CreateDatabase': manage('SYS.Database class reference; intersystems/ipm src/cls/IPM/Utils/Build.cls CreateDatabase creates the IRIS.DAT first'),
+  'Config.Databases.Create': manage('Config.Databases class reference (the CPF entry for the database); intersystems/ipm src/cls/IPM/Utils/Build.cls'),
+  'Config.Namespaces.Create': manage('Config.Namespaces class reference (Globals, Routines); GSA_config_namespace: 1-64 characters, a letter or % first, then letters, digits, - or _; stored in upper case'),
+  '%Library.EnsembleMgr.EnableNamespace': manage('%Library.EnsembleMgr class reference: makes a namespace interoperability-enabled; intersystems/ipm src/cls/IPM/Test/Utils.cls CreateNamespace'),
+  'Config.Namespaces.Delete': manage('Config.Namespaces class reference; intersystems/ipm src/cls/IPM/Test/Utils.cls DeleteNamespace'),
+  'Config.Databases.Delete': manage('Config.Databases class reference; intersystems/ipm src/cls/IPM/Test/Utils.cls DeleteNamespace'),
+  'SYS.Database.DeleteDatabase': manage('SYS.Database class reference; intersystems/ipm src/cls/IPM/Test/Utils.cls DeleteNamespace removes the IRIS.DAT after the CPF entry'),
 };
 
 /** The calls that need nothing beyond being able to run the agent (language and status helpers). */

@@ -69,7 +69,7 @@ export function backupState(s: BackupStatus): string {
 
 /** IRIS Edge backups of the instance they belong to (the local one), as a device feature. */
 export class BackupFeature extends FeatureSignal implements InstanceFeature<null> {
-  readonly press: { topic: string; run(): void };
+  readonly press: { topic: string; run(payload: string): void };
 
   constructor(
     private readonly topics: Topics,

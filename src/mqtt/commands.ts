@@ -23,6 +23,8 @@ const PAYLOADS: Record<'set' | 'restart' | 'update' | 'recover', Record<string, 
   recover: { PRESS: 'recover' },
 };
 const HOST_PAYLOADS: Record<string, boolean> = { ON: true, OFF: false };
+/** A namespace (GSA_config_namespace's rules) and an IPM package name. */
+const APP_INSTALL = /^[A-Za-z%][A-Za-z0-9_-]{0,63}\/[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /**
  * Turns MQTT command messages into monitor commands. Every message that is not a valid command is
@@ -38,7 +40,7 @@ export class CommandHandler {
     private readonly monitor: Monitor,
     private readonly log: Logger,
     /** What a press on a feature's button topic does (Backup now, on the local instance only). */
-    private readonly press: (topic: string) => (() => void) | undefined = () => undefined,
+    private readonly press: (topic: string) => ((payload: string) => void) | undefined = () => undefined,
   ) {
     this.throttle = new Throttle((label, n) => this.log.warn(`${n} more MQTT command(s) like this in the last 10 s were not logged one by one: ${label}`));
     this.refusals = new RefusalLog(log);
@@ -69,6 +71,7 @@ export class CommandHandler {
     }
     const text = payload.toString('utf8').trim();
     if (cmd.kind === 'backup') this.backup(topic, text);
+    else if (cmd.kind === 'apps') this.appInstall(topic, text);
     else if (cmd.kind === 'select') this.select(topic, cmd.nsSlug, text);
     else if (cmd.kind === 'host-set') this.hostSet(topic, cmd, text);
     else this.productionCommand(topic, cmd, text);
@@ -101,7 +104,19 @@ export class CommandHandler {
       return;
     }
     this.log.info('Backup now: requested over MQTT');
-    backupNow();
+    backupNow('PRESS');
+  }
+
+  /** An app's update entity: its payload_install is "<NAMESPACE>/<package>". */
+  private appInstall(topic: string, text: string): void {
+    if (!APP_INSTALL.test(text)) return this.ignoreBadPayload(topic, text, ['<NAMESPACE>/<package> of an installed app']);
+    const install = this.press(topic);
+    if (!install) {
+      this.warn('apps', topic, `Ignored ${JSON.stringify(text)} on ${shownTopic(topic)}: IRIS Edge installs apps only in the IRIS instance of the add-on.`);
+      return;
+    }
+    this.log.info(`Update of the app ${text}: requested over MQTT`);
+    install(text);
   }
 
   private hostSet(topic: string, cmd: Extract<CommandTopic, { kind: 'host-set' }>, text: string): void {

@@ -20,8 +20,8 @@ export interface InstanceFeature<Inputs = unknown> {
   components(ctx: DiscoveryContext, inputs: Inputs): Record<string, Component>;
   /** Its retained states as they are now (none before it has anything to show). */
   states(): StateMessage[];
-  /** A button on the device: its command topic and what a press does. */
-  readonly press?: { topic: string; run(): void };
+  /** A command on the device: its topic and what a message there does (its payload checked by the command handler). */
+  readonly press?: { topic: string; run(payload: string): void };
   /** The bridge's listener, called whenever the inputs or the states may have changed. */
   onChange(listener: () => void): void;
 }

@@ -10,7 +10,8 @@ export type CommandTopic =
   | { kind: 'set' | 'restart' | 'update' | 'recover'; nsSlug: string; prodSlug: string }
   | { kind: 'host-set'; nsSlug: string; prodSlug: string; hostSlug: string }
   | { kind: 'select'; nsSlug: string }
-  | { kind: 'backup' };
+  | { kind: 'backup' }
+  | { kind: 'apps' };
 
 const PRODUCTION_COMMANDS = new Set(['set', 'restart', 'update', 'recover']);
 
@@ -56,6 +57,18 @@ export class Topics extends DeviceIds {
   /** The Backup now button. */
   get backupCommand(): string {
     return `${this.base}/backup/press`;
+  }
+  /** Retained; the apps (IPM packages) installed, per namespace (a sensor). */
+  get appsState(): string {
+    return `${this.base}/apps/state`;
+  }
+  /** Every app's update entity sends "<NAMESPACE>/<package>" here to install its latest version. */
+  get appsInstallCommand(): string {
+    return `${this.base}/apps/install`;
+  }
+  /** Retained; one app's installed and latest version (its update entity); `appKey` from mqtt/apps-sensors.ts. */
+  appUpdateState(appKey: string): string {
+    return `${this.base}/apps/${appKey}/update`;
   }
   get instanceEvent(): string {
     return `${this.base}/event`;
@@ -103,6 +116,7 @@ export class Topics extends DeviceIds {
       `${this.base}/+/+/host/+/set`,
       `${this.base}/+/select`,
       this.backupCommand,
+      this.appsInstallCommand,
     ];
   }
 
@@ -129,6 +143,7 @@ export class Topics extends DeviceIds {
     const parts = topic.slice(prefix.length).split('/');
     if (parts.some((x) => x === '')) return null;
     if (topic === this.backupCommand) return { kind: 'backup' };
+    if (topic === this.appsInstallCommand) return { kind: 'apps' };
     if (parts.length === 2 && parts[1] === 'select') return { kind: 'select', nsSlug: parts[0] as string };
     if (parts.length === 3 && PRODUCTION_COMMANDS.has(parts[2] as string)) {
       return { kind: parts[2] as 'set', nsSlug: parts[0] as string, prodSlug: parts[1] as string };

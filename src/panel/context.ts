@@ -5,6 +5,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { BackupService } from '../backups/service.ts';
 import type { CertService } from '../certs/service.ts';
+import type { AppsJobs } from '../ipm/apps-jobs.ts';
+import type { AppsService } from '../ipm/apps-service.ts';
+import type { RegistryClient } from '../ipm/registry-client.ts';
+import type { RegistrySettings } from '../ipm/registry-settings.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Diagnostics } from '../model/diagnostics.ts';
 import type { EventLogEntry } from '../model/event-log.ts';
@@ -69,6 +73,14 @@ export interface McpAccess {
   calls(): McpCallRecord[];
 }
 
+/** Apps (IPM) of the local instance, through the IRIS owner's path. */
+export interface PanelApps {
+  service: AppsService;
+  settings: RegistrySettings;
+  jobs: AppsJobs;
+  registry: () => Promise<{ client: RegistryClient }>;
+}
+
 /** What the bridge keeps of its self-checks (SelfCheckRunner). */
 export interface DiagnosticsSource {
   readonly results: Diagnostics[];
@@ -104,6 +116,8 @@ export interface PanelOptions {
   certs?: CertService;
   /** IRIS Edge backups of the local instance; without it the backup routes answer 503. */
   backups?: BackupService;
+  /** Apps (IPM) in the local instance; without them the apps routes answer 503. */
+  apps?: PanelApps;
   /** The bridge's self-checks (latest results, run on demand); without it the diagnostics routes answer 503. */
   diagnostics?: DiagnosticsSource;
   /** The MCP server; without it the AI assistants routes answer 503. */

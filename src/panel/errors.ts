@@ -8,6 +8,21 @@ import type { Logger } from '../log/logger.ts';
 import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../model/errors.ts';
 import { BackupError, type BackupErrorCode } from '../backups/errors.ts';
 import { CommandGuardError } from '../monitor/errors.ts';
+import { AppsError, type AppsErrorKind } from '../ipm/apps-errors.ts';
+import { RegistryError, type RegistryErrorKind } from '../ipm/registry-errors.ts';
+
+const APPS_STATUS: Record<AppsErrorKind, number> = { 'bad-input': 400, 'not-found': 404, registry: 502, ipm: 409, iris: 503, busy: 409, unavailable: 503 };
+const REGISTRY_STATUS: Record<RegistryErrorKind, number> = {
+  'invalid-url': 400,
+  'not-found': 404,
+  unreachable: 502,
+  timeout: 502,
+  auth: 502,
+  http: 502,
+  garbage: 502,
+  'too-large': 502,
+  hash: 502,
+};
 
 const BACKUP_STATUS: Record<BackupErrorCode, number> = {
   busy: 409,
@@ -60,6 +75,8 @@ export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof AccountError) return { status: ACCOUNT_STATUS[err.code], body: { error: `account-${err.code}`, message: err.message } };
   if (err instanceof CertError) return { status: err.status, body: { error: err.code, message: err.message } };
   if (err instanceof BackupError) return { status: BACKUP_STATUS[err.code], body: { error: `backup-${err.code}`, message: err.message } };
+  if (err instanceof AppsError) return { status: APPS_STATUS[err.kind], body: { error: `apps-${err.kind}`, message: err.message } };
+  if (err instanceof RegistryError) return { status: REGISTRY_STATUS[err.kind], body: { error: `registry-${err.kind}`, message: err.message } };
   if (err instanceof CommandGuardError) return { status: 409, body: { error: 'refused-by-bridge', message: err.message } };
   if (err instanceof IrisCommandRefusedError) {
     return { status: 409, body: { error: 'refused-by-iris', message: `IRIS refused: ${err.message}` } };

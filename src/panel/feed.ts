@@ -9,10 +9,12 @@
  *   {type:"log", line: LogLine}                       a new line of the bridge's log
  *   {type:"backup-job", job: JobStatus}               a backup/verify/restore step or progress
  *   {type:"backups", status: BackupStatus}            the backups changed (made, deleted, settings)
+ *   {type:"apps-job", job: AppsJob}                   an apps job's output, progress and end
  */
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { BackupStatus, JobStatus } from '../model/backup.ts';
+import type { AppsJob } from '../model/apps-job.ts';
 import type { LogLine } from './log-buffer.ts';
 import type { FeedLimits, PanelContext, PanelInstance } from './context.ts';
 import { instanceBody } from './state.ts';
@@ -77,6 +79,12 @@ export class LiveFeed {
         inst.monitor.off('event', onEvent);
         inst.monitor.off('alert', onAlert);
       });
+    }
+    const apps = ctx.options.apps;
+    if (apps) {
+      const onAppsJob = (job: AppsJob) => this.broadcast({ type: 'apps-job', job });
+      apps.jobs.on('job', onAppsJob);
+      this.unsubscribe.push(() => apps.jobs.off('job', onAppsJob));
     }
     const backups = ctx.options.backups;
     if (backups) {

@@ -13,6 +13,7 @@ import { registerApi } from './api.ts';
 import { registerEventLogApi } from './event-log-api.ts';
 import { loadAssets, type Asset } from './assets.ts';
 import { registerBackupsApi } from './backups-api.ts';
+import { registerAppsApi } from './apps-api.ts';
 import { registerCertsApi } from './certs-api.ts';
 import { registerConnectApi } from './connect-api.ts';
 import { registerMcpApi } from './mcp-api.ts';
@@ -165,6 +166,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
   await app.register(async (api) => registerConnectApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerCertsApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerBackupsApi(api, ctx), { prefix: '/api' });
+  await app.register(async (api) => registerAppsApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerDiagnosticsApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerSslApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerEventLogApi(api, ctx), { prefix: '/api' });

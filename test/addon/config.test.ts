@@ -335,6 +335,8 @@ test('config.yaml says what the issue asks for', () => {
     instances: [],
     sensors: [],
     sensor_packages: [],
+    ipm_namespaces: [],
+    ipm_packages: [],
   });
   assert.deepEqual(config.schema, {
     poll_interval: 'int(2,3600)',
@@ -380,6 +382,14 @@ test('config.yaml says what the issue asks for', () => {
     mqtt_url: 'match(^mqtts?://.+)?',
     mqtt_username: 'str?',
     mqtt_password: 'password?',
+    ipm_namespaces: ['match(^[A-Za-z%][A-Za-z0-9_-]{0,63}$)'],
+    ipm_packages: [
+      {
+        name: 'match(^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$)',
+        version: 'match(^[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$)?',
+        namespace: 'match(^[A-Za-z%][A-Za-z0-9_-]{0,63}$)',
+      },
+    ],
   });
 });
 

@@ -100,3 +100,21 @@ test('DOCS.md says whether the app is built locally or downloaded, as config.yam
   assert.equal(/no prebuilt image yet/.test(issues), !prebuilt, 'Known issues: built on your machine exactly while config.yaml has no image');
   assert.equal(/Home Assistant builds the app on your\s+machine/.test(section(docs, '## Installation')), !prebuilt);
 });
+
+test('the Apps section promises what the apps code keeps', async () => {
+  const apps = section(docs, '## Apps');
+  const { PINNED_IPM } = await import('../../src/ipm/apps-service.ts');
+  const { loadConfig } = await import('../../src/config/load.ts');
+  assert.match(apps, new RegExp(`IPM ${PINNED_IPM.replace(/\./g, '\\.')}`), 'the pinned IPM release is the one DOCS.md names');
+  const c = loadConfig({ env: { SUPERVISOR_TOKEN: 't' }, argv: [], readFile: () => '{}' });
+  assert.ok(apps.includes(c.apps.registryFile), 'the registry settings file DOCS.md names');
+  assert.match(apps, /iris session IRIS/);
+  const installer = readFileSync(join(repoRoot, 'src/ipm/iris-session-apps.ts'), 'utf8');
+  assert.match(installer, /spawn\(bin, \['session', o\.instance \?\? 'IRIS'/, 'the privileged path is iris session');
+  assert.match(section(docs, '### Option: `ipm_packages`'), /is \*\*not\*\* uninstalled/);
+  const watch = readFileSync(join(repoRoot, 'src/ipm/apps-watch.ts'), 'utf8');
+  assert.match(apps, /every 6 hours/);
+  assert.match(watch, /6 \* 3600_000/, 'the registry is asked every 6 hours, as DOCS.md says');
+  const declared = readFileSync(join(repoRoot, 'src/ipm/declared-apps.ts'), 'utf8');
+  assert.doesNotMatch(declared, /uninstall\(/, 'declared apps never uninstall');
+});

@@ -27,6 +27,12 @@ import { simulatorAccount } from '../../src/compose/account.ts';
 import type { PersonAccountService } from '../../src/accounts/person-account.ts';
 import type { McpAccess } from '../../src/panel/context.ts';
 import { INGRESS_PATH, startIngressProxy, SUPERVISOR_STANDIN, type IngressProxy } from '../support/ingress-proxy.ts';
+import type { PanelApps } from '../../src/panel/context.ts';
+import { AppsService } from '../../src/ipm/apps-service.ts';
+import { AppsJobs } from '../../src/ipm/apps-jobs.ts';
+import { RegistryClient } from '../../src/ipm/registry-client.ts';
+import { RegistrySettings } from '../../src/ipm/registry-settings.ts';
+import { simulatedAppsRunner } from '../../src/iris/simulator/apps-runner.ts';
 
 export { INGRESS_PATH, SUPERVISOR_STANDIN };
 
@@ -68,6 +74,8 @@ export interface HarnessOptions {
   account?: false;
   /** The MCP server as the AI assistants page sees it. */
   mcp?: McpAccess;
+  /** Apps on the simulator's owner path, with this IPM registry (the stand-in of test/support/ipm-registry.ts). */
+  appsRegistry?: string;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -85,6 +93,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const password = 'gen-Pa55word-' + Math.random().toString(36).slice(2, 8);
   const stateDir = mkdtempSync(join(tmpdir(), 'iris-edge-harness-'));
   const account = opts.account === false ? undefined : await simulatorAccount(sim.iris, stateDir);
+  const apps = opts.appsRegistry ? await harnessApps(sim, opts.appsRegistry, stateDir) : undefined;
   // Without a store nothing is written, so the directory for IRIS's files only has to be named.
   const irisFiles = { dir: opts.irisSslDir ?? join(opts.certStoreDir ?? join(tmpdir(), 'certs'), '..', 'iris-ssl'), owner: defaultIrisFilesOwner(opts.mode) };
   const panel = await startPanel({
@@ -100,6 +109,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     certs: new CertService({ store: opts.certStoreDir ? new CertStore(opts.certStoreDir) : undefined, haSslDir: opts.haSslDir, irisClients: [{ id: 'iris', iris: sim }] }),
     ...(opts.backups ? { backups: opts.backups } : {}),
     ...(opts.mcp ? { mcp: opts.mcp } : {}),
+    ...(apps ? { apps } : {}),
     diagnostics: new SelfCheckRunner([{ id: 'iris', iris: sim, local: true }], { bridgeVersion: 'test', role: loadBridgeRole(SOURCE_AGENT_DIR), inAddon: opts.mode === 'addon' }, log),
     log,
     trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),
@@ -129,6 +139,17 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Apps as compose/apps.ts wires them, on the simulator's owner path, with the registry given. */
+async function harnessApps(sim: IrisSimulator, registryUrl: string, stateDir: string): Promise<PanelApps> {
+  const settings = new RegistrySettings(join(stateDir, 'secrets', 'ipm_registry.json'));
+  await settings.save({ url: registryUrl });
+  const registry = async () => {
+    const connection = await settings.connection();
+    return { client: new RegistryClient(connection), connection };
+  };
+  return { service: new AppsService({ runner: simulatedAppsRunner(sim.iris), registry }), settings, registry, jobs: new AppsJobs() };
 }
 
 /** The ingress-style proxy alone, in front of a panel started some other way (the whole bridge). */

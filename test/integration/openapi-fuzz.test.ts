@@ -22,6 +22,8 @@ import { CallLog } from '../../src/mcp/call-log.ts';
 import { McpToken } from '../../src/mcp/token.ts';
 import type { McpAccess } from '../../src/panel/context.ts';
 import { backupRig, type BackupRig } from '../support/backups.ts';
+import { startStandInRegistry, type StandInRegistry } from '../support/ipm-registry.ts';
+import { PINNED_IPM } from '../../src/ipm/apps-service.ts';
 
 const ci = process.env.CI === 'true';
 const st = process.env.IRIS_EDGE_SCHEMATHESIS ?? '/opt/iris-edge-ci/schemathesis/bin/st';
@@ -54,6 +56,11 @@ const CONTENT_DEPENDENT: { path: string; method: string; why: string }[] = [
   { path: '/api/connect/account/reveal', method: 'POST', why: 'ten reveals a minute: past that a valid request is answered 429' },
   { path: '/api/mcp/token/reveal', method: 'POST', why: 'ten token requests a minute: past that a valid request is answered 429' },
   { path: '/api/mcp/token/rotate', method: 'POST', why: 'ten token requests a minute: past that a valid request is answered 429' },
+  { path: '/api/apps/install', method: 'POST', why: 'one apps job at a time: a valid request while one runs is answered 409' },
+  { path: '/api/apps/uninstall', method: 'POST', why: 'confirm must repeat the package name; one apps job at a time' },
+  { path: '/api/apps/namespaces', method: 'POST', why: 'the name must be free in IRIS; one apps job at a time' },
+  { path: '/api/apps/namespaces/{name}/delete', method: 'POST', why: "confirm must type the namespace's name; one apps job at a time" },
+  { path: '/api/apps/registry', method: 'PUT', why: 'the address must be an http(s) URL without credentials, a user name needs a password' },
 ];
 
 /**
@@ -83,6 +90,10 @@ function config(existing: { backupId: string; certificateId: string }): string {
     `parameters = { "path.id" = "${existing.backupId}" }`,
     '',
     '[[operations]]',
+    'include-path-regex = "^/api/apps/packages/[{]name[}]"',
+    'parameters = { "path.name" = "webterminal" }',
+    '',
+    '[[operations]]',
     'include-path-regex = "^/api/certificates/[{]id[}]"',
     `parameters = { "path.id" = "${existing.certificateId}" }`,
     '',
@@ -103,12 +114,14 @@ async function mcpAccess(file: string): Promise<McpAccess> {
 }
 
 let rig: BackupRig;
+let registry: StandInRegistry;
 let h: Harness;
 
 before(async () => {
   if (missing) return;
   const root = mkdtempSync(join(tmpdir(), 'iris-edge-fuzz-'));
   rig = await backupRig({ uploadLimitBytes: 1024 * 1024, data: { writeIntervalMs: 0 } });
+  registry = await startStandInRegistry({ zpm: { [PINNED_IPM]: {} }, webterminal: { '4.9.2': {}, '4.9.3': {} } });
   h = await startHarness({
     mode: 'standalone',
     sim: rig.sim,
@@ -117,12 +130,14 @@ before(async () => {
     irisSslDir: join(root, 'iris-ssl'),
     haSslDir: join(root, 'ha-ssl'),
     mcp: await mcpAccess(join(root, 'mcp_token')),
+    appsRegistry: registry.url,
   });
 });
 
 after(async () => {
   await h?.close();
   await rig?.close();
+  await registry?.close();
 });
 
 test('the panel answers every generated request as its OpenAPI document says', { skip: missing ?? false, timeout: 15 * 60_000 }, async () => {

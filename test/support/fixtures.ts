@@ -50,6 +50,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     topicPrefix: 'iris-edge',
     addon: { passwordFile: undefined, adminUser: undefined, adminPasswordFile: undefined, messagesLog: undefined, irisBin: undefined },
     irisSslDir: '.iris-edge/test-iris-ssl',
+    apps: { namespaces: [], packages: [], registryFile: '.iris-edge/test-secrets/ipm_registry.json', workDir: '.iris-edge/test-apps' },
     ...overrides,
   };
 }

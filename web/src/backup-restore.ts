@@ -1,5 +1,6 @@
 /** The restore confirmation: what a restore replaces, confirmed by typing the backup's id. */
 import { h } from './dom.ts';
+import { ask } from './dialog.ts';
 import { when } from './backup-views.ts';
 import { formatBytes } from '../../src/model/bytes.ts';
 import type { RestorePlan } from '../../src/model/backup.ts';
@@ -59,20 +60,6 @@ export function confirmRestore(r: BackupRecord, plan: RestorePlan): Promise<bool
     h('p', { class: 'notice' }, 'Whatever was written to these databases after ', when(r.createdAt), ' is gone from IRIS afterwards (the safety backup still holds it). If anything fails, the previous files are put back.'),
     h('div', { class: 'actions' }, cancel, n ? ok : null),
   );
-  document.body.append(dlg);
-  return new Promise((resolve) => {
-    const done = (v: boolean) => {
-      dlg.onclose = null;
-      if (dlg.open) dlg.close();
-      dlg.remove();
-      resolve(v);
-    };
-    ok.onclick = () => done(true);
-    cancel.onclick = () => done(false);
-    dlg.onclose = () => done(false);
-    dlg.showModal();
-    // On a phone the dialog scrolls: it must open at what is replaced, not at its buttons.
-    cancel.focus({ preventScroll: true });
-    dlg.scrollTop = 0;
-  });
+  // On a phone the dialog scrolls: it must open at what is replaced, not at its buttons.
+  return ask(dlg, ok, cancel, cancel);
 }

@@ -67,6 +67,8 @@ async function route(): Promise<Page> {
       return (await import('./mcp.ts')).mcpPage;
     case 'diagnostics':
       return (await import('./diagnostics.ts')).diagnosticsPage();
+    case 'apps':
+      return (await import('./apps.ts')).appsPage();
     default:
       return overview;
   }

@@ -1,6 +1,7 @@
 /** The live state: a snapshot on (re)connect, then one instance at a time from the feed. */
 import type { LogLine } from './api.ts';
 import type { BackupFeedMessage, Instance } from './types.ts';
+import type { AppsJob } from '../../src/model/apps-job.ts';
 
 type Listener = () => void;
 
@@ -14,6 +15,7 @@ class Store {
   private listeners = new Set<Listener>();
   private logListeners = new Set<(l: LogLine) => void>();
   private backupListeners = new Set<(m: BackupFeedMessage) => void>();
+  private appsListeners = new Set<(job: AppsJob) => void>();
   private ws: WebSocket | undefined;
   private retry = 500;
 
@@ -29,6 +31,11 @@ class Store {
   onBackup(l: (m: BackupFeedMessage) => void): () => void {
     this.backupListeners.add(l);
     return () => this.backupListeners.delete(l);
+  }
+  /** IPM's output of an apps job, line by line: only the Apps page listens. */
+  onAppsJob(l: (job: AppsJob) => void): () => void {
+    this.appsListeners.add(l);
+    return () => this.appsListeners.delete(l);
   }
   notify(): void {
     for (const l of this.listeners) l();
@@ -58,6 +65,8 @@ class Store {
         this.notify();
       } else if (m.type === 'log' && m.line) {
         for (const l of this.logListeners) l(m.line);
+      } else if (m.type === 'apps-job') {
+        for (const l of this.appsListeners) l((m as unknown as { job: AppsJob }).job);
       } else if (m.type === 'backup-job' || m.type === 'backups') {
         for (const l of this.backupListeners) l(m as BackupFeedMessage);
       }

@@ -282,6 +282,7 @@ export class SimulatedSecurity {
   satisfies(proc: SimProcess, need: Need, nsDatabase: string, tables: readonly string[] = []): boolean {
     if ('sql' in need) return tables.every((t) => this.maySelect(proc, t));
     if ('anyOf' in need) return need.anyOf.some((n) => this.holds(proc, n.resource, n.permission));
+    if ('role' in need) return proc.roles.includes(need.role);
     if ('resource' in need) return this.holds(proc, need.resource, need.permission);
     const db = need.database === 'IRISSYS' ? 'IRISSYS' : nsDatabase;
     return this.holds(proc, `%DB_${db}`, need.permission);
@@ -304,7 +305,7 @@ export class SimulatedSecurity {
         case 'status-940':
           throw INSUFFICIENT_PRIVILEGE();
         case 'status-921':
-          throw REQUIRES_PRIVILEGE('%Admin_Secure:USE');
+          throw REQUIRES_PRIVILEGE('resource' in need ? `${need.resource}:USE` : '%Admin_Secure:USE');
         case 'login':
           throw new Error('Access Denied');
         default:

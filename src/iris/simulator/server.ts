@@ -21,6 +21,8 @@ import { SimulatedEventLog } from './event-log.ts';
 import { SimulatedInterop } from './interop.ts';
 import { SimulatedMessageHeaders } from './message-headers.ts';
 import { SimulatedUserData } from './user-data.ts';
+import { SimulatedIpm, type SimulatedIpmOptions } from './ipm.ts';
+import { SimulatedNamespaces } from './namespaces.ts';
 import { demoScenario, type ProductionSeed } from './scenarios.ts';
 import { ObjectScriptError, SimProcess, SimulatedSecurity } from './security.ts';
 import { DEMO_SSL_SETTINGS, demoSslConfigs, SimulatedSslConfigs, type SimSslConfig } from './ssl.ts';
@@ -46,6 +48,8 @@ export interface SimulatedIrisOptions {
   clock?: SimClock;
   /** Where bridge-role.json and IrisEdge.Agent.cls come from (default: the repository's). */
   agentDir?: string;
+  /** IPM in the image, and how the simulated IPM reaches a registry. */
+  ipm?: SimulatedIpmOptions;
 }
 
 export interface BridgeCredentials {
@@ -66,6 +70,9 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
   readonly version = SIM_VERSION;
   readonly versionNumber = SIM_VERSION_NUMBER;
   readonly agentDir: string;
+  /** Namespaces created (and deleted) after the install, each with its own database. */
+  readonly createdNamespaces: SimulatedNamespaces;
+  readonly ipm: SimulatedIpm;
   /** IrisEdge.Agent as compiled in %SYS; null until the setup installs it. */
   agent: SimulatedAgent | null = null;
   private reachable = true;
@@ -83,6 +90,8 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
     this.messages = new SimulatedMessageHeaders(() => this.clock.now());
     this.ssl = new SimulatedSslConfigs(options.sslConfigs ?? demoSslConfigs(), options.sslSettings ?? DEMO_SSL_SETTINGS);
     this.databases = options.databases;
+    this.createdNamespaces = new SimulatedNamespaces(this.security, () => this.interop.namespaces(), () => this.databases?.dir ?? '/usr/irissys');
+    this.ipm = new SimulatedIpm(this.security, (ns) => this.namespaces().find((n) => n.name === ns), options.ipm);
     for (const ns of this.interop.namespaces()) this.security.addResource(`%DB_${ns}`);
     // A Community licence runs for about a year from the build (iris.md §6.6).
     this.licenseExpires = new Date(this.clock.now().getTime() + 300 * 86_400_000).toISOString().slice(0, 10);
@@ -111,7 +120,7 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
         .map((e) => `${e.name}:${e.permission}`)
         .join(',');
     this.security.setRole(spec.escalation.role, list(spec.escalation.resources));
-    const namespaceDbs = this.interop.namespaces().map((ns) => `%DB_${ns}:${spec.namespaceDatabases.permission}`);
+    const namespaceDbs = this.namespaces().filter((n) => n.interop).map((n) => `%DB_${n.database}:${spec.namespaceDatabases.permission}`);
     this.security.setRole(spec.role, [list(spec.resources), ...namespaceDbs].filter((x) => x !== '').join(','));
     this.security.setUser(bridge.username, bridge.password, [spec.role]);
     // The sensors' own user: its role holds no data; an administrator grants what sensors read,
@@ -119,6 +128,27 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
     if (!this.security.roleExists(spec.sensors.role)) this.security.setRole(spec.sensors.role, list(spec.sensors.resources));
     if (sensors) this.security.setUser(sensors.username, sensors.password, [spec.sensors.role]);
     this.installAgent();
+  }
+
+  /**
+   * A namespace with its own database, created as `proc` (the owner unless a test names another).
+   * An interoperability namespace is then granted to the bridge's role, as the setup grants every
+   * interoperability namespace at each start (runSetup).
+   */
+  createNamespace(name: string, interop: boolean, proc: SimProcess = this.ownerProcess()): string {
+    const ns = this.createdNamespaces.create(proc, name, interop);
+    const spec = loadBridgeRole(this.agentDir);
+    if (interop && this.security.roleExists(spec.role)) {
+      for (const p of spec.namespaceDatabases.permission) this.security.grant(spec.role, `%DB_${ns.database}`, p as 'R' | 'W');
+    }
+    return ns.name;
+  }
+
+  /** Deletes a namespace created here, its database and what IPM kept in it, as `proc`. */
+  deleteNamespace(name: string, proc: SimProcess = this.ownerProcess()): void {
+    const ns = this.createdNamespaces.delete(proc, name);
+    this.ipm.dropNamespace(ns.name);
+    this.security.revoke(loadBridgeRole(this.agentDir).role, `%DB_${ns.database}`);
   }
 
   /** $SYSTEM.OBJ.Load of the shipped IrisEdge.Agent.cls into %SYS (or another version, for tests). */
@@ -138,6 +168,7 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
     return [
       { name: '%SYS', database: 'IRISSYS', directory: `${dataDir}/mgr/`, interop: false },
       ...this.interop.namespaces().map((ns) => ({ name: ns, database: ns, directory: `${dataDir}/mgr/${ns.toLowerCase()}/`, interop: true })),
+      ...this.createdNamespaces.list().filter((n) => !this.interop.namespaces().includes(n.name)),
     ];
   }
 

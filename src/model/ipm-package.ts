@@ -1,0 +1,38 @@
+/** What an IPM registry says of its packages (ZPM.Registry, ZPM.Package): plain shapes the panel's page shares. */
+
+/** One package in a registry's list (GET /packages/-/all): its latest version and, asked for, all. */
+export interface RegistryPackageSummary {
+  name: string;
+  description: string;
+  /** Where its source lives (a GitHub URL on the community registry), or ''. */
+  repository: string;
+  /** The upstream registry it came from through an uplink, or ''. */
+  origin: string;
+  latest: string;
+  /** Newest first. */
+  versions: string[];
+}
+
+export interface PackageDependency {
+  name: string;
+  /** An IPM version expression, e.g. "^1.2.0" or "*". */
+  version: string;
+}
+
+/** One version of a package (GET /packages/:name[/:version]). */
+export interface RegistryPackage {
+  name: string;
+  version: string;
+  description: string;
+  repository: string;
+  license: string;
+  homePage: string;
+  keywords: string[];
+  dependencies: PackageDependency[];
+  /** Every version the registry holds, newest first. */
+  versions: string[];
+  /** The archive's size in bytes and SHA-1 (hex), when the registry said. */
+  size: number | undefined;
+  hash: string | undefined;
+}
+
