@@ -209,4 +209,17 @@ describe('ReadSensors on the simulator, as the sensors user', () => {
     );
     await client.close();
   });
+
+  it("the sensors' user cannot borrow the bridge's escalation role: the SSL/TLS methods refuse it and change nothing", async () => {
+    grantAll();
+    const client = sim.sensorClient();
+    const before = await sim.sslConfigs();
+    await assert.rejects(client.sslConfigs(), /PROTECT/);
+    await assert.rejects(
+      client.applySslConfig({ name: 'Stolen', type: 'client', caFile: '', certificateFile: '', privateKeyFile: '', verifyPeer: 0, tlsMinVersion: 16, tlsMaxVersion: 32 }),
+      /PROTECT/,
+    );
+    assert.deepEqual(await sim.sslConfigs(), before, "the bridge's own user still reads them, and nothing was saved");
+    await client.close();
+  });
 });

@@ -49,6 +49,7 @@ const failure = (err: unknown): string => JSON.stringify({ ...caught(err), ok: f
 
 export class SimulatedAgent {
   static readonly SECUREROLE = 'IrisEdgeSecure';
+  static readonly BRIDGEROLE = 'IrisEdgeBridge';
   /** Registry keys of the IRIS calls made, for the test that compares them with the .cls. */
   readonly trace = new Map<string, Set<string>>();
 
@@ -125,8 +126,14 @@ export class SimulatedAgent {
     }
   }
 
-  /** NEW $ROLES SET $ROLES=role ... (frame ends). The role must exist. */
+  /**
+   * NEW $ROLES SET $ROLES=role ... (frame ends). The role must exist, and the process must be the
+   * bridge's login (or hold %All): the .cls's RequireBridge, so the sensors' user cannot borrow it.
+   */
   private withRole<T>(p: SimProcess, body: () => T): T {
+    if (!p.roles.includes(SimulatedAgent.BRIDGEROLE) && !p.roles.includes('%All')) {
+      throw new ObjectScriptError('<PROTECT>', "only the IRIS Edge bridge's IRIS user may use IrisEdge.Agent's SSL/TLS methods");
+    }
     this.call(p, '$ROLES', () => undefined);
     if (!this.iris.security.roleExists(SimulatedAgent.SECUREROLE)) {
       throw new ObjectScriptError('<ILLEGAL VALUE>', `*$ROLES (no role ${SimulatedAgent.SECUREROLE})`);
