@@ -228,7 +228,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
 
   const running = { instances, backups, selfCheck, certStore: store, account, apps };
   // The MCP server goes with the panel: its token and URL are shown there and nowhere else.
-  const mcp = options.panelLogs ? await startMcpFor(running, certificatesInUse, config, log) : undefined;
+  const mcp = options.panelLogs ? await startMcpFor(running, certificatesInUse, config, log, { feature: userSensors, connection: sensorConnection }) : undefined;
   const panel = options.panelLogs ? await startPanelFor({ ...running, apps: appParts }, config, options.panelLogs, log, mcp?.access) : undefined;
 
   return {

@@ -9,6 +9,9 @@ import { announceService, getAddonSlug } from '../ha/supervisor.ts';
 import type { Logger } from '../log/logger.ts';
 import { CallLog } from '../mcp/call-log.ts';
 import { startMcpServer, REQUESTS_PER_MINUTE, type RunningMcpServer } from '../mcp/server.ts';
+import type { McpSources } from '../mcp/tools.ts';
+import type { SensorSource } from '../monitor/agent-sensors.ts';
+import type { UserSensorFeature } from '../mqtt/user-sensors.ts';
 import { McpToken } from '../mcp/token.ts';
 import type { CertExpiry } from '../model/certificate.ts';
 import { MCP_PATH } from '../model/mcp.ts';
@@ -62,11 +65,46 @@ export function announcer(supervisorToken: string | undefined, endpoint: string 
   };
 }
 
+/** The local instance's user sensors as the MCP tools see them (user_sensors, query_sql). */
+export interface McpSensors {
+  feature: UserSensorFeature | undefined;
+  connection: SensorSource | undefined;
+}
+
+export function sensorSources(sensors: McpSensors, packages: readonly string[]): Pick<McpSources, 'userSensors' | 'sensorSql'> {
+  const { feature, connection } = sensors;
+  return {
+    ...(feature
+      ? {
+          userSensors: () =>
+            feature.readings().map(({ sensor: s, value, attributes }) => ({
+              name: s.name,
+              source: s.source.kind,
+              namespace: s.namespace ?? null,
+              unit: s.typing.unit ?? null,
+              deviceClass: s.typing.deviceClass ?? null,
+              value: value ?? null,
+              ...(attributes ? { attributes } : {}),
+            })),
+        }
+      : {}),
+    ...(connection
+      ? {
+          sensorSql: async (namespace: string, query: string) => {
+            const [r] = await connection.readSensors(namespace, [{ key: 'query', kind: 'sql', query, attributes: true }], packages);
+            return r!;
+          },
+        }
+      : {}),
+  };
+}
+
 export async function startMcpFor(
   running: { instances: RunningInstance[]; backups: BackupService | undefined },
   certificates: () => Promise<CertExpiry[]>,
   config: Config,
   log: Logger,
+  sensors: McpSensors = { feature: undefined, connection: undefined },
 ): Promise<StartedMcp | undefined> {
   try {
     const token = new McpToken(config.mcp.tokenFile);
@@ -85,6 +123,7 @@ export async function startMcpFor(
         certificates,
         backups: running.backups,
         writeTools: config.mcp.writeTools,
+        ...sensorSources(sensors, config.userSensors.packages ?? []),
       },
       token,
       calls,

@@ -90,6 +90,11 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
     super();
   }
 
+  /** Each sensor with its value now (undefined: unavailable) and an SQL row's columns. */
+  readings(): { sensor: UserSensor; value: number | string | undefined; attributes: Record<string, string> | undefined }[] {
+    return this.sensors.map((sensor) => ({ sensor, value: this.values.get(sensor.key), attributes: this.attributes.get(sensor.key) }));
+  }
+
   /** The values the agent read (SQL, global and method sensors): a sensor absent from `read` has none. */
   updateRead(read: ReadonlyMap<string, { value: number | string; attributes?: Record<string, string> }>): void {
     for (const s of this.sensors) {

@@ -21,7 +21,7 @@ import { Mosquitto } from '../support/mosquitto.ts';
 import { artifactDirFor, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
 
 const artifactDir = artifactDirFor('mcp');
-const BRIDGE_TOOLS = ['certificates_expiring', 'control_production', 'get_production', 'instance_health', 'list_backups', 'list_productions', 'production_event_log', 'search_messages'];
+const BRIDGE_TOOLS = ['certificates_expiring', 'control_production', 'get_production', 'instance_health', 'list_backups', 'list_productions', 'production_event_log', 'query_sql', 'search_messages', 'user_sensors'];
 
 type Flow = { flow_id: string; type: string; title?: string; step_id?: string; errors?: Record<string, string>; reason?: string; result?: { entry_id: string } };
 

@@ -54,7 +54,7 @@ describe('the MCP server of the bridge process', () => {
       assert.equal(readFileSync(file, 'utf8').trim(), shown.token);
       assert.equal(statSync(file).mode & 0o777, 0o600);
       assert.equal(shown.url, info.endpoint + shown.token);
-      assert.deepEqual(await toolsAt(shown.url), ['certificates_expiring', 'get_production', 'instance_health', 'list_backups', 'list_productions', 'production_event_log', 'search_messages']);
+      assert.deepEqual(await toolsAt(shown.url), ['certificates_expiring', 'get_production', 'instance_health', 'list_backups', 'list_productions', 'production_event_log', 'query_sql', 'search_messages', 'user_sensors']);
       assert.ok(!b.output().includes(shown.token), 'the token is not in the log');
     } finally {
       b.proc.kill('SIGKILL');

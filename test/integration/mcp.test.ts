@@ -21,7 +21,7 @@ import { AttemptLimiter } from '../../src/panel/attempts.ts';
 import { captureLogger, holdNextCall } from '../support/fixtures.ts';
 
 const DAY = 86_400_000;
-const READ_TOOLS = ['certificates_expiring', 'get_production', 'instance_health', 'list_backups', 'list_productions', 'production_event_log', 'search_messages'];
+const READ_TOOLS = ['certificates_expiring', 'get_production', 'instance_health', 'list_backups', 'list_productions', 'production_event_log', 'query_sql', 'search_messages', 'user_sensors'];
 
 interface Rig {
   sim: IrisSimulator;

@@ -39,7 +39,7 @@ const schemaOf = (t: Registered) => z.object(t.config.inputSchema ?? {}).strict(
 describe('MCP tools', () => {
   it('are the read tools, each described, read-only, with the instance ids as an enum', () => {
     const t = tools({});
-    assert.deepEqual([...t.keys()].sort(), ['certificates_expiring', 'get_production', 'instance_health', 'list_backups', 'list_productions', 'production_event_log', 'search_messages']);
+    assert.deepEqual([...t.keys()].sort(), ['certificates_expiring', 'get_production', 'instance_health', 'list_backups', 'list_productions', 'production_event_log', 'query_sql', 'search_messages', 'user_sensors']);
     for (const [name, r] of t) {
       assert.ok((r.config.description ?? '').length > 40, name);
       assert.equal(r.config.annotations?.readOnlyHint, true, name);
