@@ -9,6 +9,7 @@ import { announceService, getAddonSlug } from '../ha/supervisor.ts';
 import type { Logger } from '../log/logger.ts';
 import { CallLog } from '../mcp/call-log.ts';
 import { startMcpServer, REQUESTS_PER_MINUTE, type RunningMcpServer } from '../mcp/server.ts';
+import type { SqlAnswer } from '../mcp/sensor-tools.ts';
 import type { McpSources } from '../mcp/tools.ts';
 import type { SensorSource } from '../monitor/agent-sensors.ts';
 import type { UserSensorFeature } from '../mqtt/user-sensors.ts';
@@ -90,9 +91,10 @@ export function sensorSources(sensors: McpSensors, packages: readonly string[]):
       : {}),
     ...(connection
       ? {
-          sensorSql: async (namespace: string, query: string) => {
+          sensorSql: async (namespace: string, query: string): Promise<SqlAnswer> => {
             const [r] = await connection.readSensors(namespace, [{ key: 'query', kind: 'sql', query, attributes: true }], packages);
-            return r!;
+            if (!r || 'deferred' in r) return { ok: false, reason: 'IRIS did not get to the query within its time budget; try again.' };
+            return r.ok ? { ok: true, firstColumn: r.value, row: r.attributes ?? {}, ms: r.ms } : { ok: false, reason: r.text };
           },
         }
       : {}),

@@ -8,7 +8,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { SensorReading } from '../iris/agent/sensors.ts';
 import type { BackupRecord } from '../model/backup-record.ts';
 import type { BackupStatus } from '../model/backup.ts';
 import type { CertExpiry } from '../model/certificate.ts';
@@ -17,11 +16,12 @@ import { EVENT_LOG_LIMIT, type EventLogEntry } from '../model/event-log.ts';
 import { MESSAGE_SEARCH_LIMIT, MESSAGE_STATUSES, MESSAGE_WINDOW_MAX_DAYS, type MessageSearch, type MessageSearchResult, type MessageStatus } from '../model/message-search.ts';
 import type { McpOutcome } from '../model/mcp.ts';
 import { PRODUCTION_ACTIONS, type ProductionAction } from '../model/production.ts';
-import { parseSqlQuery, SQL_MAX_CHARS } from '../model/sensor-source.ts';
 import type { ProductionView } from '../model/view.ts';
 import type { CommandGuardError } from '../monitor/errors.ts';
 import type { Monitor } from '../monitor/monitor.ts';
 import { isRefusal } from '../monitor/refusals.ts';
+import { registerSensorTools, type SensorToolSources } from './sensor-tools.ts';
+import { ToolError } from './tool-error.ts';
 
 export interface McpInstance {
   id: string;
@@ -33,7 +33,7 @@ export interface McpInstance {
   searchMessages?: (namespace: string, search: MessageSearch) => Promise<MessageSearchResult>;
 }
 
-export interface McpSources {
+export interface McpSources extends SensorToolSources {
   /** The local instance first (the default of every `instance` argument). */
   instances: McpInstance[];
   /** Every certificate in use, soonest expiry first; absent: the tool says why. */
@@ -42,34 +42,12 @@ export interface McpSources {
   backups?: { status(): Promise<BackupStatus>; list(): Promise<BackupRecord[]> };
   /** The option mcp_write_tools: only then is control_production offered. */
   writeTools: boolean;
-  /** The user-defined sensors of the local instance and their values now; absent: none are defined. */
-  userSensors?: () => UserSensorReading[];
-  /**
-   * One SQL reading as the sensors' own IRIS user (IrisEdge.Agent.ReadSensors), with the user
-   * sensors' read-only rules; absent when this bridge has no sensors login.
-   */
-  sensorSql?: (namespace: string, query: string) => Promise<SensorReading>;
-}
-
-/** A user-defined sensor as the user_sensors tool reports it. */
-export interface UserSensorReading {
-  name: string;
-  source: string;
-  namespace: string | null;
-  unit: string | null;
-  deviceClass: string | null;
-  /** Null: unavailable (not read yet, or its last reading failed; the app log says why). */
-  value: number | string | null;
-  attributes?: Record<string, string>;
 }
 
 /** What a tool call became, for the call log. */
 export type CallReport = (tool: string, outcome: McpOutcome, detail: string | null) => void;
 /** A refused command, for the one log line every path writes (monitor/refusals.ts). */
 export type RefusalReport = (production: string, action: ProductionAction, err: CommandGuardError | IrisCommandRefusedError) => void;
-
-/** A failure the assistant can act on: its message goes back as the tool's error text. */
-class ToolError extends Error {}
 
 const NAME = z.string().trim().min(1).max(128);
 const DAY_MS = 86_400_000;
@@ -325,43 +303,7 @@ export function registerTools(server: McpServer, sources: McpSources, report: Ca
     }),
   );
 
-  server.registerTool(
-    'user_sensors',
-    {
-      title: 'User-defined sensors and their values',
-      description:
-        "The sensors the user defined for IRIS (options `sensors`): each one's name as Home Assistant shows it, its source (sql, global, method or metric), namespace, unit, device class and current value; null when it is unavailable (not read yet, or IRIS refused it: the app log says why).",
-      inputSchema: {},
-      annotations: readOnly,
-    },
-    tool('user_sensors', () => {
-      if (!sources.userSensors) throw new ToolError('No user-defined sensors are set up (the app option sensors is empty).');
-      return { sensors: sources.userSensors() };
-    }),
-  );
-
-  server.registerTool(
-    'query_sql',
-    {
-      title: 'Read-only SQL in a namespace',
-      description:
-        "Runs ONE read-only SQL query (a SELECT, or WITH ... SELECT) in an IRIS namespace and returns the first row's columns (at most 20, each cut to 255 characters). It runs as IRIS Edge's sensors user, which reads only the tables an administrator granted its role IrisEdgeSensors; IRIS itself checks the statement is a SELECT before it runs. Use TOP 1, COUNT(*) or aggregates to get one meaningful row.",
-      inputSchema: {
-        namespace: NAME.describe('IRIS namespace to run the query in, e.g. ORDERS'),
-        query: z.string().min(1).max(SQL_MAX_CHARS).describe(`One SELECT or WITH ... SELECT statement, at most ${SQL_MAX_CHARS} characters, e.g. SELECT COUNT(*) AS Open FROM Orders.Item WHERE Status = 'open'`),
-      },
-      annotations: readOnly,
-    },
-    tool('query_sql', async (a: { namespace: string; query: string }) => {
-      if (!sources.sensorSql) throw new ToolError("SQL is not available here: this bridge has no login for IRIS Edge's sensors user (the add-on sets it up; elsewhere IRIS_SENSORS_USER and IRIS_SENSORS_PASSWORD_FILE).");
-      const parsed = parseSqlQuery(a.query);
-      if (!parsed.ok) throw new ToolError(`query: ${parsed.reason}`);
-      const r = await sources.sensorSql(a.namespace.toUpperCase(), parsed.value);
-      if ('deferred' in r) throw new ToolError('IRIS did not get to the query within its time budget; try again.');
-      if (!r.ok) throw new ToolError(`IRIS refused the query: ${r.text}`);
-      return { namespace: a.namespace.toUpperCase(), first_column: r.value, row: r.attributes ?? {}, ms: r.ms };
-    }),
-  );
+  registerSensorTools(server, sources, tool, readOnly);
 
   server.registerTool(
     'list_backups',
