@@ -11,6 +11,7 @@ import { irisCertFiles, isLocalIris } from './certs/iris-inventory.ts';
 import { CertStore } from './certs/store.ts';
 import { heartbeat, instanceTopics, resolveMqtt, startInstance, type InstancePlan, type MqttTimings, type RunningInstance } from './compose/instance.ts';
 import { localIris, remotePlan, type LocalIris } from './compose/iris.ts';
+import { startHaToIris, type RunningHaToIris } from './compose/ha-to-iris.ts';
 import { startMcpFor } from './compose/mcp.ts';
 import { startPanelFor } from './compose/panel.ts';
 import { userSensorFeature } from './compose/user-sensors.ts';
@@ -48,6 +49,8 @@ export interface RunningBridge extends RunningInstance {
   selfCheck: SelfCheckRunner;
   /** The ingress panel, when it was asked for and could start. */
   panel: RunningPanel | undefined;
+  /** Home Assistant events into the local production, when the options allow any. */
+  toIris: RunningHaToIris | undefined;
 }
 
 export interface StartOptions extends MqttTimings {
@@ -161,6 +164,10 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   const responder = ha && config.exposeToAssist ? new AssistResponder(ha, monitors, log) : undefined;
   voice?.start();
   responder?.start();
+  const toIris = ha ? startHaToIris(ha, primary.iris, config, log) : undefined;
+  if (!ha && !(config.toIris.entities.empty && config.toIris.events.empty)) {
+    log.warn('The to_iris options allow Home Assistant events, but Home Assistant is not configured (HA_URL and HA_TOKEN): none reach IRIS');
+  }
 
   // The self-check runs beside the first polls, never in their way; its summary goes to the log.
   const selfCheck = new SelfCheckRunner(
@@ -206,7 +213,9 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     ...primary,
     ...running,
     panel,
+    toIris,
     async stop() {
+      toIris?.stop();
       backups?.stop();
       certWatch.stop();
       for (const r of reactions) r.stop();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { AllowList } from '../model/allow-list.ts';
 import { SOURCE_AGENT_DIR } from '../iris/agent/source-dir.ts';
 import { BACKUP_UPLOAD_LIMIT_BYTES } from '../model/backup.ts';
 import { readSensorDefinitions, readSensorPackages } from '../model/sensor-definition.ts';
@@ -242,6 +243,13 @@ export function loadConfig(sources: ConfigSources): Config {
     commandCooldownMs: raw.command_cooldown * 1000,
     hostDeviceThreshold: raw.host_device_threshold,
     exposeToAssist: raw.expose_to_assist,
+    toIris: {
+      entities: new AllowList(raw.to_iris_entities),
+      events: new AllowList(raw.to_iris_events),
+      namespace: raw.to_iris_namespace.toUpperCase(),
+      service: raw.to_iris_service,
+      maxQueue: raw.to_iris_queue,
+    },
     homeAssistant: supervisorToken
       ? { url: 'http://supervisor/core', token: supervisorToken }
       : raw.ha_url && raw.ha_token

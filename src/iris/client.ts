@@ -45,6 +45,14 @@ export interface IrisClient {
    * IRIS's clock. The self-check reads it.
    */
   privileges(resources: string[]): Promise<AgentPrivileges>;
+  /**
+   * IrisEdge.Agent.DeliverHaEvent: hands one Home Assistant event (JSON, see model/ha-inbound.ts)
+   * to the business service `service` of the production running in `namespace`. Rejects with
+   * IrisCommandRefusedError (IRIS's code and text: no production running, no such enabled
+   * service, the service refused the message), UnknownProductionError for a namespace IRIS
+   * cannot use, IrisUnavailableError when IRIS does not answer.
+   */
+  deliverHaEvent(namespace: string, service: string, json: string): Promise<void>;
   /** The connection's transport as far as it can tell (driver, abandoned calls); null when in-process. */
   transportReport(): TransportReport | null;
   close(): Promise<void>;

@@ -335,6 +335,11 @@ test('config.yaml says what the issue asks for', () => {
     instances: [],
     sensors: [],
     sensor_packages: [],
+    to_iris_entities: [],
+    to_iris_events: [],
+    to_iris_namespace: 'USER',
+    to_iris_service: 'HomeAssistant',
+    to_iris_queue: 1000,
   });
   assert.deepEqual(config.schema, {
     poll_interval: 'int(2,3600)',
@@ -377,6 +382,11 @@ test('config.yaml says what the issue asks for', () => {
       },
     ],
     sensor_packages: ['str'],
+    to_iris_entities: ['match(^[a-z0-9_.*]{1,255}$)'],
+    to_iris_events: ['match(^[a-z0-9_.*]{1,255}$)'],
+    to_iris_namespace: 'match(^%?[A-Za-z0-9_-]{1,64}$)',
+    to_iris_service: 'match(^[^,;|]{1,128}$)',
+    to_iris_queue: 'int(10,100000)',
     mqtt_url: 'match(^mqtts?://.+)?',
     mqtt_username: 'str?',
     mqtt_password: 'password?',

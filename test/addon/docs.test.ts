@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { selectDatabases } from '../../src/backups/select.ts';
 import type { DatabaseInfo } from '../../src/model/backup.ts';
 import { repoRoot } from '../support/rootfs-sandbox.ts';
+import { MAX_HA_EVENT_BYTES } from '../../src/model/ha-inbound.ts';
 
 const docs = readFileSync(join(repoRoot, 'DOCS.md'), 'utf8');
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
@@ -99,4 +100,23 @@ test('DOCS.md says whether the app is built locally or downloaded, as config.yam
   const issues = section(docs, '## Known issues and limitations');
   assert.equal(/no prebuilt image yet/.test(issues), !prebuilt, 'Known issues: built on your machine exactly while config.yaml has no image');
   assert.equal(/Home Assistant builds the app on your\s+machine/.test(section(docs, '## Installation')), !prebuilt);
+});
+
+test('"From Home Assistant to IRIS" says what the code does: classes, limits, defaults, the calls', () => {
+  const part = section(docs, '## From Home Assistant to IRIS');
+  for (const cls of ['IrisEdge.HA.EventService', 'IrisEdge.HA.Event']) {
+    assert.ok(existsSync(join(repoRoot, 'rootfs/usr/share/iris-edge/agent', `${cls}.cls`)), `${cls}.cls is shipped`);
+  }
+  assert.match(part, new RegExp(`over ${MAX_HA_EVENT_BYTES / 1024} KB`));
+  assert.match(part, /and\s+16 MB/);
+  assert.match(readFileSync(join(repoRoot, 'src/compose/ha-to-iris.ts'), 'utf8'), /QUEUE_BYTES = 16 \* 1024 \* 1024/);
+  const options = config.options as Record<string, unknown>;
+  assert.equal(options.to_iris_service, 'HomeAssistant');
+  assert.match(section(docs, '### Option: `to_iris_service`'), /Default `HomeAssistant`/);
+  assert.match(section(docs, '### Option: `to_iris_namespace`'), new RegExp(`Default \`${String(options.to_iris_namespace)}\``));
+  assert.match(section(docs, '### Option: `to_iris_queue`'), new RegExp(`Default ${String(options.to_iris_queue)}\\.`));
+  const agent = rootfs('usr/share/iris-edge/agent/IrisEdge.Agent.cls');
+  assert.match(agent, /Ens\.Director\)\.CreateBusinessService\(service, \.bs\)/);
+  assert.match(agent, /bs\.ProcessInput\(/);
+  assert.match(rootfs('usr/share/iris-edge/agent/IrisEdge.Setup.cls'), /\$\$\$ThrowOnError\(\.\.InstallHaClasses\(dir\)\)/);
 });

@@ -19,6 +19,7 @@ import {
 } from '../../src/model/production.ts';
 import { waitFor as poll } from '../support/fixtures.ts';
 import { EVENT_LOG_LIMIT, EVENT_TEXT_MAX } from '../../src/model/event-log.ts';
+import { isWaitError } from '../../src/ha/delivery-queue.ts';
 
 export interface ContractSubject {
   client: IrisClient;
@@ -292,6 +293,16 @@ export function irisContract(
         if (i > 0) assert.ok(e.id < entries[i - 1]!.id, 'newest first');
       }
       await assert.rejects(client().eventLog('IRISEDGENOSUCHNS', target().name), (err: unknown) => err instanceof IrisError && !(err instanceof IrisUnavailableError));
+    });
+
+    it('deliverHaEvent to a business service the namespace does not run answers the Ens code the delivery queue waits on', async () => {
+      const json = JSON.stringify({ kind: 'event', event_type: 'iris_edge_contract', entity: '', old_state: '', new_state: '', attributes: null, data: {}, time: new Date().toISOString(), context_id: '' });
+      await assert.rejects(client().deliverHaEvent(target().namespace, 'IrisEdgeContract.NoSuchService', json), (err: unknown) => {
+        assert.ok(err instanceof IrisCommandRefusedError, `expected a refusal, got ${String(err)}`);
+        assert.ok(isWaitError(err), `the delivery queue would drop the event instead of waiting: ${err.irisCode ?? ''} ${err.message}`);
+        assert.match(err.irisCode ?? '', /^<Ens>Err(BusinessDispatchNameNotRegistered|ProductionNotRunning)$/);
+        return true;
+      });
     });
 
     it('a command for a production that does not exist fails with a typed error and changes nothing', async () => {

@@ -63,7 +63,7 @@ function closure(name: string, seen = new Set<string>()): Set<string> {
   return calls;
 }
 
-const PUBLIC = ['Snapshot', 'Control', 'EnableHost', 'SslConfigs', 'ApplySslConfig', 'Databases', 'Privileges', 'EventLog'];
+const PUBLIC = ['Snapshot', 'Control', 'EnableHost', 'SslConfigs', 'ApplySslConfig', 'Databases', 'Privileges', 'EventLog', 'DeliverHaEvent'];
 
 describe('IrisEdge.Agent.cls, the privilege registry and the simulated agent agree', () => {
   it('the .cls has the methods this test follows', () => {
@@ -104,6 +104,8 @@ describe('IrisEdge.Agent.cls, the privilege registry and the simulated agent agr
     await sim.databases();
     await sim.privileges(['%Service_Bindings']);
     await sim.eventLog('ORDERS', 'Orders.Production');
+    // A service of another class: CreateBusinessService and ProcessInput are both reached.
+    await sim.deliverHaEvent('ORDERS', 'HL7.In.File', '{}').catch(() => undefined);
     const trace = sim.iris.agent!.trace;
     const extra: string[] = [];
     const unreached: string[] = [];

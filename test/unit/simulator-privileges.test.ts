@@ -15,6 +15,7 @@ import { selfCheck } from '../../src/iris/diagnostics.ts';
 import { loadBridgeRole, type Permission } from '../../src/iris/privileges.ts';
 import { SimulatedDatabases } from '../../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
+import { homeProduction } from '../../src/iris/simulator/ha-event-service.ts';
 import { SOURCE_AGENT_DIR } from '../../src/iris/agent/source-dir.ts';
 import type { AgentProblem } from '../../src/iris/agent/contract.ts';
 
@@ -133,6 +134,18 @@ describe('the simulator enforces the bridge role as IRIS does', () => {
     await assert.rejects(s.eventLog('LAB', 'Lab.Results.Production'), refused(/Event Log of Lab\.Results\.Production.*<PROTECT>/));
     s.iris.security.grant(ROLE.role, '%DB_LAB', 'R');
     assert.equal((await s.eventLog('LAB', 'Lab.Results.Production')).length, 1);
+    await s.close();
+  });
+
+  it('without WRITE on a namespace database, a Home Assistant event handed to its business service answers <PROTECT> (P8) and is not received; with it, it is', async () => {
+    const s = new IrisSimulator({ transitionMs: 1, productions: [homeProduction()] });
+    const json = JSON.stringify({ kind: 'event', event_type: 'my_event', data: {}, time: '2026-03-01T12:00:00.000Z', context_id: '' });
+    s.iris.security.revoke(ROLE.role, '%DB_HOME', 'W');
+    await assert.rejects(s.deliverHaEvent('HOME', 'HomeAssistant', json), (err: unknown) => err instanceof IrisCommandRefusedError && err.irisCode === '<PROTECT>');
+    assert.deepEqual(s.iris.haEvents.receivedBy('HOME', 'HomeAssistant'), []);
+    s.iris.security.grant(ROLE.role, '%DB_HOME', 'W');
+    await s.deliverHaEvent('HOME', 'HomeAssistant', json);
+    assert.equal(s.iris.haEvents.receivedBy('HOME', 'HomeAssistant').length, 1);
     await s.close();
   });
 

@@ -167,6 +167,10 @@ export class AgentIrisClient implements IrisClient {
     return privilegesFromAgent(parseAgentJson('Privileges', raw));
   }
 
+  async deliverHaEvent(namespace: string, service: string, json: string): Promise<void> {
+    await this.agentCommand('DeliverHaEvent', [namespace, service, json], `take a Home Assistant event into ${service} in ${namespace}`, undefined);
+  }
+
   transportReport(): TransportReport | null {
     return this.transport.stats?.() ?? null;
   }

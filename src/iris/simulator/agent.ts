@@ -13,6 +13,7 @@ import type { SslConfigInput } from '../../model/ssl.ts';
 import { fromLocalTimestamp, localTimestamp, type SimClock } from './clock.ts';
 import type { SimulatedDatabases } from './databases.ts';
 import type { SimulatedEventLog } from './event-log.ts';
+import type { SimulatedHaEventServices } from './ha-event-service.ts';
 import type { SimulatedInterop } from './interop.ts';
 import { ObjectScriptError, StatusError, type SimProcess, type SimulatedSecurity } from './security.ts';
 import type { SimulatedSslConfigs } from './ssl.ts';
@@ -22,6 +23,7 @@ export interface AgentInstance {
   readonly security: SimulatedSecurity;
   readonly interop: SimulatedInterop;
   readonly eventLog: SimulatedEventLog;
+  readonly haEvents: SimulatedHaEventServices;
   readonly ssl: SimulatedSslConfigs;
   readonly databases: SimulatedDatabases | undefined;
   readonly clock: SimClock;
@@ -75,6 +77,8 @@ export class SimulatedAgent {
         return this.Databases(p);
       case 'Privileges':
         return this.Privileges(p, String(args[0] ?? '[]'));
+      case 'DeliverHaEvent':
+        return this.DeliverHaEvent(p, String(args[0]), String(args[1]), String(args[2]));
       default:
         throw new ObjectScriptError('<METHOD DOES NOT EXIST>', `*${method},IrisEdge.Agent`);
     }
@@ -582,6 +586,35 @@ export class SimulatedAgent {
         time: { utc: now.toISOString().slice(0, 19).replace('T', ' '), local: localTimestamp(now, this.iris.clock.timeZone) },
         ok: true,
       });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private async DeliverHaEvent(p: SimProcess, namespace: string, service: string, json: string): Promise<string> {
+    const events = this.iris.haEvents;
+    try {
+      let switched = false;
+      let outcome: { code: string; text: string } | null;
+      try {
+        outcome = await this.inNamespace(p, namespace, () => {
+          switched = true;
+          try {
+            const bs = this.call(p, 'Ens.Director.CreateBusinessService', () => events.createBusinessService(namespace, service));
+            const input = this.call(p, 'Ens.StringContainer.%New', () => json);
+            this.call(p, 'Ens.BusinessService#ProcessInput', () => events.processInput(bs, input));
+            return null;
+          } catch (err) {
+            if (err instanceof StatusError) return { code: err.codes, text: err.text };
+            throw err;
+          }
+        });
+      } catch (err) {
+        // The .cls catches whatever the switch raises (<NAMESPACE>, <PROTECT>) and names the namespace.
+        if (switched || !(err instanceof ObjectScriptError)) throw err;
+        outcome = { code: '<IrisEdge>UnknownNamespace', text: `Namespace '${namespace}' cannot be used: ${err.message}` };
+      }
+      return outcome ? JSON.stringify({ ...outcome, ok: false }) : JSON.stringify({ ok: true });
     } catch (err) {
       return failure(err);
     }

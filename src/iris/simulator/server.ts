@@ -18,6 +18,7 @@ import { SimulatedAgent, type AgentInstance } from './agent.ts';
 import { systemClock, type SimClock } from './clock.ts';
 import type { SimulatedDatabases } from './databases.ts';
 import { SimulatedEventLog } from './event-log.ts';
+import { SimulatedHaEventServices } from './ha-event-service.ts';
 import { SimulatedInterop } from './interop.ts';
 import { demoScenario, type ProductionSeed } from './scenarios.ts';
 import { ObjectScriptError, SimProcess, SimulatedSecurity } from './security.ts';
@@ -55,6 +56,8 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
   readonly security = new SimulatedSecurity();
   readonly interop: SimulatedInterop;
   readonly eventLog: SimulatedEventLog;
+  /** IrisEdge.HA.EventService hosts and what they received. */
+  readonly haEvents: SimulatedHaEventServices;
   readonly ssl: SimulatedSslConfigs;
   readonly databases: SimulatedDatabases | undefined;
   readonly clock: SimClock;
@@ -75,6 +78,7 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
     this.agentDir = options.agentDir ?? SOURCE_AGENT_DIR;
     this.interop = new SimulatedInterop(options.productions ?? demoScenario(), () => this.clock.now(), options.transitionMs ?? 200);
     this.eventLog = new SimulatedEventLog(() => this.clock.now());
+    this.haEvents = new SimulatedHaEventServices(this.interop, () => this.clock.now());
     this.ssl = new SimulatedSslConfigs(options.sslConfigs ?? demoSslConfigs(), options.sslSettings ?? DEMO_SSL_SETTINGS);
     this.databases = options.databases;
     for (const ns of this.interop.namespaces()) this.security.addResource(`%DB_${ns}`);
