@@ -164,7 +164,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   const responder = ha && config.exposeToAssist ? new AssistResponder(ha, monitors, log) : undefined;
   voice?.start();
   responder?.start();
-  const toIris = ha ? startHaToIris(ha, primary.iris, config, log) : undefined;
+  const toIris = await startHaToIris(ha, { client: primary.mqtt, base: primary.topics.base }, primary.iris, config, log);
   if (!ha && !(config.toIris.entities.empty && config.toIris.events.empty)) {
     log.warn('The to_iris options allow Home Assistant events, but Home Assistant is not configured (HA_URL and HA_TOKEN): none reach IRIS');
   }

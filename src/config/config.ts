@@ -51,6 +51,8 @@ export const rawConfigSchema = z.object({
   /** The namespace of the production, and the name of its IrisEdge.HA.EventService item. */
   to_iris_namespace: z.string().regex(/^%?[A-Za-z0-9_-]{1,64}$/, 'a namespace name such as USER').default('USER'),
   to_iris_service: z.string().min(1).max(128).regex(/^[^,;|]+$/, 'a business service name (no commas)').default('HomeAssistant'),
+  /** Business services that automations may send data to over MQTT (iris-edge/<instance>/to_iris/<service>). */
+  to_iris_mqtt_services: z.array(z.string().regex(/^[^,;|/+#]{1,128}$/, 'a business service name (no , ; | / + #)')).default([]),
   /** Events kept while IRIS cannot take them. */
   to_iris_queue: z.number().int().min(10).max(100_000).default(1000),
   mqtt_url: z
@@ -128,7 +130,7 @@ export interface Config {
   hostDeviceThreshold: number;
   exposeToAssist: boolean;
   /** Home Assistant events into a production's IrisEdge.HA.EventService (allow-lists, default deny). */
-  toIris: { entities: AllowList; events: AllowList; namespace: string; service: string; maxQueue: number };
+  toIris: { entities: AllowList; events: AllowList; namespace: string; service: string; maxQueue: number; mqttServices: string[] };
   /** How to reach Home Assistant Core's websocket API, when it can be reached at all. */
   homeAssistant: { url: string; token: string } | undefined;
   heartbeatFile: string | undefined;

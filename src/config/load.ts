@@ -249,6 +249,7 @@ export function loadConfig(sources: ConfigSources): Config {
       namespace: raw.to_iris_namespace.toUpperCase(),
       service: raw.to_iris_service,
       maxQueue: raw.to_iris_queue,
+      mqttServices: [...new Set(raw.to_iris_mqtt_services)],
     },
     homeAssistant: supervisorToken
       ? { url: 'http://supervisor/core', token: supervisorToken }

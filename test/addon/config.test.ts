@@ -339,6 +339,7 @@ test('config.yaml says what the issue asks for', () => {
     to_iris_events: [],
     to_iris_namespace: 'USER',
     to_iris_service: 'HomeAssistant',
+    to_iris_mqtt_services: [],
     to_iris_queue: 1000,
   });
   assert.deepEqual(config.schema, {
@@ -386,6 +387,7 @@ test('config.yaml says what the issue asks for', () => {
     to_iris_events: ['match(^[a-z0-9_.*]{1,255}$)'],
     to_iris_namespace: 'match(^%?[A-Za-z0-9_-]{1,64}$)',
     to_iris_service: 'match(^[^,;|]{1,128}$)',
+    to_iris_mqtt_services: ['match(^[^,;|/+#]{1,128}$)'],
     to_iris_queue: 'int(10,100000)',
     mqtt_url: 'match(^mqtts?://.+)?',
     mqtt_username: 'str?',

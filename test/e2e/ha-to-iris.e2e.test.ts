@@ -2,7 +2,8 @@
  * Home Assistant to IRIS against a REAL Home Assistant: toggling an input_boolean reaches the
  * production's IrisEdge.HA.EventService in the simulator with entity, states, attributes, UTC
  * time and context id; an entity outside the allow-list does not; an event an automation could
- * fire arrives with its data; events sent while IRIS is away, or while the production is stopped,
+ * fire arrives with its data, and so does data an automation publishes with mqtt.publish on
+ * iris-edge/<instance>/to_iris/<service>; events sent while IRIS is away, or while the production is stopped,
  * wait and arrive in the order Home Assistant fired them once IRIS takes them again.
  *
  * Needs: bash test/e2e/harness/prepare.sh (as root), mosquitto.
@@ -49,7 +50,7 @@ before(async () => {
       mqtt: { source: 'default', url: broker.url },
       pollIntervalMs: 1000,
       homeAssistant: { url: ha.url, token: ha.token },
-      toIris: { entities: new AllowList(['input_boolean.porch', 'input_boolean.hall_*']), events: new AllowList(['iris_edge_e2e_*']), namespace: 'HOME', service: 'HomeAssistant', maxQueue: 100 },
+      toIris: { entities: new AllowList(['input_boolean.porch', 'input_boolean.hall_*']), events: new AllowList(['iris_edge_e2e_*']), namespace: 'HOME', service: 'HomeAssistant', maxQueue: 100, mqttServices: ['HomeAssistant'] },
     }),
     log,
     { iris: sim, birthJitterMs: 500 },
@@ -103,6 +104,15 @@ describe('Home Assistant events reach the production in a real Home Assistant', 
     assert.equal(m.kind, 'event');
     assert.deepEqual(m.data, { item: 'milk', count: 2 });
     assert.ok(!messages().some((x) => x.event_type === 'not_for_iris'));
+  });
+
+  it('an automation hands data to IRIS with mqtt.publish on the documented topic; a service not listed gets nothing', async () => {
+    await ha!.callService('mqtt', 'publish', { topic: 'iris-edge/iris/to_iris/Home.Log', payload: '{"item":"bread"}' });
+    await ha!.callService('mqtt', 'publish', { topic: 'iris-edge/iris/to_iris/HomeAssistant', payload: '{"item":"milk","count":2}' });
+    const m = await ha!.waitFor(() => messages().find((x) => x.event_type === 'mqtt'), 15_000, 'the MQTT data in IRIS');
+    assert.deepEqual(m.data, { item: 'milk', count: 2 });
+    assert.deepEqual(sim.iris.haEvents.receivedBy('HOME', 'Home.Log'), []);
+    assert.ok(bridgeLog.some((l) => /Ignored a message on iris-edge\/iris\/to_iris\/Home\.Log for IRIS: the business service "Home\.Log" is not in the option to_iris_mqtt_services/.test(l)));
   });
 
   it('events sent while IRIS does not answer wait and arrive in the order Home Assistant fired them', async () => {

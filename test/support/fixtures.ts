@@ -40,7 +40,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     commandCooldownMs: 0,
     hostDeviceThreshold: 20,
     exposeToAssist: false,
-    toIris: { entities: new AllowList([]), events: new AllowList([]), namespace: 'USER', service: 'HomeAssistant', maxQueue: 1000 },
+    toIris: { entities: new AllowList([]), events: new AllowList([]), namespace: 'USER', service: 'HomeAssistant', maxQueue: 1000, mqttServices: [] },
     homeAssistant: undefined,
     heartbeatFile: undefined,
     panel: { host: '127.0.0.1', port: 0, allowedHosts: [] },

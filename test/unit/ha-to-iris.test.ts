@@ -17,6 +17,7 @@ import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { homeProduction } from '../../src/iris/simulator/ha-event-service.ts';
 import { demoScenario } from '../../src/iris/simulator/scenarios.ts';
 import { captureLogger, waitFor } from '../support/fixtures.ts';
+import { mqttToIris } from '../../src/mqtt/to-iris.ts';
 
 const allow = (entities: string[], events: string[] = []) => ({ entities: new AllowList(entities), events: new AllowList(events) });
 
@@ -270,5 +271,45 @@ describe('the simulated business service behind IrisEdge.Agent.DeliverHaEvent', 
     await assert.rejects(sim.deliverHaEvent('HOME', 'HomeAssistant', json), refusedWith('<Ens>ErrProductionNotRunning', /Production is not running/));
     assert.deepEqual(sim.iris.haEvents.receivedBy('HOME', 'HomeAssistant'), []);
     await sim.close();
+  });
+});
+
+describe('data from automations over MQTT (iris-edge/<instance>/to_iris/<service>)', () => {
+  const base = 'iris-edge/iris/to_iris';
+  const allowed = new Set(['HomeAssistant']);
+  const now = new Date('2026-03-01T08:00:00Z');
+  const one = (topic: string, payload: string | Buffer, retained = false) => mqttToIris(base, topic, Buffer.from(payload), retained, allowed, now);
+
+  it('a JSON object to an allowed service becomes an event of type mqtt with that data', () => {
+    const out = one(`${base}/HomeAssistant`, '{"item":"milk","count":2}');
+    assert.equal(out.kind, 'pass');
+    if (out.kind !== 'pass') return;
+    assert.equal(out.service, 'HomeAssistant');
+    assert.deepEqual(JSON.parse(out.json), { kind: 'event', event_type: 'mqtt', entity: '', old_state: '', new_state: '', attributes: null, data: { item: 'milk', count: 2 }, time: '2026-03-01T08:00:00.000Z', context_id: '' });
+  });
+
+  it('default deny and bad input: other services, retained, not JSON, not an object, oversized, deeper topics', () => {
+    const why = (topic: string, payload: string | Buffer, retained = false) => {
+      const out = one(topic, payload, retained);
+      assert.equal(out.kind, 'ignored', topic);
+      return out.kind === 'ignored' ? out.why : '';
+    };
+    assert.match(why(`${base}/Other`, '{}'), /"Other" is not in the option to_iris_mqtt_services/);
+    assert.match(why(`${base}/HomeAssistant`, '{}', true), /retained/);
+    assert.match(why(`${base}/HomeAssistant`, '{nope'), /not JSON/);
+    assert.match(why(`${base}/HomeAssistant`, '[1,2]'), /not a JSON object/);
+    assert.match(why(`${base}/HomeAssistant`, '"x"'), /not a JSON object/);
+    assert.match(why(`${base}/HomeAssistant`, Buffer.alloc(MAX_HA_EVENT_BYTES + 1, 0x20)), /over the 64 KB limit/);
+    assert.match(why(`${base}/HomeAssistant/deeper`, '{}'), /not a to_iris topic/);
+    assert.match(why(`${base}/`, '{}'), /not a to_iris topic/);
+  });
+
+  it('whatever is published, the answer is pass or ignored, never a throw (property)', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.uint8Array({ maxLength: 300 }), fc.boolean(), (rest, bytes, retained) => {
+        const out = mqttToIris(base, `${base}/${rest}`, Buffer.from(bytes), retained, allowed, now);
+        assert.ok(out.kind === 'pass' || out.kind === 'ignored');
+      }),
+    );
   });
 });
