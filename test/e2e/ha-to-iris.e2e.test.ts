@@ -4,7 +4,8 @@
  * time and context id; an entity outside the allow-list does not; an event an automation could
  * fire arrives with its data, and so does data an automation publishes with mqtt.publish on
  * iris-edge/<instance>/to_iris/<service>; events sent while IRIS is away, or while the production is stopped,
- * wait and arrive in the order Home Assistant fired them once IRIS takes them again.
+ * wait and arrive in the order Home Assistant fired them once IRIS takes them again, also across
+ * a restart of Home Assistant.
  *
  * Needs: bash test/e2e/harness/prepare.sh (as root), mosquitto.
  */
@@ -143,5 +144,22 @@ describe('Home Assistant events reach the production in a real Home Assistant', 
     await sim.control({ namespace: 'HOME', production: 'Home.Production', action: 'start' });
     await ha!.waitFor(() => received().length === before + 2, 30_000, 'the two waiting events');
     assert.deepEqual(received().slice(before).map((e) => e.message.entity), ['input_boolean.hall_light', 'input_boolean.porch']);
+  });
+
+  it('a Home Assistant restart loses no event the bridge took, and changes after it still arrive', async () => {
+    const before = received().length;
+    sim.setReachable(false);
+    await toggle('input_boolean.porch');
+    await ha!.waitFor(() => bridge!.toIris!.stats().queued === 1, 15_000, 'one event waiting');
+    const taken = (await ha!.state('input_boolean.porch'))!.context.id;
+    await ha!.restart();
+    sim.setReachable(true);
+    await ha!.waitFor(() => received().length === before + 1, 30_000, 'the event taken before the restart');
+    assert.equal(received().at(-1)!.message.context_id, taken);
+    // The bridge's websocket reconnects and subscribes again on its own.
+    await ha!.waitFor(async () => {
+      await toggle('input_boolean.hall_light');
+      return received().slice(before + 1).some((e) => e.message.entity === 'input_boolean.hall_light');
+    }, 60_000, 'a change after the restart');
   });
 });
