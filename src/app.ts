@@ -12,6 +12,7 @@ import { CertStore } from './certs/store.ts';
 import { heartbeat, instanceTopics, resolveMqtt, startInstance, type InstancePlan, type MqttTimings, type RunningInstance } from './compose/instance.ts';
 import { localIris, remotePlan, type LocalIris } from './compose/iris.ts';
 import { startHaToIris, type RunningHaToIris } from './compose/ha-to-iris.ts';
+import { startIrisToHa } from './compose/iris-to-ha.ts';
 import { startMcpFor } from './compose/mcp.ts';
 import { startPanelFor } from './compose/panel.ts';
 import { userSensorFeature } from './compose/user-sensors.ts';
@@ -23,6 +24,7 @@ import { BackupNotices } from './ha/backup-notices.ts';
 import { CertificateNotices } from './ha/cert-notices.ts';
 import { HaCore } from './ha/core.ts';
 import { HaReactions } from './ha/ha-bridge.ts';
+import type { IrisToHa } from './ha/iris-to-ha.ts';
 import { createAddonBackup, getAddonSlug } from './ha/supervisor.ts';
 import type { IrisClient } from './iris/client.ts';
 import { SelfCheckRunner } from './iris/diagnostics.ts';
@@ -51,6 +53,8 @@ export interface RunningBridge extends RunningInstance {
   panel: RunningPanel | undefined;
   /** Home Assistant events into the local production, when the options allow any. */
   toIris: RunningHaToIris | undefined;
+  /** The local IRIS's calls to Home Assistant (IrisEdge.HA.Home), when the options allow any. */
+  fromIris: IrisToHa | undefined;
 }
 
 export interface StartOptions extends MqttTimings {
@@ -165,8 +169,10 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   voice?.start();
   responder?.start();
   const toIris = await startHaToIris(ha, { client: primary.mqtt, base: primary.topics.base }, primary.iris, config, log);
-  if (!ha && !(config.toIris.entities.empty && config.toIris.events.empty)) {
-    log.warn('The to_iris options allow Home Assistant events, but Home Assistant is not configured (HA_URL and HA_TOKEN): none reach IRIS');
+  const fromIris = ha ? startIrisToHa(ha, primary.iris, config, log) : undefined;
+  const { actions, events, states } = config.fromIris;
+  if (!ha && !(config.toIris.entities.empty && config.toIris.events.empty && actions.empty && events.empty && states.empty)) {
+    log.warn('The to_iris and from_iris options allow traffic with Home Assistant, but Home Assistant is not configured (HA_URL and HA_TOKEN): none flows');
   }
 
   // The self-check runs beside the first polls, never in their way; its summary goes to the log.
@@ -214,7 +220,9 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     ...running,
     panel,
     toIris,
+    fromIris,
     async stop() {
+      fromIris?.stop();
       toIris?.stop();
       backups?.stop();
       certWatch.stop();

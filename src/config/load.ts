@@ -251,6 +251,7 @@ export function loadConfig(sources: ConfigSources): Config {
       maxQueue: raw.to_iris_queue,
       mqttServices: [...new Set(raw.to_iris_mqtt_services)],
     },
+    fromIris: { actions: new AllowList(raw.from_iris_actions), events: new AllowList(raw.from_iris_events), states: new AllowList(raw.from_iris_states) },
     homeAssistant: supervisorToken
       ? { url: 'http://supervisor/core', token: supervisorToken }
       : raw.ha_url && raw.ha_token

@@ -4,6 +4,7 @@ import type { SslConfig, SslConfigInput } from '../model/ssl.ts';
 import type { TransportReport } from '../model/diagnostics.ts';
 import type { AgentPrivileges } from './agent/contract.ts';
 import type { EventLogEntry } from '../model/event-log.ts';
+import type { TakenHaCalls } from '../model/ha-outbound.ts';
 
 /**
  * Everything the bridge asks of an IRIS instance. Implemented by the simulator (demo and tests)
@@ -53,6 +54,13 @@ export interface IrisClient {
    * cannot use, IrisUnavailableError when IRIS does not answer.
    */
   deliverHaEvent(namespace: string, service: string, json: string): Promise<void>;
+  /**
+   * IrisEdge.Agent.TakeHaCalls: up to `max` calls ObjectScript wrote to the outboxes
+   * (IrisEdge.HA.Home), each handed out once. IrisUnavailableError when IRIS does not answer.
+   */
+  takeHaCalls(max: number): Promise<TakenHaCalls>;
+  /** IrisEdge.Agent.AnswerHaCall: the answer for a taken call; false when its caller withdrew it. */
+  answerHaCall(namespace: string, id: number, pid: string, answer: string): Promise<boolean>;
   /** The connection's transport as far as it can tell (driver, abandoned calls); null when in-process. */
   transportReport(): TransportReport | null;
   close(): Promise<void>;

@@ -162,6 +162,14 @@ export const IRIS_CALLS: Record<string, IrisCall> = {
     doc: 'Ens.BusinessService class reference (ProcessInput runs OnProcessInput in the calling process); the message body, its header and the target\'s queue are saved in the namespace\'s database: <PROTECT> without WRITE on it',
     confidence: 'UNVERIFIED',
   },
+  // IrisEdge.HA.Home's calls to Home Assistant (IrisEdge.Agent.TakeHaCalls, AnswerHaCall).
+  '^IrisEdge.HA.Outbox': {
+    needs: [NS_WRITE],
+    refusal: 'protect',
+    doc: 'GGBL (globals): a global is stored in the namespace\'s default globals database; SET and KILL need WRITE on it (<PROTECT> otherwise); TSQS_Namespaces',
+    confidence: 'DOC',
+  },
+  '%SYSTEM.Event.Signal': language('%SYSTEM.Event class reference: Signal(pid) wakes a process waiting with Wait(""); no privilege named (UNVERIFIED)'),
 
   'Security.SSLConfigs:List': secure('Security.SSLConfigs class reference: "%Admin_Secure:USE is required to operate on an SSL configuration"; ASECURITYAPI (2025.2+)'),
   'Security.SSLConfigs.%OpenId': secure('Security.SSLConfigs class reference; ASECURITYAPI (2025.2+)'),

@@ -341,6 +341,9 @@ test('config.yaml says what the issue asks for', () => {
     to_iris_service: 'HomeAssistant',
     to_iris_mqtt_services: [],
     to_iris_queue: 1000,
+    from_iris_actions: [],
+    from_iris_events: [],
+    from_iris_states: [],
   });
   assert.deepEqual(config.schema, {
     poll_interval: 'int(2,3600)',
@@ -389,6 +392,9 @@ test('config.yaml says what the issue asks for', () => {
     to_iris_service: 'match(^[^,;|]{1,128}$)',
     to_iris_mqtt_services: ['match(^[^,;|/+#]{1,128}$)'],
     to_iris_queue: 'int(10,100000)',
+    from_iris_actions: ['match(^[a-z0-9_.*]{1,255}$)'],
+    from_iris_events: ['match(^[a-z0-9_.*]{1,255}$)'],
+    from_iris_states: ['match(^[a-z0-9_.*]{1,255}$)'],
     mqtt_url: 'match(^mqtts?://.+)?',
     mqtt_username: 'str?',
     mqtt_password: 'password?',

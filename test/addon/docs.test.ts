@@ -9,6 +9,7 @@ import { selectDatabases } from '../../src/backups/select.ts';
 import type { DatabaseInfo } from '../../src/model/backup.ts';
 import { repoRoot } from '../support/rootfs-sandbox.ts';
 import { MAX_HA_EVENT_BYTES } from '../../src/model/ha-inbound.ts';
+import { EVENT_ACTION_REFUSED, OUTBOX_POLL_MS } from '../../src/ha/iris-to-ha.ts';
 
 const docs = readFileSync(join(repoRoot, 'DOCS.md'), 'utf8');
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
@@ -119,4 +120,21 @@ test('"From Home Assistant to IRIS" says what the code does: classes, limits, de
   assert.match(agent, /Ens\.Director\)\.CreateBusinessService\(service, \.bs\)/);
   assert.match(agent, /bs\.ProcessInput\(/);
   assert.match(rootfs('usr/share/iris-edge/agent/IrisEdge.Setup.cls'), /\$\$\$ThrowOnError\(\.\.InstallHaClasses\(dir\)\)/);
+});
+
+test('"From IRIS to Home Assistant" says what the code does: the class, the poll, the refusal event, the options', () => {
+  const part = section(docs, '## From IRIS to Home Assistant');
+  assert.ok(existsSync(join(repoRoot, 'rootfs/usr/share/iris-edge/agent/IrisEdge.HA.Home.cls')));
+  assert.equal(OUTBOX_POLL_MS, 250);
+  assert.match(part, /four times a second/);
+  assert.match(part, /up to a quarter of a second/);
+  assert.match(part, new RegExp(`\\\`${EVENT_ACTION_REFUSED}\\\` event`));
+  assert.match(part, /did not answer within 10 s \(is the IRIS Edge app running\?\)/);
+  assert.match(rootfs('usr/share/iris-edge/agent/IrisEdge.HA.Home.cls'), /did not answer within "_timeout_" s \(is the IRIS Edge app running\?\)/);
+  assert.match(rootfs('usr/share/iris-edge/agent/IrisEdge.HA.Home.cls'), /timeout As %Integer = 10/);
+  const options = config.options as Record<string, unknown>;
+  for (const o of ['from_iris_actions', 'from_iris_events', 'from_iris_states']) {
+    assert.deepEqual(options[o], [], `${o} allows nothing by default`);
+    assert.match(section(docs, `### Option: \`${o}\``), /Empty by default: none\./);
+  }
 });

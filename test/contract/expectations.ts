@@ -305,6 +305,16 @@ export function irisContract(
       });
     });
 
+    it('takeHaCalls: the outboxes of IrisEdge.HA.Home answer with IRIS\'s UTC clock and no problem', async () => {
+      const iris = await client().privileges([]);
+      const taken = await client().takeHaCalls(10);
+      assert.ok(taken.calls.length <= 10);
+      assert.deepEqual(taken.problems, []);
+      const irisNow = Date.parse(`${iris.time.utc.replace(' ', 'T')}Z`) / 1000;
+      assert.ok(Math.abs(taken.now - irisNow) < 120, `now ${taken.now} is UTC seconds ($ZTIMESTAMP), IRIS says ${iris.time.utc} UTC`);
+      assert.equal(await client().answerHaCall(target().namespace, 999_999_999, '1', '{"ok":true}'), false, 'an answer to a call nobody waits for is dropped');
+    });
+
     it('a command for a production that does not exist fails with a typed error and changes nothing', async () => {
       const before = (await current()).state;
       const ghost = { namespace: target().namespace, production: 'IrisEdgeContract.NoSuchProduction' };

@@ -41,6 +41,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     hostDeviceThreshold: 20,
     exposeToAssist: false,
     toIris: { entities: new AllowList([]), events: new AllowList([]), namespace: 'USER', service: 'HomeAssistant', maxQueue: 1000, mqttServices: [] },
+    fromIris: { actions: new AllowList([]), events: new AllowList([]), states: new AllowList([]) },
     homeAssistant: undefined,
     heartbeatFile: undefined,
     panel: { host: '127.0.0.1', port: 0, allowedHosts: [] },

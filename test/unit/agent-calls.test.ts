@@ -43,6 +43,7 @@ function callsIn(body: string): { calls: Set<string>; helpers: Set<string> } {
   for (const m of body.matchAll(/\$SYSTEM\.(\w+)\.(\w+)\(/gi)) calls.add(`%SYSTEM.${m[1]}.${m[2]}`);
   if (/\bset \$namespace\s*=/i.test(body)) calls.add('$NAMESPACE');
   if (/\bset \$roles\s*=/i.test(body)) calls.add('$ROLES');
+  if (/\^IrisEdge\.HA\.Outbox\(/.test(body)) calls.add('^IrisEdge.HA.Outbox');
   for (const key of Object.keys(IRIS_CALLS).filter((k) => k.includes('#'))) {
     if (new RegExp(`\\.${key.split('#')[1]!.replace('%', '%')}\\(`).test(body)) calls.add(key);
   }
@@ -63,7 +64,7 @@ function closure(name: string, seen = new Set<string>()): Set<string> {
   return calls;
 }
 
-const PUBLIC = ['Snapshot', 'Control', 'EnableHost', 'SslConfigs', 'ApplySslConfig', 'Databases', 'Privileges', 'EventLog', 'DeliverHaEvent'];
+const PUBLIC = ['Snapshot', 'Control', 'EnableHost', 'SslConfigs', 'ApplySslConfig', 'Databases', 'Privileges', 'EventLog', 'DeliverHaEvent', 'TakeHaCalls', 'AnswerHaCall'];
 
 describe('IrisEdge.Agent.cls, the privilege registry and the simulated agent agree', () => {
   it('the .cls has the methods this test follows', () => {
@@ -106,6 +107,11 @@ describe('IrisEdge.Agent.cls, the privilege registry and the simulated agent agr
     await sim.eventLog('ORDERS', 'Orders.Production');
     // A service of another class: CreateBusinessService and ProcessInput are both reached.
     await sim.deliverHaEvent('ORDERS', 'HL7.In.File', '{}').catch(() => undefined);
+    // A call to Home Assistant from ObjectScript, taken and answered.
+    const waiting = sim.callHomeAssistant('ORDERS', { kind: 'state', entity_id: 'sun.sun' }, 5);
+    const [taken] = (await sim.takeHaCalls(10)).calls;
+    await sim.answerHaCall(taken!.namespace, taken!.id, taken!.pid, JSON.stringify({ ok: true, state: 'above_horizon', attributes: {} }));
+    assert.equal((await waiting).ok, true);
     const trace = sim.iris.agent!.trace;
     const extra: string[] = [];
     const unreached: string[] = [];

@@ -16,6 +16,7 @@ import { loadBridgeRole, type Permission } from '../../src/iris/privileges.ts';
 import { SimulatedDatabases } from '../../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { homeProduction } from '../../src/iris/simulator/ha-event-service.ts';
+import { demoScenario } from '../../src/iris/simulator/scenarios.ts';
 import { SOURCE_AGENT_DIR } from '../../src/iris/agent/source-dir.ts';
 import type { AgentProblem } from '../../src/iris/agent/contract.ts';
 
@@ -146,6 +147,20 @@ describe('the simulator enforces the bridge role as IRIS does', () => {
     s.iris.security.grant(ROLE.role, '%DB_HOME', 'W');
     await s.deliverHaEvent('HOME', 'HomeAssistant', json);
     assert.equal(s.iris.haEvents.receivedBy('HOME', 'HomeAssistant').length, 1);
+    await s.close();
+  });
+
+  it('without WRITE on a namespace database, IrisEdge.HA.Home calls there cannot be taken (P9): <PROTECT> as a problem of that namespace; others still are', async () => {
+    const s = new IrisSimulator({ transitionMs: 1, productions: [homeProduction(), ...demoScenario()] });
+    s.iris.security.revoke(ROLE.role, '%DB_HOME', 'W');
+    void s.callHomeAssistant('HOME', { kind: 'state', entity_id: 'sun.sun' }, 1);
+    void s.callHomeAssistant('ORDERS', { kind: 'state', entity_id: 'sun.sun' }, 1);
+    const taken = await s.takeHaCalls(10);
+    assert.deepEqual(taken.calls.map((c) => c.namespace), ['ORDERS']);
+    assert.equal(taken.problems[0]?.namespace, 'HOME');
+    assert.match(taken.problems[0]?.text ?? '', /<PROTECT>/);
+    s.iris.security.grant(ROLE.role, '%DB_HOME', 'W');
+    assert.deepEqual((await s.takeHaCalls(10)).calls.map((c) => c.namespace), ['HOME']);
     await s.close();
   });
 

@@ -14,6 +14,7 @@ import { fromLocalTimestamp, localTimestamp, type SimClock } from './clock.ts';
 import type { SimulatedDatabases } from './databases.ts';
 import type { SimulatedEventLog } from './event-log.ts';
 import type { SimulatedHaEventServices } from './ha-event-service.ts';
+import type { SimulatedHaOutbox } from './ha-outbox.ts';
 import type { SimulatedInterop } from './interop.ts';
 import { ObjectScriptError, StatusError, type SimProcess, type SimulatedSecurity } from './security.ts';
 import type { SimulatedSslConfigs } from './ssl.ts';
@@ -24,6 +25,7 @@ export interface AgentInstance {
   readonly interop: SimulatedInterop;
   readonly eventLog: SimulatedEventLog;
   readonly haEvents: SimulatedHaEventServices;
+  readonly haOutbox: SimulatedHaOutbox;
   readonly ssl: SimulatedSslConfigs;
   readonly databases: SimulatedDatabases | undefined;
   readonly clock: SimClock;
@@ -79,6 +81,10 @@ export class SimulatedAgent {
         return this.Privileges(p, String(args[0] ?? '[]'));
       case 'DeliverHaEvent':
         return this.DeliverHaEvent(p, String(args[0]), String(args[1]), String(args[2]));
+      case 'TakeHaCalls':
+        return this.TakeHaCalls(p, Number(args[0] ?? 50));
+      case 'AnswerHaCall':
+        return this.AnswerHaCall(p, String(args[0]), Number(args[1]), String(args[2]), String(args[3]));
       default:
         throw new ObjectScriptError('<METHOD DOES NOT EXIST>', `*${method},IrisEdge.Agent`);
     }
@@ -615,6 +621,46 @@ export class SimulatedAgent {
         outcome = { code: '<IrisEdge>UnknownNamespace', text: `Namespace '${namespace}' cannot be used: ${err.message}` };
       }
       return outcome ? JSON.stringify({ ...outcome, ok: false }) : JSON.stringify({ ok: true });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private async TakeHaCalls(p: SimProcess, max: number): Promise<string> {
+    const outbox = this.iris.haOutbox;
+    try {
+      const calls: Json[] = [];
+      const problems: Json[] = [];
+      const now = outbox.seconds();
+      for (const ns of this.interopNamespaces(p, problems)) {
+        if (calls.length >= max) break;
+        try {
+          await this.inNamespace(p, ns, () => {
+            // $DATA of the "req" node reads; moving the calls to "taken" writes.
+            if (!outbox.hasWaiting(ns)) return;
+            for (const c of this.call(p, '^IrisEdge.HA.Outbox', () => outbox.take(ns, max - calls.length))) {
+              calls.push({ namespace: ns, id: c.id, request: c.request, pid: c.pid, deadline: c.deadline });
+            }
+          });
+        } catch (err) {
+          problems.push({ namespace: ns, text: caught(err).text });
+        }
+      }
+      return JSON.stringify({ calls, problems, now, ok: true });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private async AnswerHaCall(p: SimProcess, namespace: string, id: number, pid: string, answer: string): Promise<string> {
+    const outbox = this.iris.haOutbox;
+    try {
+      const delivered = await this.inNamespace(p, namespace, () => {
+        const done = this.call(p, '^IrisEdge.HA.Outbox', () => outbox.answer(namespace, id, answer));
+        if (done) this.call(p, '%SYSTEM.Event.Signal', () => pid);
+        return done;
+      });
+      return JSON.stringify({ delivered, ok: true });
     } catch (err) {
       return failure(err);
     }

@@ -19,6 +19,7 @@ import { systemClock, type SimClock } from './clock.ts';
 import type { SimulatedDatabases } from './databases.ts';
 import { SimulatedEventLog } from './event-log.ts';
 import { SimulatedHaEventServices } from './ha-event-service.ts';
+import { SimulatedHaOutbox } from './ha-outbox.ts';
 import { SimulatedInterop } from './interop.ts';
 import { demoScenario, type ProductionSeed } from './scenarios.ts';
 import { ObjectScriptError, SimProcess, SimulatedSecurity } from './security.ts';
@@ -58,6 +59,8 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
   readonly eventLog: SimulatedEventLog;
   /** IrisEdge.HA.EventService hosts and what they received. */
   readonly haEvents: SimulatedHaEventServices;
+  /** ^IrisEdge.HA.Outbox of each namespace: IrisEdge.HA.Home's calls to Home Assistant. */
+  readonly haOutbox: SimulatedHaOutbox;
   readonly ssl: SimulatedSslConfigs;
   readonly databases: SimulatedDatabases | undefined;
   readonly clock: SimClock;
@@ -79,6 +82,7 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
     this.interop = new SimulatedInterop(options.productions ?? demoScenario(), () => this.clock.now(), options.transitionMs ?? 200);
     this.eventLog = new SimulatedEventLog(() => this.clock.now());
     this.haEvents = new SimulatedHaEventServices(this.interop, () => this.clock.now());
+    this.haOutbox = new SimulatedHaOutbox(() => this.clock.now());
     this.ssl = new SimulatedSslConfigs(options.sslConfigs ?? demoSslConfigs(), options.sslSettings ?? DEMO_SSL_SETTINGS);
     this.databases = options.databases;
     for (const ns of this.interop.namespaces()) this.security.addResource(`%DB_${ns}`);

@@ -13,6 +13,7 @@ import { UnknownProductionError } from '../../model/errors.ts';
 import type { ProductionSeed } from './scenarios.ts';
 import { SimulatedIris, type BridgeCredentials, type SimulatedIrisOptions } from './server.ts';
 import { InProcessTransport } from './transport.ts';
+import type { HomeCallResult } from './ha-outbox.ts';
 import type { SimulatedDatabases } from './databases.ts';
 
 export { demoSslConfigs, DEMO_SSL_SETTINGS, type SimSslConfig } from './ssl.ts';
@@ -175,6 +176,14 @@ export class IrisSimulator extends AgentIrisClient {
   /** The stored key password of a configuration (tests prove it reached "IRIS" and nowhere else). */
   sslPasswordOf(name: string): string | undefined {
     return this.iris.ssl.passwordOf(name);
+  }
+
+  /**
+   * What IrisEdge.HA.Home does in a process of namespace `namespace` (a production's code): the
+   * call waits in the outbox for the bridge's answer or its deadline, and resolves to the %Status.
+   */
+  callHomeAssistant(namespace: string, request: Record<string, unknown>, timeoutSeconds = 10): Promise<HomeCallResult> {
+    return this.iris.haOutbox.request(namespace, request, timeoutSeconds);
   }
 
   private production(namespace: string, name: string) {
