@@ -88,11 +88,15 @@ describe('IRIS calls Home Assistant in a real Home Assistant', () => {
     assert.equal(porch?.last_changed, before);
   });
 
-  it("Home Assistant's own error text comes back in the %Status, and the value stays", async () => {
+  it("Home Assistant's own error text comes back in the %Status, for a bad value and an unknown action, and the value stays", async () => {
     const result = await sim.callHomeAssistant('HOME', { kind: 'action', domain: 'input_number', service: 'set_value', data: { value: 1000 }, target: { entity_id: 'input_number.level' } }, 10);
     assert.equal(result.ok, false);
     assert.match(result.text, /^ERROR #5001: Home Assistant refused call_service: .*1000/);
     assert.equal((await ha!.state('input_number.level'))?.state, '42.0');
+    // Allowed by notify.*, unknown to Home Assistant: its words, not ours.
+    const unknown = await sim.callHomeAssistant('HOME', { kind: 'action', domain: 'notify', service: 'nobody_here', data: { message: 'x' } }, 10);
+    assert.equal(unknown.ok, false);
+    assert.match(unknown.text, /^ERROR #5001: Home Assistant refused call_service: .*not found/i);
   });
 
   it('reads an allowed state with its attributes, and fires an allowed event with its data', async () => {
