@@ -124,7 +124,11 @@ test('"From Home Assistant to IRIS" says what the code does: classes, limits, de
 
 test('"From IRIS to Home Assistant" says what the code does: the class, the poll, the refusal event, the options', () => {
   const part = section(docs, '## From IRIS to Home Assistant');
-  assert.ok(existsSync(join(repoRoot, 'rootfs/usr/share/iris-edge/agent/IrisEdge.HA.Home.cls')));
+  for (const cls of ['Home', 'Operation', 'CallActionRequest', 'FireEventRequest', 'GetStateRequest', 'Response']) {
+    assert.ok(existsSync(join(repoRoot, `rootfs/usr/share/iris-edge/agent/IrisEdge.HA.${cls}.cls`)), cls);
+    assert.match(rootfs('usr/share/iris-edge/agent/IrisEdge.Setup.cls'), new RegExp(`"${cls}"`), `the setup loads IrisEdge.HA.${cls}`);
+  }
+  for (const m of ['CallAction', 'FireEvent', 'GetState']) assert.match(rootfs('usr/share/iris-edge/agent/IrisEdge.HA.Operation.cls'), new RegExp(`<Method>${m}</Method>`));
   assert.equal(OUTBOX_POLL_MS, 250);
   assert.match(part, /four times a second/);
   assert.match(part, /up to a quarter of a second/);

@@ -2,7 +2,8 @@
  * IRIS calls Home Assistant, against a REAL Home Assistant: a production's code (IrisEdge.HA.Home
  * in the simulator) sets an input_number and Home Assistant shows the value; a call outside the
  * allow-list is refused, raised as iris_edge_action_refused, and Home Assistant is unchanged;
- * Home Assistant's own error text comes back; an allowed event is fired and a state is read.
+ * Home Assistant's own error text comes back; an allowed event is fired and a state is read; the
+ * business operation IrisEdge.HA.Operation does the same for production messages.
  *
  * Needs: bash test/e2e/harness/prepare.sh (as root), mosquitto.
  */
@@ -107,5 +108,22 @@ describe('IRIS calls Home Assistant in a real Home Assistant', () => {
     assert.equal(fired.ok, true);
     const e = await ha!.waitFor(() => busEvents.find((x) => x.event_type === 'iris_e2e_order'), 10_000, 'the fired event');
     assert.deepEqual(e.data, { item: 'milk' });
+  });
+
+  it('the business operation sets the value from a production message and reads it back', async () => {
+    const set = await sim.sendToHaOperation('HOME', 'HomeAssistant.Out', {
+      type: 'IrisEdge.HA.CallActionRequest',
+      Domain: 'input_number',
+      Action: 'set_value',
+      Data: '{"value": 7}',
+      Target: '{"entity_id": "input_number.level"}',
+    });
+    assert.equal(set.ok, true, set.text);
+    assert.equal((await ha!.state('input_number.level'))?.state, '7.0');
+    const read = await sim.sendToHaOperation('HOME', 'HomeAssistant.Out', { type: 'IrisEdge.HA.GetStateRequest', Entity: 'input_number.level' });
+    assert.equal(read.response?.State, '7.0');
+    const refused = await sim.sendToHaOperation('HOME', 'HomeAssistant.Out', { type: 'IrisEdge.HA.CallActionRequest', Domain: 'input_boolean', Action: 'turn_on', Target: '{"entity_id": "input_boolean.porch"}' });
+    assert.match(refused.text, /does not let IRIS call input_boolean\.turn_on/);
+    assert.equal((await ha!.state('input_boolean.porch'))?.state, 'off');
   });
 });

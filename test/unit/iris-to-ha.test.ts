@@ -177,3 +177,33 @@ describe('IRIS calls Home Assistant through the outbox', () => {
     await sim.close();
   });
 });
+
+describe('the business operation IrisEdge.HA.Operation (simulated host)', () => {
+  it('turns its requests into the same calls, answers with an IrisEdge.HA.Response, and fails with the %Status text', async () => {
+    const ha = fakeHa((m) => (m.type === 'get_states' ? [{ entity_id: 'input_number.level', state: '7.0', attributes: { min: 0 } }] : null));
+    const r = rig(ha, { actions: ['input_number.set_value'], states: ['input_number.*'] });
+    const set = await r.sim.sendToHaOperation('HOME', 'HomeAssistant.Out', { type: 'IrisEdge.HA.CallActionRequest', Domain: 'input_number', Action: 'set_value', Data: '{"value":7}', Target: '{"entity_id":"input_number.level"}' });
+    assert.deepEqual(set, { ok: true, text: '', response: { State: '', Attributes: '', ResponseData: '' } });
+    assert.deepEqual(ha.calls[0], { type: 'call_service', domain: 'input_number', service: 'set_value', service_data: { value: 7 }, target: { entity_id: 'input_number.level' } });
+    const state = await r.sim.sendToHaOperation('HOME', 'HomeAssistant.Out', { type: 'IrisEdge.HA.GetStateRequest', Entity: 'input_number.level' });
+    assert.deepEqual(state.response, { State: '7.0', Attributes: '{"min":0}', ResponseData: '' });
+    const refused = await r.sim.sendToHaOperation('HOME', 'HomeAssistant.Out', { type: 'IrisEdge.HA.FireEventRequest', EventType: 'iris_order' });
+    assert.match(refused.text, /does not let IRIS fire iris_order/);
+    const bad = await r.sim.sendToHaOperation('HOME', 'HomeAssistant.Out', { type: 'IrisEdge.HA.CallActionRequest', Domain: 'input_number', Action: 'set_value', Data: '{value: 7' });
+    assert.match(bad.text, /^ERROR #5035: .*Parsing error/);
+    assert.equal(ha.calls.length, 2, 'the refused and the malformed request reached nothing');
+    await r.close();
+  });
+
+  it('must be an enabled operation of the running production, as Ens requires', async () => {
+    const r = rig(fakeHa(), { actions: ['*'] });
+    const request = { type: 'IrisEdge.HA.GetStateRequest', Entity: 'sun.sun' } as const;
+    assert.match((await r.sim.sendToHaOperation('HOME', 'Home.Log', request)).text, /only IrisEdge\.HA\.Operation/);
+    assert.match((await r.sim.sendToHaOperation('HOME', 'NoSuch', request)).text, /ErrBusinessDispatchNameNotRegistered/);
+    await r.sim.setHostEnabled({ namespace: 'HOME', production: 'Home.Production', host: 'HomeAssistant.Out', enable: false });
+    assert.match((await r.sim.sendToHaOperation('HOME', 'HomeAssistant.Out', request)).text, /ErrBusinessDispatchNameNotRegistered/);
+    await r.sim.control({ namespace: 'HOME', production: 'Home.Production', action: 'stop' });
+    assert.match((await r.sim.sendToHaOperation('HOME', 'HomeAssistant.Out', request)).text, /ErrProductionNotRunning/);
+    await r.close();
+  });
+});

@@ -89,8 +89,9 @@ export class SimulatedHaEventServices {
 
 /**
  * A small home production for tests and the demo: its business service HomeAssistant takes Home
- * Assistant's events. Give it to the simulator at creation (`productions`), so that the setup
- * grants the bridge its namespace's database as it does for every interoperability namespace.
+ * Assistant's events, its business operation HomeAssistant.Out acts on Home Assistant. Give it
+ * to the simulator at creation (`productions`), so that the setup grants the bridge its
+ * namespace's database as it does for every interoperability namespace.
  */
 export function homeProduction(): ProductionSeed {
   return {
@@ -101,6 +102,7 @@ export function homeProduction(): ProductionSeed {
       { name: 'HomeAssistant', className: HA_EVENT_SERVICE_CLASS, kind: 'service' },
       { name: 'Home.Router', className: 'EnsLib.MsgRouter.RoutingEngine', kind: 'process' },
       { name: 'Home.Log', className: 'EnsLib.File.PassthroughOperation', kind: 'operation' },
+      { name: 'HomeAssistant.Out', className: 'IrisEdge.HA.Operation', kind: 'operation' },
     ],
   };
 }

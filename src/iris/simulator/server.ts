@@ -20,6 +20,7 @@ import type { SimulatedDatabases } from './databases.ts';
 import { SimulatedEventLog } from './event-log.ts';
 import { SimulatedHaEventServices } from './ha-event-service.ts';
 import { SimulatedHaOutbox } from './ha-outbox.ts';
+import { SimulatedHaOperations } from './ha-operation.ts';
 import { SimulatedInterop } from './interop.ts';
 import { demoScenario, type ProductionSeed } from './scenarios.ts';
 import { ObjectScriptError, SimProcess, SimulatedSecurity } from './security.ts';
@@ -61,6 +62,8 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
   readonly haEvents: SimulatedHaEventServices;
   /** ^IrisEdge.HA.Outbox of each namespace: IrisEdge.HA.Home's calls to Home Assistant. */
   readonly haOutbox: SimulatedHaOutbox;
+  /** IrisEdge.HA.Operation hosts: requests sent to them become IrisEdge.HA.Home calls. */
+  readonly haOperations: SimulatedHaOperations;
   readonly ssl: SimulatedSslConfigs;
   readonly databases: SimulatedDatabases | undefined;
   readonly clock: SimClock;
@@ -83,6 +86,7 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
     this.eventLog = new SimulatedEventLog(() => this.clock.now());
     this.haEvents = new SimulatedHaEventServices(this.interop, () => this.clock.now());
     this.haOutbox = new SimulatedHaOutbox(() => this.clock.now());
+    this.haOperations = new SimulatedHaOperations(this.interop, this.haOutbox);
     this.ssl = new SimulatedSslConfigs(options.sslConfigs ?? demoSslConfigs(), options.sslSettings ?? DEMO_SSL_SETTINGS);
     this.databases = options.databases;
     for (const ns of this.interop.namespaces()) this.security.addResource(`%DB_${ns}`);

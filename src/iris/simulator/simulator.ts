@@ -14,6 +14,7 @@ import type { ProductionSeed } from './scenarios.ts';
 import { SimulatedIris, type BridgeCredentials, type SimulatedIrisOptions } from './server.ts';
 import { InProcessTransport } from './transport.ts';
 import type { HomeCallResult } from './ha-outbox.ts';
+import type { HaOperationRequest, HaOperationResult } from './ha-operation.ts';
 import type { SimulatedDatabases } from './databases.ts';
 
 export { demoSslConfigs, DEMO_SSL_SETTINGS, type SimSslConfig } from './ssl.ts';
@@ -184,6 +185,11 @@ export class IrisSimulator extends AgentIrisClient {
    */
   callHomeAssistant(namespace: string, request: Record<string, unknown>, timeoutSeconds = 10): Promise<HomeCallResult> {
     return this.iris.haOutbox.request(namespace, request, timeoutSeconds);
+  }
+
+  /** A production component's SendRequestSync of `request` to the IrisEdge.HA.Operation host `target`. */
+  sendToHaOperation(namespace: string, target: string, request: HaOperationRequest): Promise<HaOperationResult> {
+    return this.iris.haOperations.send(namespace, target, request);
   }
 
   private production(namespace: string, name: string) {
