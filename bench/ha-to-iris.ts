@@ -11,15 +11,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBridge } from '../src/app.ts';
-import { homeProduction } from '../src/iris/simulator/ha-event-service.ts';
-import { IrisSimulator } from '../src/iris/simulator/index.ts';
-import { demoScenario } from '../src/iris/simulator/scenarios.ts';
-import { createLogger } from '../src/log/logger.ts';
 import { AllowList } from '../src/model/allow-list.ts';
-import { startHomeAssistant } from '../test/e2e/harness/home-assistant.ts';
-import { testConfig } from '../test/support/fixtures.ts';
-import { Mosquitto } from '../test/support/mosquitto.ts';
+import { startHomeRig } from '../test/e2e/harness/home-rig.ts';
 
 const TOGGLES = Number(process.env.TOGGLES ?? 100);
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
@@ -28,22 +21,15 @@ const line = (what: string, xs: number[]) =>
 
 async function main(): Promise<void> {
   const artifactDir = mkdtempSync(join(tmpdir(), 'bench-ha-to-iris-'));
-  const broker = await Mosquitto.start();
-  const ha = await startHomeAssistant({ mqttPort: broker.port, artifactDir, extraYaml: 'input_boolean:\n  bench:\n    name: Bench\n' });
-  const sim = new IrisSimulator({ transitionMs: 100, productions: [...demoScenario(), homeProduction()] });
+  const toIris = { entities: new AllowList(['input_boolean.*']), events: new AllowList([]), namespace: 'HOME', service: 'HomeAssistant', maxQueue: 10_000, mqttServices: [] };
+  const rig = await startHomeRig({ artifactDir, extraYaml: 'input_boolean:\n  bench:\n    name: Bench\n', bridgeLog: [], config: { pollIntervalMs: 10_000, toIris } });
+  const { ha, sim, bridge } = rig;
   const arrivals: Array<() => void> = [];
   const receive = sim.iris.haEvents.processInput.bind(sim.iris.haEvents);
   sim.iris.haEvents.processInput = (service, json) => {
     receive(service, json);
     arrivals.shift()?.();
   };
-  const config = testConfig({
-    mqtt: { source: 'default', url: broker.url },
-    pollIntervalMs: 10_000,
-    homeAssistant: { url: ha.url, token: ha.token },
-    toIris: { entities: new AllowList(['input_boolean.*']), events: new AllowList([]), namespace: 'HOME', service: 'HomeAssistant', maxQueue: 10_000, mqttServices: [] },
-  });
-  const bridge = await startBridge(config, createLogger('error', process.stderr), { iris: sim, birthJitterMs: 0 });
   const received = () => sim.iris.haEvents.receivedBy('HOME', 'HomeAssistant');
   // The bridge's subscription is up once a first toggle arrives.
   await ha.waitFor(async () => {
@@ -75,10 +61,7 @@ async function main(): Promise<void> {
   line(`time_fired -> business service (burst of ${TOGGLES})`, burstDelays);
   console.log(`burst of ${TOGGLES} toggles: all received after ${burst.toFixed(0)} ms; dropped ${bridge.toIris?.stats().dropped ?? 0}`);
 
-  await bridge.stop();
-  await sim.close();
-  await ha.stop();
-  await broker.close();
+  await rig.close();
   rmSync(artifactDir, { recursive: true, force: true });
 }
 

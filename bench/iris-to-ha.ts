@@ -12,15 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBridge } from '../src/app.ts';
-import { homeProduction } from '../src/iris/simulator/ha-event-service.ts';
-import { IrisSimulator } from '../src/iris/simulator/index.ts';
-import { demoScenario } from '../src/iris/simulator/scenarios.ts';
-import { createLogger } from '../src/log/logger.ts';
 import { AllowList } from '../src/model/allow-list.ts';
-import { startHomeAssistant } from '../test/e2e/harness/home-assistant.ts';
-import { testConfig } from '../test/support/fixtures.ts';
-import { Mosquitto } from '../test/support/mosquitto.ts';
+import { startHomeRig } from '../test/e2e/harness/home-rig.ts';
 
 const CALLS = Number(process.env.CALLS ?? 100);
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
@@ -29,20 +22,14 @@ const line = (what: string, xs: number[]) =>
 
 async function main(): Promise<void> {
   const artifactDir = mkdtempSync(join(tmpdir(), 'bench-iris-to-ha-'));
-  const broker = await Mosquitto.start();
-  const ha = await startHomeAssistant({ mqttPort: broker.port, artifactDir, extraYaml: 'input_number:\n  level:\n    name: Level\n    min: 0\n    max: 100000\n' });
+  const fromIris = { actions: new AllowList(['input_number.set_value']), events: new AllowList([]), states: new AllowList([]) };
+  const extraYaml = 'input_number:\n  level:\n    name: Level\n    min: 0\n    max: 100000\n';
+  const rig = await startHomeRig({ artifactDir, extraYaml, bridgeLog: [], config: { pollIntervalMs: 10_000, fromIris } });
+  const { ha, sim } = rig;
   const changed = new Map<number, number>();
   await ha.connection.subscribeEvents<{ data: { entity_id: string; new_state: { state: string } | null } }>((e) => {
     if (e.data.entity_id === 'input_number.level' && e.data.new_state) changed.set(Number(e.data.new_state.state), performance.now());
   }, 'state_changed');
-  const sim = new IrisSimulator({ transitionMs: 100, productions: [...demoScenario(), homeProduction()] });
-  const config = testConfig({
-    mqtt: { source: 'default', url: broker.url },
-    pollIntervalMs: 10_000,
-    homeAssistant: { url: ha.url, token: ha.token },
-    fromIris: { actions: new AllowList(['input_number.set_value']), events: new AllowList([]), states: new AllowList([]) },
-  });
-  const bridge = await startBridge(config, createLogger('error', process.stderr), { iris: sim, birthJitterMs: 0 });
   const set = (value: number) =>
     sim.callHomeAssistant('HOME', { kind: 'action', domain: 'input_number', service: 'set_value', data: { value }, target: { entity_id: 'input_number.level' } }, 10);
   // Until the bridge's websocket is up, calls fail fast: wait for a first one to go through.
@@ -73,10 +60,7 @@ async function main(): Promise<void> {
   line(`caller waits (burst of ${CALLS})`, burst.map((b) => b.ms));
   console.log(`burst of ${CALLS}: all answered after ${burstMs.toFixed(0)} ms; failed ${burst.filter((b) => !b.ok).length}`);
 
-  await bridge.stop();
-  await sim.close();
-  await ha.stop();
-  await broker.close();
+  await rig.close();
   rmSync(artifactDir, { recursive: true, force: true });
 }
 

@@ -9,14 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startBridge, type RunningBridge } from '../../src/app.ts';
-import { homeProduction } from '../../src/iris/simulator/ha-event-service.ts';
-import { IrisSimulator } from '../../src/iris/simulator/index.ts';
-import { demoScenario } from '../../src/iris/simulator/scenarios.ts';
+import type { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { AllowList } from '../../src/model/allow-list.ts';
-import { captureLogger, testConfig } from '../support/fixtures.ts';
-import { Mosquitto } from '../support/mosquitto.ts';
-import { artifactDirFor, endRun, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
+import { artifactDirFor, type HomeAssistant } from './harness/home-assistant.ts';
+import { startHomeRig, type HomeRig } from './harness/home-rig.ts';
 
 const artifactDir = artifactDirFor('iris-to-ha');
 const HELPERS = `input_number:
@@ -30,61 +26,38 @@ input_boolean:
     name: Porch
 `;
 
-let broker: Mosquitto | undefined;
-let ha: HomeAssistant | undefined;
+let rig: HomeRig | undefined;
+let ha: HomeAssistant;
 let sim: IrisSimulator;
-let bridge: RunningBridge | undefined;
 const bridgeLog: string[] = [];
 const busEvents: { event_type: string; data: Record<string, unknown> }[] = [];
 
 before(async () => {
-  broker = await Mosquitto.start();
-  ha = await startHomeAssistant({ mqttPort: broker.port, artifactDir, extraYaml: HELPERS });
+  const fromIris = { actions: new AllowList(['input_number.set_value', 'notify.*']), events: new AllowList(['iris_e2e_*']), states: new AllowList(['input_number.*']) };
+  rig = await startHomeRig({ artifactDir, extraYaml: HELPERS, bridgeLog, config: { fromIris } });
+  ({ ha, sim } = rig);
   await ha.connection.subscribeEvents<{ event_type: string; data: Record<string, unknown> }>((e) => void busEvents.push(e));
-  sim = new IrisSimulator({ transitionMs: 100, productions: [...demoScenario(), homeProduction()] });
-  const { log, lines } = captureLogger();
-  lines.push = (...l: string[]) => bridgeLog.push(...l);
-  bridge = await startBridge(
-    testConfig({
-      mqtt: { source: 'default', url: broker.url },
-      pollIntervalMs: 1000,
-      homeAssistant: { url: ha.url, token: ha.token },
-      fromIris: { actions: new AllowList(['input_number.set_value', 'notify.*']), events: new AllowList(['iris_e2e_*']), states: new AllowList(['input_number.*']) },
-    }),
-    log,
-    { iris: sim, birthJitterMs: 500 },
-  );
-  await ha.waitFor(() => bridgeLog.some((l) => /Connected to Home Assistant/.test(l)), 30_000, 'the bridge to connect to Home Assistant');
 });
 
 after(async () => {
-  await endRun({
-    stopBridge: async () => {
-      await bridge?.stop();
-      await sim?.close();
-    },
-    ha,
-    broker,
-    artifactDir,
-    bridgeLog,
-  });
+  await rig?.close();
 });
 
 describe('IRIS calls Home Assistant in a real Home Assistant', () => {
   it('the production calls input_number.set_value and Home Assistant shows the value', async () => {
     const result = await sim.callHomeAssistant('HOME', { kind: 'action', domain: 'input_number', service: 'set_value', data: { value: 42 }, target: { entity_id: 'input_number.level' } }, 10);
     assert.deepEqual(result, { ok: true, text: '', reply: { ok: true } });
-    assert.equal((await ha!.state('input_number.level'))?.state, '42.0');
+    assert.equal((await ha.state('input_number.level'))?.state, '42.0');
   });
 
   it('a call outside the allow-list is refused, raised as iris_edge_action_refused, and Home Assistant is unchanged', async () => {
-    const before = (await ha!.state('input_boolean.porch'))?.last_changed;
+    const before = (await ha.state('input_boolean.porch'))?.last_changed;
     const result = await sim.callHomeAssistant('HOME', { kind: 'action', domain: 'input_boolean', service: 'turn_on', target: { entity_id: 'input_boolean.porch' } }, 10);
     assert.equal(result.ok, false);
     assert.equal(result.text, 'ERROR #5001: IRIS Edge does not let IRIS call input_boolean.turn_on: it is not in the option from_iris_actions');
-    const refused = await ha!.waitFor(() => busEvents.find((e) => e.event_type === 'iris_edge_action_refused'), 10_000, 'the refusal event');
+    const refused = await ha.waitFor(() => busEvents.find((e) => e.event_type === 'iris_edge_action_refused'), 10_000, 'the refusal event');
     assert.deepEqual(refused.data, { namespace: 'HOME', kind: 'action', subject: 'input_boolean.turn_on', option: 'from_iris_actions' });
-    const porch = await ha!.state('input_boolean.porch');
+    const porch = await ha.state('input_boolean.porch');
     assert.equal(porch?.state, 'off');
     assert.equal(porch?.last_changed, before);
   });
@@ -93,7 +66,7 @@ describe('IRIS calls Home Assistant in a real Home Assistant', () => {
     const result = await sim.callHomeAssistant('HOME', { kind: 'action', domain: 'input_number', service: 'set_value', data: { value: 1000 }, target: { entity_id: 'input_number.level' } }, 10);
     assert.equal(result.ok, false);
     assert.match(result.text, /^ERROR #5001: Home Assistant refused call_service: .*1000/);
-    assert.equal((await ha!.state('input_number.level'))?.state, '42.0');
+    assert.equal((await ha.state('input_number.level'))?.state, '42.0');
     // Allowed by notify.*, unknown to Home Assistant: its words, not ours.
     const unknown = await sim.callHomeAssistant('HOME', { kind: 'action', domain: 'notify', service: 'nobody_here', data: { message: 'x' } }, 10);
     assert.equal(unknown.ok, false);
@@ -106,7 +79,7 @@ describe('IRIS calls Home Assistant in a real Home Assistant', () => {
     assert.equal((state.reply?.attributes as Record<string, unknown>).friendly_name, 'Level');
     const fired = await sim.callHomeAssistant('HOME', { kind: 'event', event_type: 'iris_e2e_order', data: { item: 'milk' } }, 10);
     assert.equal(fired.ok, true);
-    const e = await ha!.waitFor(() => busEvents.find((x) => x.event_type === 'iris_e2e_order'), 10_000, 'the fired event');
+    const e = await ha.waitFor(() => busEvents.find((x) => x.event_type === 'iris_e2e_order'), 10_000, 'the fired event');
     assert.deepEqual(e.data, { item: 'milk' });
   });
 
@@ -119,11 +92,11 @@ describe('IRIS calls Home Assistant in a real Home Assistant', () => {
       Target: '{"entity_id": "input_number.level"}',
     });
     assert.equal(set.ok, true, set.text);
-    assert.equal((await ha!.state('input_number.level'))?.state, '7.0');
+    assert.equal((await ha.state('input_number.level'))?.state, '7.0');
     const read = await sim.sendToHaOperation('HOME', 'HomeAssistant.Out', { type: 'IrisEdge.HA.GetStateRequest', Entity: 'input_number.level' });
     assert.equal(read.response?.State, '7.0');
     const refused = await sim.sendToHaOperation('HOME', 'HomeAssistant.Out', { type: 'IrisEdge.HA.CallActionRequest', Domain: 'input_boolean', Action: 'turn_on', Target: '{"entity_id": "input_boolean.porch"}' });
     assert.match(refused.text, /does not let IRIS call input_boolean\.turn_on/);
-    assert.equal((await ha!.state('input_boolean.porch'))?.state, 'off');
+    assert.equal((await ha.state('input_boolean.porch'))?.state, 'off');
   });
 });
