@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IrisCommandRefusedError, IrisUnavailableError } from '../../src/model/errors.ts';
+import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../../src/model/errors.ts';
 import { AgentVersionError, REMOTE_INSTALL_HINT, REMOTE_SETUP_COMMAND } from '../../src/iris/agent/version.ts';
 import { selfCheck } from '../../src/iris/diagnostics.ts';
 import { loadBridgeRole, type Permission } from '../../src/iris/privileges.ts';
@@ -144,6 +144,10 @@ describe('the simulator enforces the bridge role as IRIS does', () => {
     s.iris.security.revoke(ROLE.role, '%DB_HOME', 'W');
     await assert.rejects(s.deliverHaEvent('HOME', 'HomeAssistant', json), (err: unknown) => err instanceof IrisCommandRefusedError && err.irisCode === '<PROTECT>');
     assert.deepEqual(s.iris.haEvents.receivedBy('HOME', 'HomeAssistant'), []);
+    // Without READ the switch into the namespace fails first (<PROTECT>), before CreateBusinessService.
+    s.iris.security.revoke(ROLE.role, '%DB_HOME', 'R');
+    await assert.rejects(s.deliverHaEvent('HOME', 'HomeAssistant', json), (err: unknown) => err instanceof UnknownProductionError && /<PROTECT>/.test(err.message));
+    s.iris.security.grant(ROLE.role, '%DB_HOME', 'R');
     s.iris.security.grant(ROLE.role, '%DB_HOME', 'W');
     await s.deliverHaEvent('HOME', 'HomeAssistant', json);
     assert.equal(s.iris.haEvents.receivedBy('HOME', 'HomeAssistant').length, 1);
