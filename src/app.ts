@@ -12,6 +12,8 @@ import { CertStore } from './certs/store.ts';
 import { heartbeat, instanceTopics, resolveMqtt, startInstance, type InstancePlan, type MqttTimings, type RunningInstance } from './compose/instance.ts';
 import { appsInHomeAssistant, appsParts, applyOptionsApps } from './compose/apps.ts';
 import { localIris, remotePlan, type LocalIris, type SensorConnection } from './compose/iris.ts';
+import { startHaToIris, type RunningHaToIris } from './compose/ha-to-iris.ts';
+import { startIrisToHa } from './compose/iris-to-ha.ts';
 import { startMcpFor } from './compose/mcp.ts';
 import { startPanelFor } from './compose/panel.ts';
 import { agentSensorReader, userSensorFeature } from './compose/user-sensors.ts';
@@ -23,6 +25,7 @@ import { BackupNotices } from './ha/backup-notices.ts';
 import { CertificateNotices } from './ha/cert-notices.ts';
 import { HaCore } from './ha/core.ts';
 import { HaReactions } from './ha/ha-bridge.ts';
+import type { IrisToHa } from './ha/iris-to-ha.ts';
 import { createAddonBackup, getAddonSlug } from './ha/supervisor.ts';
 import type { IrisClient } from './iris/client.ts';
 import { SelfCheckRunner } from './iris/diagnostics.ts';
@@ -52,6 +55,10 @@ export interface RunningBridge extends RunningInstance {
   panel: RunningPanel | undefined;
   /** Apps (IPM) in the local instance, when the bridge can act as its owner. */
   apps: AppsService | undefined;
+  /** Home Assistant events into the local production, when the options allow any. */
+  toIris: RunningHaToIris | undefined;
+  /** The local IRIS's calls to Home Assistant (IrisEdge.HA.Home), when the options allow any. */
+  fromIris: IrisToHa | undefined;
 }
 
 export interface StartOptions extends MqttTimings {
@@ -184,6 +191,12 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   const responder = ha && config.exposeToAssist ? new AssistResponder(ha, monitors, log) : undefined;
   voice?.start();
   responder?.start();
+  const toIris = await startHaToIris(ha, { client: primary.mqtt, base: primary.topics.base }, primary.iris, config, log);
+  const fromIris = ha ? startIrisToHa(ha, primary.iris, config, log) : undefined;
+  const { actions, events, states } = config.fromIris;
+  if (!ha && !(config.toIris.entities.empty && config.toIris.events.empty && actions.empty && events.empty && states.empty)) {
+    log.warn('The to_iris and from_iris options allow traffic with Home Assistant, but Home Assistant is not configured (HA_URL and HA_TOKEN): none flows');
+  }
 
   // The self-check runs beside the first polls, never in their way; its summary goes to the log.
   const selfCheck = new SelfCheckRunner(
@@ -235,7 +248,11 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     ...primary,
     ...running,
     panel,
+    toIris,
+    fromIris,
     async stop() {
+      fromIris?.stop();
+      toIris?.stop();
       backups?.stop();
       appsHa?.watch.stop();
       certWatch.stop();

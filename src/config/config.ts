@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../log/logger.ts';
 import { MCP_PORT } from '../model/mcp.ts';
+import { allowPatternProblem, type AllowList } from '../model/allow-list.ts';
 import type { SensorProblem, UserSensor } from '../model/sensor-definition.ts';
 
 /**
@@ -33,6 +34,8 @@ export const ipmPackageSchema = z.object({
   namespace: z.string().regex(IPM_NAMESPACE, 'a namespace name: a letter or % first, then letters, digits, - or _'),
 });
 export type IpmPackageOption = z.infer<typeof ipmPackageSchema>;
+/** An allow-list entry (model/allow-list.ts), with its own message when it is not one. */
+const allowPattern = z.string().refine((p) => allowPatternProblem(p) === null, { error: (i) => allowPatternProblem(String(i.input)) ?? '' });
 
 /** Field names are the add-on option names, so messages name what the user sees in the UI. */
 export const rawConfigSchema = z.object({
@@ -53,6 +56,20 @@ export const rawConfigSchema = z.object({
   sensors: z.array(z.unknown()).default([]),
   /** Packages whose classes method sensors may call. */
   sensor_packages: z.array(z.string()).default([]),
+  /** Home Assistant to IRIS: the allowed entities (state changes) and event types, default none. */
+  to_iris_entities: z.array(allowPattern).default([]),
+  to_iris_events: z.array(allowPattern).default([]),
+  /** The namespace of the production, and the name of its IrisEdge.HA.EventService item. */
+  to_iris_namespace: z.string().regex(/^%?[A-Za-z0-9_-]{1,64}$/, 'a namespace name such as USER').default('USER'),
+  to_iris_service: z.string().min(1).max(128).regex(/^[^,;|]+$/, 'a business service name (no commas)').default('HomeAssistant'),
+  /** Business services that automations may send data to over MQTT (iris-edge/<instance>/to_iris/<service>). */
+  to_iris_mqtt_services: z.array(z.string().regex(/^[^,;|/+#]{1,128}$/, 'a business service name (no , ; | / + #)')).default([]),
+  /** IRIS to Home Assistant: the actions (domain.action), event types and entities IRIS may call, fire and read; default none. */
+  from_iris_actions: z.array(allowPattern).default([]),
+  from_iris_events: z.array(allowPattern).default([]),
+  from_iris_states: z.array(allowPattern).default([]),
+  /** Events kept while IRIS cannot take them. */
+  to_iris_queue: z.number().int().min(10).max(100_000).default(1000),
   mqtt_url: z
     .string()
     .regex(/^mqtts?:\/\/[^\s/]+/, 'an URL like mqtt://host:1883 or mqtts://host:8883')
@@ -140,6 +157,10 @@ export interface Config {
   /** Productions with more hosts than this get one device per host. */
   hostDeviceThreshold: number;
   exposeToAssist: boolean;
+  /** Home Assistant events into a production's IrisEdge.HA.EventService (allow-lists, default deny). */
+  toIris: { entities: AllowList; events: AllowList; namespace: string; service: string; maxQueue: number; mqttServices: string[] };
+  /** What IRIS may do in Home Assistant through IrisEdge.HA.Home (allow-lists, default deny). */
+  fromIris: { actions: AllowList; events: AllowList; states: AllowList };
   /** How to reach Home Assistant Core's websocket API, when it can be reached at all. */
   homeAssistant: { url: string; token: string } | undefined;
   heartbeatFile: string | undefined;

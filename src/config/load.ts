@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { AllowList } from '../model/allow-list.ts';
 import { SOURCE_AGENT_DIR } from '../iris/agent/source-dir.ts';
 import { BACKUP_UPLOAD_LIMIT_BYTES } from '../model/backup.ts';
 import { readSensorDefinitions, readSensorPackages, type SensorProblem } from '../model/sensor-definition.ts';
@@ -266,6 +267,15 @@ export function loadConfig(sources: ConfigSources): Config {
     commandCooldownMs: raw.command_cooldown * 1000,
     hostDeviceThreshold: raw.host_device_threshold,
     exposeToAssist: raw.expose_to_assist,
+    toIris: {
+      entities: new AllowList(raw.to_iris_entities),
+      events: new AllowList(raw.to_iris_events),
+      namespace: raw.to_iris_namespace.toUpperCase(),
+      service: raw.to_iris_service,
+      maxQueue: raw.to_iris_queue,
+      mqttServices: [...new Set(raw.to_iris_mqtt_services)],
+    },
+    fromIris: { actions: new AllowList(raw.from_iris_actions), events: new AllowList(raw.from_iris_events), states: new AllowList(raw.from_iris_states) },
     homeAssistant: supervisorToken
       ? { url: 'http://supervisor/core', token: supervisorToken }
       : raw.ha_url && raw.ha_token

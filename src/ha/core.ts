@@ -58,6 +58,8 @@ interface Events {
 export interface HaEvent {
   event_type: string;
   data: unknown;
+  /** ISO 8601 with an offset, e.g. "2026-01-01T12:00:00.123456+00:00". */
+  time_fired?: string;
   context?: { id?: string; user_id?: string | null };
 }
 
@@ -115,7 +117,7 @@ export class HaCore extends EventEmitter<Events> {
   private logged: 'connected' | 'down' | 'auth' | 'none' = 'none';
   private registry = new Map<string, string>();
   private registryLoad: Promise<void> | undefined;
-  private readonly subscriptions: { eventType: string; handler: EventHandler }[] = [];
+  private readonly subscriptions: { eventType: string | null; handler: EventHandler }[] = [];
   /** Connections that carry every subscription: the library renews them on its own reconnects. */
   private readonly subscribed = new WeakSet<Connection>();
   private readonly opts: Required<HaCoreOptions>;
@@ -283,20 +285,21 @@ export class HaCore extends EventEmitter<Events> {
   }
 
   /**
-   * Follows `eventType` on HA's bus for as long as this HaCore runs, across reconnects. `handler`
-   * gets the event as HA sends it: whatever anyone fired, to be validated before use.
+   * Follows `eventType` (null: every event) on HA's bus for as long as this HaCore runs, across
+   * reconnects. `handler` gets the event as HA sends it: whatever anyone fired, to be validated
+   * before use.
    */
-  onEvent(eventType: string, handler: EventHandler): void {
+  onEvent(eventType: string | null, handler: EventHandler): void {
     const s = { eventType, handler };
     this.subscriptions.push(s);
     const conn = this.conn;
     if (conn && this.subscribed.has(conn)) this.subscribe(conn, s);
   }
 
-  private subscribe(conn: Connection, s: { eventType: string; handler: EventHandler }): void {
-    conn.subscribeEvents<HaEvent>((e) => s.handler(e), s.eventType).catch((err: unknown) => {
+  private subscribe(conn: Connection, s: { eventType: string | null; handler: EventHandler }): void {
+    conn.subscribeEvents<HaEvent>((e) => s.handler(e), s.eventType ?? undefined).catch((err: unknown) => {
       if (this.conn !== conn) return;
-      this.log.warn(`Home Assistant refused a subscription to ${s.eventType}: ${this.translate('subscribe_events', err).message}`);
+      this.log.warn(`Home Assistant refused a subscription to ${s.eventType ?? 'every event'}: ${this.translate('subscribe_events', err).message}`);
     });
   }
 

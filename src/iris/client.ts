@@ -5,6 +5,7 @@ import type { TransportReport } from '../model/diagnostics.ts';
 import type { AgentPrivileges } from './agent/contract.ts';
 import type { EventLogEntry } from '../model/event-log.ts';
 import type { MessageSearch, MessageSearchResult } from '../model/message-search.ts';
+import type { TakenHaCalls } from '../model/ha-outbound.ts';
 
 /**
  * Everything the bridge asks of an IRIS instance. Implemented by the simulator (demo and tests)
@@ -52,6 +53,21 @@ export interface IrisClient {
    * IRIS's clock. The self-check reads it.
    */
   privileges(resources: string[]): Promise<AgentPrivileges>;
+  /**
+   * IrisEdge.Agent.DeliverHaEvent: hands one Home Assistant event (JSON, see model/ha-inbound.ts)
+   * to the business service `service` of the production running in `namespace`. Rejects with
+   * IrisCommandRefusedError (IRIS's code and text: no production running, no such enabled
+   * service, the service refused the message), UnknownProductionError for a namespace IRIS
+   * cannot use, IrisUnavailableError when IRIS does not answer.
+   */
+  deliverHaEvent(namespace: string, service: string, json: string): Promise<void>;
+  /**
+   * IrisEdge.Agent.TakeHaCalls: up to `max` calls ObjectScript wrote to the outboxes
+   * (IrisEdge.HA.Home), each handed out once. IrisUnavailableError when IRIS does not answer.
+   */
+  takeHaCalls(max: number): Promise<TakenHaCalls>;
+  /** IrisEdge.Agent.AnswerHaCall: the answer for a taken call; false when its caller withdrew it. */
+  answerHaCall(namespace: string, id: number, pid: string, answer: string): Promise<boolean>;
   /** The connection's transport as far as it can tell (driver, abandoned calls); null when in-process. */
   transportReport(): TransportReport | null;
   close(): Promise<void>;

@@ -177,6 +177,27 @@ export const IRIS_CALLS: Record<string, IrisCall> = {
     confidence: 'SRC',
   },
 
+  // Home Assistant events into a production (IrisEdge.Agent.DeliverHaEvent, agent VERSION 7).
+  'Ens.StringContainer.%New': language('Ens.StringContainer class reference: a transient message object; nothing is saved by %New'),
+  'Ens.Director.CreateBusinessService': nsRead(
+    'EGDV_busservice ("Defining Business Services": an adapterless service is called by the application); Ens.Director class reference; reads the running production\'s runtime globals, no resource named',
+    'UNVERIFIED',
+  ),
+  'Ens.BusinessService#ProcessInput': {
+    needs: [NS_WRITE],
+    refusal: 'protect',
+    doc: 'Ens.BusinessService class reference (ProcessInput runs OnProcessInput in the calling process); the message body, its header and the target\'s queue are saved in the namespace\'s database: <PROTECT> without WRITE on it',
+    confidence: 'UNVERIFIED',
+  },
+  // IrisEdge.HA.Home's calls to Home Assistant (IrisEdge.Agent.TakeHaCalls, AnswerHaCall).
+  '^IrisEdge.HA.Outbox': {
+    needs: [NS_WRITE],
+    refusal: 'protect',
+    doc: 'GGBL (globals): a global is stored in the namespace\'s default globals database; SET and KILL need WRITE on it (<PROTECT> otherwise); TSQS_Namespaces',
+    confidence: 'DOC',
+  },
+  '%SYSTEM.Event.Signal': language('%SYSTEM.Event class reference: Signal(pid) wakes a process waiting with Wait(""); no privilege named (UNVERIFIED)'),
+
   'Security.SSLConfigs:List': secure('Security.SSLConfigs class reference: "%Admin_Secure:USE is required to operate on an SSL configuration"; ASECURITYAPI (2025.2+)'),
   'Security.SSLConfigs.%OpenId': secure('Security.SSLConfigs class reference; ASECURITYAPI (2025.2+)'),
   'Security.SSLConfigs.Exists': secure('Security.SSLConfigs class reference; ASECURITYAPI (2025.2+)'),

@@ -8,6 +8,8 @@ import { parse } from 'yaml';
 import { selectDatabases } from '../../src/backups/select.ts';
 import type { DatabaseInfo } from '../../src/model/backup.ts';
 import { repoRoot } from '../support/rootfs-sandbox.ts';
+import { MAX_HA_EVENT_BYTES } from '../../src/model/ha-inbound.ts';
+import { EVENT_ACTION_REFUSED, OUTBOX_POLL_MS } from '../../src/ha/iris-to-ha.ts';
 
 const docs = readFileSync(join(repoRoot, 'DOCS.md'), 'utf8');
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
@@ -117,4 +119,44 @@ test('the Apps section promises what the apps code keeps', async () => {
   assert.match(watch, /6 \* 3600_000/, 'the registry is asked every 6 hours, as DOCS.md says');
   const declared = readFileSync(join(repoRoot, 'src/ipm/declared-apps.ts'), 'utf8');
   assert.doesNotMatch(declared, /uninstall\(/, 'declared apps never uninstall');
+});
+
+test('"From Home Assistant to IRIS" says what the code does: classes, limits, defaults, the calls', () => {
+  const part = section(docs, '## From Home Assistant to IRIS');
+  for (const cls of ['IrisEdge.HA.EventService', 'IrisEdge.HA.Event']) {
+    assert.ok(existsSync(join(repoRoot, 'rootfs/usr/share/iris-edge/agent', `${cls}.cls`)), `${cls}.cls is shipped`);
+  }
+  assert.match(part, new RegExp(`over ${MAX_HA_EVENT_BYTES / 1024} KB`));
+  assert.match(part, /and\s+16 MB/);
+  assert.match(readFileSync(join(repoRoot, 'src/compose/ha-to-iris.ts'), 'utf8'), /QUEUE_BYTES = 16 \* 1024 \* 1024/);
+  const options = config.options as Record<string, unknown>;
+  assert.equal(options.to_iris_service, 'HomeAssistant');
+  assert.match(section(docs, '### Option: `to_iris_service`'), /Default `HomeAssistant`/);
+  assert.match(section(docs, '### Option: `to_iris_namespace`'), new RegExp(`Default \`${String(options.to_iris_namespace)}\``));
+  assert.match(section(docs, '### Option: `to_iris_queue`'), new RegExp(`Default ${String(options.to_iris_queue)}\\.`));
+  const agent = rootfs('usr/share/iris-edge/agent/IrisEdge.Agent.cls');
+  assert.match(agent, /Ens\.Director\)\.CreateBusinessService\(service, \.bs\)/);
+  assert.match(agent, /bs\.ProcessInput\(/);
+  assert.match(rootfs('usr/share/iris-edge/agent/IrisEdge.Setup.cls'), /\$\$\$ThrowOnError\(\.\.InstallHaClasses\(dir\)\)/);
+});
+
+test('"From IRIS to Home Assistant" says what the code does: the class, the poll, the refusal event, the options', () => {
+  const part = section(docs, '## From IRIS to Home Assistant');
+  for (const cls of ['Home', 'Operation', 'CallActionRequest', 'FireEventRequest', 'GetStateRequest', 'Response']) {
+    assert.ok(existsSync(join(repoRoot, `rootfs/usr/share/iris-edge/agent/IrisEdge.HA.${cls}.cls`)), cls);
+    assert.match(rootfs('usr/share/iris-edge/agent/IrisEdge.Setup.cls'), new RegExp(`"${cls}"`), `the setup loads IrisEdge.HA.${cls}`);
+  }
+  for (const m of ['CallAction', 'FireEvent', 'GetState']) assert.match(rootfs('usr/share/iris-edge/agent/IrisEdge.HA.Operation.cls'), new RegExp(`<Method>${m}</Method>`));
+  assert.equal(OUTBOX_POLL_MS, 250);
+  assert.match(part, /four times a second/);
+  assert.match(part, /up to a quarter of a second/);
+  assert.match(part, new RegExp(`\\\`${EVENT_ACTION_REFUSED}\\\` event`));
+  assert.match(part, /did not answer within 10 s \(is the IRIS Edge app running\?\)/);
+  assert.match(rootfs('usr/share/iris-edge/agent/IrisEdge.HA.Home.cls'), /did not answer within "_timeout_" s \(is the IRIS Edge app running\?\)/);
+  assert.match(rootfs('usr/share/iris-edge/agent/IrisEdge.HA.Home.cls'), /timeout As %Integer = 10/);
+  const options = config.options as Record<string, unknown>;
+  for (const o of ['from_iris_actions', 'from_iris_events', 'from_iris_states']) {
+    assert.deepEqual(options[o], [], `${o} allows nothing by default`);
+    assert.match(section(docs, `### Option: \`${o}\``), /Empty by default: none\./);
+  }
 });

@@ -21,6 +21,7 @@ import { waitFor as poll } from '../support/fixtures.ts';
 import { EVENT_LOG_LIMIT, EVENT_TEXT_MAX } from '../../src/model/event-log.ts';
 import { MESSAGE_SEARCH_LIMIT, MESSAGE_STATUSES } from '../../src/model/message-search.ts';
 import type { SensorSource } from '../../src/monitor/agent-sensors.ts';
+import { isWaitError } from '../../src/ha/delivery-queue.ts';
 
 export interface ContractSubject {
   client: IrisClient;
@@ -344,6 +345,26 @@ export function irisContract(
       for (const r of [two, upd, cls, none]) assert.ok(r && 'ok' in r && !r.ok && r.text.length > 0, JSON.stringify(r));
       assert.match((cls as { text: string }).text, /not in a package/);
       assert.ok(cnt && 'ok' in cnt && cnt.ok && Number(cnt.value) === 0, JSON.stringify(cnt));
+    });
+
+    it('deliverHaEvent to a business service the namespace does not run answers the Ens code the delivery queue waits on', async () => {
+      const json = JSON.stringify({ kind: 'event', event_type: 'iris_edge_contract', entity: '', old_state: '', new_state: '', attributes: null, data: {}, time: new Date().toISOString(), context_id: '' });
+      await assert.rejects(client().deliverHaEvent(target().namespace, 'IrisEdgeContract.NoSuchService', json), (err: unknown) => {
+        assert.ok(err instanceof IrisCommandRefusedError, `expected a refusal, got ${String(err)}`);
+        assert.ok(isWaitError(err), `the delivery queue would drop the event instead of waiting: ${err.irisCode ?? ''} ${err.message}`);
+        assert.match(err.irisCode ?? '', /^<Ens>Err(BusinessDispatchNameNotRegistered|ProductionNotRunning)$/);
+        return true;
+      });
+    });
+
+    it('takeHaCalls: the outboxes of IrisEdge.HA.Home answer with IRIS\'s UTC clock and no problem', async () => {
+      const iris = await client().privileges([]);
+      const taken = await client().takeHaCalls(10);
+      assert.ok(taken.calls.length <= 10);
+      assert.deepEqual(taken.problems, []);
+      const irisNow = Date.parse(`${iris.time.utc.replace(' ', 'T')}Z`) / 1000;
+      assert.ok(Math.abs(taken.now - irisNow) < 120, `now ${taken.now} is UTC seconds ($ZTIMESTAMP), IRIS says ${iris.time.utc} UTC`);
+      assert.equal(await client().answerHaCall(target().namespace, 999_999_999, '1', '{"ok":true}'), false, 'an answer to a call nobody waits for is dropped');
     });
 
     it('a command for a production that does not exist fails with a typed error and changes nothing', async () => {

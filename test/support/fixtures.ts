@@ -9,6 +9,7 @@ import type { Monitor } from '../../src/monitor/monitor.ts';
 import type { DiscoveryContext } from '../../src/mqtt/discovery.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { SOURCE_AGENT_DIR } from '../../src/iris/agent/source-dir.ts';
+import { AllowList } from '../../src/model/allow-list.ts';
 
 /** A logger whose lines are kept for assertions (and shown when DEBUG_TESTS is set). */
 export function captureLogger(): { log: Logger; lines: string[] } {
@@ -39,6 +40,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     commandCooldownMs: 0,
     hostDeviceThreshold: 20,
     exposeToAssist: false,
+    toIris: { entities: new AllowList([]), events: new AllowList([]), namespace: 'USER', service: 'HomeAssistant', maxQueue: 1000, mqttServices: [] },
+    fromIris: { actions: new AllowList([]), events: new AllowList([]), states: new AllowList([]) },
     homeAssistant: undefined,
     heartbeatFile: undefined,
     panel: { host: '127.0.0.1', port: 0, allowedHosts: [] },

@@ -46,6 +46,7 @@ function callsIn(body: string): { calls: Set<string>; helpers: Set<string> } {
   if (/\$(data|get|order)\(@/i.test(body)) calls.add('^global');
   // A user's method: class and method both from variables (the .cls's own $classmethod calls name a literal %IsA).
   if (/\$classmethod\(\s*[\w.]+\s*,\s*[\w.]+\s*\)/i.test(body)) calls.add('$CLASSMETHOD');
+  if (/\^IrisEdge\.HA\.Outbox\(/.test(body)) calls.add('^IrisEdge.HA.Outbox');
   for (const key of Object.keys(IRIS_CALLS).filter((k) => k.includes('#'))) {
     if (new RegExp(`\\.${key.split('#')[1]!.replace('%', '%')}\\(`).test(body)) calls.add(key);
   }
@@ -66,7 +67,7 @@ function closure(name: string, seen = new Set<string>()): Set<string> {
   return calls;
 }
 
-const PUBLIC = ['Snapshot', 'Control', 'EnableHost', 'SslConfigs', 'ApplySslConfig', 'Databases', 'Privileges', 'EventLog', 'SearchMessages', 'ReadSensors'];
+const PUBLIC = ['Snapshot', 'Control', 'EnableHost', 'SslConfigs', 'ApplySslConfig', 'Databases', 'Privileges', 'EventLog', 'SearchMessages', 'ReadSensors', 'DeliverHaEvent', 'TakeHaCalls', 'AnswerHaCall'];
 
 describe('IrisEdge.Agent.cls, the privilege registry and the simulated agent agree', () => {
   it('the .cls has the methods this test follows', () => {
@@ -120,6 +121,13 @@ describe('IrisEdge.Agent.cls, the privilege registry and the simulated agent agr
       { key: 'd', kind: 'sql', query: 'UPDATE Orders.Open SET Id = 2', attributes: false },
     ], ['Orders']);
     await sensors.close();
+    // A service of another class: CreateBusinessService and ProcessInput are both reached.
+    await sim.deliverHaEvent('ORDERS', 'HL7.In.File', '{}').catch(() => undefined);
+    // A call to Home Assistant from ObjectScript, taken and answered.
+    const waiting = sim.callHomeAssistant('ORDERS', { kind: 'state', entity_id: 'sun.sun' }, 5);
+    const [taken] = (await sim.takeHaCalls(10)).calls;
+    await sim.answerHaCall(taken!.namespace, taken!.id, taken!.pid, JSON.stringify({ ok: true, state: 'above_horizon', attributes: {} }));
+    assert.equal((await waiting).ok, true);
     const trace = sim.iris.agent!.trace;
     const extra: string[] = [];
     const unreached: string[] = [];

@@ -9,12 +9,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IrisCommandRefusedError, IrisUnavailableError } from '../../src/model/errors.ts';
+import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../../src/model/errors.ts';
 import { AgentVersionError, REMOTE_INSTALL_HINT, REMOTE_SETUP_COMMAND } from '../../src/iris/agent/version.ts';
 import { selfCheck } from '../../src/iris/diagnostics.ts';
 import { loadBridgeRole, type Permission } from '../../src/iris/privileges.ts';
 import { SimulatedDatabases } from '../../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
+import { homeProduction } from '../../src/iris/simulator/ha-event-service.ts';
+import { demoScenario } from '../../src/iris/simulator/scenarios.ts';
 import { SOURCE_AGENT_DIR } from '../../src/iris/agent/source-dir.ts';
 import type { AgentProblem } from '../../src/iris/agent/contract.ts';
 
@@ -146,6 +148,36 @@ describe('the simulator enforces the bridge role as IRIS does', () => {
     await assert.rejects(s.searchMessages('LAB', WIDE), refused(/search the messages of LAB.*<PROTECT>/));
     s.iris.security.grant(ROLE.role, '%DB_LAB', 'R');
     assert.equal((await s.searchMessages('LAB', WIDE)).messages.length, 1);
+    await s.close();
+  });
+
+  it('without WRITE on a namespace database, a Home Assistant event handed to its business service answers <PROTECT> (P8) and is not received; with it, it is', async () => {
+    const s = new IrisSimulator({ transitionMs: 1, productions: [homeProduction()] });
+    const json = JSON.stringify({ kind: 'event', event_type: 'my_event', data: {}, time: '2026-03-01T12:00:00.000Z', context_id: '' });
+    s.iris.security.revoke(ROLE.role, '%DB_HOME', 'W');
+    await assert.rejects(s.deliverHaEvent('HOME', 'HomeAssistant', json), (err: unknown) => err instanceof IrisCommandRefusedError && err.irisCode === '<PROTECT>');
+    assert.deepEqual(s.iris.haEvents.receivedBy('HOME', 'HomeAssistant'), []);
+    // Without READ the switch into the namespace fails first (<PROTECT>), before CreateBusinessService.
+    s.iris.security.revoke(ROLE.role, '%DB_HOME', 'R');
+    await assert.rejects(s.deliverHaEvent('HOME', 'HomeAssistant', json), (err: unknown) => err instanceof UnknownProductionError && /<PROTECT>/.test(err.message));
+    s.iris.security.grant(ROLE.role, '%DB_HOME', 'R');
+    s.iris.security.grant(ROLE.role, '%DB_HOME', 'W');
+    await s.deliverHaEvent('HOME', 'HomeAssistant', json);
+    assert.equal(s.iris.haEvents.receivedBy('HOME', 'HomeAssistant').length, 1);
+    await s.close();
+  });
+
+  it('without WRITE on a namespace database, IrisEdge.HA.Home calls there cannot be taken (P9): <PROTECT> as a problem of that namespace; others still are', async () => {
+    const s = new IrisSimulator({ transitionMs: 1, productions: [homeProduction(), ...demoScenario()] });
+    s.iris.security.revoke(ROLE.role, '%DB_HOME', 'W');
+    void s.callHomeAssistant('HOME', { kind: 'state', entity_id: 'sun.sun' }, 1);
+    void s.callHomeAssistant('ORDERS', { kind: 'state', entity_id: 'sun.sun' }, 1);
+    const taken = await s.takeHaCalls(10);
+    assert.deepEqual(taken.calls.map((c) => c.namespace), ['ORDERS']);
+    assert.equal(taken.problems[0]?.namespace, 'HOME');
+    assert.match(taken.problems[0]?.text ?? '', /<PROTECT>/);
+    s.iris.security.grant(ROLE.role, '%DB_HOME', 'W');
+    assert.deepEqual((await s.takeHaCalls(10)).calls.map((c) => c.namespace), ['HOME']);
     await s.close();
   });
 

@@ -34,6 +34,8 @@ import {
 import { AGENT_CLASS, agentVersionProblem, isMissingClassError } from './version.ts';
 import { eventLogFromAgent } from './event-log.ts';
 import { SENSOR_CALL_BUDGET_MS, SENSOR_LIMIT_MS, sensorReadingsFromAgent, type SensorReading, type SensorRequest } from './sensors.ts';
+import { answerDeliveredFromAgent, takenHaCallsFromAgent } from './ha-calls.ts';
+import type { TakenHaCalls } from '../../model/ha-outbound.ts';
 import { EVENT_LOG_LIMIT, type EventLogEntry } from '../../model/event-log.ts';
 import { messageSearchFromAgent, searchFilterJson } from './message-search.ts';
 import type { MessageSearch, MessageSearchResult } from '../../model/message-search.ts';
@@ -199,6 +201,34 @@ export class AgentIrisClient implements IrisClient {
       new IrisUnavailableError(`IRIS refused the self-check (IrisEdge.Agent.Privileges): ${e.message}`, { cause: e }),
     );
     return privilegesFromAgent(parseAgentJson('Privileges', raw));
+  }
+
+  async deliverHaEvent(namespace: string, service: string, json: string): Promise<void> {
+    await this.agentCommand('DeliverHaEvent', [namespace, service, json], `take a Home Assistant event into ${service} in ${namespace}`, undefined);
+  }
+
+  async takeHaCalls(max: number): Promise<TakenHaCalls> {
+    const raw = await this.agentCall('TakeHaCalls', [max], undefined, (e) =>
+      new IrisUnavailableError(`IRIS refused to hand over the calls to Home Assistant (IrisEdge.Agent.TakeHaCalls): ${e.message}`, { cause: e }),
+    );
+    try {
+      return takenHaCallsFromAgent(parseAgentJson('TakeHaCalls', raw));
+    } catch (err) {
+      if (err instanceof AgentFailedError) throw new IrisUnavailableError(`IRIS could not hand over the calls to Home Assistant: ${err.failure.text || err.failure.code}`, { cause: err });
+      throw err;
+    }
+  }
+
+  async answerHaCall(namespace: string, id: number, pid: string, answer: string): Promise<boolean> {
+    const raw = await this.agentCall('AnswerHaCall', [namespace, id, pid, answer], undefined, (e) =>
+      new IrisCommandRefusedError(`IRIS refused Home Assistant's answer to call ${id} in ${namespace}: ${e.message}`, e.irisCode),
+    );
+    try {
+      return answerDeliveredFromAgent(parseAgentJson('AnswerHaCall', raw));
+    } catch (err) {
+      if (err instanceof AgentFailedError) throw new IrisCommandRefusedError(`IRIS could not take Home Assistant's answer to call ${id} in ${namespace}: ${err.failure.text || err.failure.code}`, err.failure.code || undefined);
+      throw err;
+    }
   }
 
   transportReport(): TransportReport | null {

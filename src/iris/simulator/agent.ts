@@ -13,6 +13,8 @@ import type { SslConfigInput } from '../../model/ssl.ts';
 import { fromLocalTimestamp, localTimestamp, type SimClock } from './clock.ts';
 import type { SimulatedDatabases } from './databases.ts';
 import type { SimulatedEventLog } from './event-log.ts';
+import type { SimulatedHaEventServices } from './ha-event-service.ts';
+import type { SimulatedHaOutbox } from './ha-outbox.ts';
 import type { SimulatedInterop } from './interop.ts';
 import type { SimulatedMessageHeaders } from './message-headers.ts';
 import { ObjectScriptError, StatusError, type SimProcess, type SimulatedSecurity } from './security.ts';
@@ -25,6 +27,8 @@ export interface AgentInstance {
   readonly interop: SimulatedInterop;
   readonly eventLog: SimulatedEventLog;
   readonly messages: SimulatedMessageHeaders;
+  readonly haEvents: SimulatedHaEventServices;
+  readonly haOutbox: SimulatedHaOutbox;
   readonly ssl: SimulatedSslConfigs;
   readonly userData: SimulatedUserData;
   readonly databases: SimulatedDatabases | undefined;
@@ -84,6 +88,12 @@ export class SimulatedAgent {
         return this.Databases(p);
       case 'Privileges':
         return this.Privileges(p, String(args[0] ?? '[]'));
+      case 'DeliverHaEvent':
+        return this.DeliverHaEvent(p, String(args[0]), String(args[1]), String(args[2]));
+      case 'TakeHaCalls':
+        return this.TakeHaCalls(p, Number(args[0] ?? 50));
+      case 'AnswerHaCall':
+        return this.AnswerHaCall(p, String(args[0]), Number(args[1]), String(args[2]), String(args[3]));
       default:
         throw new ObjectScriptError('<METHOD DOES NOT EXIST>', `*${method},IrisEdge.Agent`);
     }
@@ -712,6 +722,75 @@ export class SimulatedAgent {
         time: { utc: now.toISOString().slice(0, 19).replace('T', ' '), local: localTimestamp(now, this.iris.clock.timeZone) },
         ok: true,
       });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private async DeliverHaEvent(p: SimProcess, namespace: string, service: string, json: string): Promise<string> {
+    const events = this.iris.haEvents;
+    try {
+      let switched = false;
+      let outcome: { code: string; text: string } | null;
+      try {
+        outcome = await this.inNamespace(p, namespace, () => {
+          switched = true;
+          try {
+            const bs = this.call(p, 'Ens.Director.CreateBusinessService', () => events.createBusinessService(namespace, service));
+            const input = this.call(p, 'Ens.StringContainer.%New', () => json);
+            this.call(p, 'Ens.BusinessService#ProcessInput', () => events.processInput(bs, input));
+            return null;
+          } catch (err) {
+            if (err instanceof StatusError) return { code: err.codes, text: err.text };
+            throw err;
+          }
+        });
+      } catch (err) {
+        // The .cls catches whatever the switch raises (<NAMESPACE>, <PROTECT>) and names the namespace.
+        if (switched || !(err instanceof ObjectScriptError)) throw err;
+        outcome = { code: '<IrisEdge>UnknownNamespace', text: `Namespace '${namespace}' cannot be used: ${err.message}` };
+      }
+      return outcome ? JSON.stringify({ ...outcome, ok: false }) : JSON.stringify({ ok: true });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private async TakeHaCalls(p: SimProcess, max: number): Promise<string> {
+    const outbox = this.iris.haOutbox;
+    try {
+      const calls: Json[] = [];
+      const problems: Json[] = [];
+      const now = outbox.seconds();
+      for (const ns of this.interopNamespaces(p, problems)) {
+        if (calls.length >= max) break;
+        try {
+          await this.inNamespace(p, ns, () => {
+            // $DATA of the "req" node reads; moving the calls to "taken" writes.
+            if (!outbox.hasWaiting(ns)) return;
+            for (const c of this.call(p, '^IrisEdge.HA.Outbox', () => outbox.take(ns, max - calls.length))) {
+              calls.push({ namespace: ns, id: c.id, request: c.request, pid: c.pid, deadline: c.deadline });
+            }
+          });
+        } catch (err) {
+          problems.push({ namespace: ns, text: caught(err).text });
+        }
+      }
+      return JSON.stringify({ calls, problems, now, ok: true });
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  private async AnswerHaCall(p: SimProcess, namespace: string, id: number, pid: string, answer: string): Promise<string> {
+    const outbox = this.iris.haOutbox;
+    try {
+      const delivered = await this.inNamespace(p, namespace, () => {
+        const done = this.call(p, '^IrisEdge.HA.Outbox', () => outbox.answer(namespace, id, answer));
+        if (done) this.call(p, '%SYSTEM.Event.Signal', () => pid);
+        return done;
+      });
+      return JSON.stringify({ delivered, ok: true });
     } catch (err) {
       return failure(err);
     }

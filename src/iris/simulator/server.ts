@@ -18,6 +18,9 @@ import { SimulatedAgent, type AgentInstance } from './agent.ts';
 import { systemClock, type SimClock } from './clock.ts';
 import type { SimulatedDatabases } from './databases.ts';
 import { SimulatedEventLog } from './event-log.ts';
+import { SimulatedHaEventServices } from './ha-event-service.ts';
+import { SimulatedHaOutbox } from './ha-outbox.ts';
+import { SimulatedHaOperations } from './ha-operation.ts';
 import { SimulatedInterop } from './interop.ts';
 import { SimulatedMessageHeaders } from './message-headers.ts';
 import { SimulatedUserData } from './user-data.ts';
@@ -62,6 +65,12 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
   readonly interop: SimulatedInterop;
   readonly eventLog: SimulatedEventLog;
   readonly messages: SimulatedMessageHeaders;
+  /** IrisEdge.HA.EventService hosts and what they received. */
+  readonly haEvents: SimulatedHaEventServices;
+  /** ^IrisEdge.HA.Outbox of each namespace: IrisEdge.HA.Home's calls to Home Assistant. */
+  readonly haOutbox: SimulatedHaOutbox;
+  /** IrisEdge.HA.Operation hosts: requests sent to them become IrisEdge.HA.Home calls. */
+  readonly haOperations: SimulatedHaOperations;
   readonly ssl: SimulatedSslConfigs;
   /** The user's own tables, globals and class methods, for user-defined sensors. */
   readonly userData = new SimulatedUserData();
@@ -88,6 +97,9 @@ export class SimulatedIris implements SessionFactory, AgentInstance {
     this.interop = new SimulatedInterop(options.productions ?? demoScenario(), () => this.clock.now(), options.transitionMs ?? 200);
     this.eventLog = new SimulatedEventLog(() => this.clock.now());
     this.messages = new SimulatedMessageHeaders(() => this.clock.now());
+    this.haEvents = new SimulatedHaEventServices(this.interop, () => this.clock.now());
+    this.haOutbox = new SimulatedHaOutbox(() => this.clock.now());
+    this.haOperations = new SimulatedHaOperations(this.interop, this.haOutbox);
     this.ssl = new SimulatedSslConfigs(options.sslConfigs ?? demoSslConfigs(), options.sslSettings ?? DEMO_SSL_SETTINGS);
     this.databases = options.databases;
     this.createdNamespaces = new SimulatedNamespaces(this.security, () => this.interop.namespaces(), () => this.databases?.dir ?? '/usr/irissys');

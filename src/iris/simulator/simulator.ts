@@ -13,6 +13,8 @@ import { UnknownProductionError } from '../../model/errors.ts';
 import type { ProductionSeed } from './scenarios.ts';
 import { SimulatedIris, type BridgeCredentials, type SimulatedIrisOptions } from './server.ts';
 import { InProcessTransport } from './transport.ts';
+import type { HomeCallResult } from './ha-outbox.ts';
+import type { HaOperationRequest, HaOperationResult } from './ha-operation.ts';
 import type { SimulatedDatabases } from './databases.ts';
 
 export { demoSslConfigs, DEMO_SSL_SETTINGS, type SimSslConfig } from './ssl.ts';
@@ -205,6 +207,19 @@ export class IrisSimulator extends AgentIrisClient {
   /** The stored key password of a configuration (tests prove it reached "IRIS" and nowhere else). */
   sslPasswordOf(name: string): string | undefined {
     return this.iris.ssl.passwordOf(name);
+  }
+
+  /**
+   * What IrisEdge.HA.Home does in a process of namespace `namespace` (a production's code): the
+   * call waits in the outbox for the bridge's answer or its deadline, and resolves to the %Status.
+   */
+  callHomeAssistant(namespace: string, request: Record<string, unknown>, timeoutSeconds = 10): Promise<HomeCallResult> {
+    return this.iris.haOutbox.request(namespace, request, timeoutSeconds);
+  }
+
+  /** A production component's SendRequestSync of `request` to the IrisEdge.HA.Operation host `target`. */
+  sendToHaOperation(namespace: string, target: string, request: HaOperationRequest): Promise<HaOperationResult> {
+    return this.iris.haOperations.send(namespace, target, request);
   }
 
   private production(namespace: string, name: string) {

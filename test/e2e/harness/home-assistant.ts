@@ -66,6 +66,8 @@ export interface StartOptions {
   /** Also load `automation` (and with it `blueprint`) from an empty automations.yaml, which the
    *  automation editor's REST API (`/api/config/automation/config/<id>`) writes to. */
   automations?: boolean;
+  /** More configuration.yaml, appended as given (e.g. `input_boolean:` helpers a test toggles). */
+  extraYaml?: string;
 }
 
 export interface EntityRegistryEntry {
@@ -232,7 +234,7 @@ export function registryProblemsIn(devices: DeviceRegistryEntry[], entities: Ent
   ];
 }
 
-function configurationYaml(port: number, frontend: boolean, automations: boolean): string {
+function configurationYaml(port: number, frontend: boolean, automations: boolean, extraYaml: string): string {
   return `# Written by test/e2e/harness/home-assistant.ts. No default_config on purpose.
 homeassistant:
   name: IRIS Edge e2e
@@ -258,7 +260,7 @@ ${frontend ? 'frontend:\nonboarding:\n' : ''}${automations ? 'automation: !inclu
     homeassistant.components.mqtt: debug
     homeassistant.bootstrap: info
     homeassistant.setup: info
-`;
+${extraYaml}`;
 }
 
 /** Runs `argv` inside the chroot in a private mount namespace (the /dev, /proc, /sys mounts vanish
@@ -608,7 +610,7 @@ export async function startHomeAssistant(opts: StartOptions): Promise<HomeAssist
   const tmp = join(root, 'tmp');
   mkdirSync(tmp, { recursive: true });
   const configDir = mkdtempSync(join(tmp, 'ha-'));
-  writeFileSync(join(configDir, 'configuration.yaml'), configurationYaml(port, opts.frontend ?? false, opts.automations ?? false));
+  writeFileSync(join(configDir, 'configuration.yaml'), configurationYaml(port, opts.frontend ?? false, opts.automations ?? false, opts.extraYaml ?? ''));
   if (opts.automations) writeFileSync(join(configDir, 'automations.yaml'), '[]\n');
   const ha = new HomeAssistantImpl(root, configDir, port, opts.mqttPort, opts.artifactDir, 'iris', randomBytes(9).toString('base64url'));
   try {

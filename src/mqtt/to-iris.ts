@@ -1,0 +1,89 @@
+/**
+ * Data from automations into IRIS over MQTT: a JSON object published (never retained) to
+ * `iris-edge/<instance>/to_iris/<service>` goes to that business service of the production, as
+ * an IrisEdge.HA.Event of kind "event" and type `mqtt` whose Data is the object. Only services
+ * the options list may be named (default none); anything else is ignored with one warning per
+ * kind and topic per minute, and nothing reaches IRIS.
+ */
+import type { IPublishPacket, MqttClient } from 'mqtt';
+import type { Logger } from '../log/logger.ts';
+import { shownTopic, Throttle } from '../log/throttle.ts';
+import { MAX_HA_EVENT_BYTES, type HaEventMessage } from '../model/ha-inbound.ts';
+
+export const MQTT_EVENT_TYPE = 'mqtt';
+
+export type MqttToIrisOutcome =
+  | { kind: 'pass'; service: string; json: string }
+  | { kind: 'ignored'; why: string };
+
+/** The topic under which automations publish for IRIS. */
+export function toIrisTopicBase(instanceBase: string): string {
+  return `${instanceBase}/to_iris`;
+}
+
+/** What one message on `topic` becomes (pure: the topic base, the allowed services and the time are given). */
+export function mqttToIris(base: string, topic: string, payload: Buffer, retained: boolean, services: ReadonlySet<string>, now: Date): MqttToIrisOutcome {
+  const service = topic.slice(base.length + 1);
+  if (!topic.startsWith(`${base}/`) || service === '' || service.includes('/')) return { kind: 'ignored', why: 'not a to_iris topic' };
+  if (!services.has(service)) return { kind: 'ignored', why: `the business service "${service}" is not in the option to_iris_mqtt_services` };
+  if (retained) return { kind: 'ignored', why: 'it is retained: data for IRIS is sent once, never retained (clear it with an empty retained message)' };
+  if (payload.length > MAX_HA_EVENT_BYTES) return { kind: 'ignored', why: `it is ${payload.length} bytes, over the ${MAX_HA_EVENT_BYTES / 1024} KB limit` };
+  let data: unknown;
+  try {
+    data = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return { kind: 'ignored', why: 'it is not JSON' };
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { kind: 'ignored', why: 'it is not a JSON object' };
+  const message: HaEventMessage = {
+    kind: 'event',
+    event_type: MQTT_EVENT_TYPE,
+    entity: '',
+    old_state: '',
+    new_state: '',
+    attributes: null,
+    data: data as Record<string, unknown>,
+    time: now.toISOString(),
+    context_id: '',
+  };
+  const json = JSON.stringify(message);
+  if (Buffer.byteLength(json) > MAX_HA_EVENT_BYTES) return { kind: 'ignored', why: `it is over the ${MAX_HA_EVENT_BYTES / 1024} KB limit` };
+  return { kind: 'pass', service, json };
+}
+
+export class MqttToIris {
+  private readonly base: string;
+  private readonly throttle: Throttle;
+
+  constructor(
+    private readonly client: MqttClient,
+    instanceBase: string,
+    private readonly services: ReadonlySet<string>,
+    private readonly deliver: (service: string, json: string) => void,
+    private readonly log: Logger,
+  ) {
+    this.base = toIrisTopicBase(instanceBase);
+    this.throttle = new Throttle((label, n) => this.log.warn(`${label} (and ${n} more like it)`), 60_000);
+  }
+
+  async start(): Promise<void> {
+    this.client.on('message', this.onMessage);
+    // mqtt.js subscribes again after a reconnect (its resubscribe option, on by default).
+    await this.client.subscribeAsync(`${this.base}/+`, { qos: 1, rap: true });
+  }
+
+  stop(): void {
+    this.client.off('message', this.onMessage);
+  }
+
+  private readonly onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
+    if (!topic.startsWith(`${this.base}/`)) return;
+    const out = mqttToIris(this.base, topic, payload, packet.retain, this.services, new Date());
+    if (out.kind === 'pass') {
+      this.deliver(out.service, out.json);
+      return;
+    }
+    const line = `Ignored a message on ${shownTopic(topic)} for IRIS: ${out.why}`;
+    if (this.throttle.allow(`${out.why}|${topic}`, line)) this.log.warn(line);
+  };
+}
