@@ -165,7 +165,7 @@ describe('user sensor definitions', () => {
     const parsed = parse(example) as { sensors: unknown[]; sensor_packages: string[] };
     const read = readSensorDefinitions(parsed.sensors, { pollIntervalS: 10, packages: parsed.sensor_packages });
     assert.deepEqual(read.problems, []);
-    assert.deepEqual(read.sensors.map((s) => s.source.kind), ['sql', 'global', 'method', 'metric', 'sql']);
+    assert.deepEqual(read.sensors.map((s) => s.source.kind), ['sql', 'global', 'method', 'metric', 'sql', 'sql', 'global']);
   });
 
   it(`takes at most ${MAX_USER_SENSORS} sensors`, () => {
