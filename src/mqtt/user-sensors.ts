@@ -81,13 +81,32 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
 
   constructor(
     private readonly stateTopic: string,
-    private readonly sensors: UserSensor[],
-    private readonly removed: string[],
+    private sensors: UserSensor[],
+    private removed: string[],
     /** Told when a successful scrape first lacks a sensor's line (true) and when it is back (false). */
     private readonly onMissing: (sensor: UserSensor, missing: boolean) => void = () => {},
     private readonly now: () => number = Date.now,
   ) {
     super();
+  }
+
+  /**
+   * A new list of sensors (the panel added, changed or deleted one): discovery is rebuilt from it,
+   * and each key in `removed` is sent as a removal. A sensor whose definition changed starts
+   * without a value, so no value read under the old definition is shown under the new one.
+   */
+  redefine(sensors: UserSensor[], removed: string[]): void {
+    const kept = new Map(sensors.map((s) => [s.key, JSON.stringify(s)]));
+    for (const s of this.sensors) {
+      if (kept.get(s.key) === JSON.stringify(s)) continue;
+      this.values.delete(s.key);
+      this.attributes.delete(s.key);
+      this.takenAt.delete(s.key);
+      this.missing.delete(s.key);
+    }
+    this.sensors = sensors;
+    this.removed = removed;
+    this.changed();
   }
 
   /** The values the agent read (SQL, global and method sensors): a sensor absent from `read` has none. */
