@@ -25,8 +25,10 @@ export interface NamespaceGrants {
 // table-valued functions are left to the administrator: the list is the obvious tables only.
 const TABLE = /\b(?:FROM|JOIN)\s+((?:"[^"]+"|[A-Za-z_%][\w%]*)(?:\.(?:"[^"]+"|[A-Za-z_][\w]*))*)/gi;
 
+/** The tables a query names; a FROM inside a string or a comment is none. */
 export function tablesOf(query: string): string[] {
-  return [...new Set([...query.matchAll(TABLE)].map((m) => m[1] as string))];
+  const code = query.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
+  return [...new Set([...code.matchAll(TABLE)].map((m) => m[1] as string))];
 }
 
 export function grantsFor(sensors: readonly UserSensor[]): NamespaceGrants[] {
