@@ -156,6 +156,7 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
   }
 
   states(): StateMessage[] {
-    return this.shown ? [{ topic: this.stateTopic, payload: userSensorState(this.values, this.attributes) }] : [];
+    // A panel with no sensor yet publishes no state topic for them.
+    return this.shown && (this.sensors.length > 0 || this.removed.length > 0) ? [{ topic: this.stateTopic, payload: userSensorState(this.values, this.attributes) }] : [];
   }
 }
