@@ -16,7 +16,7 @@ import { startHaToIris, type RunningHaToIris } from './compose/ha-to-iris.ts';
 import { startIrisToHa } from './compose/iris-to-ha.ts';
 import { startMcpFor } from './compose/mcp.ts';
 import { startPanelFor } from './compose/panel.ts';
-import { agentSensorReader, userSensorFeature } from './compose/user-sensors.ts';
+import { startUserSensors } from './compose/user-sensors.ts';
 import { AssistExposure } from './ha/assist.ts';
 import { AssistAutomation } from './ha/assist-automation.ts';
 import { AssistResponder } from './ha/assist-responder.ts';
@@ -147,8 +147,8 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
     backupFeature = new BackupFeature(local.topics, await backups.status(), backupNow);
     local.features.push(backupFeature);
   }
-  const userSensors = await userSensorFeature(config, local.topics, local.instanceName, log, sensorConnection !== undefined);
-  if (userSensors) local.features.push(userSensors);
+  const userSensors = await startUserSensors(config, local.topics, local.instanceName, log, { connection: sensorConnection, health: local.health, panel: options.panelLogs !== undefined });
+  if (userSensors) local.features.push(userSensors.feature);
   // Apps: an update entity per installed app and a sensor of them, on the local instance's device.
   const appsHa = appParts ? appsInHomeAssistant(appParts, local.topics, log) : undefined;
   if (appsHa) local.features.push(appsHa.feature);
@@ -157,20 +157,9 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   // Instances start side by side: one that does not answer must not hold up the others.
   const instances = await Promise.all(plans.map((p) => startInstance(p, config, broker, log, options)));
   const primary = instances[0] as RunningInstance;
-  const agentSensors = userSensors && sensorConnection ? agentSensorReader(sensorConnection, userSensors, config, log) : undefined;
   if (userSensors) {
-    const read = (v: MonitorView) => {
-      userSensors.update(v.metrics?.sensorValues);
-      // One agent call per namespace per poll for the due SQL, global and method sensors.
-      if (agentSensors?.count) {
-        agentSensors
-          .tick()
-          .then(() => userSensors.updateRead(agentSensors.current()))
-          .catch((err: unknown) => log.warn(`Reading the SQL, global and method sensors: ${(err as Error).message}`));
-      }
-    };
-    primary.monitor.on('view', read);
-    read(primary.monitor.view);
+    primary.monitor.on('view', (v: MonitorView) => userSensors.read(v));
+    userSensors.read(primary.monitor.view);
   }
 
   // Home Assistant Core (when reachable): events for automations, notifications, Assist.
@@ -241,8 +230,8 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
 
   const running = { instances, backups, selfCheck, certStore: store, account, apps };
   // The MCP server goes with the panel: its token and URL are shown there and nowhere else.
-  const mcp = options.panelLogs ? await startMcpFor(running, certificatesInUse, config, log, { feature: userSensors, connection: sensorConnection }) : undefined;
-  const panel = options.panelLogs ? await startPanelFor({ ...running, apps: appParts }, config, options.panelLogs, log, mcp?.access) : undefined;
+  const mcp = options.panelLogs ? await startMcpFor(running, certificatesInUse, config, log, { feature: userSensors?.feature, connection: sensorConnection }) : undefined;
+  const panel = options.panelLogs ? await startPanelFor({ ...running, apps: appParts, sensors: userSensors }, config, options.panelLogs, log, mcp?.access) : undefined;
 
   return {
     ...primary,

@@ -58,7 +58,6 @@ async function simulatedIris(
   config: Extract<Config['iris'], { mode: 'simulator' }>,
   dirs: { stateDir: string; agentDir: string },
   sensorMetrics: ReadonlyMap<string, MetricSelector>,
-  needsSensorsLogin: boolean,
   log: Logger,
 ): Promise<LocalIris> {
   const api = await startSimulatedMonitorApi();
@@ -80,9 +79,9 @@ async function simulatedIris(
     log,
     { kind: 'simulator', driverModule: SIMULATOR_DRIVER, inAddon: false },
   );
-  const sensors = needsSensorsLogin
-    ? await nativeClient({ host: superserver.host, port: superserver.port, ...sensorCredentials, agentDir: instance.agentDir }, log, { kind: 'simulator', driverModule: SIMULATOR_DRIVER, inAddon: false })
-    : undefined;
+  const sensors = lazySensorConnection(() =>
+    nativeClient({ host: superserver.host, port: superserver.port, ...sensorCredentials, agentDir: instance.agentDir }, log, { kind: 'simulator', driverModule: SIMULATOR_DRIVER, inAddon: false }),
+  );
   return {
     iris,
     sensors,
@@ -105,16 +104,33 @@ async function simulatedIris(
 
 /**
  * The local instance's IRIS side, its account for people when this bridge can manage it, the
- * sensors connection (logged in as the sensors' own user) when SQL, global or method sensors
- * exist, and the owner's path for IPM apps where this bridge has one.
+ * sensors connection (logged in as the sensors' own user, opened when first used), and the owner's path for IPM apps where this bridge has one.
  */
 export type LocalIris = Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'> & { account?: PersonAccountService; sensors?: SensorConnection; apps?: AppsRunner };
 
 /** The sensors connection: read sensors, and close (startBridge's stop closes it). */
 export type SensorConnection = SensorSource & { close(): Promise<void> };
 
-/** Whether any sensor is read through the agent (so the sensors connection is needed). */
-export const hasAgentSensors = (config: Config): boolean => config.userSensors.sensors.some((s) => s.source.kind !== 'metric');
+/**
+ * The sensors connection, opened at its first read: the panel may add the first SQL, global or
+ * method sensor at any time, and a bridge without one never starts that connection's process.
+ * An open that fails is tried again at the next read.
+ */
+function lazySensorConnection(open: () => Promise<SensorConnection>): SensorConnection {
+  let opened: Promise<SensorConnection> | undefined;
+  return {
+    readSensors: async (namespace, requests, packages) => {
+      opened ??= open().catch((err: unknown) => {
+        opened = undefined;
+        throw err;
+      });
+      return (await opened).readSensors(namespace, requests, packages);
+    },
+    close: async () => {
+      if (opened) await (await opened.catch(() => undefined))?.close();
+    },
+  };
+}
 
 /** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
 /** The local instance's metric sensors by key: its scrape reads them too. */
@@ -124,11 +140,12 @@ export function sensorMetricsOf(config: Config): Map<string, MetricSelector> {
 
 export async function localIris(config: Config, log: Logger): Promise<LocalIris> {
   const sensorMetrics = sensorMetricsOf(config);
-  if (config.iris.mode === 'simulator') return simulatedIris(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, sensorMetrics, hasAgentSensors(config), log);
+  if (config.iris.mode === 'simulator') return simulatedIris(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, sensorMetrics, log);
   // Inside Home Assistant the add-on's setup installs the agent.
   const iris = await nativeClient(config.iris, log, { inAddon: config.inAddon });
   const login = config.userSensors.login;
-  const sensors = login && hasAgentSensors(config) ? await nativeClient({ host: config.iris.host, port: config.iris.port, ...login, agentDir: config.iris.agentDir }, log, { inAddon: config.inAddon }) : undefined;
+  const { host, port, agentDir } = config.iris;
+  const sensors = login ? lazySensorConnection(() => nativeClient({ host, port, ...login, agentDir }, log, { inAddon: config.inAddon })) : undefined;
   return {
     iris,
     sensors,

@@ -9,7 +9,7 @@ import { getMappedPorts } from '../ha/supervisor.ts';
 import type { SelfCheckRunner } from '../iris/diagnostics.ts';
 import type { Logger } from '../log/logger.ts';
 import { SslConfigs } from '../monitor/ssl-configs.ts';
-import type { ConnectInfo, McpAccess, PanelApps } from '../panel/context.ts';
+import type { ConnectInfo, McpAccess, PanelApps, PanelSensors } from '../panel/context.ts';
 import type { LogBuffer } from '../panel/log-buffer.ts';
 import { startPanel, type RunningPanel } from '../panel/server.ts';
 import type { RunningInstance } from './instance.ts';
@@ -51,7 +51,7 @@ const NO_ACCOUNT =
  * error in the log, not the end of the bridge: Home Assistant keeps its entities.
  */
 export async function startPanelFor(
-  running: { instances: RunningInstance[]; backups: BackupService | undefined; selfCheck: SelfCheckRunner; certStore: CertStore; account?: PersonAccountService; apps?: PanelApps | undefined },
+  running: { instances: RunningInstance[]; backups: BackupService | undefined; selfCheck: SelfCheckRunner; certStore: CertStore; account?: PersonAccountService; apps?: PanelApps | undefined; sensors?: PanelSensors | undefined },
   config: Config,
   logs: LogBuffer,
   log: Logger,
@@ -91,6 +91,7 @@ export async function startPanelFor(
       diagnostics: running.selfCheck,
       mcp,
       ...(running.apps ? { apps: running.apps } : {}),
+      ...(running.sensors ? { sensors: running.sensors } : {}),
       log,
     });
     return panel;

@@ -38,7 +38,7 @@ export function isNumericSensor(s: UserSensor): boolean {
 }
 
 /** A reading as the sensor's value, or the reason it has none. */
-function valueOf(s: UserSensor, r: Extract<SensorReading, { ok: true }>): SensorValue | string {
+export function sensorValueOf(s: UserSensor, r: Extract<SensorReading, { ok: true }>): SensorValue | string {
   if (!isNumericSensor(s)) return { value: String(r.value), ...(r.attributes ? { attributes: r.attributes } : {}) };
   const n = typeof r.value === 'number' ? r.value : Number(String(r.value).trim());
   if (String(r.value).trim() === '' || !Number.isFinite(n)) return `IRIS answered ${JSON.stringify(String(r.value).slice(0, 40))}, which is not a number (the sensor has a unit, state class or numeric device class)`;
@@ -124,7 +124,7 @@ export class AgentSensorReader {
             this.fail(e.sensor, `IRIS answered ${r.code}: ${r.text}`, t);
             return;
           }
-          const v = valueOf(e.sensor, r);
+          const v = sensorValueOf(e.sensor, r);
           if (typeof v === 'string') {
             this.fail(e.sensor, v, t);
             return;

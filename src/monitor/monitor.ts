@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { MetricSelector } from '../model/sensor-source.ts';
 import type { IrisClient } from '../iris/client.ts';
 import type { IrisAlert } from '../model/alerts.ts';
 import type { InstanceMetrics } from '../model/instance-health.ts';
@@ -21,6 +22,10 @@ import type { MonitorView, ProductionView } from '../model/view.ts';
 export interface HealthSource {
   scrapeMetrics(): Promise<InstanceMetrics>;
   readAlerts(): Promise<IrisAlert[]>;
+  /** The user's metric sensors the next scrapes read (MonitorApiClient). */
+  setSensorMetrics?(selectors: ReadonlyMap<string, MetricSelector>): void;
+  /** One scrape for one metric sensor: its number, or undefined when IRIS writes none. */
+  readSensorMetric?(selector: MetricSelector): Promise<number | undefined>;
 }
 
 export interface MonitorOptions {

@@ -81,8 +81,8 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
 
   constructor(
     private readonly stateTopic: string,
-    private readonly sensors: UserSensor[],
-    private readonly removed: string[],
+    private sensors: UserSensor[],
+    private removed: string[],
     /** Told when a successful scrape first lacks a sensor's line (true) and when it is back (false). */
     private readonly onMissing: (sensor: UserSensor, missing: boolean) => void = () => {},
     private readonly now: () => number = Date.now,
@@ -93,6 +93,25 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
   /** Each sensor with its value now (undefined: unavailable) and an SQL row's columns. */
   readings(): { sensor: UserSensor; value: number | string | undefined; attributes: Record<string, string> | undefined }[] {
     return this.sensors.map((sensor) => ({ sensor, value: this.values.get(sensor.key), attributes: this.attributes.get(sensor.key) }));
+  }
+
+  /**
+   * A new list of sensors (the panel added, changed or deleted one): discovery is rebuilt from it,
+   * and each key in `removed` is sent as a removal. A sensor whose definition changed starts
+   * without a value, so no value read under the old definition is shown under the new one.
+   */
+  redefine(sensors: UserSensor[], removed: string[]): void {
+    const kept = new Map(sensors.map((s) => [s.key, JSON.stringify(s)]));
+    for (const s of this.sensors) {
+      if (kept.get(s.key) === JSON.stringify(s)) continue;
+      this.values.delete(s.key);
+      this.attributes.delete(s.key);
+      this.takenAt.delete(s.key);
+      this.missing.delete(s.key);
+    }
+    this.sensors = sensors;
+    this.removed = removed;
+    this.changed();
   }
 
   /** The values the agent read (SQL, global and method sensors): a sensor absent from `read` has none. */
@@ -142,6 +161,7 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
   }
 
   states(): StateMessage[] {
-    return this.shown ? [{ topic: this.stateTopic, payload: userSensorState(this.values, this.attributes) }] : [];
+    // A panel with no sensor yet publishes no state topic for them.
+    return this.shown && (this.sensors.length > 0 || this.removed.length > 0) ? [{ topic: this.stateTopic, payload: userSensorState(this.values, this.attributes) }] : [];
   }
 }

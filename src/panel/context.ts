@@ -15,6 +15,8 @@ import type { EventLogEntry } from '../model/event-log.ts';
 import type { McpCallRecord } from '../model/mcp.ts';
 import type { Monitor } from '../monitor/monitor.ts';
 import type { SslConfigs } from '../monitor/ssl-configs.ts';
+import type { UserSensorSet } from '../sensors/sensor-set.ts';
+import type { SensorReaders } from '../sensors/sensor-test.ts';
 import type { IngressContext } from './guard.ts';
 import type { LogBuffer } from './log-buffer.ts';
 
@@ -81,6 +83,12 @@ export interface PanelApps {
   registry: () => Promise<{ client: RegistryClient }>;
 }
 
+/** The user sensors of the local instance: the options' and the panel's, and how Test reads one. */
+export interface PanelSensors {
+  set: UserSensorSet;
+  readers: SensorReaders;
+}
+
 /** What the bridge keeps of its self-checks (SelfCheckRunner). */
 export interface DiagnosticsSource {
   readonly results: Diagnostics[];
@@ -120,6 +128,8 @@ export interface PanelOptions {
   apps?: PanelApps;
   /** The bridge's self-checks (latest results, run on demand); without it the diagnostics routes answer 503. */
   diagnostics?: DiagnosticsSource;
+  /** The user sensors; without them the sensors routes answer 503. */
+  sensors?: PanelSensors;
   /** The MCP server; without it the AI assistants routes answer 503. */
   mcp?: McpAccess;
   /** The live feed's bounds (feed.ts has the defaults; tests shorten them). */

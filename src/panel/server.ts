@@ -25,6 +25,7 @@ import { allowedHost, allowedHostSet, describeUser, ingressContext, isTrustedPee
 import { registerOpenApi } from './openapi.ts';
 import { pickCoding, type Coding } from './precompress.ts';
 import { allowHeader, RouteTable } from './routes.ts';
+import { registerSensorsApi } from './sensors-api.ts';
 import { registerSslApi } from './ssl-api.ts';
 
 export interface RunningPanel {
@@ -171,6 +172,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
   await app.register(async (api) => registerSslApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerEventLogApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerMcpApi(api, ctx), { prefix: '/api' });
+  await app.register(async (api) => registerSensorsApi(api, ctx), { prefix: '/api' });
   // The certificate workers stop with the panel, the only user of them.
   app.addHook('onClose', async () => options.certs?.close());
 

@@ -33,6 +33,8 @@ import { AppsJobs } from '../../src/ipm/apps-jobs.ts';
 import { RegistryClient } from '../../src/ipm/registry-client.ts';
 import { RegistrySettings } from '../../src/ipm/registry-settings.ts';
 import { simulatedAppsRunner } from '../../src/iris/simulator/apps-runner.ts';
+import { PanelSensorStore } from '../../src/sensors/panel-store.ts';
+import { UserSensorSet } from '../../src/sensors/sensor-set.ts';
 
 export { INGRESS_PATH, SUPERVISOR_STANDIN };
 
@@ -84,16 +86,17 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const logs = new LogBuffer(500);
   // The wiring the bridge uses: pino teed into the panel's log buffer.
   const log = pino({ level: 'debug', base: undefined }, pino.multistream([{ level: 'debug', stream: logs }]));
-  const monitor = new Monitor(
-    sim,
-    { pollIntervalMs: 400, removalGracePolls: 2, commandCooldownMs: opts.cooldownMs ?? 0, health: new MonitorApiClient({ baseUrl: monitorApi.url }) },
-    log,
-  );
+  const health = new MonitorApiClient({ baseUrl: monitorApi.url });
+  const monitor = new Monitor(sim, { pollIntervalMs: 400, removalGracePolls: 2, commandCooldownMs: opts.cooldownMs ?? 0, health }, log);
   await monitor.start();
   const password = 'gen-Pa55word-' + Math.random().toString(36).slice(2, 8);
   const stateDir = mkdtempSync(join(tmpdir(), 'iris-edge-harness-'));
   const account = opts.account === false ? undefined : await simulatorAccount(sim.iris, stateDir);
   const apps = opts.appsRegistry ? await harnessApps(sim, opts.appsRegistry, stateDir) : undefined;
+  // The Sensors page over the simulator's sensors user; without MQTT here, a change only saves.
+  const sensorSet = new UserSensorSet({ options: [], context: { pollIntervalS: 2, packages: ['Orders'] }, store: new PanelSensorStore(join(stateDir, 'panel-sensors.json')), deviceName: 'IRIS', log });
+  await sensorSet.load();
+  const sensors = { set: sensorSet, readers: { metric: health.readSensorMetric.bind(health), agent: sim.sensorClient(), packages: ['Orders'] } };
   // Without a store nothing is written, so the directory for IRIS's files only has to be named.
   const irisFiles = { dir: opts.irisSslDir ?? join(opts.certStoreDir ?? join(tmpdir(), 'certs'), '..', 'iris-ssl'), owner: defaultIrisFilesOwner(opts.mode) };
   const panel = await startPanel({
@@ -110,6 +113,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     ...(opts.backups ? { backups: opts.backups } : {}),
     ...(opts.mcp ? { mcp: opts.mcp } : {}),
     ...(apps ? { apps } : {}),
+    sensors,
     diagnostics: new SelfCheckRunner([{ id: 'iris', iris: sim, local: true }], { bridgeVersion: 'test', role: loadBridgeRole(SOURCE_AGENT_DIR), inAddon: opts.mode === 'addon' }, log),
     log,
     trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),

@@ -58,6 +58,7 @@ const PAGES: { name: string; hash: () => string; ready: string; dialog?: { open:
   { name: 'diagnostics', hash: () => '#/diagnostics', ready: 'tr[data-check]' },
   { name: 'connect', hash: () => '#/connect', ready: '#account-reveal' },
   { name: 'logs', hash: () => '#/logs', ready: '#loglines li.log' },
+  { name: 'sensors', hash: () => '#/sensors', ready: 'tr[data-sensor] [data-delete]', dialog: { open: 'tr[data-sensor] [data-delete]', shown: 'dialog#confirm' } },
 ];
 
 /**
@@ -117,6 +118,8 @@ describe('every page at 360 and 1280 px, light and dark', () => {
       key: { type: 'ec', curve: 'P-256' },
     });
     leafId = leaf.id;
+    // A sensor with a long name and a long query in a namespace with a long name.
+    await post('api/sensors', { name: 'Laboratory results waiting for the regional partner', namespace: NS, sql: `SELECT COUNT(*) FROM Laboratory_Results.RegionalHospitalNetworkOutboundAcknowledgementQueue WHERE Status = 'Waiting'` });
     h.logs.write(JSON.stringify({ level: 40, time: Date.now(), msg: `${HOST}:/usr/irissys/mgr/regionalhospitalnetworklaboratoryresults/partner/interface/outbound/acknowledgement-queue-is-growing` }) + '\n');
     browser = await launchChromium();
   });

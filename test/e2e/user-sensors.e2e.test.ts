@@ -3,7 +3,8 @@
  * global, method) and different device classes appear on the IRIS device with their unit and
  * state; one whose line IRIS does not write, and one IRIS refuses (no SELECT granted to the
  * sensors' role), are unavailable while the others keep updating; one taken out of the options is gone from Home
- * Assistant after the next start. Also checks the table of Home Assistant's rules the bridge
+ * Assistant after the next start; one created in the panel appears at once and its entity is
+ * removed when it is deleted there, without a restart. Also checks the table of Home Assistant's rules the bridge
  * refuses sensors with (src/model/ha-sensor-rules.ts) against the tables of this very release:
  * every unit and state class it offers must be one Home Assistant accepts.
  *
@@ -22,6 +23,7 @@ import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { startSimulatedMonitorApi, type SimulatedMonitorApi } from '../../src/iris/simulator/monitor-api.ts';
 import { SENSOR_DEVICE_CLASSES } from '../../src/model/ha-sensor-rules.ts';
 import { readSensorDefinitions } from '../../src/model/sensor-definition.ts';
+import { LogBuffer } from '../../src/panel/log-buffer.ts';
 import { captureLogger, testConfig } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
 import { artifactDirFor, haRoot, startHomeAssistant, type HomeAssistant } from './harness/home-assistant.ts';
@@ -74,6 +76,7 @@ async function startOurBridge(sensors: unknown[]): Promise<void> {
     sensors: sim.sensorClient(),
     health: new MonitorApiClient({ baseUrl: api.url, sensorMetrics: sensorMetricsOf(config) }),
     birthJitterMs: 500,
+    panelLogs: new LogBuffer(100),
   });
 }
 
@@ -140,6 +143,25 @@ describe('user sensors in a real Home Assistant', () => {
     await ha.waitFor(async () => (await stateOf('sensor.iris_user_backlog')) === '5', 15_000, 'Backlog at 5');
     assert.equal(await stateOf('sensor.iris_user_mirror_lag'), 'unavailable');
     assert.equal(await stateOf('sensor.iris_user_secret_pins'), 'unavailable');
+  });
+
+  it('shows sensors created in the panel at once, and removes their entities when they are deleted there', async () => {
+    const panel = bridge?.panel?.url;
+    assert.ok(panel, 'the panel runs');
+    const send = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(panel + path, { method, headers: { 'x-iris-edge': '1', ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      assert.ok(r.ok, `${method} ${path}: ${r.status} ${await r.text()}`);
+    };
+    await send('POST', 'api/sensors', { name: 'Panel orders', namespace: 'ORDERS', sql: 'SELECT COUNT(*) FROM Orders.Open', unit: 'orders', state_class: 'measurement' });
+    await send('POST', 'api/sensors', { name: 'Panel CPU', metric: 'iris_cpu_usage', unit: '%' });
+    await ha.waitFor(async () => (await stateOf('sensor.iris_user_panel_orders')) === '2', 30_000, 'Panel orders at 2');
+    await ha.waitFor(async () => (await stateOf('sensor.iris_user_panel_cpu')) === '55', 30_000, 'Panel CPU at 55');
+    assert.equal((await ha.state('sensor.iris_user_panel_orders'))?.attributes.unit_of_measurement, 'orders');
+    await send('DELETE', 'api/sensors/panel_orders');
+    await send('DELETE', 'api/sensors/panel_cpu');
+    await ha.waitFor(async () => !(await ha.entityRegistry()).some((e) => e.entity_id.startsWith('sensor.iris_user_panel_')), 30_000, 'the panel sensors to be removed');
+    assert.equal(await ha.state('sensor.iris_user_panel_orders'), undefined);
+    assert.equal(await stateOf('sensor.iris_user_host_cpu'), '55', 'the others stay');
   });
 
   it('removes the entity of a sensor taken out of the options at the next start', async () => {

@@ -60,6 +60,10 @@ const CONTENT_DEPENDENT: { path: string; method: string; why: string }[] = [
   { path: '/api/apps/uninstall', method: 'POST', why: 'confirm must repeat the package name; one apps job at a time' },
   { path: '/api/apps/namespaces', method: 'POST', why: 'the name must be free in IRIS; one apps job at a time' },
   { path: '/api/apps/namespaces/{name}/delete', method: 'POST', why: "confirm must type the namespace's name; one apps job at a time" },
+  { path: '/api/sensors', method: 'POST', why: "a definition must keep Home Assistant's typing rules, name a free entity and one source IRIS Edge can parse; sixty changes a minute" },
+  { path: '/api/sensors/{key}', method: 'PUT', why: 'the key must name a panel sensor, and the definition keep the rules of POST /api/sensors' },
+  { path: '/api/sensors/{key}', method: 'DELETE', why: 'the key must name a panel sensor' },
+  { path: '/api/sensors/test', method: 'POST', why: 'the definition must keep the rules of POST /api/sensors; twenty tests a minute' },
   { path: '/api/apps/registry', method: 'PUT', why: 'the address must be an http(s) URL without credentials, a user name needs a password' },
 ];
 

@@ -69,6 +69,8 @@ async function route(): Promise<Page> {
       return (await import('./diagnostics.ts')).diagnosticsPage();
     case 'apps':
       return (await import('./apps.ts')).appsPage();
+    case 'sensors':
+      return (await import('./sensors.ts')).sensorsPage();
     default:
       return overview;
   }

@@ -14,7 +14,7 @@ import type { IrisAlert } from '../../model/alerts.ts';
 import { parseAlerts } from './alerts.ts';
 import type { InstanceMetrics } from '../../model/instance-health.ts';
 import type { MetricSelector } from '../../model/sensor-source.ts';
-import { toInstanceMetrics } from './metrics.ts';
+import { selectSensorMetrics, toInstanceMetrics } from './metrics.ts';
 import { parsePrometheus } from './prometheus.ts';
 
 /** The IRIS web server did not answer, or answered with an HTTP error. */
@@ -53,7 +53,7 @@ export class MonitorApiClient {
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => Date;
-  private readonly sensorMetrics: ReadonlyMap<string, MetricSelector>;
+  private sensorMetrics: ReadonlyMap<string, MetricSelector>;
   /** What the last successful scrape parsed, for a log line when IRIS wrote lines we skipped. */
   lastScrape: ScrapeInfo | null = null;
 
@@ -86,6 +86,17 @@ export class MonitorApiClient {
     }
     this.lastScrape = { samples: parsed.samples.length, skippedLines: parsed.skipped, skippedExamples: parsed.skippedExamples };
     return toInstanceMetrics(parsed.samples, this.now(), this.sensorMetrics);
+  }
+
+  /** The metric sensors the next scrapes read (the panel changed the list). */
+  setSensorMetrics(selectors: ReadonlyMap<string, MetricSelector>): void {
+    this.sensorMetrics = selectors;
+  }
+
+  /** One scrape for one selector (the panel's Test of a metric sensor): its number, or undefined when IRIS writes none. */
+  async readSensorMetric(selector: MetricSelector): Promise<number | undefined> {
+    const parsed = parsePrometheus(await this.get(this.metricsUrl, '/api/monitor/metrics'));
+    return selectSensorMetrics(parsed.samples, new Map([['x', selector]])).x;
   }
 
   /**
