@@ -14,11 +14,10 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { COMMUNITY_REGISTRY } from '../model/ipm-package.ts';
 import { PACKAGE_NAME, isVersion, newestFirst, type RegistryPackage, type RegistryPackageSummary } from '../model/ipm.ts';
 import { BodyTooLargeError, readBounded } from './bounded-body.ts';
 import { RegistryError } from './registry-errors.ts';
-
-export const COMMUNITY_REGISTRY = 'https://pm.community.intersystems.com/';
 
 export interface RegistryCredentials {
   username: string;

@@ -7,7 +7,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { writeAtomic } from '../files/atomic-write.ts';
-import { COMMUNITY_REGISTRY, registryBase, type RegistryCredentials } from './registry-client.ts';
+import { COMMUNITY_REGISTRY } from '../model/ipm-package.ts';
+import { registryBase, type RegistryCredentials } from './registry-client.ts';
 import { RegistryError } from './registry-errors.ts';
 
 export interface RegistryView {

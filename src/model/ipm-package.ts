@@ -1,5 +1,8 @@
 /** What an IPM registry says of its packages (ZPM.Registry, ZPM.Package): plain shapes the panel's page shares. */
 
+/** The InterSystems community registry, IPM's default (intersystems/ipm README). */
+export const COMMUNITY_REGISTRY = 'https://pm.community.intersystems.com/';
+
 /** One package in a registry's list (GET /packages/-/all): its latest version and, asked for, all. */
 export interface RegistryPackageSummary {
   name: string;

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistrySettings } from '../../src/ipm/registry-settings.ts';
-import { COMMUNITY_REGISTRY } from '../../src/ipm/registry-client.ts';
+import { COMMUNITY_REGISTRY } from '../../src/model/ipm-package.ts';
 import { RegistryError } from '../../src/ipm/registry-errors.ts';
 
 function withDir(fn: (dir: string) => Promise<void>) {

@@ -8,6 +8,7 @@ import { ApiFailure, call } from './api.ts';
 import { card, h, render, resultBox, say } from './dom.ts';
 import { confirmDialog, type Page } from './pages.ts';
 import { ask } from './dialog.ts';
+import { registryCard, type RegistryView } from './apps-registry.ts';
 import { store } from './store.ts';
 import type { AppsJob } from '../../src/model/apps-job.ts';
 import type { RegistryPackage, RegistryPackageSummary } from '../../src/model/ipm-package.ts';
@@ -18,7 +19,7 @@ interface NamespaceApps {
   packages: { name: string; version: string }[];
 }
 interface Overview {
-  registry: { url: string; username: string; hasPassword: boolean };
+  registry: RegistryView;
   namespaces: NamespaceApps[];
   job: AppsJob | null;
 }
@@ -135,6 +136,14 @@ export function appsPage(): Page {
         }, fail);
       }
 
+      /** Another registry: what the last one listed is no longer offered; a new address is searched at once. */
+      function onRegistry(check: boolean): void {
+        latest = new Map();
+        render(results);
+        render(details);
+        if (check) search(q.value.trim());
+      }
+
       function drawInstalled(): void {
         if (!overview) return;
         const nsName = h('input', { id: 'ns-name', 'aria-label': 'New namespace', placeholder: 'APPS', maxlength: '64' });
@@ -182,7 +191,8 @@ export function appsPage(): Page {
             h('div', { class: 'actions' }, nsName, h('button', { type: 'button', class: 'btn', id: 'ns-create', onclick: () => void start('api/apps/namespaces', { name: nsName.value.trim() }) }, 'Create namespace')),
           ),
         );
-        render(registryBox, h('p', { class: 'muted', id: 'apps-registry-url' }, `Registry: ${overview.registry.url}${overview.registry.username ? ` (as ${overview.registry.username})` : ''}`));
+        // Once: the form keeps what the user is typing and shows its own outcome.
+        if (!registryBox.hasChildNodes()) render(registryBox, registryCard(overview.registry, onRegistry));
       }
 
       function load(): void {
