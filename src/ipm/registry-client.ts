@@ -80,6 +80,7 @@ const packageSchema = z.object({
 const infoSchema = z.object({ version: z.string().max(100) });
 
 export class RegistryClient {
+  readonly kind = 'registry' as const;
   readonly base: URL;
   readonly #credentials: RegistryCredentials | undefined;
   private readonly timeoutMs: number;

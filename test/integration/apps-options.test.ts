@@ -173,7 +173,7 @@ describe('the panel\'s apps API', () => {
     const secret = 'Pa55-word-for-the-registry';
     const saved = await fetchBody(api('apps/registry'), { method: 'PUT', headers: JSON_POST, body: JSON.stringify({ url: reg.url, username: 'edge', password: secret }) });
     assert.equal(saved.status, 200);
-    assert.deepEqual(saved.body.registry, { url: reg.url, username: 'edge', hasPassword: true });
+    assert.deepEqual(saved.body.registry, { source: 'registry', url: reg.url, username: 'edge', hasPassword: true, folder: null });
     const file = join(dir, 'secrets', 'ipm_registry.json');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.ok(readFileSync(file, 'utf8').includes(secret));

@@ -8,13 +8,9 @@
 import { call } from './api.ts';
 import { card, h, resultBox, say } from './dom.ts';
 import { field } from './cert-views.ts';
-import { COMMUNITY_REGISTRY } from '../../src/model/ipm-package.ts';
+import { COMMUNITY_REGISTRY, type RegistryView } from '../../src/model/ipm-package.ts';
 
-export interface RegistryView {
-  url: string;
-  username: string;
-  hasPassword: boolean;
-}
+const where = (v: RegistryView): string => (v.source === 'offline-folder' ? `the offline folder ${v.folder ?? ''}` : `${v.url}${v.username ? ` as ${v.username}` : ''}`);
 
 /** Rendered once per page; it shows what the API answered after each change. `saved(check)`: search the new registry at once. */
 export function registryCard(view: RegistryView, saved: (check: boolean) => void): HTMLElement {
@@ -25,22 +21,24 @@ export function registryCard(view: RegistryView, saved: (check: boolean) => void
   const summary = h('summary', { id: 'apps-registry-url' });
   const back = h('button', { type: 'button', class: 'btn', id: 'reg-community', onclick: () => void save({ url: COMMUNITY_REGISTRY, username: '', password: '' }, false) }, 'Use the community registry');
   const passHint = h('span', { class: 'muted small', id: 'reg-pass-hint' });
+  const offline = h('button', { type: 'button', class: 'btn', id: 'reg-offline', onclick: () => void save({ offlineFolder: true }, true) }, 'Use the offline folder');
   const show = (v: RegistryView) => {
-    summary.textContent = `Registry: ${v.url}${v.username ? ` (as ${v.username})` : ''}`;
+    summary.textContent = `Apps from ${where(v)}`;
+    offline.hidden = !v.folder || v.source === 'offline-folder';
     url.value = v.url;
     user.value = v.username;
     pass.value = '';
     pass.placeholder = v.hasPassword ? 'stored; leave empty to keep it' : '';
     passHint.textContent = v.hasPassword ? 'A password is stored; it is never shown. Clear the user name to remove it.' : '';
-    back.hidden = v.url === COMMUNITY_REGISTRY && !v.username;
+    back.hidden = v.source === 'registry' && v.url === COMMUNITY_REGISTRY && !v.username;
   };
 
-  const save = async (body: { url: string; username: string; password?: string }, check: boolean) => {
+  const save = async (body: { url: string; username: string; password?: string } | { offlineFolder: true }, check: boolean) => {
     say(out, 'busy', 'Saving…');
     try {
       const r = await call<{ registry: RegistryView }>('PUT', 'api/apps/registry', body);
       show(r.registry);
-      say(out, 'good', `Saved: apps now come from ${r.registry.url}${r.registry.username ? ` as ${r.registry.username}` : ''}.`);
+      say(out, 'good', `Saved: apps now come from ${where(r.registry)}.`);
       saved(check);
     } catch (e) {
       say(out, 'bad', (e as Error).message);
@@ -66,9 +64,13 @@ export function registryCard(view: RegistryView, saved: (check: boolean) => void
       { class: 'actions' },
       h('button', { type: 'submit', class: 'btn primary', id: 'reg-save' }, 'Save registry'),
       back,
+      offline,
     ),
   );
   pass.id = 'reg-pass';
+  const folderHelp = view.folder
+    ? h('p', { class: 'muted small', id: 'reg-folder-help' }, `Offline: put IPM package archives (.tgz, as zpm package makes them) in ${view.folder}, for example with the Samba share or File editor app, then choose Use the offline folder. Saving a registry above goes back to it.`)
+    : null;
   show(view);
-  return h('details', { id: 'apps-registry-details' }, summary, card('Registry', form, out));
+  return h('details', { id: 'apps-registry-details' }, summary, card('Registry', form, folderHelp, out));
 }
