@@ -68,6 +68,8 @@ export class RegistrySettings {
   /** Apps from the offline folder; the registry's settings stay for a way back. */
   async useOfflineFolder(): Promise<RegistryView> {
     if (!this.folder) throw new RegistryError('invalid-url', 'This bridge has no offline folder of package archives.');
+    // Made here so that the user finds it in /share; without the right to, the search says to create it.
+    await mkdir(this.folder, { recursive: true }).catch(() => {});
     return this.write({ ...(await this.read()), offline: true });
   }
 

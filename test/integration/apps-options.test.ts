@@ -202,7 +202,11 @@ describe('the panel\'s apps API', () => {
       const r = await post('apps/install', body);
       assert.equal(r.status, 400, JSON.stringify(body));
     }
-    for (const body of [{ url: 'ftp://x/' }, { url: 'https://u:p@x/' }, { url: reg.url, username: 'a:b', password: 'x' }]) {
+    // This bridge has no offline folder: choosing it is refused, as is anything but `true`.
+    const noFolder = await fetchBody(api('apps/registry'), { method: 'PUT', headers: JSON_POST, body: JSON.stringify({ offlineFolder: true }) });
+    assert.equal(noFolder.status, 400);
+    assert.match(String(noFolder.body.message), /no offline folder/);
+    for (const body of [{ url: 'ftp://x/' }, { url: 'https://u:p@x/' }, { url: reg.url, username: 'a:b', password: 'x' }, { offlineFolder: false }, { offlineFolder: true, url: reg.url }]) {
       assert.equal((await fetchBody(api('apps/registry'), { method: 'PUT', headers: JSON_POST, body: JSON.stringify(body) })).status, 400, JSON.stringify(body));
     }
     assert.equal((await fetchBody(api('apps/job'))).body.job?.id, before);
