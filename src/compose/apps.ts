@@ -5,7 +5,10 @@
  * people). The registry's settings live 0600 under /data/secrets.
  */
 import type { Config } from '../config/config.ts';
-import { AppsService } from '../ipm/apps-service.ts';
+import { AppsService, type AppsSource } from '../ipm/apps-service.ts';
+import type { ModuleManifest } from '../ipm/module-manifest.ts';
+import { OfflineFolder } from '../ipm/offline-folder.ts';
+import { readArchiveManifest } from '../ipm/package-archive.ts';
 import { AppsWatch } from '../ipm/apps-watch.ts';
 import { AppsJobs } from '../ipm/apps-jobs.ts';
 import { applyDeclaredApps } from '../ipm/declared-apps.ts';
@@ -22,19 +25,33 @@ export function registrySource(repo: RegistryConnection): PackageSource {
   return new RegistryClient({ url: repo.url, credentials: repo.credentials });
 }
 
+/** How the simulated IPM reads an archive on the instance's disk: as the bridge reads the offline folder's. */
+export async function archiveManifest(path: string): Promise<ModuleManifest> {
+  return readArchiveManifest(path);
+}
+
 export interface AppsParts {
   service: AppsService;
   jobs: AppsJobs;
   settings: RegistrySettings;
-  registry: () => Promise<{ client: RegistryClient; connection: RegistryConnection }>;
+  registry: () => Promise<AppsSource>;
+}
+
+/** Where apps come from under the settings saved now: the registry, or the offline folder. */
+export function sourceOf(settings: RegistrySettings): () => Promise<AppsSource> {
+  let folder: OfflineFolder | undefined;
+  return async () => {
+    const { url, credentials, offline } = await settings.connection();
+    // One OfflineFolder, so that its archives are read once per change, not once per question.
+    if (offline && settings.folder) return { client: (folder ??= new OfflineFolder(settings.folder)) };
+    const connection = { url, credentials };
+    return { client: new RegistryClient(connection), connection };
+  };
 }
 
 export function appsParts(runner: AppsRunner, config: Config): AppsParts {
-  const settings = new RegistrySettings(config.apps.registryFile);
-  const registry = async () => {
-    const connection = await settings.connection();
-    return { client: new RegistryClient(connection), connection };
-  };
+  const settings = new RegistrySettings(config.apps.registryFile, config.apps.offlineFolder);
+  const registry = sourceOf(settings);
   return { service: new AppsService({ runner, registry }), settings, registry, jobs: new AppsJobs() };
 }
 

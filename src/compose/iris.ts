@@ -20,7 +20,7 @@ import type { PersonAccountService } from '../accounts/person-account.ts';
 import { addonAccount, simulatorAccount } from './account.ts';
 import { simulatedAppsRunner } from '../iris/simulator/apps-runner.ts';
 import type { AppsRunner } from '../model/ipm.ts';
-import { addonAppsRunner, registrySource } from './apps.ts';
+import { addonAppsRunner, archiveManifest, registrySource } from './apps.ts';
 import type { InstancePlan } from './instance.ts';
 
 type NativeTarget = { host: string; port: number; username: string; password: string; agentDir: string };
@@ -68,7 +68,7 @@ async function simulatedIris(
   const namespaces = [...new Set((seeds ?? demoScenario()).map((p) => p.namespace))];
   const data = new SimulatedDatabases(config.dataDir, { namespaces, writeIntervalMs: config.writeIntervalMs });
   // The demo lives (queues move, an error now and then); bench scenarios stay still.
-  const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data, agentDir: dirs.agentDir, ipm: { sourceFor: registrySource } });
+  const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data, agentDir: dirs.agentDir, ipm: { sourceFor: registrySource, readArchive: archiveManifest } });
   const credentials = { username: 'iris_edge', password: randomBytes(16).toString('hex') };
   const sensorCredentials = { username: 'iris_edge_sensors', password: randomBytes(16).toString('hex') };
   instance.runSetup(credentials, undefined, sensorCredentials);

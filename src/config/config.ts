@@ -200,5 +200,7 @@ export interface Config {
     registryFile: string;
     /** Short-lived files for IRIS: IPM's installer, the registry's credentials (0700). */
     workDir: string;
+    /** The offline folder of package archives (/share/iris-edge/packages in the add-on). */
+    offlineFolder?: string | undefined;
   };
 }

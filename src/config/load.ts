@@ -314,6 +314,8 @@ export function loadConfig(sources: ConfigSources): Config {
       packages: raw.ipm_packages,
       registryFile: inAddon ? '/data/secrets/ipm_registry.json' : join(stateDir, 'secrets', 'ipm_registry.json'),
       workDir: join(stateDir, 'apps'),
+      // /share is the add-on's folder the user reaches (Samba, File editor): config.yaml maps it.
+      offlineFolder: inAddon ? '/share/iris-edge/packages' : join(stateDir, 'packages'),
     },
   };
 }

@@ -10,19 +10,32 @@
  * nothing back (dependencies stay, the failing module may stay listed), so the message says
  * exactly what remains.
  */
-import { PACKAGE_NAME, isVersion, namespaceNameProblem, type AppsRunner, type InstalledPackage, type RegistryConnection } from '../model/ipm.ts';
+import { PACKAGE_NAME, isVersion, namespaceNameProblem, type AppsRunner, type InstalledPackage, type RegistryConnection, type RegistryPackage, type RegistryPackageSummary } from '../model/ipm.ts';
 import { AppsError } from './apps-errors.ts';
 import { ipmError, ipmSkipped, parseInstalled } from './ipm-output.ts';
+import { OfflineFolder } from './offline-folder.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { RegistryError } from './registry-errors.ts';
 
 /** The IPM release installed where a namespace has none (intersystems/ipm CHANGELOG: 0.10.9, 2026-08-05). */
 export const PINNED_IPM = '0.10.9';
 
+/** What the panel and Home Assistant ask of wherever apps come from. */
+export interface PackageCatalog {
+  readonly kind: 'registry' | 'offline-folder';
+  /** For messages: the registry's address, or "the offline folder <path>". */
+  readonly address: string;
+  list(term?: string): Promise<RegistryPackageSummary[]>;
+  package(name: string, version?: string): Promise<RegistryPackage>;
+}
+
+/** A registry IPM is pointed at, or the offline folder whose archives IPM loads by path. */
+export type AppsSource = { client: RegistryClient; connection: RegistryConnection } | { client: OfflineFolder; connection?: undefined };
+
 export interface AppsServiceOptions {
   runner: AppsRunner;
-  /** The registry client for the settings in force now. */
-  registry: () => Promise<{ client: RegistryClient; connection: RegistryConnection }>;
+  /** Where apps come from under the settings in force now. */
+  registry: () => Promise<AppsSource>;
   ipmVersion?: string;
 }
 
@@ -147,15 +160,29 @@ export class AppsService {
   }
 
   /** IPM in the namespace, installed from the registry's release when missing, pointed at the registry. */
-  private async prepare(namespace: string, out: Out): Promise<void> {
-    const { client, connection } = await this.o.registry();
+  private async prepare(namespace: string, out: Out, { client, connection }: AppsSource): Promise<void> {
     if ((await this.listIn(namespace)).ipm === undefined) {
       out(`IPM is not installed in ${namespace}: installing IPM ${this.ipmVersion} from ${client.address}`);
       const xml = await this.registryCall(() => client.installer('zpm', this.ipmVersion));
       await this.iris(`load IPM ${this.ipmVersion} into ${namespace}`, () => this.o.runner.loadIpmInstaller(namespace, this.ipmVersion, xml));
       if ((await this.listIn(namespace)).ipm === undefined) throw new AppsError('ipm', `IPM ${this.ipmVersion} did not install in ${namespace}; IRIS's messages.log may say why.`);
     }
-    await this.iris(`point IPM in ${namespace} at the registry`, () => this.o.runner.setRegistry(namespace, connection, out));
+    // The offline folder's archives are loaded by path: no repository to point IPM at.
+    if (connection) await this.iris(`point IPM in ${namespace} at the registry`, () => this.o.runner.setRegistry(namespace, connection, out));
+  }
+
+  /**
+   * The IPM commands that install `meta`: from a registry, IPM's own install or update; from the
+   * offline folder, IPM's load (or update -path) of each archive, dependencies the folder holds
+   * first, since IPM would look for them in a repository.
+   */
+  private async commands(source: AppsSource, meta: { name: string; version: string }, before: InstalledPackage[]): Promise<string[]> {
+    const verb = (name: string) => (before.some((p) => p.name === name) ? 'update' : 'install');
+    if (!(source.client instanceof OfflineFolder)) return [`${verb(meta.name)} ${meta.name} ${meta.version}`];
+    const folder = source.client;
+    const plan = await this.registryCall(() => folder.plan(meta.name, meta.version, new Map(before.map((p) => [p.name, p.version]))));
+    // IPM 0.10.4+ refuses load over an installed module with update steps, as install (Main.cls Update).
+    return plan.map((p) => (verb(p.name) === 'update' ? `update ${p.name} -path ${p.file}` : `load ${p.file}`));
   }
 
   /** Installs (or updates to) a package version, the latest when none is given. */
@@ -164,16 +191,22 @@ export class AppsService {
     this.checkPackage(name, version);
     return this.serial(async () => {
       await this.existing(ns);
-      const { client } = await this.o.registry();
-      const meta = await this.registryCall(() => client.package(name, version));
-      await this.prepare(ns, out);
+      const source = await this.o.registry();
+      const meta = await this.registryCall((): Promise<RegistryPackage> => source.client.package(name, version));
+      const current = (await this.listIn(ns)).packages;
+      // Everything the offline folder must hold is known before IRIS is touched.
+      const planned = await this.commands(source, meta, current);
+      await this.prepare(ns, out, source);
       const before = (await this.listIn(ns)).packages;
       // IPM 0.10.4+ refuses `install` over an installed package whose new version has update steps
       // (intersystems/ipm README); `update` runs them (Main.cls Update).
-      const verb = before.some((p) => p.name === meta.name) ? 'update' : 'install';
-      const lines = await this.iris(`run IPM in ${ns}`, () => this.zpm(ns, `${verb} ${meta.name} ${meta.version}`, out));
+      let error: string | undefined;
+      for (const command of planned) {
+        const lines = await this.iris(`run IPM in ${ns}`, () => this.zpm(ns, command, out));
+        error = ipmError(lines);
+        if (error) break;
+      }
       const after = (await this.listIn(ns)).packages;
-      const error = ipmError(lines);
       const changed = describeChange(before, after);
       if (error) {
         const remains = changed.length ? `What changed in ${ns} and remains: ${changed.join(', ')}.` : `Nothing in ${ns} changed.`;

@@ -6,12 +6,11 @@
  */
 import type { Logger } from '../log/logger.ts';
 import type { AppStatus } from '../model/ipm.ts';
-import type { AppsService } from './apps-service.ts';
-import type { RegistryClient } from './registry-client.ts';
+import type { AppsService, PackageCatalog } from './apps-service.ts';
 
 export interface AppsWatchOptions {
   service: AppsService;
-  registry: () => Promise<{ client: RegistryClient }>;
+  registry: () => Promise<{ client: PackageCatalog }>;
   log: Pick<Logger, 'info' | 'warn' | 'debug'>;
   /** Default 6 hours. */
   intervalMs?: number;

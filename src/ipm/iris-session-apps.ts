@@ -6,7 +6,8 @@
  * own IRIS user could not do it and must not be able to (test/contract/README.md I1, N1).
  *
  * What runs: IPM's `##class(%IPM.Main).Shell("<command>")` (intersystems/ipm src/cls/IPM/Main.cls;
- * the command words are package names and versions the service has checked, never free text),
+ * the command words are package names and versions the service has checked, or the path of an
+ * archive in the offline folder whose file name the folder's listing has checked; never free text),
  * `$SYSTEM.OBJ.Load(file,"ck")` for IPM's installer (IPM's README), and IrisEdge.Setup's
  * AppsNamespaces, CreateAppsNamespace, DeleteAppsNamespace and SetIpmRegistry, which the setup
  * compiled into %SYS at this start. Registry credentials go in a 0600 file that only

@@ -14,11 +14,10 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { COMMUNITY_REGISTRY } from '../model/ipm-package.ts';
 import { PACKAGE_NAME, isVersion, newestFirst, type RegistryPackage, type RegistryPackageSummary } from '../model/ipm.ts';
 import { BodyTooLargeError, readBounded } from './bounded-body.ts';
 import { RegistryError } from './registry-errors.ts';
-
-export const COMMUNITY_REGISTRY = 'https://pm.community.intersystems.com/';
 
 export interface RegistryCredentials {
   username: string;
@@ -81,6 +80,7 @@ const packageSchema = z.object({
 const infoSchema = z.object({ version: z.string().max(100) });
 
 export class RegistryClient {
+  readonly kind = 'registry' as const;
   readonly base: URL;
   readonly #credentials: RegistryCredentials | undefined;
   private readonly timeoutMs: number;

@@ -7,14 +7,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { writeAtomic } from '../files/atomic-write.ts';
-import { COMMUNITY_REGISTRY, registryBase, type RegistryCredentials } from './registry-client.ts';
+import { COMMUNITY_REGISTRY, type RegistryView } from '../model/ipm-package.ts';
+import { registryBase, type RegistryCredentials } from './registry-client.ts';
 import { RegistryError } from './registry-errors.ts';
-
-export interface RegistryView {
-  url: string;
-  username: string;
-  hasPassword: boolean;
-}
 
 export interface RegistrySettingsInput {
   url: string;
@@ -23,7 +18,7 @@ export interface RegistrySettingsInput {
   password?: string | undefined;
 }
 
-const stored = z.object({ url: z.string(), username: z.string().max(200), password: z.string().max(500) });
+const stored = z.object({ url: z.string(), username: z.string().max(200), password: z.string().max(500), offline: z.boolean().optional() });
 
 /** User names and passwords go into an HTTP basic header: no control characters, no ':' in the name. */
 function checkCredentials(username: string, password: string): void {
@@ -36,7 +31,11 @@ function checkCredentials(username: string, password: string): void {
 }
 
 export class RegistrySettings {
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    /** The offline folder of package archives, when this add-on has one. */
+    readonly folder?: string,
+  ) {}
 
   private async read(): Promise<z.infer<typeof stored>> {
     let text: string;
@@ -53,13 +52,31 @@ export class RegistrySettings {
 
   async view(): Promise<RegistryView> {
     const s = await this.read();
-    return { url: s.url, username: s.username, hasPassword: s.password !== '' };
+    return this.viewOf(s);
+  }
+
+  private viewOf(s: z.infer<typeof stored>): RegistryView {
+    return { source: s.offline && this.folder ? 'offline-folder' : 'registry', url: s.url, username: s.username, hasPassword: s.password !== '', folder: this.folder ?? null };
   }
 
   /** The address and credentials the registry client needs; for the client only. */
-  async connection(): Promise<{ url: string; credentials: RegistryCredentials | undefined }> {
+  async connection(): Promise<{ url: string; credentials: RegistryCredentials | undefined; offline: boolean }> {
     const s = await this.read();
-    return { url: s.url, credentials: s.username ? { username: s.username, password: s.password } : undefined };
+    return { url: s.url, credentials: s.username ? { username: s.username, password: s.password } : undefined, offline: Boolean(s.offline && this.folder) };
+  }
+
+  /** Apps from the offline folder; the registry's settings stay for a way back. */
+  async useOfflineFolder(): Promise<RegistryView> {
+    if (!this.folder) throw new RegistryError('invalid-url', 'This bridge has no offline folder of package archives.');
+    // Made here so that the user finds it in /share; without the right to, the search says to create it.
+    await mkdir(this.folder, { recursive: true }).catch(() => {});
+    return this.write({ ...(await this.read()), offline: true });
+  }
+
+  private async write(s: z.infer<typeof stored>): Promise<RegistryView> {
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    await writeAtomic(this.file, `${JSON.stringify(s)}\n`, { mode: 0o600, durable: true });
+    return this.viewOf(s);
   }
 
   async save(input: RegistrySettingsInput): Promise<RegistryView> {
@@ -72,8 +89,6 @@ export class RegistrySettings {
     const keep = input.password === undefined && before.url === url && before.username === username;
     const password = keep ? before.password : (input.password ?? '');
     checkCredentials(username, password);
-    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-    await writeAtomic(this.file, `${JSON.stringify({ url, username, password })}\n`, { mode: 0o600, durable: true });
-    return { url, username, hasPassword: password !== '' };
+    return this.write({ url, username, password });
   }
 }

@@ -234,7 +234,7 @@ export const IRIS_CALLS: Record<string, IrisCall> = {
     'DOC',
   ),
   '%IPM.Main.Shell': ipm(
-    'intersystems/ipm src/cls/IPM/Main.cls (Shell: install, uninstall, list-installed, repo); IPM compiles the package\'s code into the namespace and runs its setup, which may create web applications and roles: an administrator\'s action (README: %ALL)',
+    'intersystems/ipm src/cls/IPM/Main.cls (Shell: install, update, load <archive>, uninstall, list-installed, repo); IPM compiles the package\'s code into the namespace and runs its setup, which may create web applications and roles: an administrator\'s action (README: %ALL)',
   ),
   'Config.Namespaces.Exists': sysRead('Config.Namespaces class reference (reads need no resource beyond IRISSYS)'),
   'Config.Databases.Exists': sysRead('Config.Databases class reference (reads need no resource beyond IRISSYS)'),

@@ -1,5 +1,20 @@
 /** What an IPM registry says of its packages (ZPM.Registry, ZPM.Package): plain shapes the panel's page shares. */
 
+/** The InterSystems community registry, IPM's default (intersystems/ipm README). */
+export const COMMUNITY_REGISTRY = 'https://pm.community.intersystems.com/';
+
+/** Where apps come from, as the panel sees it: never the password, only whether one is stored. */
+export interface RegistryView {
+  /** Where apps come from: the registry below, or the offline folder of package archives. */
+  source: 'registry' | 'offline-folder';
+  /** The registry (kept while the offline folder is in use, to go back to it). */
+  url: string;
+  username: string;
+  hasPassword: boolean;
+  /** The offline folder this add-on reads, when it has one. */
+  folder: string | null;
+}
+
 /** One package in a registry's list (GET /packages/-/all): its latest version and, asked for, all. */
 export interface RegistryPackageSummary {
   name: string;

@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NAMESPACE_NAME, PACKAGE_NAME } from '../model/ipm.ts';
+import { NAMESPACE_NAME, PACKAGE_NAME, type RegistryPackage } from '../model/ipm.ts';
 import type { PanelApps, PanelContext } from './context.ts';
 import { ApiError } from './errors.ts';
 import { err, ok } from './schemas.ts';
@@ -20,12 +20,16 @@ const Package = z.string().regex(PACKAGE_NAME, 'a package name: letters, digits,
 const Version = z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, 'a version such as 4.9.2').describe('A version such as 4.9.2');
 
 export const AppsRegistryBody = z
-  .object({
-    url: z.string().max(500).describe('The registry, e.g. https://pm.community.intersystems.com/'),
-    username: z.string().max(200).optional(),
-    password: z.string().max(500).optional().describe('Left out: the stored one stays (same address and user only); "": none'),
-  })
-  .strict()
+  .union([
+    z
+      .object({
+        url: z.string().max(500).describe('The registry, e.g. https://pm.community.intersystems.com/'),
+        username: z.string().max(200).optional(),
+        password: z.string().max(500).optional().describe('Left out: the stored one stays (same address and user only); "": none'),
+      })
+      .strict(),
+    z.object({ offlineFolder: z.literal(true).describe("Apps from the add-on's offline folder of package archives; the registry's settings stay") }).strict(),
+  ])
   .meta({ id: 'AppsRegistry' });
 export const AppsInstallBody = z.object({ namespace: Namespace, name: Package, version: Version.optional().describe('Left out: the newest') }).strict().meta({ id: 'AppsInstall' });
 export const AppsUninstallBody = z
@@ -60,10 +64,11 @@ export async function registerAppsApi(app: FastifyInstance, ctx: PanelContext): 
     return { registry: await a.settings.view(), namespaces: await a.service.listAll(), job: a.jobs.current() ?? null };
   });
 
-  api.put('/apps/registry', { schema: { ...doc('Use another registry, or the same with other credentials (stored 0600; the password is never answered)', { 200: ok('Saved') }), body: AppsRegistryBody } }, async (req) => {
+  api.put('/apps/registry', { schema: { ...doc('Use another registry, the same with other credentials (stored 0600; the password is never answered), or the offline folder', { 200: ok('Saved') }), body: AppsRegistryBody } }, async (req) => {
     const a = appsOf(ctx);
-    const view = await a.settings.save(req.body);
-    log.info(`Apps: the registry is now ${view.url}${view.username ? ` as ${view.username}` : ''} (set in the panel by ${ctx.who(req)})`);
+    const view = 'offlineFolder' in req.body ? await a.settings.useOfflineFolder() : await a.settings.save(req.body);
+    const where = view.source === 'offline-folder' ? `the offline folder ${view.folder}` : `the registry ${view.url}${view.username ? ` as ${view.username}` : ''}`;
+    log.info(`Apps: they now come from ${where} (set in the panel by ${ctx.who(req)})`);
     return { registry: view };
   });
 
@@ -71,15 +76,18 @@ export async function registerAppsApi(app: FastifyInstance, ctx: PanelContext): 
   api.get('/apps/search', { schema: { ...doc('Packages of the registry', { 200: ok('Up to 200, by name') }), querystring: SearchQuery } }, async (req) => {
     const { client } = await appsOf(ctx).registry();
     const all = await client.list(req.query.q ?? '');
-    return { registry: client.address, total: all.length, packages: all.slice(0, 200) };
+    // The offline folder also says which archives it refused, and why.
+    const problems = client.scan ? (await client.scan()).problems.slice(0, 100) : [];
+    return { registry: client.address, source: client.kind, total: all.length, packages: all.slice(0, 200), problems };
   });
 
   const PackageParams = z.object({ name: Package });
   const PackageQuery = z.object({ version: Version.optional() }).strict();
   api.get('/apps/packages/:name', { schema: { ...doc("One package's details: version, description, dependencies, source", { 200: ok('OK') }), params: PackageParams, querystring: PackageQuery } }, async (req) => {
     const { client } = await appsOf(ctx).registry();
-    const { archiveUrl: _archiveUrl, ...pkg } = await client.package(req.params.name, req.query.version);
-    return { registry: client.address, package: pkg };
+    // Where the archive is stays with the bridge: the registry's download URL, the folder's file.
+    const { archiveUrl: _url, file: _file, ...pkg } = (await client.package(req.params.name, req.query.version)) as RegistryPackage & { archiveUrl?: string; file?: string };
+    return { registry: client.address, source: client.kind, package: pkg };
   });
 
   api.get('/apps/job', { schema: doc('The running apps job, or the last one', { 200: ok('OK') }) }, async () => ({ job: appsOf(ctx).jobs.current() ?? null }));

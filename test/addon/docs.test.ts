@@ -110,6 +110,13 @@ test('the Apps section promises what the apps code keeps', async () => {
   assert.match(apps, new RegExp(`IPM ${PINNED_IPM.replace(/\./g, '\\.')}`), 'the pinned IPM release is the one DOCS.md names');
   const c = loadConfig({ env: { SUPERVISOR_TOKEN: 't' }, argv: [], readFile: () => '{}' });
   assert.ok(apps.includes(c.apps.registryFile), 'the registry settings file DOCS.md names');
+  assert.ok(c.apps.offlineFolder && apps.includes(c.apps.offlineFolder), 'the offline folder DOCS.md names');
+  assert.ok(/^\s+- share:rw$/m.test(readFileSync(join(repoRoot, 'config.yaml'), 'utf8')), 'the offline folder is under /share, which config.yaml maps');
+  const { ARCHIVE_LIMITS: l } = await import('../../src/ipm/package-archive.ts');
+  const flat = apps.replace(/\s+/g, ' ');
+  for (const promise of [`larger than ${l.maxArchiveBytes / 2 ** 20} MiB`, `more than ${l.maxUnpackedBytes / 2 ** 20} MiB unpacked`, `more than ${l.maxEntries.toLocaleString('en')} files`, `\`module.xml\` over ${l.maxManifestBytes / 1024} KiB`]) {
+    assert.ok(flat.includes(promise), `DOCS.md's offline folder limit: ${promise}`);
+  }
   assert.match(apps, /iris session IRIS/);
   const installer = readFileSync(join(repoRoot, 'src/ipm/iris-session-apps.ts'), 'utf8');
   assert.match(installer, /spawn\(bin, \['session', o\.instance \?\? 'IRIS'/, 'the privileged path is iris session');

@@ -30,7 +30,7 @@ import { INGRESS_PATH, startIngressProxy, SUPERVISOR_STANDIN, type IngressProxy 
 import type { PanelApps } from '../../src/panel/context.ts';
 import { AppsService } from '../../src/ipm/apps-service.ts';
 import { AppsJobs } from '../../src/ipm/apps-jobs.ts';
-import { RegistryClient } from '../../src/ipm/registry-client.ts';
+import { sourceOf } from '../../src/compose/apps.ts';
 import { RegistrySettings } from '../../src/ipm/registry-settings.ts';
 import { simulatedAppsRunner } from '../../src/iris/simulator/apps-runner.ts';
 import { PanelSensorStore } from '../../src/sensors/panel-store.ts';
@@ -78,6 +78,8 @@ export interface HarnessOptions {
   mcp?: McpAccess;
   /** Apps on the simulator's owner path, with this IPM registry (the stand-in of test/support/ipm-registry.ts). */
   appsRegistry?: string;
+  /** The offline folder of package archives the Apps page may switch to. */
+  appsOfflineFolder?: string;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -92,7 +94,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const password = 'gen-Pa55word-' + Math.random().toString(36).slice(2, 8);
   const stateDir = mkdtempSync(join(tmpdir(), 'iris-edge-harness-'));
   const account = opts.account === false ? undefined : await simulatorAccount(sim.iris, stateDir);
-  const apps = opts.appsRegistry ? await harnessApps(sim, opts.appsRegistry, stateDir) : undefined;
+  const apps = opts.appsRegistry ? await harnessApps(sim, opts.appsRegistry, stateDir, opts.appsOfflineFolder) : undefined;
   // The Sensors page over the simulator's sensors user; without MQTT here, a change only saves.
   const sensorSet = new UserSensorSet({ options: [], context: { pollIntervalS: 2, packages: ['Orders'] }, store: new PanelSensorStore(join(stateDir, 'panel-sensors.json')), deviceName: 'IRIS', log });
   await sensorSet.load();
@@ -146,13 +148,10 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
 }
 
 /** Apps as compose/apps.ts wires them, on the simulator's owner path, with the registry given. */
-async function harnessApps(sim: IrisSimulator, registryUrl: string, stateDir: string): Promise<PanelApps> {
-  const settings = new RegistrySettings(join(stateDir, 'secrets', 'ipm_registry.json'));
+async function harnessApps(sim: IrisSimulator, registryUrl: string, stateDir: string, offlineFolder: string | undefined): Promise<PanelApps> {
+  const settings = new RegistrySettings(join(stateDir, 'secrets', 'ipm_registry.json'), offlineFolder);
   await settings.save({ url: registryUrl });
-  const registry = async () => {
-    const connection = await settings.connection();
-    return { client: new RegistryClient(connection), connection };
-  };
+  const registry = sourceOf(settings);
   return { service: new AppsService({ runner: simulatedAppsRunner(sim.iris), registry }), settings, registry, jobs: new AppsJobs() };
 }
 

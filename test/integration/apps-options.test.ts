@@ -173,7 +173,7 @@ describe('the panel\'s apps API', () => {
     const secret = 'Pa55-word-for-the-registry';
     const saved = await fetchBody(api('apps/registry'), { method: 'PUT', headers: JSON_POST, body: JSON.stringify({ url: reg.url, username: 'edge', password: secret }) });
     assert.equal(saved.status, 200);
-    assert.deepEqual(saved.body.registry, { url: reg.url, username: 'edge', hasPassword: true });
+    assert.deepEqual(saved.body.registry, { source: 'registry', url: reg.url, username: 'edge', hasPassword: true, folder: null });
     const file = join(dir, 'secrets', 'ipm_registry.json');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.ok(readFileSync(file, 'utf8').includes(secret));
@@ -202,7 +202,11 @@ describe('the panel\'s apps API', () => {
       const r = await post('apps/install', body);
       assert.equal(r.status, 400, JSON.stringify(body));
     }
-    for (const body of [{ url: 'ftp://x/' }, { url: 'https://u:p@x/' }, { url: reg.url, username: 'a:b', password: 'x' }]) {
+    // This bridge has no offline folder: choosing it is refused, as is anything but `true`.
+    const noFolder = await fetchBody(api('apps/registry'), { method: 'PUT', headers: JSON_POST, body: JSON.stringify({ offlineFolder: true }) });
+    assert.equal(noFolder.status, 400);
+    assert.match(String(noFolder.body.message), /no offline folder/);
+    for (const body of [{ url: 'ftp://x/' }, { url: 'https://u:p@x/' }, { url: reg.url, username: 'a:b', password: 'x' }, { offlineFolder: false }, { offlineFolder: true, url: reg.url }]) {
       assert.equal((await fetchBody(api('apps/registry'), { method: 'PUT', headers: JSON_POST, body: JSON.stringify(body) })).status, 400, JSON.stringify(body));
     }
     assert.equal((await fetchBody(api('apps/job'))).body.job?.id, before);

@@ -57,7 +57,7 @@ function className(name: string): string {
 }
 
 /** A real .tgz (tar + gzip) of module.xml and one class. */
-async function buildArchive(name: string, version: string, v: StandInVersion): Promise<Buffer> {
+export async function buildArchive(name: string, version: string, v: StandInVersion): Promise<Buffer> {
   const pack = tar.pack();
   const pkg = className(name);
   pack.entry({ name: 'module.xml' }, moduleXml(name, version, v));

@@ -9,7 +9,7 @@ const env = { SUPERVISOR_TOKEN: 't0k' };
 const load = (options: unknown) => loadConfig({ env, argv: [], readFile: () => JSON.stringify(options) });
 
 it('default: no namespaces, no packages; the registry settings in /data/secrets', () => {
-  assert.deepEqual(load({}).apps, { namespaces: [], packages: [], registryFile: '/data/secrets/ipm_registry.json', workDir: '/data/iris-edge/apps' });
+  assert.deepEqual(load({}).apps, { namespaces: [], packages: [], registryFile: '/data/secrets/ipm_registry.json', workDir: '/data/iris-edge/apps', offlineFolder: '/share/iris-edge/packages' });
 });
 
 it('reads namespaces and packages, a version optional', () => {

@@ -193,7 +193,7 @@ describe('privileges: installing code and changing namespaces is the owner\'s, n
 
   it('IPM commands as the bridge\'s role: <PROTECT>, nothing installed', async () => {
     const iris = await appsNamespace();
-    for (const cmd of ['install webterminal', 'uninstall webterminal', 'list-installed', `repo -r -n registry -url ${reg.url}`]) {
+    for (const cmd of ['install webterminal', 'update webterminal', 'uninstall webterminal', 'list-installed', 'load /share/iris-edge/packages/webterminal-4.9.2.tgz', `repo -r -n registry -url ${reg.url}`]) {
       await assert.rejects(zpm(iris, 'APPS', cmd, bridgeProcess()), /<PROTECT>/, cmd);
     }
     assert.throws(() => iris.ipm.loadInstaller(bridgeProcess(), 'APPS', '0.10.5'), /<PROTECT>/);

@@ -8,17 +8,23 @@ import { ApiFailure, call } from './api.ts';
 import { card, h, render, resultBox, say } from './dom.ts';
 import { confirmDialog, type Page } from './pages.ts';
 import { ask } from './dialog.ts';
+import { registryCard } from './apps-registry.ts';
 import { store } from './store.ts';
 import type { AppsJob } from '../../src/model/apps-job.ts';
-import type { RegistryPackage, RegistryPackageSummary } from '../../src/model/ipm-package.ts';
+import type { RegistryPackage, RegistryPackageSummary, RegistryView } from '../../src/model/ipm-package.ts';
 
 interface NamespaceApps {
   namespace: string;
   ipm: string | null;
   packages: { name: string; version: string }[];
 }
+/** Where a search or a package came from. */
+interface Found {
+  source: 'registry' | 'offline-folder';
+  registry: string;
+}
 interface Overview {
-  registry: { url: string; username: string; hasPassword: boolean };
+  registry: RegistryView;
   namespaces: NamespaceApps[];
   job: AppsJob | null;
 }
@@ -63,7 +69,8 @@ export function appsPage(): Page {
         call<{ job: AppsJob }>('POST', path, body).then((r) => showJob(r.job), fail);
 
       let shown: AppsJob | undefined;
-      function showJob(job: AppsJob | null): void {
+      /** `reload`: the job ended here, so the lists changed (not so for the last job shown on opening). */
+      function showJob(job: AppsJob | null, reload = true): void {
         if (!job) return render(jobBox);
         // The POST's answer (running) may come after the feed said the job ended: the feed wins.
         if (shown && (job.id < shown.id || (job.id === shown.id && shown.state !== 'running' && job.state === 'running'))) return;
@@ -80,10 +87,10 @@ export function appsPage(): Page {
             h('pre', { id: 'apps-output', class: 'mono small', 'aria-live': 'off' }, job.lines.join('\n')),
           ),
         );
-        if (job.state !== 'running') load();
+        if (job.state !== 'running' && reload) load();
       }
 
-      function showDetails(p: RegistryPackage): void {
+      function showDetails(p: RegistryPackage, from: Found): void {
         const nsSelect = h('select', { id: 'apps-namespace', 'aria-label': 'Namespace' }, (overview?.namespaces ?? []).map((n) => h('option', { value: n.namespace }, n.namespace)));
         const version = h('select', { id: 'apps-version', 'aria-label': 'Version' }, p.versions.map((v) => h('option', { value: v }, v)));
         render(
@@ -91,6 +98,7 @@ export function appsPage(): Page {
           card(
             `${p.name} ${p.version}`,
             h('p', { id: 'apps-description' }, p.description || 'No description.'),
+            h('p', { id: 'apps-from' }, from.source === 'offline-folder' ? 'From the offline folder' : `From the registry ${from.registry}`),
             h('p', {}, 'Source: ', p.repository ? h('a', { href: p.repository, target: '_blank', rel: 'noopener noreferrer', id: 'apps-source' }, p.repository) : 'not given'),
             h('h3', {}, 'Dependencies'),
             p.dependencies.length ? h('ul', { id: 'apps-deps' }, p.dependencies.map((d) => h('li', {}, `${d.name} ${d.version}`))) : h('p', { class: 'muted', id: 'apps-deps' }, 'None.'),
@@ -106,9 +114,15 @@ export function appsPage(): Page {
       }
 
       function search(q: string): void {
-        say(out, 'busy', 'Searching the registry…');
-        call<{ packages: RegistryPackageSummary[]; total: number }>('GET', `api/apps/search?q=${encodeURIComponent(q)}`).then((r) => {
-          say(out, '', `${r.total} package${r.total === 1 ? '' : 's'} found.`);
+        say(out, 'busy', 'Searching…');
+        call<Found & { packages: RegistryPackageSummary[]; total: number; problems: { file: string; message: string }[] }>('GET', `api/apps/search?q=${encodeURIComponent(q)}`).then((r) => {
+          const where = r.source === 'offline-folder' ? 'in the offline folder' : 'in the registry';
+          say(
+            out,
+            r.problems.length ? 'warn' : '',
+            `${r.total} package${r.total === 1 ? '' : 's'} found ${where}.`,
+            r.problems.length ? h('ul', { id: 'apps-problems' }, r.problems.map((p) => h('li', {}, `${p.file}: ${p.message}`))) : null,
+          );
           for (const p of r.packages) latest.set(p.name, p.latest);
           render(
             results,
@@ -126,13 +140,21 @@ export function appsPage(): Page {
                     h('th', { scope: 'row' }, p.name),
                     h('td', { 'data-label': 'Newest' }, p.latest),
                     h('td', { 'data-label': 'Description' }, p.description),
-                    h('td', {}, h('button', { type: 'button', class: 'btn', onclick: () => void call<{ package: RegistryPackage }>('GET', `api/apps/packages/${encodeURIComponent(p.name)}`).then((d) => showDetails(d.package), fail) }, 'Details')),
+                    h('td', {}, h('button', { type: 'button', class: 'btn', onclick: () => void call<Found & { package: RegistryPackage }>('GET', `api/apps/packages/${encodeURIComponent(p.name)}`).then((d) => showDetails(d.package, d), fail) }, 'Details')),
                   ),
                 ),
               ),
             ),
           );
         }, fail);
+      }
+
+      /** Another registry: what the last one listed is no longer offered; a new address is searched at once. */
+      function onRegistry(check: boolean): void {
+        latest = new Map();
+        render(results);
+        render(details);
+        if (check) search(q.value.trim());
       }
 
       function drawInstalled(): void {
@@ -182,7 +204,8 @@ export function appsPage(): Page {
             h('div', { class: 'actions' }, nsName, h('button', { type: 'button', class: 'btn', id: 'ns-create', onclick: () => void start('api/apps/namespaces', { name: nsName.value.trim() }) }, 'Create namespace')),
           ),
         );
-        render(registryBox, h('p', { class: 'muted', id: 'apps-registry-url' }, `Registry: ${overview.registry.url}${overview.registry.username ? ` (as ${overview.registry.username})` : ''}`));
+        // Once: the form keeps what the user is typing and shows its own outcome.
+        if (!registryBox.hasChildNodes()) render(registryBox, registryCard(overview.registry, onRegistry));
       }
 
       function load(): void {
@@ -190,7 +213,7 @@ export function appsPage(): Page {
           (o) => {
             overview = o;
             drawInstalled();
-            if (o.job && !jobBox.hasChildNodes()) showJob(o.job);
+            if (o.job && !jobBox.hasChildNodes()) showJob(o.job, false);
           },
           (e: Error) => {
             if (e instanceof ApiFailure && e.status === 503) render(main, h('h1', { class: 'page-title' }, 'Apps'), h('p', { id: 'apps-unavailable' }, e.message));
@@ -201,7 +224,7 @@ export function appsPage(): Page {
 
       const q = h('input', { id: 'apps-q', type: 'search', 'aria-label': 'Search the registry', placeholder: 'webterminal' });
       const form = h('form', { class: 'actions', onsubmit: (e: Event) => (e.preventDefault(), search(q.value.trim())) }, q, h('button', { type: 'submit', class: 'btn primary', id: 'apps-search' }, 'Search'));
-      offs.push(store.onAppsJob(showJob));
+      offs.push(store.onAppsJob((job) => showJob(job)));
       render(main, h('h1', { class: 'page-title' }, 'Apps'), registryBox, card('Find an app', form, out, results), details, jobBox, installed);
       latest = new Map();
       load();

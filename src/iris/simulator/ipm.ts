@@ -25,6 +25,12 @@
  * [CLEAN]   Storage/Module.cls Uninstall -> Clean phase; Lifecycle/Base.cls: a module other modules
  *           require is not removed: "Clean SKIPPED - required by N other module(s). (a; b)", and
  *           the command still ends without an error; an unknown one: "Module '<name>' not found."
+ * [LOAD]    Main.cls Load: `load <file>.tgz` extracts the archive and loads the module its top-level
+ *           module.xml describes ("No module.xml file found in archive." when there is none); its
+ *           dependencies must be installed or found in a repository, as for install. `update <name>
+ *           -path <file>.tgz` does the same for an installed module ("Location of local tarball
+ *           containing the updated version of the module. Overrides 'version'"). A relative path:
+ *           "The specified path must be absolute.".
  * [REPO]    README: `repo -r -n registry -url <url> -user <u> -pass <p>` points a namespace at a
  *           registry; a namespace without one finds nothing.
  * Privileges: IRIS_CALLS '%IPM.Main.Shell' and '%SYSTEM.OBJ.Load' (the owner's %All).
@@ -45,9 +51,16 @@ export interface SimulatedIpmOptions {
   preinstalled?: string;
   /** How the simulated IPM reaches a registry (the add-on wires its registry client here). */
   sourceFor?: (repo: RegistryConnection) => PackageSource;
+  /** How the simulated IPM reads a package archive on the instance's disk ([LOAD]); rejects when it cannot. */
+  readArchive?: (path: string) => Promise<Pick<RegistryPackage, 'name' | 'version' | 'dependencies'>>;
 }
 
 class IpmFailure extends Error {}
+
+function flagValue(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
 
 /** Splits an IPM command line: words, or "quoted strings" with "" for a quote. */
 export function ipmWords(command: string): string[] {
@@ -112,10 +125,13 @@ export class SimulatedIpm {
         case 'install':
           return await this.install(namespace, args, out);
         case 'update': {
-          const [name = ''] = args.filter((a) => !a.startsWith('-'));
+          const path = flagValue(args, '-path');
+          const [name = ''] = args.filter((a, i) => !a.startsWith('-') && args[i - 1] !== '-path');
           if (!this.modules.get(namespace)?.has(name)) throw new IpmFailure(`Module ${name} has not been installed. Please use the install or load commands to install the module before calling update.`);
-          return await this.install(namespace, args, out);
+          return path === undefined ? await this.install(namespace, args, out) : await this.load(namespace, path, out, name);
         }
+        case 'load':
+          return await this.load(namespace, args.find((a) => !a.startsWith('-')) ?? '', out);
         case 'uninstall':
           return this.uninstall(namespace, args, out);
         case 'list-installed':
@@ -139,11 +155,32 @@ export class SimulatedIpm {
     return db;
   }
 
+  /** [LOAD] A module from an archive on the instance's disk, its dependencies already there or in a repository. */
+  private async load(namespace: string, path: string, out: (line: string) => void, updating?: string): Promise<void> {
+    if (!path) throw new IpmFailure('No path has been specified.');
+    if (!path.startsWith('/')) throw new IpmFailure('The specified path must be absolute.');
+    if (!this.options.readArchive) throw new IpmFailure(`Error reading archive ${path}.`);
+    const m = await this.options.readArchive(path).catch((e: Error) => {
+      throw new IpmFailure(/module\.xml/.test(e.message) ? 'No module.xml file found in archive.' : `Error extracting archive ${path}: ${e.message}`);
+    });
+    if (updating !== undefined && m.name !== updating) throw new IpmFailure(`The archive at ${path} holds ${m.name}, not ${updating}.`);
+    const root: RegistryPackage = { ...m, description: '', repository: '', license: '', homePage: '', keywords: [], versions: [m.version], size: undefined, hash: undefined };
+    out('Building dependency graph...');
+    const installed = this.modules.get(namespace) ?? new Map<string, SimModule>();
+    const plan: RegistryPackage[] = [];
+    const source = this.source(namespace);
+    const unavailable: PackageSource = { package: (n) => Promise.reject(new Error(n)), archive: (n) => Promise.reject(new Error(n)) };
+    await this.resolve(source ?? unavailable, root, installed, plan, new Set());
+    for (const p of plan) this.checkDependents(p, installed, plan);
+    out('Done.');
+    for (const p of plan) {
+      if (p !== root && installed.get(p.name)?.version === p.version) continue;
+      await this.installOne(namespace, p === root ? { archive: async () => ({ bytes: new Uint8Array(), meta: root }), package: async () => root } : (source ?? unavailable), p, out);
+    }
+  }
+
   private repo(namespace: string, args: string[], out: (line: string) => void): void {
-    const flag = (name: string) => {
-      const i = args.indexOf(name);
-      return i >= 0 ? args[i + 1] : undefined;
-    };
+    const flag = (name: string) => flagValue(args, name);
     const url = flag('-url');
     if (!args.includes('-r') || flag('-n') !== 'registry' || !url) throw new IpmFailure('Usage: repo -r -n registry -url <url> [-user <user> -pass <password>]');
     const username = flag('-user') ?? '';
