@@ -50,13 +50,11 @@ export interface UserSensor {
   /** slug(name): the sensor's identity (unique id, state topic); two sensors may not share it. */
   key: string;
   name: string;
-  /** Upper case; undefined only for a metric sensor not attached to a production. */
+  /** Upper case; undefined only for a metric sensor. */
   namespace: string | undefined;
   source: SensorSource;
   typing: UserSensorTyping;
   intervalS: number;
-  /** The production class whose device shows the sensor (in `namespace`); else the IRIS device. */
-  production: string | undefined;
 }
 
 export interface SensorProblem {
@@ -74,7 +72,6 @@ export function describeSensorProblem(p: SensorProblem): string {
 // Namespaces"); IRIS compares them without regard to case.
 const NAMESPACE = /^[A-Za-z%][A-Za-z0-9_-]{0,63}$/;
 const ICON = /^mdi:[a-z0-9]+(-[a-z0-9]+)*$/;
-const PRODUCTION = /^[A-Za-z%][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
 const NAME_CHARS = /^[^\u0000-\u001f\u007f]+$/;
 
 /** One item of the `sensors` option, as the add-on's schema (config.yaml) and the panel give it. */
@@ -96,7 +93,7 @@ export const rawSensorSchema = z
     entity_category: z.literal('diagnostic').optional(),
     options: z.string().optional(),
     interval: z.number().int().min(2).max(MAX_INTERVAL_S).optional(),
-    production: z.string().trim().regex(PRODUCTION, 'a production class name such as Orders.Production').max(220).optional(),
+    production: z.unknown().optional(),
   })
   .strict();
 export type RawSensor = z.input<typeof rawSensorSchema>;
@@ -182,8 +179,8 @@ function readOne(raw: unknown, label: string, ctx: SensorContext): { sensor?: Us
   if (r.attributes !== undefined && r.sql === undefined) bad('attributes', 'only an sql sensor has a row to take attributes from');
   if (r.count_subscripts !== undefined && r.global === undefined) bad('count_subscripts', 'only a global sensor counts subscripts');
   if (r.namespace === undefined && r.metric === undefined) bad('namespace', 'the IRIS namespace to read in is required (e.g. USER)');
-  if (r.metric !== undefined && r.production !== undefined) bad('production', 'a metric belongs to the whole instance, so it goes on the IRIS device');
-  else if (r.production !== undefined && r.namespace === undefined) bad('production', 'a production is named together with its namespace');
+  // Named here, not left to .strict(), so that a definition written for this field is told why.
+  if (r.production !== undefined) bad('production', "a sensor cannot be shown on a production's device yet: leave production out, and it shows on the IRIS device");
   if (r.metric !== undefined && r.device_class !== undefined && SENSOR_DEVICE_CLASSES[r.device_class]?.numeric === false) {
     bad('device_class', `a metric is a number, so it cannot be a ${r.device_class} sensor`);
   }
@@ -222,7 +219,6 @@ function readOne(raw: unknown, label: string, ctx: SensorContext): { sensor?: Us
         options,
       },
       intervalS: interval,
-      production: r.production,
     },
   };
 }

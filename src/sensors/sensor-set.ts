@@ -62,7 +62,7 @@ export function definitionOf(s: UserSensor): Record<string, unknown> {
   const d: Record<string, unknown> = { name: s.name, namespace: s.namespace, [s.source.kind]: sourceText(s.source) };
   if (s.source.kind === 'sql' && s.source.attributes) d.attributes = true;
   if (s.source.kind === 'global' && s.source.count) d.count_subscripts = true;
-  Object.assign(d, { unit: t.unit, device_class: t.deviceClass, state_class: t.stateClass, icon: t.icon, display_precision: t.displayPrecision, entity_category: t.entityCategory, options: t.options?.join(', '), interval: s.intervalS, production: s.production });
+  Object.assign(d, { unit: t.unit, device_class: t.deviceClass, state_class: t.stateClass, icon: t.icon, display_precision: t.displayPrecision, entity_category: t.entityCategory, options: t.options?.join(', '), interval: s.intervalS });
   return Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined));
 }
 

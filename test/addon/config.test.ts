@@ -384,7 +384,6 @@ test('config.yaml says what the issue asks for', () => {
         entity_category: 'list(diagnostic)?',
         options: 'str?',
         interval: 'int(2,86400)?',
-        production: 'str?',
       },
     ],
     sensor_packages: ['str'],

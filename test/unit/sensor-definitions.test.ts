@@ -36,7 +36,7 @@ describe('user sensor definitions', () => {
       { name: 'Customers', namespace: 'ORDERS', global: '^Orders.Customer', count_subscripts: true },
       { name: 'Backlog', namespace: 'ORDERS', method: 'Orders.Stats.Backlog', device_class: 'duration', unit: 'min', display_precision: 1 },
       { name: 'USER free', metric: 'iris_db_free_space{id="USER"}', device_class: 'data_size', unit: 'MiB', entity_category: 'diagnostic' },
-      { name: 'Line state', namespace: 'ORDERS', sql: 'SELECT State FROM Orders.Line', attributes: true, device_class: 'enum', options: 'idle, busy ,down', production: 'Orders.Production' },
+      { name: 'Line state', namespace: 'ORDERS', sql: 'SELECT State FROM Orders.Line', attributes: true, device_class: 'enum', options: 'idle, busy ,down' },
     );
     assert.deepEqual(problems, []);
     assert.deepEqual(sensors.map((s) => [s.key, s.namespace, s.source.kind, s.intervalS]), [
@@ -53,7 +53,6 @@ describe('user sensor definitions', () => {
     assert.deepEqual(sensors[3]?.source, { kind: 'method', ref: { className: 'Orders.Stats', method: 'Backlog' } });
     assert.deepEqual(sensors[4]?.source, { kind: 'metric', selector: { name: 'iris_db_free_space', labels: { id: 'USER' } } });
     assert.deepEqual(sensors[5]?.typing, { unit: undefined, deviceClass: 'enum', stateClass: undefined, icon: undefined, displayPrecision: undefined, entityCategory: undefined, options: ['idle', 'busy', 'down'] });
-    assert.equal(sensors[5]?.production, 'Orders.Production');
   });
 
   it('refuses a unit that does not fit the device class, naming the sensor and the field', () => {
@@ -100,9 +99,10 @@ describe('user sensor definitions', () => {
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER' }), ['source: set one of sql, global, method, metric']);
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER', sql: 'SELECT 1', global: '^X' }), ['source: set only one of sql, global']);
     assert.deepEqual(problemsOf({ name: 'A', global: '^X' }), ['namespace: the IRIS namespace to read in is required (e.g. USER)']);
-    assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER', metric: 'iris_cpu_usage', production: 'Orders.Production' }), ['production: a metric belongs to the whole instance, so it goes on the IRIS device']);
-    assert.deepEqual(problemsOf({ name: 'A', global: '^X', namespace: 'USER', production: 'Orders.Production' }), []);
-    assert.deepEqual(problemsOf({ name: 'A', sql: 'SELECT 1', production: 'Orders.Production' }), ['namespace: the IRIS namespace to read in is required (e.g. USER)', 'production: a production is named together with its namespace']);
+    // Not available yet: said, rather than taken and ignored.
+    for (const production of ['Orders.Production', '', 42]) {
+      assert.deepEqual(problemsOf({ name: 'A', global: '^X', namespace: 'USER', production }), ["production: a sensor cannot be shown on a production's device yet: leave production out, and it shows on the IRIS device"]);
+    }
     assert.deepEqual(problemsOf({ name: 'A', metric: 'iris_cpu_usage', device_class: 'timestamp' }), ['device_class: a metric is a number, so it cannot be a timestamp sensor']);
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER', global: '^X', attributes: true }), ['attributes: only an sql sensor has a row to take attributes from']);
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER', sql: 'SELECT 1', count_subscripts: true }), ['count_subscripts: only a global sensor counts subscripts']);

@@ -74,7 +74,6 @@ const FIELDS: Field[] = [
   { name: 'display_precision', label: 'Display precision', kind: 'number' },
   { name: 'icon', label: 'Icon', help: 'e.g. mdi:cart' },
   { name: 'interval', label: 'Interval (s)', kind: 'number', help: 'Empty: the poll interval' },
-  { name: 'production', label: 'Production', help: 'Show it on this production’s device' },
   { name: 'entity_category', label: 'Diagnostic', kind: 'check' },
 ];
 
