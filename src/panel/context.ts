@@ -8,6 +8,7 @@ import type { CertService } from '../certs/service.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Diagnostics } from '../model/diagnostics.ts';
 import type { EventLogEntry } from '../model/event-log.ts';
+import type { HaFlowsView } from '../model/ha-flow.ts';
 import type { McpCallRecord } from '../model/mcp.ts';
 import type { Monitor } from '../monitor/monitor.ts';
 import type { SslConfigs } from '../monitor/ssl-configs.ts';
@@ -69,6 +70,13 @@ export interface McpAccess {
   calls(): McpCallRecord[];
 }
 
+/** The two-way traffic with Home Assistant (compose/ha-flows.ts); 'change' when the view may differ. */
+export interface HaFlowsSource {
+  view(): HaFlowsView;
+  on(event: 'change', listener: () => void): void;
+  off(event: 'change', listener: () => void): void;
+}
+
 /** What the bridge keeps of its self-checks (SelfCheckRunner). */
 export interface DiagnosticsSource {
   readonly results: Diagnostics[];
@@ -108,6 +116,8 @@ export interface PanelOptions {
   diagnostics?: DiagnosticsSource;
   /** The MCP server; without it the AI assistants routes answer 503. */
   mcp?: McpAccess;
+  /** The two-way traffic with Home Assistant; without it its route answers 503. */
+  haFlows?: HaFlowsSource;
   /** The live feed's bounds (feed.ts has the defaults; tests shorten them). */
   feed?: Partial<FeedLimits>;
 }

@@ -25,7 +25,7 @@ import { CertStore } from '../../src/certs/store.ts';
 import { SslConfigs } from '../../src/monitor/ssl-configs.ts';
 import { simulatorAccount } from '../../src/compose/account.ts';
 import type { PersonAccountService } from '../../src/accounts/person-account.ts';
-import type { McpAccess } from '../../src/panel/context.ts';
+import type { HaFlowsSource, McpAccess } from '../../src/panel/context.ts';
 import { INGRESS_PATH, startIngressProxy, SUPERVISOR_STANDIN, type IngressProxy } from '../support/ingress-proxy.ts';
 
 export { INGRESS_PATH, SUPERVISOR_STANDIN };
@@ -68,6 +68,8 @@ export interface HarnessOptions {
   account?: false;
   /** The MCP server as the AI assistants page sees it. */
   mcp?: McpAccess;
+  /** The traffic with Home Assistant as its page sees it. */
+  haFlows?: HaFlowsSource;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -100,6 +102,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     certs: new CertService({ store: opts.certStoreDir ? new CertStore(opts.certStoreDir) : undefined, haSslDir: opts.haSslDir, irisClients: [{ id: 'iris', iris: sim }] }),
     ...(opts.backups ? { backups: opts.backups } : {}),
     ...(opts.mcp ? { mcp: opts.mcp } : {}),
+    ...(opts.haFlows ? { haFlows: opts.haFlows } : {}),
     diagnostics: new SelfCheckRunner([{ id: 'iris', iris: sim, local: true }], { bridgeVersion: 'test', role: loadBridgeRole(SOURCE_AGENT_DIR), inAddon: opts.mode === 'addon' }, log),
     log,
     trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),
