@@ -26,7 +26,11 @@ export interface HaFlowsRig {
 }
 
 /** `sim` must have the HOME production (homeProduction()). */
-export async function startHaFlowsRig(sim: IrisSimulator, allow = { entities: ['input_boolean.*'], actions: ['input_number.set_value'] }): Promise<HaFlowsRig> {
+export async function startHaFlowsRig(
+  sim: IrisSimulator,
+  o: { entities?: string[]; actions?: string[]; service?: string; maxQueue?: number } = {},
+): Promise<HaFlowsRig> {
+  const allow = { entities: o.entities ?? ['input_boolean.*'], actions: o.actions ?? ['input_number.set_value'] };
   const handlers: ((e: HaEvent) => void)[] = [];
   const haCalls: MessageBase[] = [];
   const ha = {
@@ -36,7 +40,7 @@ export async function startHaFlowsRig(sim: IrisSimulator, allow = { entities: ['
   } as unknown as HaCore;
   const config = testConfig({
     homeAssistant: { url: 'http://ha.invalid', token: 'not-used' },
-    toIris: { entities: new AllowList(allow.entities), events: new AllowList([]), namespace: 'HOME', service: 'HomeAssistant', maxQueue: 100, mqttServices: [] },
+    toIris: { entities: new AllowList(allow.entities), events: new AllowList([]), namespace: 'HOME', service: o.service ?? 'HomeAssistant', maxQueue: o.maxQueue ?? 100, mqttServices: [] },
     fromIris: { actions: new AllowList(allow.actions), events: new AllowList([]), states: new AllowList([]) },
   });
   const { log } = captureLogger();
