@@ -8,10 +8,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { HaFlowRecord } from '../../src/ha/flow-record.ts';
+import { IrisToHa } from '../../src/ha/iris-to-ha.ts';
+import { AllowList } from '../../src/model/allow-list.ts';
 import { homeProduction } from '../../src/iris/simulator/ha-event-service.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { flowPreview, HA_FLOW_DETAIL_CHARS, HA_FLOW_PREVIEW_CHARS } from '../../src/model/ha-flow.ts';
-import { waitFor } from '../support/fixtures.ts';
+import { captureLogger, waitFor } from '../support/fixtures.ts';
 import { startHaFlowsRig } from '../support/ha-flows-rig.ts';
 
 describe('previews', () => {
@@ -109,5 +111,25 @@ describe("the bridge's pipelines record", () => {
     ]);
     rig.close();
     await sim.close();
+  });
+
+  it('a call from IRIS whose caller stopped waiting is dropped, and one IRIS wrote badly is refused', async () => {
+    const record = new HaFlowRecord();
+    const calls = [
+      { namespace: 'HOME', id: 1, request: JSON.stringify({ kind: 'action', domain: 'light', service: 'turn_on' }), pid: '1', deadline: 999 },
+      { namespace: 'HOME', id: 2, request: '{not json', pid: '2', deadline: 2000 },
+    ];
+    let taken = false;
+    const outbox = { takeHaCalls: async () => ({ now: 1000, calls: taken ? [] : ((taken = true), calls), problems: [] }), answerHaCall: async () => true };
+    const ha = { call: async () => null, fireEvent: async () => {} };
+    const flow = new IrisToHa(ha as never, outbox, { actions: new AllowList(['*']), events: new AllowList([]), states: new AllowList([]) }, captureLogger().log, 5, record.sink('from-iris'));
+    flow.start();
+    await waitFor(() => record.recent('from-iris').length === 2, 5000, 'both outcomes');
+    flow.stop();
+    assert.deepEqual(record.recent('from-iris').map((e) => [e.outcome, e.subject]), [
+      ['refused', 'call'],
+      ['dropped', 'light.turn_on'],
+    ]);
+    assert.match(record.recent('from-iris')[0]?.detail ?? '', /not JSON/);
   });
 });
