@@ -44,6 +44,7 @@ describe('the Home Assistant ↔ IRIS page in Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${h.ingress}#/home-assistant`);
     await page.locator('#flows-to-iris-empty').waitFor();
+    assert.equal(await page.locator('nav a[aria-current="page"]').innerText(), 'Home Assistant ↔ IRIS');
     assert.match(await page.locator('#to-iris-allow').innerText(), /to_iris_entities\): input_boolean\.\*/);
     assert.match(await page.locator('#from-iris-allow').innerText(), /from_iris_actions\): input_number\.set_value/);
     assert.match(await page.locator('#from-iris-allow').innerText(), /from_iris_events\): none/);
