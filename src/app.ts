@@ -12,6 +12,7 @@ import { CertStore } from './certs/store.ts';
 import { heartbeat, instanceTopics, resolveMqtt, startInstance, type InstancePlan, type MqttTimings, type RunningInstance } from './compose/instance.ts';
 import { appsInHomeAssistant, appsParts, applyOptionsApps } from './compose/apps.ts';
 import { localIris, remotePlan, type LocalIris, type SensorConnection } from './compose/iris.ts';
+import { haFlowsSource } from './compose/ha-flows.ts';
 import { startHaToIris, type RunningHaToIris } from './compose/ha-to-iris.ts';
 import { startIrisToHa } from './compose/iris-to-ha.ts';
 import { startMcpFor } from './compose/mcp.ts';
@@ -24,6 +25,7 @@ import { AutomationConfigApi } from './ha/automation-config.ts';
 import { BackupNotices } from './ha/backup-notices.ts';
 import { CertificateNotices } from './ha/cert-notices.ts';
 import { HaCore } from './ha/core.ts';
+import { HaFlowRecord } from './ha/flow-record.ts';
 import { HaReactions } from './ha/ha-bridge.ts';
 import type { IrisToHa } from './ha/iris-to-ha.ts';
 import { createAddonBackup, getAddonSlug } from './ha/supervisor.ts';
@@ -180,8 +182,9 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   const responder = ha && config.exposeToAssist ? new AssistResponder(ha, monitors, log) : undefined;
   voice?.start();
   responder?.start();
-  const toIris = await startHaToIris(ha, { client: primary.mqtt, base: primary.topics.base }, primary.iris, config, log);
-  const fromIris = ha ? startIrisToHa(ha, primary.iris, config, log) : undefined;
+  const flows = new HaFlowRecord();
+  const toIris = await startHaToIris(ha, { client: primary.mqtt, base: primary.topics.base }, primary.iris, config, log, flows);
+  const fromIris = ha ? startIrisToHa(ha, primary.iris, config, log, flows.sink('from-iris')) : undefined;
   const { actions, events, states } = config.fromIris;
   if (!ha && !(config.toIris.entities.empty && config.toIris.events.empty && actions.empty && events.empty && states.empty)) {
     log.warn('The to_iris and from_iris options allow traffic with Home Assistant, but Home Assistant is not configured (HA_URL and HA_TOKEN): none flows');
@@ -231,7 +234,9 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   const running = { instances, backups, selfCheck, certStore: store, account, apps };
   // The MCP server goes with the panel: its token and URL are shown there and nowhere else.
   const mcp = options.panelLogs ? await startMcpFor(running, certificatesInUse, config, log, { feature: userSensors?.feature, connection: sensorConnection }) : undefined;
-  const panel = options.panelLogs ? await startPanelFor({ ...running, apps: appParts, sensors: userSensors }, config, options.panelLogs, log, mcp?.access) : undefined;
+  const panel = options.panelLogs
+    ? await startPanelFor({ ...running, apps: appParts, sensors: userSensors }, config, options.panelLogs, log, mcp?.access, haFlowsSource(config, flows, toIris, fromIris))
+    : undefined;
 
   return {
     ...primary,

@@ -7,11 +7,14 @@
  */
 import type { MqttClient } from 'mqtt';
 import type { Config } from '../config/config.ts';
-import { DeliveryQueue, type DeliveryStats } from '../ha/delivery-queue.ts';
+import { DeliveryQueue, isWaitError, type DeliveryStats } from '../ha/delivery-queue.ts';
+import type { FlowSink, HaFlowRecord } from '../ha/flow-record.ts';
 import type { HaCore } from '../ha/core.ts';
 import { HaToIris, type HaToIrisStats } from '../ha/ha-to-iris.ts';
 import type { IrisClient } from '../iris/client.ts';
 import type { Logger } from '../log/logger.ts';
+import { flowPreview, type HaFlowEntry } from '../model/ha-flow.ts';
+import type { HaEventMessage } from '../model/ha-inbound.ts';
 import { MqttToIris } from '../mqtt/to-iris.ts';
 
 /** The most JSON one service's queue holds, whatever its length: 256 events of the 64 KB maximum. */
@@ -20,7 +23,37 @@ const QUEUE_BYTES = 16 * 1024 * 1024;
 export interface RunningHaToIris {
   /** Summed over the services' queues; `waiting` is the first reason found. */
   stats(): DeliveryStats & HaToIrisStats;
+  /** Each business service's queue, for the panel. */
+  queues(): ServiceQueue[];
   stop(): void;
+}
+
+export interface ServiceQueue extends DeliveryStats {
+  service: string;
+  namespace: string;
+}
+
+/** What the panel shows of one message for IRIS (the JSON is one the bridge made: ha-inbound.ts). */
+function describe(json: string): Pick<HaFlowEntry, 'subject' | 'detail' | 'preview'> {
+  const m = JSON.parse(json) as HaEventMessage;
+  if (m.kind === 'state') return { subject: m.entity, detail: `${m.old_state || '—'} → ${m.new_state || '—'}`, preview: null };
+  return { subject: m.event_type, detail: null, preview: flowPreview(m.data) };
+}
+
+/**
+ * The queue's deliveries, recorded for the panel: taken, or refused by IRIS. An error that makes
+ * the queue wait is no outcome yet: the event is tried again.
+ */
+function recorded(deliver: (json: string) => Promise<void>, target: string, record: FlowSink): (json: string) => Promise<void> {
+  return async (json) => {
+    try {
+      await deliver(json);
+      record({ outcome: 'delivered', target, ...describe(json) });
+    } catch (err) {
+      if (!isWaitError(err)) record({ outcome: 'failed', target, ...describe(json), detail: (err as Error).message });
+      throw err;
+    }
+  };
 }
 
 export async function startHaToIris(
@@ -29,7 +62,10 @@ export async function startHaToIris(
   iris: IrisClient,
   config: Config,
   log: Logger,
+  /** The panel's record of outcomes and queue depths. */
+  flows?: HaFlowRecord,
 ): Promise<RunningHaToIris | undefined> {
+  const record: FlowSink = flows ? flows.sink('to-iris') : () => {};
   const { entities, events, namespace, service, maxQueue, mqttServices } = config.toIris;
   const haEvents = ha !== undefined && !(entities.empty && events.empty);
   if (!haEvents && mqttServices.length === 0) return undefined;
@@ -37,26 +73,35 @@ export async function startHaToIris(
   const queueFor = (name: string): DeliveryQueue => {
     let q = queues.get(name);
     if (!q) {
-      q = new DeliveryQueue((json) => iris.deliverHaEvent(namespace, name, json), log, { maxItems: maxQueue, maxBytes: QUEUE_BYTES, target: `${name} in ${namespace}` });
+      const target = `${name} in ${namespace}`;
+      q = new DeliveryQueue(recorded((json) => iris.deliverHaEvent(namespace, name, json), target, record), log, { maxItems: maxQueue, maxBytes: QUEUE_BYTES, target });
       queues.set(name, q);
     }
     return q;
   };
+  const pushTo = (name: string, json: string): boolean => {
+    const taken = queueFor(name).push(json);
+    if (taken) flows?.touch();
+    else record({ outcome: 'dropped', target: `${name} in ${namespace}`, ...describe(json), detail: 'The queue was full' });
+    return taken;
+  };
   const list = (l: readonly string[]) => (l.length === 0 ? 'none' : l.join(', '));
   let forwarder: HaToIris | undefined;
   if (ha && haEvents) {
-    forwarder = new HaToIris(ha, queueFor(service), { entities, events }, log);
+    const target = `${service} in ${namespace}`;
+    forwarder = new HaToIris(ha, { push: (json) => pushTo(service, json) }, { entities, events }, log, (e) => record({ ...e, target }));
     forwarder.start();
     log.info(`Home Assistant events go to ${service} in ${namespace}: state changes of ${list(entities.patterns)}; events ${list(events.patterns)}`);
   }
   let intake: MqttToIris | undefined;
   if (mqttServices.length > 0) {
     for (const s of mqttServices) queueFor(s);
-    intake = new MqttToIris(mqtt.client, mqtt.base, new Set(mqttServices), (s, json) => void queueFor(s).push(json), log);
+    intake = new MqttToIris(mqtt.client, mqtt.base, new Set(mqttServices), (s, json) => void pushTo(s, json), log, record);
     await intake.start();
     log.info(`MQTT messages on ${mqtt.base}/to_iris/<service> go to ${list(mqttServices)} in ${namespace}`);
   }
   return {
+    queues: () => [...queues].map(([name, q]) => ({ service: name, namespace, ...q.stats() })),
     stats: () => {
       const all = [...queues.values()].map((q) => q.stats());
       const sum = (k: 'queued' | 'queuedBytes' | 'delivered' | 'dropped' | 'failed') => all.reduce((n, s) => n + s[k], 0);

@@ -13,6 +13,7 @@ import { MonitorApiClient } from '../iris/monitor-api/client.ts';
 import type { NativeIrisClient, NativeIrisClientOptions } from '../iris/native/client.ts';
 import { SimulatedDatabases } from '../iris/simulator/databases.ts';
 import { demoScenario, scaleScenario, SimulatedIris, SIMULATOR_DRIVER, startSuperserver } from '../iris/simulator/index.ts';
+import { DEMO_LEVEL, homeDemoScenario, startHomeDemoLogic } from '../iris/simulator/home-demo.ts';
 import { startSimulatedMonitorApi } from '../iris/simulator/monitor-api.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MetricSelector } from '../model/sensor-source.ts';
@@ -62,13 +63,15 @@ async function simulatedIris(
 ): Promise<LocalIris> {
   const api = await startSimulatedMonitorApi();
   const [productions, hosts] = config.scenario.split('x').map(Number);
-  const seeds = config.scenario === 'demo' ? undefined : scaleScenario(productions ?? 1, hosts ?? 1);
+  const home = config.scenario === 'home';
+  const seeds = config.scenario === 'demo' ? undefined : home ? homeDemoScenario() : scaleScenario(productions ?? 1, hosts ?? 1);
   // As in the add-on, where the iris service does this: no IRIS starts on half-restored files.
   await recoverInterruptedRestore(dirs.stateDir, log);
   const namespaces = [...new Set((seeds ?? demoScenario()).map((p) => p.namespace))];
   const data = new SimulatedDatabases(config.dataDir, { namespaces, writeIntervalMs: config.writeIntervalMs });
   // The demo lives (queues move, an error now and then); bench scenarios stay still.
-  const instance = new SimulatedIris({ activity: !seeds, productions: seeds, databases: data, agentDir: dirs.agentDir, ipm: { sourceFor: registrySource, readArchive: archiveManifest } });
+  const instance = new SimulatedIris({ activity: !seeds || home, productions: seeds, databases: data, agentDir: dirs.agentDir, ipm: { sourceFor: registrySource, readArchive: archiveManifest } });
+  if (home) startHomeDemoLogic(instance, (r) => r.ok || log.warn(`The simulated HOME production could not set ${DEMO_LEVEL}: ${r.text}`));
   const credentials = { username: 'iris_edge', password: randomBytes(16).toString('hex') };
   const sensorCredentials = { username: 'iris_edge_sensors', password: randomBytes(16).toString('hex') };
   instance.runSetup(credentials, undefined, sensorCredentials);

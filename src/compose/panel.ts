@@ -9,7 +9,7 @@ import { getMappedPorts } from '../ha/supervisor.ts';
 import type { SelfCheckRunner } from '../iris/diagnostics.ts';
 import type { Logger } from '../log/logger.ts';
 import { SslConfigs } from '../monitor/ssl-configs.ts';
-import type { ConnectInfo, McpAccess, PanelApps, PanelSensors } from '../panel/context.ts';
+import type { ConnectInfo, HaFlowsSource, McpAccess, PanelApps, PanelSensors } from '../panel/context.ts';
 import type { LogBuffer } from '../panel/log-buffer.ts';
 import { startPanel, type RunningPanel } from '../panel/server.ts';
 import type { RunningInstance } from './instance.ts';
@@ -56,6 +56,7 @@ export async function startPanelFor(
   logs: LogBuffer,
   log: Logger,
   mcp?: McpAccess,
+  haFlows?: HaFlowsSource,
 ): Promise<RunningPanel | undefined> {
   try {
     const mode = config.inAddon ? 'addon' : 'standalone';
@@ -92,6 +93,7 @@ export async function startPanelFor(
       mcp,
       ...(running.apps ? { apps: running.apps } : {}),
       ...(running.sensors ? { sensors: running.sensors } : {}),
+      haFlows,
       log,
     });
     return panel;

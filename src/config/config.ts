@@ -78,8 +78,8 @@ export const rawConfigSchema = z.object({
   mqtt_password: z.string().optional(),
   instance_id: z.string().regex(INSTANCE_ID, 'lower-case letters, digits and _, starting with a letter').default('iris'),
   simulator: z.boolean().default(false),
-  /** The simulator's productions: the demo, or N productions x M hosts ("10x100") for benches. */
-  simulator_scenario: z.string().regex(/^(demo|\d{1,3}x\d{1,4})$/, 'demo, or productions x hosts such as 10x100').default('demo'),
+  /** The simulator's productions: the demo, the demo with the HOME production's round trip with Home Assistant (home), or N productions x M hosts ("10x100") for benches. */
+  simulator_scenario: z.string().regex(/^(demo|home|\d{1,3}x\d{1,4})$/, 'demo, home, or productions x hosts such as 10x100').default('demo'),
   iris_host: z.string().min(1).optional(),
   iris_port: z.number().int().min(1).max(65535).default(IRIS_SUPERSERVER_PORT),
   iris_web_port: z.number().int().min(1).max(65535).default(IRIS_WEB_PORT),

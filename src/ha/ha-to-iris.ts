@@ -9,6 +9,7 @@
  * (Home Assistant's websocket has no pattern subscriptions).
  */
 import type { AllowList } from '../model/allow-list.ts';
+import type { HaFlowEntry } from '../model/ha-flow.ts';
 import { haEventToIris } from '../model/ha-inbound.ts';
 import type { Logger } from '../log/logger.ts';
 import { Throttle } from '../log/throttle.ts';
@@ -32,6 +33,8 @@ export class HaToIris {
     private readonly queue: Pick<DeliveryQueue, 'push'>,
     private readonly allow: { entities: AllowList; events: AllowList },
     private readonly log: Logger,
+    /** The panel's record of refusals (flow-record.ts); the queue records the rest. */
+    private readonly record: (entry: Omit<HaFlowEntry, 'at' | 'target'>) => void = () => {},
   ) {
     this.problems = new Throttle((label, n) => this.log.warn(`${label} (and ${n} more like it)`), 60_000);
   }
@@ -62,13 +65,19 @@ export class HaToIris {
         this.queue.push(out.json);
         return;
       case 'oversized':
-        this.refused += 1;
-        this.report(out.kind, `Not sent to IRIS: ${out.what} is ${Math.round(out.bytes / 1024)} KB of JSON, over the 64 KB limit`);
+        this.refuse(e, out.kind, `${out.what} is ${Math.round(out.bytes / 1024)} KB of JSON, over the 64 KB limit`);
         return;
       default:
-        this.refused += 1;
-        this.report(out.kind, `Not sent to IRIS: ${out.what} does not have the shape Home Assistant gives it (${out.why})`);
+        this.refuse(e, out.kind, `${out.what} does not have the shape Home Assistant gives it (${out.why})`);
     }
+  }
+
+  private refuse(e: HaEvent, kind: string, why: string): void {
+    this.refused += 1;
+    this.report(kind, `Not sent to IRIS: ${why}`);
+    const entity = (e.data as { entity_id?: unknown } | null)?.entity_id;
+    const subject = e.event_type === 'state_changed' && typeof entity === 'string' ? entity : e.event_type;
+    this.record({ outcome: 'refused', subject: subject.slice(0, 255), detail: why, preview: null });
   }
 
   private report(kind: string, line: string): void {

@@ -12,6 +12,7 @@
  * - Bounded: at most HA_CALLS_PER_TAKE calls in flight; while that many run, nothing more is taken.
  */
 import type { AllowList } from '../model/allow-list.ts';
+import { flowPreview, type HaFlowEntry } from '../model/ha-flow.ts';
 import { IrisUnavailableError } from '../model/errors.ts';
 import { HA_CALLS_PER_TAKE, haCallSubject, parseHaCallRequest, type HaCallAnswer, type HaCallRequest, type TakenHaCall, type TakenHaCalls } from '../model/ha-outbound.ts';
 import type { Logger } from '../log/logger.ts';
@@ -59,6 +60,8 @@ export class IrisToHa {
     private readonly allow: IrisToHaAllow,
     private readonly log: Logger,
     private readonly pollMs = OUTBOX_POLL_MS,
+    /** The panel's record of each call's outcome (flow-record.ts). */
+    private readonly record: (entry: Omit<HaFlowEntry, 'at'>) => void = () => {},
   ) {
     this.throttle = new Throttle((label, n) => this.log.warn(`${label} (and ${n} more like it)`), 60_000);
   }
@@ -121,19 +124,28 @@ export class IrisToHa {
   /** The answer for one call; null when its caller has given up already (nothing is carried out). */
   private async answerFor(call: TakenHaCall, irisNow: number): Promise<HaCallAnswer | null> {
     const left = call.deadline - irisNow;
-    if (left <= 0) return null;
     const parsed = parseHaCallRequest(call.request);
+    if (left <= 0) {
+      const subject = parsed.ok ? haCallSubject(parsed.request) : 'call';
+      this.record({ outcome: 'dropped', subject, target: call.namespace, detail: 'Its caller in IRIS had stopped waiting: not carried out', preview: null });
+      return null;
+    }
     if (!parsed.ok) {
       this.report(`bad|${call.namespace}`, `A call from IRIS (${call.namespace}) was refused: ${parsed.text}`);
+      this.record({ outcome: 'refused', subject: 'call', target: call.namespace, detail: parsed.text, preview: null });
       return { ok: false, text: parsed.text };
     }
     const r = parsed.request;
     const subject = haCallSubject(r);
     const list = r.kind === 'action' ? this.allow.actions : r.kind === 'event' ? this.allow.events : this.allow.states;
     if (!list.allows(subject)) return this.refuse(call.namespace, r, subject);
+    const preview = r.kind === 'state' ? null : flowPreview(r.kind === 'action' ? { ...(r.data ?? {}), ...(r.target ? { target: r.target } : {}) } : r.data);
     try {
-      return await this.carryOut(r);
+      const answer = await this.carryOut(r);
+      this.record({ outcome: answer.ok ? 'delivered' : 'failed', subject, target: call.namespace, detail: answer.ok ? null : answer.text, preview });
+      return answer;
     } catch (err) {
+      this.record({ outcome: 'failed', subject, target: call.namespace, detail: (err as Error).message, preview });
       return { ok: false, text: (err as Error).message };
     }
   }
@@ -142,6 +154,7 @@ export class IrisToHa {
     this.refused += 1;
     const text = `IRIS Edge does not let IRIS ${WHAT[r.kind]} ${subject}: it is not in the option ${OPTION[r.kind]}`;
     this.report(`refused|${r.kind}|${subject}`, `Refused a call from IRIS (${namespace}): ${text}`);
+    this.record({ outcome: 'refused', subject, target: namespace, detail: text, preview: null });
     try {
       await this.core.fireEvent(EVENT_ACTION_REFUSED, { namespace, kind: r.kind, subject, option: OPTION[r.kind] });
     } catch (err) {

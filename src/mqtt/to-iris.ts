@@ -8,6 +8,7 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from '../log/logger.ts';
 import { shownTopic, Throttle } from '../log/throttle.ts';
+import type { HaFlowEntry } from '../model/ha-flow.ts';
 import { MAX_HA_EVENT_BYTES, type HaEventMessage } from '../model/ha-inbound.ts';
 
 export const MQTT_EVENT_TYPE = 'mqtt';
@@ -61,6 +62,8 @@ export class MqttToIris {
     private readonly services: ReadonlySet<string>,
     private readonly deliver: (service: string, json: string) => void,
     private readonly log: Logger,
+    /** The panel's record of what was ignored (flow-record.ts); the queues record the rest. */
+    private readonly record: (entry: Omit<HaFlowEntry, 'at'>) => void = () => {},
   ) {
     this.base = toIrisTopicBase(instanceBase);
     this.throttle = new Throttle((label, n) => this.log.warn(`${label} (and ${n} more like it)`), 60_000);
@@ -83,6 +86,7 @@ export class MqttToIris {
       this.deliver(out.service, out.json);
       return;
     }
+    this.record({ outcome: 'refused', subject: MQTT_EVENT_TYPE, target: shownTopic(topic), detail: out.why, preview: null });
     const line = `Ignored a message on ${shownTopic(topic)} for IRIS: ${out.why}`;
     if (this.throttle.allow(`${out.why}|${topic}`, line)) this.log.warn(line);
   };

@@ -13,6 +13,7 @@ import type { PackageCatalog } from '../ipm/apps-service.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Diagnostics } from '../model/diagnostics.ts';
 import type { EventLogEntry } from '../model/event-log.ts';
+import type { HaFlowsView } from '../model/ha-flow.ts';
 import type { McpCallRecord } from '../model/mcp.ts';
 import type { Monitor } from '../monitor/monitor.ts';
 import type { SslConfigs } from '../monitor/ssl-configs.ts';
@@ -90,6 +91,13 @@ export interface PanelSensors {
   readers: SensorReaders;
 }
 
+/** The two-way traffic with Home Assistant (compose/ha-flows.ts); 'change' when the view may differ. */
+export interface HaFlowsSource {
+  view(): HaFlowsView;
+  on(event: 'change', listener: () => void): void;
+  off(event: 'change', listener: () => void): void;
+}
+
 /** What the bridge keeps of its self-checks (SelfCheckRunner). */
 export interface DiagnosticsSource {
   readonly results: Diagnostics[];
@@ -133,6 +141,8 @@ export interface PanelOptions {
   sensors?: PanelSensors;
   /** The MCP server; without it the AI assistants routes answer 503. */
   mcp?: McpAccess;
+  /** The two-way traffic with Home Assistant; without it its route answers 503. */
+  haFlows?: HaFlowsSource;
   /** The live feed's bounds (feed.ts has the defaults; tests shorten them). */
   feed?: Partial<FeedLimits>;
 }

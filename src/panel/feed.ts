@@ -10,6 +10,7 @@
  *   {type:"backup-job", job: JobStatus}               a backup/verify/restore step or progress
  *   {type:"backups", status: BackupStatus}            the backups changed (made, deleted, settings)
  *   {type:"apps-job", job: AppsJob}                   an apps job's output, progress and end
+ *   {type:"ha-flows", flows: HaFlowsView}             the traffic with Home Assistant, at most every FLOWS_PACE_MS
  */
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -27,6 +28,11 @@ import { instanceBody } from './state.ts';
  */
 export const FEED_LIMITS: FeedLimits = { maxClients: 16, maxBufferedBytes: 1024 * 1024, pingIntervalMs: 25_000 };
 const SNAPSHOT_REUSE_MS = 1000;
+/**
+ * The two-way view is tens of KB and a flood of events changes it thousands of times a second:
+ * the first change goes at once, then at most one message per pace, the last one always sent.
+ */
+export const FLOWS_PACE_MS = 250;
 /** The deflate window of the feed (server.ts says why). */
 export const FEED_WINDOW_BITS = 13;
 
@@ -64,6 +70,8 @@ export class LiveFeed {
   private flushScheduled = false;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly pinger: NodeJS.Timeout;
+  private flowsTimer: NodeJS.Timeout | undefined;
+  private flowsPending = false;
 
   constructor(private readonly ctx: PanelContext) {
     this.limits = { ...FEED_LIMITS, ...ctx.options.feed };
@@ -96,6 +104,12 @@ export class LiveFeed {
         backups.off('job', onJob);
         backups.off('status', onStatus);
       });
+    }
+    const flows = ctx.options.haFlows;
+    if (flows) {
+      const onFlows = () => this.paceFlows();
+      flows.on('change', onFlows);
+      this.unsubscribe.push(() => flows.off('change', onFlows));
     }
     const onLine = (line: LogLine) => this.broadcast({ type: 'log', line });
     ctx.options.logs.on('line', onLine);
@@ -140,6 +154,22 @@ export class LiveFeed {
         for (const c of this.clients) this.send(c, text);
       }
     });
+  }
+
+  private paceFlows(): void {
+    if (this.flowsTimer) {
+      this.flowsPending = true;
+      return;
+    }
+    const flows = this.ctx.options.haFlows;
+    if (flows && this.size > 0) this.broadcast({ type: 'ha-flows', flows: flows.view() });
+    this.flowsTimer = setTimeout(() => {
+      this.flowsTimer = undefined;
+      if (!this.flowsPending) return;
+      this.flowsPending = false;
+      this.paceFlows();
+    }, FLOWS_PACE_MS);
+    this.flowsTimer.unref();
   }
 
   private broadcast(message: unknown): void {
@@ -190,6 +220,7 @@ export class LiveFeed {
 
   close(): void {
     clearInterval(this.pinger);
+    clearTimeout(this.flowsTimer);
     for (const u of this.unsubscribe) u();
     for (const c of this.clients) c.close(1001, 'The panel is stopping');
     this.clients.clear();

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { HOST_STATUSES, IRIS_PRODUCTION_STATES, PRODUCTION_ACTIONS, PRODUCTION_STATES } from '../model/production.ts';
+import { HA_FLOW_OUTCOMES } from '../model/ha-flow.ts';
 import { MCP_OUTCOMES } from '../model/mcp.ts';
 import { PANEL_LOG_LEVELS } from './log-buffer.ts';
 
@@ -232,3 +233,49 @@ export const McpTokenBody = z
   .meta({ id: 'McpTokenRequest' });
 
 export const McpTokenSchema = z.object({ url: z.string().describe('The URL to paste into Home Assistant, token included'), token: z.string() }).meta({ id: 'McpToken' });
+
+const HaFlowCountersSchema = z
+  .object({
+    delivered: z.number().describe('Taken by IRIS (to IRIS), carried out by Home Assistant (from IRIS)'),
+    refused: z.number().describe('Turned away by an allow-list or a check before going anywhere'),
+    dropped: z.number().describe('Never carried out: a full queue, or a call whose caller in IRIS had stopped waiting'),
+    failed: z.number().describe('Refused by the other side (the business service, Home Assistant)'),
+  })
+  .describe('Since the bridge started');
+
+const HaFlowEntrySchema = z
+  .object({
+    at: z.string().describe('ISO 8601 UTC'),
+    outcome: z.enum(HA_FLOW_OUTCOMES),
+    subject: z.string().describe('An entity id, an event type, "mqtt", or a domain.action'),
+    target: z.string().describe('The business service and namespace, the namespace a call came from, or the MQTT topic'),
+    detail: z.string().nullable().describe('A summary ("off → on") or why it did not go through'),
+    preview: z.string().nullable().describe('The start of its data as JSON, values under secret-sounding keys masked'),
+  })
+  .meta({ id: 'HaFlowEntry' });
+
+export const HaFlowsSchema = z
+  .object({
+    homeAssistant: z.boolean().describe('Home Assistant is configured; without it nothing flows'),
+    toIris: z.object({
+      namespace: z.string().describe('Option to_iris_namespace'),
+      service: z.string().describe('Option to_iris_service'),
+      entities: z.array(z.string()).describe('Option to_iris_entities'),
+      events: z.array(z.string()).describe('Option to_iris_events'),
+      mqttServices: z.array(z.string()).describe('Option to_iris_mqtt_services'),
+      counters: HaFlowCountersSchema,
+      queues: z
+        .array(z.object({ service: z.string(), namespace: z.string(), queued: z.number(), queuedBytes: z.number(), waiting: z.string().nullable().describe('Why the oldest waits; null while deliveries go through') }))
+        .describe('One queue per business service'),
+      recent: z.array(HaFlowEntrySchema).describe('The last outcomes, newest first'),
+    }),
+    fromIris: z.object({
+      actions: z.array(z.string()).describe('Option from_iris_actions'),
+      events: z.array(z.string()).describe('Option from_iris_events'),
+      states: z.array(z.string()).describe('Option from_iris_states'),
+      counters: HaFlowCountersSchema,
+      inFlight: z.number().describe('Calls being carried out now'),
+      recent: z.array(HaFlowEntrySchema).describe('The last outcomes, newest first'),
+    }),
+  })
+  .meta({ id: 'HaFlows' });

@@ -16,6 +16,7 @@ import { registerBackupsApi } from './backups-api.ts';
 import { registerAppsApi } from './apps-api.ts';
 import { registerCertsApi } from './certs-api.ts';
 import { registerConnectApi } from './connect-api.ts';
+import { registerHaFlowsApi } from './ha-flows-api.ts';
 import { registerMcpApi } from './mcp-api.ts';
 import type { PanelContext, PanelOptions } from './context.ts';
 import { registerDiagnosticsApi } from './diagnostics-api.ts';
@@ -173,6 +174,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
   await app.register(async (api) => registerEventLogApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerMcpApi(api, ctx), { prefix: '/api' });
   await app.register(async (api) => registerSensorsApi(api, ctx), { prefix: '/api' });
+  await app.register(async (api) => registerHaFlowsApi(api, ctx), { prefix: '/api' });
   // The certificate workers stop with the panel, the only user of them.
   app.addHook('onClose', async () => options.certs?.close());
 

@@ -25,7 +25,7 @@ import { CertStore } from '../../src/certs/store.ts';
 import { SslConfigs } from '../../src/monitor/ssl-configs.ts';
 import { simulatorAccount } from '../../src/compose/account.ts';
 import type { PersonAccountService } from '../../src/accounts/person-account.ts';
-import type { McpAccess } from '../../src/panel/context.ts';
+import type { HaFlowsSource, McpAccess } from '../../src/panel/context.ts';
 import { INGRESS_PATH, startIngressProxy, SUPERVISOR_STANDIN, type IngressProxy } from '../support/ingress-proxy.ts';
 import type { PanelApps } from '../../src/panel/context.ts';
 import { AppsService } from '../../src/ipm/apps-service.ts';
@@ -80,6 +80,8 @@ export interface HarnessOptions {
   appsRegistry?: string;
   /** The offline folder of package archives the Apps page may switch to. */
   appsOfflineFolder?: string;
+  /** The traffic with Home Assistant as its page sees it. */
+  haFlows?: HaFlowsSource;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -116,6 +118,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     ...(opts.mcp ? { mcp: opts.mcp } : {}),
     ...(apps ? { apps } : {}),
     sensors,
+    ...(opts.haFlows ? { haFlows: opts.haFlows } : {}),
     diagnostics: new SelfCheckRunner([{ id: 'iris', iris: sim, local: true }], { bridgeVersion: 'test', role: loadBridgeRole(SOURCE_AGENT_DIR), inAddon: opts.mode === 'addon' }, log),
     log,
     trustedPeers: opts.trustedPeers ?? (opts.proxy ? [SUPERVISOR_STANDIN] : []),

@@ -17,6 +17,8 @@ import { BackupService } from '../../src/backups/service.ts';
 import { IrisSimulator, demoScenario } from '../../src/iris/simulator/index.ts';
 import { SimulatedDatabases } from '../../src/iris/simulator/databases.ts';
 import { DEMO_SSL_SETTINGS, demoSslConfigs } from '../../src/iris/simulator/ssl.ts';
+import { homeProduction } from '../../src/iris/simulator/ha-event-service.ts';
+import { startHaFlowsRig, type HaFlowsRig } from '../support/ha-flows-rig.ts';
 import { launchChromium, newViewPage, startHarness, type Harness } from './harness.ts';
 import { layoutProbe, type LayoutReport } from './layout-probe.ts';
 
@@ -30,11 +32,13 @@ const SSL = 'RegionalHospitalNetworkLaboratoryPartnerClientTLSConfiguration2026'
 const CA_NAME = 'Regional Hospital Network Laboratory Results Partner Certificate Authority (lab, 2026)';
 const CA_CN = 'regional-hospital-network-laboratory-results-partner-ca.example';
 const LEAF_NAME = 'RegionalHospitalNetworkLaboratoryResultsPartnerServerCertificate2026';
+const ENTITY = 'input_boolean.regional_hospital_network_laboratory_results_partner_interface_maintenance_mode';
 
 let h: Harness;
 let browser: Browser;
 let backups: BackupService;
 let sim: IrisSimulator;
+let flows: HaFlowsRig;
 let leafId = '';
 const errors: string[] = [];
 
@@ -59,6 +63,7 @@ const PAGES: { name: string; hash: () => string; ready: string; dialog?: { open:
   { name: 'connect', hash: () => '#/connect', ready: '#account-reveal' },
   { name: 'logs', hash: () => '#/logs', ready: '#loglines li.log' },
   { name: 'sensors', hash: () => '#/sensors', ready: 'tr[data-sensor] [data-delete]', dialog: { open: 'tr[data-sensor] [data-delete]', shown: 'dialog#confirm' } },
+  { name: 'home-assistant', hash: () => '#/home-assistant', ready: '#flows-from-iris tr[data-outcome="refused"]' },
 ];
 
 /**
@@ -79,6 +84,7 @@ describe('every page at 360 and 1280 px, light and dark', () => {
       transitionMs: 0,
       productions: [
         ...demoScenario(),
+        homeProduction(),
         {
           namespace: NS,
           name: PRODUCTION,
@@ -105,7 +111,12 @@ describe('every page at 360 and 1280 px, light and dark', () => {
     await backups.start();
     const messages = join(root, 'messages.log');
     writeFileSync(messages, `12/02/26-03:00:00:000 (1234) 0 [Utility.Event] Startup of InterSystems IRIS\n12/02/26-03:00:01:000 (1234) 2 [Generic.Event] /usr/irissys/mgr/regionalhospitalnetworklaboratoryresults/partner/interface/journal/20261202.001-could-not-be-opened-because-the-volume-is-full\n`);
-    h = await startHarness({ mode: 'addon', proxy: true, sim, backups, certStoreDir: join(root, 'certs'), irisSslDir: join(root, 'iris-ssl'), messagesLogPath: messages });
+    flows = await startHaFlowsRig(sim, { entities: ['input_boolean.regional_hospital_network_*'], actions: ['input_number.*'] });
+    h = await startHarness({ mode: 'addon', proxy: true, sim, backups, certStoreDir: join(root, 'certs'), irisSslDir: join(root, 'iris-ssl'), messagesLogPath: messages, haFlows: flows.source });
+    flows.stateChange(ENTITY, 'off', 'on');
+    const level = { kind: 'action', domain: 'input_number', service: 'set_value', data: { value: 42, note: HOST.repeat(3) }, target: { entity_id: `input_number.${HOST.toLowerCase().replaceAll('.', '_')}` } };
+    assert.equal((await sim.callHomeAssistant('HOME', level, 5)).ok, true);
+    assert.equal((await sim.callHomeAssistant('HOME', { kind: 'action', domain: 'script', service: ENTITY.split('.')[1] ?? '' }, 5)).ok, false);
     const job = await backups.startBackup('manual');
     await backups.wait(job.id);
     const ca = await post<{ id: string }>('api/certificates/ca', { name: CA_NAME, commonName: CA_CN, key: { type: 'ec', curve: 'P-256' } });
@@ -125,6 +136,7 @@ describe('every page at 360 and 1280 px, light and dark', () => {
   });
   after(async () => {
     await browser?.close();
+    flows?.close();
     await h?.close();
     backups?.stop();
     await sim?.close();

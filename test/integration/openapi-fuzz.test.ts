@@ -20,7 +20,10 @@ import { after, before, test } from 'node:test';
 import { startHarness, type Harness } from '../browser/harness.ts';
 import { CallLog } from '../../src/mcp/call-log.ts';
 import { McpToken } from '../../src/mcp/token.ts';
-import type { McpAccess } from '../../src/panel/context.ts';
+import type { HaFlowsSource, McpAccess } from '../../src/panel/context.ts';
+import { haFlowsSource } from '../../src/compose/ha-flows.ts';
+import { HaFlowRecord } from '../../src/ha/flow-record.ts';
+import { testConfig } from '../support/fixtures.ts';
 import { backupRig, type BackupRig } from '../support/backups.ts';
 import { startStandInRegistry, type StandInRegistry } from '../support/ipm-registry.ts';
 import { PINNED_IPM } from '../../src/ipm/apps-service.ts';
@@ -126,6 +129,16 @@ async function mcpAccess(file: string): Promise<McpAccess> {
   return { endpoint: 'http://127.0.0.1:8098/mcp/', writeTools: false, anyNetwork: false, token: () => token.current, rotate: () => token.rotate(), calls: () => calls.list() };
 }
 
+/** The two-way page's source, with an outcome of each kind each way so every field is present. */
+function haFlows(): HaFlowsSource {
+  const record = new HaFlowRecord();
+  for (const outcome of ['delivered', 'refused', 'dropped', 'failed'] as const) {
+    record.add('to-iris', { outcome, subject: 'input_boolean.porch', target: 'HomeAssistant in USER', detail: 'off → on', preview: null });
+    record.add('from-iris', { outcome, subject: 'light.turn_on', target: 'USER', detail: null, preview: '{"brightness":80}' });
+  }
+  return haFlowsSource(testConfig(), record, undefined, undefined);
+}
+
 let rig: BackupRig;
 let registry: StandInRegistry;
 let h: Harness;
@@ -144,6 +157,7 @@ before(async () => {
     haSslDir: join(root, 'ha-ssl'),
     mcp: await mcpAccess(join(root, 'mcp_token')),
     appsRegistry: registry.url,
+    haFlows: haFlows(),
   });
 });
 

@@ -76,7 +76,7 @@ describe('configuration', () => {
     bad({ LOG_LEVEL: 'loud' }, /option "log_level" is "loud"; allowed: one of trace, debug, info, warning, error/);
     bad({ MQTT_URL: 'http://x' }, /option "mqtt_url" is "http:\/\/x"; allowed: an URL like mqtt:\/\/host:1883/);
     bad({ IRIS_HOST: 'iris' }, /IRIS_USER is not/);
-    bad({ IRIS_EDGE_SIMULATOR_SCENARIO: 'huge' }, /option "simulator_scenario" is "huge"; allowed: demo, or productions x hosts/);
+    bad({ IRIS_EDGE_SIMULATOR_SCENARIO: 'huge' }, /option "simulator_scenario" is "huge"; allowed: demo, home, or productions x hosts/);
     bad({ IRIS_HOST: 'iris', IRIS_USER: 'u' }, /neither IRIS_PASSWORD nor IRIS_PASSWORD_FILE/);
   });
 

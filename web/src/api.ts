@@ -1,5 +1,6 @@
 /** The panel API, by relative URLs (ingress mounts the panel under /api/hassio_ingress/<token>/). */
 import type { Instance, Production } from './types.ts';
+import type { HaFlowsView } from '../../src/model/ha-flow.ts';
 import type { McpCallRecord } from '../../src/model/mcp.ts';
 
 export class ApiFailure extends Error {
@@ -90,6 +91,7 @@ export const api = {
   mcp: () => call<McpInfo>('GET', 'api/mcp'),
   revealMcpToken: () => call<{ url: string; token: string }>('POST', 'api/mcp/token/reveal', { confirm: true }),
   rotateMcpToken: () => call<{ url: string; token: string }>('POST', 'api/mcp/token/rotate', { confirm: true }),
+  haFlows: () => call<HaFlowsView>('GET', 'api/ha-flows'),
   session: () => call<{ mode: string; viaIngress: boolean; user: { displayName: string | null; name: string | null } | null }>('GET', 'api/session'),
 };
 

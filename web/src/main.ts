@@ -65,6 +65,8 @@ async function route(): Promise<Page> {
       return (await import('./backups.ts')).backupsPage();
     case 'assistants':
       return (await import('./mcp.ts')).mcpPage;
+    case 'home-assistant':
+      return (await import('./ha-flows.ts')).haFlowsPage();
     case 'diagnostics':
       return (await import('./diagnostics.ts')).diagnosticsPage();
     case 'apps':

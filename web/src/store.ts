@@ -1,5 +1,6 @@
 /** The live state: a snapshot on (re)connect, then one instance at a time from the feed. */
 import type { LogLine } from './api.ts';
+import type { HaFlowsView } from '../../src/model/ha-flow.ts';
 import type { BackupFeedMessage, Instance } from './types.ts';
 import type { AppsJob } from '../../src/model/apps-job.ts';
 
@@ -16,6 +17,7 @@ class Store {
   private logListeners = new Set<(l: LogLine) => void>();
   private backupListeners = new Set<(m: BackupFeedMessage) => void>();
   private appsListeners = new Set<(job: AppsJob) => void>();
+  private flowsListeners = new Set<(f: HaFlowsView) => void>();
   private ws: WebSocket | undefined;
   private retry = 500;
 
@@ -37,6 +39,12 @@ class Store {
     this.appsListeners.add(l);
     return () => this.appsListeners.delete(l);
   }
+
+  /** The traffic with Home Assistant: only its page listens. */
+  onHaFlows(l: (f: HaFlowsView) => void): () => void {
+    this.flowsListeners.add(l);
+    return () => this.flowsListeners.delete(l);
+  }
   notify(): void {
     for (const l of this.listeners) l();
   }
@@ -52,7 +60,7 @@ class Store {
       this.retry = 500;
     };
     ws.onmessage = (e) => {
-      const m = JSON.parse(String(e.data)) as { type: string; instances?: Instance[]; instance?: Instance | string; line?: LogLine; serverTime?: string };
+      const m = JSON.parse(String(e.data)) as { type: string; instances?: Instance[]; instance?: Instance | string; line?: LogLine; serverTime?: string; flows?: HaFlowsView };
       if (m.type === 'state' && m.instances) {
         const server = Date.parse(m.serverTime ?? '');
         this.skewMs = Number.isFinite(server) ? server - Date.now() : 0;
@@ -67,6 +75,8 @@ class Store {
         for (const l of this.logListeners) l(m.line);
       } else if (m.type === 'apps-job') {
         for (const l of this.appsListeners) l((m as unknown as { job: AppsJob }).job);
+      } else if (m.type === 'ha-flows' && m.flows) {
+        for (const l of this.flowsListeners) l(m.flows);
       } else if (m.type === 'backup-job' || m.type === 'backups') {
         for (const l of this.backupListeners) l(m as BackupFeedMessage);
       }

@@ -44,6 +44,7 @@ const ens = (code: string, text: string) => new StatusError(`<Ens>${code}`, `ERR
 
 export class SimulatedHaEventServices {
   private readonly received: ReceivedHaEvent[] = [];
+  private readonly listeners: ((e: ReceivedHaEvent) => void)[] = [];
 
   constructor(
     private readonly interop: SimulatedInterop,
@@ -77,8 +78,15 @@ export class SimulatedHaEventServices {
     }
     const receivedAt = this.now();
     host.lastActivity = receivedAt;
-    this.received.push({ namespace: service.namespace, service: host.name, message: message as Record<string, unknown>, receivedAt });
+    const event = { namespace: service.namespace, service: host.name, message: message as Record<string, unknown>, receivedAt };
+    this.received.push(event);
     if (this.received.length > KEPT) this.received.shift();
+    for (const l of this.listeners) l(event);
+  }
+
+  /** What the production does with an event once its service took it (the simulated business logic: home-demo.ts). */
+  onReceived(listener: (e: ReceivedHaEvent) => void): void {
+    this.listeners.push(listener);
   }
 
   /** The events a service received, oldest first. */

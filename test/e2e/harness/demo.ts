@@ -5,12 +5,14 @@
  * Env: DEMO_HA_PORT (default 8123, a free port if that one is taken). Ctrl-C stops everything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Mosquitto, freePort } from '../../support/mosquitto.ts';
+import { DEMO_LEVEL, DEMO_SWITCH } from '../../../src/iris/simulator/home-demo.ts';
 import { startHomeAssistant, type HomeAssistant } from './home-assistant.ts';
+import { HOME_DEMO_YAML, homeDemoEnv } from './home-demo.ts';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
   console.log('starting Home Assistant (frontend on) ...');
   let ha: HomeAssistant;
   try {
-    ha = await startHomeAssistant({ mqttPort: broker.port, artifactDir: join(repo, '.artifacts', 'demo'), port, frontend: true });
+    ha = await startHomeAssistant({ mqttPort: broker.port, artifactDir: join(repo, '.artifacts', 'demo'), port, frontend: true, extraYaml: HOME_DEMO_YAML });
   } catch (err) {
     await broker.close();
     throw err;
@@ -39,10 +41,12 @@ async function main(): Promise<void> {
   let bridge: ChildProcess | undefined;
   const main = join(repo, 'src', 'main.ts');
   if (existsSync(main)) {
+    const stateDir = join(repo, '.artifacts', 'demo', 'bridge');
+    mkdirSync(stateDir, { recursive: true });
     bridge = spawn(join(repo, 'node_modules', '.bin', 'tsx'), [main], {
       cwd: repo,
       stdio: 'inherit',
-      env: { ...process.env, MQTT_URL: broker.url, HA_URL: ha.url, HA_TOKEN: ha.token, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+      env: { ...process.env, MQTT_URL: broker.url, HA_URL: ha.url, HA_TOKEN: ha.token, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...homeDemoEnv(stateDir) },
     });
     bridge.on('exit', (code, signal) => {
       if (!stopping) console.log(`\nthe bridge exited (code ${code}, signal ${signal}); Home Assistant keeps running. Ctrl-C to stop.`);
@@ -57,6 +61,9 @@ async function main(): Promise<void> {
  username: ${ha.username}
  password: ${ha.password}
  broker:   ${broker.url}   bridge: ${bridge ? 'npx tsx src/main.ts (simulator)' : 'not running'}
+ Round trip: switch "IRIS Edge demo switch" (${DEMO_SWITCH}) on or off; the simulated
+ HOME production sets "IRIS Edge demo level" (${DEMO_LEVEL}) to 100 or 0 through
+ IrisEdge.HA.Operation. The panel's "Home Assistant ↔ IRIS" page shows both messages.
  Ctrl-C stops Home Assistant, the bridge and the broker.
 ==========================================================================
 `);
