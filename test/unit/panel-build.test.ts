@@ -17,7 +17,7 @@ describe('panel build', () => {
     for (const r of refs) assert.ok(r.startsWith('./') || r.startsWith('data:') || r.startsWith('#'), `${r} is relative`);
     const assets = files.filter((f) => f.path.startsWith('assets/'));
     for (const a of assets) {
-      assert.match(a.path, /^assets\/[a-z]+-[A-Z0-9]{8}\.(js|css)$/);
+      assert.match(a.path, /^assets\/[a-z]+(-[a-z]+)*-[A-Z0-9]{8}\.(js|css)$/);
       assert.ok(existsSync(join(out, a.path)));
     }
     // The page names the CSS, the script and what the script imports up front; every other chunk
