@@ -81,19 +81,25 @@ export interface StartOptions extends MqttTimings {
 }
 
 /**
+ * This add-on's slug, asked of the Supervisor once: the panel link on every device and the host
+ * name in the MCP URL both come from it.
+ */
+async function addonSlugOf(config: Config, log: Logger): Promise<string | null> {
+  if (!config.supervisorToken) return null;
+  try {
+    return await getAddonSlug(config.supervisorToken);
+  } catch (err) {
+    log.warn(`Devices get no link to the panel, and the MCP URL names no host: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+/**
  * `homeassistant://` opens a page of Home Assistant itself (cv.configuration_url accepts it): the
  * add-on's ingress panel. The panel's own pages are #routes inside its frame, which this link
  * cannot reach, so every device opens the panel's overview.
  */
-async function panelUrlOf(config: Config, log: Logger): Promise<string | null> {
-  if (!config.supervisorToken) return null;
-  try {
-    return `homeassistant://hassio/ingress/${await getAddonSlug(config.supervisorToken)}`;
-  } catch (err) {
-    log.warn(`Devices get no link to the panel: ${(err as Error).message}`);
-    return null;
-  }
-}
+const panelUrlOf = (slug: string | null): string | null => (slug ? `homeassistant://hassio/ingress/${slug}` : null);
 
 function backupServiceFor(plan: InstancePlan, config: Config, log: Logger): BackupService | undefined {
   if (!plan.control) return undefined;
@@ -154,7 +160,8 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
   // Apps: an update entity per installed app and a sensor of them, on the local instance's device.
   const appsHa = appParts ? appsInHomeAssistant(appParts, local.topics, log) : undefined;
   if (appsHa) local.features.push(appsHa.feature);
-  const panelUrl = options.panelUrl ?? (await panelUrlOf(config, log));
+  const addonSlug = await addonSlugOf(config, log);
+  const panelUrl = options.panelUrl ?? panelUrlOf(addonSlug);
   for (const p of plans) p.panelUrl = panelUrl;
   // Instances start side by side: one that does not answer must not hold up the others.
   const instances = await Promise.all(plans.map((p) => startInstance(p, config, broker, log, options)));
@@ -233,7 +240,7 @@ export async function startBridge(config: Config, log: Logger, options: StartOpt
 
   const running = { instances, backups, selfCheck, certStore: store, account, apps };
   // The MCP server goes with the panel: its token and URL are shown there and nowhere else.
-  const mcp = options.panelLogs ? await startMcpFor(running, certificatesInUse, config, log, { feature: userSensors?.feature, connection: sensorConnection }) : undefined;
+  const mcp = options.panelLogs ? await startMcpFor(running, certificatesInUse, config, log, addonSlug, { feature: userSensors?.feature, connection: sensorConnection }) : undefined;
   const panel = options.panelLogs
     ? await startPanelFor({ ...running, apps: appParts, sensors: userSensors }, config, options.panelLogs, log, mcp?.access, haFlowsSource(config, flows, toIris, fromIris))
     : undefined;

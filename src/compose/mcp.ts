@@ -5,7 +5,7 @@
  */
 import type { BackupService } from '../backups/service.ts';
 import type { Config } from '../config/config.ts';
-import { announceService, getAddonSlug } from '../ha/supervisor.ts';
+import { announceService } from '../ha/supervisor.ts';
 import type { Logger } from '../log/logger.ts';
 import { CallLog } from '../mcp/call-log.ts';
 import { startMcpServer, REQUESTS_PER_MINUTE, type RunningMcpServer } from '../mcp/server.ts';
@@ -32,15 +32,8 @@ export interface StartedMcp {
  * The host name Home Assistant Core reaches the add-on by: the Supervisor names an add-on's
  * container after its slug with "-" for every "_" (supervisor's add-on model, the hostname property).
  */
-async function endpointHost(config: Config, log: Logger): Promise<string> {
-  if (config.supervisorToken) {
-    try {
-      return (await getAddonSlug(config.supervisorToken)).replaceAll('_', '-');
-    } catch (err) {
-      log.warn(`The MCP URL names no host: ${(err as Error).message}`);
-      return UNKNOWN_HOST;
-    }
-  }
+function endpointHost(config: Config, addonSlug: string | null): string {
+  if (config.supervisorToken) return addonSlug ? addonSlug.replaceAll('_', '-') : UNKNOWN_HOST;
   const h = config.mcp.host;
   return !h || h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h;
 }
@@ -106,6 +99,8 @@ export async function startMcpFor(
   certificates: () => Promise<CertExpiry[]>,
   config: Config,
   log: Logger,
+  /** This add-on's slug (null outside the add-on, or when the Supervisor did not tell it). */
+  addonSlug: string | null,
   sensors: McpSensors = { feature: undefined, connection: undefined },
 ): Promise<StartedMcp | undefined> {
   try {
@@ -137,7 +132,7 @@ export async function startMcpFor(
       log,
       serverVersion: BRIDGE_VERSION,
     });
-    const host = await endpointHost(config, log);
+    const host = endpointHost(config, addonSlug);
     const endpoint = `http://${host}:${server.port}${MCP_PATH}/`;
     const announce = announcer(config.supervisorToken, host === UNKNOWN_HOST ? undefined : endpoint, log);
     await announce(token.current);
