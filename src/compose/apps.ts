@@ -6,9 +6,7 @@
  */
 import type { Config } from '../config/config.ts';
 import { AppsService, type AppsSource } from '../ipm/apps-service.ts';
-import type { ModuleManifest } from '../ipm/module-manifest.ts';
 import { OfflineFolder } from '../ipm/offline-folder.ts';
-import { readArchiveManifest } from '../ipm/package-archive.ts';
 import { AppsWatch } from '../ipm/apps-watch.ts';
 import { AppsJobs } from '../ipm/apps-jobs.ts';
 import { applyDeclaredApps } from '../ipm/declared-apps.ts';
@@ -23,11 +21,6 @@ import type { Topics } from '../mqtt/topics.ts';
 /** How IPM (the simulated one too) reaches a registry: the add-on's client. */
 export function registrySource(repo: RegistryConnection): PackageSource {
   return new RegistryClient({ url: repo.url, credentials: repo.credentials });
-}
-
-/** How the simulated IPM reads an archive on the instance's disk: as the bridge reads the offline folder's. */
-export async function archiveManifest(path: string): Promise<ModuleManifest> {
-  return readArchiveManifest(path);
 }
 
 export interface AppsParts {

@@ -21,8 +21,10 @@ import type { PersonAccountService } from '../accounts/person-account.ts';
 import { addonAccount, simulatorAccount } from './account.ts';
 import { simulatedAppsRunner } from '../iris/simulator/apps-runner.ts';
 import type { AppsRunner } from '../model/ipm.ts';
-import { addonAppsRunner, archiveManifest, registrySource } from './apps.ts';
+import { addonAppsRunner, registrySource } from './apps.ts';
+import { readArchiveManifest } from '../ipm/package-archive.ts';
 import type { InstancePlan } from './instance.ts';
+import { metricSelectors } from './user-sensors.ts';
 
 type NativeTarget = { host: string; port: number; username: string; password: string; agentDir: string };
 
@@ -70,7 +72,7 @@ async function simulatedIris(
   const namespaces = [...new Set((seeds ?? demoScenario()).map((p) => p.namespace))];
   const data = new SimulatedDatabases(config.dataDir, { namespaces, writeIntervalMs: config.writeIntervalMs });
   // The demo lives (queues move, an error now and then); bench scenarios stay still.
-  const instance = new SimulatedIris({ activity: !seeds || home, productions: seeds, databases: data, agentDir: dirs.agentDir, ipm: { sourceFor: registrySource, readArchive: archiveManifest } });
+  const instance = new SimulatedIris({ activity: !seeds || home, productions: seeds, databases: data, agentDir: dirs.agentDir, ipm: { sourceFor: registrySource, readArchive: (path) => readArchiveManifest(path) } });
   if (home) startHomeDemoLogic(instance, (r) => r.ok || log.warn(`The simulated HOME production could not set ${DEMO_LEVEL}: ${r.text}`));
   const credentials = { username: 'iris_edge', password: randomBytes(16).toString('hex') };
   const sensorCredentials = { username: 'iris_edge_sensors', password: randomBytes(16).toString('hex') };
@@ -135,11 +137,10 @@ function lazySensorConnection(open: () => Promise<SensorConnection>): SensorConn
   };
 }
 
+/** The local instance's metric sensors of the options by key: its scrape reads them too. */
+export const sensorMetricsOf = (config: Config): Map<string, MetricSelector> => metricSelectors(config.userSensors.sensors);
+
 /** The local IRIS the configuration names: the simulator (with its /api/monitor) or a real one. */
-/** The local instance's metric sensors by key: its scrape reads them too. */
-export function sensorMetricsOf(config: Config): Map<string, MetricSelector> {
-  return new Map(config.userSensors.sensors.flatMap((s) => (s.source.kind === 'metric' ? [[s.key, s.source.selector] as const] : [])));
-}
 
 export async function localIris(config: Config, log: Logger): Promise<LocalIris> {
   const sensorMetrics = sensorMetricsOf(config);

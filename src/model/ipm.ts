@@ -64,10 +64,6 @@ export function satisfies(version: string, expression: string): boolean {
   return isVersion(version) && semver.satisfies(version, expression, { includePrerelease: true });
 }
 
-export function isNewer(candidate: string, than: string): boolean {
-  return isVersion(candidate) && isVersion(than) && semver.gt(candidate, than);
-}
-
 /** Where IPM finds packages: a registry as `repo -r -n registry -url ... -user ... -pass ...` sets it. */
 export interface RegistryConnection {
   url: string;

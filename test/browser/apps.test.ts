@@ -17,7 +17,7 @@ import { PINNED_IPM } from '../../src/ipm/apps-service.ts';
 import { COMMUNITY_REGISTRY } from '../../src/model/ipm-package.ts';
 import { RegistryClient } from '../../src/ipm/registry-client.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
-import { archiveManifest } from '../../src/compose/apps.ts';
+import { readArchiveManifest } from '../../src/ipm/package-archive.ts';
 import { buildArchive, startStandInRegistry, type StandInRegistry } from '../support/ipm-registry.ts';
 import { startHarness, type Harness, launchChromium } from './harness.ts';
 
@@ -41,7 +41,7 @@ describe('Apps page in Chromium', () => {
     reg.archiveDelayMs = 600;
     priv = await startStandInRegistry({ 'house-app': { '2.0.0': { description: 'Only on the private registry' } } });
     priv.login = { username: 'edge', password: 'pr1vate-Secret' };
-    const sim = new IrisSimulator({ transitionMs: 60, ipm: { sourceFor: (repo) => new RegistryClient({ url: repo.url, credentials: repo.credentials }), readArchive: archiveManifest } });
+    const sim = new IrisSimulator({ transitionMs: 60, ipm: { sourceFor: (repo) => new RegistryClient({ url: repo.url, credentials: repo.credentials }), readArchive: (path) => readArchiveManifest(path) } });
     sim.iris.createNamespace('APPS', true);
     folder = mkdtempSync(join(tmpdir(), 'iris-edge-packages-'));
     writeFileSync(join(folder, 'offline-tool-3.1.0.tgz'), await buildArchive('offline-tool', '3.1.0', { description: 'Installed without a network', dependencies: { 'offline-lib': '^1.0.0' } }));

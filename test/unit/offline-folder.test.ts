@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { archiveManifest } from '../../src/compose/apps.ts';
 import { AppsService, PINNED_IPM } from '../../src/ipm/apps-service.ts';
 import { AppsError } from '../../src/ipm/apps-errors.ts';
 import { parseModuleManifest } from '../../src/ipm/module-manifest.ts';
@@ -158,7 +157,7 @@ describe('offline folder', () => {
 describe('installing from the offline folder on the simulated IPM', () => {
   async function rig(files: Record<string, Buffer>) {
     const f = await folderWith(files);
-    const iris = new SimulatedIris({ activity: false, ipm: { preinstalled: PINNED_IPM, readArchive: archiveManifest } });
+    const iris = new SimulatedIris({ activity: false, ipm: { preinstalled: PINNED_IPM, readArchive: (path) => readArchiveManifest(path) } });
     iris.runSetup({ username: 'iris_edge', password: 'x'.repeat(16) });
     iris.createNamespace('APPS', true);
     const folder = new OfflineFolder(f);
