@@ -116,20 +116,40 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
 
   /** The values the agent read (SQL, global and method sensors): a sensor absent from `read` has none. */
   updateRead(read: ReadonlyMap<string, { value: number | string; attributes?: Record<string, string> }>): void {
-    for (const s of this.sensors) {
-      if (s.source.kind === 'metric') continue;
-      const r = read.get(s.key);
-      if (r === undefined) this.values.delete(s.key);
-      else this.values.set(s.key, r.value);
-      if (r?.attributes) this.attributes.set(s.key, r.attributes);
-      else this.attributes.delete(s.key);
-    }
+    this.settle(() => {
+      for (const s of this.sensors) {
+        if (s.source.kind === 'metric') continue;
+        const r = read.get(s.key);
+        if (r === undefined) this.values.delete(s.key);
+        else this.values.set(s.key, r.value);
+        if (r?.attributes) this.attributes.set(s.key, r.attributes);
+        else this.attributes.delete(s.key);
+      }
+    });
+  }
+
+  /**
+   * Applies an update and tells the bridge only when the retained state differs (or is shown for
+   * the first time): each signal is a whole sync of every production and host, and polls where no
+   * sensor moved are the common case.
+   */
+  private settle(apply: () => void): void {
+    const before = this.shown ? this.statePayload() : undefined;
+    apply();
     this.shown = true;
-    this.changed();
+    if (this.statePayload() !== before) this.changed();
+  }
+
+  private statePayload(): string {
+    return userSensorState(this.values, this.attributes);
   }
 
   /** The latest scrape's values (undefined: the scrape failed, so none has a value). */
   update(scraped: Readonly<Record<string, number>> | undefined): void {
+    this.settle(() => this.take(scraped));
+  }
+
+  private take(scraped: Readonly<Record<string, number>> | undefined): void {
     const t = this.now();
     for (const s of this.sensors) {
       if (s.source.kind !== 'metric') continue;
@@ -148,8 +168,6 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
         this.takenAt.set(s.key, t);
       }
     }
-    this.shown = true;
-    this.changed();
   }
 
   discoveryInputs(): UserSensorInputs {
@@ -162,6 +180,6 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
 
   states(): StateMessage[] {
     // A panel with no sensor yet publishes no state topic for them.
-    return this.shown && (this.sensors.length > 0 || this.removed.length > 0) ? [{ topic: this.stateTopic, payload: userSensorState(this.values, this.attributes) }] : [];
+    return this.shown && (this.sensors.length > 0 || this.removed.length > 0) ? [{ topic: this.stateTopic, payload: this.statePayload() }] : [];
   }
 }
