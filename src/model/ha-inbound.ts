@@ -58,8 +58,8 @@ function utc(timeFired: unknown, now: Date): string {
 }
 
 export function haEventToIris(event: HaBusEvent, allow: { entities: AllowList; events: AllowList }, now: Date = new Date()): HaEventOutcome {
-  const contextId = typeof event.context?.id === 'string' ? event.context.id.slice(0, 64) : '';
-  const time = utc(event.time_fired, now);
+  // Only for events the allow-lists pass: with a pattern on event types, every event of the bus comes here.
+  const stamp = () => ({ time: utc(event.time_fired, now), context_id: typeof event.context?.id === 'string' ? event.context.id.slice(0, 64) : '' });
   let message: HaEventMessage;
   let what: string;
   if (event.event_type === 'state_changed') {
@@ -77,15 +77,14 @@ export function haEventToIris(event: HaBusEvent, allow: { entities: AllowList; e
       new_state: d.new_state?.state ?? '',
       attributes: d.new_state?.attributes ?? {},
       data: null,
-      time,
-      context_id: contextId,
+      ...stamp(),
     };
   } else {
     if (!allow.events.allows(event.event_type)) return { kind: 'not-allowed' };
     what = `the event ${event.event_type}`;
     const parsed = dataSchema.safeParse(event.data ?? {});
     if (!parsed.success) return { kind: 'malformed', what, why: 'its data is not an object' };
-    message = { kind: 'event', event_type: event.event_type, entity: '', old_state: '', new_state: '', attributes: null, data: parsed.data, time, context_id: contextId };
+    message = { kind: 'event', event_type: event.event_type, entity: '', old_state: '', new_state: '', attributes: null, data: parsed.data, ...stamp() };
   }
   const json = JSON.stringify(message);
   const bytes = Buffer.byteLength(json);
