@@ -13,7 +13,7 @@
  */
 import { IrisCommandRefusedError, IrisContractError, IrisUnavailableError, UnknownProductionError } from '../model/errors.ts';
 import type { Logger } from '../log/logger.ts';
-import { Throttle } from '../log/throttle.ts';
+import { throttledWarnings } from '../log/throttle.ts';
 
 /** IRIS codes that say the production cannot take events now, not that this event is wrong. */
 const WAIT_CODES: readonly string[] = [
@@ -62,7 +62,7 @@ export class DeliveryQueue {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly retryDelaysMs: number[];
-  private readonly failures: Throttle;
+  private readonly failures: (key: string, line: string) => void;
 
   constructor(
     private readonly deliver: (json: string) => Promise<void>,
@@ -70,7 +70,7 @@ export class DeliveryQueue {
     private readonly opts: DeliveryQueueOptions,
   ) {
     this.retryDelaysMs = opts.retryDelaysMs ?? [1000, 2000, 5000, 10_000];
-    this.failures = new Throttle((label, n) => this.log.warn(`${label} (and ${n} more like it)`), 60_000);
+    this.failures = throttledWarnings(this.log);
   }
 
   /** Queues one event's JSON; false when the queue is full and it was dropped. */
@@ -120,7 +120,7 @@ export class DeliveryQueue {
           const text = err instanceof IrisCommandRefusedError || err instanceof IrisContractError ? err.message : String(err);
           const code = err instanceof IrisCommandRefusedError ? (err.irisCode ?? '') : 'other';
           const line = `IRIS refused a Home Assistant event for ${this.opts.target}: ${text}`;
-          if (this.failures.allow(code, line)) this.log.warn(line);
+          this.failures(code, line);
         }
         this.items.shift();
         this.bytes -= Buffer.byteLength(head);

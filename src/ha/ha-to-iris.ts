@@ -12,7 +12,7 @@ import type { AllowList } from '../model/allow-list.ts';
 import type { HaFlowEntry } from '../model/ha-flow.ts';
 import { haEventToIris } from '../model/ha-inbound.ts';
 import type { Logger } from '../log/logger.ts';
-import { Throttle } from '../log/throttle.ts';
+import { throttledWarnings } from '../log/throttle.ts';
 import type { HaCore, HaEvent } from './core.ts';
 import type { DeliveryQueue } from './delivery-queue.ts';
 
@@ -26,7 +26,7 @@ export interface HaToIrisStats {
 export class HaToIris {
   private passed = 0;
   private refused = 0;
-  private readonly problems: Throttle;
+  private readonly problems: (key: string, line: string) => void;
 
   constructor(
     private readonly core: Pick<HaCore, 'onEvent'>,
@@ -36,7 +36,7 @@ export class HaToIris {
     /** The panel's record of refusals (flow-record.ts); the queue records the rest. */
     private readonly record: (entry: Omit<HaFlowEntry, 'at' | 'target'>) => void = () => {},
   ) {
-    this.problems = new Throttle((label, n) => this.log.warn(`${label} (and ${n} more like it)`), 60_000);
+    this.problems = throttledWarnings(this.log);
   }
 
   /** Subscribes (once; the subscriptions last as long as the HaCore). */
@@ -81,6 +81,6 @@ export class HaToIris {
   }
 
   private report(kind: string, line: string): void {
-    if (this.problems.allow(kind, line)) this.log.warn(line);
+    this.problems(kind, line);
   }
 }

@@ -16,7 +16,7 @@ import { flowPreview, type HaFlowEntry } from '../model/ha-flow.ts';
 import { IrisUnavailableError } from '../model/errors.ts';
 import { HA_CALLS_PER_TAKE, haCallSubject, parseHaCallRequest, type HaCallAnswer, type HaCallRequest, type TakenHaCall, type TakenHaCalls } from '../model/ha-outbound.ts';
 import type { Logger } from '../log/logger.ts';
-import { Throttle } from '../log/throttle.ts';
+import { throttledWarnings } from '../log/throttle.ts';
 import type { HaCore } from './core.ts';
 
 export const EVENT_ACTION_REFUSED = 'iris_edge_action_refused';
@@ -52,7 +52,7 @@ export class IrisToHa {
   private failed = 0;
   private refused = 0;
   private irisAway = false;
-  private readonly throttle: Throttle;
+  private readonly warnings: (key: string, line: string) => void;
 
   constructor(
     private readonly core: Pick<HaCore, 'call' | 'fireEvent'>,
@@ -63,7 +63,7 @@ export class IrisToHa {
     /** The panel's record of each call's outcome (flow-record.ts). */
     private readonly record: (entry: Omit<HaFlowEntry, 'at'>) => void = () => {},
   ) {
-    this.throttle = new Throttle((label, n) => this.log.warn(`${label} (and ${n} more like it)`), 60_000);
+    this.warnings = throttledWarnings(this.log);
   }
 
   start(): void {
@@ -187,6 +187,6 @@ export class IrisToHa {
   }
 
   private report(key: string, line: string): void {
-    if (this.throttle.allow(key, line)) this.log.warn(line);
+    this.warnings(key, line);
   }
 }

@@ -1,3 +1,5 @@
+import type { Logger } from './logger.ts';
+
 /**
  * Reports repeated input without amplifying it: the first report of a kind goes out at once;
  * repeats within the window are counted, and one summary follows when the window ends. A flood of
@@ -62,4 +64,15 @@ export class Throttle {
 /** A topic as a log line shows it: whole when short, its start and its length when not. */
 export function shownTopic(topic: string): string {
   return topic.length <= 120 ? topic : `${topic.slice(0, 100)}… (${topic.length} characters)`;
+}
+
+/**
+ * Warnings that repeat: the first of a kind is logged at once, the repeats within the window are
+ * counted into one "(and N more like it)" line when it ends.
+ */
+export function throttledWarnings(log: Pick<Logger, 'warn'>, windowMs = 60_000): (key: string, line: string) => void {
+  const throttle = new Throttle((label, n) => log.warn(`${label} (and ${n} more like it)`), windowMs);
+  return (key, line) => {
+    if (throttle.allow(key, line)) log.warn(line);
+  };
 }

@@ -7,7 +7,7 @@
  */
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from '../log/logger.ts';
-import { shownTopic, Throttle } from '../log/throttle.ts';
+import { shownTopic, throttledWarnings } from '../log/throttle.ts';
 import type { HaFlowEntry } from '../model/ha-flow.ts';
 import { MAX_HA_EVENT_BYTES, type HaEventMessage } from '../model/ha-inbound.ts';
 
@@ -54,7 +54,7 @@ export function mqttToIris(base: string, topic: string, payload: Buffer, retaine
 
 export class MqttToIris {
   private readonly base: string;
-  private readonly throttle: Throttle;
+  private readonly warnings: (key: string, line: string) => void;
 
   constructor(
     private readonly client: MqttClient,
@@ -66,7 +66,7 @@ export class MqttToIris {
     private readonly record: (entry: Omit<HaFlowEntry, 'at'>) => void = () => {},
   ) {
     this.base = toIrisTopicBase(instanceBase);
-    this.throttle = new Throttle((label, n) => this.log.warn(`${label} (and ${n} more like it)`), 60_000);
+    this.warnings = throttledWarnings(this.log);
   }
 
   async start(): Promise<void> {
@@ -88,6 +88,6 @@ export class MqttToIris {
     }
     this.record({ outcome: 'refused', subject: MQTT_EVENT_TYPE, target: shownTopic(topic), detail: out.why, preview: null });
     const line = `Ignored a message on ${shownTopic(topic)} for IRIS: ${out.why}`;
-    if (this.throttle.allow(`${out.why}|${topic}`, line)) this.log.warn(line);
+    this.warnings(`${out.why}|${topic}`, line);
   };
 }
