@@ -11,13 +11,14 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.ts';
 import { writeAtomic } from '../files/atomic-write.ts';
 import type { Logger } from '../log/logger.ts';
-import { describeSensorProblem, type UserSensor } from '../model/sensor-definition.ts';
+import { describeSensorProblem, placementOf, type UserSensor } from '../model/sensor-definition.ts';
 import type { MetricSelector } from '../model/sensor-source.ts';
 import type { MonitorView } from '../model/view.ts';
 import type { HealthSource } from '../monitor/monitor.ts';
 import type { Topics } from '../mqtt/topics.ts';
-import { UserSensorFeature } from '../mqtt/user-sensors.ts';
+import { UserSensorFeature, type Placement } from '../mqtt/user-sensors.ts';
 import { AgentSensorReader, type SensorSource } from '../monitor/agent-sensors.ts';
+import { AbsentProductions } from '../sensors/absent-productions.ts';
 import { PanelSensorStore } from '../sensors/panel-store.ts';
 import { sourceText, UserSensorSet } from '../sensors/sensor-set.ts';
 import type { SensorReaders } from '../sensors/sensor-test.ts';
@@ -26,22 +27,36 @@ const SHOWN_FILE = 'user-sensors.json';
 /** The panel's sensors, beside the list of those shown. */
 export const PANEL_SENSORS_FILE = 'panel-sensors.json';
 
-async function shownBefore(stateDir: string, log: Logger): Promise<string[]> {
+/**
+ * Where each sensor was shown by the last run. The file of earlier versions lists keys only: they
+ * were all on the IRIS device.
+ */
+async function shownBefore(stateDir: string, log: Logger): Promise<Placement[]> {
   try {
     const parsed: unknown = JSON.parse(await readFile(join(stateDir, SHOWN_FILE), 'utf8'));
-    const keys = (parsed as { shown?: unknown }).shown;
-    if (Array.isArray(keys) && keys.every((k) => typeof k === 'string')) return keys;
-    throw new Error('not a list of sensor keys');
+    const shown = (parsed as { shown?: unknown }).shown;
+    if (!Array.isArray(shown)) throw new Error('not a list of sensors');
+    return shown.map((k: unknown) => {
+      if (typeof k === 'string') return { key: k, on: '' };
+      const p = k as Partial<Placement> | null;
+      if (typeof p?.key === 'string' && typeof p.on === 'string') return { key: p.key, on: p.on };
+      throw new Error('not a list of sensors');
+    });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn(`The list of sensors shown before (${SHOWN_FILE}) is unreadable, so a sensor removed since cannot be removed from Home Assistant: ${(err as Error).message}`);
     return [];
   }
 }
 
-async function rememberShown(stateDir: string, keys: string[]): Promise<void> {
+async function rememberShown(stateDir: string, shown: Placement[]): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  await writeAtomic(join(stateDir, SHOWN_FILE), JSON.stringify({ shown: keys }), { durable: true });
+  await writeAtomic(join(stateDir, SHOWN_FILE), JSON.stringify({ shown }), { durable: true });
 }
+
+const placements = (sensors: readonly UserSensor[]): Placement[] => sensors.map((s) => ({ key: s.key, on: placementOf(s) }));
+const samePlace = (a: Placement) => (b: Placement) => a.key === b.key && a.on === b.on;
+/** What `from` had that `to` lacks: each one is removed from its device. */
+const leftOut = (from: readonly Placement[], to: readonly Placement[]): Placement[] => from.filter((p) => !to.some(samePlace(p)));
 
 /** The sensors' metric selectors by key: the scrape reads them too. */
 export function metricSelectors(sensors: readonly UserSensor[]): Map<string, MetricSelector> {
@@ -97,9 +112,9 @@ export async function startUserSensors(
 
   let shown = showable(set.sensors());
   const before = await shownBefore(config.stateDir, log);
-  let keys = shown.map((s) => s.key);
-  let removed = before.filter((k) => !keys.includes(k));
-  if (keys.join('\n') !== before.join('\n')) await rememberShown(config.stateDir, keys);
+  let places = placements(shown);
+  let removed = leftOut(before, places);
+  if (JSON.stringify(places) !== JSON.stringify(before)) await rememberShown(config.stateDir, places);
   if (!parts.panel && shown.length === 0 && removed.length === 0) return undefined;
   if (removed.length > 0) log.info(`Removing ${removed.length} sensor(s) no longer defined from Home Assistant`);
 
@@ -118,22 +133,28 @@ export async function startUserSensors(
   parts.health?.setSensorMetrics?.(metricSelectors(shown));
 
   set.onChange(async (all) => {
-    const previous = keys;
+    const previous = places;
     shown = showable(all);
-    keys = shown.map((s) => s.key);
+    places = placements(shown);
     // A removal stays in the message until the next start: HA ignores one for a component it lacks.
-    removed = [...new Set([...removed, ...previous])].filter((k) => !keys.includes(k));
-    await rememberShown(config.stateDir, keys);
+    removed = leftOut([...removed, ...leftOut(previous, removed)], places);
+    await rememberShown(config.stateDir, places);
     parts.health?.setSensorMetrics?.(metricSelectors(shown));
     reader = newReader();
     feature.redefine(shown, removed);
   });
 
+  const absent = new AbsentProductions();
   return {
     feature,
     set,
     readers: { agent: parts.connection, metric: parts.health?.readSensorMetric?.bind(parts.health), packages },
     read(view) {
+      if (view.inventoried) {
+        const { lost, found } = absent.update(shown, view.productions);
+        for (const s of lost) log.warn(`Sensor "${s.name}" is not shown: it goes on the device of production ${s.production!.name}, which IRIS does not have in namespace ${s.production!.namespace}. It appears when the production does.`);
+        for (const s of found) log.info(`Sensor "${s.name}" is shown on the device of production ${s.production!.name}.`);
+      }
       feature.update(view.metrics?.sensorValues);
       const current = reader;
       // One agent call per namespace per poll for the due SQL, global and method sensors.

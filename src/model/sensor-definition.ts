@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { slug } from './ids.ts';
 import { SENSOR_DEVICE_CLASSES, sensorTypingProblems, STATE_CLASSES, type SensorTyping } from './ha-sensor-rules.ts';
 import {
+  CLASS_NAME,
+  MAX_CLASS_NAME,
   PACKAGE_NAME,
   parseGlobalRef,
   parseMethodRef,
@@ -55,7 +57,25 @@ export interface UserSensor {
   source: SensorSource;
   typing: UserSensorTyping;
   intervalS: number;
+  /**
+   * The production whose device shows the sensor, in the sensor's namespace; undefined: the IRIS
+   * device. While that production is not in IRIS the sensor has no device, so it is not shown.
+   */
+  production?: ProductionRef;
 }
+
+export interface ProductionRef {
+  /** Upper case, as the sensor's. */
+  namespace: string;
+  name: string;
+}
+
+/** Where a sensor is shown: '' for the IRIS device, else its production as NAMESPACE/Name. */
+export function placementOf(s: Pick<UserSensor, 'production'>): string {
+  return s.production ? productionPlace(s.production) : '';
+}
+
+export const productionPlace = (p: ProductionRef): string => `${p.namespace.toUpperCase()}/${p.name}`;
 
 export interface SensorProblem {
   /** The sensor's name as written, or its place in the list when it has none. */
@@ -93,7 +113,12 @@ export const rawSensorSchema = z
     entity_category: z.literal('diagnostic').optional(),
     options: z.string().optional(),
     interval: z.number().int().min(2).max(MAX_INTERVAL_S).optional(),
-    production: z.unknown().optional(),
+    production: z
+      .string()
+      .trim()
+      .max(MAX_CLASS_NAME, `at most ${MAX_CLASS_NAME} characters`)
+      .regex(CLASS_NAME, "the production's class name as IRIS shows it, e.g. Orders.Production")
+      .optional(),
   })
   .strict();
 export type RawSensor = z.input<typeof rawSensorSchema>;
@@ -179,8 +204,7 @@ function readOne(raw: unknown, label: string, ctx: SensorContext): { sensor?: Us
   if (r.attributes !== undefined && r.sql === undefined) bad('attributes', 'only an sql sensor has a row to take attributes from');
   if (r.count_subscripts !== undefined && r.global === undefined) bad('count_subscripts', 'only a global sensor counts subscripts');
   if (r.namespace === undefined && r.metric === undefined) bad('namespace', 'the IRIS namespace to read in is required (e.g. USER)');
-  // Named here, not left to .strict(), so that a definition written for this field is told why.
-  if (r.production !== undefined) bad('production', "a sensor cannot be shown on a production's device yet: leave production out, and it shows on the IRIS device");
+  else if (r.namespace === undefined && r.production !== undefined) bad('namespace', "the namespace of the production whose device shows this sensor is required (e.g. USER)");
   if (r.metric !== undefined && r.device_class !== undefined && SENSOR_DEVICE_CLASSES[r.device_class]?.numeric === false) {
     bad('device_class', `a metric is a number, so it cannot be a ${r.device_class} sensor`);
   }
@@ -219,6 +243,7 @@ function readOne(raw: unknown, label: string, ctx: SensorContext): { sensor?: Us
         options,
       },
       intervalS: interval,
+      ...(r.production !== undefined && r.namespace !== undefined ? { production: { namespace: r.namespace.toUpperCase(), name: r.production } } : {}),
     },
   };
 }

@@ -139,7 +139,10 @@ export interface MethodRef {
   method: string;
 }
 
-const CLASS_NAME = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/;
+/** A class name with its package (IRIS has no class outside a package); no % classes. */
+export const CLASS_NAME = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/;
+/** IRIS's limit on a class name's length (Class Definitions reference, "Class Names"). */
+export const MAX_CLASS_NAME = 220;
 const METHOD_NAME = /^[A-Za-z][A-Za-z0-9]{0,179}$/;
 export const PACKAGE_NAME = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
 
@@ -152,7 +155,7 @@ export function parseMethodRef(text: string, packages: readonly string[]): Parse
   const dot = s.lastIndexOf('.');
   const className = s.slice(0, dot);
   const method = s.slice(dot + 1);
-  if (dot === -1 || !CLASS_NAME.test(className) || className.length > 220) return no('write Package.Class.Method, e.g. Orders.Stats.OpenCount (no % classes)');
+  if (dot === -1 || !CLASS_NAME.test(className) || className.length > MAX_CLASS_NAME) return no('write Package.Class.Method, e.g. Orders.Stats.OpenCount (no % classes)');
   if (!METHOD_NAME.test(method)) return no(`"${method}" is not a method name`);
   const inPackage = packages.some((p) => className.toLowerCase().startsWith(`${p.toLowerCase()}.`));
   if (!inPackage) {

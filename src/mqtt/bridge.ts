@@ -310,8 +310,16 @@ export class MqttBridge {
       if (interopOf(p)) this.interop.add(p.key);
       // Hosts on devices of their own add nothing to the production's device.
       const hosts = ownHosts(p) ? [] : p.hosts.map((h) => ({ name: h.name }));
-      const inputs = { namespace: p.namespace, name: p.name, interop: this.interop.has(p.key), hosts };
-      await this.publishDiscovery(w, ctxKey, this.hostCache.of(p).discoveryTopic, inputs, (i) => productionDiscovery(ctx, i, hostComponentsForProduction(ctx, i), i.interop));
+      const features = this.features.map((f) => f.productionInputs?.(p));
+      const inputs = { namespace: p.namespace, name: p.name, interop: this.interop.has(p.key), hosts, features };
+      await this.publishDiscovery(w, ctxKey, this.hostCache.of(p).discoveryTopic, inputs, (i) => {
+        const components = hostComponentsForProduction(ctx, i);
+        this.features.forEach((f, n) => {
+          const fi = i.features[n];
+          if (fi !== undefined && f.productionComponents) Object.assign(components, f.productionComponents(ctx, i, fi));
+        });
+        return productionDiscovery(ctx, i, components, i.interop);
+      });
     }
     for (const p of view.productions.filter(ownHosts)) {
       const cached = this.hostCache.of(p);

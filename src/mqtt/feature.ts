@@ -3,14 +3,17 @@
  * (backups, certificates, and the features to come): its components, its retained states, and the
  * button it answers. MqttBridge merges every feature into the one discovery message of the device.
  */
+import type { ProductionSnapshot } from '../model/production.ts';
 import type { Component, DiscoveryContext } from './discovery.ts';
+
+type ProductionRef = Pick<ProductionSnapshot, 'namespace' | 'name'>;
 
 export interface StateMessage {
   topic: string;
   payload: string;
 }
 
-export interface InstanceFeature<Inputs = unknown> {
+export interface InstanceFeature<Inputs = unknown, ProductionInputs = unknown> {
   /**
    * Everything its components are built from. The bridge rebuilds and republishes discovery
    * exactly when this changes, and components() sees nothing else, so a builder that needs a new
@@ -18,6 +21,13 @@ export interface InstanceFeature<Inputs = unknown> {
    */
   discoveryInputs(): Inputs;
   components(ctx: DiscoveryContext, inputs: Inputs): Record<string, Component>;
+  /**
+   * What it adds to a production's device (user sensors attached to it), like discoveryInputs:
+   * part of that device's memo key, so undefined, for a production it adds nothing to, leaves the
+   * device message as it was.
+   */
+  productionInputs?(p: ProductionRef): ProductionInputs | undefined;
+  productionComponents?(ctx: DiscoveryContext, p: ProductionRef, inputs: ProductionInputs): Record<string, Component>;
   /** Its retained states as they are now (none before it has anything to show). */
   states(): StateMessage[];
   /** A command on the device: its topic and what a message there does (its payload checked by the command handler). */

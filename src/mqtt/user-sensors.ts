@@ -1,16 +1,19 @@
 /**
- * The user's own sensors (model/sensor-definition.ts) as entities on the IRIS device, merged into
- * its one discovery message like every other feature. All of them share one retained JSON state
- * topic, `{"values": {<key>: <value>}, "attributes": {<key>: {...}}}`: a sensor without a value
- * has no entry and goes unavailable through its own availability template, while the others keep
- * showing theirs. An SQL sensor with `attributes` takes the columns of its row as attributes.
+ * The user's own sensors (model/sensor-definition.ts) as entities on the IRIS device, or on the
+ * device of the production a sensor names, merged into that device's one discovery message like
+ * every other feature. All of them share one retained JSON state topic,
+ * `{"values": {<key>: <value>}, "attributes": {<key>: {...}}}`: a sensor without a value has no
+ * entry and goes unavailable through its own availability template, while the others keep showing
+ * theirs. An SQL sensor with `attributes` takes the columns of its row as attributes.
  *
- * A sensor removed from the options since the last start is sent once more as `{"p": "sensor"}`,
- * which is how Home Assistant removes one component from a device message (research
- * mqtt-discovery.md §1.8, from HA's MQTT device discovery docs); omitting it would leave its
- * entity behind.
+ * A sensor removed from a device since the last start (deleted, or moved to another device) is
+ * sent there once more as `{"p": "sensor"}`, which is how Home Assistant removes one component
+ * from a device message (research mqtt-discovery.md §1.8, from HA's MQTT device discovery docs);
+ * omitting it would leave its entity behind. A moved sensor's unique id is made with its new
+ * device's id, so the old entity and the new one never claim the same id.
  */
-import type { UserSensor } from '../model/sensor-definition.ts';
+import { placementOf, productionPlace, type UserSensor } from '../model/sensor-definition.ts';
+import type { ProductionSnapshot } from '../model/production.ts';
 import { slug } from '../model/ids.ts';
 import { componentNamer, type Component, type DiscoveryContext } from './discovery.ts';
 import { UNKNOWN } from './instance-sensors.ts';
@@ -19,14 +22,22 @@ import { FeatureSignal, type InstanceFeature, type StateMessage } from './featur
 /** Component keys of user sensors: apart from the built-in ones, whatever the user calls them. */
 export const userComponentKey = (key: string): string => `user_${key}`;
 
+/** A sensor on a device: its key and placementOf (model/sensor-definition.ts). */
+export interface Placement {
+  key: string;
+  on: string;
+}
+
+/** What one device's user sensor components are built from. */
 export interface UserSensorInputs {
   sensors: UserSensor[];
-  /** Keys published by an earlier run and no longer defined. */
+  /** Keys shown on this device by an earlier run (or before a change) and no longer there. */
   removed: string[];
 }
 
-export function userSensorComponents(ctx: DiscoveryContext, stateTopic: string, inputs: UserSensorInputs): Record<string, Component> {
-  const c = componentNamer(ctx, ctx.topics.instanceDeviceId, slug(ctx.instanceName));
+type Namer = ReturnType<typeof componentNamer>;
+
+function userSensorComponents(ctx: DiscoveryContext, c: Namer, stateTopic: string, inputs: UserSensorInputs): Record<string, Component> {
   const out: Record<string, Component> = {};
   for (const s of inputs.sensors) {
     const key = userComponentKey(s.key);
@@ -82,7 +93,7 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
   constructor(
     private readonly stateTopic: string,
     private sensors: UserSensor[],
-    private removed: string[],
+    private removed: Placement[],
     /** Told when a successful scrape first lacks a sensor's line (true) and when it is back (false). */
     private readonly onMissing: (sensor: UserSensor, missing: boolean) => void = () => {},
     private readonly now: () => number = Date.now,
@@ -100,7 +111,7 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
    * and each key in `removed` is sent as a removal. A sensor whose definition changed starts
    * without a value, so no value read under the old definition is shown under the new one.
    */
-  redefine(sensors: UserSensor[], removed: string[]): void {
+  redefine(sensors: UserSensor[], removed: Placement[]): void {
     const kept = new Map(sensors.map((s) => [s.key, JSON.stringify(s)]));
     for (const s of this.sensors) {
       if (kept.get(s.key) === JSON.stringify(s)) continue;
@@ -170,12 +181,26 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
     }
   }
 
+  private inputsOn(on: string): UserSensorInputs {
+    return { sensors: this.sensors.filter((s) => placementOf(s) === on), removed: this.removed.filter((r) => r.on === on).map((r) => r.key) };
+  }
+
   discoveryInputs(): UserSensorInputs {
-    return { sensors: this.sensors, removed: this.removed };
+    return this.inputsOn('');
   }
 
   components(ctx: DiscoveryContext, inputs: UserSensorInputs): Record<string, Component> {
-    return userSensorComponents(ctx, this.stateTopic, inputs);
+    return userSensorComponents(ctx, componentNamer(ctx, ctx.topics.instanceDeviceId, slug(ctx.instanceName)), this.stateTopic, inputs);
+  }
+
+  /** Undefined for a production none of the sensors is (or was) on: its device message stays as it was. */
+  productionInputs(p: Pick<ProductionSnapshot, 'namespace' | 'name'>): UserSensorInputs | undefined {
+    const inputs = this.inputsOn(productionPlace(p));
+    return inputs.sensors.length > 0 || inputs.removed.length > 0 ? inputs : undefined;
+  }
+
+  productionComponents(ctx: DiscoveryContext, p: Pick<ProductionSnapshot, 'namespace' | 'name'>, inputs: UserSensorInputs): Record<string, Component> {
+    return userSensorComponents(ctx, componentNamer(ctx, ctx.topics.productionDeviceId(p), slug(p.name)), this.stateTopic, inputs);
   }
 
   states(): StateMessage[] {

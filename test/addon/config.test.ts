@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { MCP_PORT } from '../../src/model/mcp.ts';
 import { SENSOR_DEVICE_CLASS_NAMES, STATE_CLASSES } from '../../src/model/ha-sensor-rules.ts';
+import { CLASS_NAME } from '../../src/model/sensor-source.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 type Obj = Record<string, unknown>;
@@ -384,6 +385,8 @@ test('config.yaml says what the issue asks for', () => {
         entity_category: 'list(diagnostic)?',
         options: 'str?',
         interval: 'int(2,86400)?',
+        // The Supervisor checks what the bridge's validator checks (model/sensor-source.ts).
+        production: `match(${CLASS_NAME.source})?`,
       },
     ],
     sensor_packages: ['str'],

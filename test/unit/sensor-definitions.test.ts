@@ -17,6 +17,7 @@ import {
   MAX_INTERVAL_S,
   MAX_STATE_CHARS,
   MAX_USER_SENSORS,
+  placementOf,
   readSensorDefinitions,
   readSensorPackages,
   type SensorProblem,
@@ -53,6 +54,17 @@ describe('user sensor definitions', () => {
     assert.deepEqual(sensors[3]?.source, { kind: 'method', ref: { className: 'Orders.Stats', method: 'Backlog' } });
     assert.deepEqual(sensors[4]?.source, { kind: 'metric', selector: { name: 'iris_db_free_space', labels: { id: 'USER' } } });
     assert.deepEqual(sensors[5]?.typing, { unit: undefined, deviceClass: 'enum', stateClass: undefined, icon: undefined, displayPrecision: undefined, entityCategory: undefined, options: ['idle', 'busy', 'down'] });
+  });
+
+  it("reads the production a sensor is shown on, in the sensor's namespace", () => {
+    const { sensors, problems } = read(
+      { name: 'Queue', namespace: 'orders', global: '^Q', production: ' Orders.Production ' },
+      { name: 'CPU', metric: 'iris_cpu_usage', namespace: 'Orders', production: 'Orders.Production' },
+      { name: 'Here', namespace: 'ORDERS', global: '^Q' },
+    );
+    assert.deepEqual(problems, []);
+    assert.deepEqual(sensors.map((s) => s.production), [{ namespace: 'ORDERS', name: 'Orders.Production' }, { namespace: 'ORDERS', name: 'Orders.Production' }, undefined]);
+    assert.deepEqual(sensors.map(placementOf), ['ORDERS/Orders.Production', 'ORDERS/Orders.Production', '']);
   });
 
   it('refuses a unit that does not fit the device class, naming the sensor and the field', () => {
@@ -99,10 +111,14 @@ describe('user sensor definitions', () => {
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER' }), ['source: set one of sql, global, method, metric']);
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER', sql: 'SELECT 1', global: '^X' }), ['source: set only one of sql, global']);
     assert.deepEqual(problemsOf({ name: 'A', global: '^X' }), ['namespace: the IRIS namespace to read in is required (e.g. USER)']);
-    // Not available yet: said, rather than taken and ignored.
-    for (const production of ['Orders.Production', '', 42]) {
-      assert.deepEqual(problemsOf({ name: 'A', global: '^X', namespace: 'USER', production }), ["production: a sensor cannot be shown on a production's device yet: leave production out, and it shows on the IRIS device"]);
+    const classHint = "production: the production's class name as IRIS shows it, e.g. Orders.Production";
+    for (const production of ['', 'Production', '%Sys.Production', 'Orders.Production;X', 'Orders..Production', `A.${'b'.repeat(220)}`]) {
+      const expected = production.length > 220 ? 'production: at most 220 characters' : classHint;
+      assert.deepEqual(problemsOf({ name: 'A', global: '^X', namespace: 'USER', production }), [expected], production);
     }
+    assert.deepEqual(problemsOf({ name: 'A', global: '^X', namespace: 'USER', production: 42 }), ['production: must be text']);
+    // A metric needs no namespace to be read, but a production is found by its namespace too.
+    assert.deepEqual(problemsOf({ name: 'A', metric: 'iris_cpu_usage', production: 'Orders.Production' }), ['namespace: the namespace of the production whose device shows this sensor is required (e.g. USER)']);
     assert.deepEqual(problemsOf({ name: 'A', metric: 'iris_cpu_usage', device_class: 'timestamp' }), ['device_class: a metric is a number, so it cannot be a timestamp sensor']);
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER', global: '^X', attributes: true }), ['attributes: only an sql sensor has a row to take attributes from']);
     assert.deepEqual(problemsOf({ name: 'A', namespace: 'USER', sql: 'SELECT 1', count_subscripts: true }), ['count_subscripts: only a global sensor counts subscripts']);

@@ -10,8 +10,8 @@ import { selectSensorMetrics, toInstanceMetrics } from '../../src/iris/monitor-a
 import { parsePrometheus } from '../../src/iris/monitor-api/prometheus.ts';
 import { readSensorDefinitions, type UserSensor } from '../../src/model/sensor-definition.ts';
 import { parseMetricSelector } from '../../src/model/sensor-source.ts';
-import { instanceDiscovery } from '../../src/mqtt/discovery.ts';
-import { UserSensorFeature, userSensorComponents } from '../../src/mqtt/user-sensors.ts';
+import { instanceDiscovery, productionDiscovery } from '../../src/mqtt/discovery.ts';
+import { UserSensorFeature } from '../../src/mqtt/user-sensors.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
 import { discoveryContext } from '../support/fixtures.ts';
 
@@ -60,7 +60,7 @@ describe('metric sensors', () => {
       { name: 'USER free', metric: 'iris_db_free_space{id="USER"}', device_class: 'data_size', unit: 'MB', entity_category: 'diagnostic' },
       { name: '2nd sensor', metric: 'iris_process_count' },
     );
-    const cmps = userSensorComponents(ctx, TOPIC, { sensors: defs, removed: ['gone'] });
+    const cmps = new UserSensorFeature(TOPIC, defs, []).components(ctx, { sensors: defs, removed: ['gone'] });
     assert.deepEqual(cmps.user_host_cpu, {
       p: 'sensor',
       name: 'Host CPU',
@@ -81,6 +81,36 @@ describe('metric sensors', () => {
     assert.deepEqual(cmps.user_gone, { p: 'sensor' });
     const payload = instanceDiscovery(ctx, [], cmps);
     assert.deepEqual(validateDiscovery({ [ctx.topics.instanceDiscovery()]: JSON.stringify(payload) }), []);
+  });
+
+  it("go on the device of the production they name, and are removed from the device they left", () => {
+    const orders = { namespace: 'USER', name: 'Demo.Orders.Production' };
+    const defs = sensors(
+      { name: 'Open orders', sql: 'SELECT 1', namespace: 'USER', unit: 'orders' },
+      { name: 'Queue', global: '^Q', namespace: 'user', production: 'Demo.Orders.Production', unit: 'messages', state_class: 'measurement' },
+      { name: 'CPU here', metric: 'iris_cpu_usage', namespace: 'USER', production: 'Demo.Orders.Production', unit: '%' },
+    );
+    // Queue was on the IRIS device before; Old was on the production's device and is gone.
+    const f = new UserSensorFeature(TOPIC, defs, [{ key: 'queue', on: '' }, { key: 'old', on: 'USER/Demo.Orders.Production' }]);
+    assert.deepEqual(f.discoveryInputs(), { sensors: [defs[0]], removed: ['queue'] });
+    const inputs = f.productionInputs({ namespace: 'user', name: 'Demo.Orders.Production' });
+    assert.deepEqual(inputs, { sensors: [defs[1], defs[2]], removed: ['old'] });
+    assert.equal(f.productionInputs({ namespace: 'USER', name: 'Demo.Other.Production' }), undefined, 'a production no sensor is on keeps its message');
+    assert.equal(f.productionInputs({ namespace: 'ORDERS', name: 'Demo.Orders.Production' }), undefined, 'the same class in another namespace is another production');
+    const cmps = f.productionComponents(ctx, orders, inputs!);
+    const id = ctx.topics.productionDeviceId(orders);
+    assert.equal(cmps.user_queue?.uniq_id, `${id}_user_queue`, "a unique id of the production's device: never the one it had on the IRIS device");
+    assert.notEqual(cmps.user_queue?.uniq_id, f.components(ctx, { sensors: [defs[1]!], removed: [] }).user_queue?.uniq_id);
+    assert.equal(cmps.user_queue?.stat_t, TOPIC, 'the one state topic of every user sensor');
+    assert.equal(cmps.user_cpu_here?.unit_of_meas, '%');
+    assert.deepEqual(cmps.user_old, { p: 'sensor' });
+    const instance = instanceDiscovery(ctx, [orders], f.components(ctx, f.discoveryInputs()));
+    assert.deepEqual(instance.cmps.user_queue, { p: 'sensor' });
+    const payload = productionDiscovery(ctx, orders, cmps);
+    assert.deepEqual(
+      validateDiscovery({ [ctx.topics.instanceDiscovery()]: JSON.stringify(instance), [ctx.topics.productionDiscovery(orders)]: JSON.stringify(payload) }),
+      [],
+    );
   });
 
   it('take a value once their interval has passed, and lose it when the line or the scrape is gone', () => {
