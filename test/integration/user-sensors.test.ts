@@ -5,7 +5,7 @@
  * updating, and a sensor taken out of the options removed from Home Assistant at the next start.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -102,14 +102,15 @@ describe('user metric sensors over MQTT', () => {
   });
 
   it('removes from Home Assistant a sensor taken out of the options, at the next start', async () => {
-    assert.deepEqual(JSON.parse(readFileSync(join(stateDir, 'user-sensors.json'), 'utf8')), { shown: ['host_cpu', 'user_free_space', 'mirror_lag'] });
+    const onIris = (...keys: string[]) => ({ shown: keys.map((key) => ({ key, on: '' })) });
+    assert.deepEqual(JSON.parse(readFileSync(join(stateDir, 'user-sensors.json'), 'utf8')), onIris('host_cpu', 'user_free_space', 'mirror_lag'));
     const { running } = await start(SENSORS.filter((s) => s.name !== 'Mirror lag'));
     try {
       await waitFor(() => (instanceCmps().user_mirror_lag !== undefined && Object.keys(instanceCmps().user_mirror_lag ?? {}).length === 1) || undefined, 5000, 'the removal of Mirror lag');
       assert.deepEqual(instanceCmps().user_mirror_lag, { p: 'sensor' });
       assert.ok(instanceCmps().user_host_cpu);
       assert.deepEqual(validateDiscovery(observer.retained('homeassistant/device/')), []);
-      assert.deepEqual(JSON.parse(readFileSync(join(stateDir, 'user-sensors.json'), 'utf8')), { shown: ['host_cpu', 'user_free_space'] });
+      assert.deepEqual(JSON.parse(readFileSync(join(stateDir, 'user-sensors.json'), 'utf8')), onIris('host_cpu', 'user_free_space'));
     } finally {
       await running.stop();
     }
@@ -173,6 +174,115 @@ describe('user SQL, global and method sensors over MQTT (read through the agent 
       assert.equal(cap.lines.filter((l) => l.includes('Sensor "Secret pins" has a value again.')).length, 1);
     } finally {
       await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("user sensors on a production's device over MQTT", () => {
+  const ORDERS = { namespace: 'ORDERS', name: 'Orders.Production' };
+  const LATER = { namespace: 'LAB', name: 'Lab.Later.Production' };
+  const WAITING = { name: 'Orders waiting', namespace: 'ORDERS', global: '^Orders("queue")', unit: 'orders' };
+  const SENSORS = [
+    { ...WAITING, production: ORDERS.name },
+    { name: 'Host CPU', metric: 'iris_cpu_usage', unit: '%', namespace: 'orders', production: ORDERS.name },
+    { name: 'Lab queue', namespace: 'LAB', global: '^Lab("queue")', production: LATER.name },
+    { name: 'Open orders', namespace: 'ORDERS', global: '^Orders("open")' },
+  ];
+  const cmpsOf = (topic: string): Cmps => (JSON.parse(observer.latest(topic) || '{}') as { cmps?: Cmps }).cmps ?? {};
+  const userKeys = (cmps: Cmps) => Object.keys(cmps).filter((k) => k.startsWith('user_')).sort();
+
+  it('shows a sensor on the device of the production it names, and moves it with its removal from the device it left', async () => {
+    // Each run is a new bridge with its own connection, so a simulated IRIS each (the same data).
+    const newSim = () => {
+      const sim = new IrisSimulator({ transitionMs: 50 });
+      sim.iris.userData.define('ORDERS', { globals: { Orders: { '["queue"]': 7, '["open"]': 3 } } });
+      sim.iris.userData.define('LAB', { globals: { Lab: { '["queue"]': 2 } } });
+      sim.iris.security.grant('IrisEdgeSensors', '%DB_ORDERS', 'R');
+      sim.iris.security.grant('IrisEdgeSensors', '%DB_LAB', 'R');
+      return sim;
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'iris-edge-production-sensors-'));
+    const run = async (sim: IrisSimulator, sensors: unknown[]) => {
+      const cap = captureLogger();
+      const config = testConfig({ mqtt: { source: 'default', url: broker.url }, pollIntervalMs: 200, stateDir: dir, userSensors: readSensorDefinitions(sensors, { pollIntervalS: 2, packages: [] }) });
+      const running = await startBridge(config, cap.log, {
+        iris: sim,
+        sensors: sim.sensorClient(),
+        health: new MonitorApiClient({ baseUrl: api.url, sensorMetrics: sensorMetricsOf(config) }),
+        inventoryWindowMs: 200,
+      });
+      return { running, lines: cap.lines };
+    };
+    const ordersTopic = topics.productionDiscovery(ORDERS);
+    try {
+      const sim = newSim();
+      const first = await run(sim, SENSORS);
+      try {
+        await waitFor(() => (values().orders_waiting === 7 && userKeys(cmpsOf(ordersTopic)).length === 2) || undefined, 8000, "the production's sensors");
+        const cmps = cmpsOf(ordersTopic);
+        assert.deepEqual(userKeys(cmps), ['user_host_cpu', 'user_orders_waiting']);
+        assert.equal(cmps.user_orders_waiting?.default_entity_id, 'sensor.orders_production_user_orders_waiting', 'the entity id DOCS.md gives');
+        assert.equal(cmps.user_orders_waiting?.uniq_id, `${topics.productionDeviceId(ORDERS)}_user_orders_waiting`);
+        assert.equal(cmps.user_orders_waiting?.unit_of_meas, 'orders');
+        assert.ok(cmps.running, "the production's own switch stays in the message");
+        assert.deepEqual(userKeys(instanceCmps()), ['user_open_orders'], 'the others stay on the IRIS device');
+        assert.deepEqual(validateDiscovery(observer.retained('homeassistant/device/')), []);
+        // A production IRIS does not have: not shown, said once, shown when it appears.
+        await polls(first.running.monitor, 3);
+        assert.equal(first.lines.filter((l) => l.includes('Sensor "Lab queue" is not shown: it goes on the device of production Lab.Later.Production, which IRIS does not have in namespace LAB')).length, 1);
+        assert.equal(observer.latest(topics.productionDiscovery(LATER)), undefined);
+        sim.addProduction({ ...LATER, running: false, hosts: [] });
+        await waitFor(() => cmpsOf(topics.productionDiscovery(LATER)).user_lab_queue || undefined, 8000, 'Lab queue on the new production');
+        assert.equal(first.lines.filter((l) => l.includes('Sensor "Lab queue" is shown on the device of production Lab.Later.Production.')).length, 1);
+      } finally {
+        await first.running.stop();
+      }
+      assert.deepEqual(JSON.parse(readFileSync(join(dir, 'user-sensors.json'), 'utf8')), {
+        shown: [
+          { key: 'orders_waiting', on: 'ORDERS/Orders.Production' },
+          { key: 'host_cpu', on: 'ORDERS/Orders.Production' },
+          { key: 'lab_queue', on: 'LAB/Lab.Later.Production' },
+          { key: 'open_orders', on: '' },
+        ],
+      });
+
+      // Orders waiting moves to the IRIS device; Host CPU is taken out.
+      const again = newSim();
+      again.addProduction({ ...LATER, running: false, hosts: [] });
+      const second = await run(again, [WAITING, SENSORS[2], SENSORS[3]]);
+      try {
+        await waitFor(() => (instanceCmps().user_orders_waiting?.p === 'sensor' && instanceCmps().user_orders_waiting?.stat_t ? true : undefined), 8000, 'Orders waiting on the IRIS device');
+        assert.equal(instanceCmps().user_orders_waiting?.uniq_id, `${topics.instanceDeviceId}_user_orders_waiting`);
+        await waitFor(() => (Object.keys(cmpsOf(ordersTopic).user_orders_waiting ?? {}).length === 1 ? true : undefined), 8000, 'its removal from the production');
+        assert.deepEqual(cmpsOf(ordersTopic).user_orders_waiting, { p: 'sensor' });
+        assert.deepEqual(cmpsOf(ordersTopic).user_host_cpu, { p: 'sensor' });
+        assert.ok(cmpsOf(topics.productionDiscovery(LATER)).user_lab_queue?.stat_t, 'a sensor that did not move is still there');
+        assert.deepEqual(validateDiscovery(observer.retained('homeassistant/device/')), []);
+        await waitFor(() => values().orders_waiting === 7 || undefined, 8000, 'its value');
+      } finally {
+        await second.running.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the list of shown sensors an earlier version wrote (keys only, all on the IRIS device)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iris-edge-old-shown-'));
+    try {
+      writeFileSync(join(dir, 'user-sensors.json'), JSON.stringify({ shown: ['old_sensor'] }));
+      const cap = captureLogger();
+      const config = testConfig({ mqtt: { source: 'default', url: broker.url }, pollIntervalMs: 200, stateDir: dir, userSensors: readSensorDefinitions([SENSORS[1]], { pollIntervalS: 2, packages: [] }) });
+      const running = await startBridge(config, cap.log, { iris: new IrisSimulator({ transitionMs: 50 }), health: new MonitorApiClient({ baseUrl: api.url, sensorMetrics: sensorMetricsOf(config) }), inventoryWindowMs: 200 });
+      try {
+        await waitFor(() => (instanceCmps().user_old_sensor?.p === 'sensor' && Object.keys(instanceCmps().user_old_sensor ?? {}).length === 1) || undefined, 8000, 'the removal of the old sensor');
+        assert.ok(cmpsOf(topics.productionDiscovery(ORDERS)).user_host_cpu);
+        assert.ok(!cap.lines.some((l) => l.includes('unreadable')));
+      } finally {
+        await running.stop();
+      }
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
