@@ -2,7 +2,8 @@
  * The Sensors page in Chromium, behind the ingress-style proxy, on the simulator's sensors user:
  * a sensor is created after a Test that shows its value, type, time and what Home Assistant
  * would show; a field the rules refuse is named; it is edited and tested again, then deleted
- * through the panel's own dialog; the grants its namespace needs are shown. At 360 px in dark
+ * through the panel's own dialog; the grants its namespace needs are shown; it is put on a
+ * production's device, and one IRIS does not have is marked. At 360 px in dark
  * mode without sideways scrolling. Screenshots: .artifacts/browser/sensors-*.png.
  */
 import assert from 'node:assert/strict';
@@ -91,9 +92,13 @@ describe('the Sensors page in Chromium', () => {
     await page.locator('#sensor-name').fill('Orders waiting');
     await page.locator('#sensor-source').fill('SELECT COUNT(*) FROM Orders.Open');
     await page.locator('#sensor-interval').fill('60');
+    // On the production's device: the productions IRIS has are offered while typing.
+    assert.deepEqual(await page.locator('#sensor-productions option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).sort()), ['Lab.Results.Production', 'Orders.Production', 'Orders.Replay.Production']);
+    await page.locator('#sensor-production').fill('Orders.Production');
     await page.locator('#sensor-save').click();
     await page.locator('tr[data-sensor="orders_waiting"]').waitFor();
-    assert.deepEqual((await saved()).map((s) => [s.name, s.definition.interval]), [['Orders waiting', 60]]);
+    assert.deepEqual((await saved()).map((s) => [s.name, s.definition.interval, s.definition.production]), [['Orders waiting', 60, 'Orders.Production']]);
+    assert.equal(await page.locator('tr[data-sensor="orders_waiting"] td[data-label="Device"]').innerText(), 'Orders.Production');
 
     // Delete, through the panel's own dialog: Cancel keeps it, Delete removes it.
     await page.locator('tr[data-sensor="orders_waiting"] [data-delete]').click();
@@ -114,8 +119,11 @@ describe('the Sensors page in Chromium', () => {
     await page.locator('#sensor-namespace').fill(NS);
     await page.locator('#sensor-test').click();
     await page.locator('#sensor-test-state', { hasText: 'A-1' }).waitFor();
+    // A production IRIS does not have (a typo): saved, and marked, since it is not shown until IRIS has it.
+    await page.locator('#sensor-production').fill('Orders.Productoin');
     await page.locator('#sensor-save').click();
     await page.locator('tr[data-sensor="newest_order"]').waitFor();
+    assert.match(await page.locator('tr[data-sensor="newest_order"] td[data-label="Device"]').innerText(), /Orders\.Productoin\s*not in IRIS/);
     const [sw, cw] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
     assert.ok((sw as number) <= (cw as number), `no sideways scrolling (${sw} > ${cw})`);
     await page.screenshot({ path: join(ART, 'sensors-phone-dark.png'), fullPage: true });

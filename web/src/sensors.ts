@@ -6,6 +6,7 @@
 import { call } from './api.ts';
 import { card, h, render, resultBox, say } from './dom.ts';
 import { confirmDialog, type Page } from './pages.ts';
+import { store } from './store.ts';
 
 const TITLE = 'Sensors';
 const SOURCES = ['sql', 'global', 'method', 'metric'] as const;
@@ -53,18 +54,45 @@ interface TestResult {
 
 const sourceOf = (d: Definition): (typeof SOURCES)[number] => SOURCES.find((k) => d[k] !== undefined) ?? 'sql';
 
+// ---- the device a sensor is on -----------------------------------------------------------------
+
+/** The add-on's own IRIS, whose productions user sensors can go on: the first instance of the feed (app.ts: the primary). */
+const ownProductions = (): { namespace: string; name: string }[] => [...store.instances.values()][0]?.productions ?? [];
+
+const productionOf = (d: Definition): string | undefined => (typeof d.production === 'string' && d.production !== '' ? d.production : undefined);
+
+function deviceOf(d: Definition): string {
+  const p = productionOf(d);
+  return p ? `the device of ${p}` : 'the IRIS device';
+}
+
+/** Its production's name, marked when IRIS does not have it (the sensor is not shown until it does). */
+function deviceCell(d: Definition): HTMLElement {
+  const p = productionOf(d);
+  if (!p) return h('span', {}, 'IRIS');
+  const ns = String(d.namespace ?? '').toUpperCase();
+  const known = ownProductions().some((x) => x.name === p && x.namespace.toUpperCase() === ns);
+  return h('span', {}, p, known ? null : h('span', { class: 'badge warn', title: `IRIS has no production ${p} in ${ns}: the sensor appears when it does` }, 'not in IRIS'));
+}
+
+/** The productions IRIS has now, offered while typing (any name may still be typed). */
+function productionChoices(): HTMLElement {
+  return h('datalist', { id: 'sensor-productions' }, ownProductions().map((p) => h('option', { value: p.name }, p.namespace)));
+}
+
 // ---- the form ---------------------------------------------------------------------------------
 
 interface Field {
   name: string;
   label: string;
-  kind?: 'number' | 'check' | 'state_class';
+  kind?: 'number' | 'check' | 'state_class' | 'production';
   help?: string;
   only?: (typeof SOURCES)[number];
 }
 
 const FIELDS: Field[] = [
   { name: 'namespace', label: 'Namespace', help: 'Where to read, e.g. USER (not for a metric)' },
+  { name: 'production', label: "On the production's device", kind: 'production', help: 'A production in the namespace, e.g. Orders.Production; empty: the IRIS device' },
   { name: 'attributes', label: 'Columns of the row as attributes', kind: 'check', only: 'sql' },
   { name: 'count_subscripts', label: 'Count the subscripts under the node', kind: 'check', only: 'global' },
   { name: 'unit', label: 'Unit', help: 'e.g. %, MB, s' },
@@ -98,8 +126,15 @@ function sensorForm(editing: Entry | undefined, done: () => void): HTMLElement {
       input =
         f.kind === 'state_class'
           ? h('select', { id }, ['', 'measurement', 'total', 'total_increasing'].map((v) => h('option', { value: v, selected: d[f.name] === v || (v === '' && d[f.name] === undefined) }, v || '—')))
-          : h('input', { type: f.kind === 'number' ? 'number' : 'text', id, autocomplete: 'off', value: d[f.name] === undefined ? '' : String(d[f.name]), ...(f.help ? { placeholder: f.help } : {}) });
-      wrap = h('div', { class: 'field' }, h('label', { for: id }, f.label), input);
+          : h('input', {
+              type: f.kind === 'number' ? 'number' : 'text',
+              id,
+              autocomplete: 'off',
+              value: d[f.name] === undefined ? '' : String(d[f.name]),
+              ...(f.help ? { placeholder: f.help } : {}),
+              ...(f.kind === 'production' ? { list: 'sensor-productions' } : {}),
+            });
+      wrap = h('div', { class: 'field' }, h('label', { for: id }, f.label), input, f.kind === 'production' ? productionChoices() : null);
     }
     inputs.set(f.name, input);
     wraps.push([f, wrap]);
@@ -172,7 +207,7 @@ function sensorForm(editing: Entry | undefined, done: () => void): HTMLElement {
     const req = editing ? call<Entry>('PUT', `api/sensors/${encodeURIComponent(editing.key)}`, definition()) : call<Entry>('POST', 'api/sensors', definition());
     req.then(
       (r) => {
-        say(out, 'good', `Saved: "${r.name}" is on the IRIS device in Home Assistant.`);
+        say(out, 'good', `Saved: "${r.name}" is on ${deviceOf(r.definition)} in Home Assistant.`);
         done();
       },
       (err: Error) => {
@@ -223,6 +258,7 @@ function sensorList(info: SensorsInfo, edit: (e: Entry) => void, reload: () => v
       h('th', { scope: 'row', 'data-label': 'Name' }, e.name),
       h('td', { 'data-label': 'Reads' }, SOURCE_LABEL[k], e.definition.namespace ? ` in ${String(e.definition.namespace)}` : ''),
       h('td', { 'data-label': 'Source', class: 'mono' }, String(e.definition[k] ?? '')),
+      h('td', { 'data-label': 'Device' }, deviceCell(e.definition)),
       h('td', { 'data-label': 'From' }, from, e.problems?.length ? h('div', { class: 'small' }, e.problems.map((p) => `${p.field}: ${p.message}`).join('; ')) : null),
       h('td', { 'data-label': 'Actions' }, h('div', { class: 'actions' }, ...actions)),
     );
@@ -233,7 +269,7 @@ function sensorList(info: SensorsInfo, edit: (e: Entry) => void, reload: () => v
     h(
       'div',
       { class: 'table-wrap' },
-      h('table', { class: 'checks sensors', id: 'sensors-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Reads'), h('th', {}, 'Source'), h('th', {}, 'From'), h('th', {}, ''))), h('tbody', {}, ...rows)),
+      h('table', { class: 'checks sensors', id: 'sensors-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Reads'), h('th', {}, 'Source'), h('th', {}, 'Device'), h('th', {}, 'From'), h('th', {}, ''))), h('tbody', {}, ...rows)),
     ),
     box,
   );
@@ -277,7 +313,7 @@ export function sensorsPage(): Page {
         render(
           main,
           h('h1', { class: 'page-title' }, TITLE),
-          h('p', { class: 'muted' }, 'Your own sensors on the IRIS device in Home Assistant. Changes here apply at once, without a restart. Sensors in the add-on options (sensors:) are listed too, read-only: where both name the same sensor, the options win.'),
+          h('p', { class: 'muted' }, "Your own sensors on the IRIS device, or on a production's device, in Home Assistant. Changes here apply at once, without a restart. Sensors in the add-on options (sensors:) are listed too, read-only: where both name the same sensor, the options win."),
           info.readOnly ? h('p', { class: 'result bad', id: 'sensors-read-only' }, info.readOnly) : null,
           card(`Sensors (${info.sensors.length} of at most ${info.max})`, sensorList(info, (e) => ((editing = e), show()), show)),
           card(editing ? `Edit "${editing.name}"` : 'New sensor', sensorForm(editing, () => ((editing = undefined), show()))),
