@@ -4,7 +4,8 @@
  * state; one whose line IRIS does not write, and one IRIS refuses (no SELECT granted to the
  * sensors' role), are unavailable while the others keep updating; one taken out of the options is gone from Home
  * Assistant after the next start; one created in the panel appears at once and its entity is
- * removed when it is deleted there, without a restart. Also checks the table of Home Assistant's rules the bridge
+ * removed when it is deleted there, without a restart; one put on a production's device is there,
+ * and moves to the IRIS device when its production is taken out, leaving nothing behind. Also checks the table of Home Assistant's rules the bridge
  * refuses sensors with (src/model/ha-sensor-rules.ts) against the tables of this very release:
  * every unit and state class it offers must be one Home Assistant accepts.
  *
@@ -23,6 +24,7 @@ import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { startSimulatedMonitorApi, type SimulatedMonitorApi } from '../../src/iris/simulator/monitor-api.ts';
 import { SENSOR_DEVICE_CLASSES } from '../../src/model/ha-sensor-rules.ts';
 import { readSensorDefinitions } from '../../src/model/sensor-definition.ts';
+import { Topics } from '../../src/mqtt/topics.ts';
 import { LogBuffer } from '../../src/panel/log-buffer.ts';
 import { captureLogger, testConfig } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
@@ -162,6 +164,33 @@ describe('user sensors in a real Home Assistant', () => {
     await ha.waitFor(async () => !(await ha.entityRegistry()).some((e) => e.entity_id.startsWith('sensor.iris_user_panel_')), 30_000, 'the panel sensors to be removed');
     assert.equal(await ha.state('sensor.iris_user_panel_orders'), undefined);
     assert.equal(await stateOf('sensor.iris_user_host_cpu'), '55', 'the others stay');
+  });
+
+  it("shows a sensor on its production's device, and moves it between devices without a restart", async () => {
+    const panel = bridge?.panel?.url;
+    assert.ok(panel, 'the panel runs');
+    const send = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(panel + path, { method, headers: { 'x-iris-edge': '1', ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      assert.ok(r.ok, `${method} ${path}: ${r.status} ${await r.text()}`);
+    };
+    const topics = new Topics('iris');
+    const deviceId = async (identifier: string) => (await ha.deviceRegistry()).find((d) => d.identifiers.some(([dom, id]) => dom === 'mqtt' && id === identifier))?.id;
+    const waiting = { name: 'Orders waiting', namespace: 'ORDERS', global: '^Orders("count")', state_class: 'total_increasing' };
+    const onProduction = 'sensor.orders_production_user_orders_waiting';
+    const onIris = 'sensor.iris_user_orders_waiting';
+    await send('POST', 'api/sensors', { ...waiting, production: 'Orders.Production' });
+    await ha.waitFor(async () => (await stateOf(onProduction)) === '42', 30_000, 'Orders waiting on the production');
+    const production = await deviceId(topics.productionDeviceId({ namespace: 'ORDERS', name: 'Orders.Production' }));
+    assert.ok(production, "the production's device");
+    assert.equal((await ha.entityRegistry()).find((e) => e.entity_id === onProduction)?.device_id, production);
+    assert.equal((await ha.state(onProduction))?.attributes.friendly_name, 'Orders Production Orders waiting');
+    // Moved to the IRIS device: one entity there, none left on the production.
+    await send('PUT', 'api/sensors/orders_waiting', waiting);
+    await ha.waitFor(async () => (await stateOf(onIris)) === '42', 30_000, 'Orders waiting on the IRIS device');
+    await ha.waitFor(async () => !(await ha.entityRegistry()).some((e) => e.entity_id === onProduction), 30_000, 'its entity on the production to be removed');
+    assert.equal((await ha.entityRegistry()).find((e) => e.entity_id === onIris)?.device_id, await deviceId('iris_edge_iris'));
+    await send('DELETE', 'api/sensors/orders_waiting');
+    await ha.waitFor(async () => !(await ha.entityRegistry()).some((e) => e.entity_id === onIris), 30_000, 'Orders waiting to be removed');
   });
 
   it('removes the entity of a sensor taken out of the options at the next start', async () => {
