@@ -77,6 +77,7 @@ export function sensorSources(sensors: McpSensors, packages: readonly string[]):
               namespace: s.namespace ?? null,
               unit: s.typing.unit ?? null,
               deviceClass: s.typing.deviceClass ?? null,
+              production: s.production?.name ?? null,
               value: value ?? null,
               ...(attributes ? { attributes } : {}),
             })),

@@ -16,6 +16,8 @@ export interface UserSensorReading {
   namespace: string | null;
   unit: string | null;
   deviceClass: string | null;
+  /** The production whose device shows it; null: the IRIS device. */
+  production: string | null;
   /** Null: unavailable (not read yet, or its last reading failed; the app log says why). */
   value: number | string | null;
   attributes?: Record<string, string>;
@@ -39,7 +41,7 @@ export function registerSensorTools(server: McpServer, sources: SensorToolSource
     {
       title: 'User-defined sensors and their values',
       description:
-        "The sensors the user defined for IRIS (options `sensors`): each one's name as Home Assistant shows it, its source (sql, global, method or metric), namespace, unit, device class and current value; null when it is unavailable (not read yet, or IRIS refused it: the app log says why).",
+        "The sensors the user defined for IRIS (options `sensors`): each one's name as Home Assistant shows it, its source (sql, global, method or metric), namespace, unit, device class, the production whose device shows it (null: the IRIS device) and current value; null when it is unavailable (not read yet, or IRIS refused it: the app log says why).",
       inputSchema: {},
       annotations: readOnly,
     },

@@ -79,7 +79,7 @@ describe('MCP tools over user-defined sensors, on the simulator', () => {
     const { sensors, problems } = readSensorDefinitions(
       [
         { name: 'Open orders', namespace: NS, sql: 'SELECT COUNT(*) FROM Orders.Open', unit: 'orders', state_class: 'measurement' },
-        { name: 'Backlog', namespace: NS, method: 'Orders.Stats.Backlog' },
+        { name: 'Backlog', namespace: NS, method: 'Orders.Stats.Backlog', production: 'Orders.Production' },
       ],
       { pollIntervalS: 10, packages: ['Orders'] },
     );
@@ -104,8 +104,8 @@ describe('MCP tools over user-defined sensors, on the simulator', () => {
     assert.equal(r.error, false, r.text);
     assert.deepEqual(JSON.parse(r.text), {
       sensors: [
-        { name: 'Open orders', source: 'sql', namespace: NS, unit: 'orders', deviceClass: null, value: 2 },
-        { name: 'Backlog', source: 'method', namespace: NS, unit: null, deviceClass: null, value: null },
+        { name: 'Open orders', source: 'sql', namespace: NS, unit: 'orders', deviceClass: null, production: null, value: 2 },
+        { name: 'Backlog', source: 'method', namespace: NS, unit: null, deviceClass: null, production: 'Orders.Production', value: null },
       ],
     });
   });
