@@ -105,6 +105,14 @@ after(async () => {
 
 const stateOf = async (id: string) => (await ha.state(id))?.state;
 
+/** A change through the panel's API, as its Sensors page makes it. */
+async function send(method: string, path: string, body?: unknown): Promise<void> {
+  const panel = bridge?.panel?.url;
+  assert.ok(panel, 'the panel runs');
+  const r = await fetch(panel + path, { method, headers: { 'x-iris-edge': '1', ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  assert.ok(r.ok, `${method} ${path}: ${r.status} ${await r.text()}`);
+}
+
 describe('user sensors in a real Home Assistant', () => {
   it('shows each sensor on the IRIS device with its unit, class and state; a missing line is unavailable', async () => {
     const ids = ['host_cpu', 'user_free_space', 'write_daemon_cycle', 'licence_days_left', 'processes', 'mirror_lag'].map((k) => `sensor.iris_user_${k}`);
@@ -148,12 +156,6 @@ describe('user sensors in a real Home Assistant', () => {
   });
 
   it('shows sensors created in the panel at once, and removes their entities when they are deleted there', async () => {
-    const panel = bridge?.panel?.url;
-    assert.ok(panel, 'the panel runs');
-    const send = async (method: string, path: string, body?: unknown) => {
-      const r = await fetch(panel + path, { method, headers: { 'x-iris-edge': '1', ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      assert.ok(r.ok, `${method} ${path}: ${r.status} ${await r.text()}`);
-    };
     await send('POST', 'api/sensors', { name: 'Panel orders', namespace: 'ORDERS', sql: 'SELECT COUNT(*) FROM Orders.Open', unit: 'orders', state_class: 'measurement' });
     await send('POST', 'api/sensors', { name: 'Panel CPU', metric: 'iris_cpu_usage', unit: '%' });
     await ha.waitFor(async () => (await stateOf('sensor.iris_user_panel_orders')) === '2', 30_000, 'Panel orders at 2');
@@ -167,12 +169,6 @@ describe('user sensors in a real Home Assistant', () => {
   });
 
   it("shows a sensor on its production's device, and moves it between devices without a restart", async () => {
-    const panel = bridge?.panel?.url;
-    assert.ok(panel, 'the panel runs');
-    const send = async (method: string, path: string, body?: unknown) => {
-      const r = await fetch(panel + path, { method, headers: { 'x-iris-edge': '1', ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      assert.ok(r.ok, `${method} ${path}: ${r.status} ${await r.text()}`);
-    };
     const topics = new Topics('iris');
     const deviceId = async (identifier: string) => (await ha.deviceRegistry()).find((d) => d.identifiers.some(([dom, id]) => dom === 'mqtt' && id === identifier))?.id;
     const waiting = { name: 'Orders waiting', namespace: 'ORDERS', global: '^Orders("count")', state_class: 'total_increasing' };
