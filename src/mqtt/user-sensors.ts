@@ -89,6 +89,7 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
   /** Sensors whose line the last successful scrape lacked, so that this is said once, not every poll. */
   private readonly missing = new Set<string>();
   private shown = false;
+  private byDevice: Map<string, UserSensorInputs> | undefined;
 
   constructor(
     private readonly stateTopic: string,
@@ -122,6 +123,7 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
     }
     this.sensors = sensors;
     this.removed = removed;
+    this.byDevice = undefined;
     this.changed();
   }
 
@@ -181,8 +183,16 @@ export class UserSensorFeature extends FeatureSignal implements InstanceFeature<
     }
   }
 
+  /** Every sync asks once per production: sorted by device once per change of the sensors. */
   private inputsOn(on: string): UserSensorInputs {
-    return { sensors: this.sensors.filter((s) => placementOf(s) === on), removed: this.removed.filter((r) => r.on === on).map((r) => r.key) };
+    if (!this.byDevice) {
+      const by = new Map<string, UserSensorInputs>();
+      const of = (place: string) => by.get(place) ?? by.set(place, { sensors: [], removed: [] }).get(place)!;
+      for (const s of this.sensors) of(placementOf(s)).sensors.push(s);
+      for (const r of this.removed) of(r.on).removed.push(r.key);
+      this.byDevice = by;
+    }
+    return this.byDevice.get(on) ?? { sensors: [], removed: [] };
   }
 
   discoveryInputs(): UserSensorInputs {
