@@ -9,7 +9,7 @@ import { CommandHandler } from './commands.ts';
 import { alertedProductions, publishEvent } from './events.ts';
 import { instanceDiscovery, productionDiscovery, stateTopicOf, type DiscoveryContext } from './discovery.ts';
 import { hostComponentsForProduction, hostDiscovery, hostRefs, hostsOnOwnDevices } from './hosts.ts';
-import type { InstanceFeature } from './feature.ts';
+import { productionFeatureComponents, type InstanceFeature } from './feature.ts';
 import { instanceSensorComponents, metricsState } from './instance-sensors.ts';
 import { RetainedPublisher } from './publisher.ts';
 import { DiscoveryPacer } from './pacer.ts';
@@ -312,14 +312,8 @@ export class MqttBridge {
       const hosts = ownHosts(p) ? [] : p.hosts.map((h) => ({ name: h.name }));
       const features = this.features.map((f) => f.productionInputs?.(p));
       const inputs = { namespace: p.namespace, name: p.name, interop: this.interop.has(p.key), hosts, features };
-      await this.publishDiscovery(w, ctxKey, this.hostCache.of(p).discoveryTopic, inputs, (i) => {
-        const components = hostComponentsForProduction(ctx, i);
-        this.features.forEach((f, n) => {
-          const fi = i.features[n];
-          if (fi !== undefined && f.productionComponents) Object.assign(components, f.productionComponents(ctx, i, fi));
-        });
-        return productionDiscovery(ctx, i, components, i.interop);
-      });
+      await this.publishDiscovery(w, ctxKey, this.hostCache.of(p).discoveryTopic, inputs, (i) => productionDiscovery(ctx, i,
+        { ...hostComponentsForProduction(ctx, i), ...productionFeatureComponents(this.features, ctx, i, i.features) }, i.interop));
     }
     for (const p of view.productions.filter(ownHosts)) {
       const cached = this.hostCache.of(p);

@@ -36,6 +36,19 @@ export interface InstanceFeature<Inputs = unknown, ProductionInputs = unknown> {
   onChange(listener: () => void): void;
 }
 
+/**
+ * What the features add to a production's device, from the inputs each gave for it (in the
+ * features' order; undefined where a feature adds nothing there).
+ */
+export function productionFeatureComponents(features: readonly InstanceFeature[], ctx: DiscoveryContext, p: ProductionRef, inputs: readonly unknown[]): Record<string, Component> {
+  const components: Record<string, Component> = {};
+  features.forEach((f, n) => {
+    const fi = inputs[n];
+    if (fi !== undefined && f.productionComponents) Object.assign(components, f.productionComponents(ctx, p, fi));
+  });
+  return components;
+}
+
 /** Keeps a feature's one listener; features call changed() when what they show changes. */
 export class FeatureSignal {
   private listener: (() => void) | undefined;
