@@ -146,6 +146,15 @@ describe('the grants the sensors role needs', () => {
     ]);
     assert.deepEqual(tablesOf('SELECT a FROM "My Schema"."T" WHERE b IN (SELECT c FROM Sch.U)'), ['"My Schema"."T"', 'Sch.U']);
   });
+
+  it('grants no table named inside a string or a comment, whichever comes first', () => {
+    // A quote inside a comment must not open a string that hides the real table, nor close one early.
+    assert.deepEqual(tablesOf("SELECT a FROM Real.T -- o'clock\nWHERE b = 'FROM Fake.X'"), ['Real.T']);
+    assert.deepEqual(tablesOf("SELECT a /* it's */ FROM Real.T WHERE b = 'x' -- FROM Fake.Y"), ['Real.T']);
+    assert.deepEqual(tablesOf("SELECT 'it''s FROM Fake.Z' FROM \"Odd Schema\".\"T\""), ['"Odd Schema"."T"']);
+    // A literal left open makes no valid query, and no grant.
+    assert.deepEqual(tablesOf("SELECT a FROM Real.T WHERE b = 'FROM Fake.W"), []);
+  });
 });
 
 describe("the panel's Test of one sensor", () => {
