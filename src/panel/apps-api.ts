@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NAMESPACE_NAME, PACKAGE_NAME, type RegistryPackage } from '../model/ipm.ts';
+import { isVersion, NAMESPACE_NAME, PACKAGE_NAME, type RegistryPackage } from '../model/ipm.ts';
 import type { PanelApps, PanelContext } from './context.ts';
 import { ApiError } from './errors.ts';
 import { err, ok } from './schemas.ts';
@@ -17,7 +17,7 @@ import { err, ok } from './schemas.ts';
 // Checked here, so that a name IRIS or the registry would refuse never starts a job (400 at once).
 const Namespace = z.string().regex(NAMESPACE_NAME, 'a namespace name: a letter or % first, then letters, digits, - or _ (at most 64)').describe('An IRIS namespace, e.g. APPS');
 const Package = z.string().regex(PACKAGE_NAME, 'a package name: letters, digits, dots, dashes and underscores').describe('A package name in the registry, e.g. webterminal');
-const Version = z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, 'a version such as 4.9.2').describe('A version such as 4.9.2');
+const Version = z.string().max(256).refine(isVersion, 'a version such as 4.9.2').describe('A version such as 4.9.2');
 
 export const AppsRegistryBody = z
   .union([
