@@ -15,7 +15,7 @@ import type { IrisClient } from '../iris/client.ts';
 import type { Logger } from '../log/logger.ts';
 import { flowPreview, type HaFlowEntry } from '../model/ha-flow.ts';
 import type { HaEventMessage } from '../model/ha-inbound.ts';
-import { MqttToIris } from '../mqtt/to-iris.ts';
+import { MqttToIris, toIrisTopicBase } from '../mqtt/to-iris.ts';
 
 /** The most JSON one service's queue holds, whatever its length: 256 events of the 64 KB maximum. */
 const QUEUE_BYTES = 16 * 1024 * 1024;
@@ -98,7 +98,7 @@ export async function startHaToIris(
     for (const s of mqttServices) queueFor(s);
     intake = new MqttToIris(mqtt.client, mqtt.base, new Set(mqttServices), (s, json) => void pushTo(s, json), log, record);
     await intake.start();
-    log.info(`MQTT messages on ${mqtt.base}/to_iris/<service> go to ${list(mqttServices)} in ${namespace}`);
+    log.info(`MQTT messages on ${toIrisTopicBase(mqtt.base)}/<service> go to ${list(mqttServices)} in ${namespace}`);
   }
   return {
     queues: () => [...queues].map(([name, q]) => ({ service: name, namespace, ...q.stats() })),

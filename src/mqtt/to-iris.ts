@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger.ts';
 import { shownTopic, throttledWarnings } from '../log/throttle.ts';
 import type { HaFlowEntry } from '../model/ha-flow.ts';
 import { MAX_HA_EVENT_BYTES, type HaEventMessage } from '../model/ha-inbound.ts';
+import { TO_IRIS_SEGMENT } from './topics.ts';
 
 export const MQTT_EVENT_TYPE = 'mqtt';
 
@@ -19,7 +20,7 @@ export type MqttToIrisOutcome =
 
 /** The topic under which automations publish for IRIS. */
 export function toIrisTopicBase(instanceBase: string): string {
-  return `${instanceBase}/to_iris`;
+  return `${instanceBase}/${TO_IRIS_SEGMENT}`;
 }
 
 /** What one message on `topic` becomes (pure: the topic base, the allowed services and the time are given). */
