@@ -14,6 +14,20 @@ import { TO_IRIS_SEGMENT } from './topics.ts';
 
 export const MQTT_EVENT_TYPE = 'mqtt';
 
+/**
+ * The MQTT 5 subscription identifier of `<base>/to_iris/+` on the bridge's connection (no other
+ * subscription of it has one). A topic there can also match one of the bridge's command wildcards
+ * (`to_iris/select` is `<ns>/select`'s), and the broker then sends a copy per subscription
+ * (mosquitto does); only the copy of this subscription is data for IRIS.
+ */
+export const TO_IRIS_SUBSCRIPTION_ID = 1;
+
+/** Whether a message came through the to_iris subscription (its identifier, or one of them). */
+function viaToIris(packet: IPublishPacket): boolean {
+  const id = packet.properties?.subscriptionIdentifier;
+  return Array.isArray(id) ? id.includes(TO_IRIS_SUBSCRIPTION_ID) : id === TO_IRIS_SUBSCRIPTION_ID;
+}
+
 export type MqttToIrisOutcome =
   | { kind: 'pass'; service: string; json: string }
   | { kind: 'ignored'; why: string };
@@ -73,7 +87,7 @@ export class MqttToIris {
   async start(): Promise<void> {
     this.client.on('message', this.onMessage);
     // mqtt.js subscribes again after a reconnect (its resubscribe option, on by default).
-    await this.client.subscribeAsync(`${this.base}/+`, { qos: 1, rap: true });
+    await this.client.subscribeAsync(`${this.base}/+`, { qos: 1, rap: true, properties: { subscriptionIdentifier: TO_IRIS_SUBSCRIPTION_ID } });
   }
 
   stop(): void {
@@ -81,7 +95,7 @@ export class MqttToIris {
   }
 
   private readonly onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
-    if (!topic.startsWith(`${this.base}/`)) return;
+    if (!viaToIris(packet)) return;
     const out = mqttToIris(this.base, topic, payload, packet.retain, this.services, new Date());
     if (out.kind === 'pass') {
       this.deliver(out.service, out.json);

@@ -9,6 +9,7 @@ import { after, afterEach, before, it } from 'node:test';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { productionDisplayName } from '../../src/model/production.ts';
 import { FeatureSignal, type InstanceFeature, type StateMessage } from '../../src/mqtt/feature.ts';
+import { MqttToIris, toIrisTopicBase } from '../../src/mqtt/to-iris.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig.ts';
 import { waitFor } from '../support/fixtures.ts';
@@ -81,4 +82,25 @@ it('commands a production in a namespace named APPS or TO_IRIS, and the bridge t
   assert.deepEqual([install.got, backup.got], [['APPS/webterminal'], ['PRESS']]);
   // The app's retained state, which the command wildcard <ns>/<production>/update matches, is no command.
   assert.deepEqual(lines.filter((l) => / WARN: /.test(l)), []);
+});
+
+it('hands data for IRIS on a topic that also matches a command wildcard to its service once', async () => {
+  rig = await startBridgeRig(broker);
+  const delivered: Array<[string, unknown]> = [];
+  // A business service named "select": to_iris/select is also what <ns>/select, the namespace select's wildcard, matches.
+  const intake = new MqttToIris(rig.client, topics.base, new Set(['select', 'Orders']), (service, json) => delivered.push([service, JSON.parse(json).data]), rig.log);
+  await intake.start();
+  try {
+    await rig.observer.publish(`${toIrisTopicBase(topics.base)}/select`, JSON.stringify({ n: 1 }));
+    await rig.observer.publish(`${toIrisTopicBase(topics.base)}/Orders`, JSON.stringify({ n: 2 }));
+    // One connection delivers in order: once Orders is in, every copy of the first message is too.
+    await waitFor(() => delivered.some(([s]) => s === 'Orders'), 5000, 'the message for Orders');
+    assert.deepEqual(delivered, [
+      ['select', { n: 1 }],
+      ['Orders', { n: 2 }],
+    ]);
+    assert.deepEqual(rig.lines.filter((l) => / WARN: /.test(l)), []);
+  } finally {
+    intake.stop();
+  }
 });
