@@ -9,7 +9,7 @@ import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from '../log/logger.ts';
 import { shownTopic, throttledWarnings } from '../log/throttle.ts';
 import type { HaFlowEntry } from '../model/ha-flow.ts';
-import { MAX_HA_EVENT_BYTES, type HaEventMessage } from '../model/ha-inbound.ts';
+import { eventMessage, forIris, MAX_HA_EVENT_BYTES, type ForIris } from '../model/ha-inbound.ts';
 import { TO_IRIS_SEGMENT } from './topics.ts';
 
 export const MQTT_EVENT_TYPE = 'mqtt';
@@ -29,7 +29,7 @@ function viaToIris(packet: IPublishPacket): boolean {
 }
 
 export type MqttToIrisOutcome =
-  | { kind: 'pass'; service: string; json: string }
+  | { kind: 'pass'; service: string; item: ForIris }
   | { kind: 'ignored'; why: string };
 
 /** The topic under which automations publish for IRIS. */
@@ -51,20 +51,9 @@ export function mqttToIris(base: string, topic: string, payload: Buffer, retaine
     return { kind: 'ignored', why: 'it is not JSON' };
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { kind: 'ignored', why: 'it is not a JSON object' };
-  const message: HaEventMessage = {
-    kind: 'event',
-    event_type: MQTT_EVENT_TYPE,
-    entity: '',
-    old_state: '',
-    new_state: '',
-    attributes: null,
-    data: data as Record<string, unknown>,
-    time: now.toISOString(),
-    context_id: '',
-  };
-  const json = JSON.stringify(message);
-  if (Buffer.byteLength(json) > MAX_HA_EVENT_BYTES) return { kind: 'ignored', why: `it is over the ${MAX_HA_EVENT_BYTES / 1024} KB limit` };
-  return { kind: 'pass', service, json };
+  const item = forIris(eventMessage(MQTT_EVENT_TYPE, data as Record<string, unknown>, now.toISOString(), ''));
+  if (item.bytes > MAX_HA_EVENT_BYTES) return { kind: 'ignored', why: `it is over the ${MAX_HA_EVENT_BYTES / 1024} KB limit` };
+  return { kind: 'pass', service, item };
 }
 
 export class MqttToIris {
@@ -75,7 +64,7 @@ export class MqttToIris {
     private readonly client: MqttClient,
     instanceBase: string,
     private readonly services: ReadonlySet<string>,
-    private readonly deliver: (service: string, json: string) => void,
+    private readonly deliver: (service: string, item: ForIris) => void,
     private readonly log: Logger,
     /** The panel's record of what was ignored (flow-record.ts); the queues record the rest. */
     private readonly record: (entry: Omit<HaFlowEntry, 'at'>) => void = () => {},
@@ -98,7 +87,7 @@ export class MqttToIris {
     if (!viaToIris(packet)) return;
     const out = mqttToIris(this.base, topic, payload, packet.retain, this.services, new Date());
     if (out.kind === 'pass') {
-      this.deliver(out.service, out.json);
+      this.deliver(out.service, out.item);
       return;
     }
     this.record({ outcome: 'refused', subject: MQTT_EVENT_TYPE, target: shownTopic(topic), detail: out.why, preview: null });

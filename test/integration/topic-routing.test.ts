@@ -88,7 +88,7 @@ it('hands data for IRIS on a topic that also matches a command wildcard to its s
   rig = await startBridgeRig(broker);
   const delivered: Array<[string, unknown]> = [];
   // A business service named "select": to_iris/select is also what <ns>/select, the namespace select's wildcard, matches.
-  const intake = new MqttToIris(rig.client, topics.base, new Set(['select', 'Orders']), (service, json) => delivered.push([service, JSON.parse(json).data]), rig.log);
+  const intake = new MqttToIris(rig.client, topics.base, new Set(['select', 'Orders']), (service, item) => delivered.push([service, JSON.parse(item.json).data]), rig.log);
   await intake.start();
   try {
     await rig.observer.publish(`${toIrisTopicBase(topics.base)}/select`, JSON.stringify({ n: 1 }));
