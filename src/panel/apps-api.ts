@@ -75,9 +75,10 @@ export async function registerAppsApi(app: FastifyInstance, ctx: PanelContext): 
   const SearchQuery = z.object({ q: z.string().max(100).optional().describe('Words in the name or description; empty: every package') }).strict();
   api.get('/apps/search', { schema: { ...doc('Packages of the registry', { 200: ok('Up to 200, by name') }), querystring: SearchQuery } }, async (req) => {
     const { client } = await appsOf(ctx).registry();
-    const all = await client.list(req.query.q ?? '');
-    // The offline folder also says which archives it refused, and why.
-    const problems = client.scan ? (await client.scan()).problems.slice(0, 100) : [];
+    // The offline folder is read once for the answer: its packages, and the archives it refused and why.
+    const view = client.scan ? await client.scan() : undefined;
+    const all = await (view ?? client).list(req.query.q ?? '');
+    const problems = view ? view.problems.slice(0, 100) : [];
     return { registry: client.address, source: client.kind, total: all.length, packages: all.slice(0, 200), problems };
   });
 
