@@ -13,9 +13,8 @@ import type { HaCore } from '../ha/core.ts';
 import { HaToIris, type HaToIrisStats } from '../ha/ha-to-iris.ts';
 import type { IrisClient } from '../iris/client.ts';
 import type { Logger } from '../log/logger.ts';
-import { flowPreview, type HaFlowEntry } from '../model/ha-flow.ts';
-import type { HaEventMessage } from '../model/ha-inbound.ts';
-import { MqttToIris } from '../mqtt/to-iris.ts';
+import type { ForIris } from '../model/ha-inbound.ts';
+import { MqttToIris, toIrisTopicBase } from '../mqtt/to-iris.ts';
 
 /** The most JSON one service's queue holds, whatever its length: 256 events of the 64 KB maximum. */
 const QUEUE_BYTES = 16 * 1024 * 1024;
@@ -33,24 +32,17 @@ export interface ServiceQueue extends DeliveryStats {
   namespace: string;
 }
 
-/** What the panel shows of one message for IRIS (the JSON is one the bridge made: ha-inbound.ts). */
-function describe(json: string): Pick<HaFlowEntry, 'subject' | 'detail' | 'preview'> {
-  const m = JSON.parse(json) as HaEventMessage;
-  if (m.kind === 'state') return { subject: m.entity, detail: `${m.old_state || '—'} → ${m.new_state || '—'}`, preview: null };
-  return { subject: m.event_type, detail: null, preview: flowPreview(m.data) };
-}
-
 /**
  * The queue's deliveries, recorded for the panel: taken, or refused by IRIS. An error that makes
  * the queue wait is no outcome yet: the event is tried again.
  */
-function recorded(deliver: (json: string) => Promise<void>, target: string, record: FlowSink): (json: string) => Promise<void> {
-  return async (json) => {
+function recorded(deliver: (json: string) => Promise<void>, target: string, record: FlowSink): (item: ForIris) => Promise<void> {
+  return async (item) => {
     try {
-      await deliver(json);
-      record({ outcome: 'delivered', target, ...describe(json) });
+      await deliver(item.json);
+      record({ outcome: 'delivered', target, ...item.shown });
     } catch (err) {
-      if (!isWaitError(err)) record({ outcome: 'failed', target, ...describe(json), detail: (err as Error).message });
+      if (!isWaitError(err)) record({ outcome: 'failed', target, ...item.shown, detail: (err as Error).message });
       throw err;
     }
   };
@@ -79,26 +71,26 @@ export async function startHaToIris(
     }
     return q;
   };
-  const pushTo = (name: string, json: string): boolean => {
-    const taken = queueFor(name).push(json);
+  const pushTo = (name: string, item: ForIris): boolean => {
+    const taken = queueFor(name).push(item);
     if (taken) flows?.touch();
-    else record({ outcome: 'dropped', target: `${name} in ${namespace}`, ...describe(json), detail: 'The queue was full' });
+    else record({ outcome: 'dropped', target: `${name} in ${namespace}`, ...item.shown, detail: 'The queue was full' });
     return taken;
   };
   const list = (l: readonly string[]) => (l.length === 0 ? 'none' : l.join(', '));
   let forwarder: HaToIris | undefined;
   if (ha && haEvents) {
     const target = `${service} in ${namespace}`;
-    forwarder = new HaToIris(ha, { push: (json) => pushTo(service, json) }, { entities, events }, log, (e) => record({ ...e, target }));
+    forwarder = new HaToIris(ha, { push: (item) => pushTo(service, item) }, { entities, events }, log, (e) => record({ ...e, target }));
     forwarder.start();
     log.info(`Home Assistant events go to ${service} in ${namespace}: state changes of ${list(entities.patterns)}; events ${list(events.patterns)}`);
   }
   let intake: MqttToIris | undefined;
   if (mqttServices.length > 0) {
     for (const s of mqttServices) queueFor(s);
-    intake = new MqttToIris(mqtt.client, mqtt.base, new Set(mqttServices), (s, json) => void pushTo(s, json), log, record);
+    intake = new MqttToIris(mqtt.client, mqtt.base, new Set(mqttServices), (s, item) => void pushTo(s, item), log, record);
     await intake.start();
-    log.info(`MQTT messages on ${mqtt.base}/to_iris/<service> go to ${list(mqttServices)} in ${namespace}`);
+    log.info(`MQTT messages on ${toIrisTopicBase(mqtt.base)}/<service> go to ${list(mqttServices)} in ${namespace}`);
   }
   return {
     queues: () => [...queues].map(([name, q]) => ({ service: name, namespace, ...q.stats() })),

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.ts';
 import { writeAtomic } from '../files/atomic-write.ts';
 import type { Logger } from '../log/logger.ts';
-import { describeSensorProblem, placementOf, type UserSensor } from '../model/sensor-definition.ts';
+import { describeSensorProblem, deviceNameProblem, placementOf, type UserSensor } from '../model/sensor-definition.ts';
 import type { MetricSelector } from '../model/sensor-source.ts';
 import type { MonitorView } from '../model/view.ts';
 import type { HealthSource } from '../monitor/monitor.ts';
@@ -104,8 +104,9 @@ export async function startUserSensors(
     }
     return all.filter((s) => {
       if (s.source.kind !== 'metric' && !parts.connection) return false;
-      if (!s.name.toLowerCase().startsWith(deviceName.toLowerCase())) return true;
-      log.warn(`Left out: ${describeSensorProblem({ sensor: s.name, field: 'name', message: `Home Assistant already puts the device name "${deviceName}" before it; leave it out` })}`);
+      const problem = deviceNameProblem(s.name, deviceName);
+      if (!problem) return true;
+      log.warn(`Left out: ${describeSensorProblem(problem)}`);
       return false;
     });
   };

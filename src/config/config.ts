@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LOG_LEVELS } from '../log/logger.ts';
 import { MCP_PORT } from '../model/mcp.ts';
 import { allowPatternProblem, type AllowList } from '../model/allow-list.ts';
+import { isVersion } from '../model/ipm.ts';
 import type { SensorProblem, UserSensor } from '../model/sensor-definition.ts';
 
 /**
@@ -30,7 +31,7 @@ export type RemoteInstance = z.infer<typeof remoteInstanceSchema>;
 const IPM_NAMESPACE = /^[A-Za-z%][A-Za-z0-9_-]{0,63}$/;
 export const ipmPackageSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'a package name: letters, digits, dots, dashes and underscores'),
-  version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, 'a version such as 1.2.3').optional(),
+  version: z.string().refine(isVersion, 'a version such as 1.2.3 (semantic versioning, without +build)').optional(),
   namespace: z.string().regex(IPM_NAMESPACE, 'a namespace name: a letter or % first, then letters, digits, - or _'),
 });
 export type IpmPackageOption = z.infer<typeof ipmPackageSchema>;

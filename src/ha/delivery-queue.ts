@@ -12,6 +12,7 @@
  * beyond the queue's bound.
  */
 import { IrisCommandRefusedError, IrisContractError, IrisUnavailableError, UnknownProductionError } from '../model/errors.ts';
+import type { ForIris } from '../model/ha-inbound.ts';
 import type { Logger } from '../log/logger.ts';
 import { throttledWarnings } from '../log/throttle.ts';
 
@@ -50,7 +51,7 @@ export function isWaitError(err: unknown): boolean {
 }
 
 export class DeliveryQueue {
-  private readonly items: string[] = [];
+  private readonly items: ForIris[] = [];
   private bytes = 0;
   private delivered = 0;
   private dropped = 0;
@@ -65,7 +66,7 @@ export class DeliveryQueue {
   private readonly failures: (key: string, line: string) => void;
 
   constructor(
-    private readonly deliver: (json: string) => Promise<void>,
+    private readonly deliver: (item: ForIris) => Promise<void>,
     private readonly log: Logger,
     private readonly opts: DeliveryQueueOptions,
   ) {
@@ -73,11 +74,10 @@ export class DeliveryQueue {
     this.failures = throttledWarnings(this.log);
   }
 
-  /** Queues one event's JSON; false when the queue is full and it was dropped. */
-  push(json: string): boolean {
+  /** Queues one event's message; false when the queue is full and it was dropped. */
+  push(item: ForIris): boolean {
     if (this.stopped) return false;
-    const size = Buffer.byteLength(json);
-    if (this.items.length >= this.opts.maxItems || this.bytes + size > this.opts.maxBytes) {
+    if (this.items.length >= this.opts.maxItems || this.bytes + item.bytes > this.opts.maxBytes) {
       this.dropped += 1;
       this.droppedInSpell += 1;
       if (this.droppedInSpell === 1) {
@@ -87,8 +87,8 @@ export class DeliveryQueue {
       }
       return false;
     }
-    this.items.push(json);
-    this.bytes += size;
+    this.items.push(item);
+    this.bytes += item.bytes;
     if (!this.running && !this.timer) void this.pump();
     return true;
   }
@@ -107,7 +107,7 @@ export class DeliveryQueue {
     this.running = true;
     try {
       while (!this.stopped && this.items.length > 0) {
-        const head = this.items[0] as string;
+        const head = this.items[0] as ForIris;
         try {
           await this.deliver(head);
           this.delivered += 1;
@@ -123,7 +123,7 @@ export class DeliveryQueue {
           this.failures(code, line);
         }
         this.items.shift();
-        this.bytes -= Buffer.byteLength(head);
+        this.bytes -= head.bytes;
         if (this.waiting !== null) this.log.info(`IRIS takes Home Assistant events into ${this.opts.target} again`);
         this.waiting = null;
         this.attempt = 0;

@@ -62,7 +62,7 @@ export class HaToIris {
         return;
       case 'pass':
         this.passed += 1;
-        this.queue.push(out.json);
+        this.queue.push(out.item);
         return;
       case 'oversized':
         this.refuse(e, out.kind, `${out.what} is ${Math.round(out.bytes / 1024)} KB of JSON, over the 64 KB limit`);

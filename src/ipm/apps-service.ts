@@ -13,7 +13,7 @@
 import { PACKAGE_NAME, isVersion, namespaceNameProblem, type AppsRunner, type InstalledPackage, type RegistryConnection, type RegistryPackage, type RegistryPackageSummary } from '../model/ipm.ts';
 import { AppsError } from './apps-errors.ts';
 import { ipmError, ipmSkipped, parseInstalled } from './ipm-output.ts';
-import { OfflineFolder } from './offline-folder.ts';
+import { FolderView, OfflineFolder } from './offline-folder.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { RegistryError } from './registry-errors.ts';
 
@@ -159,16 +159,24 @@ export class AppsService {
     }
   }
 
-  /** IPM in the namespace, installed from the registry's release when missing, pointed at the registry. */
-  private async prepare(namespace: string, out: Out, { client, connection }: AppsSource): Promise<void> {
-    if ((await this.listIn(namespace)).ipm === undefined) {
+  /**
+   * IPM in the namespace (`listed` says what is there), installed from the registry's release when
+   * missing, pointed at the registry. Resolves to what the namespace holds now: `listed` itself
+   * unless IPM had to be installed.
+   */
+  private async prepare(listed: NamespaceApps, out: Out, { client, connection }: AppsSource): Promise<NamespaceApps> {
+    const { namespace } = listed;
+    let now = listed;
+    if (now.ipm === undefined) {
       out(`IPM is not installed in ${namespace}: installing IPM ${this.ipmVersion} from ${client.address}`);
       const xml = await this.registryCall(() => client.installer('zpm', this.ipmVersion));
       await this.iris(`load IPM ${this.ipmVersion} into ${namespace}`, () => this.o.runner.loadIpmInstaller(namespace, this.ipmVersion, xml));
-      if ((await this.listIn(namespace)).ipm === undefined) throw new AppsError('ipm', `IPM ${this.ipmVersion} did not install in ${namespace}; IRIS's messages.log may say why.`);
+      now = await this.listIn(namespace);
+      if (now.ipm === undefined) throw new AppsError('ipm', `IPM ${this.ipmVersion} did not install in ${namespace}; IRIS's messages.log may say why.`);
     }
     // The offline folder's archives are loaded by path: no repository to point IPM at.
     if (connection) await this.iris(`point IPM in ${namespace} at the registry`, () => this.o.runner.setRegistry(namespace, connection, out));
+    return now;
   }
 
   /**
@@ -176,11 +184,10 @@ export class AppsService {
    * offline folder, IPM's load (or update -path) of each archive, dependencies the folder holds
    * first, since IPM would look for them in a repository.
    */
-  private async commands(source: AppsSource, meta: { name: string; version: string }, before: InstalledPackage[]): Promise<string[]> {
+  private async commands(catalog: PackageCatalog | FolderView, meta: { name: string; version: string }, before: InstalledPackage[]): Promise<string[]> {
     const verb = (name: string) => (before.some((p) => p.name === name) ? 'update' : 'install');
-    if (!(source.client instanceof OfflineFolder)) return [`${verb(meta.name)} ${meta.name} ${meta.version}`];
-    const folder = source.client;
-    const plan = await this.registryCall(() => folder.plan(meta.name, meta.version, new Map(before.map((p) => [p.name, p.version]))));
+    if (!(catalog instanceof FolderView)) return [`${verb(meta.name)} ${meta.name} ${meta.version}`];
+    const plan = await this.registryCall(async () => catalog.plan(meta.name, meta.version, new Map(before.map((p) => [p.name, p.version]))));
     // IPM 0.10.4+ refuses load over an installed module with update steps, as install (Main.cls Update).
     return plan.map((p) => (verb(p.name) === 'update' ? `update ${p.name} -path ${p.file}` : `load ${p.file}`));
   }
@@ -192,12 +199,15 @@ export class AppsService {
     return this.serial(async () => {
       await this.existing(ns);
       const source = await this.o.registry();
-      const meta = await this.registryCall((): Promise<RegistryPackage> => source.client.package(name, version));
-      const current = (await this.listIn(ns)).packages;
+      // The offline folder is read once: the package and the archives of its plan come from the same scan.
+      const { client } = source;
+      const catalog = client instanceof OfflineFolder ? await this.registryCall(() => client.scan()) : client;
+      const meta = await this.registryCall(async (): Promise<RegistryPackage> => catalog.package(name, version));
+      // Listed twice, before and after: the listing that finds IPM (or not) is the one compared with after.
+      const listed = await this.listIn(ns);
       // Everything the offline folder must hold is known before IRIS is touched.
-      const planned = await this.commands(source, meta, current);
-      await this.prepare(ns, out, source);
-      const before = (await this.listIn(ns)).packages;
+      const planned = await this.commands(catalog, meta, listed.packages);
+      const before = (await this.prepare(listed, out, source)).packages;
       // IPM 0.10.4+ refuses `install` over an installed package whose new version has update steps
       // (intersystems/ipm README); `update` runs them (Main.cls Update).
       let error: string | undefined;

@@ -34,6 +34,9 @@ export async function applyDeclaredApps(service: AppsService, namespaces: readon
   });
   if (!all) return result;
   const have = new Set(all.map((n) => n.namespace));
+  // What each namespace holds comes from that one listing; a namespace is listed again only after
+  // an install into it (its dependencies came too), not once per declared app.
+  const held = new Map(all.map((n) => [n.namespace, n.packages]));
   for (const ns of new Set([...namespaces, ...apps.map((a) => a.namespace)].map((n) => n.toUpperCase()))) {
     if (have.has(ns) || ns === '%SYS') continue;
     try {
@@ -45,9 +48,10 @@ export async function applyDeclaredApps(service: AppsService, namespaces: readon
     }
   }
   for (const app of apps) {
-    const what = `${app.name}${app.version ? ` ${app.version}` : ''} in ${app.namespace.toUpperCase()}`;
+    const ns = app.namespace.toUpperCase();
+    const what = `${app.name}${app.version ? ` ${app.version}` : ''} in ${ns}`;
     try {
-      const installed = (await service.list(app.namespace)).packages.find((p) => p.name === app.name.toLowerCase());
+      const installed = held.get(ns)?.find((p) => p.name === app.name.toLowerCase());
       if (installed && (!app.version || installed.version === app.version)) {
         result.unchanged.push(what);
         continue;
@@ -55,6 +59,7 @@ export async function applyDeclaredApps(service: AppsService, namespaces: readon
       const outcome = await service.install(app.namespace, app.name, app.version);
       result.installed.push(what);
       log.info(`Option ipm: ${outcome.message}`);
+      held.set(ns, (await service.list(ns)).packages);
     } catch (e) {
       fail(what, e);
     }

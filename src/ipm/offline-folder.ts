@@ -42,8 +42,8 @@ export class OfflineFolder {
     return `the offline folder ${this.folder}`;
   }
 
-  /** Every archive's module, and the files refused with the reason. */
-  async scan(): Promise<{ entries: Entry[]; problems: FolderProblem[] }> {
+  /** Every archive's module, and the files refused with the reason: one reading of the folder. */
+  async scan(): Promise<FolderView> {
     let names: string[];
     try {
       names = await readdir(this.folder);
@@ -73,7 +73,7 @@ export class OfflineFolder {
       entries.push({ ...got, file });
     }
     for (const key of this.cache.keys()) if (!archives.includes(key)) this.cache.delete(key);
-    return { entries, problems };
+    return new FolderView(this.folder, entries, problems);
   }
 
   private async read(file: string): Promise<ModuleManifest | ArchiveError> {
@@ -93,7 +93,45 @@ export class OfflineFolder {
   }
 
   async list(term = ''): Promise<RegistryPackageSummary[]> {
-    const { entries } = await this.scan();
+    return (await this.scan()).list(term);
+  }
+
+  async package(name: string, version?: string): Promise<RegistryPackage & { file: string }> {
+    return (await this.scan()).package(name, version);
+  }
+
+  /** IPM's release installer, zpm-<version>.xml, when the user put it in the folder. */
+  async installer(name: string, version: string): Promise<Buffer> {
+    const file = join(this.folder, `${name}-${version}.xml`);
+    const missing = `The offline folder ${this.folder} has no ${name}-${version}.xml: put IPM's release file there (github.com/intersystems/ipm/releases), or use an IRIS image that has IPM.`;
+    let st;
+    try {
+      st = await lstat(file);
+    } catch {
+      throw new RegistryError('not-found', missing);
+    }
+    if (!st.isFile() || st.size > this.limits.maxArchiveBytes) throw new RegistryError('garbage', `${file} is not a plain file of at most ${Math.round(this.limits.maxArchiveBytes / 1024 / 1024)} MiB.`);
+    const bytes = await readFile(file);
+    if (!bytes.subarray(0, 400).toString('utf8').includes('<Export')) throw new RegistryError('garbage', `${file} is not an IRIS export (.xml) such as IPM's releases publish.`);
+    return bytes;
+  }
+}
+
+/**
+ * One reading of the folder, which a request answers from throughout: a search's packages and
+ * refusals, an install's package and plan come from the same scan, made once.
+ */
+export class FolderView {
+  readonly kind = 'offline-folder' as const;
+
+  constructor(
+    readonly folder: string,
+    readonly entries: readonly Entry[],
+    readonly problems: readonly FolderProblem[],
+  ) {}
+
+  list(term = ''): RegistryPackageSummary[] {
+    const entries = this.entries;
     const needle = term.trim().toLowerCase();
     const byName = new Map<string, Entry[]>();
     for (const e of entries) byName.set(e.name, [...(byName.get(e.name) ?? []), e]);
@@ -108,9 +146,8 @@ export class OfflineFolder {
   }
 
   /** One version (the newest when none is named), with the archive it comes from. */
-  async package(name: string, version?: string): Promise<RegistryPackage & { file: string }> {
-    const { entries } = await this.scan();
-    const all = entries.filter((e) => e.name === name.toLowerCase());
+  package(name: string, version?: string): RegistryPackage & { file: string } {
+    const all = this.entries.filter((e) => e.name === name.toLowerCase());
     const versions = newestFirst(all.map((e) => e.version));
     const want = version ?? versions[0];
     const e = all.find((x) => x.version === want);
@@ -123,8 +160,8 @@ export class OfflineFolder {
    * them): each dependency `installed` does not satisfy comes from the folder's newest matching
    * version, or the plan is refused before IRIS is touched.
    */
-  async plan(name: string, version: string, installed: ReadonlyMap<string, string>): Promise<Array<{ name: string; version: string; file: string }>> {
-    const { entries } = await this.scan();
+  plan(name: string, version: string, installed: ReadonlyMap<string, string>): Array<{ name: string; version: string; file: string }> {
+    const entries = this.entries;
     const plan: Entry[] = [];
     const visit = (e: Entry, visiting: Set<string>) => {
       if (visiting.has(e.name)) return;
@@ -148,21 +185,5 @@ export class OfflineFolder {
     if (!root) throw new RegistryError('not-found', `The offline folder ${this.folder} has no archive of ${name} ${version}.`);
     visit(root, new Set());
     return plan.map((e) => ({ name: e.name, version: e.version, file: join(this.folder, e.file) }));
-  }
-
-  /** IPM's release installer, zpm-<version>.xml, when the user put it in the folder. */
-  async installer(name: string, version: string): Promise<Buffer> {
-    const file = join(this.folder, `${name}-${version}.xml`);
-    const missing = `The offline folder ${this.folder} has no ${name}-${version}.xml: put IPM's release file there (github.com/intersystems/ipm/releases), or use an IRIS image that has IPM.`;
-    let st;
-    try {
-      st = await lstat(file);
-    } catch {
-      throw new RegistryError('not-found', missing);
-    }
-    if (!st.isFile() || st.size > this.limits.maxArchiveBytes) throw new RegistryError('garbage', `${file} is not a plain file of at most ${Math.round(this.limits.maxArchiveBytes / 1024 / 1024)} MiB.`);
-    const bytes = await readFile(file);
-    if (!bytes.subarray(0, 400).toString('utf8').includes('<Export')) throw new RegistryError('garbage', `${file} is not an IRIS export (.xml) such as IPM's releases publish.`);
-    return bytes;
   }
 }

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import type { AllowList } from './allow-list.ts';
+import { flowPreview, type HaFlowEntry } from './ha-flow.ts';
 
 /** The largest event JSON handed to IRIS. */
 export const MAX_HA_EVENT_BYTES = 64 * 1024;
@@ -37,8 +38,33 @@ export interface HaEventMessage {
   context_id: string;
 }
 
+/**
+ * A message on its way into IRIS, made once: the JSON IRIS is handed, its size (the queues' bound
+ * and the 64 KB limit) and what the panel's record shows of it.
+ */
+export interface ForIris {
+  json: string;
+  bytes: number;
+  shown: Pick<HaFlowEntry, 'subject' | 'detail' | 'preview'>;
+}
+
+/** A message of kind "event": a Home Assistant event of an allowed type, or data published over MQTT. */
+export function eventMessage(eventType: string, data: Record<string, unknown>, time: string, contextId: string): HaEventMessage {
+  return { kind: 'event', event_type: eventType, entity: '', old_state: '', new_state: '', attributes: null, data, time, context_id: contextId };
+}
+
+/** The message as it travels; over MAX_HA_EVENT_BYTES when `bytes` says so (the caller refuses it). */
+export function forIris(message: HaEventMessage): ForIris {
+  const json = JSON.stringify(message);
+  const shown =
+    message.kind === 'state'
+      ? { subject: message.entity, detail: `${message.old_state || '—'} → ${message.new_state || '—'}`, preview: null }
+      : { subject: message.event_type, detail: null, preview: flowPreview(message.data) };
+  return { json, bytes: Buffer.byteLength(json), shown };
+}
+
 export type HaEventOutcome =
-  | { kind: 'pass'; message: HaEventMessage; json: string }
+  | { kind: 'pass'; message: HaEventMessage; item: ForIris }
   | { kind: 'oversized'; what: string; bytes: number }
   | { kind: 'malformed'; what: string; why: string }
   | { kind: 'not-allowed' };
@@ -84,10 +110,10 @@ export function haEventToIris(event: HaBusEvent, allow: { entities: AllowList; e
     what = `the event ${event.event_type}`;
     const parsed = dataSchema.safeParse(event.data ?? {});
     if (!parsed.success) return { kind: 'malformed', what, why: 'its data is not an object' };
-    message = { kind: 'event', event_type: event.event_type, entity: '', old_state: '', new_state: '', attributes: null, data: parsed.data, ...stamp() };
+    const { time, context_id } = stamp();
+    message = eventMessage(event.event_type, parsed.data, time, context_id);
   }
-  const json = JSON.stringify(message);
-  const bytes = Buffer.byteLength(json);
-  if (bytes > MAX_HA_EVENT_BYTES) return { kind: 'oversized', what, bytes };
-  return { kind: 'pass', message, json };
+  const item = forIris(message);
+  if (item.bytes > MAX_HA_EVENT_BYTES) return { kind: 'oversized', what, bytes: item.bytes };
+  return { kind: 'pass', message, item };
 }

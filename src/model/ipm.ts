@@ -43,6 +43,15 @@ export function namespaceNameProblem(name: string): string | null {
  */
 export const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/**
+ * A version as IPM and the registries give it: semantic versioning 2.0.0 without build metadata
+ * (semver.valid drops "+build", so such a text is not a version of its own). The add-on's schema
+ * (config.yaml, ipm_packages version) matches it with this pattern, which the Supervisor checks
+ * before the bridge starts: test/addon/config.test.ts holds the two to agreeing.
+ */
+export const VERSION_PATTERN = '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?$';
+
+/** The one check of a version, wherever one is typed: the panel, the add-on's options, a job. */
 export function isVersion(v: string): boolean {
   return semver.valid(v) === v;
 }

@@ -22,6 +22,11 @@ export function messageStatusCode(status: MessageStatus): number {
   return MESSAGE_STATUSES.indexOf(status) + 1;
 }
 
+/** The display value of a status (%EXTERNAL(Status): "Completed"), as IRIS and the agent give it. */
+export function messageStatusWord(status: MessageStatus): string {
+  return status.charAt(0).toUpperCase() + status.slice(1);
+}
+
 export interface MessageSearch {
   /** Only messages from or to a host of this production; null: the whole namespace. */
   production: string | null;

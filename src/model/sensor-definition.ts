@@ -88,6 +88,16 @@ export function describeSensorProblem(p: SensorProblem): string {
   return `sensor "${p.sensor}", field "${p.field}": ${p.message}`;
 }
 
+/**
+ * Home Assistant puts the device name before every entity name (its naming rule: an entity's name
+ * does not repeat its device's), so a sensor named "IRIS CPU" on the device "IRIS" would show as
+ * "IRIS IRIS CPU". The one check of it, for the panel's sensors and the options' alike.
+ */
+export function deviceNameProblem(name: string, deviceName: string): SensorProblem | null {
+  if (!name.toLowerCase().startsWith(deviceName.toLowerCase())) return null;
+  return { sensor: name, field: 'name', message: `Home Assistant already puts the device name "${deviceName}" before it; leave it out` };
+}
+
 // IRIS namespace names: a letter or %, then letters, digits, - and _ (InterSystems, "Configuring
 // Namespaces"); IRIS compares them without regard to case.
 const NAMESPACE = /^[A-Za-z%][A-Za-z0-9_-]{0,63}$/;

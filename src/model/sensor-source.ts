@@ -18,9 +18,10 @@ export const SQL_MAX_CHARS = 4000;
  * Strips comments and string/identifier literals (keeping their places) so a keyword or `;`
  * inside a literal is not taken for one. IRIS SQL: '...' strings with '' for a quote, "..."
  * delimited identifiers, -- and /* *\/ comments (InterSystems SQL Reference, "Literals",
- * "Comments"). Returns null when a literal or comment is left open.
+ * "Comments"). Returns null when a literal or comment is left open. `keepIdentifiers` leaves the
+ * "..." identifiers as they are, for a reader of the names a query uses (sensors/role-grants.ts).
  */
-function sqlSkeleton(sql: string): string | null {
+export function sqlSkeleton(sql: string, { keepIdentifiers = false } = {}): string | null {
   let out = '';
   let i = 0;
   while (i < sql.length) {
@@ -34,7 +35,7 @@ function sqlSkeleton(sql: string): string | null {
           else break;
         } else j++;
       }
-      out += ' x ';
+      out += keepIdentifiers && ch === '"' ? sql.slice(i, j + 1) : ' x ';
       i = j + 1;
     } else if (ch === '-' && sql[i + 1] === '-') {
       const end = sql.indexOf('\n', i);

@@ -9,17 +9,32 @@ import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from '../log/logger.ts';
 import { shownTopic, throttledWarnings } from '../log/throttle.ts';
 import type { HaFlowEntry } from '../model/ha-flow.ts';
-import { MAX_HA_EVENT_BYTES, type HaEventMessage } from '../model/ha-inbound.ts';
+import { eventMessage, forIris, MAX_HA_EVENT_BYTES, type ForIris } from '../model/ha-inbound.ts';
+import { TO_IRIS_SEGMENT } from './topics.ts';
 
 export const MQTT_EVENT_TYPE = 'mqtt';
 
+/**
+ * The MQTT 5 subscription identifier of `<base>/to_iris/+` on the bridge's connection (no other
+ * subscription of it has one). A topic there can also match one of the bridge's command wildcards
+ * (`to_iris/select` is `<ns>/select`'s), and the broker then sends a copy per subscription
+ * (mosquitto does); only the copy of this subscription is data for IRIS.
+ */
+export const TO_IRIS_SUBSCRIPTION_ID = 1;
+
+/** Whether a message came through the to_iris subscription (its identifier, or one of them). */
+function viaToIris(packet: IPublishPacket): boolean {
+  const id = packet.properties?.subscriptionIdentifier;
+  return Array.isArray(id) ? id.includes(TO_IRIS_SUBSCRIPTION_ID) : id === TO_IRIS_SUBSCRIPTION_ID;
+}
+
 export type MqttToIrisOutcome =
-  | { kind: 'pass'; service: string; json: string }
+  | { kind: 'pass'; service: string; item: ForIris }
   | { kind: 'ignored'; why: string };
 
 /** The topic under which automations publish for IRIS. */
 export function toIrisTopicBase(instanceBase: string): string {
-  return `${instanceBase}/to_iris`;
+  return `${instanceBase}/${TO_IRIS_SEGMENT}`;
 }
 
 /** What one message on `topic` becomes (pure: the topic base, the allowed services and the time are given). */
@@ -36,20 +51,9 @@ export function mqttToIris(base: string, topic: string, payload: Buffer, retaine
     return { kind: 'ignored', why: 'it is not JSON' };
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { kind: 'ignored', why: 'it is not a JSON object' };
-  const message: HaEventMessage = {
-    kind: 'event',
-    event_type: MQTT_EVENT_TYPE,
-    entity: '',
-    old_state: '',
-    new_state: '',
-    attributes: null,
-    data: data as Record<string, unknown>,
-    time: now.toISOString(),
-    context_id: '',
-  };
-  const json = JSON.stringify(message);
-  if (Buffer.byteLength(json) > MAX_HA_EVENT_BYTES) return { kind: 'ignored', why: `it is over the ${MAX_HA_EVENT_BYTES / 1024} KB limit` };
-  return { kind: 'pass', service, json };
+  const item = forIris(eventMessage(MQTT_EVENT_TYPE, data as Record<string, unknown>, now.toISOString(), ''));
+  if (item.bytes > MAX_HA_EVENT_BYTES) return { kind: 'ignored', why: `it is over the ${MAX_HA_EVENT_BYTES / 1024} KB limit` };
+  return { kind: 'pass', service, item };
 }
 
 export class MqttToIris {
@@ -60,7 +64,7 @@ export class MqttToIris {
     private readonly client: MqttClient,
     instanceBase: string,
     private readonly services: ReadonlySet<string>,
-    private readonly deliver: (service: string, json: string) => void,
+    private readonly deliver: (service: string, item: ForIris) => void,
     private readonly log: Logger,
     /** The panel's record of what was ignored (flow-record.ts); the queues record the rest. */
     private readonly record: (entry: Omit<HaFlowEntry, 'at'>) => void = () => {},
@@ -72,7 +76,7 @@ export class MqttToIris {
   async start(): Promise<void> {
     this.client.on('message', this.onMessage);
     // mqtt.js subscribes again after a reconnect (its resubscribe option, on by default).
-    await this.client.subscribeAsync(`${this.base}/+`, { qos: 1, rap: true });
+    await this.client.subscribeAsync(`${this.base}/+`, { qos: 1, rap: true, properties: { subscriptionIdentifier: TO_IRIS_SUBSCRIPTION_ID } });
   }
 
   stop(): void {
@@ -80,10 +84,10 @@ export class MqttToIris {
   }
 
   private readonly onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
-    if (!topic.startsWith(`${this.base}/`)) return;
+    if (!viaToIris(packet)) return;
     const out = mqttToIris(this.base, topic, payload, packet.retain, this.services, new Date());
     if (out.kind === 'pass') {
-      this.deliver(out.service, out.json);
+      this.deliver(out.service, out.item);
       return;
     }
     this.record({ outcome: 'refused', subject: MQTT_EVENT_TYPE, target: shownTopic(topic), detail: out.why, preview: null });

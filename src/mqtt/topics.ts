@@ -15,6 +15,32 @@ export type CommandTopic =
 
 const PRODUCTION_COMMANDS = new Set(['set', 'restart', 'update', 'recover']);
 
+/** Where automations publish data for IRIS: `<base>/to_iris/<service>` (mqtt/to-iris.ts). */
+export const TO_IRIS_SEGMENT = 'to_iris';
+
+/**
+ * The first segments under an instance's base that are the bridge's own (the fixed topics below
+ * and to_iris). A namespace's topics start with its slug in that same place, so a namespace named
+ * APPS or TO_IRIS would share topics with the apps' update entities or the data for IRIS: such a
+ * namespace's segment is its slug after a `_`, which no slug starts with, so it can be no other
+ * namespace's either.
+ */
+export const RESERVED_SEGMENTS: ReadonlySet<string> = new Set(['bridge', 'availability', 'state', 'metrics', 'sensors', 'certificates', 'backups', 'backup', 'apps', 'event', TO_IRIS_SEGMENT]);
+
+/** A namespace's first segment in its topics: its slug, or `_<slug>` where that is a reserved segment. */
+export function namespaceSegment(namespace: string): string {
+  const s = slug(namespace);
+  return RESERVED_SEGMENTS.has(s) ? `_${s}` : s;
+}
+
+/** The namespace slug a topic's first segment names, or null when it names none (a reserved segment). */
+function namespaceSlugOf(segment: string): string | null {
+  if (RESERVED_SEGMENTS.has(segment)) return null;
+  if (!segment.startsWith('_')) return segment;
+  const s = segment.slice(1);
+  return RESERVED_SEGMENTS.has(s) ? s : null;
+}
+
 export class Topics extends DeviceIds {
   constructor(
     instanceId: string,
@@ -75,13 +101,13 @@ export class Topics extends DeviceIds {
   }
   /** The running production of a namespace (the select entity). */
   namespaceState(namespace: string): string {
-    return `${this.base}/${slug(namespace)}/running`;
+    return `${this.base}/${namespaceSegment(namespace)}/running`;
   }
   namespaceSelect(namespace: string): string {
-    return `${this.base}/${slug(namespace)}/select`;
+    return `${this.base}/${namespaceSegment(namespace)}/select`;
   }
   production(p: ProductionRef): string {
-    return `${this.base}/${slug(p.namespace)}/${slug(p.name)}`;
+    return `${this.base}/${namespaceSegment(p.namespace)}/${slug(p.name)}`;
   }
   productionState(p: ProductionRef): string {
     return `${this.production(p)}/state`;
@@ -144,12 +170,16 @@ export class Topics extends DeviceIds {
     if (parts.some((x) => x === '')) return null;
     if (topic === this.backupCommand) return { kind: 'backup' };
     if (topic === this.appsInstallCommand) return { kind: 'apps' };
-    if (parts.length === 2 && parts[1] === 'select') return { kind: 'select', nsSlug: parts[0] as string };
+    // The wildcards also match the bridge's own topics (an app's retained update state is
+    // apps/<key>/update): those are no namespace's commands.
+    const nsSlug = namespaceSlugOf(parts[0] as string);
+    if (nsSlug === null) return null;
+    if (parts.length === 2 && parts[1] === 'select') return { kind: 'select', nsSlug };
     if (parts.length === 3 && PRODUCTION_COMMANDS.has(parts[2] as string)) {
-      return { kind: parts[2] as 'set', nsSlug: parts[0] as string, prodSlug: parts[1] as string };
+      return { kind: parts[2] as 'set', nsSlug, prodSlug: parts[1] as string };
     }
     if (parts.length === 5 && parts[2] === 'host' && parts[4] === 'set') {
-      return { kind: 'host-set', nsSlug: parts[0] as string, prodSlug: parts[1] as string, hostSlug: parts[3] as string };
+      return { kind: 'host-set', nsSlug, prodSlug: parts[1] as string, hostSlug: parts[3] as string };
     }
     return null;
   }

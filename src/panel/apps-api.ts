@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NAMESPACE_NAME, PACKAGE_NAME, type RegistryPackage } from '../model/ipm.ts';
+import { isVersion, NAMESPACE_NAME, PACKAGE_NAME, type RegistryPackage } from '../model/ipm.ts';
 import type { PanelApps, PanelContext } from './context.ts';
 import { ApiError } from './errors.ts';
 import { err, ok } from './schemas.ts';
@@ -17,7 +17,7 @@ import { err, ok } from './schemas.ts';
 // Checked here, so that a name IRIS or the registry would refuse never starts a job (400 at once).
 const Namespace = z.string().regex(NAMESPACE_NAME, 'a namespace name: a letter or % first, then letters, digits, - or _ (at most 64)').describe('An IRIS namespace, e.g. APPS');
 const Package = z.string().regex(PACKAGE_NAME, 'a package name: letters, digits, dots, dashes and underscores').describe('A package name in the registry, e.g. webterminal');
-const Version = z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, 'a version such as 4.9.2').describe('A version such as 4.9.2');
+const Version = z.string().max(256).refine(isVersion, 'a version such as 4.9.2').describe('A version such as 4.9.2');
 
 export const AppsRegistryBody = z
   .union([
@@ -75,9 +75,10 @@ export async function registerAppsApi(app: FastifyInstance, ctx: PanelContext): 
   const SearchQuery = z.object({ q: z.string().max(100).optional().describe('Words in the name or description; empty: every package') }).strict();
   api.get('/apps/search', { schema: { ...doc('Packages of the registry', { 200: ok('Up to 200, by name') }), querystring: SearchQuery } }, async (req) => {
     const { client } = await appsOf(ctx).registry();
-    const all = await client.list(req.query.q ?? '');
-    // The offline folder also says which archives it refused, and why.
-    const problems = client.scan ? (await client.scan()).problems.slice(0, 100) : [];
+    // The offline folder is read once for the answer: its packages, and the archives it refused and why.
+    const view = client.scan ? await client.scan() : undefined;
+    const all = await (view ?? client).list(req.query.q ?? '');
+    const problems = view ? view.problems.slice(0, 100) : [];
     return { registry: client.address, source: client.kind, total: all.length, packages: all.slice(0, 200), problems };
   });
 

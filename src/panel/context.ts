@@ -8,7 +8,7 @@ import type { CertService } from '../certs/service.ts';
 import type { AppsJobs } from '../ipm/apps-jobs.ts';
 import type { AppsService } from '../ipm/apps-service.ts';
 import type { RegistrySettings } from '../ipm/registry-settings.ts';
-import type { FolderProblem } from '../ipm/offline-folder.ts';
+import type { FolderView } from '../ipm/offline-folder.ts';
 import type { PackageCatalog } from '../ipm/apps-service.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Diagnostics } from '../model/diagnostics.ts';
@@ -82,7 +82,7 @@ export interface PanelApps {
   service: AppsService;
   settings: RegistrySettings;
   jobs: AppsJobs;
-  registry: () => Promise<{ client: PackageCatalog & { scan?: () => Promise<{ problems: FolderProblem[] }> } }>;
+  registry: () => Promise<{ client: PackageCatalog & { scan?: () => Promise<FolderView> } }>;
 }
 
 /** The user sensors of the local instance: the options' and the panel's, and how Test reads one. */

@@ -5,6 +5,7 @@
  * grants without a new IRIS call, so the page shows what to run rather than what is held.
  */
 import type { UserSensor } from '../model/sensor-definition.ts';
+import { sqlSkeleton } from '../model/sensor-source.ts';
 
 export const SENSORS_ROLE = 'IrisEdgeSensors';
 export const SENSORS_USER = 'iris_edge_sensors';
@@ -25,9 +26,14 @@ export interface NamespaceGrants {
 // table-valued functions are left to the administrator: the list is the obvious tables only.
 const TABLE = /\b(?:FROM|JOIN)\s+((?:"[^"]+"|[A-Za-z_%][\w%]*)(?:\.(?:"[^"]+"|[A-Za-z_][\w]*))*)/gi;
 
-/** The tables a query names; a FROM inside a string or a comment is none. */
+/**
+ * The tables a query names; a FROM inside a string or a comment is none. The same reading of
+ * literals and comments as the query's own check (parseSqlQuery), so a quote in a comment cannot
+ * make a string of what follows; a query left open names nothing (it is no valid sensor query).
+ */
 export function tablesOf(query: string): string[] {
-  const code = query.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
+  const code = sqlSkeleton(query, { keepIdentifiers: true });
+  if (code === null) return [];
   return [...new Set([...code.matchAll(TABLE)].map((m) => m[1] as string))];
 }
 

@@ -6,7 +6,7 @@
  * saved first, then applied to Home Assistant, without a restart.
  */
 import type { Logger } from '../log/logger.ts';
-import { MAX_USER_SENSORS, readSensorDefinitions, type SensorContext, type SensorProblem, type SensorSource, type UserSensor } from '../model/sensor-definition.ts';
+import { deviceNameProblem, MAX_USER_SENSORS, readSensorDefinitions, type SensorContext, type SensorProblem, type SensorSource, type UserSensor } from '../model/sensor-definition.ts';
 import { slug } from '../model/ids.ts';
 import type { PanelSensorStore } from './panel-store.ts';
 
@@ -128,10 +128,8 @@ export class UserSensorSet {
     const { sensors, problems } = readSensorDefinitions([raw], this.opts.context);
     const sensor = sensors[0];
     if (!sensor) throw new SensorSetError('invalid', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
-    if (sensor.name.toLowerCase().startsWith(this.opts.deviceName.toLowerCase())) {
-      const p = { sensor: sensor.name, field: 'name', message: `Home Assistant already puts the device name "${this.opts.deviceName}" before it; leave it out` };
-      throw new SensorSetError('invalid', `name: ${p.message}`, [p]);
-    }
+    const p = deviceNameProblem(sensor.name, this.opts.deviceName);
+    if (p) throw new SensorSetError('invalid', `name: ${p.message}`, [p]);
     return sensor;
   }
 

@@ -11,7 +11,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { loadConfig } from '../../src/config/load.ts';
+import { isVersion, VERSION_PATTERN } from '../../src/model/ipm.ts';
 import { MCP_PORT } from '../../src/model/mcp.ts';
+import { AppsInstallBody } from '../../src/panel/apps-api.ts';
 import { SENSOR_DEVICE_CLASS_NAMES, STATE_CLASSES } from '../../src/model/ha-sensor-rules.ts';
 import { CLASS_NAME } from '../../src/model/sensor-source.ts';
 
@@ -406,10 +409,37 @@ test('config.yaml says what the issue asks for', () => {
     ipm_packages: [
       {
         name: 'match(^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$)',
-        version: 'match(^[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$)?',
+        version: `match(${VERSION_PATTERN})?`,
         namespace: 'match(^[A-Za-z%][A-Za-z0-9_-]{0,63}$)',
       },
     ],
+  });
+});
+
+// The Supervisor checks an option's match(...) with Python's re.match before the add-on starts;
+// the bridge checks the same option, and the panel a typed version, with isVersion. A version one
+// of them takes and another refuses would pass the Supervisor and stop the start, or the reverse.
+test("an app's version: the schema's pattern (Python, as the Supervisor runs it), the options and the panel agree with isVersion", () => {
+  const versions = ['1.2.3', '0.0.0', '10.20.30', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-0.3.7', '1.0.0-x.7.z.92', '1.0.0-x-y-z--', '1.0.0-rc.1',
+    '1.2.3+build', '1.2.3-beta+exp.sha.5114f85', '01.2.3', '1.02.3', '1.2.03', '1.2.3-01', '1.2.3-', '1.2.3-a..b', '1.2.3-.a', '1.2', '1.2.3.4', 'v1.2.3', ' 1.2.3', 'latest', '', '1.2.3-é', '1.2.3-a_b'];
+  const pattern = /^match\((.*)\)\?$/.exec(String((((config.schema as Obj).ipm_packages as Obj[])[0] as Obj).version))?.[1];
+  assert.equal(pattern, VERSION_PATTERN);
+  const res = spawnSync('python3', ['-c', 'import json, re, sys\nd = json.load(sys.stdin)\nprint(json.dumps([re.match(d["p"], v) is not None for v in d["v"]]))'], { input: JSON.stringify({ p: pattern, v: versions }), encoding: 'utf8' });
+  assert.equal(res.status, 0, `python3: ${res.stderr}`);
+  const bySupervisor = JSON.parse(res.stdout) as boolean[];
+  const byOptions = (v: string) => {
+    try {
+      loadConfig({ env: { SUPERVISOR_TOKEN: 't' }, argv: [], readFile: () => JSON.stringify({ ipm_packages: [{ name: 'x', version: v, namespace: 'APPS' }] }) });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  versions.forEach((v, i) => {
+    const expected = isVersion(v);
+    assert.equal(bySupervisor[i], expected, `the Supervisor's pattern on ${JSON.stringify(v)}`);
+    assert.equal(byOptions(v), expected, `the options on ${JSON.stringify(v)}`);
+    assert.equal(AppsInstallBody.safeParse({ namespace: 'APPS', name: 'x', version: v }).success, expected, `the panel on ${JSON.stringify(v)}`);
   });
 });
 

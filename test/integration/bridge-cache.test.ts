@@ -3,13 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { IrisSimulator, scaleScenario } from '../../src/iris/simulator/index.ts';
-import { Monitor } from '../../src/monitor/monitor.ts';
-import { MqttBridge } from '../../src/mqtt/bridge.ts';
-import { connectMqtt } from '../../src/mqtt/connection.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
-import { captureLogger } from '../support/fixtures.ts';
+import { startBridgeRig } from '../support/bridge-rig.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
-import { Observer } from '../support/observer.ts';
 
 const topics = new Topics('iris');
 const P = { namespace: 'SCALE01', name: 'Scale1.Production' };
@@ -20,23 +16,10 @@ before(async () => {
 after(async () => broker.close());
 
 it('publishes nothing for unchanged hosts and a new state for the host that changed', async () => {
-  const { log } = captureLogger();
   // 25 hosts: past the threshold of 20, so each host also has a device of its own.
-  const sim = new IrisSimulator({ productions: scaleScenario(1, 25), transitionMs: 10 });
-  const monitor = new Monitor(sim, { pollIntervalMs: 3_600_000, removalGracePolls: 2 }, log);
-  const observer = await Observer.connect(broker.url);
-  const client = connectMqtt({ url: broker.url, instanceId: 'iris', will: { topic: topics.bridgeAvailability, payload: 'offline' } }, log);
-  const bridge = new MqttBridge({
-    client,
-    monitor,
-    log,
-    hostDeviceThreshold: 20,
-    inventoryWindowMs: 200,
-    discovery: { topics, bridgeVersion: 'test', entityPrefix: '', instanceName: 'IRIS', instanceModel: 'IRIS simulator', panelUrl: null },
-  });
+  const rig = await startBridgeRig(broker, { sim: new IrisSimulator({ productions: scaleScenario(1, 25), transitionMs: 10 }) });
+  const { sim, monitor, bridge, observer } = rig;
   try {
-    await monitor.start();
-    await bridge.start();
     await bridge.settled();
     await observer.flush();
     const host = 'Host007.service';
@@ -66,9 +49,6 @@ it('publishes nothing for unchanged hosts and a new state for the host that chan
     await bridge.settled();
     await observer.waitFor(hostTopic, (p) => JSON.parse(p).queue === 0);
   } finally {
-    monitor.stop();
-    await bridge.stop();
-    await client.endAsync();
-    await observer.close();
+    await rig.stop();
   }
 });

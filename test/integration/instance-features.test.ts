@@ -6,17 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, it } from 'node:test';
-import { IrisSimulator } from '../../src/iris/simulator/index.ts';
-import { Monitor } from '../../src/monitor/monitor.ts';
-import { MqttBridge } from '../../src/mqtt/bridge.ts';
-import { connectMqtt } from '../../src/mqtt/connection.ts';
 import type { DiscoveryContext } from '../../src/mqtt/discovery.ts';
 import { FeatureSignal, type InstanceFeature, type StateMessage } from '../../src/mqtt/feature.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
-import { captureLogger, waitFor } from '../support/fixtures.ts';
+import { startBridgeRig } from '../support/bridge-rig.ts';
+import { waitFor } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
-import { Observer } from '../support/observer.ts';
 
 const topics = new Topics('iris');
 const gaugeTopic = `${topics.base}/gauges`;
@@ -62,31 +58,12 @@ afterEach(async () => {
 const HOLDOFF_MS = 400;
 
 async function start(feature: Gauges) {
-  const { log } = captureLogger();
-  const sim = new IrisSimulator({ transitionMs: 10 });
-  const monitor = new Monitor(sim, { pollIntervalMs: 60_000, removalGracePolls: 2 }, log);
-  const observer = await Observer.connect(broker.url);
-  const client = connectMqtt({ url: broker.url, instanceId: 'iris', will: { topic: topics.bridgeAvailability, payload: 'offline' } }, log);
-  const bridge = new MqttBridge({
-    client,
-    monitor,
-    log,
-    hostDeviceThreshold: 20,
-    inventoryWindowMs: 200,
-    discoveryHoldoffMs: HOLDOFF_MS,
-    features: [feature],
-    discovery: { topics, bridgeVersion: 'test', entityPrefix: '', instanceName: 'IRIS', instanceModel: 'IRIS simulator', panelUrl: null },
-  });
-  await monitor.start();
-  await bridge.start();
+  const rig = await startBridgeRig(broker, { pollIntervalMs: 60_000, discoveryHoldoffMs: HOLDOFF_MS, features: [feature] });
   stopAll = async () => {
-    monitor.stop();
-    await bridge.stop();
-    await client.endAsync();
-    await observer.close();
+    await rig.stop();
     await broker.restart();
   };
-  return { bridge, observer };
+  return rig;
 }
 
 it('puts a feature on the instance device and republishes its discovery only when its inputs change', async () => {

@@ -6,7 +6,7 @@
 import pino from 'pino';
 import { IrisSimulator, demoScenario, type ProductionSeed } from '../../src/iris/simulator/index.ts';
 import { Monitor } from '../../src/monitor/monitor.ts';
-import type { FeedLimits, HaFlowsSource } from '../../src/panel/context.ts';
+import type { FeedLimits, HaFlowsSource, PanelApps } from '../../src/panel/context.ts';
 import { LogBuffer } from '../../src/panel/log-buffer.ts';
 import { startPanel, type RunningPanel } from '../../src/panel/server.ts';
 
@@ -17,7 +17,7 @@ export interface PanelRig {
   close(): Promise<void>;
 }
 
-export async function startPanelRig(o: { productions?: ProductionSeed[]; feed?: Partial<FeedLimits>; haFlows?: HaFlowsSource } = {}): Promise<PanelRig> {
+export async function startPanelRig(o: { productions?: ProductionSeed[]; feed?: Partial<FeedLimits>; haFlows?: HaFlowsSource; apps?: PanelApps } = {}): Promise<PanelRig> {
   const sim = new IrisSimulator({ productions: o.productions ?? demoScenario(), transitionMs: 10 });
   const logs = new LogBuffer(100);
   const log = pino({ level: 'warn', base: undefined }, pino.multistream([{ level: 'warn', stream: logs }]));
@@ -32,6 +32,7 @@ export async function startPanelRig(o: { productions?: ProductionSeed[]; feed?: 
     log,
     feed: o.feed ?? {},
     ...(o.haFlows ? { haFlows: o.haFlows } : {}),
+    ...(o.apps ? { apps: o.apps } : {}),
   });
   return {
     sim,

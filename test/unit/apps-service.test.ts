@@ -71,6 +71,18 @@ describe('apps service', () => {
     assert.ok(lines.includes('update sslclient 1.1.0'), lines.join(' | '));
   });
 
+  it('an install lists the namespace before and after, and once more only to see IPM it had to install', async () => {
+    for (const [preinstalled, lists] of [[PINNED_IPM, 2], [undefined, 3]] as const) {
+      const { iris, service } = rig(preinstalled);
+      iris.createNamespace('APPS', true);
+      const commands: string[] = [];
+      const spy = iris.ipm.shell.bind(iris.ipm);
+      iris.ipm.shell = (proc, ns, command, out) => (commands.push(command), spy(proc, ns, command, out));
+      await service.install('APPS', 'sslclient', '1.0.4');
+      assert.equal(commands.filter((c) => c === 'list-installed').length, lists, `IPM ${preinstalled ? 'there' : 'missing'}: ${commands.join(' | ')}`);
+    }
+  });
+
   it('the registry is asked first: an unknown package, a missing version or a dead registry change nothing in IRIS', async () => {
     const { iris, service, calls } = rig();
     iris.createNamespace('APPS', true);
@@ -153,8 +165,14 @@ describe('apps declared in the options', () => {
     const first = await applyDeclaredApps(service, ['TOOLS'], apps, quiet);
     assert.deepEqual(first.created.sort(), ['APPS', 'TOOLS']);
     assert.deepEqual(first.installed, ['webterminal in APPS', 'sslclient 1.0.4 in APPS']);
+    const commands: string[] = [];
+    const spy = iris.ipm.shell.bind(iris.ipm);
+    iris.ipm.shell = (proc, ns, command, out) => (commands.push(`${ns} ${command}`), spy(proc, ns, command, out));
     const second = await applyDeclaredApps(service, ['TOOLS'], apps, quiet);
     assert.deepEqual(second, { created: [], installed: [], unchanged: ['webterminal in APPS', 'sslclient 1.0.4 in APPS'], failed: [] });
+    // Nothing to do is one listing of each namespace, not one more per declared app.
+    const ran = commands.splice(0).sort();
+    assert.deepEqual(ran, (await service.listAll()).map((n) => `${n.namespace} list-installed`).sort());
     // A package taken off the list stays installed.
     await applyDeclaredApps(service, [], [], quiet);
     assert.ok(iris.ipm.installed('APPS').some((m) => m.name === 'webterminal'));

@@ -9,6 +9,8 @@ import { hostComponentsForProduction, hostDiscovery, hostRefs, hostsOnOwnDevices
 import { manufacturerOf } from '../../src/mqtt/discovery.ts';
 import { roundQueue, namespaceState } from '../../src/mqtt/state.ts';
 import type { ProductionView } from '../../src/model/view.ts';
+import { RESERVED_SEGMENTS } from '../../src/mqtt/topics.ts';
+import { toIrisTopicBase } from '../../src/mqtt/to-iris.ts';
 import { validateDiscovery } from '../support/discovery-validator.ts';
 import { discoveryContext } from '../support/fixtures.ts';
 
@@ -182,5 +184,28 @@ describe('topics', () => {
     assert.equal(topics.parseCommand('iris-edge/other/orders/orders_production/set'), null);
     assert.equal(topics.parseCommand('iris-edge/iris/orders/orders_production/state'), null);
     assert.equal(topics.parseCommand('iris-edge/iris/orders/set'), null);
+  });
+
+  it("keeps a namespace named like one of the bridge's own segments off the bridge's topics", () => {
+    const apps = { namespace: 'APPS', name: 'Apps.Webterminal' };
+    assert.equal(topics.productionUpdate(apps), 'iris-edge/iris/_apps/apps_webterminal/update');
+    assert.notEqual(topics.productionUpdate(apps), topics.appUpdateState('apps_webterminal'));
+    assert.equal(topics.namespaceSelect('to-iris'), 'iris-edge/iris/_to_iris/select');
+    assert.equal(topics.namespaceState('Bridge'), 'iris-edge/iris/_bridge/running');
+    assert.equal(topics.productionState({ namespace: 'ORDERS', name: 'Orders.Production' }), 'iris-edge/iris/orders/orders_production/state');
+    // Every fixed topic of the instance starts with a reserved segment.
+    const fixed = [topics.bridgeAvailability, topics.irisAvailability, topics.instanceState, topics.instanceMetrics, topics.instanceSensors, topics.instanceCertificates, topics.instanceBackups, topics.backupCommand, topics.appsState, topics.appsInstallCommand, topics.appUpdateState('x'), topics.instanceEvent, toIrisTopicBase(topics.base)];
+    for (const t of fixed) assert.ok(RESERVED_SEGMENTS.has(t.slice(topics.base.length + 1).split('/')[0] as string), t);
+  });
+
+  it('takes no reserved segment for a namespace, and reads the escaped one back', () => {
+    assert.deepEqual(topics.parseCommand('iris-edge/iris/_apps/apps_webterminal/update'), { kind: 'update', nsSlug: 'apps', prodSlug: 'apps_webterminal' });
+    assert.deepEqual(topics.parseCommand('iris-edge/iris/_to_iris/select'), { kind: 'select', nsSlug: 'to_iris' });
+    assert.equal(topics.parseCommand('iris-edge/iris/apps/apps_webterminal/update'), null, "an app's update state is no command");
+    assert.equal(topics.parseCommand('iris-edge/iris/to_iris/select'), null, 'data for IRIS is no command');
+    assert.equal(topics.parseCommand('iris-edge/iris/backup/x/set'), null);
+    assert.equal(topics.parseCommand('iris-edge/iris/_orders/orders_production/set'), null, 'no slug starts with _');
+    assert.deepEqual(topics.parseCommand(topics.backupCommand), { kind: 'backup' });
+    assert.deepEqual(topics.parseCommand(topics.appsInstallCommand), { kind: 'apps' });
   });
 });

@@ -8,15 +8,19 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AllowList, allowPatternProblem } from '../../src/model/allow-list.ts';
-import { haEventToIris, MAX_HA_EVENT_BYTES, type HaBusEvent } from '../../src/model/ha-inbound.ts';
+import { haEventToIris, MAX_HA_EVENT_BYTES, type ForIris, type HaBusEvent } from '../../src/model/ha-inbound.ts';
 import { DeliveryQueue, isWaitError } from '../../src/ha/delivery-queue.ts';
 import { HaToIris } from '../../src/ha/ha-to-iris.ts';
+import { HaFlowRecord } from '../../src/ha/flow-record.ts';
+import type { HaCore } from '../../src/ha/core.ts';
+import type { IrisClient } from '../../src/iris/client.ts';
+import { startHaToIris } from '../../src/compose/ha-to-iris.ts';
 import type { HaEvent } from '../../src/ha/core.ts';
 import { IrisCommandRefusedError, IrisUnavailableError, UnknownProductionError } from '../../src/model/errors.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { homeProduction } from '../../src/iris/simulator/ha-event-service.ts';
 import { demoScenario } from '../../src/iris/simulator/scenarios.ts';
-import { captureLogger, waitFor } from '../support/fixtures.ts';
+import { captureLogger, testConfig, waitFor } from '../support/fixtures.ts';
 import { mqttToIris } from '../../src/mqtt/to-iris.ts';
 
 const allow = (entities: string[], events: string[] = []) => ({ entities: new AllowList(entities), events: new AllowList(events) });
@@ -80,7 +84,9 @@ describe('the message IRIS receives', () => {
       time: '2026-03-01T12:00:00.123Z',
       context_id: '01HXYZ',
     });
-    assert.deepEqual(JSON.parse(out.json), out.message);
+    assert.deepEqual(JSON.parse(out.item.json), out.message);
+    assert.equal(out.item.bytes, Buffer.byteLength(out.item.json));
+    assert.deepEqual(out.item.shown, { subject: 'input_boolean.porch', detail: 'off → on', preview: null });
   });
 
   it('an entity added or removed has an empty old or new state', () => {
@@ -125,7 +131,7 @@ describe('the message IRIS receives', () => {
       fc.property(fc.record({ event_type: fc.oneof(fc.constant('state_changed'), fc.string()), data: fc.anything(), time_fired: fc.anything(), context: fc.anything() }), (e) => {
         const out = haEventToIris(e as HaBusEvent, allow(['*'], ['*']));
         assert.ok(['pass', 'oversized', 'malformed', 'not-allowed'].includes(out.kind));
-        if (out.kind === 'pass') assert.ok(Buffer.byteLength(out.json) <= MAX_HA_EVENT_BYTES && out.message.time.endsWith('Z'));
+        if (out.kind === 'pass') assert.ok(Buffer.byteLength(out.item.json) <= MAX_HA_EVENT_BYTES && out.message.time.endsWith('Z'));
       }),
     );
   });
@@ -133,18 +139,19 @@ describe('the message IRIS receives', () => {
 
 describe('the delivery queue', () => {
   const opts = { maxItems: 5, maxBytes: 1_000_000, retryDelaysMs: [5], target: 'HomeAssistant in HOME' };
+  const item = (json: string): ForIris => ({ json, bytes: Buffer.byteLength(json), shown: { subject: json, detail: null, preview: null } });
 
   it('delivers in order; while IRIS is away the head waits, logged once, and everything arrives in order after', async () => {
     const { log, lines } = captureLogger();
     const got: string[] = [];
     let down = true;
     let attempts = 0;
-    const q = new DeliveryQueue(async (json) => {
+    const q = new DeliveryQueue(async ({ json }) => {
       attempts += 1;
       if (down) throw new IrisUnavailableError('IRIS does not answer');
       got.push(json);
     }, log, opts);
-    for (const n of ['1', '2', '3']) q.push(n);
+    for (const n of ['1', '2', '3']) q.push(item(n));
     await waitFor(() => attempts >= 4, 5000, 'a few attempts while IRIS is away');
     assert.equal(q.stats().waiting, 'IRIS does not answer');
     assert.equal(lines.filter((l) => /wait in the queue/.test(l)).length, 1, 'the wait is logged once, not per retry');
@@ -160,11 +167,11 @@ describe('the delivery queue', () => {
     const { log, lines } = captureLogger();
     const got: string[] = [];
     let down = true;
-    const q = new DeliveryQueue(async (json) => {
+    const q = new DeliveryQueue(async ({ json }) => {
       if (down) throw new IrisCommandRefusedError('ERROR <Ens>ErrProductionNotRunning: Production is not running', '<Ens>ErrProductionNotRunning');
       got.push(json);
     }, log, opts);
-    const accepted = Array.from({ length: 1000 }, (_, i) => q.push(String(i)));
+    const accepted = Array.from({ length: 1000 }, (_, i) => q.push(item(String(i))));
     assert.equal(accepted.filter(Boolean).length, 5);
     assert.equal(q.stats().dropped, 995);
     assert.equal(lines.filter((l) => /queue of Home Assistant events for HomeAssistant in HOME is full/.test(l)).length, 1);
@@ -178,8 +185,8 @@ describe('the delivery queue', () => {
   it('a byte bound holds too: a few large events fill it', () => {
     const { log } = captureLogger();
     const q = new DeliveryQueue(() => new Promise(() => {}), log, { ...opts, maxItems: 1000, maxBytes: 100 });
-    assert.equal(q.push('x'.repeat(60)), true);
-    assert.equal(q.push('y'.repeat(60)), false);
+    assert.equal(q.push(item('x'.repeat(60))), true);
+    assert.equal(q.push(item('y'.repeat(60))), false);
     assert.equal(q.stats().dropped, 1);
     q.stop();
   });
@@ -187,11 +194,11 @@ describe('the delivery queue', () => {
   it('an event IRIS refuses for itself is counted as failed and skipped; the next ones go through', async () => {
     const { log, lines } = captureLogger();
     const got: string[] = [];
-    const q = new DeliveryQueue(async (json) => {
+    const q = new DeliveryQueue(async ({ json }) => {
       if (json === 'bad') throw new IrisCommandRefusedError("ERROR #5035: General exception Name 'Parsing error'", '5035');
       got.push(json);
     }, log, opts);
-    for (const n of ['a', 'bad', 'b']) q.push(n);
+    for (const n of ['a', 'bad', 'b']) q.push(item(n));
     await waitFor(() => got.length === 2, 5000, 'the good events');
     assert.deepEqual(got, ['a', 'b']);
     assert.equal(q.stats().failed, 1);
@@ -285,7 +292,8 @@ describe('data from automations over MQTT (iris-edge/<instance>/to_iris/<service
     assert.equal(out.kind, 'pass');
     if (out.kind !== 'pass') return;
     assert.equal(out.service, 'HomeAssistant');
-    assert.deepEqual(JSON.parse(out.json), { kind: 'event', event_type: 'mqtt', entity: '', old_state: '', new_state: '', attributes: null, data: { item: 'milk', count: 2 }, time: '2026-03-01T08:00:00.000Z', context_id: '' });
+    assert.deepEqual(out.item.shown, { subject: 'mqtt', detail: null, preview: '{"item":"milk","count":2}' });
+    assert.deepEqual(JSON.parse(out.item.json), { kind: 'event', event_type: 'mqtt', entity: '', old_state: '', new_state: '', attributes: null, data: { item: 'milk', count: 2 }, time: '2026-03-01T08:00:00.000Z', context_id: '' });
   });
 
   it('default deny and bad input: other services, retained, not JSON, not an object, oversized, deeper topics', () => {
@@ -311,5 +319,27 @@ describe('data from automations over MQTT (iris-edge/<instance>/to_iris/<service
         assert.ok(out.kind === 'pass' || out.kind === 'ignored');
       }),
     );
+  });
+});
+
+describe('an event on its way into IRIS', () => {
+  it('is made once: queueing it, delivering it and recording it for the panel read no JSON back', async (t) => {
+    const { log } = captureLogger();
+    const handlers: Array<(e: HaEvent) => void> = [];
+    const ha = { onEvent: (_type: string | null, h: (e: HaEvent) => void) => void handlers.push(h) } as unknown as HaCore;
+    const delivered: string[] = [];
+    const iris = { deliverHaEvent: async (_ns: string, _service: string, json: string) => void delivered.push(json) } as unknown as IrisClient;
+    const flows = new HaFlowRecord();
+    const base = testConfig().toIris;
+    const running = await startHaToIris(ha, { client: undefined as never, base: 'iris-edge/iris' }, iris, testConfig({ toIris: { ...base, entities: new AllowList(['input_boolean.*']) } }), log, flows);
+    const parse = t.mock.method(JSON, 'parse');
+    for (const h of handlers) h(stateChanged('input_boolean.porch', 'off', 'on') as HaEvent);
+    await waitFor(() => flows.recent('to-iris').length > 0, 5000, 'the delivery recorded');
+    const ofTheEvent = parse.mock.calls.filter((c) => String(c.arguments[0]).includes('input_boolean.porch'));
+    parse.mock.restore();
+    running?.stop();
+    assert.equal(delivered.length, 1);
+    assert.deepEqual(flows.recent('to-iris').map((e) => [e.outcome, e.subject, e.detail]), [['delivered', 'input_boolean.porch', 'off → on']]);
+    assert.equal(ofTheEvent.length, 0, 'the message was read back from its JSON');
   });
 });

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { AgentFailedError } from '../../src/iris/agent/contract.ts';
 import { messageSearchFromAgent } from '../../src/iris/agent/message-search.ts';
 import { IrisCommandRefusedError, IrisContractError, UnknownProductionError } from '../../src/model/errors.ts';
-import { MESSAGE_SEARCH_LIMIT, MESSAGE_TEXT_MAX, type MessageSearch } from '../../src/model/message-search.ts';
+import { MESSAGE_SEARCH_LIMIT, MESSAGE_STATUSES, MESSAGE_TEXT_MAX, messageStatusWord, type MessageSearch } from '../../src/model/message-search.ts';
 import { simulators } from '../support/simulators.ts';
 
 const ALL: MessageSearch = { production: null, since: '2000-01-01T00:00:00Z', until: '2100-01-01T00:00:00Z', host: null, status: null, errorsOnly: false, limit: MESSAGE_SEARCH_LIMIT };
@@ -132,5 +132,18 @@ describe('a search of message headers', () => {
     ];
     for (const [what, value] of bad) assert.throws(() => messageSearchFromAgent(value), IrisContractError, what);
     assert.throws(() => messageSearchFromAgent({ ok: false, code: '<PROTECT>', text: 'ERROR' }), AgentFailedError);
+  });
+});
+
+describe("the agent's message statuses", () => {
+  const row = (status: string) => ({ ok: true, more: false, messages: [{ id: 1, timeCreated: '2026-01-01T00:00:00.000Z', source: 'A', target: 'B', bodyClass: 'C', status, isError: false, sessionId: 1 }] });
+
+  it('are the display words of the one status list, each read back as its status', () => {
+    for (const status of MESSAGE_STATUSES) assert.equal(messageSearchFromAgent(row(messageStatusWord(status))).messages[0]?.status, status);
+    assert.equal(messageStatusWord('completed'), 'Completed');
+  });
+
+  it('break the contract when IRIS sends a word outside them', () => {
+    for (const word of ['Done', 'completed', '9', '']) assert.throws(() => messageSearchFromAgent(row(word)), IrisContractError, word);
   });
 });

@@ -13,12 +13,16 @@ import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { AppsService, PINNED_IPM } from '../../src/ipm/apps-service.ts';
 import { AppsError } from '../../src/ipm/apps-errors.ts';
+import { AppsJobs } from '../../src/ipm/apps-jobs.ts';
 import { parseModuleManifest } from '../../src/ipm/module-manifest.ts';
 import { OfflineFolder } from '../../src/ipm/offline-folder.ts';
 import { ARCHIVE_LIMITS, ArchiveError, readArchiveManifest } from '../../src/ipm/package-archive.ts';
 import { simulatedAppsRunner } from '../../src/iris/simulator/apps-runner.ts';
 import { SimulatedIris } from '../../src/iris/simulator/server.ts';
+import type { PanelApps } from '../../src/panel/context.ts';
+import { fetchBody } from '../support/http.ts';
 import { buildArchive, moduleXml } from '../support/ipm-registry.ts';
+import { startPanelRig } from '../support/panel-rig.ts';
 
 let dir: string;
 before(async () => {
@@ -154,6 +158,32 @@ describe('offline folder', () => {
   });
 });
 
+/** How many times the folder is scanned from now on. */
+function countScans(folder: OfflineFolder): () => number {
+  let n = 0;
+  const scan = folder.scan.bind(folder);
+  folder.scan = () => ((n += 1), scan());
+  return () => n;
+}
+
+describe("the panel's search of the offline folder", () => {
+  it('answers the packages and the refused archives from one reading of the folder', async () => {
+    const f = await folderWith({ 'webterminal-4.9.2.tgz': await buildArchive('webterminal', '4.9.2', { description: 'A web terminal' }), 'evil.tgz': await tgz([{ name: '../x', body: 'x' }]) });
+    const folder = new OfflineFolder(f);
+    const scans = countScans(folder);
+    const rig = await startPanelRig({ productions: [], apps: { jobs: new AppsJobs(), registry: async () => ({ client: folder }) } as unknown as PanelApps });
+    try {
+      const found = await fetchBody(`${rig.panel.url}api/apps/search?q=web`);
+      assert.equal(found.status, 200);
+      assert.deepEqual(found.body.packages.map((p: { name: string }) => p.name), ['webterminal']);
+      assert.deepEqual(found.body.problems.map((p: { file: string }) => p.file), ['evil.tgz']);
+      assert.equal(scans(), 1);
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
 describe('installing from the offline folder on the simulated IPM', () => {
   async function rig(files: Record<string, Buffer>) {
     const f = await folderWith(files);
@@ -184,6 +214,18 @@ describe('installing from the offline folder on the simulated IPM', () => {
     await service.install('APPS', 'sslclient', undefined);
     assert.deepEqual(commands.filter((c) => c !== 'list-installed'), [`update sslclient -path ${join(f, 'sslclient-1.1.0.tgz')}`]);
     assert.ok(iris.ipm.installed('APPS').some((m) => m.name === 'sslclient' && m.version === '1.1.0'));
+  });
+
+  it('reads the folder once per install, and lists the namespace twice: before and after', async () => {
+    const { f, service, commands } = await rig({
+      'sslclient-1.0.4.tgz': await buildArchive('sslclient', '1.0.4', {}),
+      'demo-app-1.0.0.tgz': await buildArchive('demo-app', '1.0.0', { dependencies: { sslclient: '^1.0.0' } }),
+    });
+    const folder = (await (service as unknown as { o: { registry: () => Promise<{ client: OfflineFolder }> } }).o.registry()).client;
+    const readdirs = countScans(folder);
+    await service.install('APPS', 'demo-app', undefined);
+    assert.equal(readdirs(), 1, `the folder ${f} was read more than once`);
+    assert.equal(commands.filter((c) => c === 'list-installed').length, 2);
   });
 
   it('refuses before IRIS is touched when the folder lacks a dependency', async () => {

@@ -10,12 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
-import { MAX_USER_SENSORS, readSensorDefinitions, type UserSensor } from '../../src/model/sensor-definition.ts';
+import { startUserSensors } from '../../src/compose/user-sensors.ts';
+import { deviceNameProblem, MAX_USER_SENSORS, readSensorDefinitions, type UserSensor } from '../../src/model/sensor-definition.ts';
+import { Topics } from '../../src/mqtt/topics.ts';
 import { haStateOf } from '../../src/sensors/ha-state.ts';
 import { testSensor } from '../../src/sensors/sensor-test.ts';
 import { PanelSensorStore } from '../../src/sensors/panel-store.ts';
 import { grantsFor, tablesOf } from '../../src/sensors/role-grants.ts';
 import { definitionOf, SensorSetError, UserSensorSet } from '../../src/sensors/sensor-set.ts';
+import { captureLogger, testConfig } from '../support/fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sensor-set-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -146,6 +149,15 @@ describe('the grants the sensors role needs', () => {
     ]);
     assert.deepEqual(tablesOf('SELECT a FROM "My Schema"."T" WHERE b IN (SELECT c FROM Sch.U)'), ['"My Schema"."T"', 'Sch.U']);
   });
+
+  it('grants no table named inside a string or a comment, whichever comes first', () => {
+    // A quote inside a comment must not open a string that hides the real table, nor close one early.
+    assert.deepEqual(tablesOf("SELECT a FROM Real.T -- o'clock\nWHERE b = 'FROM Fake.X'"), ['Real.T']);
+    assert.deepEqual(tablesOf("SELECT a /* it's */ FROM Real.T WHERE b = 'x' -- FROM Fake.Y"), ['Real.T']);
+    assert.deepEqual(tablesOf("SELECT 'it''s FROM Fake.Z' FROM \"Odd Schema\".\"T\""), ['"Odd Schema"."T"']);
+    // A literal left open makes no valid query, and no grant.
+    assert.deepEqual(tablesOf("SELECT a FROM Real.T WHERE b = 'FROM Fake.W"), []);
+  });
 });
 
 describe("the panel's Test of one sensor", () => {
@@ -170,5 +182,21 @@ describe("the panel's Test of one sensor", () => {
     const m = one({ name: 'M', metric: 'iris_cpu_usage', unit: '%' });
     assert.equal((await testSensor(m, { metric: async () => 42, packages: [] }, clock)).state, '42 %');
     assert.match((await testSensor(m, { metric: async () => undefined, packages: [] }, clock)).reason ?? '', /has no number/);
+  });
+});
+
+describe('a sensor name that repeats the device name', () => {
+  it('is one problem, whatever the case, and only at the start', () => {
+    assert.deepEqual(deviceNameProblem('iris cpu', 'IRIS'), { sensor: 'iris cpu', field: 'name', message: 'Home Assistant already puts the device name "IRIS" before it; leave it out' });
+    assert.equal(deviceNameProblem('CPU of IRIS', 'IRIS'), null);
+  });
+
+  it("is left out of what Home Assistant is shown when an option's sensor has it, with a warning saying why", async () => {
+    const { log, lines } = captureLogger();
+    const stateDir = mkdtempSync(join(dir, 'state-'));
+    const sensors = readSensorDefinitions([{ name: 'IRIS CPU', metric: 'iris_cpu_usage' }, { name: 'CPU', metric: 'iris_cpu_usage' }], ctx).sensors;
+    const shown = await startUserSensors(testConfig({ stateDir, userSensors: { sensors, problems: [] } }), new Topics('iris'), 'IRIS', log, { connection: undefined, health: undefined, panel: false });
+    assert.deepEqual(shown?.feature.discoveryInputs().sensors.map((s) => s.name), ['CPU']);
+    assert.equal(lines.filter((l) => l.includes('Left out: sensor "IRIS CPU", field "name": Home Assistant already puts the device name "IRIS" before it')).length, 1);
   });
 });

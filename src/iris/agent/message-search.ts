@@ -10,14 +10,20 @@ import {
   MESSAGE_STATUSES,
   MESSAGE_TEXT_MAX,
   messageStatusCode,
+  messageStatusWord,
   type MessageSearch,
   type MessageSearchResult,
   type MessageStatus,
 } from '../../model/message-search.ts';
 import { AgentFailedError, describe, failureOf, isoUtc } from './contract.ts';
 
-/** %EXTERNAL(Status): Ens.DataType.MessageStatus display words. */
-const STATUS_WORDS = ['Created', 'Queued', 'Delivered', 'Discarded', 'Suspended', 'Deferred', 'Aborted', 'Error', 'Completed'] as const;
+/** %EXTERNAL(Status): the display words of the model's statuses, each to its status. */
+const STATUS_OF_WORD = new Map<string, MessageStatus>(MESSAGE_STATUSES.map((s) => [messageStatusWord(s), s]));
+const statusWord = z.string().transform((word, ctx) => {
+  const status = STATUS_OF_WORD.get(word);
+  if (status === undefined) ctx.addIssue({ code: 'custom', message: `not an Ens.DataType.MessageStatus display value (${[...STATUS_OF_WORD.keys()].join(', ')})` });
+  return status as MessageStatus;
+});
 const name = z.string().max(MESSAGE_TEXT_MAX);
 
 export const agentMessageSearchSchema = z.object({
@@ -31,7 +37,7 @@ export const agentMessageSearchSchema = z.object({
         source: name,
         target: name,
         bodyClass: name,
-        status: z.enum(STATUS_WORDS),
+        status: statusWord,
         isError: z.boolean(),
         sessionId: z.number().int().nonnegative().nullable(),
       }),
@@ -67,7 +73,6 @@ export function messageSearchFromAgent(value: unknown): MessageSearchResult {
     more: parsed.data.more,
     messages: parsed.data.messages.map((m) => ({
       ...m,
-      status: m.status.toLowerCase() as MessageStatus,
       timeCreated: new Date(m.timeCreated.replace(' ', 'T')).toISOString(),
     })),
   };

@@ -17,16 +17,19 @@
  * IRIS keeps headers until a purge; the simulator keeps the newest MAX_KEPT per namespace so that a
  * demo left running for weeks does not grow without bound.
  */
+import { MESSAGE_STATUSES, messageStatusCode, messageStatusWord, type MessageStatus } from '../../model/message-search.ts';
 import type { SimHost, SimProduction } from './interop.ts';
 
 const MAX_KEPT = 2000;
 /** Demo traffic: one message session per running production every this many activity steps. */
 const TRAFFIC_EVERY = 5;
 
-/** Ens.DataType.MessageStatus logical values. */
-export const MESSAGE_STATUS = { Created: 1, Queued: 2, Delivered: 3, Discarded: 4, Suspended: 5, Deferred: 6, Aborted: 7, Error: 8, Completed: 9 } as const;
-type StatusName = keyof typeof MESSAGE_STATUS;
-const STATUS_NAME = Object.fromEntries(Object.entries(MESSAGE_STATUS).map(([k, v]) => [v, k])) as Record<number, StatusName>;
+
+/** %EXTERNAL of a logical Ens.DataType.MessageStatus value; an unknown one as its number. */
+function statusWordOf(code: number): string {
+  const status = MESSAGE_STATUSES[code - 1];
+  return status ? messageStatusWord(status) : String(code);
+}
 
 export interface SimHeaderRow {
   ID: number;
@@ -71,7 +74,7 @@ export class SimulatedMessageHeaders {
   constructor(private readonly now: () => Date) {}
 
   /** One header as the production's hosts write it; `session` continues a session, else a new one starts. */
-  private write(namespace: string, from: SimHost, to: SimHost, status: StatusName, session?: number): SimHeaderRow {
+  private write(namespace: string, from: SimHost, to: SimHost, status: MessageStatus, session?: number): SimHeaderRow {
     let list = this.rows.get(namespace);
     if (!list) this.rows.set(namespace, (list = []));
     const id = (this.lastId.get(namespace) ?? 0) + 1;
@@ -82,8 +85,8 @@ export class SimulatedMessageHeaders {
       SourceConfigName: from.name,
       TargetConfigName: to.name,
       MessageBodyClassName: bodyClassFor(to.className),
-      Status: MESSAGE_STATUS[status],
-      IsError: status === 'Error' ? 1 : 0,
+      Status: messageStatusCode(status),
+      IsError: status === 'error' ? 1 : 0,
       SessionId: session ?? id,
     };
     list.push(row);
@@ -99,7 +102,7 @@ export class SimulatedMessageHeaders {
 
   /** A message to `h` failed: its header ends in Error with IsError set. */
   failed(p: SimProduction, h: SimHost): void {
-    this.write(p.namespace, this.senderOf(p, h), h, 'Error');
+    this.write(p.namespace, this.senderOf(p, h), h, 'error');
   }
 
   /**
@@ -110,10 +113,10 @@ export class SimulatedMessageHeaders {
     const service = p.hosts.find((h) => h.kind === 'service' && h.runEnabled);
     const process = p.hosts.find((h) => h.kind === 'process' && h.runEnabled);
     if (p.state !== 'running' || !service) return 0;
-    const first = this.write(p.namespace, service, process ?? service, 'Completed');
+    const first = this.write(p.namespace, service, process ?? service, 'completed');
     let written = 1;
     for (const op of p.hosts.filter((h) => h.kind === 'operation' && h.runEnabled)) {
-      this.write(p.namespace, process ?? service, op, op.status === 'error' ? 'Error' : 'Completed', first.SessionId);
+      this.write(p.namespace, process ?? service, op, op.status === 'error' ? 'error' : 'completed', first.SessionId);
       written += 1;
     }
     return written;
@@ -145,7 +148,7 @@ export class SimulatedMessageHeaders {
       if (q.host !== '' && !same(q.host, r.SourceConfigName) && !same(q.host, r.TargetConfigName)) continue;
       if (q.status > 0 && r.Status !== q.status) continue;
       if (q.errorsOnly && r.IsError !== 1) continue;
-      out.push({ ...r, StatusName: STATUS_NAME[r.Status] ?? String(r.Status) });
+      out.push({ ...r, StatusName: statusWordOf(r.Status) });
     }
     return out;
   }
