@@ -1,6 +1,7 @@
 /**
  * Making one IRIS Edge backup: ask IRIS which databases it has, copy them under a freeze, write
- * the archive (checksumming the copies as they are read for it), verify it, keep the newest ones, and ask Home Assistant for its own backup.
+ * the archive (checksumming the copies as they are read for it), verify it, keep the newest
+ * ones, and ask Home Assistant for its own backup.
  */
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
