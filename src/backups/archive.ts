@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { compressFrame, decompressor, sniffCodec, zstdBound } from './codec.ts';
 import { BackupError } from './errors.ts';
+import { fsyncPath } from '../files/atomic-write.ts';
 import { HashingStream, type Digest } from './files.ts';
 import { writeAt, ZstdFrameWriter } from './frame-writer.ts';
 import { MANIFEST_NAME, parseManifest, type Manifest, type ManifestDatabase } from './manifest.ts';
@@ -106,10 +107,7 @@ async function writeStart(file: FileHandle, entry: Buffer, reserved: number, lev
 }
 
 export interface ReadOptions {
-  /**
-   * Where to write a database's bytes while they are checked; undefined = check only. The files
-   * are written, not flushed: the caller makes them durable when it needs them to be.
-   */
+  /** Where to write a database's bytes while they are checked; undefined = check only. */
   extractTo?: (db: ManifestDatabase) => string | undefined;
   meter?: ProgressMeter;
   /** Stop after the manifest (a restore plan needs nothing else); nothing else is checked then. */
@@ -169,6 +167,7 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
       if (target) await pipeline(stream, h, createWriteStream(target, { mode: 0o600, flags: 'wx' }));
       else await pipeline(stream, h, async (src: AsyncIterable<Buffer>) => { for await (const _ of src); });
       if (h.digest().sha256 !== db.sha256) throw new BackupError('checksum', `${db.file} does not match its SHA-256 checksum: the archive is damaged.`);
+      if (target) await fsyncPath(target);
     };
     handle().then(() => next(), (err: unknown) => next(err as Error));
   });

@@ -9,7 +9,6 @@
  * that cannot be restored costs no safety backup; the price is that the unpacked files and the
  * safety backup's staging copy are on disk at the same time.
  */
-import { fsyncPath } from '../files/atomic-write.ts';
 import { BackupError } from './errors.ts';
 import type { Job } from './job.ts';
 import { makeBackup, type BackupWork } from './make-backup.ts';
@@ -36,12 +35,7 @@ export async function runRestore(w: BackupWork, job: Job, id: string): Promise<v
       job.meter.begin('unpacking', record.databasesBytes);
       await readArchive(archive, { meter: job.meter, extractTo: (d) => targets.get(d.name), archiveSha256: record.sha256 });
     });
-    // The unpacked files reach the disk while the safety backup is made (the disk would otherwise
-    // be idle while it compresses); they must be there before the swap renames them into place.
-    const durable = Promise.all(items.map((i) => fsyncPath(i.staged)));
-    durable.catch(() => {});
     safety = await job.step('Safety backup of the current databases', () => makeBackup(w, job, 'safety'), (r) => r.id);
-    await durable;
     await job.step('Stop IRIS', async () => {
       stopped = true;
       await w.control.stop();
