@@ -1,10 +1,11 @@
 /**
- * Bench: an IRIS Edge backup (copy under freeze + tar.zst + verify) of about 1 GB of IRIS.DAT
+ * Bench: an IRIS Edge backup (copy under freeze + tar.zst + verify) of 512 MB of IRIS.DAT
  * files on the simulator's data directory, its write daemon on so the files change during the run,
  * next to a plain `cp`, `tar -cf`, `tar -czf` and `tar --zstd` of the same files; then a verify
  * and a restore of that backup, next to plain extraction of the plain archives. The databases are
- * half random pages, half text-like records (bench/backup-data.ts says why). Prints figures;
- * nothing here passes or fails.
+ * half random pages, half text-like records (bench/backup-data.ts says why). Prints figures, and
+ * at the end the goals of issue #19 beside their anchors from the same run; nothing here passes
+ * or fails.
  *
  *   npm run bench:backup                 (in os.tmpdir())
  *   npm run bench:backup -- /media/sd    (in a directory of yours, e.g. an SD card; only what the
@@ -20,7 +21,8 @@ import { mkdir, rm, stat, statfs } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { realisticBlocks } from './backup-data.ts';
-import { EXTENSIONS, GZIP_LEVEL, writingCodec, ZSTD_LEVEL, ZSTD_LEVEL_SAFETY } from '../src/backups/codec.ts';
+import { ZSTD_LEVEL, ZSTD_LEVEL_SAFETY } from '../src/backups/codec.ts';
+import { defaultLanes, FRAME_BYTES } from '../src/backups/frame-writer.ts';
 import { BackupService } from '../src/backups/service.ts';
 import type { JobStatus } from '../src/model/backup.ts';
 import { BLOCK_SIZE, SimulatedDatabases, type SimDatabaseSeed } from '../src/iris/simulator/databases.ts';
@@ -28,7 +30,9 @@ import { IrisSimulator } from '../src/iris/simulator/index.ts';
 import { createLogger } from '../src/log/logger.ts';
 
 const WRITE_INTERVAL_MS = 5;
-const DEFAULT_MB = 1000;
+const DEFAULT_MB = 512;
+/** Restore of 512 MB before zstd frames were written in parallel (issue #19's table, 3 runs). */
+const RESTORE_BEFORE_MS = [15_800, 17_600];
 /** A realistic instance: system databases, USER, and two application databases with most of the data. */
 const LAYOUT: { name: string; path: string; share: number }[] = [
   { name: 'IRISSYS', path: 'mgr', share: 0.1 },
@@ -131,7 +135,15 @@ function fsType(dir: string): string {
   return r.status === 0 ? r.stdout.trim() : 'unknown file system';
 }
 
-async function main(workDir: string, userDir: boolean, rows: Row[], notes: string[]): Promise<void> {
+interface Goal {
+  figure: string;
+  edge: string;
+  anchor: string;
+  ratio: string;
+  goal: string;
+}
+
+async function main(workDir: string, userDir: boolean, rows: Row[], notes: string[], goals: Goal[]): Promise<void> {
   const raw = process.env.BENCH_BACKUP_MB;
   const totalMb = raw === undefined || raw === '' ? DEFAULT_MB : Number(raw);
   if (!Number.isFinite(totalMb) || totalMb < 1) throw new BenchError(`BENCH_BACKUP_MB must be a number of MB, at least 1 (got "${raw}").`);
@@ -192,8 +204,7 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
     const record = await service.get(id);
     const backupSteps = steps.rows(backup.status.id);
     const other = backup.ms - backupSteps.reduce((n, r) => n + r.ms, 0);
-    const codec = writingCodec();
-    const format = `${EXTENSIONS[codec].slice(1)} level ${codec === 'zstd' ? ZSTD_LEVEL : GZIP_LEVEL}`;
+    const format = `tar.zst level ${ZSTD_LEVEL} in ${FRAME_BYTES >> 20} MiB frames, ${defaultLanes()} at once`;
     rows.push({ label: `IRIS Edge backup (copy under freeze + ${format} + verify)`, ms: backup.ms, size: record.sizeBytes, over: record.databasesBytes, note: `${((record.sizeBytes / record.databasesBytes) * 100).toFixed(0)} % of the databases` });
     for (const r of backupSteps) rows.push(r.label.startsWith('Freeze') ? { ...r, over: record.databasesBytes, note: `IRIS frozen ${secs(record.freezeMs)}` } : r.label.startsWith('Write') || r.label.startsWith('Verify') ? { ...r, over: record.databasesBytes } : r);
     rows.push({ label: 'other (space check, removing the staging copy, record)', ms: other, indent: true });
@@ -205,6 +216,7 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
     await mkdir(plain, { recursive: true });
     const tarChanged = (stderr: string) => (/file changed as we read it/.test(stderr) ? 'tar: "file changed as we read it"' : undefined);
 
+    let cpMs = NaN;
     fresh();
     {
       const bytes = await fileBytes(files);
@@ -217,6 +229,7 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
       }
       ms += (await run('sync', ['--', ...copies], workDir)).ms;
       rows.push({ label: 'plain cp + fsync (what the freeze is bounded by)', ms, size: await fileBytes(copies), over: bytes });
+      cpMs = ms;
       await rm(plain, { recursive: true, force: true });
       await mkdir(plain, { recursive: true });
     }
@@ -256,14 +269,14 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
     // (3) Verify and restore of the backup.
     fresh();
     const verify = await job(service.startVerify(id), 'verify');
-    rows.push({ label: `IRIS Edge verify (${codec === 'zstd' ? 'zstd -d' : 'gunzip'} + SHA-256 of every file and of the archive)`, ms: verify.ms, size: record.sizeBytes, over: record.databasesBytes });
+    rows.push({ label: 'IRIS Edge verify (zstd -d + SHA-256 of every file and of the archive)', ms: verify.ms, size: record.sizeBytes, over: record.databasesBytes });
 
     fresh();
     const restore = await job(service.startRestore(id, id), 'restore');
     const restoreSteps = steps.rows(restore.status.id);
     rows.push({ label: 'IRIS Edge restore (stop/start of the simulator)', ms: restore.ms, over: record.databasesBytes });
     for (const r of restoreSteps) {
-      if (r.label.startsWith('Safety')) rows.push({ ...r, over: record.databasesBytes, note: codec === 'zstd' ? `zstd level ${ZSTD_LEVEL_SAFETY}` : undefined });
+      if (r.label.startsWith('Safety')) rows.push({ ...r, over: record.databasesBytes, note: `zstd level ${ZSTD_LEVEL_SAFETY}` });
       else rows.push(r.label.startsWith('Read') || r.label.startsWith('Unpack') ? { ...r, over: record.databasesBytes } : r);
     }
     const safety = (await service.list()).find((r) => r.kind === 'safety');
@@ -278,6 +291,19 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
         `restore ${x(restore.ms, plainMs['x-plain.tar.gz'] ?? NaN)} the time of tar -xzf, ${x(restore.ms, plainMs['x-plain.tar.zst'] ?? NaN)} of tar --zstd -xf.`,
     );
     notes.push(`load average after the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    goals.push(
+      { figure: 'backup (copy under freeze + archive + verify)', edge: secs(backup.ms), anchor: `tar -czf ${secs(plainMs['plain.tar.gz'] ?? NaN)}`, ratio: `${x(plainMs['plain.tar.gz'], backup.ms)} faster`, goal: '>= 3x faster' },
+      { figure: 'archive size', edge: mb(record.sizeBytes), anchor: `tar -czf ${mb(plainSize['plain.tar.gz'] ?? NaN)}`, ratio: `${x(record.sizeBytes, plainSize['plain.tar.gz'] ?? NaN)} the size`, goal: '<= 1.00x' },
+      { figure: 'IRIS frozen', edge: secs(record.freezeMs), anchor: `cp + fsync ${secs(cpMs)}`, ratio: `${x(record.freezeMs, cpMs)} the time`, goal: 'the file copy alone' },
+      {
+        figure: 'restore (unpack + safety backup + swap)',
+        edge: secs(restore.ms),
+        anchor: `issue #19 before ${RESTORE_BEFORE_MS.map((ms) => (ms / 1000).toFixed(1)).join('-')} s`,
+        ratio: `${RESTORE_BEFORE_MS.map((ms) => x(ms, restore.ms)).join('-')} faster`,
+        goal: '>= 2.5x faster',
+      },
+      { figure: 'restore, same-run anchor', edge: secs(restore.ms), anchor: `tar -xzf ${secs(plainMs['x-plain.tar.gz'] ?? NaN)}`, ratio: `${x(restore.ms, plainMs['x-plain.tar.gz'] ?? NaN)} the time`, goal: '-' },
+    );
 
     notes.push(
       dropped
@@ -304,6 +330,15 @@ function printTable(rows: Row[], notes: string[]): void {
   for (const n of notes) console.log(n);
 }
 
+function printGoals(goals: Goal[]): void {
+  if (!goals.length) return;
+  const head: Goal = { figure: 'issue #19 goal', edge: 'IRIS Edge', anchor: 'anchor', ratio: 'ratio', goal: 'goal' };
+  const keys = Object.keys(head) as (keyof Goal)[];
+  const width = (k: keyof Goal) => Math.max(...[head, ...goals].map((g) => g[k].length));
+  console.log('');
+  for (const g of [head, ...goals]) console.log(keys.map((k) => g[k].padEnd(width(k))).join('  ').trimEnd());
+}
+
 const userDir = process.argv[2] !== undefined && process.argv[2] !== '';
 let workDir: string | undefined;
 const cleanUp = () => {
@@ -318,6 +353,7 @@ process.on('SIGINT', () => {
 
 const rows: Row[] = [];
 const notes: string[] = [];
+const goals: Goal[] = [];
 try {
   const base = resolve(userDir ? (process.argv[2] as string) : tmpdir());
   try {
@@ -328,8 +364,9 @@ try {
   }
   // Everything lives in one directory the bench creates, and only that is removed at the end.
   workDir = mkdtempSync(join(base, 'iris-edge-bench-backup-'));
-  await main(workDir, userDir, rows, notes);
+  await main(workDir, userDir, rows, notes, goals);
   printTable(rows, notes);
+  printGoals(goals);
   cleanUp();
 } catch (err) {
   if (rows.length) printTable(rows, notes);

@@ -3,47 +3,107 @@
  * manifest.json, then one IRIS.DAT per database. tar and a standard codec so that anyone can open
  * a backup with ordinary tools when IRIS Edge is gone. Reading checks everything an archive
  * claims before a byte of it is trusted.
+ *
+ * Writing reads each staged copy once: its SHA-256 is computed from the very buffers that are
+ * compressed. The manifest, which lists those checksums, still comes first: the databases' frames
+ * are written after a reserved start, and the manifest's frame goes into it last, the rest of
+ * the reserved space being a zstd skippable frame (which every zstd reader passes over).
  */
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { compressor, decompressor, sniffCodec, type Codec } from './codec.ts';
+import { compressFrame, decompressor, sniffCodec, zstdBound } from './codec.ts';
 import { BackupError } from './errors.ts';
 import { fsyncPath } from '../files/atomic-write.ts';
-import { CountingStream, HashingStream, type Digest } from './files.ts';
+import { HashingStream, type Digest } from './files.ts';
+import { writeAt, ZstdFrameWriter } from './frame-writer.ts';
 import { MANIFEST_NAME, parseManifest, type Manifest, type ManifestDatabase } from './manifest.ts';
 import type { ProgressMeter } from './progress.ts';
+import { TAR_END, tarHeader, tarPadding } from './tar-header.ts';
 
 const MAX_MANIFEST_BYTES = 1 << 20;
+/** Bytes read from a staged copy at a time: each is hashed on the event loop, 1 MiB is about 2 ms. */
+const READ_BYTES = 1 << 20;
+/** A zstd skippable frame's magic number and size field. */
+const SKIPPABLE_MAGIC = 0x184d2a50;
+const SKIPPABLE_HEADER = 8;
+
+/** A manifest before its databases are read: sizes known, checksums to be filled in. */
+export const UNKNOWN_SHA256 = '0'.repeat(64);
+
+function manifestEntry(m: Manifest): Buffer {
+  const json = Buffer.from(JSON.stringify(m, null, 2));
+  return Buffer.concat([tarHeader(MANIFEST_NAME, json.length, 0o600, new Date(m.thawedAt)), json, tarPadding(json.length)]);
+}
 
 /**
- * Writes the archive to `path` (a new file) and flushes it to disk. Returns the size and SHA-256
- * of the archive file, hashed as it is written, so that no later step has to read it for that.
+ * Writes the archive of `draft` (its checksums UNKNOWN_SHA256) to `path`, a new file, and flushes
+ * it to disk. Returns the manifest with the checksums as the files were read, and the archive's
+ * size.
  */
-export async function writeArchive(path: string, manifest: Manifest, staged: Map<string, string>, codec: Codec, meter?: ProgressMeter, zstdLevel?: number): Promise<Digest> {
-  const pack = tar.pack();
-  const mtime = new Date(manifest.thawedAt);
-  const archive = new HashingStream();
-  const written = pipeline(pack, compressor(codec, zstdLevel), archive, createWriteStream(path, { mode: 0o600, flags: 'wx' }));
-  const feed = async () => {
-    const json = Buffer.from(JSON.stringify(manifest, null, 2));
-    pack.entry({ name: MANIFEST_NAME, size: json.length, mode: 0o600, mtime }, json);
-    for (const db of manifest.databases) {
+export async function writeArchive(path: string, draft: Manifest, staged: Map<string, string>, level: number, meter?: ProgressMeter): Promise<{ manifest: Manifest; size: number }> {
+  const mtime = new Date(draft.thawedAt);
+  const entry = manifestEntry(draft);
+  const reserved = zstdBound(entry.length) + 64 + SKIPPABLE_HEADER;
+  const file = await open(path, 'wx', 0o600);
+  const writer = new ZstdFrameWriter(file, reserved, level);
+  try {
+    const sha256 = new Map<string, string>();
+    for (const db of draft.databases) {
       const from = staged.get(db.name);
       if (!from) throw new Error(`No staged copy of ${db.name}`);
-      const entry = pack.entry({ name: db.file, size: db.size, mode: 0o600, mtime });
-      await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), new CountingStream((n) => meter?.add(n)), entry);
+      await writer.write(tarHeader(db.file, db.size, 0o600, mtime));
+      sha256.set(db.name, await archiveFile(writer, from, db.size, meter));
+      await writer.write(tarPadding(db.size));
     }
-    pack.finalize();
-  };
-  try {
-    await Promise.all([written, feed()]);
+    await writer.write(TAR_END);
+    const size = await writer.end();
+    const manifest: Manifest = { ...draft, databases: draft.databases.map((d) => ({ ...d, sha256: sha256.get(d.name)! })) };
+    await writeStart(file, manifestEntry(manifest), reserved, level);
+    await file.sync();
+    return { manifest, size };
   } catch (err) {
-    pack.destroy();
+    await writer.abandon();
     throw err;
+  } finally {
+    await file.close();
   }
-  await fsyncPath(path);
-  return archive.digest();
+}
+
+/** Copies `size` bytes of the file into the archive, hashing them; returns their SHA-256. */
+async function archiveFile(writer: ZstdFrameWriter, path: string, size: number, meter?: ProgressMeter): Promise<string> {
+  const hash = createHash('sha256');
+  const file = await open(path, 'r');
+  try {
+    for (let at = 0; at < size; ) {
+      const room = await writer.room(Math.min(READ_BYTES, size - at));
+      const { bytesRead } = await file.read(room, 0, room.length, at);
+      if (bytesRead === 0) throw new BackupError('io', `${path} became shorter while it was archived.`);
+      const got = room.subarray(0, bytesRead);
+      hash.update(got);
+      writer.commit(bytesRead);
+      meter?.add(bytesRead);
+      at += bytesRead;
+    }
+  } finally {
+    await file.close();
+  }
+  return hash.digest('hex');
+}
+
+/** The manifest's frame at the start of the file, then a skippable frame over the rest of the reserved bytes. */
+async function writeStart(file: FileHandle, entry: Buffer, reserved: number, level: number): Promise<void> {
+  const frame = await compressFrame(entry, level);
+  const gap = reserved - frame.length - SKIPPABLE_HEADER;
+  // The manifest's length does not change when its checksums are filled in (always 64 hex digits).
+  if (gap < 0) throw new Error(`The manifest frame (${frame.length} bytes) does not fit its ${reserved} reserved bytes`);
+  const skippable = Buffer.alloc(SKIPPABLE_HEADER);
+  skippable.writeUInt32LE(SKIPPABLE_MAGIC, 0);
+  skippable.writeUInt32LE(gap, 4);
+  // The gap itself was never written: the file reads zeros there.
+  await writeAt(file, Buffer.concat([frame, skippable]), 0);
 }
 
 export interface ReadOptions {
@@ -115,7 +175,7 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
   const whole = new HashingStream();
   try {
     const codec = await sniffCodec(path);
-    await pipeline([createReadStream(path, { highWaterMark: 1 << 20 }), whole, ...decompressor(codec), extract], { signal: stop.signal });
+    await pipeline([createReadStream(path, { highWaterMark: 1 << 20 }), whole, decompressor(codec), extract], { signal: stop.signal });
   } catch (err) {
     if (!(stop.signal.aborted && manifest)) throw damaged(err);
   }

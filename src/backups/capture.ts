@@ -2,7 +2,7 @@
  * The frozen moment of a backup: every selected IRIS.DAT is copied to a staging directory while
  * IRIS is frozen, and nothing else happens under the freeze. The copy is the kernel's (a reflink
  * where the file system has them), so IRIS is frozen for about as long as `cp` takes; checksums
- * are computed from the staged copies after the thaw.
+ * are computed from the staged copies after the thaw, as they are archived.
  */
 import { constants } from 'node:fs';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
@@ -14,6 +14,8 @@ import type { ProgressMeter } from './progress.ts';
 export interface CapturedDatabase extends DatabaseInfo {
   /** The staged copy: the database as it was at the frozen point. */
   staged: string;
+  /** Its size. */
+  size: number;
 }
 
 export async function captureDatabases(databases: DatabaseInfo[], stagingDir: string, meter: ProgressMeter): Promise<CapturedDatabase[]> {
@@ -22,8 +24,9 @@ export async function captureDatabases(databases: DatabaseInfo[], stagingDir: st
   for (const db of databases) {
     const staged = join(stagingDir, `${db.name}.DAT`);
     await copyFile(join(db.directory, 'IRIS.DAT'), staged, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
-    meter.add((await stat(staged)).size);
-    out.push({ ...db, staged });
+    const { size } = await stat(staged);
+    meter.add(size);
+    out.push({ ...db, staged, size });
     failpoint('backup:capturing');
   }
   return out;

@@ -1,8 +1,6 @@
-/** Streaming file work shared by backup, archive and restore: reading while hashing, durable writes. */
+/** Pass-through streams of the backup room: counting (progress, size limits) and hashing what flows. */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 export interface Digest {
   size: number;
@@ -37,13 +35,3 @@ export class HashingStream extends CountingStream {
     return { size: this.size, sha256: this.hash.digest('hex') };
   }
 }
-
-/** Size and SHA-256 of a file, read as a stream. */
-export async function hashFile(path: string, onBytes?: (n: number) => void): Promise<Digest> {
-  const h = new HashingStream(onBytes);
-  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), h, async (src: AsyncIterable<Buffer>) => {
-    for await (const _ of src);
-  });
-  return h.digest();
-}
-

@@ -1,6 +1,7 @@
 /**
- * Making one IRIS Edge backup: ask IRIS which databases it has, copy them under a freeze, checksum,
- * write and verify the archive, keep the newest ones, and ask Home Assistant for its own backup.
+ * Making one IRIS Edge backup: ask IRIS which databases it has, copy them under a freeze, write
+ * the archive (checksumming the copies as they are read for it), verify it, keep the newest
+ * ones, and ask Home Assistant for its own backup.
  */
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,11 +9,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { IrisClient } from '../iris/client.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BackupKind, BackupRecord } from '../model/backup-record.ts';
-import { readArchive, writeArchive } from './archive.ts';
-import { EXTENSIONS, writingCodec, ZSTD_LEVEL, ZSTD_LEVEL_SAFETY } from './codec.ts';
+import { readArchive, UNKNOWN_SHA256, writeArchive } from './archive.ts';
+import { EXTENSIONS, ZSTD_LEVEL, ZSTD_LEVEL_SAFETY } from './codec.ts';
 import { captureDatabases, type CapturedDatabase } from './capture.ts';
 import { BackupError, fsProblem } from './errors.ts';
-import { hashFile, type Digest } from './files.ts';
+import type { Digest } from './files.ts';
 import type { FreezeHolder } from './freeze.ts';
 import type { InstanceControl } from './instance-control.ts';
 import type { Job } from './job.ts';
@@ -49,9 +50,8 @@ export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Pro
   const started = await unusedSecond(w, kind);
   const id = backupId(w.instanceId, started, kind);
   const staging = join(w.store.workDir, `capture-${id}`);
-  const codec = writingCodec();
   const level = kind === 'safety' ? ZSTD_LEVEL_SAFETY : ZSTD_LEVEL;
-  const partial = join(w.store.workDir, `${id}${EXTENSIONS[codec]}`);
+  const partial = join(w.store.workDir, `${id}${EXTENSIONS.zstd}`);
   try {
     await w.store.init();
     const { selection, version, bytes } = await step('Ask IRIS which databases it has', async () => {
@@ -77,13 +77,7 @@ export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Pro
     }, (f) => `IRIS was frozen for ${f.thawedAt.getTime() - f.frozenAt.getTime()} ms`);
 
     const captured: CapturedDatabase[] = frozen.value;
-    const digests = await step('Checksum the copies', async () => {
-      job.meter.begin('checksumming', bytes);
-      const out = new Map<string, Digest>();
-      for (const c of captured) out.set(c.name, await hashFile(c.staged, (n) => job.meter.add(n)));
-      return out;
-    });
-    const manifest: Manifest = {
+    const draft: Manifest = {
       format: FORMAT,
       formatVersion: FORMAT_VERSION,
       id,
@@ -95,22 +89,23 @@ export async function makeBackup(w: BackupWork, job: Job, kind: BackupKind): Pro
       thawedAt: frozen.thawedAt.toISOString(),
       endedAt: frozen.thawedAt.toISOString(),
       freezeMs: frozen.thawedAt.getTime() - frozen.frozenAt.getTime(),
-      databases: captured.map((c) => {
-        const d = digests.get(c.name)!;
-        return { name: c.name, directory: c.directory, file: databaseEntry(c.name), size: d.size, sha256: d.sha256 };
-      }),
+      databases: captured.map((c) => ({ name: c.name, directory: c.directory, file: databaseEntry(c.name), size: c.size, sha256: UNKNOWN_SHA256 })),
       excluded: selection.excluded,
     };
-    const archive = await step('Write the archive', async () => {
+    const { manifest, size } = await step('Write the archive', async () => {
       job.meter.begin('archiving', bytes);
-      return writeArchive(partial, manifest, new Map(captured.map((c) => [c.name, c.staged])), codec, job.meter, level);
-    }, () => (codec === 'zstd' ? `zstd level ${level}` : `gzip: this Node.js (${process.version}) has no zstd`));
+      return writeArchive(partial, draft, new Map(captured.map((c) => [c.name, c.staged])), level, job.meter);
+    }, () => `zstd level ${level}`);
     await rm(staging, { recursive: true, force: true });
-    await step('Verify the archive', async () => {
+    // Read back once: every file against its checksum, and the SHA-256 of the archive file that
+    // later verifications compare with.
+    const archive = await step('Verify the archive', async () => {
       job.meter.begin('verifying', bytes);
-      await readArchive(partial, { meter: job.meter, archiveSha256: archive.sha256 });
+      let digest: Digest | undefined;
+      await readArchive(partial, { meter: job.meter, archiveDigest: (d) => (digest = d) });
+      if (digest?.size !== size) throw new BackupError('io', `The archive reads back as ${digest?.size ?? 0} bytes, not the ${size} written: the disk did not keep it.`);
+      return digest;
     });
-    const size = archive.size;
     await w.store.publish(partial, id);
     const record = recordOf(manifest, size, false, archive.sha256);
     record.completedAt = new Date().toISOString();

@@ -1,7 +1,8 @@
 /**
- * The archive codecs on real files: new backups are .tar.zst that the real `zstd` and GNU tar
- * read; a .tar.gz made the way IRIS Edge made them before still verifies, uploads and restores;
- * a damaged .tar.zst is refused with a clear error and restores nothing.
+ * The archive codecs on real files: new backups are .tar.zst of many zstd frames (databases of
+ * about 5 MB each here, frames of 4 MiB) that the real `zstd` and GNU tar read; a .tar.gz made
+ * the way IRIS Edge made them before still verifies, uploads and restores; a damaged .tar.zst,
+ * cut anywhere (at the end of a frame too), is refused with a clear error and restores nothing.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,6 +12,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { zstdAvailable } from '../../src/backups/codec.ts';
+import { FRAME_BYTES } from '../../src/backups/frame-writer.ts';
+import { ZstdFrameWalker } from '../../src/backups/zstd-frames.ts';
 import { backupRig, sha, tarGz, WRITABLE, type BackupRig } from '../support/backups.ts';
 
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
@@ -23,14 +26,25 @@ describe('backup archive codecs', () => {
   let id: string;
   let manifest: { id: string; databases: { name: string; file: string; size: number; sha256: string }[] };
   before(async () => {
-    rig = await backupRig({ data: { writeIntervalMs: 0 } });
+    rig = await backupRig({ data: { writeIntervalMs: 0, blocks: 600 } });
     const job = await rig.run(rig.service.startBackup('manual'));
     assert.equal(job.state, 'ok', job.error ?? '');
     id = job.backupId!;
   });
   after(() => rig.close());
 
-  it('writes a .tar.zst (zstd on this Node) that the real zstd and tar read, with the SHA-256 of the archive recorded', async () => {
+  /** How many zstd frames the archive holds and where each ends (skippable frames not counted). */
+  const frameEnds = (bytes: Buffer) => {
+    const ends: number[] = [];
+    const walker = new ZstdFrameWalker();
+    for (let at = 0; at < bytes.length; at += 4096) {
+      const chunk = bytes.subarray(at, at + 4096);
+      for (const p of walker.split(chunk)) if (p.last) ends.push(at + p.bytes.byteOffset - chunk.byteOffset + p.bytes.length);
+    }
+    return { ends, frames: walker.frames };
+  };
+
+  it('writes a .tar.zst of several zstd frames that the real zstd and tar read, with the SHA-256 of the archive recorded', async () => {
     assert.ok(zstdAvailable(), `this Node.js (${process.version}) has no zstd in zlib: the tests run on Node 22.15 or later`);
     const path = rig.service.store.archivePath(id);
     assert.ok(path.endsWith(`${id}.tar.zst`), path);
@@ -39,6 +53,8 @@ describe('backup archive codecs', () => {
     const record = await rig.service.get(id);
     assert.equal(record.sha256, sha(bytes), 'the record holds the archive file SHA-256');
     assert.equal(record.sizeBytes, bytes.length);
+    const { frames } = frameEnds(bytes);
+    assert.ok(frames > Math.ceil(record.databasesBytes / FRAME_BYTES), `${frames} frames for ${record.databasesBytes} bytes`);
 
     execFileSync('zstd', ['-q', '-t', path]);
     const listing = execFileSync('tar', ['--zstd', '-tf', path]).toString().trim().split('\n');
@@ -84,8 +100,10 @@ describe('backup archive codecs', () => {
     assert.ok(safety && rig.service.store.archivePath(safety.id).endsWith('.tar.zst'));
   });
 
+  const endOfFrame = (b: Buffer) => frameEnds(b).ends.at(-3)!;
   for (const [what, damage, text] of [
     ['truncated', (b: Buffer, path: string) => (writeFileSync(path, b), truncateSync(path, Math.floor(b.length * 0.6))), /damaged|incomplete|ends before/i],
+    ['cut at the end of one of its frames', (b: Buffer, path: string) => (writeFileSync(path, b), truncateSync(path, endOfFrame(b))), /damaged|incomplete|ends before/i],
     ['with one bit flipped', (b: Buffer, path: string) => { const f = Buffer.from(b); const at = Math.floor(f.length * 0.55); f[at] = f[at]! ^ 0x04; writeFileSync(path, f); }, /damaged|checksum/i],
   ] as const) {
     it(`refuses a .tar.zst ${what}: verify says damaged, a restore replaces nothing, an upload keeps nothing`, async () => {
