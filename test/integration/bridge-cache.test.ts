@@ -1,13 +1,16 @@
 // Per-host caching in the bridge (src/mqtt/host-cache.ts) over a real mosquitto: a poll that
-// changes nothing publishes nothing, and a host whose snapshot changes gets a new state alone.
+// changes nothing publishes nothing, a host whose snapshot changes gets a new state alone, and a
+// broker that lost every retained message gets each again although the bridge keeps only digests.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { MqttClient } from 'mqtt';
 import { IrisSimulator, scaleScenario } from '../../src/iris/simulator/index.ts';
 import { Monitor } from '../../src/monitor/monitor.ts';
 import { MqttBridge } from '../../src/mqtt/bridge.ts';
 import { connectMqtt } from '../../src/mqtt/connection.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
-import { captureLogger } from '../support/fixtures.ts';
+import { captureLogger, waitFor } from '../support/fixtures.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
 import { Observer } from '../support/observer.ts';
 
@@ -19,28 +22,55 @@ before(async () => {
 });
 after(async () => broker.close());
 
-it('publishes nothing for unchanged hosts and a new state for the host that changed', async () => {
-  const { log } = captureLogger();
-  // 25 hosts: past the threshold of 20, so each host also has a device of its own.
+interface Rig {
+  sim: IrisSimulator;
+  monitor: Monitor;
+  bridge: MqttBridge;
+  client: MqttClient;
+  observer: Observer;
+  lines: string[];
+}
+
+/** A device's discovery sent again within this of its last message waits for the rest of it (pacer.ts). */
+const HOLDOFF_MS = 200;
+
+/** 25 hosts: past the threshold of 20, so each host also has a device of its own. */
+async function withBridge(test: (rig: Rig) => Promise<void>): Promise<void> {
+  const { log, lines } = captureLogger();
   const sim = new IrisSimulator({ productions: scaleScenario(1, 25), transitionMs: 10 });
   const monitor = new Monitor(sim, { pollIntervalMs: 3_600_000, removalGracePolls: 2 }, log);
-  const observer = await Observer.connect(broker.url);
   const client = connectMqtt({ url: broker.url, instanceId: 'iris', will: { topic: topics.bridgeAvailability, payload: 'offline' } }, log);
-  const bridge = new MqttBridge({
+  const rig: Rig = { sim, monitor, client, bridge: undefined as unknown as MqttBridge, observer: await Observer.connect(broker.url), lines };
+  rig.bridge = new MqttBridge({
     client,
     monitor,
     log,
     hostDeviceThreshold: 20,
     inventoryWindowMs: 200,
+    discoveryHoldoffMs: HOLDOFF_MS,
     discovery: { topics, bridgeVersion: 'test', entityPrefix: '', instanceName: 'IRIS', instanceModel: 'IRIS simulator', panelUrl: null },
   });
   try {
     await monitor.start();
-    await bridge.start();
-    await bridge.settled();
-    await observer.flush();
-    const host = 'Host007.service';
-    const hostTopic = topics.hostState(P, 'host007_service');
+    await rig.bridge.start();
+    await rig.bridge.settled();
+    await rig.observer.flush();
+    await test(rig);
+  } finally {
+    monitor.stop();
+    await rig.bridge.stop();
+    await client.endAsync();
+    await rig.observer.close();
+    // The next test starts from an empty broker.
+    await broker.restart();
+  }
+}
+
+const host = 'Host007.service';
+const hostTopic = topics.hostState(P, 'host007_service');
+
+it('publishes nothing for unchanged hosts and a new state for the host that changed', async () => {
+  await withBridge(async ({ sim, monitor, bridge, observer }) => {
     assert.equal(JSON.parse(observer.latest(hostTopic) ?? '{}').queue, 0);
     const hostStates = observer.retained(topics.production(P) + '/host/');
     assert.equal(hostStates.size, 25);
@@ -65,10 +95,32 @@ it('publishes nothing for unchanged hosts and a new state for the host that chan
     await monitor.poll();
     await bridge.settled();
     await observer.waitFor(hostTopic, (p) => JSON.parse(p).queue === 0);
-  } finally {
-    monitor.stop();
-    await bridge.stop();
-    await client.endAsync();
-    await observer.close();
-  }
+  });
+});
+
+it('sends every retained message again after the broker lost them, as it is now: a host changed meanwhile with its latest state', async () => {
+  await withBridge(async (rig) => {
+    const { sim, monitor, bridge, client, lines } = rig;
+    const before = rig.observer.retained();
+    assert.ok(before.size > 50, `the bridge left ${before.size} retained messages`);
+    await rig.observer.close();
+    await broker.stop();
+    await waitFor(() => !client.connected || undefined, 5000, 'the bridge to see the broker gone');
+    // Changed while the broker is away: the publisher remembers it as sent, for the rebuild.
+    sim.setQueue(P.namespace, P.name, host, 5);
+    await monitor.poll();
+    await bridge.settled();
+    await broker.restart(); // persistence false: nothing retained survives
+    rig.observer = await waitFor(() => Observer.connect(broker.url).catch(() => undefined), 5000, 'the observer to connect');
+    await waitFor(() => lines.find((l) => /Republished \d+ retained messages after reconnecting/.test(l)), 15_000, 'the republish after reconnecting');
+    // Discovery goes through the pacer as always: a device sent just before waits its hold-off.
+    await delay(HOLDOFF_MS * 2);
+    await bridge.settled();
+    await rig.observer.flush();
+    const after = rig.observer.retained();
+    assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), 'every topic, no other');
+    assert.equal(JSON.parse(after.get(hostTopic) ?? '{}').queue, 5);
+    const changed = [...after].filter(([t, p]) => before.get(t) !== p).map(([t]) => t);
+    assert.deepEqual(changed.sort(), [topics.productionState(P), hostTopic].sort(), 'the rest as it was');
+  });
 });
