@@ -184,24 +184,16 @@ export class MqttBridge {
 
   private readonly onReconnect = (): void => {
     this.enqueue(async () => {
-      const n = await this.resend(() => true);
+      const n = await this.publisher.resend(() => true, this.rebuild);
       this.opts.log.info(`Republished ${n} retained messages after reconnecting`);
     });
   };
 
-  /**
-   * Sends availability and every retained message `filter` accepts again, built anew from the
-   * current view: the publisher keeps digests, not payloads (publisher.ts). Discovery goes through
-   * the pacer as always, so a device sent moments before waits out its hold-off. Returns how many
-   * messages went out now.
-   */
-  private async resend(filter: (topic: string) => boolean): Promise<number> {
-    const before = this.publisher.sent;
-    await this.publisher.markUnsent(filter);
+  /** Availability and all the view makes, built anew (the publisher keeps digests): discovery through the pacer, as always. */
+  private readonly rebuild = async (): Promise<void> => {
     await this.publisher.publish(this.topics.bridgeAvailability, 'online', true);
     await this.sync(this.opts.monitor.view);
-    return this.publisher.sent - before;
-  }
+  };
 
   /**
    * Home Assistant announces itself with "online" when it (re)starts. Discovery is retained, so it
@@ -215,7 +207,7 @@ export class MqttBridge {
     const jitter = Math.round(Math.random() * (this.opts.birthJitterMs ?? 2500));
     this.birthTimer = setTimeout(() => {
       this.enqueue(async () => {
-        const n = await this.resend((t) => !t.startsWith(this.topics.discoveryPrefix + '/'));
+        const n = await this.publisher.resend((t) => !t.startsWith(this.topics.discoveryPrefix + '/'), this.rebuild);
         this.opts.log.info(`Home Assistant came online: republished availability and ${n} states`);
       });
     }, jitter);

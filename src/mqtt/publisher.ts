@@ -17,8 +17,8 @@ const UNSENT = '';
 /**
  * Publishes retained messages only when their payload changes. It keeps a digest of each topic's
  * payload, not the payload, so what the broker lost (a restart without persistence, Home
- * Assistant asking for states again) is sent again by the caller building its messages anew after
- * `markUnsent`. Changes made while the broker is away are remembered as sent and go out with that
+ * Assistant asking for states again) is sent again by the caller building its messages anew in
+ * `resend`. Changes made while the broker is away are remembered as sent and go out with that
  * rebuild, only the latest of each topic.
  */
 export class RetainedPublisher {
@@ -62,21 +62,20 @@ export class RetainedPublisher {
     return d !== undefined && d !== UNSENT;
   }
 
-  /** How many messages `publish` has sent (or kept for the reconnect) so far. */
-  get sent(): number {
-    return this.sends;
-  }
-
   /**
    * The broker lost what it had (or Home Assistant asks for it again): sends the pending clears,
-   * and marks every topic `filter` accepts as unsent, so that its next `publish` sends it even
-   * unchanged. The caller then builds those messages again.
+   * marks every topic `filter` accepts as unsent, so that its next `publish` sends it even
+   * unchanged, and runs `rebuild`, which publishes those messages anew. Returns how many messages
+   * went out while it ran.
    */
-  async markUnsent(filter: (topic: string) => boolean = () => true): Promise<void> {
+  async resend(filter: (topic: string) => boolean, rebuild: () => Promise<void>): Promise<number> {
     for (const topic of [...this.pendingClears]) {
       await this.client.publishAsync(topic, '', { qos: 1, retain: true });
       this.pendingClears.delete(topic);
     }
     for (const topic of this.digests.keys()) if (filter(topic)) this.digests.set(topic, UNSENT);
+    const before = this.sends;
+    await rebuild();
+    return this.sends - before;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * RetainedPublisher (src/mqtt/publisher.ts) with a client double: it skips unchanged payloads by
  * their digest, keeps what changes while the broker is away for the rebuild after the reconnect,
- * and sends an unchanged payload again once its topic was marked unsent.
+ * and on `resend` sends an unchanged payload again, built anew by the caller.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -31,7 +31,6 @@ describe('RetainedPublisher', () => {
     assert.equal(await publisher.publish('a', '{"q":1}'), true);
     assert.equal(await publisher.publish('a', '{"q":1}', true), true);
     assert.deepEqual(sent, [['a', '{"q":1}'], ['a', '{"q":2}'], ['a', '{"q":1}'], ['a', '{"q":1}']]);
-    assert.equal(publisher.sent, 4);
   });
 
   it('tells payloads of one length apart, and the empty payload from none', async () => {
@@ -43,22 +42,29 @@ describe('RetainedPublisher', () => {
     assert.equal(publisher.changed('b', ''), false);
   });
 
-  it('sends an unchanged payload again after markUnsent, only for the topics the filter takes', async () => {
+  it('on resend sends an unchanged payload again, only for the topics the filter takes, and counts what the rebuild sent', async () => {
     const { publisher, sent } = fakeClient();
     await publisher.publish('home/discovery', 'd');
     await publisher.publish('state/a', 's');
-    await publisher.markUnsent((t) => t.startsWith('state/'));
-    assert.equal(publisher.has('state/a'), true, 'still ours, so a clear still clears it');
-    assert.equal(publisher.current('state/a'), false);
-    assert.equal(publisher.current('home/discovery'), true);
-    assert.equal(publisher.changed('state/a', 's'), true);
-    assert.equal(await publisher.publish('state/a', 's'), true);
-    assert.equal(await publisher.publish('home/discovery', 'd'), false);
+    await publisher.publish('state/b', 'x');
+    const n = await publisher.resend(
+      (t) => t.startsWith('state/'),
+      async () => {
+        assert.equal(publisher.has('state/a'), true, 'still ours, so a clear still clears it');
+        assert.equal(publisher.current('state/a'), false);
+        assert.equal(publisher.current('home/discovery'), true);
+        assert.equal(publisher.changed('state/a', 's'), true);
+        assert.equal(await publisher.publish('state/a', 's'), true);
+        assert.equal(await publisher.publish('home/discovery', 'd'), false);
+      },
+    );
+    assert.equal(n, 1);
     assert.equal(publisher.current('state/a'), true);
-    assert.deepEqual(sent.slice(2), [['state/a', 's']]);
+    assert.equal(publisher.current('state/b'), false, 'not rebuilt: sent with its next publish');
+    assert.deepEqual(sent.slice(3), [['state/a', 's']]);
   });
 
-  it('while disconnected keeps only the latest of a topic, sends clears on markUnsent, and a rebuild sends the latest', async () => {
+  it('while disconnected keeps only the latest of a topic; resend sends the clears first, then what the rebuild has now', async () => {
     const { client, publisher, sent } = fakeClient();
     await publisher.publish('a', '1');
     await publisher.publish('gone', 'x');
@@ -69,11 +75,9 @@ describe('RetainedPublisher', () => {
     assert.equal(publisher.has('gone'), false);
     assert.deepEqual(sent, [['a', '1'], ['gone', 'x']]);
     client.connected = true;
-    await publisher.markUnsent();
-    assert.deepEqual(sent.slice(2), [['gone', '']], 'the pending clear goes out at once');
     // The caller builds its messages again from what it has now: the latest only.
-    assert.equal(await publisher.publish('a', '3'), true);
-    assert.deepEqual(sent.slice(3), [['a', '3']]);
+    await publisher.resend(() => true, async () => void (await publisher.publish('a', '3')));
+    assert.deepEqual(sent.slice(2), [['gone', ''], ['a', '3']]);
   });
 
   it('a publish after a pending clear takes the topic back: the clear is not sent', async () => {
@@ -82,9 +86,7 @@ describe('RetainedPublisher', () => {
     await publisher.clear('t');
     await publisher.publish('t', 'back');
     client.connected = true;
-    await publisher.markUnsent();
-    assert.deepEqual(sent, []);
-    assert.equal(await publisher.publish('t', 'back'), true);
+    assert.equal(await publisher.resend(() => true, async () => void (await publisher.publish('t', 'back'))), 1);
     assert.deepEqual(sent, [['t', 'back']]);
   });
 });
