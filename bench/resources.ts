@@ -10,7 +10,9 @@
  * floor: a Node process that only loads the bridge's runtime dependencies, with the image's
  * flags. What the bridge holds beyond that floor is its own; after its measurement, the run with
  * the image's flags prints its heap's largest retainers (bench/support/heap-retainers.ts).
- * SCENARIO=demo (or another "PxH") measures a different simulator size.
+ * Every process runs with the image's allocator settings (bridge/run's MALLOC_* exports).
+ * SCENARIO=demo (or another "PxH") measures a different simulator size; a "PxH" other than the
+ * base 10x100 also measures the base, with the image's flags, and prints the growth per host.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Mosquitto } from '../test/support/mosquitto.ts';
 import { largestRetainers } from './support/heap-retainers.ts';
-import { childrenOf, imageNodeFlags, processSample as sample, startCompiledBridge } from './support/bridge-process.ts';
+import { childrenOf, imageMallocEnv, imageNodeFlags, processSample as sample, startCompiledBridge } from './support/bridge-process.ts';
 
 const WARMUP_S = 30;
 const MEASURE_S = 60;
@@ -33,6 +35,15 @@ const range = (xs: number[]) => `min ${Math.min(...xs).toFixed(1)} MB, max ${Mat
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const HEAP_TOP = 12;
+const BASE_SCENARIO = '10x100';
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Hosts of a "PxH" scenario; undefined for a named one. */
+const hostsOf = (scenario: string) => {
+  const m = /^(\d+)x(\d+)$/.exec(scenario);
+  return m ? Number(m[1]) * Number(m[2]) : undefined;
+};
+/** The library floor measured in this run, printed beside every bridge figure. */
+let floorRss: number[] = [];
 
 /** A heap snapshot of the running bridge (SIGUSR2, after the measurement) and its largest retainers. */
 async function printRetainers(pid: number, dir: string): Promise<void> {
@@ -57,13 +68,14 @@ async function printRetainers(pid: number, dir: string): Promise<void> {
   }
 }
 
-async function measureBridge(broker: Mosquitto, flags: string[], retainers = false): Promise<void> {
+/** Measures the bridge on `scenario`; returns its RSS samples (MB). */
+async function measureBridge(broker: Mosquitto, scenario: string, flags: string[], retainers = false): Promise<number[]> {
   const snapshots = mkdtempSync(join(tmpdir(), 'iris-edge-bench-heap-'));
   const bridge = startCompiledBridge(
     {
       MQTT_URL: broker.url,
       POLL_INTERVAL: '10',
-      IRIS_EDGE_SIMULATOR_SCENARIO: process.env.SCENARIO ?? '10x100',
+      IRIS_EDGE_SIMULATOR_SCENARIO: scenario,
       PANEL_PORT: '0',
       MCP_PORT: '0',
       LOG_LEVEL: 'warning',
@@ -90,9 +102,11 @@ async function measureBridge(broker: Mosquitto, flags: string[], retainers = fal
     const b = [sample(pid), sample(child)];
     const cpu = (i: number) => (((b[i]!.cpuTicks - a[i]!.cpuTicks) / TICKS_PER_S / MEASURE_S) * 100).toFixed(2);
     const named = flags.length > 0 ? flags.join(' ') : 'no V8 flags (Node defaults)';
-    console.log(`bridge, ${named}: resident memory ${range(rss[0]!)} (budget 80 MB); CPU ${cpu(0)} % of one core (budget 1 %)`);
+    const aboveFloor = (mean(rss[0]!) - mean(floorRss)).toFixed(1);
+    console.log(`bridge ${scenario}, ${named}: resident memory ${range(rss[0]!)} (budget 80 MB; library floor ${range(floorRss)}, mean ${aboveFloor} MB above it); CPU ${cpu(0)} % of one core (budget 1 %)`);
     console.log(`  its IRIS connection process: resident memory ${range(rss[1]!)}; CPU ${cpu(1)} % of one core`);
     if (retainers) await printRetainers(pid, snapshots);
+    return rss[0]!;
   } finally {
     bridge.kill('SIGTERM');
     rmSync(snapshots, { recursive: true, force: true });
@@ -106,7 +120,7 @@ async function libraryFloor(flags: string[]): Promise<void> {
 for (const m of ${JSON.stringify(deps)}) { try { await import(m); } catch { failed.push(m); } }
 console.log('FLOOR-LOADED ' + JSON.stringify(failed));
 setInterval(() => {}, 1000);`;
-  const floor = spawn(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const floor = spawn(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: root, env: { ...process.env, ...imageMallocEnv() }, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     // Some libraries print when loaded (the IRIS Native SDK names its platform): the marked line is the script's.
     let out = '';
@@ -122,6 +136,7 @@ setInterval(() => {}, 1000);`;
       await sleep(1);
       rss.push(sample(floor.pid as number).rssMb);
     }
+    floorRss = rss;
     const missing = failed.length > 0 ? ` (${failed.join(', ')} could not load on this machine)` : '';
     console.log(`library floor, ${flags.join(' ') || 'no V8 flags'}: ${deps.length} runtime dependencies loaded, nothing else: resident memory ${range(rss)}${missing}`);
   } finally {
@@ -131,13 +146,23 @@ setInterval(() => {}, 1000);`;
 
 async function main(): Promise<void> {
   const flags = imageNodeFlags();
+  const scenario = process.env.SCENARIO ?? BASE_SCENARIO;
+  const malloc = Object.entries(imageMallocEnv()).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
   // The bridge runs on this process's node (process.execPath), so this is the Node measured.
-  console.log(`IRIS Edge resources — compiled bridge on Node ${process.version}, simulator ${process.env.SCENARIO ?? '10x100'}, poll 10 s, panel on, ${MEASURE_S} s after ${WARMUP_S} s warm-up each`);
+  console.log(`IRIS Edge resources — compiled bridge on Node ${process.version}, simulator ${scenario}, poll 10 s, panel on, ${MEASURE_S} s after ${WARMUP_S} s warm-up each; allocator settings of the image: ${malloc}`);
   const broker = await Mosquitto.start();
   try {
     await libraryFloor(flags);
-    await measureBridge(broker, flags, true);
-    await measureBridge(broker, CANDIDATE_FLAGS);
+    const measured = await measureBridge(broker, scenario, flags, true);
+    const hosts = hostsOf(scenario);
+    const baseHosts = hostsOf(BASE_SCENARIO) as number;
+    if (hosts !== undefined && hosts !== baseHosts) {
+      const base = await measureBridge(broker, BASE_SCENARIO, flags);
+      // Lowest to lowest (what stays after each collection) and mean to mean (young-generation peaks included).
+      const perHost = (of: (xs: number[]) => number) => (((of(measured) - of(base)) * 1024) / (hosts - baseHosts)).toFixed(1);
+      console.log(`growth per host, ${BASE_SCENARIO} -> ${scenario}: ${perHost((xs) => Math.min(...xs))} KB lowest to lowest, ${perHost(mean)} KB mean to mean`);
+    }
+    await measureBridge(broker, scenario, CANDIDATE_FLAGS);
   } finally {
     await broker.close();
   }

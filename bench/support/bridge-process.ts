@@ -20,11 +20,24 @@ export function imageNodeFlags(): string[] {
   return line[1]!.trim().split(/\s+/).filter(Boolean);
 }
 
-/** Builds dist/ and starts dist/main.js with only PATH and `env` set, with the image's V8 flags unless `nodeFlags` says otherwise. */
+/**
+ * The allocator settings the image starts the bridge with: the `export MALLOC_...=...` lines of the
+ * s6 run script (glibc reads them at start), read for the same reason as imageNodeFlags.
+ */
+export function imageMallocEnv(): Record<string, string> {
+  const run = readFileSync(join(root, 'rootfs/etc/s6-overlay/s6-rc.d/bridge/run'), 'utf8');
+  return Object.fromEntries([...run.matchAll(/^export (MALLOC_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+/** Builds dist/ and starts dist/main.js with only PATH, the image's allocator settings and `env` set, with the image's V8 flags unless `nodeFlags` says otherwise. */
 export function startCompiledBridge(env: Record<string, string>, stdio: 'ignore' | 'pipe' = 'ignore', nodeFlags: string[] = imageNodeFlags()): ChildProcess {
   const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (built.status !== 0) throw new Error('npm run build failed');
-  return spawn(process.execPath, [...nodeFlags, 'dist/main.js'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', stdio, stdio === 'pipe' ? 'pipe' : 'inherit'] });
+  return spawn(process.execPath, [...nodeFlags, 'dist/main.js'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...imageMallocEnv(), ...env },
+    stdio: ['ignore', stdio, stdio === 'pipe' ? 'pipe' : 'inherit'],
+  });
 }
 
 /** The process's children: the bridge has one, its IRIS connection process. */

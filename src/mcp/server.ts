@@ -12,8 +12,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BlockList, isIP, type AddressInfo } from 'node:net';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Logger } from '../log/logger.ts';
 import { Throttle } from '../log/throttle.ts';
 import { MCP_PATH, type McpOutcome } from '../model/mcp.ts';
@@ -27,6 +25,26 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const REQUESTS_PER_MINUTE = 240;
 /** Peers whose budgets are tracked at once; the oldest is forgotten first. */
 const MAX_PEERS = 512;
+
+/** The parts of the MCP SDK a request needs. */
+export interface McpSdk {
+  McpServer: typeof import('@modelcontextprotocol/sdk/server/mcp.js').McpServer;
+  StreamableHTTPServerTransport: typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js').StreamableHTTPServerTransport;
+}
+
+/**
+ * The SDK is loaded at the first request that passed every check, not at start: it is about 11 MB
+ * of the bridge's memory (its own Ajv and schemas included) that a home which never connects an AI
+ * assistant never needs, and a refused request never loads it.
+ */
+export function lazySdk(): () => Promise<McpSdk> {
+  let loading: Promise<McpSdk> | undefined;
+  return () =>
+    (loading ??= Promise.all([import('@modelcontextprotocol/sdk/server/mcp.js'), import('@modelcontextprotocol/sdk/server/streamableHttp.js')]).then(([m, t]) => ({
+      McpServer: m.McpServer,
+      StreamableHTTPServerTransport: t.StreamableHTTPServerTransport,
+    })));
+}
 
 /** A cap on requests: 0 when one is allowed now, else the seconds until one is (panel/attempts.ts AttemptLimiter). */
 export interface RequestBudget {
@@ -48,6 +66,8 @@ export interface McpServerOptions {
   refused: RefusalReport;
   log: Logger;
   serverVersion: string;
+  /** Loads the MCP SDK when a request needs it (default: lazySdk(), once). */
+  sdk?: () => Promise<McpSdk>;
 }
 
 export interface RunningMcpServer {
@@ -124,6 +144,7 @@ function calledTool(body: unknown): string | null {
 
 export async function startMcpServer(o: McpServerOptions): Promise<RunningMcpServer> {
   const network = homeAssistantNetwork();
+  const sdk = o.sdk ?? lazySdk();
   const budgets = new Map<string, RequestBudget>();
   const throttle = new Throttle((label, n) => o.log.warn(`MCP: ${n} more refusal(s) like this in the last 10 s: ${label}`));
   const refuse = (res: ServerResponse, peer: string, outcome: McpOutcome, status: number, message: string, headers?: Record<string, string>) => {
@@ -171,6 +192,7 @@ export async function startMcpServer(o: McpServerOptions): Promise<RunningMcpSer
     }
 
     const tool = calledTool(body);
+    const { McpServer, StreamableHTTPServerTransport } = await sdk();
     const server = new McpServer({ name: 'IRIS Edge', version: o.serverVersion }, { capabilities: { tools: {} } });
     let recorded = false;
     registerTools(

@@ -184,10 +184,15 @@ export class MqttBridge {
 
   private readonly onReconnect = (): void => {
     this.enqueue(async () => {
-      await this.publisher.publish(this.topics.bridgeAvailability, 'online', true);
-      const n = await this.publisher.republish();
+      const n = await this.publisher.resend(() => true, this.rebuild);
       this.opts.log.info(`Republished ${n} retained messages after reconnecting`);
     });
+  };
+
+  /** Availability and all the view makes, built anew (the publisher keeps digests): discovery through the pacer, as always. */
+  private readonly rebuild = async (): Promise<void> => {
+    await this.publisher.publish(this.topics.bridgeAvailability, 'online', true);
+    await this.sync(this.opts.monitor.view);
   };
 
   /**
@@ -202,7 +207,7 @@ export class MqttBridge {
     const jitter = Math.round(Math.random() * (this.opts.birthJitterMs ?? 2500));
     this.birthTimer = setTimeout(() => {
       this.enqueue(async () => {
-        const n = await this.publisher.republish((t) => !t.startsWith(this.topics.discoveryPrefix + '/'));
+        const n = await this.publisher.resend((t) => !t.startsWith(this.topics.discoveryPrefix + '/'), this.rebuild);
         this.opts.log.info(`Home Assistant came online: republished availability and ${n} states`);
       });
     }, jitter);
@@ -319,7 +324,7 @@ export class MqttBridge {
       const cached = this.hostCache.of(p);
       for (const [n, h] of p.hosts.entries()) {
         const c = cached.hosts[n] as CachedHost;
-        if (!discoveryChanged(c, this.ctxGeneration, h) && this.publisher.has(c.discoveryTopic)) continue;
+        if (!discoveryChanged(c, this.ctxGeneration, h) && this.publisher.current(c.discoveryTopic)) continue;
         // discoveryChanged is this device's memo (its inputs: context, production, host), so the
         // generic one in publishDiscovery, a JSON key per device, is not needed.
         const payload = JSON.stringify(hostDiscovery(ctx, p, { name: h.name, key: c.ref.key, className: h.className, kind: h.kind }));
@@ -333,7 +338,7 @@ export class MqttBridge {
       for (const [n, h] of p.hosts.entries()) {
         const c = cached.hosts[n] as CachedHost;
         // An unchanged host costs a comparison, not a JSON document.
-        if (stateChanged(c, h) || !this.publisher.has(c.stateTopic)) await this.publishState(w, c.stateTopic, hostState(h));
+        if (stateChanged(c, h) || !this.publisher.current(c.stateTopic)) await this.publishState(w, c.stateTopic, hostState(h));
       }
     }
     for (const ns of new Set(view.productions.map((p) => p.namespace))) {
@@ -356,7 +361,7 @@ export class MqttBridge {
    */
   private async publishDiscovery<I>(w: PublishWindow, ctxKey: string, topic: string, inputs: I, build: (inputs: I) => object): Promise<void> {
     const key = ctxKey + JSON.stringify(inputs);
-    if (this.discoveryInputs.get(topic) === key && this.publisher.has(topic)) return;
+    if (this.discoveryInputs.get(topic) === key && this.publisher.current(topic)) return;
     this.discoveryInputs.set(topic, key);
     const payload = JSON.stringify(build(inputs));
     if (this.pacer.admit(topic, payload)) await this.publishState(w, topic, payload);

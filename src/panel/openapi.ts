@@ -6,13 +6,14 @@
  * guards give before any route runs.
  */
 import swagger from '@fastify/swagger';
-import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifySchemaCompiler, FastifySerializerCompiler, FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { BRIDGE_VERSION } from '../version.ts';
 import { ApiError, describeIssues } from './errors.ts';
 
 type Json = Record<string, unknown>;
+type Compilers = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
 type Operation = { parameters?: Json[]; requestBody?: { content?: Json }; responses: Record<string, Json> };
 
 const PARTS: Record<string, string> = { body: 'request body', querystring: 'query', params: 'path' };
@@ -62,10 +63,24 @@ function withServerAnswers(paths: Record<string, Record<string, Operation>>): vo
   }
 }
 
-/** Zod validates the requests; answers are sent as they are (their schemas document them). */
+/** Answers are sent as they are (their schemas document them). */
+const serializerCompiler: FastifySerializerCompiler<z.ZodType> = () => (data) => JSON.stringify(data);
+
+/**
+ * Zod validates the requests and answers are sent as they are: the server option that gives
+ * Fastify these compilers at construction, so that it never loads its default ones (Ajv and
+ * fast-json-stringify, about 3 MB of memory), as setting them afterwards would.
+ */
+export const schemaController: FastifyServerOptions['schemaController'] = {
+  // Fastify's types describe these factories by Ajv's compilers; at run time it calls what they
+  // return exactly as it calls those of setValidatorCompiler/setSerializerCompiler ({ schema, httpPart ... }).
+  compilersFactory: {
+    buildValidator: (() => validatorCompiler) as unknown as Compilers['buildValidator'],
+    buildSerializer: (() => serializerCompiler) as unknown as Compilers['buildSerializer'],
+  },
+};
+
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

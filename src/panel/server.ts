@@ -23,7 +23,7 @@ import { registerDiagnosticsApi } from './diagnostics-api.ts';
 import { clientErrorHandler, frameworkErrors, panelErrorHandler } from './errors.ts';
 import { FEED_WINDOW_BITS, LiveFeed } from './feed.ts';
 import { allowedHost, allowedHostSet, describeUser, ingressContext, isTrustedPeer, trustedSet } from './guard.ts';
-import { registerOpenApi } from './openapi.ts';
+import { registerOpenApi, schemaController } from './openapi.ts';
 import { pickCoding, type Coding } from './precompress.ts';
 import { allowHeader, RouteTable } from './routes.ts';
 import { registerSensorsApi } from './sensors-api.ts';
@@ -97,6 +97,7 @@ export async function buildPanelServer(options: PanelOptions): Promise<{ app: Fa
     // What Fastify and Node answer before a route runs gets the API's {error, message} shape too (errors.ts).
     frameworkErrors,
     clientErrorHandler,
+    schemaController,
   });
   const routes = new RouteTable();
   app.addHook('onRoute', (r) => routes.add(r.url, r.method));

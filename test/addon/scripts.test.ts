@@ -494,6 +494,7 @@ test('bridge/run waits for IRIS, sets up the bridge user and starts the bridge w
   assert.equal(backups.mode & 0o777, 0o700);
   assert.equal(backups.uid, process.getuid?.(), "irisowner's (the test's user in the sandbox)");
   assert.equal(env.SUPERVISOR_TOKEN, 'token-from-with-contenv', 'the container environment reaches the bridge');
+  assert.equal(env.MALLOC_ARENA_MAX, '2', "glibc's arenas capped (bench:resources measures with it)");
   assert.deepEqual(JSON.parse(readFileSync(join(box.dir, 'run', 'options.json'), 'utf8')), { poll_interval: 10 });
   assert.equal(statSync(join(box.dir, 'run', 'options.json')).mode & 0o777, 0o600);
   assert.ok(!existsSync(join(box.dir, 'run', 'heartbeat')), 'a stale heartbeat is removed before the bridge starts');
