@@ -20,7 +20,8 @@ import { AgentFailedError, parseAgentJson, snapshotFromAgent, controlResultFromA
 import { IrisContractError } from '../../src/model/errors.ts';
 import { parseManifest } from '../../src/backups/manifest.ts';
 import { BackupError } from '../../src/backups/errors.ts';
-import { Topics } from '../../src/mqtt/topics.ts';
+import { slug } from '../../src/model/ids.ts';
+import { namespaceSegment, RESERVED_SEGMENTS, Topics } from '../../src/mqtt/topics.ts';
 
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
 const params = (numRuns: number) => ({ numRuns, ...(seed !== undefined ? { seed } : {}) });
@@ -94,7 +95,10 @@ describe('certificate files, damaged any way', () => {
       fc.property(damaged(() => p12), fc.constantFrom('pw', 'wrong', ''), (b, password) => typedOrResult(() => decodeInput({ pkcs12: b, password }), [CertError], n, true)),
       params(60),
     );
-    assert.ok(n.read > 0 && n.refused > 0, JSON.stringify(n));
+    // An intact file with the right password is 1 draw in 12: 60 draws miss it about once in 200
+    // runs, so that the file is read at all is asserted on its own.
+    assert.ok(n.refused > 0, JSON.stringify(n));
+    assert.ok(decodeInput({ pkcs12: p12, password: 'pw' }));
   });
 
   it('PEM: a certificate, key or CertError for any edit of the text', () => {
@@ -217,11 +221,14 @@ describe('backup manifests and MQTT command topics', () => {
     const topics = new Topics('iris');
     fc.assert(fc.property(fc.string({ maxLength: 120 }), (t) => void topics.parseCommand(t)), params(2000));
     fc.assert(fc.property(fc.string({ maxLength: 120 }).map((t) => `iris-edge/iris/${t}`), (t) => void topics.parseCommand(t)), params(2000));
-    const slug = fc.stringMatching(/^[a-z0-9_]{1,20}$/);
+    // Namespaces as IRIS names them (%SYS included), the bridge's own words among them.
+    const namespace = fc.oneof(fc.stringMatching(/^%?[A-Za-z][A-Za-z0-9_-]{0,19}$/), fc.constantFrom(...[...RESERVED_SEGMENTS].map((w) => w.toUpperCase())));
+    const slugged = fc.string({ minLength: 1, maxLength: 20 }).map(slug);
     fc.assert(
-      fc.property(slug, slug, slug, (ns, prod, host) => {
-        assert.deepEqual(topics.parseCommand(`iris-edge/iris/${ns}/${prod}/set`), { kind: 'set', nsSlug: ns, prodSlug: prod });
-        assert.deepEqual(topics.parseCommand(`iris-edge/iris/${ns}/${prod}/host/${host}/set`), { kind: 'host-set', nsSlug: ns, prodSlug: prod, hostSlug: host });
+      fc.property(namespace, slugged, slugged, (name, prod, host) => {
+        const ns = namespaceSegment(name);
+        assert.deepEqual(topics.parseCommand(`iris-edge/iris/${ns}/${prod}/set`), { kind: 'set', nsSlug: slug(name), prodSlug: prod });
+        assert.deepEqual(topics.parseCommand(`iris-edge/iris/${ns}/${prod}/host/${host}/set`), { kind: 'host-set', nsSlug: slug(name), prodSlug: prod, hostSlug: host });
       }),
       params(300),
     );
