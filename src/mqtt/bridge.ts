@@ -369,8 +369,8 @@ export class MqttBridge {
 
   /** Hands a retained message to the window; an unchanged one is not sent (RetainedPublisher). */
   private async publishState(w: PublishWindow, topic: string, payload: string): Promise<void> {
-    if (!this.publisher.changed(topic, payload)) return;
-    await w.add(topic, () => this.publisher.publish(topic, payload));
+    const d = this.publisher.changedDigest(topic, payload);
+    if (d !== null) await w.add(topic, () => this.publisher.publish(topic, payload, false, d));
   }
 
   private async clearDiscovery(topic: string): Promise<void> {

@@ -28,9 +28,11 @@ export class RetainedPublisher {
 
   constructor(private readonly client: MqttClient) {}
 
-  /** Returns true when the message is new (sent now, or with the rebuild after a reconnect), false when unchanged. */
-  async publish(topic: string, payload: string, force = false): Promise<boolean> {
-    const d = digest(payload);
+  /**
+   * Returns true when the message is new (sent now, or with the rebuild after a reconnect), false
+   * when unchanged. `d` is the payload's digest when the caller has it (changedDigest).
+   */
+  async publish(topic: string, payload: string, force = false, d = digest(payload)): Promise<boolean> {
     if (!force && this.digests.get(topic) === d) return false;
     this.digests.set(topic, d);
     this.pendingClears.delete(topic);
@@ -46,9 +48,13 @@ export class RetainedPublisher {
     else this.pendingClears.add(topic);
   }
 
-  /** True when `publish` would send `payload` (it differs from what the topic last had, or the topic is unsent). */
-  changed(topic: string, payload: string): boolean {
-    return this.digests.get(topic) !== digest(payload);
+  /**
+   * The payload's digest when `publish` would send it (it differs from what the topic last had, or
+   * the topic is unsent), else null; handed to publish, the payload is hashed once, not twice.
+   */
+  changedDigest(topic: string, payload: string): string | null {
+    const d = digest(payload);
+    return this.digests.get(topic) === d ? null : d;
   }
 
   /** The topic holds a message of ours (published, not cleared), even one still to be sent again. */

@@ -24,8 +24,8 @@ describe('RetainedPublisher', () => {
     const { publisher, sent } = fakeClient();
     assert.equal(await publisher.publish('a', '{"q":1}'), true);
     assert.equal(await publisher.publish('a', '{"q":1}'), false);
-    assert.equal(publisher.changed('a', '{"q":1}'), false);
-    assert.equal(publisher.changed('a', '{"q":2}'), true);
+    assert.equal(publisher.changedDigest('a', '{"q":1}'), null, 'unchanged');
+    assert.notEqual(publisher.changedDigest('a', '{"q":2}'), null, 'changed');
     assert.equal(await publisher.publish('a', '{"q":2}'), true);
     // Back to an earlier payload: a change again.
     assert.equal(await publisher.publish('a', '{"q":1}'), true);
@@ -33,13 +33,23 @@ describe('RetainedPublisher', () => {
     assert.deepEqual(sent, [['a', '{"q":1}'], ['a', '{"q":2}'], ['a', '{"q":1}'], ['a', '{"q":1}']]);
   });
 
+  it('takes the digest changedDigest gave, so that what it remembers is that payload\'s', async () => {
+    const { publisher, sent } = fakeClient();
+    const d = publisher.changedDigest('a', 'x');
+    assert.ok(d);
+    assert.equal(await publisher.publish('a', 'x', false, d), true);
+    assert.equal(publisher.changedDigest('a', 'x'), null);
+    assert.equal(await publisher.publish('a', 'x'), false);
+    assert.deepEqual(sent, [['a', 'x']]);
+  });
+
   it('tells payloads of one length apart, and the empty payload from none', async () => {
     const { publisher } = fakeClient();
     await publisher.publish('a', 'ab');
-    assert.equal(publisher.changed('a', 'ba'), true);
-    assert.equal(publisher.changed('b', ''), true);
+    assert.notEqual(publisher.changedDigest('a', 'ba'), null);
+    assert.notEqual(publisher.changedDigest('b', ''), null);
     await publisher.publish('b', '');
-    assert.equal(publisher.changed('b', ''), false);
+    assert.equal(publisher.changedDigest('b', ''), null);
   });
 
   it('on resend sends an unchanged payload again, only for the topics the filter takes, and counts what the rebuild sent', async () => {
@@ -53,7 +63,7 @@ describe('RetainedPublisher', () => {
         assert.equal(publisher.has('state/a'), true, 'still ours, so a clear still clears it');
         assert.equal(publisher.current('state/a'), false);
         assert.equal(publisher.current('home/discovery'), true);
-        assert.equal(publisher.changed('state/a', 's'), true);
+        assert.notEqual(publisher.changedDigest('state/a', 's'), null);
         assert.equal(await publisher.publish('state/a', 's'), true);
         assert.equal(await publisher.publish('home/discovery', 'd'), false);
       },
