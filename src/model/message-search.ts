@@ -22,6 +22,11 @@ export function messageStatusCode(status: MessageStatus): number {
   return MESSAGE_STATUSES.indexOf(status) + 1;
 }
 
+/** The status of a logical Ens.DataType.MessageStatus value; undefined for one the model does not know. */
+export function messageStatusOfCode(code: number): MessageStatus | undefined {
+  return MESSAGE_STATUSES[code - 1];
+}
+
 /** The display value of a status (%EXTERNAL(Status): "Completed"), as IRIS and the agent give it. */
 export function messageStatusWord(status: MessageStatus): string {
   return status.charAt(0).toUpperCase() + status.slice(1);

@@ -17,17 +17,16 @@
  * IRIS keeps headers until a purge; the simulator keeps the newest MAX_KEPT per namespace so that a
  * demo left running for weeks does not grow without bound.
  */
-import { MESSAGE_STATUSES, messageStatusCode, messageStatusWord, type MessageStatus } from '../../model/message-search.ts';
+import { messageStatusCode, messageStatusOfCode, messageStatusWord, type MessageStatus } from '../../model/message-search.ts';
 import type { SimHost, SimProduction } from './interop.ts';
 
 const MAX_KEPT = 2000;
 /** Demo traffic: one message session per running production every this many activity steps. */
 const TRAFFIC_EVERY = 5;
 
-
 /** %EXTERNAL of a logical Ens.DataType.MessageStatus value; an unknown one as its number. */
 function statusWordOf(code: number): string {
-  const status = MESSAGE_STATUSES[code - 1];
+  const status = messageStatusOfCode(code);
   return status ? messageStatusWord(status) : String(code);
 }
 
