@@ -15,8 +15,9 @@ import { compressFrame } from './codec.ts';
 /** 4 MiB: large enough that starting a frame costs nothing measurable (about 0.5 % in size). */
 export const FRAME_BYTES = 4 << 20;
 
-/** Compressions at once: the cores, but no more than 3, so the bridge and IRIS keep a share. */
-export const defaultLanes = () => Math.max(1, Math.min(availableParallelism(), 3));
+/** Compressions at once on `cores` cores: all of them, but no more than 3, so the bridge and IRIS keep a share. */
+export const lanesFor = (cores: number) => Math.max(1, Math.min(cores, 3));
+export const defaultLanes = () => lanesFor(availableParallelism());
 
 interface InFlight {
   block: Buffer;

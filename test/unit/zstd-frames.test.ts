@@ -18,7 +18,7 @@ import * as zlib from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { compressFrame, decompressor, zstdAvailable } from '../../src/backups/codec.ts';
-import { ZstdFrameWriter } from '../../src/backups/frame-writer.ts';
+import { lanesFor, ZstdFrameWriter } from '../../src/backups/frame-writer.ts';
 import { ZstdFrameWalker } from '../../src/backups/zstd-frames.ts';
 
 type Zstd = { zstdCompressSync: (b: Buffer, o: { params: Record<number, number> }) => Buffer; constants: Record<string, number> };
@@ -138,6 +138,10 @@ describe('zstd frames: writing', () => {
     }
     return readFileSync(path);
   };
+
+  it('compresses on every core up to 3 at once, as DOCS.md says (2 on a 2-core machine)', () => {
+    assert.deepEqual([1, 2, 3, 4, 8].map(lanesFor), [1, 2, 3, 3, 3]);
+  });
 
   it('keeps the frames in order when later ones finish first, never has more than `lanes` compressing, and reuses its blocks', async () => {
     const data = content(700_000);
