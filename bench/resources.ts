@@ -6,13 +6,15 @@
  * so its work is counted there. Prints figures (DESIGN.md §11: RSS < 80 MB, CPU < 1 %).
  *
  * In the same run, as anchors: the bridge with the image's V8 flags (bridge/run's
- * bridge_node_flags) and with a candidate (CANDIDATE_FLAGS, or BENCH_NODE_FLAGS), and the library
+ * bridge_node_flags) and with a candidate (BENCH_NODE_FLAGS, Node's defaults unless set), and the library
  * floor: a Node process that only loads the bridge's runtime dependencies, with the image's
  * flags. What the bridge holds beyond that floor is its own; after its measurement, the run with
  * the image's flags prints its heap's largest retainers (bench/support/heap-retainers.ts).
  * Every process runs with the image's allocator settings (bridge/run's MALLOC_* exports).
  * SCENARIO=demo (or another "PxH") measures a different simulator size; a "PxH" other than the
  * base 10x100 also measures the base, with the image's flags, and prints the growth per host.
+ * Beside resident memory it prints the anonymous part: about 60 MB of a running bridge's resident
+ * memory are the node binary's own code pages, which no change to the bridge can shrink.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -26,8 +28,8 @@ import { childrenOf, imageMallocEnv, imageNodeFlags, processSample as sample, st
 const WARMUP_S = 30;
 const MEASURE_S = 60;
 const FLOOR_S = 10;
-/** Young-generation semi-spaces of 1 MiB: measured against the image's flags in every run. */
-const CANDIDATE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=1').split(/\s+/).filter(Boolean);
+/** Node's defaults (no V8 flags): measured against the image's flags in every run. */
+const CANDIDATE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const TICKS_PER_S = 100; // USER_HZ on Linux
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -44,6 +46,7 @@ const hostsOf = (scenario: string) => {
 };
 /** The library floor measured in this run, printed beside every bridge figure. */
 let floorRss: number[] = [];
+let floorAnon: number[] = [];
 
 /** A heap snapshot of the running bridge (SIGUSR2, after the measurement) and its largest retainers. */
 async function printRetainers(pid: number, dir: string): Promise<void> {
@@ -94,9 +97,12 @@ async function measureBridge(broker: Mosquitto, scenario: string, flags: string[
     if (child === undefined) throw new Error('the bridge has no IRIS connection process');
     const a = [sample(pid), sample(child)];
     const rss: number[][] = [[], []];
+    const anon: number[] = [];
     for (let i = 0; i < MEASURE_S; i++) {
       await sleep(1);
-      rss[0]!.push(sample(pid).rssMb);
+      const s = sample(pid);
+      rss[0]!.push(s.rssMb);
+      anon.push(s.anonMb);
       rss[1]!.push(sample(child).rssMb);
     }
     const b = [sample(pid), sample(child)];
@@ -104,6 +110,7 @@ async function measureBridge(broker: Mosquitto, scenario: string, flags: string[
     const named = flags.length > 0 ? flags.join(' ') : 'no V8 flags (Node defaults)';
     const aboveFloor = (mean(rss[0]!) - mean(floorRss)).toFixed(1);
     console.log(`bridge ${scenario}, ${named}: resident memory ${range(rss[0]!)} (budget 80 MB; library floor ${range(floorRss)}, mean ${aboveFloor} MB above it); CPU ${cpu(0)} % of one core (budget 1 %)`);
+    console.log(`  of it anonymous (heap, stacks, allocations; the rest is file pages, mostly node's code): ${range(anon)} (library floor ${range(floorAnon)})`);
     console.log(`  its IRIS connection process: resident memory ${range(rss[1]!)}; CPU ${cpu(1)} % of one core`);
     if (retainers) await printRetainers(pid, snapshots);
     return rss[0]!;
@@ -132,11 +139,15 @@ setInterval(() => {}, 1000);`;
       }),
     );
     const rss: number[] = [];
+    const anon: number[] = [];
     for (let i = 0; i < FLOOR_S; i++) {
       await sleep(1);
-      rss.push(sample(floor.pid as number).rssMb);
+      const s = sample(floor.pid as number);
+      rss.push(s.rssMb);
+      anon.push(s.anonMb);
     }
     floorRss = rss;
+    floorAnon = anon;
     const missing = failed.length > 0 ? ` (${failed.join(', ')} could not load on this machine)` : '';
     console.log(`library floor, ${flags.join(' ') || 'no V8 flags'}: ${deps.length} runtime dependencies loaded, nothing else: resident memory ${range(rss)}${missing}`);
   } finally {

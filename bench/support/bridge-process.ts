@@ -49,13 +49,18 @@ export function childrenOf(pid: number): number[] {
   }
 }
 
-/** Resident memory (MB) and CPU time used so far (clock ticks, USER_HZ) of a process; zeros once it is gone. */
-export function processSample(pid: number): { rssMb: number; cpuTicks: number } {
+/**
+ * Resident memory (MB), the anonymous part of it (MB) and CPU time used so far (clock ticks,
+ * USER_HZ) of a process; zeros once it is gone. The rest of the resident memory is file pages,
+ * mostly the node binary's code: clean, so the kernel can drop and re-read them under pressure.
+ */
+export function processSample(pid: number): { rssMb: number; anonMb: number; cpuTicks: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return { rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, cpuTicks: Number(stat[11]) + Number(stat[12]) };
+    const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return { rssMb: kb('VmRSS') / 1024, anonMb: kb('RssAnon') / 1024, cpuTicks: Number(stat[11]) + Number(stat[12]) };
   } catch {
-    return { rssMb: 0, cpuTicks: 0 };
+    return { rssMb: 0, anonMb: 0, cpuTicks: 0 };
   }
 }
