@@ -3,8 +3,10 @@
  * or the restored ones, never a mix. The steps are recorded in a journal (written durably before
  * each step): the new files are unpacked beside the old ones (same directory, so renames are
  * atomic), IRIS is stopped, each IRIS.DAT is renamed aside and the new one into place, IRIS is
- * started, and only when it answers are the previous files deleted. A journal found at start that
- * is not "committed" is rolled back (`recoverRestore`), before IRIS starts.
+ * started while the safety backup is made from the files set aside, and only when IRIS answers
+ * and the safety backup is kept are the previous files deleted. A journal found at start that is
+ * not "committed" is rolled back (`recoverRestore`), before IRIS starts; a safety archive the
+ * crash left unfinished is in the backup store's work directory, which is emptied at start.
  */
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';

@@ -1,6 +1,7 @@
 /**
- * The bridge process killed with SIGKILL in the middle of a backup and of a restore (at a
- * failpoint: IRIS_EDGE_FAILPOINT), then started again on the same directories, as s6 would.
+ * The bridge process killed with SIGKILL in the middle of a backup and of a restore (during the
+ * swap, and while the safety backup is written: failpoints, IRIS_EDGE_FAILPOINT), then started
+ * again on the same directories, as s6 would.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -99,21 +100,7 @@ describe('SIGKILL in the middle of a restore', () => {
   it('puts the previous database files back before IRIS starts again', async () => {
     const d = dirs();
     const quiet = { IRIS_EDGE_SIMULATOR_WRITE_MS: '0' };
-    const first = await start(d, quiet);
-    let backupId: string;
-    try {
-      await post(first.api, 'backups', {});
-      const job = await jobDone(first.api);
-      assert.equal(job.state, 'ok', job.error ?? '');
-      backupId = job.backupId!;
-    } finally {
-      first.b.proc.kill('SIGTERM');
-      await first.b.exited();
-    }
-    // Work done after the backup: the state a failed restore must not lose.
-    const user = join(d.sim, 'mgr/user/IRIS.DAT');
-    writeFileSync(user, Buffer.concat([readFileSync(user), Buffer.alloc(8192, 0x42)]));
-    const previous = hashes(d);
+    const { backupId, previous } = await backupThenChange(d, quiet);
 
     const second = await start(d, { ...quiet, IRIS_EDGE_FAILPOINT: 'restore:swapping' });
     await post(second.api, `backups/${backupId}/restore`, { confirm: backupId });
@@ -131,9 +118,63 @@ describe('SIGKILL in the middle of a restore', () => {
       for (const p of DBS) assert.deepEqual(readdirSync(join(d.sim, p)).filter((f) => f.includes('iris-edge')), [], `leftovers in ${p}`);
       const { backups } = (await (await fetch(third.api + 'backups')).json()) as { backups: { id: string; kind: string }[] };
       assert.ok(backups.some((b) => b.id === backupId));
-      assert.ok(backups.some((b) => b.kind === 'safety'), 'the safety backup taken before the restore is kept');
+      assert.ok(!backups.some((b) => b.kind === 'safety'), 'the safety backup comes after the swap: none was begun');
+    } finally {
+      third.b.proc.kill('SIGKILL');
+    }
+  });
+
+  it('killed while the safety backup is written: the previous files are put back and its partial archive is removed', async () => {
+    const d = dirs();
+    const quiet = { IRIS_EDGE_SIMULATOR_WRITE_MS: '0' };
+    const { backupId, previous } = await backupThenChange(d, quiet);
+
+    // The failpoint is reached once the first database is in the archive: only the safety
+    // backup writes one in this process.
+    const second = await start(d, { ...quiet, IRIS_EDGE_FAILPOINT: 'backup:archiving' });
+    await post(second.api, `backups/${backupId}/restore`, { confirm: backupId });
+    assert.equal(await second.b.exited(), 'SIGKILL');
+    const journal = JSON.parse(readFileSync(join(d.state, 'restore-journal.json'), 'utf8'));
+    assert.equal(journal.phase, 'swapped', 'killed after the swap, before the commit');
+    assert.ok(existsSync(join(d.sim, 'mgr', 'IRIS.DAT.iris-edge-previous')));
+    assert.ok(readdirSync(join(d.backups, '.work')).some((f) => f.endsWith('-safety.tar.zst')), 'a partial safety archive is left');
+
+    const third = await start(d, quiet);
+    try {
+      assert.match(third.b.output(), new RegExp(`The restore of ${backupId} was interrupted; the previous database files were put back`));
+      assert.match(third.b.output(), /Removed \d+ unfinished backup file\(s\)/);
+      assert.deepEqual(hashes(d), previous, 'every database file is as it was before the restore');
+      assert.ok(!existsSync(join(d.state, 'restore-journal.json')));
+      assert.deepEqual(readdirSync(join(d.backups, '.work')), []);
+      for (const p of DBS) assert.deepEqual(readdirSync(join(d.sim, p)).filter((f) => f.includes('iris-edge')), [], `leftovers in ${p}`);
+      const { backups } = (await (await fetch(third.api + 'backups')).json()) as { backups: { id: string; kind: string }[] };
+      assert.deepEqual(backups.map((b) => b.id), [backupId], 'nothing of the killed safety backup is listed');
+
+      // And the restore works now.
+      await post(third.api, `backups/${backupId}/restore`, { confirm: backupId });
+      const job = await jobDone(third.api);
+      assert.equal(job.state, 'ok', job.error ?? '');
     } finally {
       third.b.proc.kill('SIGKILL');
     }
   });
 });
+
+/** A backup made by one bridge process, then the databases changed: returns their hashes after the change. */
+async function backupThenChange(d: Dirs, env: Record<string, string>): Promise<{ backupId: string; previous: string[] }> {
+  const first = await start(d, env);
+  let backupId: string;
+  try {
+    await post(first.api, 'backups', {});
+    const job = await jobDone(first.api);
+    assert.equal(job.state, 'ok', job.error ?? '');
+    backupId = job.backupId!;
+  } finally {
+    first.b.proc.kill('SIGTERM');
+    await first.b.exited();
+  }
+  // Work done after the backup: the state a failed restore must not lose.
+  const user = join(d.sim, 'mgr/user/IRIS.DAT');
+  writeFileSync(user, Buffer.concat([readFileSync(user), Buffer.alloc(8192, 0x42)]));
+  return { backupId, previous: hashes(d) };
+}

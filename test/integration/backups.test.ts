@@ -73,7 +73,7 @@ describe('backups of a simulated IRIS whose databases keep changing', () => {
       assert.equal(rig.atStart.get(name), hash, `${name} was not restored to the frozen point`);
     }
     const texts = job.steps.map((s) => `${s.text}: ${s.state}`);
-    for (const step of ['Read the backup\'s manifest', 'Unpack the backup beside the databases, checking every checksum', 'Safety backup of the current databases', 'Stop IRIS', 'Replace the database files', 'Start IRIS', 'Productions after the start']) {
+    for (const step of ['Read the backup\'s manifest', 'Unpack the backup beside the databases, checking every checksum', 'Check the room for a safety backup of the databases to be replaced', 'Stop IRIS', 'Replace the database files', 'Start IRIS', 'Safety backup of the replaced databases, from the files set aside', 'Productions after the start']) {
       assert.ok(texts.includes(`${step}: done`), `missing step ${step} in ${texts.join(' | ')}`);
     }
     assert.match(job.steps.at(-1)?.detail ?? '', /running \(auto-start\): .*Orders\.Production/);

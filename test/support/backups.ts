@@ -82,6 +82,8 @@ export interface BackupRig {
   atFreeze: Map<string, string>;
   /** SHA-256 of every database file just before IRIS was last started (after a restore's swap). */
   atStart: Map<string, string>;
+  /** How many times IRIS was asked to freeze. */
+  freezes: number;
   run(start: Promise<JobStatus>): Promise<JobStatus>;
   close(): Promise<void>;
 }
@@ -90,7 +92,15 @@ export const WRITABLE = ['IRISSYS', 'IRISAUDIT', 'IRISSECURITY', 'IRISMETRICS', 
 const hashAll = (data: SimulatedDatabases) => new Map(WRITABLE.map((n) => [n, sha(data.read(n))]));
 
 export async function backupRig(
-  options: { dir?: string; data?: SimulatedDatabasesOptions; uploadLimitBytes?: number; /** IRIS fails to start this many times. */ startFailures?: number } = {},
+  options: {
+    dir?: string;
+    data?: SimulatedDatabasesOptions;
+    uploadLimitBytes?: number;
+    /** IRIS fails to start this many times. */
+    startFailures?: number;
+    /** Runs each time IRIS has been stopped (what else happens on the machine meanwhile). */
+    afterStop?: (rig: BackupRig) => void;
+  } = {},
 ): Promise<BackupRig> {
   let startFailures = options.startFailures ?? 0;
   const root = mkdtempSync(join(tmpdir(), 'iris-edge-backups-'));
@@ -104,6 +114,7 @@ export async function backupRig(
     lines,
     atFreeze: new Map(),
     atStart: new Map(),
+    freezes: 0,
     service: undefined as unknown as BackupService,
     run: async (start) => {
       const job = await start;
@@ -123,8 +134,13 @@ export async function backupRig(
       ...sim.owner,
       // The oracle is taken inside freeze(): nothing can write between IRIS freezing and the hash.
       freeze: async () => {
+        rig.freezes += 1;
         await sim.owner.freeze();
         rig.atFreeze = hashAll(data);
+      },
+      stop: async () => {
+        await sim.owner.stop();
+        options.afterStop?.(rig);
       },
       start: async () => {
         rig.atStart = hashAll(data);
