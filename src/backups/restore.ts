@@ -71,7 +71,7 @@ export class RestoreJournal {
     await this.write('staging');
   }
 
-  /** With IRIS stopped: each IRIS.DAT aside, the restored one into place. */
+  /** With IRIS stopped: each IRIS.DAT aside (the safety backup is made from it), the restored one into place. */
   async swap(): Promise<void> {
     await this.write('swapping');
     for (const i of this.items) {
@@ -82,7 +82,7 @@ export class RestoreJournal {
     await this.write('swapped');
   }
 
-  /** IRIS runs on the restored files: the previous ones go. */
+  /** IRIS runs on the restored files and the safety backup holds the previous ones: they go. */
   async commit(): Promise<void> {
     await this.write('committed');
     await finish(this.path, this.items);

@@ -99,24 +99,15 @@ describe('SIGKILL in the middle of a backup', () => {
 describe('SIGKILL in the middle of a restore', () => {
   it('puts the previous database files back before IRIS starts again', async () => {
     const d = dirs();
-    const quiet = { IRIS_EDGE_SIMULATOR_WRITE_MS: '0' };
-    const { backupId, previous } = await backupThenChange(d, quiet);
-
-    const second = await start(d, { ...quiet, IRIS_EDGE_FAILPOINT: 'restore:swapping' });
-    await post(second.api, `backups/${backupId}/restore`, { confirm: backupId });
-    assert.equal(await second.b.exited(), 'SIGKILL');
+    const { backupId, previous } = await restoreKilledAt(d, 'restore:swapping');
     // Killed with the first database file moved aside: neither the old nor the new state as a whole.
     assert.ok(existsSync(join(d.state, 'restore-journal.json')));
     assert.ok(existsSync(join(d.sim, 'mgr', 'IRIS.DAT.iris-edge-previous')));
     assert.ok(!existsSync(join(d.sim, 'mgr', 'IRIS.DAT')));
 
-    const third = await start(d, quiet);
+    const third = await start(d, QUIET);
     try {
-      assert.match(third.b.output(), new RegExp(`The restore of ${backupId} was interrupted; the previous database files were put back`));
-      assert.deepEqual(hashes(d), previous, 'every database file is as it was before the restore');
-      assert.ok(!existsSync(join(d.state, 'restore-journal.json')));
-      for (const p of DBS) assert.deepEqual(readdirSync(join(d.sim, p)).filter((f) => f.includes('iris-edge')), [], `leftovers in ${p}`);
-      const { backups } = (await (await fetch(third.api + 'backups')).json()) as { backups: { id: string; kind: string }[] };
+      const backups = await rolledBack(d, third, backupId, previous);
       assert.ok(backups.some((b) => b.id === backupId));
       assert.ok(!backups.some((b) => b.kind === 'safety'), 'the safety backup comes after the swap: none was begun');
     } finally {
@@ -126,28 +117,19 @@ describe('SIGKILL in the middle of a restore', () => {
 
   it('killed while the safety backup is written: the previous files are put back and its partial archive is removed', async () => {
     const d = dirs();
-    const quiet = { IRIS_EDGE_SIMULATOR_WRITE_MS: '0' };
-    const { backupId, previous } = await backupThenChange(d, quiet);
-
     // The failpoint is reached once the first database is in the archive: only the safety
     // backup writes one in this process.
-    const second = await start(d, { ...quiet, IRIS_EDGE_FAILPOINT: 'backup:archiving' });
-    await post(second.api, `backups/${backupId}/restore`, { confirm: backupId });
-    assert.equal(await second.b.exited(), 'SIGKILL');
+    const { backupId, previous } = await restoreKilledAt(d, 'backup:archiving');
     const journal = JSON.parse(readFileSync(join(d.state, 'restore-journal.json'), 'utf8'));
     assert.equal(journal.phase, 'swapped', 'killed after the swap, before the commit');
     assert.ok(existsSync(join(d.sim, 'mgr', 'IRIS.DAT.iris-edge-previous')));
     assert.ok(readdirSync(join(d.backups, '.work')).some((f) => f.endsWith('-safety.tar.zst')), 'a partial safety archive is left');
 
-    const third = await start(d, quiet);
+    const third = await start(d, QUIET);
     try {
-      assert.match(third.b.output(), new RegExp(`The restore of ${backupId} was interrupted; the previous database files were put back`));
+      const backups = await rolledBack(d, third, backupId, previous);
       assert.match(third.b.output(), /Removed \d+ unfinished backup file\(s\)/);
-      assert.deepEqual(hashes(d), previous, 'every database file is as it was before the restore');
-      assert.ok(!existsSync(join(d.state, 'restore-journal.json')));
       assert.deepEqual(readdirSync(join(d.backups, '.work')), []);
-      for (const p of DBS) assert.deepEqual(readdirSync(join(d.sim, p)).filter((f) => f.includes('iris-edge')), [], `leftovers in ${p}`);
-      const { backups } = (await (await fetch(third.api + 'backups')).json()) as { backups: { id: string; kind: string }[] };
       assert.deepEqual(backups.map((b) => b.id), [backupId], 'nothing of the killed safety backup is listed');
 
       // And the restore works now.
@@ -160,9 +142,15 @@ describe('SIGKILL in the middle of a restore', () => {
   });
 });
 
-/** A backup made by one bridge process, then the databases changed: returns their hashes after the change. */
-async function backupThenChange(d: Dirs, env: Record<string, string>): Promise<{ backupId: string; previous: string[] }> {
-  const first = await start(d, env);
+/** The simulated write daemon still: the files change only where the test changes them. */
+const QUIET = { IRIS_EDGE_SIMULATOR_WRITE_MS: '0' };
+
+/**
+ * A backup made by one bridge process, the databases changed after it (the state a failed
+ * restore must not lose), then its restore in a second process killed at `failpoint`.
+ */
+async function restoreKilledAt(d: Dirs, failpoint: string): Promise<{ backupId: string; previous: string[] }> {
+  const first = await start(d, QUIET);
   let backupId: string;
   try {
     await post(first.api, 'backups', {});
@@ -173,8 +161,21 @@ async function backupThenChange(d: Dirs, env: Record<string, string>): Promise<{
     first.b.proc.kill('SIGTERM');
     await first.b.exited();
   }
-  // Work done after the backup: the state a failed restore must not lose.
   const user = join(d.sim, 'mgr/user/IRIS.DAT');
   writeFileSync(user, Buffer.concat([readFileSync(user), Buffer.alloc(8192, 0x42)]));
-  return { backupId, previous: hashes(d) };
+  const previous = hashes(d);
+
+  const second = await start(d, { ...QUIET, IRIS_EDGE_FAILPOINT: failpoint });
+  await post(second.api, `backups/${backupId}/restore`, { confirm: backupId });
+  assert.equal(await second.b.exited(), 'SIGKILL');
+  return { backupId, previous };
+}
+
+/** The restarted bridge put the previous files back before IRIS started; returns the backups it lists. */
+async function rolledBack(d: Dirs, bridge: { b: BridgeProcess; api: string }, backupId: string, previous: string[]): Promise<{ id: string; kind: string }[]> {
+  assert.match(bridge.b.output(), new RegExp(`The restore of ${backupId} was interrupted; the previous database files were put back`));
+  assert.deepEqual(hashes(d), previous, 'every database file is as it was before the restore');
+  assert.ok(!existsSync(join(d.state, 'restore-journal.json')));
+  for (const p of DBS) assert.deepEqual(readdirSync(join(d.sim, p)).filter((f) => f.includes('iris-edge')), [], `leftovers in ${p}`);
+  return ((await (await fetch(bridge.api + 'backups')).json()) as { backups: { id: string; kind: string }[] }).backups;
 }

@@ -138,6 +138,10 @@ describe('a restore that fails part-way', () => {
       const steps = Object.fromEntries(job.steps.map((s) => [s.text, s.state]));
       assert.equal(steps['Start IRIS'], 'failed');
       assert.equal(steps['Put the previous files back'], 'done');
+      // The safety backup beside the failed start was let finish before the files went back.
+      assert.equal(steps['Safety backup of the replaced databases, from the files set aside'], 'done');
+      assert.match(job.steps.find((s) => s.text === 'Put the previous files back')?.detail ?? '', /the safety backup iris-\S+-safety holds them too/);
+      assert.deepEqual(readdirSync(rig.service.store.workDir), []);
       for (const [name, hash] of before) assert.equal(sha(rig.data.read(name)), hash, `${name} is not as it was before the restore`);
       assert.ok((await rig.sim.snapshot()).productions.length > 0, 'IRIS runs again');
       assert.ok(!existsSync(join(rig.root, 'state', 'restore-journal.json')));
