@@ -16,7 +16,6 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { compressFrame, decompressor, sniffCodec, zstdBound } from './codec.ts';
 import { BackupError } from './errors.ts';
-import { failpoint } from './failpoint.ts';
 import { fsyncPath } from '../files/atomic-write.ts';
 import { HashingStream, type Digest } from './files.ts';
 import { writeAt, ZstdFrameWriter } from './frame-writer.ts';
@@ -58,7 +57,6 @@ export async function writeArchive(path: string, draft: Manifest, staged: Map<st
       await writer.write(tarHeader(db.file, db.size, 0o600, mtime));
       sha256.set(db.name, await archiveFile(writer, from, db.size, meter));
       await writer.write(tarPadding(db.size));
-      failpoint('backup:archiving');
     }
     await writer.write(TAR_END);
     const size = await writer.end();

@@ -5,6 +5,13 @@
  * made from the files the swap set aside; the restore is committed only when both succeeded, and
  * on any failure the previous files go back and IRIS is started on them.
  *
+ * Once IRIS answers on the restored files the journal says so ("started"): a crash from there on
+ * is not rolled back (IRIS may have written to the restored files), and the bridge makes the
+ * safety backup and commits when it starts again (finish-restore.ts). This job itself still rolls
+ * back when the safety backup fails: IRIS ran on the restored files only for seconds, and the
+ * error says so. A restore left at "started" holds its previous files, so no new restore begins
+ * until it is finished.
+ *
  * The archive is read once: unpacking is the check (a damaged archive fails it, and the journal's
  * staging phase removes what was unpacked). It comes before everything else so that a backup
  * that cannot be restored costs nothing more. The safety backup needs no freeze and no copy:
@@ -15,7 +22,7 @@ import { BackupError } from './errors.ts';
 import type { Job } from './job.ts';
 import type { BackupWork } from './make-backup.ts';
 import { readArchive } from './archive.ts';
-import { journalPath, planRestore, RestoreJournal, restoreItems } from './restore.ts';
+import { journalPath, pendingRestore, planRestore, previousFiles, RestoreJournal, restoreItems } from './restore.ts';
 import { planSafetyBackup, roomDetail, safetyBackup } from './safety-backup.ts';
 
 export async function runRestore(w: BackupWork, job: Job, id: string): Promise<void> {
@@ -25,6 +32,7 @@ export async function runRestore(w: BackupWork, job: Job, id: string): Promise<v
   const plan = planRestore(manifest, await w.iris.databases());
   if (!plan.replace.length) throw new BackupError('iris', `Nothing in backup ${id} can be restored here: ${plan.skip.map((s) => `${s.name} ${s.reason}`).join('; ')}.`);
   for (const s of plan.skip) job.note(`Leave out ${s.name}`, 'skipped', s.reason);
+  await refuseWhilePending(w);
 
   const items = restoreItems(plan);
   const journal = new RestoreJournal(journalPath(w.stateDir), id, items);
@@ -45,11 +53,14 @@ export async function runRestore(w: BackupWork, job: Job, id: string): Promise<v
       return new Date();
     });
     await job.step('Replace the database files', () => journal.swap(), () => plan.replace.map((r) => r.name).join(', '));
-    // IRIS starts on the restored files while the replaced ones are archived: the journal stays
-    // at 'swapped' (a crash rolls back) until both have succeeded.
+    // IRIS starts on the restored files while the replaced ones are archived: until IRIS answers
+    // the journal stays at 'swapped' (a crash rolls back), then at 'started' until both succeeded.
     const [start, backup] = await Promise.allSettled([
-      job.step('Start IRIS', () => w.control.start()),
-      job.step('Safety backup of the replaced databases, from the files set aside', () => safetyBackup(w, job, safety, stoppedAt), (r) => r.id),
+      job.step('Start IRIS', async () => {
+        await w.control.start();
+        await journal.started({ stoppedAt: stoppedAt.toISOString(), version: safety.version, databases: safety.databases });
+      }),
+      job.step('Safety backup of the replaced databases, from the files set aside', () => safetyBackup(w, job, safety, items, stoppedAt), (r) => r.id),
     ]);
     if (backup.status === 'fulfilled') safetyId = backup.value.id;
     if (start.status === 'rejected') throw start.reason;
@@ -74,4 +85,14 @@ export async function runRestore(w: BackupWork, job: Job, id: string): Promise<v
     return snap.productions.filter((p) => p.state === 'running').map((p) => `${p.namespace}/${p.name}`);
   }, (running) => (running.length ? `running (auto-start): ${running.join(', ')}` : 'none set to start automatically'));
   w.log.info(`Backup ${id} was restored (${plan.replace.map((r) => r.name).join(', ')}); the previous databases are in ${safetyId}.`);
+}
+
+/** A restore whose safety backup is still to be made keeps the previous files a new one would delete. */
+async function refuseWhilePending(w: BackupWork): Promise<void> {
+  const pending = await pendingRestore(w.stateDir);
+  if (!pending) return;
+  throw new BackupError(
+    'busy',
+    `The restore of ${pending.id} is not finished: the safety backup of the databases it replaced is still to be made, and their previous files (${previousFiles(pending.items)}) are kept until then. Restart the app to finish it, then restore again.`,
+  );
 }

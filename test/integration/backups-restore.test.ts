@@ -6,10 +6,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { BackupError } from '../../src/backups/errors.ts';
+import { journalPath, RestoreJournal, restoreItems } from '../../src/backups/restore.ts';
 import { backupRig, sha, WRITABLE, type BackupRig } from '../support/backups.ts';
 
 const hashes = (rig: BackupRig) => new Map(WRITABLE.map((n) => [n, sha(rig.data.read(n))]));
@@ -94,6 +96,47 @@ describe('the safety backup of a restore', () => {
 });
 
 // In CI (CI=true) this never skips: without root the mount fails, and CI must run it.
+describe('a restore a crash left after IRIS had run on the restored files', () => {
+  it('is finished by the service when it starts, as a job; a backup or restore asked for meanwhile is refused as busy', async () => {
+    const rig = await backupRig({ data: { writeIntervalMs: 0 } });
+    try {
+      const id = (await rig.run(rig.service.startBackup('manual'))).backupId!;
+      for (let i = 0; i < 20; i++) rig.data.write();
+      const before = hashes(rig);
+      // What the crash leaves: the journal at "started", the previous files set aside (copies here,
+      // with IRIS running on the same bytes: the test needs only what the safety backup holds).
+      const plan = await rig.service.restorePlan(id);
+      const items = restoreItems(plan);
+      for (const i of items) copyFileSync(i.target, i.previous);
+      await new RestoreJournal(journalPath(join(rig.root, 'state')), id, items).started({
+        stoppedAt: new Date().toISOString(),
+        version: (await rig.sim.snapshot()).instance,
+        databases: plan.replace.map((r) => ({ name: r.name, directory: r.directory })),
+      });
+
+      await rig.restart();
+      const finishing = rig.service.job();
+      assert.equal(finishing?.state, 'running', 'the job runs as soon as the service has started');
+      await assert.rejects(rig.service.startBackup('manual'), (err: BackupError) => err.code === 'busy');
+      await assert.rejects(rig.service.startRestore(id, id), (err: BackupError) => err.code === 'busy');
+      const job = await rig.run(Promise.resolve(finishing!));
+      assert.equal(job.state, 'ok', JSON.stringify(job.steps, null, 1));
+      assert.equal(job.kind, 'restore');
+      assert.equal(job.steps[0]?.text, `Finish the restore of ${id}: safety backup of the replaced databases`);
+      assert.deepEqual(leftovers(rig), []);
+      assert.ok(!existsSync(journalPath(join(rig.root, 'state'))));
+
+      const safetyId = job.steps[0]?.detail ?? '';
+      assert.equal((await rig.service.get(safetyId)).kind, 'safety');
+      for (let i = 0; i < 20; i++) rig.data.write();
+      assert.equal((await rig.run(rig.service.startRestore(safetyId, safetyId))).state, 'ok');
+      for (const n of plan.replace.map((r) => r.name)) assert.equal(sha(rig.data.read(n)), before.get(n), n);
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
 describe('a disk too full for the safety backup', { skip: process.getuid?.() !== 0 && process.env.CI !== 'true' ? 'mounting a small tmpfs needs root' : false }, () => {
   let rig: BackupRig;
   let mount: string;

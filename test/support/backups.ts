@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { backupId, databaseEntry, FORMAT, FORMAT_VERSION, MANIFEST_NAME, type Manifest } from '../../src/backups/manifest.ts';
-import { BackupService } from '../../src/backups/service.ts';
+import { BackupService, type BackupServiceOptions } from '../../src/backups/service.ts';
 import type { JobStatus } from '../../src/model/backup.ts';
 import { SimulatedDatabases, type SimulatedDatabasesOptions } from '../../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
@@ -85,6 +85,8 @@ export interface BackupRig {
   /** How many times IRIS was asked to freeze. */
   freezes: number;
   run(start: Promise<JobStatus>): Promise<JobStatus>;
+  /** A new service on the same directories and IRIS, started: the bridge after a restart. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -120,12 +122,17 @@ export async function backupRig(
       const job = await start;
       return within(rig.service.wait(job.id), 60_000, () => `the ${job.kind} job to end (steps: ${JSON.stringify(rig.service.job()?.steps)})`);
     },
+    restart: async () => {
+      rig.service.stop();
+      rig.service = new BackupService(serviceOptions);
+      await rig.service.start();
+    },
     close: async () => {
       rig.service.stop();
       await sim.close();
     },
   };
-  rig.service = new BackupService({
+  const serviceOptions: BackupServiceOptions = {
     dir: options.dir ?? join(root, 'backups'),
     stateDir: join(root, 'state'),
     instanceId: 'iris',
@@ -154,7 +161,8 @@ export async function backupRig(
     bridgeVersion: 'test',
     uploadLimitBytes: options.uploadLimitBytes ?? 64 * 1024 * 1024,
     log,
-  });
+  };
+  rig.service = new BackupService(serviceOptions);
   await rig.service.start();
   return rig;
 }
