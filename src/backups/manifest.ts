@@ -32,6 +32,11 @@ export const manifestSchema = z.object({
   createdBy: z.string().max(100),
   instance: z.object({ id: z.string().max(31), irisVersion: z.string().max(300), irisVersionNumber: z.string().max(50) }),
   startedAt: isoTime,
+  /**
+   * When the databases' state was taken: IRIS frozen and thawed around the copy. A safety backup
+   * is made from the files a restore set aside after stopping IRIS, without a freeze: both are
+   * the moment IRIS was stopped (the files did not change after it), and freezeMs is 0.
+   */
   frozenAt: isoTime,
   thawedAt: isoTime,
   endedAt: isoTime,

@@ -1,20 +1,29 @@
 /**
  * Restoring a backup over the running instance: unpack it beside the databases, checking every
- * checksum as it is read, take a safety backup, stop IRIS, swap the files through a journal (so a
- * crash is finished or undone at the next start), start IRIS; on any failure the previous files
- * go back.
+ * checksum as it is read, stop IRIS, swap the files through a journal (so a crash is finished or
+ * undone at the next start), then start IRIS on the restored files while the safety backup is
+ * made from the files the swap set aside; the restore is committed only when both succeeded, and
+ * on any failure the previous files go back and IRIS is started on them.
+ *
+ * Once IRIS answers on the restored files the journal says so ("started"): a crash from there on
+ * is not rolled back (IRIS may have written to the restored files), and the bridge makes the
+ * safety backup and commits when it starts again (finish-restore.ts). This job itself still rolls
+ * back when the safety backup fails: IRIS ran on the restored files only for seconds, and the
+ * error says so. A restore left at "started" holds its previous files, so no new restore begins
+ * until it is finished.
  *
  * The archive is read once: unpacking is the check (a damaged archive fails it, and the journal's
- * staging phase removes what was unpacked). It comes before the safety backup so that a backup
- * that cannot be restored costs no safety backup; the price is that the unpacked files and the
- * safety backup's staging copy are on disk at the same time.
+ * staging phase removes what was unpacked). It comes before everything else so that a backup
+ * that cannot be restored costs nothing more. The safety backup needs no freeze and no copy:
+ * IRIS, stopped, no longer writes to the set-aside files (safety-backup.ts); its room is checked
+ * before IRIS stops.
  */
 import { BackupError } from './errors.ts';
 import type { Job } from './job.ts';
-import { makeBackup, type BackupWork } from './make-backup.ts';
+import type { BackupWork } from './make-backup.ts';
 import { readArchive } from './archive.ts';
-import { journalPath, planRestore, RestoreJournal, restoreItems } from './restore.ts';
-import type { BackupRecord } from '../model/backup-record.ts';
+import { journalPath, pendingRestore, planRestore, previousFiles, RestoreJournal, restoreItems } from './restore.ts';
+import { planSafetyBackup, roomDetail, safetyBackup } from './safety-backup.ts';
 
 export async function runRestore(w: BackupWork, job: Job, id: string): Promise<void> {
   const archive = w.store.archivePath(id);
@@ -23,11 +32,13 @@ export async function runRestore(w: BackupWork, job: Job, id: string): Promise<v
   const plan = planRestore(manifest, await w.iris.databases());
   if (!plan.replace.length) throw new BackupError('iris', `Nothing in backup ${id} can be restored here: ${plan.skip.map((s) => `${s.name} ${s.reason}`).join('; ')}.`);
   for (const s of plan.skip) job.note(`Leave out ${s.name}`, 'skipped', s.reason);
+  await refuseWhilePending(w);
 
   const items = restoreItems(plan);
   const journal = new RestoreJournal(journalPath(w.stateDir), id, items);
   let stopped = false;
-  let safety: BackupRecord | undefined;
+  let safetyFailed = false;
+  let safetyId: string | undefined;
   try {
     await job.step('Unpack the backup beside the databases, checking every checksum', async () => {
       await journal.staging();
@@ -35,26 +46,53 @@ export async function runRestore(w: BackupWork, job: Job, id: string): Promise<v
       job.meter.begin('unpacking', record.databasesBytes);
       await readArchive(archive, { meter: job.meter, extractTo: (d) => targets.get(d.name), archiveSha256: record.sha256 });
     });
-    safety = await job.step('Safety backup of the current databases', () => makeBackup(w, job, 'safety'), (r) => r.id);
-    await job.step('Stop IRIS', async () => {
+    const safety = await job.step('Check the room for a safety backup of the databases to be replaced', () => planSafetyBackup(w, plan.replace, items), roomDetail);
+    const stoppedAt = await job.step('Stop IRIS', async () => {
       stopped = true;
       await w.control.stop();
+      return new Date();
     });
     await job.step('Replace the database files', () => journal.swap(), () => plan.replace.map((r) => r.name).join(', '));
-    await job.step('Start IRIS', () => w.control.start());
+    // IRIS starts on the restored files while the replaced ones are archived: until IRIS answers
+    // the journal stays at 'swapped' (a crash rolls back), then at 'started' until both succeeded.
+    const [start, backup] = await Promise.allSettled([
+      job.step('Start IRIS', async () => {
+        await w.control.start();
+        await journal.started({ stoppedAt: stoppedAt.toISOString(), version: safety.version, databases: safety.databases });
+      }),
+      job.step('Safety backup of the replaced databases, from the files set aside', () => safetyBackup(w, job, safety, items, stoppedAt), (r) => r.id),
+    ]);
+    if (backup.status === 'fulfilled') safetyId = backup.value.id;
+    if (start.status === 'rejected') throw start.reason;
+    if (backup.status === 'rejected') {
+      safetyFailed = true;
+      throw backup.reason;
+    }
   } catch (err) {
-    const held = safety ? `; the safety backup ${safety.id} holds them too` : '';
+    const held = safetyId ? `; the safety backup ${safetyId} holds them too` : '';
     await job.step('Put the previous files back', async () => {
       if (stopped) await w.control.stop().catch(() => {});
       await journal.rollback();
       if (stopped) await w.control.start();
     }, () => (stopped ? `IRIS runs on the databases it had before${held}` : 'the databases were not touched; the unpacked files were removed'));
-    throw err;
+    if (!safetyFailed) throw err;
+    const e = err as BackupError;
+    throw new BackupError(e.code ?? 'io', `The safety backup failed, so the restore was undone: IRIS runs on the databases it had before, nothing was lost. ${e.message}`, { cause: err });
   }
   await journal.commit();
   await job.step('Productions after the start', async () => {
     const snap = await w.iris.snapshot();
     return snap.productions.filter((p) => p.state === 'running').map((p) => `${p.namespace}/${p.name}`);
   }, (running) => (running.length ? `running (auto-start): ${running.join(', ')}` : 'none set to start automatically'));
-  w.log.info(`Backup ${id} was restored (${plan.replace.map((r) => r.name).join(', ')}); the previous databases are in ${safety.id}.`);
+  w.log.info(`Backup ${id} was restored (${plan.replace.map((r) => r.name).join(', ')}); the previous databases are in ${safetyId}.`);
+}
+
+/** A restore whose safety backup is still to be made keeps the previous files a new one would delete. */
+async function refuseWhilePending(w: BackupWork): Promise<void> {
+  const pending = await pendingRestore(w.stateDir);
+  if (!pending) return;
+  throw new BackupError(
+    'busy',
+    `The restore of ${pending.id} is not finished: the safety backup of the databases it replaced is still to be made, and their previous files (${previousFiles(pending.items)}) are kept until then. Restart the app to finish it, then restore again.`,
+  );
 }

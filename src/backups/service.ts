@@ -19,7 +19,8 @@ import type { BackupStatus, JobKind, JobStatus, RestorePlan } from '../model/bac
 import type { BackupRecord, BackupKind } from '../model/backup-record.ts';
 import type { BackupSettings } from '../model/backup-settings.ts';
 import { formatBytes } from '../model/bytes.ts';
-import { planRestore } from './restore.ts';
+import { finishRestore } from './finish-restore.ts';
+import { journalPath, pendingRestore, planRestore } from './restore.ts';
 import { Job } from './job.ts';
 import { makeBackup, mb, recordOf, type BackupSetup, type BackupWork } from './make-backup.ts';
 import { runRestore } from './run-restore.ts';
@@ -66,6 +67,7 @@ export class BackupService extends EventEmitter<Events> {
 
   /**
    * Cleans up after a crash (unfinished files, a freeze left behind, archives without a record),
+   * starts the job that finishes a restore a crash left after IRIS had run on the restored files,
    * then arms the schedule and the freeze watchdog. The first status is for the caller to ask
    * (status()); 'status' events follow each change.
    */
@@ -75,6 +77,7 @@ export class BackupService extends EventEmitter<Events> {
     if (removed) this.o.log.warn(`Removed ${removed} unfinished backup file(s) left by an interrupted backup, upload or restore.`);
     for (const id of await this.store.orphans()) await this.adoptOrphan(id);
     await this.checkFreeze();
+    await this.finishPendingRestore();
     await this.schedule.load((m) => this.o.log.warn(m));
     this.watchdog = setInterval(() => void this.checkFreeze(), 60_000);
     this.watchdog.unref();
@@ -100,6 +103,22 @@ export class BackupService extends EventEmitter<Events> {
     } catch (err) {
       this.o.log.warn(`Could not check whether IRIS is frozen: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Takes the job slot (after the clean-up, which would remove its work file) before anything
+   * else can: a restore or backup asked for meanwhile is refused as busy.
+   */
+  private async finishPendingRestore(): Promise<void> {
+    const pending = await pendingRestore(this.o.stateDir).catch((err: unknown) => {
+      this.o.log.error(`Could not read the journal of an interrupted restore (${journalPath(this.o.stateDir)}): ${(err as Error).message}`);
+      return null;
+    });
+    if (!pending) return;
+    await this.begin('restore', pending.id, async (job) => {
+      await finishRestore(this.work, job, pending);
+      return pending.id;
+    });
   }
 
   /** An archive renamed into place just before a crash: kept only if it checks out. */

@@ -229,7 +229,7 @@ describe('Backups page in Chromium, on the whole bridge', () => {
     const replaced = await dialog.locator('tr[data-replace]').evaluateAll((trs) => trs.map((tr) => [(tr as HTMLElement).dataset.replace, tr.children[1]?.textContent]));
     assert.deepEqual(replaced, plan.replace.map((d) => [d.name, d.directory]));
     const text = (await dialog.textContent()) ?? '';
-    assert.match(text, /A safety backup of the current databases is made first/);
+    assert.match(text, /Meanwhile a safety backup is made of the databases that were set aside/);
     assert.match(text, /IRIS is stopped/);
     assert.match(text, /Productions set to start automatically start again/);
     assert.equal(((await page.locator('#restore-confirm').textContent()) ?? '').trim(), `Restore ${plan.replace.length} databases`);
@@ -249,7 +249,7 @@ describe('Backups page in Chromium, on the whole bridge', () => {
     assert.deepEqual(await shownSteps(done), serverSteps(job));
     const states = await done.locator('.job-steps li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.state));
     assert.ok(states.length >= 6 && states.every((s) => s === 'done'), states.join(', '));
-    for (const step of ['Safety backup of the current databases', 'Stop IRIS', 'Replace the database files', 'Start IRIS', 'Productions after the start']) {
+    for (const step of ['Stop IRIS', 'Replace the database files', 'Start IRIS', 'Safety backup of the replaced databases, from the files set aside', 'Productions after the start']) {
       await done.locator('.job-steps li', { hasText: step }).waitFor();
     }
     const safetyId = job.steps.find((s) => s.text.startsWith('Safety backup'))?.detail ?? '';

@@ -73,7 +73,7 @@ describe('backups of a simulated IRIS whose databases keep changing', () => {
       assert.equal(rig.atStart.get(name), hash, `${name} was not restored to the frozen point`);
     }
     const texts = job.steps.map((s) => `${s.text}: ${s.state}`);
-    for (const step of ['Read the backup\'s manifest', 'Unpack the backup beside the databases, checking every checksum', 'Safety backup of the current databases', 'Stop IRIS', 'Replace the database files', 'Start IRIS', 'Productions after the start']) {
+    for (const step of ['Read the backup\'s manifest', 'Unpack the backup beside the databases, checking every checksum', 'Check the room for a safety backup of the databases to be replaced', 'Stop IRIS', 'Replace the database files', 'Start IRIS', 'Safety backup of the replaced databases, from the files set aside', 'Productions after the start']) {
       assert.ok(texts.includes(`${step}: done`), `missing step ${step} in ${texts.join(' | ')}`);
     }
     assert.match(job.steps.at(-1)?.detail ?? '', /running \(auto-start\): .*Orders\.Production/);
@@ -138,6 +138,10 @@ describe('a restore that fails part-way', () => {
       const steps = Object.fromEntries(job.steps.map((s) => [s.text, s.state]));
       assert.equal(steps['Start IRIS'], 'failed');
       assert.equal(steps['Put the previous files back'], 'done');
+      // The safety backup beside the failed start was let finish before the files went back.
+      assert.equal(steps['Safety backup of the replaced databases, from the files set aside'], 'done');
+      assert.match(job.steps.find((s) => s.text === 'Put the previous files back')?.detail ?? '', /the safety backup iris-\S+-safety holds them too/);
+      assert.deepEqual(readdirSync(rig.service.store.workDir), []);
       for (const [name, hash] of before) assert.equal(sha(rig.data.read(name)), hash, `${name} is not as it was before the restore`);
       assert.ok((await rig.sim.snapshot()).productions.length > 0, 'IRIS runs again');
       assert.ok(!existsSync(join(rig.root, 'state', 'restore-journal.json')));

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { backupId, databaseEntry, FORMAT, FORMAT_VERSION, MANIFEST_NAME, type Manifest } from '../../src/backups/manifest.ts';
-import { BackupService } from '../../src/backups/service.ts';
+import { BackupService, type BackupServiceOptions } from '../../src/backups/service.ts';
 import type { JobStatus } from '../../src/model/backup.ts';
 import { SimulatedDatabases, type SimulatedDatabasesOptions } from '../../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
@@ -82,7 +82,11 @@ export interface BackupRig {
   atFreeze: Map<string, string>;
   /** SHA-256 of every database file just before IRIS was last started (after a restore's swap). */
   atStart: Map<string, string>;
+  /** How many times IRIS was asked to freeze. */
+  freezes: number;
   run(start: Promise<JobStatus>): Promise<JobStatus>;
+  /** A new service on the same directories and IRIS, started: the bridge after a restart. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -90,7 +94,15 @@ export const WRITABLE = ['IRISSYS', 'IRISAUDIT', 'IRISSECURITY', 'IRISMETRICS', 
 const hashAll = (data: SimulatedDatabases) => new Map(WRITABLE.map((n) => [n, sha(data.read(n))]));
 
 export async function backupRig(
-  options: { dir?: string; data?: SimulatedDatabasesOptions; uploadLimitBytes?: number; /** IRIS fails to start this many times. */ startFailures?: number } = {},
+  options: {
+    dir?: string;
+    data?: SimulatedDatabasesOptions;
+    uploadLimitBytes?: number;
+    /** IRIS fails to start this many times. */
+    startFailures?: number;
+    /** Runs each time IRIS has been stopped (what else happens on the machine meanwhile). */
+    afterStop?: (rig: BackupRig) => void;
+  } = {},
 ): Promise<BackupRig> {
   let startFailures = options.startFailures ?? 0;
   const root = mkdtempSync(join(tmpdir(), 'iris-edge-backups-'));
@@ -104,17 +116,23 @@ export async function backupRig(
     lines,
     atFreeze: new Map(),
     atStart: new Map(),
+    freezes: 0,
     service: undefined as unknown as BackupService,
     run: async (start) => {
       const job = await start;
       return within(rig.service.wait(job.id), 60_000, () => `the ${job.kind} job to end (steps: ${JSON.stringify(rig.service.job()?.steps)})`);
+    },
+    restart: async () => {
+      rig.service.stop();
+      rig.service = new BackupService(serviceOptions);
+      await rig.service.start();
     },
     close: async () => {
       rig.service.stop();
       await sim.close();
     },
   };
-  rig.service = new BackupService({
+  const serviceOptions: BackupServiceOptions = {
     dir: options.dir ?? join(root, 'backups'),
     stateDir: join(root, 'state'),
     instanceId: 'iris',
@@ -123,8 +141,13 @@ export async function backupRig(
       ...sim.owner,
       // The oracle is taken inside freeze(): nothing can write between IRIS freezing and the hash.
       freeze: async () => {
+        rig.freezes += 1;
         await sim.owner.freeze();
         rig.atFreeze = hashAll(data);
+      },
+      stop: async () => {
+        await sim.owner.stop();
+        options.afterStop?.(rig);
       },
       start: async () => {
         rig.atStart = hashAll(data);
@@ -138,7 +161,8 @@ export async function backupRig(
     bridgeVersion: 'test',
     uploadLimitBytes: options.uploadLimitBytes ?? 64 * 1024 * 1024,
     log,
-  });
+  };
+  rig.service = new BackupService(serviceOptions);
   await rig.service.start();
   return rig;
 }

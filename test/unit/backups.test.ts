@@ -1,6 +1,7 @@
 /** The backup room's pure and small-file logic: freeze ownership, restore journal, schedule, selection, entities. */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -8,7 +9,7 @@ import { containerControl, holdPath } from '../../src/backups/container-control.
 import { BackupError } from '../../src/backups/errors.ts';
 import { FreezeHolder, HA_FREEZE_LIMIT_MS } from '../../src/backups/freeze.ts';
 import { backupId, databaseEntry, manifestProblem, type Manifest } from '../../src/backups/manifest.ts';
-import { journalPath, planRestore, recoverRestore, RestoreJournal, restoreItems } from '../../src/backups/restore.ts';
+import { journalPath, planRestore, recoverInterruptedRestore, recoverRestore, RestoreJournal, restoreItems } from '../../src/backups/restore.ts';
 import { checkCron, nextRun } from '../../src/backups/schedule.ts';
 import { DEFAULT_SETTINGS } from '../../src/model/backup-settings.ts';
 import { selectDatabases } from '../../src/backups/select.ts';
@@ -148,6 +149,56 @@ describe('restore journal', () => {
     writeFileSync(journalPath(t.state), JSON.stringify({ id: 'x', phase: 'committed', items: t.items }));
     assert.equal((await recoverRestore(t.state))?.action, 'completed');
     assert.deepEqual(t.contents(), ['new A', 'new B', 'new C']);
+    assert.deepEqual(t.leftovers(), []);
+  });
+
+  const safety = { stoppedAt: '2026-11-22T03:30:00.000Z', version: { version: 'v', versionNumber: '2025.1' }, databases: [] };
+
+  it('never rolls back a restore IRIS has run on: the restored and the previous files stay for the bridge', async () => {
+    const t = setup();
+    await t.stage();
+    await t.journal.swap();
+    await t.journal.started(safety);
+    for (const attempt of ['first', 'second']) {
+      assert.deepEqual(await recoverRestore(t.state), { id: 'iris-20261122T033000Z-manual', action: 'safety-pending' }, attempt);
+      assert.deepEqual(t.contents(), ['new A', 'new B', 'new C'], attempt);
+      assert.deepEqual(t.items.map((i) => readFileSync(i.previous, 'utf8')), ['old A', 'old B', 'old C'], attempt);
+      assert.ok(existsSync(journalPath(t.state)), attempt);
+    }
+    const { log, lines } = captureLogger();
+    await recoverInterruptedRestore(t.state, log);
+    assert.match(lines.join('\n'), /interrupted after IRIS had run on the restored database files: they stay/);
+    assert.deepEqual(t.contents(), ['new A', 'new B', 'new C']);
+  });
+
+  it('recover-cli leaves a restore IRIS has run on to the bridge and exits 0', async () => {
+    const t = setup();
+    await t.stage();
+    await t.journal.swap();
+    await t.journal.started(safety);
+    const cli = join(import.meta.dirname, '../../src/backups/recover-cli.ts');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', cli, t.state], { encoding: 'utf8' });
+    assert.match(out, /The restore of iris-20261122T033000Z-manual was interrupted after IRIS had run on the restored database files/);
+    assert.deepEqual(t.contents(), ['new A', 'new B', 'new C']);
+    assert.deepEqual(t.items.map((i) => readFileSync(i.previous, 'utf8')), ['old A', 'old B', 'old C']);
+    assert.ok(existsSync(journalPath(t.state)));
+  });
+
+  it('the running restore still undoes itself after IRIS started, and a crash half-way is rolled back to the end', async () => {
+    const t = setup();
+    await t.stage();
+    await t.journal.swap();
+    await t.journal.started(safety);
+    // B's file cannot be replaced: the rollback stops after A, as a crash there would.
+    const b = t.items[1]!;
+    rmSync(b.target);
+    mkdirSync(b.target);
+    writeFileSync(join(b.target, 'x'), '');
+    await assert.rejects(t.journal.rollback());
+    assert.equal(JSON.parse(readFileSync(journalPath(t.state), 'utf8')).phase, 'rolling-back');
+    rmSync(b.target, { recursive: true });
+    assert.equal((await recoverRestore(t.state))?.action, 'rolled-back');
+    assert.deepEqual(t.contents(), ['old A', 'old B', 'old C']);
     assert.deepEqual(t.leftovers(), []);
   });
 

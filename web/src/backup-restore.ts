@@ -52,10 +52,10 @@ export function confirmRestore(r: BackupRecord, plan: RestorePlan): Promise<bool
     h(
       'ol',
       { class: 'steps' },
-      h('li', {}, 'A safety backup of the current databases is made first. It appears in the list as “Safety”: restoring it undoes this restore.'),
       h('li', {}, 'IRIS is stopped. Productions stop; nothing is processed until IRIS runs again.'),
-      h('li', {}, 'The database files are replaced by the ones in the backup.'),
+      h('li', {}, 'The database files are replaced by the ones in the backup; the current ones are set aside.'),
       h('li', {}, 'IRIS is started again. Productions set to start automatically start again.'),
+      h('li', {}, 'Meanwhile a safety backup is made of the databases that were set aside. It appears in the list as “Safety”: restoring it undoes this restore. If it cannot be made, the restore is undone.'),
     ),
     h('p', { class: 'notice' }, 'Whatever was written to these databases after ', when(r.createdAt), ' is gone from IRIS afterwards (the safety backup still holds it). If anything fails, the previous files are put back.'),
     h('div', { class: 'actions' }, cancel, n ? ok : null),

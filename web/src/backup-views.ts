@@ -31,7 +31,7 @@ export function when(iso: string): HTMLElement {
 const KIND: Record<BackupRecord['kind'], [string, string]> = {
   manual: ['Manual', 'Made with “Back up now”'],
   scheduled: ['Scheduled', 'Made by the schedule'],
-  safety: ['Safety', 'Made automatically just before a restore: the databases as they were then'],
+  safety: ['Safety', 'Made automatically by a restore: the databases it replaced, as they were before it'],
 };
 const VERIFY: Record<BackupRecord['verify']['state'], [string, string]> = {
   verified: ['Verified', 'good'],
@@ -188,7 +188,7 @@ export function listView(list: BackupRecord[], running: boolean, act: RowActions
       'p',
       { class: 'muted small' },
       'Verify reads the archive back and compares every database file with its SHA-256 checksum: “Verified” means it can be restored, “Damaged” means it cannot. ',
-      'Safety backups are made automatically just before a restore and hold the databases as they were, so a restore can be undone. ',
+      'Safety backups are made automatically by a restore and hold the databases it replaced, as they were before it, so a restore can be undone. ',
       'Download gives the archive itself (.tar.zst; older backups .tar.gz): keep a copy off this machine.',
     ),
   );
