@@ -1,5 +1,5 @@
 /**
- * Finishing a restore that a crash interrupted after IRIS had answered on the restored files
+ * Finishing a restore that a crash interrupted after IRIS was started on the restored files
  * (journal phase "started"): those files stay, since a rollback would lose what IRIS wrote to them
  * since. What is left is the safety backup of the files the swap set aside and the commit that
  * deletes them. The backup service runs this as a job when it starts, before any other job can

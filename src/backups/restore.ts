@@ -9,7 +9,7 @@
  * A journal found before IRIS starts (`recoverRestore`) is rolled back when IRIS has not run on
  * the restored files yet ("staging" to "swapped") or a rollback was under way ("rolling-back"); a
  * safety archive the crash left unfinished is in the backup store's work directory, which is
- * emptied at start. From "started" on (IRIS answered on the restored files) a recovery never
+ * emptied at start. From "started" on (IRIS is being started on the restored files) a recovery never
  * rolls back: IRIS may have written to the restored files since, and that would be lost. What is
  * left then is the safety backup of the previous files and the commit, which the backup service
  * does as a job when it starts (finish-restore.ts); until then the previous files stay.
@@ -100,7 +100,7 @@ export class RestoreJournal {
   }
 
   /**
-   * IRIS answered on the restored files: from here on a recovery never rolls back (what IRIS
+   * IRIS is about to start on the restored files: from here on a recovery never rolls back (what IRIS
    * wrote since would be lost); the safety backup and the commit are left. Only the restore that
    * is still running may roll back after this (`rollback`), seconds after IRIS started.
    */
@@ -200,4 +200,4 @@ export async function recoverInterruptedRestore(stateDir: string, log: Logger): 
 
 /** Said by the recoveries that leave a restore IRIS already ran on to the bridge. */
 export const safetyPendingMessage = (id: string) =>
-  `The restore of ${id} was interrupted after IRIS had run on the restored database files: they stay, and IRIS Edge makes the safety backup of the previous files and finishes the restore when its backups start`;
+  `The restore of ${id} was interrupted once IRIS was being started on the restored database files: they stay, and IRIS Edge makes the safety backup of the previous files and finishes the restore when its backups start`;

@@ -5,8 +5,9 @@
  * made from the files the swap set aside; the restore is committed only when both succeeded, and
  * on any failure the previous files go back and IRIS is started on them.
  *
- * Once IRIS answers on the restored files the journal says so ("started"): a crash from there on
- * is not rolled back (IRIS may have written to the restored files), and the bridge makes the
+ * Just before IRIS is started on the restored files the journal says so ("started"): a crash from
+ * there on is not rolled back (IRIS may have written to the restored files; in the add-on, IRIS
+ * starts on them once the hold is released, whether this process lives or not), and the bridge makes the
  * safety backup and commits when it starts again (finish-restore.ts). This job itself still rolls
  * back when the safety backup fails: IRIS ran on the restored files only for seconds, and the
  * error says so. A restore left at "started" holds its previous files, so no new restore begins
@@ -53,12 +54,13 @@ export async function runRestore(w: BackupWork, job: Job, id: string): Promise<v
       return new Date();
     });
     await job.step('Replace the database files', () => journal.swap(), () => plan.replace.map((r) => r.name).join(', '));
-    // IRIS starts on the restored files while the replaced ones are archived: until IRIS answers
-    // the journal stays at 'swapped' (a crash rolls back), then at 'started' until both succeeded.
+    // IRIS starts on the restored files while the replaced ones are archived. 'started' is
+    // written first: once the add-on releases its hold, IRIS starts on the restored files even if
+    // this process dies, so from then on a recovery must not roll back.
     const [start, backup] = await Promise.allSettled([
       job.step('Start IRIS', async () => {
-        await w.control.start();
         await journal.started({ stoppedAt: stoppedAt.toISOString(), version: safety.version, databases: safety.databases });
+        await w.control.start();
       }),
       job.step('Safety backup of the replaced databases, from the files set aside', () => safetyBackup(w, job, safety, items, stoppedAt), (r) => r.id),
     ]);

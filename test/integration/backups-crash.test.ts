@@ -1,6 +1,6 @@
 /**
  * The bridge process killed with SIGKILL in the middle of a backup and of a restore (during the
- * swap, after it, and once IRIS answered on the restored files while the safety backup is
+ * swap, after it, and once IRIS was being started on the restored files while the safety backup is
  * written: failpoints, IRIS_EDGE_FAILPOINT), then started again on the same directories, as s6
  * would.
  */
@@ -126,11 +126,11 @@ describe('SIGKILL in the middle of a restore', () => {
     }
   });
 
-  it('killed after the swap, before IRIS answered: the previous files are put back', async () => {
+  it('killed after the swap, before IRIS was started: the previous files are put back', async () => {
     const d = dirs();
     const { backupId, previous } = await restoreKilledAt(d, 'restore:swapped');
     const journal = JSON.parse(readFileSync(join(d.state, 'restore-journal.json'), 'utf8'));
-    assert.equal(journal.phase, 'swapped', 'killed after the swap, before IRIS answered');
+    assert.equal(journal.phase, 'swapped', 'killed after the swap, before IRIS was started');
     assert.ok(existsSync(join(d.sim, 'mgr', 'IRIS.DAT.iris-edge-previous')));
 
     const third = await start(d, QUIET);
@@ -148,7 +148,7 @@ describe('SIGKILL in the middle of a restore', () => {
   });
 });
 
-describe('SIGKILL after IRIS answered on the restored files, while the safety backup is written', () => {
+describe('SIGKILL once IRIS was being started on the restored files, while the safety backup is written', () => {
   it('keeps the restored files; the restarted bridge makes the safety backup from the previous ones and finishes the restore', async () => {
     const d = dirs();
     const { backupId, previous, restored } = await restoreKilledAt(d, 'restore:started');
@@ -157,7 +157,7 @@ describe('SIGKILL after IRIS answered on the restored files, while the safety ba
 
     const third = await start(d, QUIET);
     try {
-      assert.match(third.b.output(), new RegExp(`The restore of ${backupId} was interrupted after IRIS had run on the restored database files: they stay`));
+      assert.match(third.b.output(), new RegExp(`The restore of ${backupId} was interrupted once IRIS was being started on the restored database files: they stay`));
       const job = await jobDone(third.api);
       assert.equal(job.state, 'ok', job.error ?? '');
       assert.equal(job.backupId, backupId);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -59,6 +59,25 @@ describe('the safety backup of a restore', () => {
     }
   });
 
+  it('IRIS is asked to start on the restored files only once the journal says so: in the add-on it starts on them even if the bridge dies then', async () => {
+    const phases: string[] = [];
+    const rig = await backupRig({
+      data: { writeIntervalMs: 0 },
+      beforeStart: (r) => {
+        const path = journalPath(join(r.root, 'state'));
+        phases.push(existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { phase: string }).phase : 'none');
+      },
+    });
+    try {
+      const id = (await rig.run(rig.service.startBackup('manual'))).backupId!;
+      const job = await rig.run(rig.service.startRestore(id, id));
+      assert.equal(job.state, 'ok', JSON.stringify(job.steps, null, 1));
+      assert.deepEqual(phases, ['started']);
+    } finally {
+      await rig.close();
+    }
+  });
+
   it('when it fails, the restore is undone: the previous files are back, IRIS runs on them and the error says so', async () => {
     let broken = false;
     const rig = await backupRig({
@@ -96,7 +115,7 @@ describe('the safety backup of a restore', () => {
 });
 
 // In CI (CI=true) this never skips: without root the mount fails, and CI must run it.
-describe('a restore a crash left after IRIS had run on the restored files', () => {
+describe('a restore a crash left once IRIS was being started on the restored files', () => {
   it('is finished by the service when it starts, as a job; a backup or restore asked for meanwhile is refused as busy', async () => {
     const rig = await backupRig({ data: { writeIntervalMs: 0 } });
     try {

@@ -102,6 +102,8 @@ export async function backupRig(
     startFailures?: number;
     /** Runs each time IRIS has been stopped (what else happens on the machine meanwhile). */
     afterStop?: (rig: BackupRig) => void;
+    /** Runs each time IRIS is about to be started. */
+    beforeStart?: (rig: BackupRig) => void;
   } = {},
 ): Promise<BackupRig> {
   let startFailures = options.startFailures ?? 0;
@@ -150,6 +152,7 @@ export async function backupRig(
         options.afterStop?.(rig);
       },
       start: async () => {
+        options.beforeStart?.(rig);
         rig.atStart = hashAll(data);
         if (startFailures > 0) {
           startFailures -= 1;

@@ -121,7 +121,7 @@ describe('restore journal', () => {
     return { state, items, journal, stage, contents, leftovers };
   }
 
-  it('undoes a restore interrupted while unpacking, half-way through the swap, or before IRIS answered', async () => {
+  it('undoes a restore interrupted while unpacking, half-way through the swap, or before IRIS was started', async () => {
     for (const crashAt of ['staging', 'swap-half', 'swapped']) {
       const t = setup();
       await t.stage();
@@ -167,7 +167,7 @@ describe('restore journal', () => {
     }
     const { log, lines } = captureLogger();
     await recoverInterruptedRestore(t.state, log);
-    assert.match(lines.join('\n'), /interrupted after IRIS had run on the restored database files: they stay/);
+    assert.match(lines.join('\n'), /interrupted once IRIS was being started on the restored database files: they stay/);
     assert.deepEqual(t.contents(), ['new A', 'new B', 'new C']);
   });
 
@@ -178,7 +178,7 @@ describe('restore journal', () => {
     await t.journal.started(safety);
     const cli = join(import.meta.dirname, '../../src/backups/recover-cli.ts');
     const out = execFileSync(process.execPath, ['--import', 'tsx', cli, t.state], { encoding: 'utf8' });
-    assert.match(out, /The restore of iris-20261122T033000Z-manual was interrupted after IRIS had run on the restored database files/);
+    assert.match(out, /The restore of iris-20261122T033000Z-manual was interrupted once IRIS was being started on the restored database files/);
     assert.deepEqual(t.contents(), ['new A', 'new B', 'new C']);
     assert.deepEqual(t.items.map((i) => readFileSync(i.previous, 'utf8')), ['old A', 'old B', 'old C']);
     assert.ok(existsSync(journalPath(t.state)));
