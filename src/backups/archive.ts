@@ -10,15 +10,15 @@
  * the reserved space being a zstd skippable frame (which every zstd reader passes over).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { compressFrame, decompressor, sniffCodec, zstdBound } from './codec.ts';
 import { BackupError } from './errors.ts';
-import { fsyncPath } from '../files/atomic-write.ts';
 import { HashingStream, type Digest } from './files.ts';
-import { writeAt, ZstdFrameWriter } from './frame-writer.ts';
+import { ZstdFrameWriter } from './frame-writer.ts';
+import { FlushBehind, writeAt } from '../files/flush-behind.ts';
 import { MANIFEST_NAME, parseManifest, type Manifest, type ManifestDatabase } from './manifest.ts';
 import type { ProgressMeter } from './progress.ts';
 import { TAR_END, tarHeader, tarPadding } from './tar-header.ts';
@@ -118,6 +118,26 @@ export interface ReadOptions {
   archiveDigest?: (d: Digest) => void;
 }
 
+/** Writes an entry to `target`, a new file, flushed to disk as it is written and at its end. */
+async function extractFile(entry: AsyncIterable<unknown>, hashing: HashingStream, target: string): Promise<void> {
+  const file = await open(target, 'wx', 0o600);
+  try {
+    await pipeline(entry, hashing, async (src: AsyncIterable<Buffer>) => {
+      const flush = new FlushBehind(file);
+      let at = 0;
+      for await (const chunk of src) {
+        await writeAt(file, chunk, at);
+        at += chunk.length;
+        await flush.wrote(chunk.length);
+      }
+      await flush.settled();
+      await file.sync();
+    });
+  } finally {
+    await file.close();
+  }
+}
+
 function damaged(err: unknown): BackupError {
   if (err instanceof BackupError) return err;
   const e = err as NodeJS.ErrnoException;
@@ -164,10 +184,9 @@ export async function readArchive(path: string, options: ReadOptions = {}): Prom
       if (header.size !== db.size) throw new BackupError('checksum', `${db.file} is ${header.size} bytes in the archive but ${db.size} in the manifest.`);
       const h = new HashingStream(options.meter ? (n) => options.meter!.add(n) : undefined);
       const target = options.extractTo?.(db);
-      if (target) await pipeline(stream, h, createWriteStream(target, { mode: 0o600, flags: 'wx' }));
+      if (target) await extractFile(stream, h, target);
       else await pipeline(stream, h, async (src: AsyncIterable<Buffer>) => { for await (const _ of src); });
       if (h.digest().sha256 !== db.sha256) throw new BackupError('checksum', `${db.file} does not match its SHA-256 checksum: the archive is damaged.`);
-      if (target) await fsyncPath(target);
     };
     handle().then(() => next(), (err: unknown) => next(err as Error));
   });

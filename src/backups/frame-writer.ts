@@ -7,10 +7,12 @@
  * compressed in parallel, so each frame is its own one-shot compression (zlib.zstdCompress runs
  * on the thread pool, the event loop stays free). Memory is bounded: at most `lanes` blocks are
  * being compressed while one more is filled, and the blocks are reused.
+ * The file is flushed to disk as it grows (files/flush-behind.ts).
  */
 import { availableParallelism } from 'node:os';
 import type { FileHandle } from 'node:fs/promises';
 import { compressFrame } from './codec.ts';
+import { FLUSH_BYTES, FlushBehind, writeAt } from '../files/flush-behind.ts';
 
 /** 4 MiB: large enough that starting a frame costs nothing measurable (about 0.5 % in size). */
 export const FRAME_BYTES = 4 << 20;
@@ -29,6 +31,7 @@ export class ZstdFrameWriter {
   private filled = 0;
   private readonly spare: Buffer[] = [];
   private readonly inFlight: InFlight[] = [];
+  private readonly flush: FlushBehind;
 
   /** `at`: the file offset the first frame goes to; afterwards, where the next one goes. */
   constructor(
@@ -38,8 +41,10 @@ export class ZstdFrameWriter {
     private readonly lanes = defaultLanes(),
     private readonly frameBytes = FRAME_BYTES,
     private readonly compress = compressFrame,
+    flushBytes = FLUSH_BYTES,
   ) {
     this.block = Buffer.allocUnsafe(frameBytes);
+    this.flush = new FlushBehind(file, flushBytes);
   }
 
   /**
@@ -69,6 +74,7 @@ export class ZstdFrameWriter {
   async end(): Promise<number> {
     if (this.filled) await this.submit();
     while (this.inFlight.length) await this.writeOldest();
+    await this.flush.settled();
     return this.at;
   }
 
@@ -77,7 +83,7 @@ export class ZstdFrameWriter {
    * under them) and ignores their results.
    */
   async abandon(): Promise<void> {
-    await Promise.allSettled(this.inFlight.splice(0).map((f) => f.frame));
+    await Promise.allSettled([...this.inFlight.splice(0).map((f) => f.frame), this.flush.settled()]);
   }
 
   private async submit(): Promise<void> {
@@ -97,13 +103,6 @@ export class ZstdFrameWriter {
     this.spare.push(oldest.block);
     await writeAt(this.file, bytes, this.at);
     this.at += bytes.length;
-  }
-}
-
-/** All of `bytes` at file offset `at` (a write may take fewer bytes than it is given). */
-export async function writeAt(file: FileHandle, bytes: Buffer, at: number): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
-    const { bytesWritten } = await file.write(bytes, done, bytes.length - done, at + done);
-    done += bytesWritten;
+    await this.flush.wrote(bytes.length);
   }
 }

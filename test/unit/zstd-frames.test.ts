@@ -170,6 +170,36 @@ describe('zstd frames: writing', () => {
     assert.ok((await decompress(out, 50_000)).equals(data));
   });
 
+  it('flushes the file as it grows, one flush at a time, and has flushed everything when it ends', async () => {
+    const path = join(dir, 'flushed.zst');
+    const file = await open(path, 'wx');
+    let running = 0;
+    let most = 0;
+    const flushedAt: number[] = [];
+    // The file's datasync, slowed down: the writer must not start a second one meanwhile.
+    const real = file.datasync.bind(file);
+    file.datasync = async () => {
+      most = Math.max(most, ++running);
+      flushedAt.push((await file.stat()).size);
+      await new Promise((r) => setTimeout(r, 15));
+      await real();
+      running -= 1;
+    };
+    try {
+      // Noise, so that each 64 KiB block stays about 64 KiB compressed: flushes every 3 frames.
+      const data = randomBytes(40 * frameBytes);
+      const writer = new ZstdFrameWriter(file, 0, 3, 2, frameBytes, compressFrame, 3 * frameBytes);
+      await writer.write(data);
+      const size = await writer.end();
+      assert.ok(flushedAt.length >= 10, `${flushedAt.length} flushes while ${size} bytes were written`);
+      assert.ok(flushedAt[0]! < size / 4, 'the first flush came early, not at the end');
+      assert.equal(most, 1);
+      assert.equal(running, 0, 'end() returned before the last flush was done');
+    } finally {
+      await file.close();
+    }
+  });
+
   it('a failed compression fails the write, after the compressions under way have finished', async () => {
     let running = 0;
     const failing = async (block: Buffer, level: number) => {
