@@ -6,8 +6,8 @@
  * so its work is counted there. Prints figures (DESIGN.md §11: RSS < 80 MB, CPU < 1 %).
  *
  * In the same run, as anchors: the bridge with the image's V8 flags (bridge/run's
- * bridge_node_flags) and with a candidate (BENCH_NODE_FLAGS, Node's defaults unless set), and the library
- * floor: a Node process that only loads the bridge's runtime dependencies, with the image's
+ * bridge_node_flags) and with a candidate (BENCH_NODE_FLAGS, Node's defaults unless set), and the
+ * library floor: a Node process that only loads the bridge's runtime dependencies, with the image's
  * flags. What the bridge holds beyond that floor is its own; after its measurement, the run with
  * the image's flags prints its heap's largest retainers (bench/support/heap-retainers.ts).
  * Every process runs with the image's allocator settings (bridge/run's MALLOC_* exports).

@@ -171,7 +171,7 @@ function flagsToApply(): string[] | undefined {
 async function main(): Promise<void> {
   const flags = flagsToApply();
   if (flags) {
-    // V8 flags and glibc's settings are read at start: this file runs again in a process that has them.
+    // V8 flags and glibc's settings are read at start: this file runs again in a process with them.
     const env = { ...process.env, ...imageMallocEnv(), BENCH_TICK_FLAGS: flags.join(' ') };
     const child = spawn(process.execPath, [...flags, '--import', 'tsx', fileURLToPath(import.meta.url)], { env, stdio: 'inherit' });
     child.on('exit', (code) => process.exit(code ?? 1));

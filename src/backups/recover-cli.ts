@@ -2,7 +2,8 @@
  * `node dist/backups/recover-cli.js <state dir>`: finishes or undoes a restore that an
  * interrupted bridge left, before IRIS starts (the add-on's iris service runs it). A restore IRIS
  * already ran on is left as it is: the bridge makes its safety backup and finishes it. Exit 0 when
- * there was nothing to do or it was done or left to the bridge; 1 with the reason on stderr otherwise.
+ * there was nothing to do or it was done or left to the bridge; 1 with the reason on stderr
+ * otherwise.
  */
 import { recoverRestore, safetyPendingMessage } from './restore.ts';
 

@@ -9,10 +9,10 @@
  * A journal found before IRIS starts (`recoverRestore`) is rolled back when IRIS has not run on
  * the restored files yet ("staging" to "swapped") or a rollback was under way ("rolling-back"); a
  * safety archive the crash left unfinished is in the backup store's work directory, which is
- * emptied at start. From "started" on (IRIS is being started on the restored files) a recovery never
- * rolls back: IRIS may have written to the restored files since, and that would be lost. What is
- * left then is the safety backup of the previous files and the commit, which the backup service
- * does as a job when it starts (finish-restore.ts); until then the previous files stay.
+ * emptied at start. From "started" on (IRIS is being started on the restored files) a recovery
+ * never rolls back: IRIS may have written to the restored files since, and that would be lost.
+ * What is left then is the safety backup of the previous files and the commit, which the backup
+ * service does as a job when it starts (finish-restore.ts); until then the previous files stay.
  */
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
@@ -100,9 +100,9 @@ export class RestoreJournal {
   }
 
   /**
-   * IRIS is about to start on the restored files: from here on a recovery never rolls back (what IRIS
-   * wrote since would be lost); the safety backup and the commit are left. Only the restore that
-   * is still running may roll back after this (`rollback`), seconds after IRIS started.
+   * IRIS is about to start on the restored files: from here on a recovery never rolls back (what
+   * IRIS wrote since would be lost); the safety backup and the commit are left. Only the restore
+   * that is still running may roll back after this (`rollback`), seconds after IRIS started.
    */
   async started(safety: PendingSafety): Promise<void> {
     await this.write('started', safety);
