@@ -68,8 +68,8 @@ export class BackupService extends EventEmitter<Events> {
   /**
    * Cleans up after a crash (unfinished files, a freeze left behind, archives without a record),
    * starts the job that finishes a restore a crash left once IRIS was being started on the
-   * restored files, then arms the schedule and the freeze watchdog. The first status is for the caller to ask
-   * (status()); 'status' events follow each change.
+   * restored files, then arms the schedule and the freeze watchdog. The first status is for the
+   * caller to ask (status()); 'status' events follow each change.
    */
   async start(): Promise<void> {
     await mkdir(this.o.stateDir, { recursive: true, mode: 0o700 });
