@@ -12,7 +12,7 @@
 import { availableParallelism } from 'node:os';
 import type { FileHandle } from 'node:fs/promises';
 import { compressFrame } from './codec.ts';
-import { FLUSH_BYTES, FlushBehind, writeAt } from '../files/flush-behind.ts';
+import { FlushBehind, writeAt } from '../files/flush-behind.ts';
 
 /** 4 MiB: large enough that starting a frame costs nothing measurable (about 0.5 % in size). */
 export const FRAME_BYTES = 4 << 20;
@@ -41,7 +41,8 @@ export class ZstdFrameWriter {
     private readonly lanes = defaultLanes(),
     private readonly frameBytes = FRAME_BYTES,
     private readonly compress = compressFrame,
-    flushBytes = FLUSH_BYTES,
+    /** Default: FlushBehind's. */
+    flushBytes?: number,
   ) {
     this.block = Buffer.allocUnsafe(frameBytes);
     this.flush = new FlushBehind(file, flushBytes);

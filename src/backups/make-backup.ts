@@ -50,7 +50,7 @@ export const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 /** A backup of the running instance: its databases copied under a freeze, then archived. */
 export async function makeBackup(w: BackupWork, job: Job, kind: Exclude<BackupKind, 'safety'>): Promise<BackupRecord> {
-  const step: Job['step'] = (text, work, detail) => job.step(text, work, detail);
+  const step: Job['step'] = job.step.bind(job);
   const record = await attemptBackup(w, kind, async (a) => {
     const staging = join(w.store.workDir, `capture-${a.id}`);
     try {
