@@ -23,13 +23,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Mosquitto } from '../test/support/mosquitto.ts';
 import { largestRetainers } from './support/heap-retainers.ts';
-import { childrenOf, imageMallocEnv, imageNodeFlags, processSample as sample, startCompiledBridge } from './support/bridge-process.ts';
+import { benchNodeFlags, childrenOf, imageMallocEnv, imageNodeFlags, processSample as sample, startCompiledBridge } from './support/bridge-process.ts';
 
 const WARMUP_S = 30;
 const MEASURE_S = 60;
 const FLOOR_S = 10;
 /** Node's defaults (no V8 flags): measured against the image's flags in every run. */
-const CANDIDATE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+const CANDIDATE_FLAGS = benchNodeFlags([]);
 const TICKS_PER_S = 100; // USER_HZ on Linux
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));

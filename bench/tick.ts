@@ -24,7 +24,7 @@ import { createLogger } from '../src/log/logger.ts';
 import { testConfig, waitFor } from '../test/support/fixtures.ts';
 import { Mosquitto } from '../test/support/mosquitto.ts';
 import { Observer } from '../test/support/observer.ts';
-import { imageMallocEnv, imageNodeFlags } from './support/bridge-process.ts';
+import { benchNodeFlags, imageMallocEnv, imageNodeFlags } from './support/bridge-process.ts';
 
 const WARMUP_TICKS = 20;
 const TICKS = 100;
@@ -165,7 +165,7 @@ async function run(broker: Mosquitto, scale: Scale, discovery: boolean): Promise
 /** The flags this bench measures with; undefined once this process runs with them. */
 function flagsToApply(): string[] | undefined {
   if (process.env.BENCH_TICK_FLAGS !== undefined) return undefined;
-  return process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : imageNodeFlags();
+  return benchNodeFlags(imageNodeFlags());
 }
 
 async function main(): Promise<void> {

@@ -20,6 +20,12 @@ export function imageNodeFlags(): string[] {
   return line[1]!.trim().split(/\s+/).filter(Boolean);
 }
 
+/** The V8 flags a bench is asked to compare (BENCH_NODE_FLAGS; "" for Node's defaults), else `otherwise`. */
+export function benchNodeFlags(otherwise: string[]): string[] {
+  const asked = process.env.BENCH_NODE_FLAGS;
+  return asked === undefined ? otherwise : asked.split(/\s+/).filter(Boolean);
+}
+
 /**
  * The allocator settings the image starts the bridge with: the `export MALLOC_...=...` lines of the
  * s6 run script (glibc reads them at start), read for the same reason as imageNodeFlags.
