@@ -324,11 +324,11 @@ export class MqttBridge {
       const cached = this.hostCache.of(p);
       for (const [n, h] of p.hosts.entries()) {
         const c = cached.hosts[n] as CachedHost;
-        if (!discoveryChanged(c, this.ctxGeneration, h) && this.publisher.current(c.discoveryTopic)) continue;
+        if (!discoveryChanged(c, this.ctxGeneration, h) && this.publisher.current(c.ids.discoveryTopic)) continue;
         // discoveryChanged is this device's memo (its inputs: context, production, host), so the
         // generic one in publishDiscovery, a JSON key per device, is not needed.
-        const payload = JSON.stringify(hostDiscovery(ctx, p, { name: h.name, key: c.ref.key, className: h.className, kind: h.kind }));
-        if (this.pacer.admit(c.discoveryTopic, payload)) await this.publishState(w, c.discoveryTopic, payload);
+        const payload = JSON.stringify(hostDiscovery(ctx, c.ids, h));
+        if (this.pacer.admit(c.ids.discoveryTopic, payload)) await this.publishState(w, c.ids.discoveryTopic, payload);
       }
     }
     for (const p of view.productions) {
@@ -338,7 +338,7 @@ export class MqttBridge {
       for (const [n, h] of p.hosts.entries()) {
         const c = cached.hosts[n] as CachedHost;
         // An unchanged host costs a comparison, not a JSON document.
-        if (stateChanged(c, h) || !this.publisher.current(c.stateTopic)) await this.publishState(w, c.stateTopic, hostState(h));
+        if (stateChanged(c, h) || !this.publisher.current(c.ids.stateTopic)) await this.publishState(w, c.ids.stateTopic, hostState(h));
       }
     }
     for (const ns of new Set(view.productions.map((p) => p.namespace))) {

@@ -6,15 +6,14 @@
  */
 import type { HostSnapshot } from '../model/production.ts';
 import type { ProductionView } from '../model/view.ts';
-import { hostRefs, type HostRef } from './hosts.ts';
+import { hostIds, hostRefs, type HostIds, type HostRef } from './hosts.ts';
 import type { Topics } from './topics.ts';
 
 type HostFields = Pick<HostSnapshot, 'status' | 'queue' | 'errors' | 'lastActivity' | 'enabled'>;
 
 export interface CachedHost {
   ref: HostRef;
-  stateTopic: string;
-  discoveryTopic: string;
+  ids: HostIds;
   /** The fields its last state was built from (see stateChanged). */
   state: HostFields | undefined;
   /** What its own device's discovery was last built from (see discoveryChanged). */
@@ -43,8 +42,7 @@ export class HostCache {
       discoveryTopic: this.topics.productionDiscovery(p),
       hosts: hostRefs(p.hosts).map((ref) => ({
         ref,
-        stateTopic: this.topics.hostState(p, ref.key),
-        discoveryTopic: this.topics.hostDiscovery(p, ref.key),
+        ids: hostIds(this.topics, p, ref.key),
         state: undefined,
         discovery: undefined,
       })),

@@ -6,6 +6,7 @@
 import { HOST_STATUSES, type HostSnapshot, type ProductionSnapshot } from '../model/production.ts';
 import { componentNamer, irisAvailability, manufacturerOf, origin, panelLink, type Component, type DevicePayload, type DiscoveryContext } from './discovery.ts';
 import { slug, uniqueSlugs } from '../model/ids.ts';
+import type { Topics } from './topics.ts';
 
 type ProductionRef = Pick<ProductionSnapshot, 'namespace' | 'name'>;
 
@@ -25,21 +26,54 @@ export function hostRefs(hosts: readonly Pick<HostSnapshot, 'name'>[]): HostRef[
 }
 
 /**
+ * The topics and ids a host's discovery is made of. They depend only on its production and key,
+ * so the bridge derives them once per host (host-cache.ts): deriving them for every host's
+ * payload slugged the production's names a dozen times a host, a tenth of building it.
+ */
+export interface HostIds {
+  /** The host's key (hostRefs). */
+  key: string;
+  deviceId: string;
+  productionDeviceId: string;
+  stateTopic: string;
+  setTopic: string;
+  discoveryTopic: string;
+  /** Its components' unique ids are `<uidPrefix>_<metric>`. */
+  uidPrefix: string;
+  /** Its entities' ids are `<entityPrefix>_<metric>`. */
+  entityPrefix: string;
+}
+
+/** The ids of the host with key `key` in production `p`. */
+export function hostIds(topics: Topics, p: ProductionRef, key: string): HostIds {
+  const productionDeviceId = topics.productionDeviceId(p);
+  return {
+    key,
+    deviceId: topics.hostDeviceId(p, key),
+    productionDeviceId,
+    stateTopic: topics.hostState(p, key),
+    setTopic: topics.hostSet(p, key),
+    discoveryTopic: topics.hostDiscovery(p, key),
+    uidPrefix: `${productionDeviceId}_host_${key}`,
+    entityPrefix: `${slug(p.name)}_${key}`,
+  };
+}
+
+/**
  * The components of one host. `label` prefixes entity names when the host shares its
  * production's device ("HL7.In.File queue"); on its own device names stand alone ("Queue").
  */
-export function hostComponents(ctx: DiscoveryContext, p: ProductionRef, host: HostRef, label: string): Record<string, Component> {
-  const t = ctx.topics;
-  const c = componentNamer(ctx, `${t.productionDeviceId(p)}_host_${host.key}`, `${slug(p.name)}_${host.key}`);
+export function hostComponents(ctx: DiscoveryContext, ids: HostIds, label: string): Record<string, Component> {
+  const c = componentNamer(ctx, ids.uidPrefix, ids.entityPrefix);
   // "HL7.In.File queue" on the production's device, "Queue" on the host's own.
   const named = (what: string) => (label ? `${label} ${what}` : what.charAt(0).toUpperCase() + what.slice(1));
-  const key = (metric: string) => (label ? `h_${host.key}_${metric}` : metric);
+  const key = (metric: string) => (label ? `h_${ids.key}_${metric}` : metric);
   // On the production's device the host figures go to its Diagnostic section, so that the
   // production's own Status, Queue and Troubled come first: Home Assistant lists a device's
   // entities by section, then by name, and "HL7.In.File queue" sorts before "Queue".
   // On a device of its own every component reads the host's state topic: the device says it once
   // (hostDiscovery). On the production's device the production's own topic is the shared one.
-  const common = label ? { stat_t: t.hostState(p, host.key) } : {};
+  const common = label ? { stat_t: ids.stateTopic } : {};
   const figure = { ...common, ...(label ? { ent_cat: 'diagnostic' } : {}) };
   return {
     [key('status')]: c('sensor', 'status', named('status'), {
@@ -74,7 +108,7 @@ export function hostComponents(ctx: DiscoveryContext, p: ProductionRef, host: Ho
     [key('enabled')]: c('switch', 'enabled', named('enabled'), {
       icon: 'mdi:power-plug-outline',
       ent_cat: 'config',
-      cmd_t: t.hostSet(p, host.key),
+      cmd_t: ids.setTopic,
       pl_on: 'ON',
       pl_off: 'OFF',
       stat_on: 'ON',
@@ -86,14 +120,14 @@ export function hostComponents(ctx: DiscoveryContext, p: ProductionRef, host: Ho
 }
 
 /** A host's own device, below its production's. */
-export function hostDiscovery(ctx: DiscoveryContext, p: ProductionRef, host: HostRef & Pick<HostSnapshot, 'className' | 'kind'>): DevicePayload {
+export function hostDiscovery(ctx: DiscoveryContext, ids: HostIds, host: Pick<HostSnapshot, 'name' | 'className' | 'kind'>): DevicePayload {
   return {
     dev: {
-      ids: [ctx.topics.hostDeviceId(p, host.key)],
+      ids: [ids.deviceId],
       name: host.name,
       ...manufacturerOf(host.className),
       mdl: `Business ${host.kind} (${host.className})`,
-      via_device: ctx.topics.productionDeviceId(p),
+      via_device: ids.productionDeviceId,
       ...panelLink(ctx),
     },
     o: origin(ctx),
@@ -102,9 +136,9 @@ export function hostDiscovery(ctx: DiscoveryContext, p: ProductionRef, host: Hos
     // message shares with its components (HA 2026.11 mqtt/schemas.py SHARED_OPTIONS). Not the
     // "~" base topic: HA expands "~" per component and does not share it, so a device-level "~"
     // would leave its components reading a topic that starts with "~".
-    stat_t: ctx.topics.hostState(p, host.key),
+    stat_t: ids.stateTopic,
     qos: 1,
-    cmps: hostComponents(ctx, p, host, ''),
+    cmps: hostComponents(ctx, ids, ''),
   };
 }
 
@@ -120,6 +154,6 @@ export function hostComponentsForProduction(
   ownDevices = false,
 ): Record<string, Component> {
   if (ownDevices) return {};
-  return Object.assign({}, ...hostRefs(p.hosts).map((h) => hostComponents(ctx, p, h, h.name)));
+  return Object.assign({}, ...hostRefs(p.hosts).map((h) => hostComponents(ctx, hostIds(ctx.topics, p, h.key), h.name)));
 }
 

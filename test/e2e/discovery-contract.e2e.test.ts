@@ -23,7 +23,7 @@ import type { MonitorView, ProductionView } from '../../src/model/view.ts';
 import { backupComponents, backupState } from '../../src/mqtt/backup-sensors.ts';
 import { certificateComponents, certificateState } from '../../src/mqtt/cert-sensors.ts';
 import { instanceDiscovery, productionDiscovery, type Component, type DevicePayload } from '../../src/mqtt/discovery.ts';
-import { hostComponentsForProduction, hostDiscovery } from '../../src/mqtt/hosts.ts';
+import { hostComponentsForProduction, hostDiscovery, hostIds } from '../../src/mqtt/hosts.ts';
 import { instanceSensorComponents, metricsState } from '../../src/mqtt/instance-sensors.ts';
 import { hostState, instanceState, namespaceState, productionState } from '../../src/mqtt/state.ts';
 import { discoveryContext } from '../support/fixtures.ts';
@@ -63,7 +63,7 @@ function discovery(): { device: string; payload: DevicePayload }[] {
     { device: 'IRIS', payload: instanceDiscovery(ctx, [p, own], extras) },
     { device: 'Orders Production', payload: productionDiscovery(ctx, p, hostComponentsForProduction(ctx, p), true) },
     { device: 'Orders Replay Production', payload: productionDiscovery(ctx, own, {}, true) },
-    { device: 'Replay.In.File', payload: hostDiscovery(ctx, own, { ...own.hosts[0]!, key: 'replay_in_file' }) },
+    { device: 'Replay.In.File', payload: hostDiscovery(ctx, hostIds(ctx.topics, own, 'replay_in_file'), own.hosts[0]!) },
   ];
 }
 

@@ -18,7 +18,7 @@ import { backupComponents } from '../../src/mqtt/backup-sensors.ts';
 import { certificateComponents } from '../../src/mqtt/cert-sensors.ts';
 import { CommandHandler } from '../../src/mqtt/commands.ts';
 import { instanceDiscovery, productionDiscovery, type Component, type DevicePayload } from '../../src/mqtt/discovery.ts';
-import { hostComponentsForProduction, hostDiscovery } from '../../src/mqtt/hosts.ts';
+import { hostComponentsForProduction, hostDiscovery, hostIds } from '../../src/mqtt/hosts.ts';
 import { instanceSensorComponents } from '../../src/mqtt/instance-sensors.ts';
 import { captureLogger, discoveryContext, waitFor } from '../support/fixtures.ts';
 
@@ -48,7 +48,7 @@ function allPayloads(): { device: string; payload: DevicePayload }[] {
     { device: 'IRIS', payload: instanceDiscovery(ctx, PRODUCTIONS, extras) },
     { device: 'Orders Production', payload: productionDiscovery(ctx, ORDERS, hostComponentsForProduction(ctx, ORDERS), true) },
     { device: 'Orders Replay Production', payload: productionDiscovery(ctx, REPLAY, hostComponentsForProduction(ctx, REPLAY, true)) },
-    { device: 'Replay.In.File', payload: hostDiscovery(ctx, REPLAY, { ...REPLAY.hosts[0]!, key: 'replay_in_file' }) },
+    { device: 'Replay.In.File', payload: hostDiscovery(ctx, hostIds(ctx.topics, REPLAY, 'replay_in_file'), REPLAY.hosts[0]!) },
   ];
 }
 

@@ -15,7 +15,7 @@ import {
   productionDiscovery,
 } from '../../src/mqtt/discovery.ts';
 import { productionDisplayName } from '../../src/model/production.ts';
-import { hostDiscovery } from '../../src/mqtt/hosts.ts';
+import { hostDiscovery, hostIds } from '../../src/mqtt/hosts.ts';
 import { discoveryContext } from '../support/fixtures.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/discovery/${name}`, import.meta.url), 'utf8'));
@@ -36,7 +36,7 @@ describe('discovery documents, whole', () => {
 
   it('a host on a device of its own, below its production', () => {
     const host = { name: 'HL7.In.File', key: 'hl7_in_file', className: 'EnsLib.HL7.Service.FileService', kind: 'service' as const };
-    assert.deepEqual(roundTrip(hostDiscovery(ctx, orders, host)), fixture('orders-host-device.json'));
+    assert.deepEqual(roundTrip(hostDiscovery(ctx, hostIds(ctx.topics, orders, host.key), host)), fixture('orders-host-device.json'));
   });
 
   it('the instance device, its selects sorted by namespace and options by name', () => {

@@ -5,7 +5,7 @@ import { productionDisplayName } from '../../src/model/production.ts';
 import { instanceDiscovery, productionDiscovery } from '../../src/mqtt/discovery.ts';
 import { productionState } from '../../src/mqtt/state.ts';
 import { slug, uniqueSlugs } from '../../src/model/ids.ts';
-import { hostComponentsForProduction, hostDiscovery, hostRefs, hostsOnOwnDevices } from '../../src/mqtt/hosts.ts';
+import { hostComponentsForProduction, hostDiscovery, hostIds, hostRefs, hostsOnOwnDevices } from '../../src/mqtt/hosts.ts';
 import { manufacturerOf } from '../../src/mqtt/discovery.ts';
 import { roundQueue, namespaceState } from '../../src/mqtt/state.ts';
 import type { ProductionView } from '../../src/model/view.ts';
@@ -32,7 +32,7 @@ function all(): Map<string, string> {
     [topics.productionDiscovery(orders), JSON.stringify(productionDiscovery(ctx, orders, hostComponentsForProduction(ctx, ordersFull)))],
     // ...or on devices of their own.
     [topics.productionDiscovery(lab), JSON.stringify(productionDiscovery(ctx, lab))],
-    [topics.hostDiscovery(lab, 'Results.In.TCP'), JSON.stringify(hostDiscovery(ctx, lab, { ...labFull.hosts[0]!, key: 'results_in_tcp' }))],
+    [topics.hostDiscovery(lab, 'Results.In.TCP'), JSON.stringify(hostDiscovery(ctx, hostIds(topics, lab, 'results_in_tcp'), labFull.hosts[0]!))],
   ]);
 }
 
@@ -65,7 +65,7 @@ describe('discovery payloads', () => {
     for (const m of ['status', 'queue', 'errors', 'last_activity']) assert.equal(shared.cmps[`h_hl7_in_file_${m}`]?.ent_cat, 'diagnostic', m);
     assert.equal(shared.cmps.h_hl7_in_file_enabled?.ent_cat, 'config');
     assert.equal(shared.cmps.status?.ent_cat, undefined);
-    const own = hostDiscovery(ctx, lab, { ...labFull.hosts[0]!, key: 'results_in_tcp' });
+    const own = hostDiscovery(ctx, hostIds(topics, lab, 'results_in_tcp'), labFull.hosts[0]!);
     assert.equal(own.dev.via_device, topics.productionDeviceId(lab));
     assert.equal(own.cmps.queue?.name, 'Queue');
     assert.equal(own.cmps.queue?.ent_cat, undefined);
@@ -86,7 +86,7 @@ describe('discovery payloads', () => {
     assert.equal(shared.cmps.h_hl7_in_queue?.name, 'HL7.In queue');
     assert.equal(shared.cmps.h_hl7_in_2_queue?.name, 'HL7_In queue');
     assert.notEqual(shared.cmps.h_hl7_in_queue?.stat_t, shared.cmps.h_hl7_in_2_queue?.stat_t);
-    const own = hostRefs(hosts).map((h) => hostDiscovery(ctx, orders, { ...h, className: 'EnsLib.X', kind: 'service' }));
+    const own = hostRefs(hosts).map((h) => hostDiscovery(ctx, hostIds(topics, orders, h.key), { ...h, className: 'EnsLib.X', kind: 'service' }));
     assert.notEqual(own[0]?.dev.ids, own[1]?.dev.ids);
     assert.deepEqual(validateDiscovery(Object.fromEntries(hostRefs(hosts).map((h, n) => [topics.hostDiscovery(orders, h.key), JSON.stringify(own[n])]))), []);
   });
@@ -98,7 +98,7 @@ describe('discovery payloads', () => {
     assert.deepEqual(manufacturerOf('EnsLibrary.Mine'), {}, 'a prefix, not a package, does not make it InterSystems\'');
     assert.equal(productionDiscovery(ctx, orders).dev.mf, undefined);
     assert.equal(instanceDiscovery(ctx).dev.mf, 'InterSystems');
-    for (const d of [instanceDiscovery(ctx), productionDiscovery(ctx, orders), hostDiscovery(ctx, lab, { ...labFull.hosts[0]!, key: 'results_in_tcp' })]) {
+    for (const d of [instanceDiscovery(ctx), productionDiscovery(ctx, orders), hostDiscovery(ctx, hostIds(topics, lab, 'results_in_tcp'), labFull.hosts[0]!)]) {
       assert.equal(d.dev.cu, 'homeassistant://hassio/ingress/iris_edge');
     }
     const noPanel = { ...ctx, panelUrl: null };

@@ -20,14 +20,14 @@ describe('host cache', () => {
     const a = cache.of(p);
     assert.deepEqual(a.hosts.map((h) => h.ref), hostRefs(p.hosts));
     assert.notEqual(a.hosts[0]?.ref.key, a.hosts[1]?.ref.key, 'colliding slugs get keys of their own');
-    assert.equal(a.hosts[0]?.stateTopic, topics.hostState(p, a.hosts[0]?.ref.key as string));
-    assert.equal(a.hosts[1]?.discoveryTopic, topics.hostDiscovery(p, a.hosts[1]?.ref.key as string));
+    assert.equal(a.hosts[0]?.ids.stateTopic, topics.hostState(p, a.hosts[0]?.ref.key as string));
+    assert.equal(a.hosts[1]?.ids.discoveryTopic, topics.hostDiscovery(p, a.hosts[1]?.ref.key as string));
     assert.equal(a.stateTopic, topics.productionState(p));
     // New snapshot objects with the same names: the same entry.
     assert.equal(cache.of(production([host('HL7.In', { queue: 5 }), host('HL7_In')])), a);
     const renamed = cache.of(production([host('HL7.In'), host('HL7.Out')]));
     assert.notEqual(renamed, a);
-    assert.equal(renamed.hosts[1]?.stateTopic, topics.hostState(p, 'hl7_out'));
+    assert.equal(renamed.hosts[1]?.ids.stateTopic, topics.hostState(p, 'hl7_out'));
     cache.forget(p.key);
     assert.notEqual(cache.of(production([host('HL7.In'), host('HL7.Out')])), renamed, 'forgotten: built afresh');
   });
