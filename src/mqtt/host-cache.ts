@@ -6,7 +6,7 @@
  */
 import type { HostSnapshot } from '../model/production.ts';
 import type { ProductionView } from '../model/view.ts';
-import { hostIds, hostRefs, type HostIds, type HostRef } from './hosts.ts';
+import { hostIds, hostRefs, productionIds, type HostIds, type HostRef } from './hosts.ts';
 import type { Topics } from './topics.ts';
 
 type HostFields = Pick<HostSnapshot, 'status' | 'queue' | 'errors' | 'lastActivity' | 'enabled'>;
@@ -36,13 +36,14 @@ export class HostCache {
   of(p: ProductionView): CachedProduction {
     const cached = this.productions.get(p.key);
     if (cached && sameNames(cached.names, p.hosts)) return cached;
+    const shared = productionIds(this.topics, p);
     const entry: CachedProduction = {
       names: p.hosts.map((h) => h.name),
       stateTopic: this.topics.productionState(p),
       discoveryTopic: this.topics.productionDiscovery(p),
       hosts: hostRefs(p.hosts).map((ref) => ({
         ref,
-        ids: hostIds(this.topics, p, ref.key),
+        ids: hostIds(this.topics, p, ref.key, shared),
         state: undefined,
         discovery: undefined,
       })),

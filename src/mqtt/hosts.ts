@@ -25,37 +25,42 @@ export function hostRefs(hosts: readonly Pick<HostSnapshot, 'name'>[]): HostRef[
   return hosts.map((h) => ({ name: h.name, key: keys.get(h.name) as string }));
 }
 
+/** What the ids of a production's hosts share: derived once for all of them. */
+export interface ProductionIds {
+  deviceId: string;
+  nameSlug: string;
+}
+
+export function productionIds(topics: Topics, p: ProductionRef): ProductionIds {
+  return { deviceId: topics.productionDeviceId(p), nameSlug: slug(p.name) };
+}
+
 /**
  * The topics and ids a host's discovery is made of. They depend only on its production and key,
- * so the bridge derives them once per host (host-cache.ts): deriving them for every host's
- * payload slugged the production's names a dozen times a host, a tenth of building it.
+ * so the bridge derives them once per host (host-cache.ts): deriving them for every message
+ * slugged the production's names a dozen times a host, half the cost of building it. The rest
+ * of its ids are joined from these when the message is built, which costs no slugging and keeps
+ * the cache at four strings a host.
  */
 export interface HostIds {
   /** The host's key (hostRefs). */
   key: string;
+  production: ProductionIds;
   deviceId: string;
-  productionDeviceId: string;
   stateTopic: string;
   setTopic: string;
   discoveryTopic: string;
-  /** Its components' unique ids are `<uidPrefix>_<metric>`. */
-  uidPrefix: string;
-  /** Its entities' ids are `<entityPrefix>_<metric>`. */
-  entityPrefix: string;
 }
 
-/** The ids of the host with key `key` in production `p`. */
-export function hostIds(topics: Topics, p: ProductionRef, key: string): HostIds {
-  const productionDeviceId = topics.productionDeviceId(p);
+/** The ids of the host with key `key` in production `p`; `production` when its hosts share one. */
+export function hostIds(topics: Topics, p: ProductionRef, key: string, production = productionIds(topics, p)): HostIds {
   return {
     key,
+    production,
     deviceId: topics.hostDeviceId(p, key),
-    productionDeviceId,
     stateTopic: topics.hostState(p, key),
     setTopic: topics.hostSet(p, key),
     discoveryTopic: topics.hostDiscovery(p, key),
-    uidPrefix: `${productionDeviceId}_host_${key}`,
-    entityPrefix: `${slug(p.name)}_${key}`,
   };
 }
 
@@ -64,7 +69,7 @@ export function hostIds(topics: Topics, p: ProductionRef, key: string): HostIds 
  * production's device ("HL7.In.File queue"); on its own device names stand alone ("Queue").
  */
 export function hostComponents(ctx: DiscoveryContext, ids: HostIds, label: string): Record<string, Component> {
-  const c = componentNamer(ctx, ids.uidPrefix, ids.entityPrefix);
+  const c = componentNamer(ctx, `${ids.production.deviceId}_host_${ids.key}`, `${ids.production.nameSlug}_${ids.key}`);
   // "HL7.In.File queue" on the production's device, "Queue" on the host's own.
   const named = (what: string) => (label ? `${label} ${what}` : what.charAt(0).toUpperCase() + what.slice(1));
   const key = (metric: string) => (label ? `h_${ids.key}_${metric}` : metric);
@@ -127,7 +132,7 @@ export function hostDiscovery(ctx: DiscoveryContext, ids: HostIds, host: Pick<Ho
       name: host.name,
       ...manufacturerOf(host.className),
       mdl: `Business ${host.kind} (${host.className})`,
-      via_device: ids.productionDeviceId,
+      via_device: ids.production.deviceId,
       ...panelLink(ctx),
     },
     o: origin(ctx),
@@ -154,6 +159,7 @@ export function hostComponentsForProduction(
   ownDevices = false,
 ): Record<string, Component> {
   if (ownDevices) return {};
-  return Object.assign({}, ...hostRefs(p.hosts).map((h) => hostComponents(ctx, hostIds(ctx.topics, p, h.key), h.name)));
+  const shared = productionIds(ctx.topics, p);
+  return Object.assign({}, ...hostRefs(p.hosts).map((h) => hostComponents(ctx, hostIds(ctx.topics, p, h.key, shared), h.name)));
 }
 
