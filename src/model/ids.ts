@@ -51,6 +51,11 @@ export class DeviceIds {
   }
   /** `hostKey`: the host's slug, unique within its production (uniqueSlugs of its host names). */
   hostDeviceId(p: ProductionRef, hostKey: string): string {
-    return `${this.productionDeviceId(p)}__${slug(hostKey)}`;
+    return hostDeviceIdIn(this.productionDeviceId(p), hostKey);
   }
+}
+
+/** A host's device id from its production's (productionDeviceId), for callers that keep that. */
+export function hostDeviceIdIn(productionDeviceId: string, hostKey: string): string {
+  return `${productionDeviceId}__${slug(hostKey)}`;
 }

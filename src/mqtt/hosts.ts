@@ -5,8 +5,8 @@
  */
 import { HOST_STATUSES, type HostSnapshot, type ProductionSnapshot } from '../model/production.ts';
 import { componentNamer, irisAvailability, manufacturerOf, origin, panelLink, type Component, type DevicePayload, type DiscoveryContext } from './discovery.ts';
-import { slug, uniqueSlugs } from '../model/ids.ts';
-import type { Topics } from './topics.ts';
+import { hostDeviceIdIn, slug, uniqueSlugs } from '../model/ids.ts';
+import { hostSetIn, type Topics } from './topics.ts';
 
 type ProductionRef = Pick<ProductionSnapshot, 'namespace' | 'name'>;
 
@@ -25,43 +25,35 @@ export function hostRefs(hosts: readonly Pick<HostSnapshot, 'name'>[]): HostRef[
   return hosts.map((h) => ({ name: h.name, key: keys.get(h.name) as string }));
 }
 
-/** What the ids of a production's hosts share: derived once for all of them. */
+/** What the ids of a production's hosts are made from: derived once for all of them. */
 export interface ProductionIds {
   deviceId: string;
+  /** Its topics' base (Topics.production). */
+  topic: string;
   nameSlug: string;
 }
 
 export function productionIds(topics: Topics, p: ProductionRef): ProductionIds {
-  return { deviceId: topics.productionDeviceId(p), nameSlug: slug(p.name) };
+  return { deviceId: topics.productionDeviceId(p), topic: topics.production(p), nameSlug: slug(p.name) };
 }
 
 /**
- * The topics and ids a host's discovery is made of. They depend only on its production and key,
- * so the bridge derives them once per host (host-cache.ts): deriving them for every message
- * slugged the production's names a dozen times a host, half the cost of building it. The rest
- * of its ids are joined from these when the message is built, which costs no slugging and keeps
- * the cache at four strings a host.
+ * A host's topics and ids. Deriving them from the production's names for every message slugged
+ * those names a dozen times a host, half the cost of building it; the bridge keeps its
+ * production's ids and the two topics it needs at every poll (host-cache.ts), and the rest are
+ * joined from those when a message is built. Keeping every id of every host doubled the cache.
  */
 export interface HostIds {
   /** The host's key (hostRefs). */
   key: string;
   production: ProductionIds;
-  deviceId: string;
   stateTopic: string;
-  setTopic: string;
   discoveryTopic: string;
 }
 
 /** The ids of the host with key `key` in production `p`; `production` when its hosts share one. */
 export function hostIds(topics: Topics, p: ProductionRef, key: string, production = productionIds(topics, p)): HostIds {
-  return {
-    key,
-    production,
-    deviceId: topics.hostDeviceId(p, key),
-    stateTopic: topics.hostState(p, key),
-    setTopic: topics.hostSet(p, key),
-    discoveryTopic: topics.hostDiscovery(p, key),
-  };
+  return { key, production, stateTopic: topics.hostState(p, key), discoveryTopic: topics.hostDiscovery(p, key) };
 }
 
 /**
@@ -113,7 +105,7 @@ export function hostComponents(ctx: DiscoveryContext, ids: HostIds, label: strin
     [key('enabled')]: c('switch', 'enabled', named('enabled'), {
       icon: 'mdi:power-plug-outline',
       ent_cat: 'config',
-      cmd_t: ids.setTopic,
+      cmd_t: hostSetIn(ids.production.topic, ids.key),
       pl_on: 'ON',
       pl_off: 'OFF',
       stat_on: 'ON',
@@ -128,7 +120,7 @@ export function hostComponents(ctx: DiscoveryContext, ids: HostIds, label: strin
 export function hostDiscovery(ctx: DiscoveryContext, ids: HostIds, host: Pick<HostSnapshot, 'name' | 'className' | 'kind'>): DevicePayload {
   return {
     dev: {
-      ids: [ids.deviceId],
+      ids: [hostDeviceIdIn(ids.production.deviceId, ids.key)],
       name: host.name,
       ...manufacturerOf(host.className),
       mdl: `Business ${host.kind} (${host.className})`,

@@ -41,6 +41,11 @@ function namespaceSlugOf(segment: string): string | null {
   return RESERVED_SEGMENTS.has(s) ? s : null;
 }
 
+/** A host's command topic from its production's topic (Topics.production), for callers that keep that. */
+export function hostSetIn(productionTopic: string, hostKey: string): string {
+  return `${productionTopic}/host/${slug(hostKey)}/set`;
+}
+
 export class Topics extends DeviceIds {
   constructor(
     instanceId: string,
@@ -133,7 +138,7 @@ export class Topics extends DeviceIds {
     return `${this.production(p)}/host/${slug(hostKey)}/state`;
   }
   hostSet(p: ProductionRef, hostKey: string): string {
-    return `${this.production(p)}/host/${slug(hostKey)}/set`;
+    return hostSetIn(this.production(p), hostKey);
   }
   /** Subscriptions that receive every command of this instance. */
   get commandWildcards(): string[] {
