@@ -8,10 +8,10 @@
  * Just before IRIS is started on the restored files the journal says so ("started"): a crash from
  * there on is not rolled back (IRIS may have written to the restored files; in the add-on, IRIS
  * starts on them once the hold is released, whether this process lives or not), and the bridge
- * makes the safety backup and commits when it starts again (finish-restore.ts). This job itself still rolls
- * back when the safety backup fails: IRIS ran on the restored files only for seconds, and the
- * error says so. A restore left at "started" holds its previous files, so no new restore begins
- * until it is finished.
+ * makes the safety backup and commits when it starts again (finish-restore.ts). This job itself
+ * still rolls back when the safety backup fails: IRIS ran on the restored files only for seconds,
+ * and the error says so. A restore left at "started" holds its previous files, so no new restore
+ * begins until it is finished.
  *
  * The archive is read once: unpacking is the check (a damaged archive fails it, and the journal's
  * staging phase removes what was unpacked). It comes before everything else so that a backup
