@@ -47,15 +47,15 @@ module.exports = {
     {
       name: 'nothing-imports-the-root',
       severity: 'error',
-      comment: 'app.ts wires everything and main.ts is the process entry: nothing may depend on them.',
+      comment: 'app.ts wires everything and main.ts is the process entry (simulator-main.ts that of the simulator alone): nothing may depend on them.',
       from: { pathNot: '^src/main\\.ts$' },
-      to: { path: '^src/(app|main)\\.ts$' },
+      to: { path: '^src/(app|main|simulator-main)\\.ts$' },
     },
     {
       name: 'compose-only-from-the-root',
       severity: 'error',
-      comment: 'compose/ builds the pieces app.ts wires; it is part of the composition root, not a library.',
-      from: { path: '^src/', pathNot: '^src/(app\\.ts$|compose/)' },
+      comment: 'compose/ builds the pieces app.ts (and simulator-main.ts) wire; it is part of the composition root, not a library.',
+      from: { path: '^src/', pathNot: '^src/(app\\.ts$|simulator-main\\.ts$|compose/)' },
       to: { path: '^src/compose/' },
     },
     {

@@ -2,14 +2,17 @@
  * Bench: the compiled bridge (node dist/main.js, as in the image) on the simulator with 10
  * productions x 100 hosts (about 5,000 entities) at a 10 s poll, against a real mosquitto: its
  * resident memory and CPU use while idle, and those of its IRIS connection process (the Native
- * API's child), which a real IRIS needs too. The simulated IRIS runs inside the bridge's process,
- * so its work is counted there. Prints figures (DESIGN.md §11: RSS < 80 MB, CPU < 1 %).
+ * API's child), which a real IRIS needs too. The simulated IRIS runs in a process of its own
+ * (`npm run simulator`), as IRIS does beside the bridge in the image; its resident memory is
+ * printed apart. Prints figures (DESIGN.md §11: RSS < 80 MB, CPU < 1 %).
  *
  * In the same run, as anchors: the bridge with the image's V8 flags (bridge/run's
  * bridge_node_flags) and with a candidate (BENCH_NODE_FLAGS, Node's defaults unless set), and the
  * library floor: a Node process that only loads the bridge's runtime dependencies, with the image's
  * flags. What the bridge holds beyond that floor is its own; after its measurement, the run with
- * the image's flags prints its heap's largest retainers (bench/support/heap-retainers.ts).
+ * the image's flags prints its heap's largest retainers (bench/support/heap-retainers.ts). Last,
+ * the bridge with the simulator inside its process, as `npm start` runs it and as this bench
+ * measured it until 2026-12 (issue #19's first figures): the simulator's memory then counts too.
  * Every process runs with the image's allocator settings (bridge/run's MALLOC_* exports).
  * SCENARIO=demo (or another "PxH") measures a different simulator size; a "PxH" other than the
  * base 10x100 also measures the base, with the image's flags, and prints the growth per host.
@@ -23,7 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Mosquitto } from '../test/support/mosquitto.ts';
 import { largestRetainers } from './support/heap-retainers.ts';
-import { benchNodeFlags, childrenOf, imageMallocEnv, imageNodeFlags, processSample as sample, startCompiledBridge } from './support/bridge-process.ts';
+import { benchNodeFlags, childrenOf, imageMallocEnv, imageNodeFlags, processSample as sample, startCompiledBridge, startCompiledSimulator } from './support/bridge-process.ts';
 
 const WARMUP_S = 30;
 const MEASURE_S = 60;
@@ -71,20 +74,29 @@ async function printRetainers(pid: number, dir: string): Promise<void> {
   }
 }
 
+/**
+ * Where the simulated IRIS runs: in a process of its own, as IRIS is to the bridge in the image
+ * (what the figures are judged by), or inside the bridge's process, as `npm start` runs it and as
+ * this bench measured the bridge before: its memory and work are then counted as the bridge's.
+ */
+type SimulatorPlace = 'own process' | 'in the bridge';
+
 /** Measures the bridge on `scenario`; returns its RSS samples (MB). */
-async function measureBridge(broker: Mosquitto, scenario: string, flags: string[], retainers = false): Promise<number[]> {
+async function measureBridge(broker: Mosquitto, scenario: string, flags: string[], place: SimulatorPlace, retainers = false): Promise<number[]> {
   const snapshots = mkdtempSync(join(tmpdir(), 'iris-edge-bench-heap-'));
+  const state = mkdtempSync(join(tmpdir(), 'iris-edge-bench-resources-'));
+  // The simulated write daemon stands in for IRIS's own work, which is not the bridge's cost.
+  const simulatorEnv = { IRIS_EDGE_SIMULATOR_SCENARIO: scenario, IRIS_EDGE_SIMULATOR_WRITE_MS: '0' };
+  const simulator = place === 'own process' ? await startCompiledSimulator({ ...simulatorEnv, LOG_LEVEL: 'warning', IRIS_EDGE_STATE_DIR: join(state, 'simulator') }) : undefined;
   const bridge = startCompiledBridge(
     {
       MQTT_URL: broker.url,
       POLL_INTERVAL: '10',
-      IRIS_EDGE_SIMULATOR_SCENARIO: scenario,
+      ...(simulator ? simulator.env : simulatorEnv),
       PANEL_PORT: '0',
       MCP_PORT: '0',
       LOG_LEVEL: 'warning',
-      // The simulated write daemon stands in for IRIS's own work, which is not the bridge's cost.
-      IRIS_EDGE_SIMULATOR_WRITE_MS: '0',
-      IRIS_EDGE_STATE_DIR: mkdtempSync(join(tmpdir(), 'iris-edge-bench-resources-')),
+      IRIS_EDGE_STATE_DIR: join(state, 'bridge'),
     },
     'ignore',
     // --heapsnapshot-signal only installs a signal handler: it changes nothing until the signal.
@@ -98,24 +110,28 @@ async function measureBridge(broker: Mosquitto, scenario: string, flags: string[
     const a = [sample(pid), sample(child)];
     const rss: number[][] = [[], []];
     const anon: number[] = [];
+    const simulatorRss: number[] = [];
     for (let i = 0; i < MEASURE_S; i++) {
       await sleep(1);
       const s = sample(pid);
       rss[0]!.push(s.rssMb);
       anon.push(s.anonMb);
       rss[1]!.push(sample(child).rssMb);
+      if (simulator) simulatorRss.push(sample(simulator.proc.pid as number).rssMb);
     }
     const b = [sample(pid), sample(child)];
     const cpu = (i: number) => (((b[i]!.cpuTicks - a[i]!.cpuTicks) / TICKS_PER_S / MEASURE_S) * 100).toFixed(2);
     const named = flags.length > 0 ? flags.join(' ') : 'no V8 flags (Node defaults)';
     const aboveFloor = (mean(rss[0]!) - mean(floorRss)).toFixed(1);
-    console.log(`bridge ${scenario}, ${named}: resident memory ${range(rss[0]!)} (budget 80 MB; library floor ${range(floorRss)}, mean ${aboveFloor} MB above it); CPU ${cpu(0)} % of one core (budget 1 %)`);
+    console.log(`bridge ${scenario}, ${named}, simulated IRIS ${place}: resident memory ${range(rss[0]!)} (budget 80 MB; library floor ${range(floorRss)}, mean ${aboveFloor} MB above it); CPU ${cpu(0)} % of one core (budget 1 %)`);
     console.log(`  of it anonymous (heap, stacks, allocations; the rest is file pages, mostly node's code): ${range(anon)} (library floor ${range(floorAnon)})`);
     console.log(`  its IRIS connection process: resident memory ${range(rss[1]!)}; CPU ${cpu(1)} % of one core`);
+    if (simulator) console.log(`  the simulated IRIS's own process (not in the image, where IRIS runs): resident memory ${range(simulatorRss)}`);
     if (retainers) await printRetainers(pid, snapshots);
     return rss[0]!;
   } finally {
     bridge.kill('SIGTERM');
+    simulator?.proc.kill('SIGTERM');
     rmSync(snapshots, { recursive: true, force: true });
   }
 }
@@ -164,16 +180,17 @@ async function main(): Promise<void> {
   const broker = await Mosquitto.start();
   try {
     await libraryFloor(flags);
-    const measured = await measureBridge(broker, scenario, flags, true);
+    const measured = await measureBridge(broker, scenario, flags, 'own process', true);
     const hosts = hostsOf(scenario);
     const baseHosts = hostsOf(BASE_SCENARIO) as number;
     if (hosts !== undefined && hosts !== baseHosts) {
-      const base = await measureBridge(broker, BASE_SCENARIO, flags);
+      const base = await measureBridge(broker, BASE_SCENARIO, flags, 'own process');
       // Lowest to lowest (what stays after each collection) and mean to mean (young-generation peaks included).
       const perHost = (of: (xs: number[]) => number) => (((of(measured) - of(base)) * 1024) / (hosts - baseHosts)).toFixed(1);
       console.log(`growth per host, ${BASE_SCENARIO} -> ${scenario}: ${perHost((xs) => Math.min(...xs))} KB lowest to lowest, ${perHost(mean)} KB mean to mean`);
     }
-    await measureBridge(broker, scenario, CANDIDATE_FLAGS);
+    await measureBridge(broker, scenario, CANDIDATE_FLAGS, 'own process');
+    await measureBridge(broker, scenario, flags, 'in the bridge');
   } finally {
     await broker.close();
   }

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
     log.warn(
       'No IRIS is configured: running against the built-in IRIS SIMULATOR (demo data, not a real IRIS). Set IRIS_HOST, IRIS_USER and IRIS_PASSWORD to use a real one.',
     );
+  } else if (config.iris.driver === 'simulator') {
+    log.warn(`IRIS_EDGE_IRIS_DRIVER=simulator: ${config.iris.host}:${config.iris.port} is an IRIS SIMULATOR (npm run simulator), not a real IRIS.`);
   }
 
   let running: RunningBridge | undefined;

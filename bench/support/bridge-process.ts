@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runSimulator } from '../../test/support/simulator-process.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -35,10 +36,18 @@ export function imageMallocEnv(): Record<string, string> {
   return Object.fromEntries([...run.matchAll(/^export (MALLOC_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
 }
 
+let built = false;
+/** dist/ from the sources as they are now, built once per bench run. */
+function buildOnce(): void {
+  if (built) return;
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
+  built = true;
+}
+
 /** Builds dist/ and starts dist/main.js with only PATH, the image's allocator settings and `env` set, with the image's V8 flags unless `nodeFlags` says otherwise. */
 export function startCompiledBridge(env: Record<string, string>, stdio: 'ignore' | 'pipe' = 'ignore', nodeFlags: string[] = imageNodeFlags()): ChildProcess {
-  const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('npm run build failed');
+  buildOnce();
   return spawn(process.execPath, [...nodeFlags, 'dist/main.js'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ...imageMallocEnv(), ...env },
@@ -69,4 +78,16 @@ export function processSample(pid: number): { rssMb: number; anonMb: number; cpu
   } catch {
     return { rssMb: 0, anonMb: 0, cpuTicks: 0 };
   }
+}
+
+/**
+ * The simulated IRIS in a process of its own (dist/simulator-main.js, `npm run simulator`
+ * compiled), as IRIS is to the bridge in the image: a bench that starts the bridge with the env it
+ * printed measures the bridge without the simulator's memory and work. Builds dist/ first, as
+ * startCompiledBridge does, and runs with the image's allocator settings.
+ */
+export async function startCompiledSimulator(env: Record<string, string>): Promise<{ proc: ChildProcess; env: Record<string, string> }> {
+  buildOnce();
+  const simulator = runSimulator({ ...imageMallocEnv(), ...env }, { compiled: true });
+  return { proc: simulator.proc, env: await simulator.env() };
 }

@@ -2,28 +2,23 @@
  * The IRIS side of each instance the configuration names: the Native API client (in a process the
  * bridge can kill), the simulator for `npm start` and the tests, and /api/monitor.
  */
-import { randomBytes } from 'node:crypto';
 import type { Config, RemoteInstance } from '../config/config.ts';
 import { IRIS_WEB_PORT } from '../config/config.ts';
 import { containerControl } from '../backups/container-control.ts';
-import { recoverInterruptedRestore } from '../backups/restore.ts';
 import type { IrisClient } from '../iris/client.ts';
 import type { SensorSource } from '../monitor/agent-sensors.ts';
 import { MonitorApiClient } from '../iris/monitor-api/client.ts';
 import type { NativeIrisClient, NativeIrisClientOptions } from '../iris/native/client.ts';
-import { SimulatedDatabases } from '../iris/simulator/databases.ts';
-import { demoScenario, scaleScenario, SimulatedIris, SIMULATOR_DRIVER, startSuperserver } from '../iris/simulator/index.ts';
-import { DEMO_LEVEL, homeDemoScenario, startHomeDemoLogic } from '../iris/simulator/home-demo.ts';
-import { startSimulatedMonitorApi } from '../iris/simulator/monitor-api.ts';
+import { SIMULATOR_DRIVER } from '../iris/simulator/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MetricSelector } from '../model/sensor-source.ts';
 import type { PersonAccountService } from '../accounts/person-account.ts';
 import { addonAccount, simulatorAccount } from './account.ts';
 import { simulatedAppsRunner } from '../iris/simulator/apps-runner.ts';
 import type { AppsRunner } from '../model/ipm.ts';
-import { addonAppsRunner, registrySource } from './apps.ts';
-import { readArchiveManifest } from '../ipm/package-archive.ts';
+import { addonAppsRunner } from './apps.ts';
 import type { InstancePlan } from './instance.ts';
+import { startSimulatedInstance } from './simulated-instance.ts';
 import { metricSelectors } from './user-sensors.ts';
 
 type NativeTarget = { host: string; port: number; username: string; password: string; agentDir: string };
@@ -52,6 +47,9 @@ async function nativeClient(t: NativeTarget, log: Logger, extra: Pick<NativeIris
   });
 }
 
+/** How a bridge reaches a simulated IRIS's superserver: the simulator's driver, not the SDK. */
+const SIMULATOR_LINK = { kind: 'simulator', driverModule: SIMULATOR_DRIVER, inAddon: false } as const;
+
 /**
  * The simulator for `npm start` and the tests that run the bridge as a process: a simulated IRIS
  * with its setup done, reached like a real one (superserver on loopback, the bridge's own user,
@@ -63,29 +61,12 @@ async function simulatedIris(
   sensorMetrics: ReadonlyMap<string, MetricSelector>,
   log: Logger,
 ): Promise<LocalIris> {
-  const api = await startSimulatedMonitorApi();
-  const [productions, hosts] = config.scenario.split('x').map(Number);
-  const home = config.scenario === 'home';
-  const seeds = config.scenario === 'demo' ? undefined : home ? homeDemoScenario() : scaleScenario(productions ?? 1, hosts ?? 1);
-  // As in the add-on, where the iris service does this: no IRIS starts on half-restored files.
-  await recoverInterruptedRestore(dirs.stateDir, log);
-  const namespaces = [...new Set((seeds ?? demoScenario()).map((p) => p.namespace))];
-  const data = new SimulatedDatabases(config.dataDir, { namespaces, writeIntervalMs: config.writeIntervalMs });
-  // The demo lives (queues move, an error now and then); bench scenarios stay still.
-  const instance = new SimulatedIris({ activity: !seeds || home, productions: seeds, databases: data, agentDir: dirs.agentDir, ipm: { sourceFor: registrySource, readArchive: (path) => readArchiveManifest(path) } });
-  if (home) startHomeDemoLogic(instance, (r) => r.ok || log.warn(`The simulated HOME production could not set ${DEMO_LEVEL}: ${r.text}`));
-  const credentials = { username: 'iris_edge', password: randomBytes(16).toString('hex') };
-  const sensorCredentials = { username: 'iris_edge_sensors', password: randomBytes(16).toString('hex') };
-  instance.runSetup(credentials, undefined, sensorCredentials);
+  const simulated = await startSimulatedInstance(config, dirs, log);
+  const { instance, superserver, api, credentials, sensorCredentials } = simulated;
   const account = await simulatorAccount(instance, dirs.stateDir);
-  const superserver = await startSuperserver(instance);
-  const iris = await nativeClient(
-    { host: superserver.host, port: superserver.port, ...credentials, agentDir: instance.agentDir },
-    log,
-    { kind: 'simulator', driverModule: SIMULATOR_DRIVER, inAddon: false },
-  );
+  const iris = await nativeClient({ host: superserver.host, port: superserver.port, ...credentials, agentDir: instance.agentDir }, log, SIMULATOR_LINK);
   const sensors = lazySensorConnection(() =>
-    nativeClient({ host: superserver.host, port: superserver.port, ...sensorCredentials, agentDir: instance.agentDir }, log, { kind: 'simulator', driverModule: SIMULATOR_DRIVER, inAddon: false }),
+    nativeClient({ host: superserver.host, port: superserver.port, ...sensorCredentials, agentDir: instance.agentDir }, log, SIMULATOR_LINK),
   );
   return {
     iris,
@@ -93,11 +74,7 @@ async function simulatedIris(
     health: new MonitorApiClient({ baseUrl: api.url, sensorMetrics }),
     account,
     apps: simulatedAppsRunner(instance),
-    close: async () => {
-      await superserver.close();
-      await api.close();
-      instance.close();
-    },
+    close: () => simulated.close(),
     control: {
       stop: async () => instance.stopInstance(),
       start: async () => instance.startInstance(),
@@ -146,10 +123,11 @@ export async function localIris(config: Config, log: Logger): Promise<LocalIris>
   const sensorMetrics = sensorMetricsOf(config);
   if (config.iris.mode === 'simulator') return simulatedIris(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, sensorMetrics, log);
   // Inside Home Assistant the add-on's setup installs the agent.
-  const iris = await nativeClient(config.iris, log, { inAddon: config.inAddon });
+  const link = config.iris.driver === 'simulator' ? SIMULATOR_LINK : { inAddon: config.inAddon };
+  const iris = await nativeClient(config.iris, log, link);
   const login = config.userSensors.login;
   const { host, port, agentDir } = config.iris;
-  const sensors = login ? lazySensorConnection(() => nativeClient({ host, port, ...login, agentDir }, log, { inAddon: config.inAddon })) : undefined;
+  const sensors = login ? lazySensorConnection(() => nativeClient({ host, port, ...login, agentDir }, log, link)) : undefined;
   return {
     iris,
     sensors,

@@ -86,6 +86,11 @@ export const rawConfigSchema = z.object({
   iris_web_port: z.number().int().min(1).max(65535).default(IRIS_WEB_PORT),
   iris_user: z.string().min(1).optional(),
   iris_password: z.string().optional(),
+  /**
+   * What IRIS_HOST is reached through: the IRIS Native SDK (a real IRIS), or the simulator's driver
+   * (a simulator that `npm run simulator` started in a process of its own).
+   */
+  iris_driver: z.enum(['sdk', 'simulator']).default('sdk'),
   /** IrisEdge.Agent.cls and bridge-role.json: the image's copy in the add-on, the repository's elsewhere. */
   iris_agent_dir: z.string().min(1).optional(),
   removal_grace_polls: z.number().int().min(1).max(1000).default(3),
@@ -121,6 +126,7 @@ export type IrisTarget =
       username: string;
       password: string;
       agentDir: string;
+      driver: 'sdk' | 'simulator';
     };
 
 export type MqttTarget =

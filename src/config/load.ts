@@ -24,6 +24,7 @@ const ENV: Record<string, keyof RawConfig> = {
   IRIS_WEB_PORT: 'iris_web_port',
   IRIS_USER: 'iris_user',
   IRIS_PASSWORD: 'iris_password',
+  IRIS_EDGE_IRIS_DRIVER: 'iris_driver',
   IRIS_EDGE_AGENT_DIR: 'iris_agent_dir',
   REMOVAL_GRACE_POLLS: 'removal_grace_polls',
   IRIS_EDGE_HEARTBEAT_FILE: 'heartbeat_file',
@@ -221,6 +222,9 @@ export function loadConfig(sources: ConfigSources): Config {
     if (!raw.iris_password) {
       throw new ConfigError('IRIS_HOST is set but neither IRIS_PASSWORD nor IRIS_PASSWORD_FILE gives a password.');
     }
+    if (raw.iris_driver === 'simulator' && inAddon) {
+      throw new ConfigError('IRIS_EDGE_IRIS_DRIVER=simulator is for a bridge outside Home Assistant: the add-on runs a real IRIS.');
+    }
     iris = {
       mode: 'native',
       host: raw.iris_host,
@@ -229,6 +233,7 @@ export function loadConfig(sources: ConfigSources): Config {
       username: raw.iris_user,
       password: raw.iris_password,
       agentDir,
+      driver: raw.iris_driver,
     };
   }
 

@@ -68,6 +68,22 @@ describe('configuration', () => {
     assert.equal((c.mqtt as { url: string }).url, 'mqtt://broker:1884');
   });
 
+  it('reaches IRIS through the SDK unless IRIS_EDGE_IRIS_DRIVER names the simulator\'s driver, which the add-on refuses', () => {
+    const native = { IRIS_HOST: '127.0.0.1', IRIS_USER: 'iris_edge', IRIS_PASSWORD: 'pw' };
+    const driverOf = (env: Record<string, string>) => {
+      const { iris } = loadConfig({ env, argv: [], readFile: files({ '/data/options.json': '{}' }) });
+      return iris.mode === 'native' ? iris.driver : iris.mode;
+    };
+    assert.equal(driverOf(native), 'sdk');
+    assert.equal(driverOf({ ...native, IRIS_EDGE_IRIS_DRIVER: 'simulator' }), 'simulator');
+    assert.equal(driverOf({ IRIS_EDGE_IRIS_DRIVER: 'simulator' }), 'simulator', 'without IRIS_HOST the built-in simulator runs, driver or not');
+    assert.throws(() => driverOf({ ...native, IRIS_EDGE_IRIS_DRIVER: 'odbc' }), (e: unknown) => e instanceof ConfigError && /option "iris_driver" is "odbc"; allowed: one of sdk, simulator/.test(e.message));
+    assert.throws(
+      () => driverOf({ ...native, SUPERVISOR_TOKEN: 't0k', IRIS_EDGE_IRIS_DRIVER: 'simulator' }),
+      (e: unknown) => e instanceof ConfigError && /IRIS_EDGE_IRIS_DRIVER=simulator is for a bridge outside Home Assistant/.test(e.message),
+    );
+  });
+
   it('names the option and what is allowed when a value is bad', () => {
     const bad = (env: Record<string, string>, re: RegExp) =>
       assert.throws(() => loadConfig({ env, argv: [] }), (e: unknown) => e instanceof ConfigError && re.test(e.message));
