@@ -9,6 +9,7 @@
  *     hosts' queues moved, measured with process.cpuUsage from the poll to the last publish acked.
  *     The simulated IRIS runs in this process: its agent's Snapshot (work a real IRIS does in its
  *     own processes) is measured apart and printed both ways, with it and without it.
+ * The bridge's modules are the compiled ones (dist/, built first), as the image runs them.
  * Figures only; nothing here passes or fails. The machine may be shared: the load average is
  * printed beside the figures. RUNS=n repeats the whole measurement. The bench runs with the V8
  * flags and allocator settings the image starts the bridge with (bridge/run), or with the flags in
@@ -18,13 +19,12 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { startBridge } from '../src/app.ts';
-import { IrisSimulator, scaleScenario } from '../src/iris/simulator/index.ts';
-import { createLogger } from '../src/log/logger.ts';
+import type { IrisSimulator } from '../src/iris/simulator/index.ts';
+import type { Logger } from '../src/log/logger.ts';
 import { testConfig, waitFor } from '../test/support/fixtures.ts';
 import { Mosquitto } from '../test/support/mosquitto.ts';
 import { Observer } from '../test/support/observer.ts';
-import { benchNodeFlags, imageMallocEnv, imageNodeFlags } from './support/bridge-process.ts';
+import { benchNodeFlags, buildOnce, compiledBridge, imageMallocEnv, imageNodeFlags } from './support/bridge-process.ts';
 
 const WARMUP_TICKS = 20;
 const TICKS = 100;
@@ -35,8 +35,6 @@ const HOST_DEVICE_THRESHOLD = 20;
 /** About as many and as large as the discovery messages at 10 x 100. */
 const WARMUP_MESSAGES = 1000;
 
-// Errors only, on stderr: a publish that fails must show, not look like a slow run.
-const quiet = createLogger('error', process.stderr);
 const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
 
@@ -98,8 +96,11 @@ function meterAgent(sim: IrisSimulator): () => number {
   return () => used;
 }
 
-async function run(broker: Mosquitto, scale: Scale, discovery: boolean): Promise<Figures> {
-  const sim = new IrisSimulator({ productions: scaleScenario(scale.productions, scale.hosts), transitionMs: 0 });
+/** The bridge as the image runs it (dist/, which the first process builds) and its logger. */
+type Compiled = Awaited<ReturnType<typeof compiledBridge>> & { quiet: Logger };
+
+async function run({ startBridge, simulator, quiet }: Compiled, broker: Mosquitto, scale: Scale, discovery: boolean): Promise<Figures> {
+  const sim = new simulator.IrisSimulator({ productions: simulator.scaleScenario(scale.productions, scale.hosts), transitionMs: 0 });
   const agentCpu = meterAgent(sim);
   const observer = await Observer.connect(broker.url, ['homeassistant/device/#', 'bench/raw/#', 'bench/warm/#']);
   const config = testConfig({
@@ -171,21 +172,25 @@ function flagsToApply(): string[] | undefined {
 async function main(): Promise<void> {
   const flags = flagsToApply();
   if (flags) {
+    buildOnce();
     // V8 flags and glibc's settings are read at start: this file runs again in a process with them.
     const env = { ...process.env, ...imageMallocEnv(), BENCH_TICK_FLAGS: flags.join(' ') };
     const child = spawn(process.execPath, [...flags, '--import', 'tsx', fileURLToPath(import.meta.url)], { env, stdio: 'inherit' });
     child.on('exit', (code) => process.exit(code ?? 1));
     return;
   }
+  const compiled = await compiledBridge();
+  // Errors only, on stderr: a publish that fails must show, not look like a slow run.
+  const bridge: Compiled = { ...compiled, quiet: compiled.createLogger('error', process.stderr) };
   const runs = Number(process.env.RUNS ?? 1);
   const bursts: { bridge: number; raw: number }[] = [];
-  console.log(`IRIS Edge tick bench — Node ${process.version} with ${process.env.BENCH_TICK_FLAGS || 'no V8 flags'}, mosquitto on loopback, hosts past ${HOST_DEVICE_THRESHOLD} on devices of their own`);
+  console.log(`IRIS Edge tick bench — the compiled bridge (dist/) on Node ${process.version} with ${process.env.BENCH_TICK_FLAGS || 'no V8 flags'}, mosquitto on loopback, hosts past ${HOST_DEVICE_THRESHOLD} on devices of their own`);
   for (let r = 1; r <= runs; r++) {
     const broker = await Mosquitto.start();
     try {
       const before = load();
-      const small = await run(broker, { productions: 10, hosts: 100 }, true);
-      const large = await run(broker, { productions: 50, hosts: 100 }, false);
+      const small = await run(bridge, broker, { productions: 10, hosts: 100 }, true);
+      const large = await run(bridge, broker, { productions: 50, hosts: 100 }, false);
       const ratio = (small.discoveryMs as number) / (small.rawMs as number);
       bursts.push({ bridge: small.discoveryMs as number, raw: small.rawMs as number });
       const f = (xs: number[]) => `median ${pct(xs, 0.5).toFixed(2)} ms, p95 ${pct(xs, 0.95).toFixed(2)} ms`;
