@@ -53,7 +53,15 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  simulated = await startSimulatedInstance(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, log, ports);
+  try {
+    simulated = await startSimulatedInstance(config.iris, { stateDir: config.stateDir, agentDir: config.agentDir }, log, ports);
+  } catch (err) {
+    const { syscall, code, port } = err as NodeJS.ErrnoException & { port?: number };
+    if (syscall !== 'listen') throw err;
+    const why = code === 'EADDRINUSE' ? 'is in use' : `cannot be opened (${code})`;
+    process.stderr.write(`The IRIS simulator cannot start. Port ${port} ${why}: choose another with --port or --web-port (0: any free port).\n`);
+    process.exit(2);
+  }
   const logins = resolve(config.stateDir, 'simulator-logins');
   await mkdir(logins, { recursive: true, mode: 0o700 });
   const env = {

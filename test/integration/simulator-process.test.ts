@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -83,5 +84,14 @@ describe('the IRIS simulator in a process of its own', () => {
     await refused({}, ['--web-port', 'http'], /--web-port must be a port number/);
     await refused({}, ['--verbose'], /Unknown option '--verbose'[\s\S]*usage: npm run simulator -- \[--port/);
     await refused({ IRIS_EDGE_SIMULATOR_SCENARIO: 'everything' }, [], /option "simulator_scenario" is "everything"; allowed: demo, home, or productions x hosts/);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      await refused({}, ['--web-port', String(port)], new RegExp(`The IRIS simulator cannot start\\. Port ${port} is in use: choose another with --port or --web-port`));
+      await refused({}, ['--port', String(port)], new RegExp(`Port ${port} is in use`));
+    } finally {
+      taken.close();
+    }
   });
 });
