@@ -162,6 +162,28 @@ describe('agent Snapshot JSON -> model Snapshot', () => {
     contractError(() => snapshotFromAgent(raw), /productions\[0\]\.hosts\[1\]\.status.*Sleeping/);
   });
 
+  it('reads a snapshot that repeats the last one alike: remembered words and times give what working them out gives', () => {
+    const raw = () => {
+      const r = agentSnapshot();
+      r.productions[0].hosts[0].lastActivity = '2026-03-01 09:59:58.5Z';
+      r.productions[0].hosts[1].lastActivity = '2026-02-30T23:59:59.1234Z';
+      r.productions[0].hosts[1].status = 'rETRY';
+      return r;
+    };
+    const first = snapshotFromAgent(raw());
+    const again = snapshotFromAgent(raw());
+    assert.deepEqual(again, first);
+    const times = first.productions[0]!.hosts.map((h) => h.lastActivity);
+    // Date's own reading: a space for "T", milliseconds to three digits, 30 February as 2 March.
+    assert.deepEqual(times, ['2026-03-01T09:59:58.500Z', '2026-03-02T23:59:59.123Z', null]);
+    assert.equal(first.productions[0]!.hosts[1]!.status, 'retry');
+    const bad = raw();
+    bad.productions[0].hosts[1].status = 'Sleeping';
+    // An unknown word is not remembered as a good one: it fails every time.
+    contractError(() => snapshotFromAgent(bad), /unknown host status "Sleeping"/);
+    contractError(() => snapshotFromAgent(bad), /unknown host status "Sleeping"/);
+  });
+
   it('rejects duplicate host names and duplicate productions', () => {
     const raw = agentSnapshot();
     raw.productions[0].hosts[1].name = 'Orders.In';

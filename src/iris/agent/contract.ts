@@ -16,6 +16,7 @@ import {
   type Snapshot,
 } from '../../model/production.ts';
 import type { SslConfig, SslConfigInput } from '../../model/ssl.ts';
+import { remembered } from './remembered.ts';
 
 /** ISO 8601 in UTC with "Z", as the agent writes it ($ZDATETIME(h,3,7,3)). A space instead of "T" is tolerated. */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
@@ -136,13 +137,18 @@ export function failureOf(value: unknown): AgentFailure | undefined {
   return f.success ? f.data : undefined;
 }
 
-function hostStatusFrom(word: string, path: string): HostStatus {
+/** A host status word of IRIS's, in any case, as the model's; null for a word it does not know. */
+const hostStatusOf = remembered((word): HostStatus | null => {
   const lower = word.toLowerCase();
-  if ((HOST_STATUSES as readonly string[]).includes(lower)) return lower as HostStatus;
-  throw new IrisContractError(
-    `IrisEdge.Agent.Snapshot: ${path}: unknown host status "${word}" (expected one of ${HOST_STATUSES.join(', ')})`,
-  );
-}
+  return (HOST_STATUSES as readonly string[]).includes(lower) ? (lower as HostStatus) : null;
+}, 256);
+
+/** The agent's UTC time as the model writes it (Date's ISO form: "T", milliseconds). */
+const isoTimeOf = remembered((time) => {
+  const iso = new Date(time.replace(' ', 'T')).toISOString();
+  // The same string object when nothing changed, so a snapshot kept holds one copy.
+  return iso === time ? time : iso;
+}, 20_000);
 
 /**
  * Agent Snapshot JSON (already JSON.parse'd) -> the model's Snapshot.
@@ -162,12 +168,16 @@ export function snapshotFromAgent(value: unknown, onProblems?: (problems: AgentP
   const productions: ProductionSnapshot[] = data.productions.map((p, pi) => {
     const seen = new Set<string>();
     const hosts: HostSnapshot[] = p.hosts.map((h, hi) => {
-      const path = `productions[${pi}].hosts[${hi}]`;
       if (seen.has(h.name)) {
-        throw new IrisContractError(`IrisEdge.Agent.Snapshot: ${path}.name: duplicate host name "${h.name}" in ${p.namespace}/${p.name}`);
+        throw new IrisContractError(`IrisEdge.Agent.Snapshot: productions[${pi}].hosts[${hi}].name: duplicate host name "${h.name}" in ${p.namespace}/${p.name}`);
       }
       seen.add(h.name);
-      let status = hostStatusFrom(h.status, `${path}.status`);
+      let status = hostStatusOf(h.status);
+      if (status === null) {
+        throw new IrisContractError(
+          `IrisEdge.Agent.Snapshot: productions[${pi}].hosts[${hi}].status: unknown host status "${h.status}" (expected one of ${HOST_STATUSES.join(', ')})`,
+        );
+      }
       let kind: HostKind;
       if (h.kind === 'unknown') {
         kind = 'process';
@@ -183,7 +193,7 @@ export function snapshotFromAgent(value: unknown, onProblems?: (problems: AgentP
         status,
         queue: h.queue,
         errors: h.errors,
-        lastActivity: h.lastActivity === null ? null : new Date(h.lastActivity.replace(' ', 'T')).toISOString(),
+        lastActivity: h.lastActivity === null ? null : isoTimeOf(h.lastActivity),
       };
     });
     return {
