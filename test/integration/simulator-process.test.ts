@@ -1,6 +1,7 @@
 /**
- * `npm run simulator`: the simulated IRIS alone in a process, and a bridge process reaching it as it
- * reaches a real IRIS (IRIS_HOST and the rest) with the simulator's driver: against a real mosquitto.
+ * `npm run simulator`: the simulated IRIS alone in a process, and a bridge process reaching it as
+ * it reaches a real IRIS (IRIS_HOST and the rest) with the simulator's driver, against a real
+ * mosquitto.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
