@@ -1,4 +1,4 @@
-/** The simulated IRIS alone in a process (`npm run simulator`), as a test runs it beside a bridge. */
+/** The simulated IRIS alone in a process (`npm run simulator`), as a test runs it by a bridge. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { within } from './fixtures.ts';
@@ -14,7 +14,7 @@ export interface SimulatorProcess {
   exited(timeoutMs?: number): Promise<number | string | null>;
 }
 
-/** `compiled`: dist/simulator-main.js, as a bench runs it after a build; else the sources via tsx. */
+/** `compiled`: dist/simulator-main.js, as a bench runs it after a build; else sources via tsx. */
 export function runSimulator(env: Record<string, string>, opts: { args?: string[]; compiled?: boolean } = {}): SimulatorProcess {
   let out = '';
   let stdout = '';
