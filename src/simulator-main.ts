@@ -7,12 +7,13 @@
  * Flags: --port and --web-port (superserver and /api/monitor; default any free port); the scenario,
  * state directory and log level come from the same settings as the bridge's (README).
  */
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSimulatedInstance, type SimulatedInstance } from './compose/simulated-instance.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadConfig } from './config/load.ts';
+import { writeAtomic } from './files/atomic-write.ts';
 import { createLogger } from './log/logger.ts';
 
 const USAGE = 'usage: npm run simulator -- [--port <superserver port>] [--web-port <web server port>]';
@@ -22,13 +23,6 @@ function portFlag(value: string | undefined, flag: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new ConfigError(`--${flag} must be a port number from 0 (any free port) to 65535, not "${value}".\n${USAGE}`);
   return port;
-}
-
-/** A password file only this user can read, as the add-on's setup writes the bridge's. */
-async function secretFile(path: string, secret: string): Promise<string> {
-  await writeFile(path, `${secret}\n`, { mode: 0o600 });
-  await chmod(path, 0o600);
-  return path;
 }
 
 async function main(): Promise<void> {
@@ -64,14 +58,20 @@ async function main(): Promise<void> {
   }
   const logins = resolve(config.stateDir, 'simulator-logins');
   await mkdir(logins, { recursive: true, mode: 0o700 });
+  // A password file only this user can read, as the add-on's setup writes the bridge's.
+  const secretFile = async (name: string, secret: string) => {
+    const path = resolve(logins, name);
+    await writeAtomic(path, `${secret}\n`, { mode: 0o600 });
+    return path;
+  };
   const env = {
     IRIS_HOST: simulated.superserver.host,
     IRIS_PORT: String(simulated.superserver.port),
     IRIS_WEB_PORT: String(simulated.api.port),
     IRIS_USER: simulated.credentials.username,
-    IRIS_PASSWORD_FILE: await secretFile(resolve(logins, 'bridge'), simulated.credentials.password),
+    IRIS_PASSWORD_FILE: await secretFile('bridge', simulated.credentials.password),
     IRIS_SENSORS_USER: simulated.sensorCredentials.username,
-    IRIS_SENSORS_PASSWORD_FILE: await secretFile(resolve(logins, 'sensors'), simulated.sensorCredentials.password),
+    IRIS_SENSORS_PASSWORD_FILE: await secretFile('sensors', simulated.sensorCredentials.password),
     IRIS_EDGE_IRIS_DRIVER: 'simulator',
   };
   process.stdout.write(Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''));
