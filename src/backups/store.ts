@@ -11,6 +11,7 @@ import { EXTENSIONS, MEDIA_TYPES, sniffCodec, type Codec } from './codec.ts';
 import { BackupError } from './errors.ts';
 import { BACKUP_ID, recordSchema, type BackupRecord } from '../model/backup-record.ts';
 import { writeAtomic } from '../files/atomic-write.ts';
+import { byText } from '../model/text-order.ts';
 
 export function checkId(id: string): string {
   if (!BACKUP_ID.test(id)) throw new BackupError('bad-id', `"${id.slice(0, 80)}" is not a backup id (they look like iris-20261122T033000Z-manual).`);
@@ -70,7 +71,7 @@ export class BackupStore {
       const r = await this.read(name.slice(0, -5)).catch(() => null);
       if (r) out.push(r);
     }
-    return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return out.sort((a, b) => byText(b.createdAt, a.createdAt));
   }
 
   async get(id: string): Promise<BackupRecord> {

@@ -5,6 +5,7 @@
 import type { IrisCertFile } from './iris-inventory.ts';
 import type { Entry } from './store.ts';
 import { EXPIRY_THRESHOLDS, type CertExpiry, type ExpiryThreshold } from '../model/certificate.ts';
+import { byText } from '../model/text-order.ts';
 
 
 const DAY = 86_400_000;
@@ -20,7 +21,7 @@ export function certificateExpiries(entries: Entry[], irisFiles: IrisCertFile[] 
   };
   for (const e of entries) add(e.meta.id, e.meta.name, e.certs[0]?.info.notAfter);
   for (const f of irisFiles) add(f.id, `IRIS ${f.name}`, f.certs[0]?.info.notAfter);
-  return out.sort((a, b) => a.notAfter.localeCompare(b.notAfter));
+  return out.sort((a, b) => byText(a.notAfter, b.notAfter));
 }
 
 /** The threshold a certificate has reached (the smallest one it is within), or null. */

@@ -13,6 +13,7 @@ import { decodeInput, readPrivateKey, spkiOf } from './decode.ts';
 import { CertError } from './errors.ts';
 import type { ParsedCert } from './inspect.ts';
 import { writeAtomic } from '../files/atomic-write.ts';
+import { byText } from '../model/text-order.ts';
 
 export type EntryKind = 'certificate' | 'csr' | 'lab-ca';
 
@@ -84,7 +85,7 @@ export class CertStore {
         /* a half-written or damaged entry is skipped */
       }
     }
-    return out.sort((a, b) => a.meta.createdAt.localeCompare(b.meta.createdAt));
+    return out.sort((a, b) => byText(a.meta.createdAt, b.meta.createdAt));
   }
 
   async get(id: string): Promise<Entry> {

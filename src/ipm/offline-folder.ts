@@ -15,6 +15,7 @@ import { bestVersion, newestFirst, satisfies, type RegistryPackage, type Registr
 import { ARCHIVE_LIMITS, ArchiveError, readArchiveManifest, type ArchiveLimits } from './package-archive.ts';
 import type { ModuleManifest } from './module-manifest.ts';
 import { RegistryError } from './registry-errors.ts';
+import { byText } from '../model/text-order.ts';
 
 /** What IPM's `load` takes and a command line can carry unquoted. */
 const ARCHIVE_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,150}\.(tgz|tar\.gz)$/;
@@ -142,7 +143,7 @@ export class FolderView {
       if (needle && !name.includes(needle) && !newest.description.toLowerCase().includes(needle)) continue;
       out.push({ name, description: newest.description, repository: '', origin: '', latest: newest.version, versions });
     }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return out.sort((a, b) => byText(a.name, b.name));
   }
 
   /** One version (the newest when none is named), with the archive it comes from. */

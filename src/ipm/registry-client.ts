@@ -18,6 +18,7 @@ import { COMMUNITY_REGISTRY } from '../model/ipm-package.ts';
 import { PACKAGE_NAME, isVersion, newestFirst, type RegistryPackage, type RegistryPackageSummary } from '../model/ipm.ts';
 import { BodyTooLargeError, readBounded } from './bounded-body.ts';
 import { RegistryError } from './registry-errors.ts';
+import { byText } from '../model/text-order.ts';
 
 export interface RegistryCredentials {
   username: string;
@@ -124,7 +125,7 @@ export class RegistryClient {
       if (needle && !p.data.name.toLowerCase().includes(needle) && !description.toLowerCase().includes(needle)) continue;
       out.push({ name: p.data.name, description, repository: p.data.repository ?? '', origin: p.data.origin ?? '', latest, versions: [...new Set(versions)] });
     }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return out.sort((a, b) => byText(a.name, b.name));
   }
 
   /** One version of a package, the latest when `version` is not given. */

@@ -22,6 +22,7 @@ import type { Monitor } from '../monitor/monitor.ts';
 import { isRefusal } from '../monitor/refusals.ts';
 import { registerSensorTools, type SensorToolSources } from './sensor-tools.ts';
 import { ToolError } from './tool-error.ts';
+import { byText } from '../model/text-order.ts';
 
 export interface McpInstance {
   id: string;
@@ -317,7 +318,7 @@ export function registerTools(server: McpServer, sources: McpSources, report: Ca
     tool('list_backups', async (a: { limit: number }) => {
       if (!sources.backups) throw new ToolError("IRIS Edge backups are not available here: IRIS's files are out of the bridge's reach.");
       const [status, records] = await Promise.all([sources.backups.status(), sources.backups.list()]);
-      const newest = [...records].sort((x, y) => y.createdAt.localeCompare(x.createdAt)).slice(0, a.limit);
+      const newest = [...records].sort((x, y) => byText(y.createdAt, x.createdAt)).slice(0, a.limit);
       return {
         last: status.last,
         next_run: status.nextRun,

@@ -17,6 +17,7 @@ import {
 import { CommandCooldownError, CommandGuardError, CommandInProgressError } from './errors.ts';
 import { productionEvents, type ProductionEvent } from './events.ts';
 import type { MonitorView, ProductionView } from '../model/view.ts';
+import { byText } from '../model/text-order.ts';
 
 /** IRIS's /api/monitor: one metrics scrape and one alerts read per tick. */
 export interface HealthSource {
@@ -117,7 +118,7 @@ export class Monitor extends EventEmitter<Events> {
       const action = cmd === 'enable-host' ? null : cmd;
       return { ...snap, key, state: action ? TRANSITIONAL[action] : snap.state, irisState: snap.state, commandInFlight: action, cooldownUntil: this.cooldownUntil(key) };
     });
-    productions.sort((a, b) => a.key.localeCompare(b.key));
+    productions.sort((a, b) => byText(a.key, b.key));
     return { reachable: this.reachable, inventoried: this.inventoried, instance: this.instance, metrics: this.metrics, productions };
   }
 

@@ -10,6 +10,7 @@ import { slug } from '../model/ids.ts';
 import { componentNamer, type Component, type DiscoveryContext } from './discovery.ts';
 import { FeatureSignal, type InstanceFeature, type StateMessage } from './feature.ts';
 import type { Topics } from './topics.ts';
+import { byText } from '../model/text-order.ts';
 
 const key = (a: Pick<AppStatus, 'namespace' | 'name'>) => `${a.namespace}/${a.name}`;
 
@@ -85,7 +86,7 @@ export class AppsFeature extends FeatureSignal implements InstanceFeature<string
   }
 
   update(apps: AppStatus[]): void {
-    this.apps = [...apps].sort((a, b) => key(a).localeCompare(key(b)));
+    this.apps = [...apps].sort((a, b) => byText(key(a), key(b)));
     this.changed();
   }
 
