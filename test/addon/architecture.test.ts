@@ -1,13 +1,14 @@
 // The shape of the code (DESIGN.md §2): dependencies flow one way, rooms do not reach into each
 // other, no import circle, and no file grows past 400 lines without saying why. The rules live in
 // .dependency-cruiser.cjs; each is shown to catch a planted violation, so none can pass vacuously.
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cruise, type ICruiseResult, type IForbiddenRuleType } from 'dependency-cruiser';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -75,4 +76,22 @@ test(`no file in src/ or web/ is over ${MAX_LINES} lines without a reason at its
     .filter(({ text }) => !/^[\s/*]*Over 400 lines: \S/m.test(text.split('\n').slice(0, 20).join('\n')))
     .map(({ p, text }) => `${relative(root, p)} (${text.split('\n').length} lines)`);
   assert.deepEqual(long, []);
+});
+
+/** The modules of src/ that loading `entry` loads (dynamic imports that have not run excluded). */
+function loadedBy(entry: string): string[] {
+  const hook = `import { registerHooks } from 'node:module';
+registerHooks({ resolve(spec, ctx, next) { const r = next(spec, ctx); if (r.url.startsWith('file:')) process.stdout.write('LOADED ' + r.url + '\\n'); return r; } });`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(hook)}`, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(join(root, entry)).href)})`], { cwd: root, encoding: 'utf8' });
+  const src = pathToFileURL(join(root, 'src')).href;
+  return [...new Set(out.split('\n').filter((l) => l.startsWith(`LOADED ${src}/`)).map((l) => l.slice(`LOADED ${src}/`.length)))];
+}
+
+// The simulator is most of a megabyte of code and its data: a bridge beside a real IRIS (the
+// image) loads none of it but the superserver's driver name; measured, 3-4 MB of resident memory.
+test('the bridge loads the simulator only when it runs one', () => {
+  const simulator = (files: string[]) => files.filter((f) => f.startsWith('iris/simulator/'));
+  assert.deepEqual(simulator(loadedBy('src/app.ts')), ['iris/simulator/superserver.ts']);
+  // The check sees what the simulator mode loads, so it cannot pass by seeing nothing.
+  assert.ok(simulator(loadedBy('src/compose/simulated-iris.ts')).length > 10);
 });

@@ -23,7 +23,7 @@ import { defaultIrisFilesOwner } from '../../src/certs/iris-files.ts';
 import { CertService } from '../../src/certs/service.ts';
 import { CertStore } from '../../src/certs/store.ts';
 import { SslConfigs } from '../../src/monitor/ssl-configs.ts';
-import { simulatorAccount } from '../../src/compose/account.ts';
+import { simulatorAccount } from '../../src/compose/simulator-account.ts';
 import type { PersonAccountService } from '../../src/accounts/person-account.ts';
 import type { HaFlowsSource, McpAccess } from '../../src/panel/context.ts';
 import { INGRESS_PATH, startIngressProxy, SUPERVISOR_STANDIN, type IngressProxy } from '../support/ingress-proxy.ts';

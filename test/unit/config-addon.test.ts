@@ -34,7 +34,7 @@ describe('configuration of the add-on files', () => {
     const c = loadConfig({ env: { SUPERVISOR_TOKEN: 't0k' }, argv: [], readFile: noOptions });
     assert.equal(c.iris.mode, 'simulator');
     assert.equal(c.addon.messagesLog, undefined);
-    // The simulator's account for people is its own (compose/account.ts), not the add-on's.
+    // The simulator's account for people is its own (compose/simulator-account.ts), not the add-on's.
     assert.equal(c.addon.adminPasswordFile, undefined);
   });
 

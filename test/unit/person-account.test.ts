@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { AccountError } from '../../src/accounts/errors.ts';
 import { irisSessionOwner } from '../../src/accounts/iris-session-owner.ts';
 import { PersonAccountService, unstorablePassword } from '../../src/accounts/person-account.ts';
-import { ADMIN_USER, simulatorAccount } from '../../src/compose/account.ts';
+import { ADMIN_USER, simulatorAccount } from '../../src/compose/simulator-account.ts';
 import { IRIS_CALLS } from '../../src/iris/privileges.ts';
 import { IrisSimulator } from '../../src/iris/simulator/index.ts';
 import { matchesPasswordPattern, StatusError } from '../../src/iris/simulator/security.ts';
