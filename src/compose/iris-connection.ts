@@ -44,7 +44,8 @@ export const SIMULATOR_LINK = { kind: 'simulator', driverModule: SIMULATOR_DRIVE
 
 /**
  * The local instance's IRIS side, its account for people when this bridge can manage it, the
- * sensors connection (logged in as the sensors' own user, opened when first used), and the owner's path for IPM apps where this bridge has one.
+ * sensors connection (logged in as the sensors' own user, opened when first used), and the
+ * owner's path for IPM apps where this bridge has one.
  */
 export type LocalIris = Pick<InstancePlan, 'iris' | 'health' | 'close' | 'control'> & { account?: PersonAccountService; sensors?: SensorConnection; apps?: AppsRunner };
 

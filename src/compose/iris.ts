@@ -1,7 +1,8 @@
 /**
  * The IRIS side of each instance the configuration names: a real IRIS through the Native API
  * client (iris-connection.ts) with its /api/monitor, or, for `npm start` and the tests, the
- * simulator (simulated-iris.ts), loaded only then: the bridge beside a real IRIS carries none of it.
+ * simulator (simulated-iris.ts), loaded only then: a bridge beside a real IRIS carries none of
+ * it.
  */
 import type { Config, RemoteInstance } from '../config/config.ts';
 import { IRIS_WEB_PORT } from '../config/config.ts';

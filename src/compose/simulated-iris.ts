@@ -1,3 +1,7 @@
+/**
+ * The simulated IRIS as the bridge's local instance (`npm start` with no IRIS configured, and the
+ * tests that run the bridge as a process). compose/iris.ts imports this file only in that mode.
+ */
 import type { Config } from '../config/config.ts';
 import { MonitorApiClient } from '../iris/monitor-api/client.ts';
 import { simulatedAppsRunner } from '../iris/simulator/apps-runner.ts';
