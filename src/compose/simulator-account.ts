@@ -4,11 +4,12 @@
  * Loaded with the simulator only (simulated-iris.ts).
  */
 import { randomInt } from 'node:crypto';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AccountError } from '../accounts/errors.ts';
 import type { AccountOwner } from '../accounts/owner.ts';
 import { PersonAccountService } from '../accounts/person-account.ts';
+import { writeAtomic } from '../files/atomic-write.ts';
 import type { SimulatedIris } from '../iris/simulator/server.ts';
 import { StatusError } from '../iris/simulator/security.ts';
 
@@ -43,12 +44,7 @@ async function ensureSecret(file: string): Promise<{ password: string; created: 
   }
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const password = Array.from({ length: 32 }, () => ALNUM[randomInt(ALNUM.length)]).join('');
-  const fh = await open(file, 'w', 0o600);
-  try {
-    await fh.writeFile(`${password}\n`);
-  } finally {
-    await fh.close();
-  }
+  await writeAtomic(file, `${password}\n`, { mode: 0o600 });
   return { password, created: true };
 }
 
