@@ -10,7 +10,8 @@ ARG BUILD_FROM=containers.intersystems.com/intersystems/iris-community:2026.1
 ARG NODE_IMAGE=node:22.23.5-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
-# Stage 1: compile the bridge (TypeScript -> dist/) and keep production dependencies only.
+# Stage 1: bundle the bridge and its libraries into dist/ (scripts/build.ts) and keep production
+# dependencies only: of them the image loads the IRIS Native SDK, a native addon outside the bundle.
 # Built for the target platform, so the node binary copied below matches the final image.
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS bridge
@@ -19,6 +20,7 @@ COPY package.json package-lock.json .node-version tsconfig.json tsconfig.build.j
 # npm ci's postinstall (scripts/pinned-node.mjs) finds this stage's node is already the pinned one.
 COPY scripts/pinned-node.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
+COPY scripts/build.ts ./scripts/
 COPY src ./src
 COPY web ./web
 RUN npm run build \
@@ -104,7 +106,7 @@ RUN arch="${TARGETARCH:-$(dpkg --print-architecture)}" \
     && ln -s /usr/lib/bashio/bashio /usr/bin/bashio \
     && rm -rf /usr/src/bashio
 
-# Node.js runtime (same major as the build stage) and the compiled bridge.
+# Node.js runtime (same major as the build stage) and the built bridge.
 COPY --from=bridge /usr/local/bin/node /usr/local/bin/node
 RUN case "${TARGETARCH:-$(dpkg --print-architecture)}" in \
         amd64) node_sha256="${NODE_SHA256_AMD64}" ;; \

@@ -1,5 +1,5 @@
 /**
- * Bench: the compiled bridge (node dist/main.js, as in the image) on the simulator with 10
+ * Bench: the built bridge (node dist/main.js, as in the image) on the simulator with 10
  * productions x 100 hosts (about 5,000 entities) at a 10 s poll, against a real mosquitto: its
  * resident memory and CPU use while idle, and those of its IRIS connection process (the Native
  * API's child), which a real IRIS needs too. The simulated IRIS runs in a process of its own
@@ -8,8 +8,9 @@
  *
  * In the same run, as anchors: the bridge with the image's V8 flags (bridge/run's
  * bridge_node_flags) and with a candidate (BENCH_NODE_FLAGS, Node's defaults unless set), and the
- * library floor: a Node process that only loads the bridge's runtime dependencies, with the image's
- * flags. What the bridge holds beyond that floor is its own; after its measurement, the run with
+ * library floor: a Node process that only loads the bridge's runtime dependencies whole, from
+ * node_modules, with the image's flags. The bridge's bundle holds only the parts of them it reaches
+ * (scripts/build.ts), so it can come out below that floor; after its measurement, the run with
  * the image's flags prints its heap's largest retainers (bench/support/heap-retainers.ts). Last,
  * the bridge with the simulator inside its process, as `npm start` runs it and as this bench
  * measured it until 2026-12 (issue #19's first figures): the simulator's memory then counts too.
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
   const scenario = process.env.SCENARIO ?? BASE_SCENARIO;
   const malloc = Object.entries(imageMallocEnv()).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
   // The bridge runs on this process's node (process.execPath), so this is the Node measured.
-  console.log(`IRIS Edge resources — compiled bridge on Node ${process.version}, simulator ${scenario}, poll 10 s, panel on, ${MEASURE_S} s after ${WARMUP_S} s warm-up each; allocator settings of the image: ${malloc}`);
+  console.log(`IRIS Edge resources — built bridge on Node ${process.version}, simulator ${scenario}, poll 10 s, panel on, ${MEASURE_S} s after ${WARMUP_S} s warm-up each; allocator settings of the image: ${malloc}`);
   const broker = await Mosquitto.start();
   try {
     await libraryFloor(flags);

@@ -1,6 +1,6 @@
 /**
  * Soak: an hour of a very busy household compressed into SOAK_MINUTES (default 10) against the
- * compiled bridge (node dist/main.js, as in the image) on the demo simulator and a real mosquitto.
+ * built bridge (node dist/main.js, as in the image) on the demo simulator and a real mosquitto.
  * Mixed load, all at once, at about six times what an hour of real use would bring:
  * - the panel's API: reads of every page (10/s), certificate inspections and imports, and hostile
  *   requests (bad JSON, oversized bodies, wrong methods and types, long URLs) (2/s);
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
 
   const pid = bridge.pid!;
   const rows: { t: number; rss: number; child: number }[] = [];
-  console.log(`IRIS Edge soak — compiled bridge, demo simulator, ${MINUTES} min of mixed load (see bench/soak.ts), sample every ${SAMPLE_S} s`);
+  console.log(`IRIS Edge soak — built bridge, demo simulator, ${MINUTES} min of mixed load (see bench/soak.ts), sample every ${SAMPLE_S} s`);
   console.log('   min   bridge RSS   IRIS conn. RSS   probe p50 / p99 / max (ms)   requests   5xx   failed');
   const t0 = Date.now();
   while (running()) {

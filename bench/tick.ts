@@ -9,7 +9,7 @@
  *     hosts' queues moved, measured with process.cpuUsage from the poll to the last publish acked.
  *     The simulated IRIS runs in this process: its agent's Snapshot (work a real IRIS does in its
  *     own processes) is measured apart and printed both ways, with it and without it.
- * The bridge's modules are the compiled ones (dist/, built first), as the image runs them.
+ * The bridge's modules are bundled as the image's build bundles them (scripts/build.ts).
  * Figures only; nothing here passes or fails. The machine may be shared: the load average is
  * printed beside the figures. RUNS=n repeats the whole measurement. The bench runs with the V8
  * flags and allocator settings the image starts the bridge with (bridge/run), or with the flags in
@@ -24,7 +24,7 @@ import type { Logger } from '../src/log/logger.ts';
 import { testConfig, waitFor } from '../test/support/fixtures.ts';
 import { Mosquitto } from '../test/support/mosquitto.ts';
 import { Observer } from '../test/support/observer.ts';
-import { benchNodeFlags, buildOnce, compiledBridge, imageMallocEnv, imageNodeFlags } from './support/bridge-process.ts';
+import { benchNodeFlags, buildOnce, builtBridge, imageMallocEnv, imageNodeFlags } from './support/bridge-process.ts';
 
 const WARMUP_TICKS = 20;
 const TICKS = 100;
@@ -96,8 +96,8 @@ function meterAgent(sim: IrisSimulator): () => number {
   return () => used;
 }
 
-/** The bridge as the image runs it (dist/, which the first process builds) and its logger. */
-type Compiled = Awaited<ReturnType<typeof compiledBridge>> & { quiet: Logger };
+/** The bridge as the image's build bundles it (builtBridge) and its logger. */
+type Compiled = Awaited<ReturnType<typeof builtBridge>> & { quiet: Logger };
 
 async function run({ startBridge, simulator, quiet }: Compiled, broker: Mosquitto, scale: Scale, discovery: boolean): Promise<Figures> {
   const sim = new simulator.IrisSimulator({ productions: simulator.scaleScenario(scale.productions, scale.hosts), transitionMs: 0 });
@@ -179,12 +179,12 @@ async function main(): Promise<void> {
     child.on('exit', (code) => process.exit(code ?? 1));
     return;
   }
-  const compiled = await compiledBridge();
+  const compiled = await builtBridge();
   // Errors only, on stderr: a publish that fails must show, not look like a slow run.
   const bridge: Compiled = { ...compiled, quiet: compiled.createLogger('error', process.stderr) };
   const runs = Number(process.env.RUNS ?? 1);
   const bursts: { bridge: number; raw: number }[] = [];
-  console.log(`IRIS Edge tick bench — the compiled bridge (dist/) on Node ${process.version} with ${process.env.BENCH_TICK_FLAGS || 'no V8 flags'}, mosquitto on loopback, hosts past ${HOST_DEVICE_THRESHOLD} on devices of their own`);
+  console.log(`IRIS Edge tick bench — the bridge bundled as in the image on Node ${process.version} with ${process.env.BENCH_TICK_FLAGS || 'no V8 flags'}, mosquitto on loopback, hosts past ${HOST_DEVICE_THRESHOLD} on devices of their own`);
   for (let r = 1; r <= runs; r++) {
     const broker = await Mosquitto.start();
     try {

@@ -1,11 +1,12 @@
 /**
- * The compiled bridge as the image runs it (node dist/main.js), for the benches that measure it
+ * The built bridge as the image runs it (node dist/main.js), for the benches that measure it
  * from outside: built once, started with the environment a bench gives, read through /proc.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleBridge } from '../../scripts/build.ts';
 import { runSimulator } from '../../test/support/simulator-process.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -93,17 +94,20 @@ export async function startCompiledSimulator(env: Record<string, string>): Promi
 }
 
 /**
- * The bridge's modules from dist/ (after buildOnce), for a bench that drives the bridge in its own
- * process: the code the image runs, not the sources as tsx transforms them (esbuild's keepNames
- * wraps each function and class made at run time in a __name() call). bench:tick measured the two
- * alike, in alternated runs: CPU per poll 10.1-13.2 ms through tsx and 11.4-13.2 ms from dist/.
+ * The bridge's modules bundled as the image's build bundles them (scripts/build.ts, the same
+ * esbuild settings), for a bench that drives the bridge in its own process: the code the image
+ * runs, not the sources as tsx transforms them. Built into .artifacts/ beside dist/ (after
+ * buildOnce), whose entry points the bridge starts by path.
  */
-export async function compiledBridge(): Promise<{
+export async function builtBridge(): Promise<{
   startBridge: (typeof import('../../src/app.ts'))['startBridge'];
   simulator: typeof import('../../src/iris/simulator/index.ts');
   createLogger: (typeof import('../../src/log/logger.ts'))['createLogger'];
 }> {
-  const load = (path: string) => import(pathToFileURL(join(root, 'dist', path)).href);
-  const [app, simulator, logger] = await Promise.all([load('app.js'), load('iris/simulator/index.js'), load('log/logger.js')]);
+  buildOnce();
+  const out = join(root, '.artifacts', 'bench-bridge');
+  await bundleBridge(out, ['app', 'iris/simulator/index', 'log/logger']);
+  const load = (path: string) => import(pathToFileURL(join(out, `${path}.js`)).href);
+  const [app, simulator, logger] = await Promise.all([load('app'), load('iris/simulator/index'), load('log/logger')]);
   return { startBridge: app.startBridge, simulator, createLogger: logger.createLogger };
 }

@@ -5,9 +5,11 @@
  * the request answered; the queue is bounded. The event loop, and with it the MQTT keepalive and
  * the panel, never waits for a certificate.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { X509Certificate } from 'node:crypto';
+import { entryUrl, installOf } from '../model/install-dir.ts';
 import { CertError } from './errors.ts';
 import type { Decoded, DecodeInput } from './decode.ts';
 import type { ParsedCert } from './inspect.ts';
@@ -55,15 +57,16 @@ const IDLE_MS = 60_000;
 const stopping = () => new CertError('closing', 'The bridge is stopping.', 503);
 
 /**
- * The entry next to this file: worker.js once compiled; under tsx, worker.ts behind tsx's loader,
+ * The worker's entry: dist/certs/worker.js once built; under tsx, worker.ts behind tsx's loader,
  * which a worker thread on Node 20 does not take from --import and registers itself.
  */
 function startWorker(heapMb: number): Worker {
   const options = { resourceLimits: { maxOldGenerationSizeMb: heapMb } };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), options);
-  const entry = new URL('./worker.ts', import.meta.url).href;
+  const install = installOf(import.meta.url, existsSync);
+  const entry = entryUrl(install, 'certs/worker');
+  if (!install.fromSources) return new Worker(entry, options);
   const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { ...options, eval: true });
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`, { ...options, eval: true });
 }
 
 export class CertWorkers {

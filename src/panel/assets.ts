@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installOf } from '../model/install-dir.ts';
 import { bundlePanel, type PanelFile } from './build.ts';
 import { compressible, precompress, SIDECAR, type Coding } from './precompress.ts';
 
@@ -29,8 +30,9 @@ const TYPES: Record<string, string> = {
   json: 'application/json; charset=utf-8',
 };
 
-/** dist/web beside dist/panel in the image; absent when running from src/ with tsx. */
-export const BUILT_DIR = fileURLToPath(new URL('../web/', import.meta.url));
+/** The built panel (dist/web) in the image; none when running from src/ with tsx. */
+const install = installOf(import.meta.url, existsSync);
+export const BUILT_DIR: string | undefined = install.fromSources ? undefined : fileURLToPath(new URL('dist/web/', install.dir));
 
 async function readDir(dir: string): Promise<PanelFile[]> {
   const out: PanelFile[] = [];
@@ -72,7 +74,7 @@ export async function toAssets(files: PanelFile[]): Promise<Map<string, Asset>> 
 /** From a built directory when there is one (the image), else bundled from web/ now (development). */
 export async function loadAssets(dir: string | undefined): Promise<Map<string, Asset>> {
   const d = dir ?? BUILT_DIR;
-  if (existsSync(join(d, 'index.html'))) return await toAssets(await readDir(d));
+  if (d !== undefined && existsSync(join(d, 'index.html'))) return await toAssets(await readDir(d));
   if (dir) throw new Error(`The panel assets directory ${dir} has no index.html (run the build).`);
   return await toAssets(await bundlePanel());
 }

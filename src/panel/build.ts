@@ -1,18 +1,18 @@
 /**
  * Builds the panel UI (web/) with esbuild: the script (split by page), one CSS file, index.html
  * pointing at them by relative, content-hashed names (so they work under any ingress prefix and
- * can be cached for good). `buildPanelAssets(outDir)` writes them for the image; the server calls
- * `bundlePanel()` itself in development when no built copy exists.
- *
- * CLI: `tsx src/panel/build.ts dist/web`.
+ * can be cached for good). `buildPanelAssets(outDir)` writes them for the image (scripts/build.ts);
+ * the server calls `bundlePanel()` itself in development when no built copy exists.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installOf } from '../model/install-dir.ts';
 import { compressible, precompress, SIDECAR } from './precompress.ts';
 
-/** web/ of the repository, from src/panel/ or dist/panel/. */
-export const WEB_SOURCE_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+/** web/ of the repository. */
+export const WEB_SOURCE_DIR = fileURLToPath(new URL('web/', installOf(import.meta.url, existsSync).dir));
 
 export interface PanelFile {
   /** Path relative to the panel root, e.g. "index.html" or "assets/app-1A2B3C.js". */
@@ -84,14 +84,4 @@ export async function buildPanelAssets(outDir: string, sourceDir = WEB_SOURCE_DI
     await writeFile(target + SIDECAR.gzip, forms.gzip);
   }
   return files;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const out = process.argv[2];
-  if (!out) {
-    process.stderr.write('usage: tsx src/panel/build.ts <outDir>\n');
-    process.exit(2);
-  }
-  const files = await buildPanelAssets(resolve(out));
-  process.stdout.write(`Panel built into ${out}: ${files.map((f) => `${f.path} (${f.body.length} B)`).join(', ')}\n`);
 }

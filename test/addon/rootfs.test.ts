@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { IMAGE_ENTRIES } from '../../scripts/build.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const rootfs = join(root, 'rootfs');
@@ -170,11 +171,15 @@ test('the iris finish script never turns a clean stop into exit code 143', () =>
   assert.match(finish, /exec \/run\/s6\/basedir\/bin\/halt/);
 });
 
-test('every compiled bridge file a rootfs script runs exists as a source file', () => {
+test('every built bridge file a rootfs script runs is an entry point of the build, from a source file', () => {
   const refs = new Set<string>();
   for (const file of walk(rootfs)) {
     for (const m of readFileSync(file, 'utf8').matchAll(/\/opt\/iris-edge\/dist\/([\w/.-]+)\.js/g)) refs.add(m[1] as string);
   }
   assert.ok(refs.has('main') && refs.has('backups/recover-cli'), `found ${[...refs].join(', ')}`);
-  for (const ref of refs) assert.ok(existsSync(join(root, 'src', `${ref}.ts`)), `rootfs runs dist/${ref}.js but src/${ref}.ts does not exist`);
+  for (const ref of refs) {
+    assert.ok(existsSync(join(root, 'src', `${ref}.ts`)), `rootfs runs dist/${ref}.js but src/${ref}.ts does not exist`);
+    // The build bundles everything else into chunks: only its entry points are files of their own.
+    assert.ok((IMAGE_ENTRIES as readonly string[]).includes(ref), `rootfs runs dist/${ref}.js but scripts/build.ts does not build it`);
+  }
 });

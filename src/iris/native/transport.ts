@@ -12,6 +12,8 @@
  * an instance that does not answer.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { entryUrl, installOf } from '../../model/install-dir.ts';
 import type { TransportReport } from '../../model/diagnostics.ts';
 import { IrisError, IrisUnavailableError } from '../../model/errors.ts';
 import type { CallReply, ChildError, ConnectionConfig, ErrorKind, FromChild, NativeArg, NativeCalls, NativeValue, ToChild } from './protocol.ts';
@@ -103,14 +105,13 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** The child entry next to this file: child.ts under tsx, child.js once compiled. */
+/** The connection process's entry: child.ts under tsx, dist/iris/native/child.js once built. */
 function spawnChild(): ChildProcess {
-  const ts = import.meta.url.endsWith('.ts');
-  const url = new URL(`./child.${ts ? 'ts' : 'js'}`, import.meta.url);
   // A .ts child needs tsx's loader; a compiled one needs nothing. Never inherit the parent's
   // execArgv: under `node --test` it would make the child a test runner.
-  const execArgv = ts ? ['--import', import.meta.resolve('tsx')] : [];
-  return fork(url, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: process.env });
+  const install = installOf(import.meta.url, existsSync);
+  const execArgv = install.fromSources ? ['--import', import.meta.resolve('tsx')] : [];
+  return fork(entryUrl(install, 'iris/native/child'), [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: process.env });
 }
 
 export class NativeTransport implements NativeCalls {

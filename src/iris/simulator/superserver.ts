@@ -11,6 +11,8 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { entryUrl, installOf } from '../../model/install-dir.ts';
 import type { NativeArg } from '../native/protocol.ts';
 
 export interface SimSession {
@@ -36,7 +38,7 @@ interface Request {
 }
 
 /** The driver module the bridge's connection process loads to reach this superserver. */
-export const SIMULATOR_DRIVER = new URL(`./driver.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href;
+export const SIMULATOR_DRIVER = entryUrl(installOf(import.meta.url, existsSync), 'iris/simulator/driver').href;
 
 /** The longest request line accepted (an ApplySslConfig document is a few KB). */
 const MAX_LINE = 1024 * 1024;
