@@ -107,7 +107,7 @@ interface Pending {
 
 /** The connection process's entry: child.ts under tsx, dist/iris/native/child.js once built. */
 function spawnChild(): ChildProcess {
-  // A .ts child needs tsx's loader; a compiled one needs nothing. Never inherit the parent's
+  // A .ts child needs tsx's loader; a built one needs nothing. Never inherit the parent's
   // execArgv: under `node --test` it would make the child a test runner.
   const install = installOf(import.meta.url, existsSync);
   const execArgv = install.fromSources ? ['--import', import.meta.resolve('tsx')] : [];
