@@ -8,7 +8,7 @@
  * from a chunk of its own, and class names kept through minification.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { IMAGE_ENTRIES } from '../../scripts/build.ts';
-import { waitFor, within } from '../support/fixtures.ts';
+import { runBridge } from '../support/bridge-process.ts';
+import { waitFor } from '../support/fixtures.ts';
 import { fetchBody, JSON_POST } from '../support/http.ts';
 import { freePort, Mosquitto } from '../support/mosquitto.ts';
 import { Observer } from '../support/observer.ts';
@@ -42,18 +43,7 @@ after(async () => {
 });
 
 /** `node dist/<entry>.js` in the installation, with only `env` (and PATH, HOME) set, as bridge/run starts it. */
-function start(entry: string, args: string[], env: Record<string, string>) {
-  let out = '';
-  const proc = spawn(process.execPath, [join(install, 'dist', `${entry}.js`), ...args], {
-    cwd: install,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  proc.stdout.on('data', (d) => (out += String(d)));
-  proc.stderr.on('data', (d) => (out += String(d)));
-  const exit = new Promise<number | string | null>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal)));
-  return { proc, output: () => out, exited: () => within(exit, 30_000, () => `dist/${entry}.js to exit; its output:\n${out}`) };
-}
+const start = (entry: string, args: string[], env: Record<string, string>) => runBridge(env, { args: [join(install, 'dist', `${entry}.js`), ...args], cwd: install });
 
 describe('the built bridge', () => {
   it('writes each entry point the image starts by path, and nothing from src/', () => {

@@ -12,10 +12,14 @@ export interface BridgeProcess {
   exited(timeoutMs?: number): Promise<number | string | null>;
 }
 
-export function runBridge(env: Record<string, string>): BridgeProcess {
+/**
+ * `npm start` unless `run` says otherwise: the node arguments and the directory of another entry
+ * (the built bridge in an installation laid out as the image's).
+ */
+export function runBridge(env: Record<string, string>, run: { args: string[]; cwd: string } = { args: ['--import', 'tsx', 'src/main.ts'], cwd: root }): BridgeProcess {
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
+  const proc = spawn(process.execPath, run.args, {
+    cwd: run.cwd,
     // PANEL_PORT=0, MCP_PORT=0: each bridge's panel and MCP server on free ports, so bridges started one after another never clash.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PANEL_PORT: '0', MCP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
