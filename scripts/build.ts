@@ -19,7 +19,7 @@ import { buildPanelAssets } from '../src/panel/build.ts';
  * that the iris service runs, the simulator, and the process and threads the bridge starts by
  * path (src/model/install-dir.ts's entryUrl finds them).
  */
-export const IMAGE_ENTRIES = ['main', 'simulator-main', 'backups/recover-cli', 'iris/native/child', 'iris/simulator/driver', 'certs/worker'] as const;
+export const IMAGE_ENTRIES = ['main', 'simulator-main', 'backups/recover-cli', 'backups/archive-child', 'iris/native/child', 'iris/simulator/driver', 'certs/worker'] as const;
 
 /**
  * Bundles `entries` into outDir as ES modules, each at its path under src/. Whitespace and syntax

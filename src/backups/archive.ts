@@ -20,7 +20,7 @@ import { HashingStream, type Digest } from './files.ts';
 import { ZstdFrameWriter } from './frame-writer.ts';
 import { FlushBehind, writeAt } from '../files/flush-behind.ts';
 import { MANIFEST_NAME, parseManifest, type Manifest, type ManifestDatabase } from './manifest.ts';
-import type { ProgressMeter } from './progress.ts';
+import type { ByteCounter } from './progress.ts';
 import { TAR_END, tarHeader, tarPadding } from './tar-header.ts';
 
 const MAX_MANIFEST_BYTES = 1 << 20;
@@ -43,7 +43,7 @@ function manifestEntry(m: Manifest): Buffer {
  * it to disk. Returns the manifest with the checksums as the files were read, and the archive's
  * size.
  */
-export async function writeArchive(path: string, draft: Manifest, staged: Map<string, string>, level: number, meter?: ProgressMeter): Promise<{ manifest: Manifest; size: number }> {
+export async function writeArchive(path: string, draft: Manifest, staged: Map<string, string>, level: number, meter?: ByteCounter): Promise<{ manifest: Manifest; size: number }> {
   const mtime = new Date(draft.thawedAt);
   const entry = manifestEntry(draft);
   const reserved = zstdBound(entry.length) + 64 + SKIPPABLE_HEADER;
@@ -73,7 +73,7 @@ export async function writeArchive(path: string, draft: Manifest, staged: Map<st
 }
 
 /** Copies `size` bytes of the file into the archive, hashing them; returns their SHA-256. */
-async function archiveFile(writer: ZstdFrameWriter, path: string, size: number, meter?: ProgressMeter): Promise<string> {
+async function archiveFile(writer: ZstdFrameWriter, path: string, size: number, meter?: ByteCounter): Promise<string> {
   const hash = createHash('sha256');
   const file = await open(path, 'r');
   try {
@@ -109,7 +109,7 @@ async function writeStart(file: FileHandle, entry: Buffer, reserved: number, lev
 export interface ReadOptions {
   /** Where to write a database's bytes while they are checked; undefined = check only. */
   extractTo?: (db: ManifestDatabase) => string | undefined;
-  meter?: ProgressMeter;
+  meter?: ByteCounter;
   /** Stop after the manifest (a restore plan needs nothing else); nothing else is checked then. */
   manifestOnly?: boolean;
   /** The archive file's SHA-256 is expected to be this (the one recorded when it was written). */

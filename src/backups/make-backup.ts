@@ -13,11 +13,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { IrisClient } from '../iris/client.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BackupKind, BackupRecord } from '../model/backup-record.ts';
-import { readArchive, UNKNOWN_SHA256, writeArchive } from './archive.ts';
+import { UNKNOWN_SHA256 } from './archive.ts';
+import { readArchiveApart, writeArchiveApart } from './archive-process.ts';
 import { EXTENSIONS, ZSTD_LEVEL } from './codec.ts';
 import { captureDatabases, type CapturedDatabase } from './capture.ts';
 import { BackupError, fsProblem } from './errors.ts';
-import type { Digest } from './files.ts';
 import type { FreezeHolder } from './freeze.ts';
 import type { InstanceControl } from './instance-control.ts';
 import type { Job } from './job.ts';
@@ -189,16 +189,15 @@ export interface ArchiveSource {
 export async function archiveBackup(w: BackupWork, job: Job, step: Job['step'], a: BackupAttempt, src: ArchiveSource, written?: () => Promise<void>): Promise<BackupRecord> {
   const { manifest, size } = await step('Write the archive', async () => {
     job.meter.begin('archiving', src.bytes);
-    return writeArchive(a.partial, src.draft, src.files, src.level, job.meter);
+    return writeArchiveApart(a.partial, src.draft, src.files, src.level, job.meter);
   }, () => `zstd level ${src.level}`);
   await written?.();
   // Read back once: every file against its checksum, and the SHA-256 of the archive file that
   // later verifications compare with.
   const archive = await step('Verify the archive', async () => {
     job.meter.begin('verifying', src.bytes);
-    let digest: Digest | undefined;
-    await readArchive(a.partial, { meter: job.meter, archiveDigest: (d) => (digest = d) });
-    if (digest?.size !== size) throw new BackupError('io', `The archive reads back as ${digest?.size ?? 0} bytes, not the ${size} written: the disk did not keep it.`);
+    const { archive: digest } = await readArchiveApart(a.partial, { meter: job.meter });
+    if (digest.size !== size) throw new BackupError('io', `The archive reads back as ${digest.size} bytes, not the ${size} written: the disk did not keep it.`);
     return digest;
   });
   await w.store.publish(a.partial, a.id);

@@ -1,7 +1,12 @@
 /** Bytes done, rate and time left of a long operation, for the panel's progress bar. */
 import type { Progress } from '../model/backup.ts';
 
-export class ProgressMeter {
+/** What counts bytes as they are done: a ProgressMeter, or the archive process's report to one. */
+export interface ByteCounter {
+  add(bytes: number): void;
+}
+
+export class ProgressMeter implements ByteCounter {
   private started = Date.now();
   private done = 0;
   private total = 0;

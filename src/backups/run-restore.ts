@@ -23,6 +23,7 @@ import { BackupError } from './errors.ts';
 import type { Job } from './job.ts';
 import type { BackupWork } from './make-backup.ts';
 import { readArchive } from './archive.ts';
+import { readArchiveApart } from './archive-process.ts';
 import { journalPath, pendingRestore, planRestore, previousFiles, RestoreJournal, restoreItems } from './restore.ts';
 import { planSafetyBackup, roomDetail, safetyBackup } from './safety-backup.ts';
 
@@ -43,9 +44,8 @@ export async function runRestore(w: BackupWork, job: Job, id: string): Promise<v
   try {
     await job.step('Unpack the backup beside the databases, checking every checksum', async () => {
       await journal.staging();
-      const targets = new Map(items.map((i) => [i.name, i.staged]));
       job.meter.begin('unpacking', record.databasesBytes);
-      await readArchive(archive, { meter: job.meter, extractTo: (d) => targets.get(d.name), archiveSha256: record.sha256 });
+      await readArchiveApart(archive, { meter: job.meter, extractTo: new Map(items.map((i) => [i.name, i.staged])), archiveSha256: record.sha256 });
     });
     const safety = await job.step('Check the room for a safety backup of the databases to be replaced', () => planSafetyBackup(w, plan.replace, items), roomDetail);
     const stoppedAt = await job.step('Stop IRIS', async () => {

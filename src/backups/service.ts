@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readArchive } from './archive.ts';
+import { readArchiveApart } from './archive-process.ts';
 import { BackupError, fsProblem } from './errors.ts';
 import { CountingStream } from './files.ts';
 import { FreezeHolder, type FreezeMarker } from './freeze.ts';
@@ -125,9 +126,8 @@ export class BackupService extends EventEmitter<Events> {
   private async adoptOrphan(id: string): Promise<void> {
     const path = this.store.archivePath(id);
     try {
-      let sha256: string | undefined;
-      const m = await readArchive(path, { archiveDigest: (d) => (sha256 = d.sha256) });
-      await this.store.save(recordOf(m, (await stat(path)).size, false, sha256));
+      const { manifest: m, archive } = await readArchiveApart(path);
+      await this.store.save(recordOf(m, (await stat(path)).size, false, archive.sha256));
       this.o.log.warn(`Backup ${id} had no record (the bridge stopped while finishing it); it was verified and kept.`);
     } catch (err) {
       await rm(path, { force: true });
@@ -263,7 +263,7 @@ export class BackupService extends EventEmitter<Events> {
       try {
         await job.step('Read the archive and check every checksum', async () => {
           job.meter.begin('verifying', r.databasesBytes);
-          await readArchive(this.store.archivePath(id), { meter: job.meter, archiveSha256: r.sha256 });
+          await readArchiveApart(this.store.archivePath(id), { meter: job.meter, archiveSha256: r.sha256 });
         });
       } catch (err) {
         error = (err as Error).message;
@@ -331,13 +331,12 @@ export class BackupService extends EventEmitter<Events> {
         if (limit.size > this.o.uploadLimitBytes) limit.destroy(new BackupError('too-large', `The upload is larger than ${formatBytes(this.o.uploadLimitBytes)}, the limit; nothing of it was kept.`));
       });
       await pipeline(body, limit, createWriteStream(work, { mode: 0o600, flags: 'wx' }));
-      let sha256: string | undefined;
-      const m = await readArchive(work, { archiveDigest: (d) => (sha256 = d.sha256) });
+      const { manifest: m, archive } = await readArchiveApart(work);
       if (this.claimed.has(m.id) || this.current?.status.backupId === m.id) throw new BackupError('exists', `Backup ${m.id} is already being received or worked on.`);
       return await this.holding(m.id, 'upload', async () => {
         if (await this.store.has(m.id)) throw new BackupError('exists', `Backup ${m.id} is already here.`);
         await this.store.publish(work, m.id);
-        const record = recordOf(m, limit.size, true, sha256);
+        const record = recordOf(m, limit.size, true, archive.sha256);
         await this.store.save(record);
         this.o.log.info(`Backup ${m.id} was uploaded and verified (${mb(limit.size)}).`);
         await this.publishStatus();

@@ -89,6 +89,15 @@ describe('the built bridge', () => {
       const garbage = await fetchBody(`${base}api/certificates`, { method: 'POST', headers: JSON_POST, body: JSON.stringify({ name: 'garbage', pem: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' }) });
       assert.equal(garbage.status, 400, JSON.stringify(garbage.body));
 
+      // A backup's archive is written and verified by the built archive process.
+      const backup = await fetchBody(`${base}api/backups`, { method: 'POST', headers: JSON_POST, body: '{}' });
+      assert.equal(backup.status, 202, JSON.stringify(backup.body));
+      const job = await waitFor(async () => {
+        const j = (await fetchBody(`${base}api/backups/job`)).body as { job: { state: string; error: string | null } };
+        return j.job.state !== 'running' && j.job;
+      }, 60_000, 'the backup to end');
+      assert.equal(job.state, 'ok', job.error ?? '');
+
       const mcp = await fetchBody(`http://127.0.0.1:${mcpPort}/mcp`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${readFileSync(join(stateDir, 'secrets', 'mcp_token'), 'utf8').trim()}` },
