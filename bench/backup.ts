@@ -6,7 +6,9 @@
  * the safety backup is written beside the start), next to plain extraction of the plain archives. The databases are
  * half random pages, half text-like records (bench/backup-data.ts says why). Prints figures, and
  * at the end the goals of issue #19 beside their anchors from the same run; nothing here passes
- * or fails.
+ * or fails. The backup service is the one the image runs: bundled as the build bundles it, in a
+ * process with the image's allocator settings, its archives written and read by the built
+ * archive process (whose largest resident memory is printed too).
  *
  *   npm run bench:backup                 (in os.tmpdir())
  *   npm run bench:backup -- /media/sd    (in a directory of yours, e.g. an SD card; only what the
@@ -17,18 +19,19 @@
  * Page caches are dropped before each run when /proc/sys/vm/drop_caches can be written (root).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, stat, statfs } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { realisticBlocks } from './backup-data.ts';
 import { ZSTD_LEVEL, ZSTD_LEVEL_SAFETY } from '../src/backups/codec.ts';
 import { defaultLanes, FRAME_BYTES } from '../src/backups/frame-writer.ts';
-import { BackupService } from '../src/backups/service.ts';
+import type { BackupService } from '../src/backups/service.ts';
 import type { JobStatus } from '../src/model/backup.ts';
 import { BLOCK_SIZE, SimulatedDatabases, type SimDatabaseSeed } from '../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../src/iris/simulator/index.ts';
 import { createLogger } from '../src/log/logger.ts';
+import { builtBridge, childrenOf, imageMallocEnv, processSample } from './support/bridge-process.ts';
 
 const WRITE_INTERVAL_MS = 5;
 const DEFAULT_MB = 512;
@@ -143,6 +146,32 @@ function watchSteps(service: BackupService): { rows: (jobId: string) => Row[]; e
   };
 }
 
+/**
+ * The largest resident memory of the archive processes (backups/archive-process.ts) the service
+ * starts, sampled every 100 ms; `take` returns the peak since the last call.
+ */
+function watchArchiveProcesses(): { take: () => number; stop: () => void } {
+  let peak = 0;
+  const archiving = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('archive-child');
+    } catch {
+      return false;
+    }
+  };
+  const timer = setInterval(() => {
+    for (const pid of childrenOf(process.pid)) if (archiving(pid)) peak = Math.max(peak, processSample(pid).rssMb);
+  }, 100);
+  return {
+    take: () => {
+      const p = peak;
+      peak = 0;
+      return p;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
 async function fileBytes(files: string[]): Promise<number> {
   let n = 0;
   for (const f of files) n += (await stat(f)).size;
@@ -177,6 +206,7 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
 
   console.log(`IRIS Edge backup bench — ${mb(dataBytes)} of IRIS.DAT in ${seeds.length} databases (${seeds.map((s) => `${s.name} ${mb(s.blocks * BLOCK_SIZE)}`).join(', ')})`);
   console.log(`in ${workDir}${userDir ? '' : ' (temp)'} on ${fsType(workDir)}; simulated write daemon: one 8 KB block every ${WRITE_INTERVAL_MS} ms; ${cpus().length} CPU(s), load average ${loadavg()[0]?.toFixed(2)}`);
+  console.log(`the backup service bundled as the image's build bundles it, on Node ${process.version}, with the image's allocator settings (${Object.entries(malloc).map(([k, v]) => `${k}=${v}`).join(' ')}); its archive processes without the thresholds`);
 
   const t0 = performance.now();
   const dataDir = join(workDir, 'iris');
@@ -187,7 +217,8 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
 
   const sim = new IrisSimulator({ databases: data, transitionMs: 0 });
   const log = createLogger('warning', process.stderr);
-  const service = new BackupService({
+  const built = await builtBridge();
+  const service = new built.BackupService({
     dir: join(workDir, 'backups'),
     stateDir: join(workDir, 'state'),
     instanceId: 'iris',
@@ -198,6 +229,7 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
     log,
   });
   const steps = watchSteps(service);
+  const archiving = watchArchiveProcesses();
   let dropped = true;
   const fresh = () => {
     dropped = dropCaches() && dropped;
@@ -221,6 +253,7 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
     const id = backup.status.backupId;
     if (!id) throw new BenchError('The backup ended without a backup id.');
     const record = await service.get(id);
+    const backupPeak = archiving.take();
     const backupSteps = steps.rows(backup.status.id);
     const other = backup.ms - steps.covered(backup.status.id);
     const format = `tar.zst level ${ZSTD_LEVEL} in ${FRAME_BYTES >> 20} MiB frames, ${defaultLanes()} at once`;
@@ -287,11 +320,14 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
 
     // (3) Verify and restore of the backup.
     fresh();
+    archiving.take();
     const verify = await job(service.startVerify(id), 'verify');
+    const verifyPeak = archiving.take();
     rows.push({ label: 'IRIS Edge verify (zstd -d + SHA-256 of every file and of the archive)', ms: verify.ms, size: record.sizeBytes, over: record.databasesBytes });
 
     fresh();
     const restore = await job(service.startRestore(id, id), 'restore');
+    const restorePeak = archiving.take();
     const restoreSteps = steps.rows(restore.status.id);
     // IRIS runs on the restored files once 'Start IRIS' is done; the safety backup runs beside it.
     const irisRunsMs = steps.endOf(restore.status.id, 'Start IRIS') - restore.t0;
@@ -312,6 +348,7 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
         `size ${x(record.sizeBytes, plainSize['plain.tar.gz'] ?? NaN)} of tar -czf's, ${x(record.sizeBytes, plainSize['plain.tar.zst'] ?? NaN)} of tar --zstd's; ` +
         `restore ${x(restore.ms, plainMs['x-plain.tar.gz'] ?? NaN)} the time of tar -xzf, ${x(restore.ms, plainMs['x-plain.tar.zst'] ?? NaN)} of tar --zstd -xf.`,
     );
+    notes.push(`archive processes' largest resident memory (sampled every 100 ms): backup ${backupPeak.toFixed(1)} MB, verify ${verifyPeak.toFixed(1)} MB, restore ${restorePeak.toFixed(1)} MB.`);
     notes.push(`load average after the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     goals.push(
       { figure: 'backup (copy under freeze + archive + verify)', edge: secs(backup.ms), anchor: `tar -czf ${secs(plainMs['plain.tar.gz'] ?? NaN)}`, ratio: `${x(plainMs['plain.tar.gz'], backup.ms)} faster`, goal: '>= 3x faster' },
@@ -336,6 +373,7 @@ async function main(workDir: string, userDir: boolean, rows: Row[], notes: strin
     notes.push(`MB/s is over the database bytes (${mb(record.databasesBytes)} in the backup; the plain runs over the files' size at their start, which grows as the write daemon adds blocks).`);
   } finally {
     steps.stop();
+    archiving.stop();
     service.stop();
     await sim.close();
   }
@@ -360,6 +398,15 @@ function printGoals(goals: Goal[]): void {
   const width = (k: keyof Goal) => Math.max(...[head, ...goals].map((g) => g[k].length));
   console.log('');
   for (const g of [head, ...goals]) console.log(keys.map((k) => g[k].padEnd(width(k))).join('  ').trimEnd());
+}
+
+// The bench hosts the backup service as the bridge hosts it, with the allocator settings the
+// image starts the bridge with. glibc reads them when a process starts: the bench starts itself
+// again with them.
+const malloc = imageMallocEnv();
+if (Object.entries(malloc).some(([k, v]) => process.env[k] !== v)) {
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...malloc } });
+  process.exit(again.status ?? 1);
 }
 
 const userDir = process.argv[2] !== undefined && process.argv[2] !== '';
