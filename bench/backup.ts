@@ -19,7 +19,7 @@
  * Page caches are dropped before each run when /proc/sys/vm/drop_caches can be written (root).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, stat, statfs } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,7 +31,8 @@ import type { JobStatus } from '../src/model/backup.ts';
 import { BLOCK_SIZE, SimulatedDatabases, type SimDatabaseSeed } from '../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../src/iris/simulator/index.ts';
 import { createLogger } from '../src/log/logger.ts';
-import { builtBridge, childrenOf, imageMallocEnv, processSample } from './support/bridge-process.ts';
+import { builtBridge, imageMallocEnv, processSample } from './support/bridge-process.ts';
+import { archiveProcessesOf } from '../test/support/processes.ts';
 
 const WRITE_INTERVAL_MS = 5;
 const DEFAULT_MB = 512;
@@ -152,15 +153,8 @@ function watchSteps(service: BackupService): { rows: (jobId: string) => Row[]; e
  */
 function watchArchiveProcesses(): { take: () => number; stop: () => void } {
   let peak = 0;
-  const archiving = (pid: number) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('archive-child');
-    } catch {
-      return false;
-    }
-  };
   const timer = setInterval(() => {
-    for (const pid of childrenOf(process.pid)) if (archiving(pid)) peak = Math.max(peak, processSample(pid).rssMb);
+    for (const pid of archiveProcessesOf(process.pid)) peak = Math.max(peak, processSample(pid).rssMb);
   }, 100);
   return {
     take: () => {

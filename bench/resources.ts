@@ -27,7 +27,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Mosquitto } from '../test/support/mosquitto.ts';
 import { largestRetainers } from './support/heap-retainers.ts';
-import { benchNodeFlags, childrenOf, imageMallocEnv, imageNodeFlags, processSample as sample, startCompiledBridge, startCompiledSimulator } from './support/bridge-process.ts';
+import { childrenOf } from '../test/support/processes.ts';
+import { benchNodeFlags, imageMallocEnv, imageNodeFlags, processSample as sample, startCompiledBridge, startCompiledSimulator } from './support/bridge-process.ts';
 
 const WARMUP_S = 30;
 const MEASURE_S = 60;

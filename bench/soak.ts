@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { freePort, Mosquitto } from '../test/support/mosquitto.ts';
-import { childrenOf, processSample, startCompiledBridge } from './support/bridge-process.ts';
+import { processSample, startCompiledBridge } from './support/bridge-process.ts';
+import { childrenOf } from '../test/support/processes.ts';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const SAMPLE_S = Number(process.env.SAMPLE_S ?? 30);

@@ -56,15 +56,6 @@ export function startCompiledBridge(env: Record<string, string>, stdio: 'ignore'
   });
 }
 
-/** The process's children: the bridge has one, its IRIS connection process. */
-export function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 /**
  * Resident memory (MB), the anonymous part of it (MB) and CPU time used so far (clock ticks,
  * USER_HZ) of a process; zeros once it is gone. The rest of the resident memory is file pages,

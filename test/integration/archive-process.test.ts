@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readArchive, UNKNOWN_SHA256 } from '../../src/backups/archive.ts';
-import { archiveProcessEnv, readArchiveApart, writeArchiveApart } from '../../src/backups/archive-process.ts';
+import { archiveProcessEnv, MAX_ARCHIVE_PROCESSES, readArchiveApart, writeArchiveApart } from '../../src/backups/archive-process.ts';
 import { PROGRESS_BYTES } from '../../src/backups/archive-protocol.ts';
 import { BackupError } from '../../src/backups/errors.ts';
 import { databaseEntry, FORMAT, FORMAT_VERSION, type Manifest } from '../../src/backups/manifest.ts';
+import { archiveProcessesOf } from '../support/processes.ts';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -114,6 +115,23 @@ describe('the archive process', () => {
       if (saved === undefined) delete process.env.NODE_OPTIONS;
       else process.env.NODE_OPTIONS = saved;
     }
+  });
+
+  it(`runs at most ${MAX_ARCHIVE_PROCESSES} archive processes at once: archives asked for together wait their turn`, async () => {
+    const archive = join(dir, 'turns.tar.zst');
+    await writeArchiveApart(archive, draft, staged(), 1);
+    const archiving = () => archiveProcessesOf(process.pid).length;
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, archiving())), 10);
+    try {
+      const reads = await Promise.all(Array.from({ length: MAX_ARCHIVE_PROCESSES + 3 }, () => readArchiveApart(archive)));
+      for (const r of reads) assert.equal(r.manifest.id, draft.id);
+    } finally {
+      clearInterval(sampler);
+    }
+    assert.ok(most >= 1, 'the archive processes were seen');
+    assert.ok(most <= MAX_ARCHIVE_PROCESSES, `${most} archive processes at once`);
+    assert.equal(archiving(), 0, 'none is left running');
   });
 
   it('runs without the allocator thresholds the bridge fixes for itself, with the rest of its environment', () => {

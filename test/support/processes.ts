@@ -1,0 +1,22 @@
+/** Processes seen through Linux's /proc, for tests and benches that watch what the bridge starts. */
+import { readFileSync } from 'node:fs';
+
+/** The process's children; none once it is gone. */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The archive processes (src/backups/archive-child) among the process's children. */
+export function archiveProcessesOf(pid: number): number[] {
+  return childrenOf(pid).filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('archive-child');
+    } catch {
+      return false;
+    }
+  });
+}
