@@ -8,7 +8,8 @@ import type { MonitorView, ProductionView } from '../model/view.ts';
 import { CommandHandler } from './commands.ts';
 import { alertedProductions, publishEvent } from './events.ts';
 import { instanceDiscovery, productionDiscovery, stateTopicOf, type DiscoveryContext } from './discovery.ts';
-import { hostComponentsForProduction, hostDiscovery, hostRefs, hostsOnOwnDevices } from './hosts.ts';
+import { hostComponentsForProduction, hostRefs, hostsOnOwnDevices } from './hosts.ts';
+import { HostDiscoveryJson } from './host-discovery-json.ts';
 import { productionFeatureComponents, type InstanceFeature } from './feature.ts';
 import { instanceSensorComponents, metricsState } from './instance-sensors.ts';
 import { RetainedPublisher } from './publisher.ts';
@@ -93,6 +94,7 @@ export class MqttBridge {
   /** The discovery context last synced, and a number that changes with it (see host-cache.ts). */
   private ctxKey = '';
   private ctxGeneration = 0;
+  private readonly hostJson = new HostDiscoveryJson();
 
   constructor(private readonly opts: MqttBridgeOptions) {
     this.client = opts.client;
@@ -325,9 +327,8 @@ export class MqttBridge {
       for (const [n, h] of p.hosts.entries()) {
         const c = cached.hosts[n] as CachedHost;
         if (!discoveryChanged(c, this.ctxGeneration, h) && this.publisher.current(c.ids.discoveryTopic)) continue;
-        // discoveryChanged is this device's memo (its inputs: context, production, host), so the
-        // generic one in publishDiscovery, a JSON key per device, is not needed.
-        const payload = JSON.stringify(hostDiscovery(ctx, c.ids, h));
+        // discoveryChanged is this device's memo: no JSON key per device (publishDiscovery's).
+        const payload = this.hostJson.of(ctx, this.ctxGeneration, c.ids, h);
         if (this.pacer.admit(c.ids.discoveryTopic, payload)) await this.publishState(w, c.ids.discoveryTopic, payload);
       }
     }

@@ -58,8 +58,10 @@ export const STATUS_OPTIONS = PRODUCTION_STATES.filter((s) => s !== 'unknown');
  * named for the user's own classes, which are what most productions and many hosts are.
  */
 export function manufacturerOf(className: string): Record<string, string> {
-  return /^(%|Ens\.|EnsLib\.|HS\.)/.test(className) ? { mf: 'InterSystems' } : {};
+  return vendorClass(className) ? { mf: 'InterSystems' } : {};
 }
+
+export const vendorClass = (className: string) => /^(%|Ens\.|EnsLib\.|HS\.)/.test(className);
 
 /** The device's link to its page in the IRIS Edge panel, where there is one. */
 export function panelLink(ctx: DiscoveryContext): Record<string, string> {

@@ -1,0 +1,82 @@
+/**
+ * A host's discovery message as JSON, the same string as JSON.stringify(hostDiscovery(...)),
+ * without building the message. At start the bridge sends one per host with a device of its own
+ * (a thousand at 10 x 100), and building each one's thirty-odd objects and serialising them was
+ * most of what the bridge added to the broker's own time, its garbage collection included.
+ *
+ * hostDiscovery is serialised once per discovery context with a marker in place of everything
+ * that differs between hosts; the markers are random, checked to appear nowhere else in that
+ * JSON, and a host's values are written into their places JSON-escaped. Whether the manufacturer
+ * is named depends on the class (manufacturerOf), so there is one template for each case.
+ */
+import { randomBytes } from 'node:crypto';
+import type { HostSnapshot } from '../model/production.ts';
+import { vendorClass, type DiscoveryContext } from './discovery.ts';
+import { hostDiscovery, type HostIds } from './hosts.ts';
+
+type Host = Pick<HostSnapshot, 'name' | 'className' | 'kind'>;
+const FIELDS = ['deviceId', 'key', 'stateTopic', 'topic', 'nameSlug', 'name', 'className', 'kind'] as const;
+type Field = (typeof FIELDS)[number];
+
+/** A template's literal parts, with the field that goes between each two. */
+interface Template {
+  parts: string[];
+  fields: Field[];
+}
+
+/**
+ * Markers made of what a slug keeps (ids.key is slugged again on its way into the device id), so
+ * that they pass through unchanged; null when one of them happens to occur in the context.
+ */
+function markers(ctx: DiscoveryContext): Record<Field, string> | null {
+  const tag = randomBytes(8).toString('hex');
+  const m = Object.fromEntries(FIELDS.map((f) => [f, `q${tag}${f.toLowerCase()}q`])) as Record<Field, string>;
+  const plain = JSON.stringify(hostDiscovery(ctx, { key: 'k', production: { deviceId: 'd', topic: 't', nameSlug: 'n' }, stateTopic: 's', discoveryTopic: 'c' }, { name: 'h', className: 'c', kind: 'service' }));
+  return FIELDS.some((f) => plain.includes(m[f])) ? null : m;
+}
+
+/** `classPrefix`: '%' for the template of classes whose manufacturer is named (InterSystems). */
+function template(ctx: DiscoveryContext, m: Record<Field, string>, classPrefix: string): Template {
+  const ids: HostIds = { key: m.key, production: { deviceId: m.deviceId, topic: m.topic, nameSlug: m.nameSlug }, stateTopic: m.stateTopic, discoveryTopic: '' };
+  const className = classPrefix + m.className;
+  const json = JSON.stringify(hostDiscovery(ctx, ids, { name: m.name, className, kind: m.kind as Host['kind'] }));
+  const byMarker = new Map<string, Field>(FIELDS.map((f) => [f === 'className' ? className : m[f], f]));
+  const pieces = json.split(new RegExp(`(${[...byMarker.keys()].join('|')})`));
+  const parts = pieces.filter((_, i) => i % 2 === 0);
+  const fields = pieces.filter((_, i) => i % 2 === 1).map((k) => byMarker.get(k) as Field);
+  return { parts, fields };
+}
+
+/** What JSON.stringify escapes in a string: quotes, backslashes, control characters, surrogates. */
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** Most names and ids need no escaping: they are taken as they are. */
+const escaped = (s: string) => (NEEDS_ESCAPING.test(s) ? JSON.stringify(s).slice(1, -1) : s);
+
+export class HostDiscoveryJson {
+  private generation = -1;
+  private templates: { named: Template; unnamed: Template } | null = null;
+
+  /** The JSON of hostDiscovery(ctx, ids, host); `generation` changes whenever ctx does. */
+  of(ctx: DiscoveryContext, generation: number, ids: HostIds, host: Host): string {
+    if (generation !== this.generation) {
+      this.generation = generation;
+      const m = markers(ctx);
+      this.templates = m && { named: template(ctx, m, '%'), unnamed: template(ctx, m, '') };
+    }
+    if (!this.templates) return JSON.stringify(hostDiscovery(ctx, ids, host));
+    const t = vendorClass(host.className) ? this.templates.named : this.templates.unnamed;
+    const values: Record<Field, string> = {
+      deviceId: ids.production.deviceId,
+      key: ids.key,
+      stateTopic: ids.stateTopic,
+      topic: ids.production.topic,
+      nameSlug: ids.production.nameSlug,
+      name: host.name,
+      className: host.className,
+      kind: host.kind,
+    };
+    let out = t.parts[0]!;
+    for (let i = 0; i < t.fields.length; i++) out += escaped(values[t.fields[i]!]) + t.parts[i + 1]!;
+    return out;
+  }
+}
