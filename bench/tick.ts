@@ -208,7 +208,9 @@ async function main(): Promise<void> {
     // One burst each is a few tens of ms, and the raw one alone varied fourfold between runs.
     const bridge = pct(bursts.map((b) => b.bridge), 0.5);
     const raw = pct(bursts.map((b) => b.raw), 0.5);
-    console.log(`discovery 10x100 over ${runs} runs: bridge median ${bridge.toFixed(0)} ms, raw median ${raw.toFixed(0)} ms; ratio of the medians ${(bridge / raw).toFixed(2)} (goal <= 1.5)`);
+    // The goal compares bursts of the same run; the ratio of the medians pairs different runs'.
+    const sameRun = pct(bursts.map((b) => b.bridge / b.raw), 0.5);
+    console.log(`discovery 10x100 over ${runs} runs: bridge median ${bridge.toFixed(0)} ms, raw median ${raw.toFixed(0)} ms; median of the same-run ratios ${sameRun.toFixed(2)}, ratio of the medians ${(bridge / raw).toFixed(2)} (goal <= 1.5)`);
   }
 }
 
