@@ -33,7 +33,7 @@ export function revive(e: CrossingError): Error {
 }
 
 /**
- * Archive processes at once: a backup or restore job and an upload. Each takes 120-160 MB while
+ * Archive processes at once: a backup or restore job and an upload. Each takes 119-163 MB while
  * it works (512 MB of databases on the bench machine), so uploads sent together wait their turn
  * instead of starting one process each.
  */
