@@ -118,8 +118,7 @@ export class MqttBridge {
     // No Local (MQTT 5): our own first publishes, which overlap the scan, are not sent back to us;
     // retained copies from an earlier run (another client id) still are.
     await this.client.subscribeAsync(this.topics.discoveryWildcard, { qos: 1, nl: true });
-    // The scan for what we left last time runs beside the first publishes, not before them: only
-    // its removals (removeStale) wait for it.
+    // The scan for what we left last time runs beside the first publishes; only removeStale waits.
     this.inventory = retainedQuietPeriod(this.client, this.topics.discoveryPrefix + '/device/', this.opts.inventoryWindowMs ?? DEFAULT_INVENTORY_WINDOW_MS).then(async () => {
       this.collecting = false;
       await this.client.unsubscribeAsync(this.topics.discoveryWildcard).catch((err: unknown) => this.opts.log.debug({ err }, 'Could not unsubscribe from discovery'));
