@@ -31,7 +31,7 @@ import type { JobStatus } from '../src/model/backup.ts';
 import { BLOCK_SIZE, SimulatedDatabases, type SimDatabaseSeed } from '../src/iris/simulator/databases.ts';
 import { IrisSimulator } from '../src/iris/simulator/index.ts';
 import { createLogger } from '../src/log/logger.ts';
-import { builtBridge, imageMallocEnv, processSample } from './support/bridge-process.ts';
+import { builtBridge, imageMallocEnv, processSample, runAsImage } from './support/bridge-process.ts';
 import { archiveProcessesOf } from '../test/support/processes.ts';
 
 const WRITE_INTERVAL_MS = 5;
@@ -395,13 +395,9 @@ function printGoals(goals: Goal[]): void {
 }
 
 // The bench hosts the backup service as the bridge hosts it, with the allocator settings the
-// image starts the bridge with. glibc reads them when a process starts: the bench starts itself
-// again with them.
+// image starts the bridge with.
+runAsImage(import.meta.url);
 const malloc = imageMallocEnv();
-if (Object.entries(malloc).some(([k, v]) => process.env[k] !== v)) {
-  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...malloc } });
-  process.exit(again.status ?? 1);
-}
 
 const userDir = process.argv[2] !== undefined && process.argv[2] !== '';
 let workDir: string | undefined;

@@ -15,16 +15,14 @@
  * flags and allocator settings the image starts the bridge with (bridge/run), or with the flags in
  * BENCH_NODE_FLAGS ("" for Node's defaults) to compare.
  */
-import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import type { IrisSimulator } from '../src/iris/simulator/index.ts';
 import type { Logger } from '../src/log/logger.ts';
 import { testConfig, waitFor } from '../test/support/fixtures.ts';
 import { Mosquitto } from '../test/support/mosquitto.ts';
 import { Observer } from '../test/support/observer.ts';
-import { benchNodeFlags, buildOnce, builtBridge, imageMallocEnv, imageNodeFlags } from './support/bridge-process.ts';
+import { benchNodeFlags, buildOnce, builtBridge, imageNodeFlags, runAsImage } from './support/bridge-process.ts';
 
 const WARMUP_TICKS = 20;
 const TICKS = 100;
@@ -163,21 +161,11 @@ async function run({ startBridge, simulator, quiet }: Compiled, broker: Mosquitt
   }
 }
 
-/** The flags this bench measures with; undefined once this process runs with them. */
-function flagsToApply(): string[] | undefined {
-  if (process.env.BENCH_TICK_FLAGS !== undefined) return undefined;
-  return benchNodeFlags(imageNodeFlags());
-}
-
 async function main(): Promise<void> {
-  const flags = flagsToApply();
-  if (flags) {
+  if (!process.env.BENCH_AS_IMAGE) {
     buildOnce();
-    // V8 flags and glibc's settings are read at start: this file runs again in a process with them.
-    const env = { ...process.env, ...imageMallocEnv(), BENCH_TICK_FLAGS: flags.join(' ') };
-    const child = spawn(process.execPath, [...flags, '--import', 'tsx', fileURLToPath(import.meta.url)], { env, stdio: 'inherit' });
-    child.on('exit', (code) => process.exit(code ?? 1));
-    return;
+    const flags = benchNodeFlags(imageNodeFlags());
+    runAsImage(import.meta.url, flags, { BENCH_TICK_FLAGS: flags.join(' ') });
   }
   const compiled = await builtBridge();
   // Errors only, on stderr: a publish that fails must show, not look like a slow run.

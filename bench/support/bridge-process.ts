@@ -37,6 +37,20 @@ export function imageMallocEnv(): Record<string, string> {
   return Object.fromEntries([...run.matchAll(/^export (MALLOC_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
 }
 
+/**
+ * Runs the bench file `moduleUrl` again in a process started with the image's allocator settings,
+ * `nodeFlags` and `env`, with this one's arguments, and exits with its status; returns only in
+ * that process (where BENCH_AS_IMAGE is set). glibc and V8 read their settings only at start.
+ */
+export function runAsImage(moduleUrl: string, nodeFlags: string[] = [], env: Record<string, string> = {}): void {
+  if (process.env.BENCH_AS_IMAGE) return;
+  const again = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', fileURLToPath(moduleUrl), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, ...imageMallocEnv(), ...env, BENCH_AS_IMAGE: '1' },
+  });
+  process.exit(again.status ?? 1);
+}
+
 let built = false;
 /** dist/ from the sources as they are now, built once per bench process. */
 export function buildOnce(): void {

@@ -7,6 +7,7 @@
 import { readArchive, writeArchive } from './archive.ts';
 import { BackupError } from './errors.ts';
 import type { Digest } from './files.ts';
+import type { ByteCounter } from './progress.ts';
 import { PROGRESS_BYTES, type ArchiveRequest, type CrossingError, type FromArchiveChild, type ReadResult, type WriteResult } from './archive-protocol.ts';
 
 // The bridge is gone (it stopped or crashed): nobody waits for this archive any more. What it
@@ -25,7 +26,7 @@ function crossing(err: unknown): CrossingError {
 
 async function serve(req: ArchiveRequest): Promise<WriteResult | ReadResult> {
   let unreported = 0;
-  const meter = {
+  const meter: ByteCounter = {
     add(bytes: number) {
       unreported += bytes;
       if (unreported < PROGRESS_BYTES) return;
@@ -38,7 +39,7 @@ async function serve(req: ArchiveRequest): Promise<WriteResult | ReadResult> {
   return result;
 }
 
-async function readWhole(req: Extract<ArchiveRequest, { op: 'read' }>, meter: { add(bytes: number): void }): Promise<ReadResult> {
+async function readWhole(req: Extract<ArchiveRequest, { op: 'read' }>, meter: ByteCounter): Promise<ReadResult> {
   let archive: Digest | undefined;
   const extractTo = req.extractTo;
   const manifest = await readArchive(req.path, {

@@ -27,7 +27,7 @@ export function archiveProcessEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** The error the archive process ended with, as the bridge's callers expect it. */
-export function revive(e: CrossingError): Error {
+function revive(e: CrossingError): Error {
   if (e.backupCode) return new BackupError(e.backupCode, e.message);
   return Object.assign(new Error(e.message), e.errno ? { code: e.errno } : {});
 }

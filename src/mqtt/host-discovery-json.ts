@@ -5,8 +5,8 @@
  * most of what the bridge added to the broker's own time, its garbage collection included.
  *
  * hostDiscovery is serialised once per discovery context with a marker in place of everything
- * that differs between hosts; the markers are random, checked to appear nowhere else in that
- * JSON, and a host's values are written into their places JSON-escaped. Whether the manufacturer
+ * that differs between hosts (random, 64 bits: no context holds one by chance, nor can be made
+ * to), and a host's values are written into their places JSON-escaped. Whether the manufacturer
  * is named depends on the class (manufacturerOf), so there is one template for each case.
  */
 import { randomBytes } from 'node:crypto';
@@ -26,13 +26,11 @@ interface Template {
 
 /**
  * Markers made of what a slug keeps (ids.key is slugged again on its way into the device id), so
- * that they pass through unchanged; null when one of them happens to occur in the context.
+ * that they pass through unchanged.
  */
-function markers(ctx: DiscoveryContext): Record<Field, string> | null {
+function markers(): Record<Field, string> {
   const tag = randomBytes(8).toString('hex');
-  const m = Object.fromEntries(FIELDS.map((f) => [f, `q${tag}${f.toLowerCase()}q`])) as Record<Field, string>;
-  const plain = JSON.stringify(hostDiscovery(ctx, { key: 'k', production: { deviceId: 'd', topic: 't', nameSlug: 'n' }, stateTopic: 's', discoveryTopic: 'c' }, { name: 'h', className: 'c', kind: 'service' }));
-  return FIELDS.some((f) => plain.includes(m[f])) ? null : m;
+  return Object.fromEntries(FIELDS.map((f) => [f, `q${tag}${f.toLowerCase()}q`])) as Record<Field, string>;
 }
 
 /** `classPrefix`: '%' for the template of classes whose manufacturer is named (InterSystems). */
@@ -53,17 +51,15 @@ const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 const escaped = (s: string) => (NEEDS_ESCAPING.test(s) ? JSON.stringify(s).slice(1, -1) : s);
 
 export class HostDiscoveryJson {
-  private generation = -1;
-  private templates: { named: Template; unnamed: Template } | null = null;
+  /** The templates of the context of `generation`. */
+  private templates: { generation: number; named: Template; unnamed: Template } | undefined;
 
   /** The JSON of hostDiscovery(ctx, ids, host); `generation` changes whenever ctx does. */
   of(ctx: DiscoveryContext, generation: number, ids: HostIds, host: Host): string {
-    if (generation !== this.generation) {
-      this.generation = generation;
-      const m = markers(ctx);
-      this.templates = m && { named: template(ctx, m, '%'), unnamed: template(ctx, m, '') };
+    if (this.templates?.generation !== generation) {
+      const m = markers();
+      this.templates = { generation, named: template(ctx, m, '%'), unnamed: template(ctx, m, '') };
     }
-    if (!this.templates) return JSON.stringify(hostDiscovery(ctx, ids, host));
     const t = vendorClass(host.className) ? this.templates.named : this.templates.unnamed;
     const values: Record<Field, string> = {
       deviceId: ids.production.deviceId,
