@@ -38,14 +38,26 @@ class Link {
   }
 
   private onData(chunk: string): void {
-    this.buffered += chunk;
-    let nl: number;
-    while ((nl = this.buffered.indexOf('\n')) >= 0) {
-      const reply = JSON.parse(this.buffered.slice(0, nl)) as Reply;
-      this.buffered = this.buffered.slice(nl + 1);
+    // Only the new chunk is searched: a reply of a megabyte arrives in tens of chunks, and
+    // searching all that was buffered at each one made reading it quadratic.
+    let nl = chunk.indexOf('\n');
+    if (nl < 0) {
+      this.buffered += chunk;
+      return;
+    }
+    let line = this.buffered + chunk.slice(0, nl);
+    for (;;) {
+      const reply = JSON.parse(line) as Reply;
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       p?.resolve(reply);
+      const from = nl + 1;
+      nl = chunk.indexOf('\n', from);
+      if (nl < 0) {
+        this.buffered = chunk.slice(from);
+        return;
+      }
+      line = chunk.slice(from, nl);
     }
   }
 
