@@ -106,14 +106,13 @@ export async function startCompiledSimulator(env: Record<string, string>): Promi
  */
 export async function builtBridge(): Promise<{
   startBridge: (typeof import('../../src/app.ts'))['startBridge'];
-  simulator: typeof import('../../src/iris/simulator/index.ts');
   createLogger: (typeof import('../../src/log/logger.ts'))['createLogger'];
   BackupService: (typeof import('../../src/backups/service.ts'))['BackupService'];
 }> {
   buildOnce();
   const out = join(root, '.artifacts', 'bench-bridge');
-  await bundleBridge(out, ['app', 'iris/simulator/index', 'log/logger', 'backups/service']);
+  await bundleBridge(out, ['app', 'log/logger', 'backups/service']);
   const load = (path: string) => import(pathToFileURL(join(out, `${path}.js`)).href);
-  const [app, simulator, logger, backups] = await Promise.all([load('app'), load('iris/simulator/index'), load('log/logger'), load('backups/service')]);
-  return { startBridge: app.startBridge, simulator, createLogger: logger.createLogger, BackupService: backups.BackupService };
+  const [app, logger, backups] = await Promise.all([load('app'), load('log/logger'), load('backups/service')]);
+  return { startBridge: app.startBridge, createLogger: logger.createLogger, BackupService: backups.BackupService };
 }
