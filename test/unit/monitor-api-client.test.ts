@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { IrisContractError, IrisUnavailableError } from '../../src/model/errors.ts';
 import { MonitorApiClient, MonitorApiUnavailableError } from '../../src/iris/monitor-api/client.ts';
@@ -139,14 +141,80 @@ describe('MonitorApiClient against the simulated /api/monitor over HTTP', () => 
   });
 
   it('rejects an alerts answer that is not JSON as a contract error', async () => {
-    const fake: typeof fetch = async () => new Response('<html>oops</html>', { status: 200 });
-    const c = new MonitorApiClient({ baseUrl: 'http://iris.invalid:52773', fetchImpl: fake });
-    await assert.rejects(c.readAlerts(), IrisContractError);
+    await withServer((_req, res) => res.end('<html>oops</html>'), async (url) => {
+      await assert.rejects(new MonitorApiClient({ baseUrl: url }).readAlerts(), IrisContractError);
+    });
   });
 
   it('explains a 401 as /api/monitor requiring a login', async () => {
-    const fake: typeof fetch = async () => new Response('', { status: 401, statusText: 'Unauthorized' });
-    const c = new MonitorApiClient({ baseUrl: 'http://iris.invalid:52773', fetchImpl: fake });
-    await assert.rejects(c.scrapeMetrics(), (e: unknown) => e instanceof MonitorApiUnavailableError && /Unauthenticated access/.test(e.message));
+    await withServer((_req, res) => res.writeHead(401, 'Unauthorized').end(), async (url) => {
+      await assert.rejects(new MonitorApiClient({ baseUrl: url }).scrapeMetrics(), (e: unknown) => e instanceof MonitorApiUnavailableError && /Unauthenticated access/.test(e.message));
+    });
+  });
+
+  it('names where a redirect points instead of following it to a login page', async () => {
+    await withServer((_req, res) => res.writeHead(302, { location: '/csp/sys/UtilHome.csp' }).end(), async (url) => {
+      await assert.rejects(new MonitorApiClient({ baseUrl: url }).scrapeMetrics(), (e: unknown) => {
+        assert.ok(e instanceof MonitorApiUnavailableError);
+        assert.equal(e.status, 302);
+        assert.match(e.message, /HTTP 302 Found, to \/csp\/sys\/UtilHome\.csp; is the URL pointing at IRIS/);
+        return true;
+      });
+    });
+  });
+
+  it('stops reading an endless answer at 16 MB, with a contract error', async () => {
+    let sent = 0;
+    await withServer((_req, res) => {
+      const chunk = Buffer.alloc(1024 * 1024, 'iris_cpu_usage 1\n');
+      const more = () => {
+        while (!res.destroyed && res.write(chunk)) sent += chunk.length;
+      };
+      res.on('drain', more);
+      more();
+    }, async (url) => {
+      await assert.rejects(new MonitorApiClient({ baseUrl: url }).scrapeMetrics(), (e: unknown) => e instanceof IrisContractError && /longer than 16777216 bytes/.test(e.message));
+    });
+    assert.ok(sent < 64 * 1024 * 1024, `the server wrote ${sent} bytes before the client stopped it`);
+  });
+
+  it('asks again on a new connection when the server closed the kept-alive one as it was reused', async () => {
+    const sockets = new Set<unknown>();
+    let requests = 0;
+    await withServer((req, res) => {
+      requests++;
+      // The second request arrives on the first one's connection: close it without an answer,
+      // as a server whose keep-alive timeout just ran out does.
+      if (sockets.has(req.socket)) return req.socket.destroy();
+      sockets.add(req.socket);
+      res.end('iris_cpu_usage 7\n');
+    }, async (url) => {
+      const c = new MonitorApiClient({ baseUrl: url });
+      assert.equal((await c.scrapeMetrics()).cpuPercent, 7);
+      assert.equal((await c.scrapeMetrics()).cpuPercent, 7);
+    });
+    assert.equal(requests, 3, 'one request closed on the reused connection, then asked again');
+    assert.equal(sockets.size, 2);
+  });
+
+  it('reports an answer broken off halfway as the web server breaking off', async () => {
+    await withServer((req, res) => {
+      res.writeHead(200, { 'content-length': '1000' }).write('iris_cpu_usage 1\n');
+      setTimeout(() => req.socket.destroy(), 20);
+    }, async (url) => {
+      await assert.rejects(new MonitorApiClient({ baseUrl: url }).scrapeMetrics(), (e: unknown) => e instanceof MonitorApiUnavailableError && /broke off its answer to \/api\/monitor\/metrics/.test(e.message));
+    });
   });
 });
+
+/** A web server on loopback that answers with `handle` while `use` runs against its URL. */
+async function withServer(handle: (req: IncomingMessage, res: ServerResponse) => void, use: (url: string) => Promise<void>): Promise<void> {
+  const server = createServer(handle);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}

@@ -15,7 +15,14 @@ import { parseAlerts } from './alerts.ts';
 import type { InstanceMetrics } from '../../model/instance-health.ts';
 import type { MetricSelector } from '../../model/sensor-source.ts';
 import { selectSensorMetrics, toInstanceMetrics } from './metrics.ts';
+import { getText, keptAlive, NoAnswerError, type TextAnswer } from './http-get.ts';
 import { parsePrometheus } from './prometheus.ts';
+
+/**
+ * Far more than an instance's metrics (3.5 KB from the simulator, more per database and
+ * production): a guard against an endless answer, not a budget.
+ */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 /** The IRIS web server did not answer, or answered with an HTTP error. */
 export class MonitorApiUnavailableError extends IrisUnavailableError {
@@ -35,7 +42,6 @@ export interface MonitorApiClientOptions {
   baseUrl: string;
   /** Per request; default 10 s. */
   timeoutMs?: number;
-  fetchImpl?: typeof fetch;
   /** Clock for licenseExpiry; default () => new Date(). */
   now?: () => Date;
   /** The user's metric sensors, read from the same scrape (no request of their own). */
@@ -51,7 +57,8 @@ export interface ScrapeInfo {
 export class MonitorApiClient {
   private readonly base: string;
   private readonly timeoutMs: number;
-  private readonly fetchImpl: typeof fetch;
+  /** Kept-alive connections: a poll's two requests, and the next poll's, need no new one. */
+  private readonly agent = keptAlive();
   private readonly now: () => Date;
   private sensorMetrics: ReadonlyMap<string, MetricSelector>;
   /** What the last successful scrape parsed, for a log line when IRIS wrote lines we skipped. */
@@ -60,7 +67,6 @@ export class MonitorApiClient {
   constructor(opts: MonitorApiClientOptions) {
     this.base = opts.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.fetchImpl = opts.fetchImpl ?? fetch;
     this.now = opts.now ?? (() => new Date());
     this.sensorMetrics = opts.sensorMetrics ?? new Map();
   }
@@ -109,34 +115,33 @@ export class MonitorApiClient {
   }
 
   private async get(url: string, path: string): Promise<string> {
-    let res: Response;
+    let answer;
     try {
-      res = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'text/plain, application/json' } });
+      answer = await getText(url, { agent: this.agent, timeoutMs: this.timeoutMs, maxBytes: MAX_ANSWER_BYTES, headers: { accept: 'text/plain, application/json' } });
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError';
-      const reason = timedOut ? `no answer within ${this.timeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
+      if (!(e instanceof NoAnswerError)) throw e;
+      if (e.kind === 'too-large') {
+        throw new IrisContractError(`the IRIS web server at ${this.base} answered ${path} with ${e.message}; is the URL pointing at IRIS, and not at a proxy or another server?`);
+      }
+      if (e.kind === 'broken') throw new MonitorApiUnavailableError(`the IRIS web server at ${this.base} broke off its answer to ${path}: ${e.message}`, url, undefined, { cause: e });
       throw new MonitorApiUnavailableError(
-        `the IRIS web server at ${this.base} did not answer ${path}: ${reason}; is IRIS running, and is its web server ` +
+        `the IRIS web server at ${this.base} did not answer ${path}: ${e.message}; is IRIS running, and is its web server ` +
           '(port 52773 in the container) reachable from the bridge?',
         url,
         undefined,
         { cause: e },
       );
     }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (e) {
-      throw new MonitorApiUnavailableError(`the IRIS web server at ${this.base} broke off its answer to ${path}: ${(e as Error).message}`, url, res.status, { cause: e });
+    if (answer.status < 200 || answer.status > 299) {
+      throw new MonitorApiUnavailableError(httpErrorMessage(this.base, path, answer), url, answer.status);
     }
-    if (!res.ok) throw new MonitorApiUnavailableError(httpErrorMessage(this.base, path, res.status, res.statusText), url, res.status);
-    return text;
+    return answer.text;
   }
 }
 
-function httpErrorMessage(base: string, path: string, status: number, statusText: string): string {
+function httpErrorMessage(base: string, path: string, { status, statusText, location }: TextAnswer): string {
   const head = `the IRIS web server at ${base} answered ${path} with HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
+  if (status >= 300 && status < 400) return `${head}, to ${location ?? 'nowhere'}; is the URL pointing at IRIS, and not at a proxy or login page?`;
   if (status === 401 || status === 403) {
     return `${head}; the /api/monitor web application requires a login here: allow Unauthenticated access for it ` +
       '(System Administration > Security > Applications > Web Applications > /api/monitor), as IRIS does by default';
