@@ -72,6 +72,8 @@ export interface HostErrors {
 export function newHostErrors(prev: MonitorView | null, next: MonitorView): HostErrors[] {
   const out: HostErrors[] = [];
   for (const [old, p] of kept(prev, next)) {
+    // The same hosts array: none of its hosts changed (a snapshot keeps what repeats).
+    if (old.hosts === p.hosts) continue;
     const errorsBefore = new Map(old.hosts.map((h) => [h.name, h.errors]));
     const hosts = p.hosts.filter((h) => h.errors > (errorsBefore.get(h.name) ?? 0)).map((h) => h.name);
     if (hosts.length > 0) out.push({ key: p.key, namespace: p.namespace, name: p.name, hosts });

@@ -21,6 +21,8 @@ export interface CachedHost {
 }
 
 export interface CachedProduction {
+  /** The hosts array it was last found for. */
+  from: readonly HostSnapshot[];
   names: string[];
   stateTopic: string;
   discoveryTopic: string;
@@ -35,9 +37,14 @@ export class HostCache {
   /** The production's entry, rebuilt when its hosts (their names, in order) changed. */
   of(p: ProductionView): CachedProduction {
     const cached = this.productions.get(p.key);
-    if (cached && sameNames(cached.names, p.hosts)) return cached;
+    // The agent's reader gives an unchanged production the same hosts array (snapshot-reader.ts).
+    if (cached && (cached.from === p.hosts || sameNames(cached.names, p.hosts))) {
+      cached.from = p.hosts;
+      return cached;
+    }
     const shared = productionIds(this.topics, p);
     const entry: CachedProduction = {
+      from: p.hosts,
       names: p.hosts.map((h) => h.name),
       stateTopic: this.topics.productionState(p),
       discoveryTopic: this.topics.productionDiscovery(p),

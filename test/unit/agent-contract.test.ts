@@ -8,10 +8,10 @@ import {
   databasesFromAgent,
   UNKNOWN_PRODUCTION_CODES,
   parseAgentJson,
-  snapshotFromAgent,
   sslConfigsFromAgent,
   applySslConfigJson,
 } from '../../src/iris/agent/contract.ts';
+import { snapshotFromAgent } from '../../src/iris/agent/snapshot-reader.ts';
 
 const AGENT_CLS = readFileSync(new URL('../../rootfs/usr/share/iris-edge/agent/IrisEdge.Agent.cls', import.meta.url), 'utf8');
 

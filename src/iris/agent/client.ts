@@ -27,10 +27,10 @@ import {
   databasesFromAgent,
   parseAgentJson,
   privilegesFromAgent,
-  snapshotFromAgent,
   type AgentPrivileges,
   sslConfigsFromAgent,
 } from './contract.ts';
+import { SnapshotReader } from './snapshot-reader.ts';
 import { AGENT_CLASS, agentVersionProblem, isMissingClassError } from './version.ts';
 import { eventLogFromAgent } from './event-log.ts';
 import { SENSOR_CALL_BUDGET_MS, SENSOR_LIMIT_MS, sensorReadingsFromAgent, type SensorReading, type SensorRequest } from './sensors.ts';
@@ -70,6 +70,8 @@ export class AgentIrisClient implements IrisClient {
   readonly target: string;
   protected readonly transport: AgentTransport;
   private readonly opts: AgentIrisClientOptions;
+  /** Each snapshot is read against the last one: repeated host rows are not checked again. */
+  private readonly snapshots = new SnapshotReader();
   /** Resolved once the installed agent is known to be recent enough; reset when it vanishes. */
   private agentChecked: Promise<void> | null = null;
 
@@ -85,7 +87,7 @@ export class AgentIrisClient implements IrisClient {
       new IrisUnavailableError(`IRIS refused the inventory (IrisEdge.Agent.Snapshot): ${e.message}`, { cause: e }),
     );
     try {
-      return snapshotFromAgent(parseAgentJson('Snapshot', raw), this.opts.onProblems);
+      return this.snapshots.read(parseAgentJson('Snapshot', raw), this.opts.onProblems);
     } catch (err) {
       if (err instanceof AgentFailedError) {
         throw new IrisUnavailableError(`IRIS could not take the inventory: ${err.failure.text || err.failure.code}`, { cause: err });

@@ -6,17 +6,7 @@
 import { z } from 'zod';
 import type { DatabaseInfo } from '../../model/backup.ts';
 import { IrisContractError, IrisError } from '../../model/errors.ts';
-import {
-  HOST_STATUSES,
-  productionStateFromCode,
-  type HostKind,
-  type HostSnapshot,
-  type HostStatus,
-  type ProductionSnapshot,
-  type Snapshot,
-} from '../../model/production.ts';
 import type { SslConfig, SslConfigInput } from '../../model/ssl.ts';
-import { remembered } from './remembered.ts';
 
 /** ISO 8601 in UTC with "Z", as the agent writes it ($ZDATETIME(h,3,7,3)). A space instead of "T" is tolerated. */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
@@ -102,8 +92,8 @@ export class AgentFailedError extends IrisError {
   }
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
+function formatPath(path: readonly PropertyKey[], prefix: string): string {
+  let out = prefix;
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
     else out += out === '' ? String(p) : `.${String(p)}`;
@@ -111,10 +101,11 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-export function describe(error: z.ZodError): string {
+/** The first issues, each with its path, under `prefix` when the value checked sat there. */
+export function describe(error: z.ZodError, prefix = ''): string {
   return error.issues
     .slice(0, 5)
-    .map((i) => `${formatPath(i.path)}: ${i.message}`)
+    .map((i) => `${formatPath(i.path, prefix)}: ${i.message}`)
     .join('; ');
 }
 
@@ -135,101 +126,6 @@ export function parseAgentJson(method: string, raw: unknown): unknown {
 export function failureOf(value: unknown): AgentFailure | undefined {
   const f = agentFailureSchema.safeParse(value);
   return f.success ? f.data : undefined;
-}
-
-/** A host status word of IRIS's, in any case, as the model's; null for a word it does not know. */
-const hostStatusOf = remembered((word): HostStatus | null => {
-  const lower = word.toLowerCase();
-  return (HOST_STATUSES as readonly string[]).includes(lower) ? (lower as HostStatus) : null;
-}, 256);
-
-/** The agent's UTC time as the model writes it (Date's ISO form: "T", milliseconds). */
-const isoTimeOf = remembered((time) => {
-  const iso = new Date(time.replace(' ', 'T')).toISOString();
-  // The same string object when nothing changed, so a snapshot kept holds one copy.
-  return iso === time ? time : iso;
-}, 20_000);
-
-/**
- * Agent Snapshot JSON (already JSON.parse'd) -> the model's Snapshot.
- * Host status words are lower-cased onto HOST_STATUSES; a host whose business type could not be
- * determined ("unknown": its class is missing) is reported as an "unconfigured" process, the
- * closest the model can express.
- */
-export function snapshotFromAgent(value: unknown, onProblems?: (problems: AgentProblem[]) => void): Snapshot {
-  const failure = failureOf(value);
-  if (failure) throw new AgentFailedError('Snapshot', failure);
-  const parsed = agentSnapshotSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new IrisContractError(`IrisEdge.Agent.Snapshot returned data that breaks the contract: ${describe(parsed.error)}`);
-  }
-  const data = parsed.data;
-  if (data.problems.length > 0) onProblems?.(data.problems);
-  const productions: ProductionSnapshot[] = data.productions.map((p, pi) => {
-    const seen = new Set<string>();
-    const hosts: HostSnapshot[] = p.hosts.map((h, hi) => {
-      if (seen.has(h.name)) {
-        throw new IrisContractError(`IrisEdge.Agent.Snapshot: productions[${pi}].hosts[${hi}].name: duplicate host name "${h.name}" in ${p.namespace}/${p.name}`);
-      }
-      seen.add(h.name);
-      let status = hostStatusOf(h.status);
-      if (status === null) {
-        throw new IrisContractError(
-          `IrisEdge.Agent.Snapshot: productions[${pi}].hosts[${hi}].status: unknown host status "${h.status}" (expected one of ${HOST_STATUSES.join(', ')})`,
-        );
-      }
-      let kind: HostKind;
-      if (h.kind === 'unknown') {
-        kind = 'process';
-        status = 'unconfigured';
-      } else {
-        kind = h.kind;
-      }
-      return {
-        name: h.name,
-        className: h.className,
-        kind,
-        enabled: h.enabled,
-        status,
-        queue: h.queue,
-        errors: h.errors,
-        lastActivity: h.lastActivity === null ? null : isoTimeOf(h.lastActivity),
-      };
-    });
-    return {
-      namespace: p.namespace,
-      name: p.name,
-      state: productionStateFromCode(p.stateCode),
-      hosts,
-      needsUpdate: p.needsUpdate,
-      updateReason: p.updateReason,
-    };
-  });
-  const keys = new Set<string>();
-  productions.forEach((p, i) => {
-    const key = `${p.namespace}/${p.name}`;
-    if (keys.has(key)) throw new IrisContractError(`IrisEdge.Agent.Snapshot: productions[${i}]: duplicate production ${key}`);
-    keys.add(key);
-  });
-  const lic = data.instance.license;
-  return {
-    instance: {
-      version: data.instance.version,
-      versionNumber: data.instance.versionNumber,
-      ...(lic
-        ? {
-            license: {
-              unitsConsumed: lic.unitsConsumed,
-              unitsAvailable: lic.unitsAvailable,
-              unitsLimit: lic.unitsLimit,
-              expires: lic.expires === '' ? null : `${lic.expires}T00:00:00.000Z`,
-            },
-          }
-        : {}),
-    },
-    productions,
-    takenAt: new Date(data.takenAt.replace(' ', 'T')).toISOString(),
-  };
 }
 
 /** Agent Control JSON (already JSON.parse'd) -> {ok:true} or the failure with IRIS's code and text. */
