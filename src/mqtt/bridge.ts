@@ -14,10 +14,11 @@ import { productionFeatureComponents, type InstanceFeature } from './feature.ts'
 import { instanceSensorComponents, metricsState } from './instance-sensors.ts';
 import { RetainedPublisher } from './publisher.ts';
 import { DiscoveryPacer } from './pacer.ts';
-import { HostCache, discoveryChanged, stateChanged, type CachedHost } from './host-cache.ts';
+import { HostCache } from './host-cache.ts';
+import { syncHostDiscovery, syncHostStates, type HostSync } from './host-sync.ts';
 import { PublishWindow } from './window.ts';
 import { retainedQuietPeriod } from './inventory.ts';
-import { hostState, instanceState, namespaceState, productionState } from './state.ts';
+import { instanceState, namespaceState, productionState } from './state.ts';
 import type { Topics } from './topics.ts';
 
 /** How long Home Assistant gets to remove entities before their state topics are cleared. */
@@ -321,25 +322,13 @@ export class MqttBridge {
       await this.publishDiscovery(w, ctxKey, this.hostCache.of(p).discoveryTopic, inputs, (i) => productionDiscovery(ctx, i,
         { ...hostComponentsForProduction(ctx, i), ...productionFeatureComponents(this.features, ctx, i, i.features) }, i.interop));
     }
-    for (const p of view.productions.filter(ownHosts)) {
-      const cached = this.hostCache.of(p);
-      for (const [n, h] of p.hosts.entries()) {
-        const c = cached.hosts[n] as CachedHost;
-        if (!discoveryChanged(c, this.ctxGeneration, h) && this.publisher.current(c.ids.discoveryTopic)) continue;
-        // discoveryChanged is this device's memo: no JSON key per device (publishDiscovery's).
-        const payload = this.hostJson.of(ctx, this.ctxGeneration, c.ids, h);
-        if (this.pacer.admit(c.ids.discoveryTopic, payload)) await this.publishState(w, c.ids.discoveryTopic, payload);
-      }
-    }
+    const sync: HostSync = { publisher: this.publisher, pacer: this.pacer, hostJson: this.hostJson, publish: (topic, payload) => this.publishState(w, topic, payload) };
+    for (const p of view.productions.filter(ownHosts)) await syncHostDiscovery(sync, this.hostCache.of(p), p, ctx, this.ctxGeneration);
     for (const p of view.productions) {
       const cached = this.hostCache.of(p);
       const interop = this.interop.has(p.key) ? (interopOf(p) ?? { production: p.name, namespace: null, queued: null, errored: null, messages: null }) : undefined;
       await this.publishState(w, cached.stateTopic, productionState(p, interop));
-      for (const [n, h] of p.hosts.entries()) {
-        const c = cached.hosts[n] as CachedHost;
-        // An unchanged host costs a comparison, not a JSON document.
-        if (stateChanged(c, h) || !this.publisher.current(c.ids.stateTopic)) await this.publishState(w, c.ids.stateTopic, hostState(h));
-      }
+      await syncHostStates(sync, cached, p);
     }
     for (const ns of new Set(view.productions.map((p) => p.namespace))) {
       await this.publishState(w, t.namespaceState(ns), namespaceState(ns, view.productions));

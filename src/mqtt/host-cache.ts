@@ -20,9 +20,28 @@ export interface CachedHost {
   discovery: { generation: number; className: string; kind: string } | undefined;
 }
 
+/**
+ * The hosts array, publisher currency (RetainedPublisher.currency) and discovery context at which
+ * a loop over the production's hosts last found every one of them current. The same hosts array
+ * holds the same host objects (agent/snapshot-reader.ts): at the same currency and context, the
+ * loop would find them all current again.
+ */
+export interface AllCurrent {
+  hosts: readonly HostSnapshot[];
+  currency: number;
+  generation: number;
+}
+
+export function stillCurrent(memo: AllCurrent | undefined, hosts: readonly HostSnapshot[], currency: number, generation = 0): boolean {
+  return memo !== undefined && memo.hosts === hosts && memo.currency === currency && memo.generation === generation;
+}
+
 export interface CachedProduction {
   /** The hosts array it was last found for. */
   from: readonly HostSnapshot[];
+  /** Every host's state, and every own device's discovery, as host-sync.ts last found them. */
+  states?: AllCurrent;
+  discovery?: AllCurrent;
   names: string[];
   stateTopic: string;
   discoveryTopic: string;

@@ -25,6 +25,8 @@ export class RetainedPublisher {
   private readonly digests = new Map<string, string>();
   private readonly pendingClears = new Set<string>();
   private sends = 0;
+  /** Counts the times a topic stopped being current (cleared, or marked to be sent again). */
+  private lapses = 0;
 
   constructor(private readonly client: MqttClient) {}
 
@@ -44,6 +46,7 @@ export class RetainedPublisher {
   /** An empty retained payload deletes the retained message (and, for discovery, the entities). */
   async clear(topic: string): Promise<void> {
     this.digests.delete(topic);
+    this.lapses++;
     if (this.client.connected) await this.client.publishAsync(topic, '', { qos: 1, retain: true });
     else this.pendingClears.add(topic);
   }
@@ -60,6 +63,14 @@ export class RetainedPublisher {
   /** The topic holds a message of ours (published, not cleared), even one still to be sent again. */
   has(topic: string): boolean {
     return this.digests.has(topic);
+  }
+
+  /**
+   * Changes whenever a topic may have stopped being `current`: what was current at one value of it
+   * still is while it stays the same.
+   */
+  get currency(): number {
+    return this.lapses;
   }
 
   /** The broker has the topic's last payload: nothing needs building for it unless its inputs changed. */
@@ -80,6 +91,7 @@ export class RetainedPublisher {
       this.pendingClears.delete(topic);
     }
     for (const topic of this.digests.keys()) if (filter(topic)) this.digests.set(topic, UNSENT);
+    this.lapses++;
     const before = this.sends;
     await rebuild();
     return this.sends - before;

@@ -57,7 +57,10 @@ export interface ScrapeInfo {
 export class MonitorApiClient {
   private readonly base: string;
   private readonly timeoutMs: number;
-  /** Kept-alive connections: a poll's two requests, and the next poll's, need no new one. */
+  /**
+   * Kept-alive connections, for as long as the web server keeps them open (Node lets one go a
+   * second before the server's stated timeout): a poll's second request needs no new one.
+   */
   private readonly agent = keptAlive();
   private readonly now: () => Date;
   private sensorMetrics: ReadonlyMap<string, MetricSelector>;

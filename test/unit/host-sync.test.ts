@@ -1,0 +1,75 @@
+// The loops over a production's hosts at every sync (src/mqtt/host-sync.ts), with a publisher whose
+// client records what it sends.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MqttClient } from 'mqtt';
+import type { HostSnapshot } from '../../src/model/production.ts';
+import type { ProductionView } from '../../src/model/view.ts';
+import { HostCache } from '../../src/mqtt/host-cache.ts';
+import { HostDiscoveryJson } from '../../src/mqtt/host-discovery-json.ts';
+import { DiscoveryPacer } from '../../src/mqtt/pacer.ts';
+import { RetainedPublisher } from '../../src/mqtt/publisher.ts';
+import { syncHostDiscovery, syncHostStates, type HostSync } from '../../src/mqtt/host-sync.ts';
+import { Topics } from '../../src/mqtt/topics.ts';
+import { discoveryContext, hostSnapshot } from '../support/fixtures.ts';
+
+const topics = new Topics('iris');
+const ctx = discoveryContext({ topics });
+const production = (hosts: HostSnapshot[]): ProductionView =>
+  ({ key: 'ORDERS/Orders.Production', namespace: 'ORDERS', name: 'Orders.Production', hosts }) as unknown as ProductionView;
+
+function rig(holdoffMs = 0) {
+  const sent: string[] = [];
+  const client = { connected: true, publishAsync: async (topic: string) => void sent.push(topic) } as unknown as MqttClient;
+  const publisher = new RetainedPublisher(client);
+  /** How often the loops asked whether a topic is current: one question per host looked at. */
+  let asked = 0;
+  const current = publisher.current.bind(publisher);
+  publisher.current = (topic) => (asked++, current(topic));
+  const sync: HostSync = { publisher, pacer: new DiscoveryPacer(holdoffMs, () => undefined), hostJson: new HostDiscoveryJson(), publish: (t, p) => publisher.publish(t, p).then(() => undefined) };
+  return { sent, publisher, sync, asked: () => asked, cache: new HostCache(topics) };
+}
+
+describe('host sync', () => {
+  it('looks into no host of a production whose hosts array it found all current last time', async () => {
+    const { sent, sync, asked, cache } = rig();
+    const p = production([hostSnapshot('A'), hostSnapshot('B')]);
+    await syncHostStates(sync, cache.of(p), p);
+    await syncHostDiscovery(sync, cache.of(p), p, ctx, 1);
+    assert.equal(sent.length, 4, 'two states and two devices');
+    const before = asked();
+    await syncHostStates(sync, cache.of(p), p);
+    await syncHostDiscovery(sync, cache.of(p), p, ctx, 1);
+    assert.equal(asked(), before, 'the same array: no host looked at');
+    // A new array with the same hosts is looked into, and finds nothing to send.
+    const again = production([...p.hosts]);
+    await syncHostStates(sync, cache.of(again), again);
+    assert.equal(asked(), before + 2);
+    assert.equal(sent.length, 4);
+    // A new discovery context is looked into too.
+    await syncHostDiscovery(sync, cache.of(p), p, ctx, 2);
+    assert.equal(asked(), before + 2, 'a new context rebuilds without asking: discoveryChanged says so');
+    assert.equal(sent.length, 4, 'the same payloads: nothing sent');
+  });
+
+  it('sends everything again after the broker lost it, even for an unchanged hosts array', async () => {
+    const { sent, publisher, sync, cache } = rig();
+    const p = production([hostSnapshot('A'), hostSnapshot('B')]);
+    await syncHostStates(sync, cache.of(p), p);
+    sent.length = 0;
+    await publisher.resend(() => true, () => syncHostStates(sync, cache.of(p), p));
+    assert.deepEqual(sent.sort(), p.hosts.map((h) => topics.hostState(p, h.name.toLowerCase())).sort());
+  });
+
+  it('looks again at a production whose device discovery the pacer held back', async () => {
+    const { sent, sync, asked, cache } = rig(60_000);
+    const p = production([hostSnapshot('A')]);
+    await syncHostDiscovery(sync, cache.of(p), p, ctx, 1);
+    // The second context's payload differs (a new version): the pacer holds it for a minute.
+    await syncHostDiscovery(sync, cache.of(p), p, { ...ctx, bridgeVersion: '9.9.9' }, 2);
+    assert.equal(sent.length, 1);
+    const before = asked();
+    await syncHostDiscovery(sync, cache.of(p), p, { ...ctx, bridgeVersion: '9.9.9' }, 2);
+    assert.equal(asked(), before + 1, 'held: the host is looked at again');
+  });
+});
