@@ -50,7 +50,7 @@ const WARMUP_MESSAGES = 1000;
 const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
 
-/** Publishes `messages` retained from a plain client, IN_FLIGHT QoS 1 publishes outstanding at a time. */
+/** Publishes `messages` retained from a plain client, IN_FLIGHT QoS 1 publishes at a time. */
 async function publishWindowed(url: string, messages: { topic: string; payload: string }[]): Promise<void> {
   const c = await mqtt.connectAsync(url, { protocolVersion: 5 });
   let next = 0;
