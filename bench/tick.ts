@@ -31,7 +31,7 @@ import type { Logger } from '../src/log/logger.ts';
 import { testConfig, waitFor } from '../test/support/fixtures.ts';
 import { Mosquitto } from '../test/support/mosquitto.ts';
 import { Observer } from '../test/support/observer.ts';
-import { childrenOf } from '../test/support/processes.ts';
+import { childrenRunning } from '../test/support/processes.ts';
 import { benchNodeFlags, buildOnce, builtBridge, imageMallocEnv, imageNodeFlags, runAsImage } from './support/bridge-process.ts';
 import type { QueueMove, TickIrisReady } from './support/tick-iris.ts';
 
@@ -206,7 +206,7 @@ async function ticks({ startBridge, quiet }: Compiled, broker: Mosquitto, iris: 
   const running = await startBridge(benchConfig(`bench${scale.productions}`, broker, iris), quiet);
   try {
     await running.bridge.settled();
-    const connection = childrenOf(process.pid).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('native/child'));
+    const [connection] = childrenRunning(process.pid, 'native/child');
     if (connection === undefined) throw new Error('the bridge has no IRIS connection process');
     const irisPid = iris.proc.pid as number;
     const out: Figures = { bridge: [], connection: [], iris: [] };

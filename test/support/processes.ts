@@ -10,13 +10,18 @@ export function childrenOf(pid: number): number[] {
   }
 }
 
-/** The archive processes (src/backups/archive-child) among the process's children. */
-export function archiveProcessesOf(pid: number): number[] {
+/** The process's children started from an entry point whose path holds `entry`. */
+export function childrenRunning(pid: number, entry: string): number[] {
   return childrenOf(pid).filter((child) => {
     try {
-      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('archive-child');
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(entry);
     } catch {
       return false;
     }
   });
+}
+
+/** The archive processes (src/backups/archive-child) among the process's children. */
+export function archiveProcessesOf(pid: number): number[] {
+  return childrenRunning(pid, 'archive-child');
 }

@@ -112,17 +112,10 @@ describe('MonitorApiClient against the simulated /api/monitor over HTTP', () => 
   });
 
   it('gives up after the timeout when the server accepts but never answers', async () => {
-    const { createServer } = await import('node:http');
-    const silent = createServer(() => {});
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    const port = (silent.address() as { port: number }).port;
-    try {
-      const slow = new MonitorApiClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 150 });
+    await withServer(() => {}, async (url) => {
+      const slow = new MonitorApiClient({ baseUrl: url, timeoutMs: 150 });
       await assert.rejects(slow.scrapeMetrics(), (e: unknown) => e instanceof MonitorApiUnavailableError && /no answer within 150 ms/.test(e.message));
-    } finally {
-      silent.closeAllConnections();
-      await new Promise((r) => silent.close(r));
-    }
+    });
   });
 
   it('rejects a body with no metric in it (garbage, HTML, empty) as a contract error, without crashing', async () => {

@@ -17,8 +17,8 @@ export interface TextAnswer {
 }
 
 /**
- * Why there is no answer: none within the deadline, none at all (`code`: ECONNREFUSED...), one
- * that broke off, or one longer than the limit.
+ * Why there is no answer: none within the deadline, none at all (the message is the socket's
+ * error code, ECONNREFUSED...), one that broke off, or one longer than the limit.
  */
 export type NoAnswerKind = 'timeout' | 'unreachable' | 'broken' | 'too-large';
 
@@ -26,7 +26,6 @@ export class NoAnswerError extends Error {
   constructor(
     readonly kind: NoAnswerKind,
     message: string,
-    readonly code?: string,
   ) {
     super(message);
   }
@@ -82,7 +81,7 @@ function once(url: string, opts: GetOptions): Promise<TextAnswer> {
     }, opts.timeoutMs);
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (req.reusedSocket && err.code === 'ECONNRESET') return fail(new ReusedSocketClosed());
-      fail(new NoAnswerError('unreachable', err.code ?? err.message, err.code));
+      fail(new NoAnswerError('unreachable', err.code ?? err.message));
     });
     req.end();
   });
