@@ -270,7 +270,7 @@ export class MqttBridge {
 
   private async sync(view: MonitorView): Promise<void> {
     if (this.stopped) return;
-    const w = new PublishWindow(PUBLISH_WINDOW);
+    const w = new PublishWindow(PUBLISH_WINDOW, this.publisher);
     try {
       await this.syncInto(w, view);
     } finally {
@@ -356,10 +356,13 @@ export class MqttBridge {
     if (this.pacer.admit(topic, payload)) await this.publishState(w, topic, payload);
   }
 
-  /** Hands a retained message to the window; an unchanged one is not sent (RetainedPublisher). */
-  private async publishState(w: PublishWindow, topic: string, payload: string): Promise<void> {
+  /**
+   * Hands a retained message to the window; an unchanged one is not sent (RetainedPublisher). A
+   * promise when the caller must wait for room in the window.
+   */
+  private publishState(w: PublishWindow, topic: string, payload: string): Promise<void> | undefined {
     const d = this.publisher.changedDigest(topic, payload);
-    if (d !== null) await w.add(topic, () => this.publisher.publish(topic, payload, false, d));
+    return d === null ? undefined : w.add(topic, payload, d);
   }
 
   private async clearDiscovery(topic: string): Promise<void> {

@@ -6,6 +6,7 @@
  * agent's reader gives a production with no changed host the same array (snapshot-reader.ts), and
  * at 50 productions x 100 hosts walking 10,000 unchanged hosts was a tenth of a poll's CPU.
  */
+import type { HostSnapshot } from '../model/production.ts';
 import type { ProductionView } from '../model/view.ts';
 import type { DiscoveryContext } from './discovery.ts';
 import type { HostDiscoveryJson } from './host-discovery-json.ts';
@@ -18,8 +19,8 @@ export interface HostSync {
   publisher: RetainedPublisher;
   pacer: DiscoveryPacer;
   hostJson: HostDiscoveryJson;
-  /** Hands a retained message to the sync's publish window. */
-  publish(topic: string, payload: string): Promise<void>;
+  /** Hands a retained message to the sync's publish window; a promise when the loop must wait. */
+  publish(topic: string, payload: string): Promise<void> | undefined;
 }
 
 /** The discovery of each host's own device, where it changed or the broker lacks it. */
@@ -27,13 +28,17 @@ export async function syncHostDiscovery(s: HostSync, cached: CachedProduction, p
   const currency = s.publisher.currency;
   if (stillCurrent(cached.discovery, p.hosts, currency, generation)) return;
   let held = false;
-  for (const [n, h] of p.hosts.entries()) {
+  for (let n = 0; n < p.hosts.length; n++) {
+    const h = p.hosts[n] as HostSnapshot;
     const c = cached.hosts[n] as CachedHost;
-    if (!discoveryChanged(c, generation, h) && s.publisher.current(c.ids.discoveryTopic)) continue;
+    const topic = c.ids.discoveryTopic;
+    if (!discoveryChanged(c, generation, h) && s.publisher.current(topic)) continue;
     // discoveryChanged is this device's memo: no JSON key per device (publishDiscovery's).
     const payload = s.hostJson.of(ctx, generation, c.ids, h);
-    if (s.pacer.admit(c.ids.discoveryTopic, payload)) await s.publish(c.ids.discoveryTopic, payload);
-    else held = true;
+    if (s.pacer.admit(topic, payload)) {
+      const room = s.publish(topic, payload);
+      if (room) await room;
+    } else held = true;
   }
   // A payload the pacer holds goes out later: until then the loop must look again.
   cached.discovery = held ? undefined : { hosts: p.hosts, currency, generation };
@@ -43,10 +48,14 @@ export async function syncHostDiscovery(s: HostSync, cached: CachedProduction, p
 export async function syncHostStates(s: HostSync, cached: CachedProduction, p: ProductionView): Promise<void> {
   const currency = s.publisher.currency;
   if (stillCurrent(cached.states, p.hosts, currency)) return;
-  for (const [n, h] of p.hosts.entries()) {
+  for (let n = 0; n < p.hosts.length; n++) {
+    const h = p.hosts[n] as HostSnapshot;
     const c = cached.hosts[n] as CachedHost;
     // An unchanged host costs a comparison, not a JSON document.
-    if (stateChanged(c, h) || !s.publisher.current(c.ids.stateTopic)) await s.publish(c.ids.stateTopic, hostState(h));
+    if (stateChanged(c, h) || !s.publisher.current(c.ids.stateTopic)) {
+      const room = s.publish(c.ids.stateTopic, hostState(h));
+      if (room) await room;
+    }
   }
   cached.states = { hosts: p.hosts, currency, generation: 0 };
 }

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import type { MqttClient } from 'mqtt';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
+import type { Sender } from './window.ts';
 
 /**
  * What the publisher keeps of a payload: its SHA-1 (base64, 28 characters) instead of the payload.
@@ -14,6 +15,9 @@ const digest = (payload: string): string => hash('sha1', payload, 'base64');
 /** The digest of a topic that must be sent again: never equal to a SHA-1's. */
 const UNSENT = '';
 
+/** mqtt.js copies its options: one object serves every publish. */
+const RETAINED_QOS1: IClientPublishOptions = { qos: 1, retain: true };
+
 /**
  * Publishes retained messages only when their payload changes. It keeps a digest of each topic's
  * payload, not the payload, so what the broker lost (a restart without persistence, Home
@@ -21,7 +25,7 @@ const UNSENT = '';
  * `resend`. Changes made while the broker is away are remembered as sent and go out with that
  * rebuild, only the latest of each topic.
  */
-export class RetainedPublisher {
+export class RetainedPublisher implements Sender {
   private readonly digests = new Map<string, string>();
   private readonly pendingClears = new Set<string>();
   private sends = 0;
@@ -36,11 +40,21 @@ export class RetainedPublisher {
    */
   async publish(topic: string, payload: string, force = false, d = digest(payload)): Promise<boolean> {
     if (!force && this.digests.get(topic) === d) return false;
+    await new Promise<void>((resolve, reject) => this.send(topic, payload, d, (err) => (err ? reject(err) : resolve())));
+    return true;
+  }
+
+  /**
+   * Sends the message whatever the topic had (a publish window's sender): `d` is its digest, from
+   * changedDigest; `done` runs once the broker acknowledged it, at once while the broker is away
+   * (the message then goes with the rebuild).
+   */
+  send(topic: string, payload: string, d: string, done: (err?: Error) => void): void {
     this.digests.set(topic, d);
     this.pendingClears.delete(topic);
     this.sends++;
-    if (this.client.connected) await this.client.publishAsync(topic, payload, { qos: 1, retain: true });
-    return true;
+    if (this.client.connected) this.client.publish(topic, payload, RETAINED_QOS1, done);
+    else done();
   }
 
   /** An empty retained payload deletes the retained message (and, for discovery, the entities). */

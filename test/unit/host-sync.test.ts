@@ -9,6 +9,7 @@ import { HostCache } from '../../src/mqtt/host-cache.ts';
 import { HostDiscoveryJson } from '../../src/mqtt/host-discovery-json.ts';
 import { DiscoveryPacer } from '../../src/mqtt/pacer.ts';
 import { RetainedPublisher } from '../../src/mqtt/publisher.ts';
+import { PublishWindow } from '../../src/mqtt/window.ts';
 import { syncHostDiscovery, syncHostStates, type HostSync } from '../../src/mqtt/host-sync.ts';
 import { Topics } from '../../src/mqtt/topics.ts';
 import { discoveryContext, hostSnapshot } from '../support/fixtures.ts';
@@ -20,14 +21,34 @@ const production = (hosts: HostSnapshot[]): ProductionView =>
 
 function rig(holdoffMs = 0) {
   const sent: string[] = [];
-  const client = { connected: true, publishAsync: async (topic: string) => void sent.push(topic) } as unknown as MqttClient;
+  const payloads: [string, string][] = [];
+  const client = {
+    connected: true,
+    publish: (topic: string, payload: string, _opts: unknown, done: () => void) => {
+      sent.push(topic);
+      payloads.push([topic, payload]);
+      done();
+    },
+  } as unknown as MqttClient;
   const publisher = new RetainedPublisher(client);
   /** How often the loops asked whether a topic is current: one question per host looked at. */
   let asked = 0;
   const current = publisher.current.bind(publisher);
   publisher.current = (topic) => (asked++, current(topic));
-  const sync: HostSync = { publisher, pacer: new DiscoveryPacer(holdoffMs, () => undefined), hostJson: new HostDiscoveryJson(), publish: (t, p) => publisher.publish(t, p).then(() => undefined) };
-  return { sent, publisher, sync, asked: () => asked, cache: new HostCache(topics) };
+  /** What the pacer handed over when a hold-off ended. */
+  const due: [string, string][] = [];
+  const window = new PublishWindow(64, publisher);
+  const sync: HostSync = {
+    publisher,
+    pacer: new DiscoveryPacer(holdoffMs, (topic, payload) => due.push([topic, payload])),
+    hostJson: new HostDiscoveryJson(),
+    // As the bridge's publishState.
+    publish: (t, p) => {
+      const digest = publisher.changedDigest(t, p);
+      return digest === null ? undefined : window.add(t, p, digest);
+    },
+  };
+  return { sent, payloads, due, publisher, sync, asked: () => asked, cache: new HostCache(topics) };
 }
 
 describe('host sync', () => {
@@ -71,5 +92,6 @@ describe('host sync', () => {
     const before = asked();
     await syncHostDiscovery(sync, cache.of(p), p, { ...ctx, bridgeVersion: '9.9.9' }, 2);
     assert.equal(asked(), before + 1, 'held: the host is looked at again');
+    sync.pacer.drain();
   });
 });

@@ -12,6 +12,10 @@ function fakeClient() {
   const sent: [topic: string, payload: string][] = [];
   const client = {
     connected: true,
+    publish(topic: string, payload: string, _opts: unknown, done: () => void) {
+      sent.push([topic, payload]);
+      done();
+    },
     async publishAsync(topic: string, payload: string) {
       sent.push([topic, payload]);
     },
