@@ -322,7 +322,7 @@ export class MqttBridge {
       await this.publishDiscovery(w, ctxKey, this.hostCache.of(p).discoveryTopic, inputs, (i) => productionDiscovery(ctx, i,
         { ...hostComponentsForProduction(ctx, i), ...productionFeatureComponents(this.features, ctx, i, i.features) }, i.interop));
     }
-    const sync: HostSync = { publisher: this.publisher, pacer: this.pacer, hostJson: this.hostJson, publish: (topic, payload) => this.publishState(w, topic, payload) };
+    const sync: HostSync = { publisher: this.publisher, pacer: this.pacer, hostJson: this.hostJson, publish: (topic, payload, d) => this.publishState(w, topic, payload, d) };
     for (const p of view.productions.filter(ownHosts)) await syncHostDiscovery(sync, this.hostCache.of(p), p, ctx, this.ctxGeneration);
     for (const p of view.productions) {
       const cached = this.hostCache.of(p);
@@ -358,10 +358,10 @@ export class MqttBridge {
 
   /**
    * Hands a retained message to the window; an unchanged one is not sent (RetainedPublisher). A
-   * promise when the caller must wait for room in the window.
+   * promise when the caller must wait for room in the window. `d`: the payload's digest when the
+   * caller has one (see HostDiscoveryJson.digest), having checked that it is new.
    */
-  private publishState(w: PublishWindow, topic: string, payload: string): Promise<void> | undefined {
-    const d = this.publisher.changedDigest(topic, payload);
+  private publishState(w: PublishWindow, topic: string, payload: string, d: string | null = this.publisher.changedDigest(topic, payload)): Promise<void> | undefined {
     return d === null ? undefined : w.add(topic, payload, d);
   }
 

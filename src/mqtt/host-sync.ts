@@ -19,8 +19,11 @@ export interface HostSync {
   publisher: RetainedPublisher;
   pacer: DiscoveryPacer;
   hostJson: HostDiscoveryJson;
-  /** Hands a retained message to the sync's publish window; a promise when the loop must wait. */
-  publish(topic: string, payload: string): Promise<void> | undefined;
+  /**
+   * Hands a retained message to the sync's publish window: unless unchanged, where no digest is
+   * given (the caller's digest says it is new). A promise when the loop must wait for room.
+   */
+  publish(topic: string, payload: string, digest?: string): Promise<void> | undefined;
 }
 
 /** The discovery of each host's own device, where it changed or the broker lacks it. */
@@ -33,10 +36,15 @@ export async function syncHostDiscovery(s: HostSync, cached: CachedProduction, p
     const c = cached.hosts[n] as CachedHost;
     const topic = c.ids.discoveryTopic;
     if (!discoveryChanged(c, generation, h) && s.publisher.current(topic)) continue;
-    // discoveryChanged is this device's memo: no JSON key per device (publishDiscovery's).
+    // discoveryChanged is this device's memo: no JSON key per device (publishDiscovery's). The
+    // digest of the inputs spares the message where the broker has it already (the production's
+    // hosts changed, so each of its devices was looked at anew), unless the pacer holds an older
+    // one, which this one must replace.
+    const d = s.hostJson.digest(ctx, generation, c.ids, h);
+    if (s.publisher.holds(topic, d) && !s.pacer.holding(topic)) continue;
     const payload = s.hostJson.of(ctx, generation, c.ids, h);
     if (s.pacer.admit(topic, payload)) {
-      const room = s.publish(topic, payload);
+      const room = s.publish(topic, payload, d);
       if (room) await room;
     } else held = true;
   }

@@ -36,9 +36,10 @@ export class DiscoveryPacer {
       return false;
     }
     const last = this.lastSent.get(topic);
-    const wait = last === undefined ? 0 : last + this.holdoffMs - this.now();
+    const now = this.now();
+    const wait = last === undefined ? 0 : last + this.holdoffMs - now;
     if (wait <= 0) {
-      this.lastSent.set(topic, this.now());
+      this.lastSent.set(topic, now);
       return true;
     }
     const entry = {
@@ -85,6 +86,11 @@ export class DiscoveryPacer {
     }
     this.waiting.clear();
     return out;
+  }
+
+  /** A payload is held for `topic`. */
+  holding(topic: string): boolean {
+    return this.waiting.has(topic);
   }
 
   /** How many payloads are held. */

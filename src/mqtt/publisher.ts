@@ -46,8 +46,8 @@ export class RetainedPublisher implements Sender {
 
   /**
    * Sends the message whatever the topic had (a publish window's sender): `d` is its digest, from
-   * changedDigest; `done` runs once the broker acknowledged it, at once while the broker is away
-   * (the message then goes with the rebuild).
+   * changedDigest or a caller's own (see HostDiscoveryJson.digest); `done` runs once the broker
+   * acknowledged it, at once while the broker is away (the message then goes with the rebuild).
    */
   send(topic: string, payload: string, d: string, done: (err?: Error) => void): void {
     this.digests.set(topic, d);
@@ -71,7 +71,12 @@ export class RetainedPublisher implements Sender {
    */
   changedDigest(topic: string, payload: string): string | null {
     const d = digest(payload);
-    return this.digests.get(topic) === d ? null : d;
+    return this.holds(topic, d) ? null : d;
+  }
+
+  /** The topic's last message had digest `d`: sending one of that digest again would change nothing. */
+  holds(topic: string, d: string): boolean {
+    return this.digests.get(topic) === d;
   }
 
   /** The topic holds a message of ours (published, not cleared), even one still to be sent again. */

@@ -57,4 +57,32 @@ describe('a host discovery message written from its template', () => {
     assert.equal(json.of(b, 2, ids, host), JSON.stringify(hostDiscovery(b, ids, host)));
     assert.ok(json.of(b, 2, ids, host).includes('"sw":"9.9.9"'));
   });
+
+  it('gives equal digests only to equal messages, and the same digest where a new context leaves the message alone', () => {
+    const host = fc.record({ name: text, className: text, kind: fc.constantFrom<HostKind>('service', 'process', 'operation') });
+    const production = fc.record({ namespace: fc.constantFrom('LAB', 'Lab', 'ORDERS'), name: fc.constantFrom('Lab.Production', 'Lab-Production', 'Orders') });
+    const context = fc.record({ bridgeVersion: fc.constantFrom('1.0.0', '9.9.9'), instanceName: fc.constantFrom('IRIS', 'IRIS lab') });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(context, production, host), { minLength: 2, maxLength: 6 }), (cases) => {
+        const json = new HostDiscoveryJson();
+        // One generation per distinct context, as the bridge numbers them.
+        const generations = new Map<string, number>();
+        const written = cases.map(([c, p, h]) => {
+          const ctx = discoveryContext(c);
+          const key = JSON.stringify(c);
+          if (!generations.has(key)) generations.set(key, generations.size + 1);
+          const generation = generations.get(key)!;
+          const ids = hostIds(ctx.topics, p, hostRefs([h])[0]!.key);
+          return { message: json.of(ctx, generation, ids, h), digest: json.digest(ctx, generation, ids, h) };
+        });
+        for (const a of written) for (const b of written) assert.equal(a.digest === b.digest, a.message === b.message);
+      }),
+      { numRuns: 300 },
+    );
+    const json = new HostDiscoveryJson();
+    const ctx = discoveryContext();
+    const ids = hostIds(ctx.topics, { namespace: 'LAB', name: 'Lab' }, 'results_in');
+    const h = { name: 'Results.In', className: 'Lab.In', kind: 'service' as const };
+    assert.equal(json.digest(ctx, 1, ids, h), json.digest({ ...ctx }, 2, ids, h), 'a new generation of the same template');
+  });
 });

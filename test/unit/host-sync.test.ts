@@ -42,9 +42,9 @@ function rig(holdoffMs = 0) {
     publisher,
     pacer: new DiscoveryPacer(holdoffMs, (topic, payload) => due.push([topic, payload])),
     hostJson: new HostDiscoveryJson(),
-    // As the bridge's publishState.
-    publish: (t, p) => {
-      const digest = publisher.changedDigest(t, p);
+    // As the bridge's publishState: the caller's digest, or the payload's where it changed.
+    publish: (t, p, d) => {
+      const digest = d ?? publisher.changedDigest(t, p);
       return digest === null ? undefined : window.add(t, p, digest);
     },
   };
@@ -93,5 +93,31 @@ describe('host sync', () => {
     await syncHostDiscovery(sync, cache.of(p), p, { ...ctx, bridgeVersion: '9.9.9' }, 2);
     assert.equal(asked(), before + 1, 'held: the host is looked at again');
     sync.pacer.drain();
+  });
+
+  it('sends no device again when a host joins the production, but the new host\'s', async () => {
+    const { sent, sync, cache } = rig();
+    const p = production([hostSnapshot('A'), hostSnapshot('B')]);
+    await syncHostDiscovery(sync, cache.of(p), p, ctx, 1);
+    assert.equal(sent.length, 2);
+    const more = production([hostSnapshot('A'), hostSnapshot('New'), hostSnapshot('B')]);
+    await syncHostDiscovery(sync, cache.of(more), more, ctx, 1);
+    assert.deepEqual(sent.slice(2), [topics.hostDiscovery(more, 'new')], 'each host looked at anew, only the new one sent');
+  });
+
+  it('lets the message the broker has replace the one the pacer holds, when a host changes back', async () => {
+    const { payloads, due, sync, cache, publisher } = rig(60_000);
+    const first = production([hostSnapshot('A', { className: 'Lab.In' })]);
+    await syncHostDiscovery(sync, cache.of(first), first, ctx, 1);
+    const changed = production([hostSnapshot('A', { className: 'Lab.Other' })]);
+    await syncHostDiscovery(sync, cache.of(changed), changed, ctx, 1);
+    const back = production([hostSnapshot('A', { className: 'Lab.In' })]);
+    await syncHostDiscovery(sync, cache.of(back), back, ctx, 1);
+    assert.equal(payloads.length, 1, 'the change is held');
+    // The hold-off ends (the bridge stops, or its time is up): what goes out is what the host is now.
+    const [[topic, held]] = sync.pacer.drain() as [[string, string]];
+    assert.equal(held, payloads[0]![1]);
+    assert.equal(due.length, 0);
+    assert.ok(publisher.has(topic));
   });
 });
