@@ -97,7 +97,12 @@ export class PublishWindow {
   private start(m: Message): void {
     this.inFlight++;
     this.busy.set(m.topic, null);
-    this.sender.send(m.topic, m.payload, m.digest, (err) => this.acked(m.topic, err));
+    try {
+      this.sender.send(m.topic, m.payload, m.digest, (err) => this.acked(m.topic, err));
+    } catch (err) {
+      // A sender that throws instead of calling back still frees its slot: drain must not hang.
+      this.acked(m.topic, err as Error);
+    }
   }
 
   /**

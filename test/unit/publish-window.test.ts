@@ -130,6 +130,17 @@ describe('publish window', () => {
     await assert.rejects(w.drain(), /connection lost/);
   });
 
+  it('takes a sender that throws as a failed send', async () => {
+    const w = new PublishWindow(2, {
+      send: () => {
+        throw new Error('not a valid topic');
+      },
+    });
+    assert.equal(w.add('a', 'a', 'd'), undefined);
+    await assert.rejects(w.drain(), /not a valid topic/);
+    assert.throws(() => w.add('b', 'b', 'd'), /not a valid topic/);
+  });
+
   it('rejects the room a caller waits for when a send fails', async () => {
     const a = acks();
     const w = new PublishWindow(1, a.sender);
