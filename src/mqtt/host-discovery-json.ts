@@ -79,13 +79,14 @@ export class HostDiscoveryJson {
   /**
    * A digest of what `of(ctx, generation, ids, host)` writes its message from, for the publisher
    * to keep in place of the message's own (RetainedPublisher.send): equal inputs write equal
-   * messages, and hashing these 200-odd bytes instead of the 2.5 KB message was a sixth of what
-   * the bridge spent per host device at start. A context that changes nothing in the template
-   * keeps the digests (its id). A message the pacer holds goes out later with the digest of the
-   * message itself; the two kinds differ for one message, which costs at most one needless send.
-   * The text hashed reads back one way only: the template id is base64, the ids are slugs and
-   * topic names (MQTT does not allow U+0000 in those), the kind is one of three words, and the
-   * class name comes after its length. SHA-1 keeps what is remembered per topic at 28 characters.
+   * messages. Hashing the 2.5 KB message (flattening it first) took about 2.9 us of the 4.5 us
+   * it took to write and hash one; these 200-odd bytes take about 0.6. A context that changes
+   * nothing in the template keeps the digests (its id). A message the pacer holds goes out later
+   * with the digest of the message itself; the two kinds differ for one message, which costs at
+   * most one needless send. The text hashed reads back one way only: the template id is base64,
+   * the ids are slugs and topic names (MQTT does not allow U+0000 in those), the kind is one of
+   * three words, and the class name comes after its length. SHA-1 keeps what is remembered per
+   * topic at 28 characters.
    */
   digest(ctx: DiscoveryContext, generation: number, ids: HostIds, host: Host): string {
     const t = this.templateOf(ctx, generation, host);

@@ -9,10 +9,9 @@
  * so that a retained message is never overtaken by an older one for the same topic, even when a
  * send is held back (the publisher keeps it for the reconnect) or retried.
  *
- * Callbacks, not a promise per message: at start a thousand host devices went through here, and
- * the promises and closures of awaiting each one (nine promises a message) were a good part of
- * what the bridge's discovery allocated beyond the broker client's own work. A caller waits only
- * when `limit` messages are queued besides those in flight, and then until half of them started.
+ * Callbacks, not a promise per message: at start a thousand host devices go through here, and
+ * awaiting each one took nine promises and their closures. A caller waits only when `limit`
+ * messages are queued besides those in flight, and then until half of them started.
  */
 
 /** Sends a retained message and calls `done` once the broker acknowledged it, or with the error. */
@@ -35,7 +34,7 @@ export class PublishWindow {
   private parked = 0;
   private failure: { err: unknown } | undefined;
   private room: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
-  private idle: (() => void)[] = [];
+  private readonly idle: (() => void)[] = [];
   private scheduled = false;
 
   constructor(
