@@ -8,7 +8,8 @@ import type { Sender } from './window.ts';
  * host); a digest is about 50 bytes. Two different payloads of one topic with the same SHA-1 would
  * skip one publish; by accident that has a chance of 2^-160 a change, and on purpose it would take
  * someone who writes IRIS's host names and queue counts crafting a SHA-1 collision, to hold one
- * state back until its next change.
+ * state back until its next change. A host device's discovery message is kept by the SHA-1 of
+ * what it is written from instead (HostDiscoveryJson.digest), which is cheaper to compute.
  */
 const digest = (payload: string): string => hash('sha1', payload, 'base64');
 
