@@ -40,7 +40,7 @@ export class RetainedPublisher implements Sender {
    * when unchanged. `d` is the payload's digest when the caller has it (changedDigest).
    */
   async publish(topic: string, payload: string, force = false, d = digest(payload)): Promise<boolean> {
-    if (!force && this.digests.get(topic) === d) return false;
+    if (!force && this.holds(topic, d)) return false;
     await new Promise<void>((resolve, reject) => this.send(topic, payload, d, (err) => (err ? reject(err) : resolve())));
     return true;
   }
@@ -62,7 +62,7 @@ export class RetainedPublisher implements Sender {
   async clear(topic: string): Promise<void> {
     this.digests.delete(topic);
     this.lapses++;
-    if (this.client.connected) await this.client.publishAsync(topic, '', { qos: 1, retain: true });
+    if (this.client.connected) await this.client.publishAsync(topic, '', RETAINED_QOS1);
     else this.pendingClears.add(topic);
   }
 
@@ -107,7 +107,7 @@ export class RetainedPublisher implements Sender {
    */
   async resend(filter: (topic: string) => boolean, rebuild: () => Promise<void>): Promise<number> {
     for (const topic of [...this.pendingClears]) {
-      await this.client.publishAsync(topic, '', { qos: 1, retain: true });
+      await this.client.publishAsync(topic, '', RETAINED_QOS1);
       this.pendingClears.delete(topic);
     }
     for (const topic of this.digests.keys()) if (filter(topic)) this.digests.set(topic, UNSENT);
